@@ -1,0 +1,195 @@
+"""The dicom-harness command line.
+
+Exit codes: 0 no failures (declared deviations allowed), 1 failures, 2 usage or profile error,
+3 target unreachable or could not be started, 4 no failures but the harness itself hit errors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from harness.errors import HarnessUserError
+
+EXIT_CODES = """exit codes:
+  0  no failures (declared deviations allowed)
+  1  the target failed one or more requirements
+  2  usage or profile error
+  3  target unreachable, or a local target could not be started
+  4  no failures, but the harness hit errors (some verdicts are ERROR)"""
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from harness.providers import make_provider
+    from harness.verdicts import exit_code
+    from reports.render import load_results
+
+    provider = make_provider(args.target, args.dimse, tuple(args.fault))   # bad input: exit 2
+    print(f"dicom-harness: starting {args.target or ('--dimse ' + args.dimse if args.dimse else 'simulators')} ...",
+          flush=True)
+    running = provider.start()                                                # unreachable: exit 3
+    suites_dir = Path(__import__("suites").__file__).parent
+    report_dir = Path(args.report_dir)
+    results_file = report_dir / "results.jsonl"
+    pytest_args = [
+        "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
+        "--results-file", str(results_file), "--report-dir", str(report_dir), "--seed", str(args.seed),
+        "-o", "console_output_style=progress",
+    ]
+    if args.target:
+        pytest_args += ["--target", args.target]
+    if args.dimse:
+        pytest_args += ["--dimse", args.dimse]
+    for fault in args.fault:
+        pytest_args += ["--fault", fault]
+    if args.k:
+        pytest_args += ["-k", args.k]
+    pytest_args += ["-v"] if args.verbose else ["-q"]
+    pytest_args += ["--tb=no", "-rN"] if not args.verbose else ["--tb=short"]
+    tests = [str(suites_dir / t) for t in args.test] if args.test else [str(suites_dir)]
+    results_file.unlink(missing_ok=True)
+    try:
+        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running)])
+    finally:
+        provider.stop()
+    if code in (2, 3) and not results_file.exists():
+        return int(code)          # the plugin stopped the session with a user error (2) or unreachable target (3)
+    if int(code) == int(pytest.ExitCode.USAGE_ERROR) or int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
+        return 2
+    if not results_file.exists():
+        print("dicom-harness: no test ran (check --test / -k)", file=sys.stderr)
+        return 2
+    results = load_results(results_file)["results"]
+    return exit_code([r["verdict"] for r in results])
+
+
+class _StartedTarget:
+    """Hands the target the command line already started to the plugin's target fixture."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def pytest_configure(self, config):
+        config._dh_started_target = self.target
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from harness.ports import port_in_use
+    from simulators.faults import UnknownFault, check_faults
+    from simulators.pacs import PacsSimulator
+    from simulators.store import Store
+
+    try:
+        check_faults(args.fault)
+    except UnknownFault as exc:
+        raise HarnessUserError(str(exc)) from None
+    if port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
+    store_path = Path(args.store)
+    try:
+        store = Store(store_path)
+    except OSError as exc:
+        raise HarnessUserError(f"cannot use {store_path} as the store: {exc.strerror}") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
+                         check_called_ae=not args.any_called_ae).start()
+    print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
+          + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    pacs.stop()
+    store.close()
+    print("stopped", flush=True)
+    return 0
+
+
+def _faults(args: argparse.Namespace) -> int:
+    from simulators.faults import FAULTS
+    for fault in FAULTS.values():
+        print(f"{fault.name:32} breaks {fault.breaks:34} {fault.description}")
+    return 0
+
+
+def _requirements(args: argparse.Namespace) -> int:
+    from harness.catalogue import load_catalogue
+    for req in load_catalogue().values():
+        print(f"{req.id:34} {req.level:6} {req.clause:16} {req.statement}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dicom-harness",
+        description="DICOM conformance harness: runs the conformance suites against a target and writes an HTML, "
+                    "JUnit XML and JSON report; runs stand-in DICOM products (simulators).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="run the conformance suites against a target",
+        description="Run the conformance suites. With no target, the built-in simulators are started on free "
+                    "loopback ports and tested.", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--target", default=None, metavar="TARGET",
+                     help="'simulators' (default), 'orthanc' (starts Debian's Orthanc locally), or a profile .toml "
+                          "describing a running product")
+    run.add_argument("--dimse", default=None, metavar="AET@HOST:PORT",
+                     help="quick form for a running DIMSE product, assuming Verification and Storage")
+    run.add_argument("--fault", action="append", default=[], metavar="NAME",
+                     help="with the simulators: switch on a named fault (repeatable; see 'dicom-harness faults')")
+    run.add_argument("--report-dir", default="conformance-report", metavar="DIR",
+                     help="where index.html, junit.xml and results.json go (default ./conformance-report)")
+    run.add_argument("--test", action="append", default=[], metavar="NODE",
+                     help="run only this test, e.g. 'storage/test_c_store.py::test_stored_instance_reads_back_identical'")
+    run.add_argument("-k", default=None, metavar="EXPR", help="run only tests whose names match (pytest -k)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the dataset factory (default 0)")
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
+    run.set_defaults(func=_run)
+
+    simulate = sub.add_parser("simulate", help="run a simulator standalone until Ctrl-C",
+                              description="Run a stand-in DICOM product on this machine until Ctrl-C.")
+    sim_sub = simulate.add_subparsers(dest="simulator", metavar="SIMULATOR", required=True)
+    pacs = sim_sub.add_parser("pacs", help="PACS: C-ECHO, C-STORE and C-GET over a store that survives restarts")
+    pacs.add_argument("--port", type=int, default=11112, help="TCP port to listen on (default 11112)")
+    pacs.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    pacs.add_argument("--ae", default="DH_PACS", help="AE title to answer to (default DH_PACS)")
+    pacs.add_argument("--store", default="./dh-store", help="folder for the stored files and index (default ./dh-store)")
+    pacs.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
+    pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    pacs.set_defaults(func=_simulate)
+
+    faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")
+    faults.set_defaults(func=_faults)
+    reqs = sub.add_parser("requirements", help="list the requirement catalogue")
+    reqs.set_defaults(func=_requirements)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except HarnessUserError as exc:
+        print(f"dicom-harness: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dicom-harness: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

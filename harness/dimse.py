@@ -1,0 +1,353 @@
+"""A DIMSE client over pynetdicom that records evidence, sets TCP_NODELAY and bounds every wait."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pydicom.dataset import Dataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, build_context, build_role, evt
+from pynetdicom.presentation import PresentationContext
+from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet, Verification
+
+from harness.errors import HarnessError, TargetUnreachable
+from harness.evidence import Evidence
+from harness.profile import DimseEndpoint, Target
+from harness.status import describe
+
+
+class TargetFailure(AssertionError):
+    """The target broke the protocol (aborted, did not answer): a FAIL, with evidence."""
+
+
+@dataclass
+class Rejection:
+    result: int
+    source: int
+    reason: int
+
+    def __str__(self) -> str:
+        return f"A-ASSOCIATE-RJ result={self.result} source={self.source} reason/diag={self.reason}"
+
+
+class AssociationRejected(Exception):
+    def __init__(self, rejection: Rejection):
+        super().__init__(str(rejection))
+        self.rejection = rejection
+
+
+@dataclass
+class Response:
+    status: int | None
+    message_id: int | None = None
+    responded_to: int | None = None
+    command: Dataset | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0x0000
+
+
+@dataclass
+class GetResult:
+    final_status: int | None
+    statuses: list[int] = field(default_factory=list)
+    received: list[Dataset] = field(default_factory=list)
+    completed: int | None = None
+    failed: int | None = None
+
+
+def _uid_name(uid: str) -> str:
+    name = UID(uid).name
+    return name if name and name != uid else str(uid)
+
+
+def _nodelay(event) -> None:
+    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+class Session:
+    """One established association with the target."""
+
+    def __init__(self, assoc, evidence: Evidence, received_pdata_lengths: list[int], received: list[Dataset]):
+        self.assoc = assoc
+        self.evidence = evidence
+        self.received_pdata_lengths = received_pdata_lengths
+        self._received = received
+        self._message_id = 0
+
+    @property
+    def accepted(self) -> list[PresentationContext]:
+        return self.assoc.accepted_contexts
+
+    @property
+    def rejected(self) -> list[PresentationContext]:
+        return self.assoc.rejected_contexts
+
+    @property
+    def peer_max_pdu(self) -> int:
+        return int(self.assoc.acceptor.maximum_length or 0)
+
+    def is_alive(self) -> bool:
+        return bool(self.assoc.is_established)
+
+    def _next_id(self) -> int:
+        self._message_id += 1
+        return self._message_id
+
+    def _check_alive(self, what: str) -> None:
+        if not self.assoc.is_established:
+            state = "aborted" if self.assoc.is_aborted else "closed"
+            self.evidence.add("<", f"association {state} by the target")
+            raise TargetFailure(f"the target {state} the association instead of answering {what}")
+
+    def _response(self, what: str, status_ds: Dataset | None) -> Response:
+        if status_ds is None or "Status" not in status_ds:
+            self._check_alive(what)
+            self.evidence.add("<", f"no {what} response within the DIMSE timeout")
+            raise TargetFailure(f"no {what} response within {self.assoc.dimse_timeout:.0f} s")
+        response = Response(
+            status=int(status_ds.Status),
+            responded_to=int(status_ds.get("MessageIDBeingRespondedTo", -1)),
+            command=status_ds,
+        )
+        self.evidence.add("<", f"{what}-RSP MessageIDBeingRespondedTo={response.responded_to} "
+                               f"Status={describe(response.status)}")
+        return response
+
+    def _exchange(self, request, context_id: int, what: str) -> Response:
+        """Send a DIMSE request primitive, wait (bounded) for its response primitive."""
+        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue.
+        self.assoc._reactor_checkpoint.clear()
+        try:
+            while not self.assoc._is_paused and self.assoc.is_established:
+                time.sleep(0.0001)
+            self.assoc.dimse.send_msg(request, context_id)
+            _, reply = self.assoc.dimse.get_msg(block=True)
+        finally:
+            self.assoc._reactor_checkpoint.set()
+        status = None
+        if reply is not None and getattr(reply, "Status", None) is not None:
+            status = Dataset()
+            status.Status = reply.Status
+            status.MessageIDBeingRespondedTo = reply.MessageIDBeingRespondedTo
+        response = self._response(what, status)
+        response.message_id = request.MessageID
+        return response
+
+    def echo(self) -> Response:
+        from pynetdicom.dimse_primitives import C_ECHO
+        context = next((c for c in self.accepted if c.abstract_syntax == Verification), None)
+        if context is None:
+            raise TargetFailure("Verification was not accepted in negotiation")
+        request = C_ECHO()
+        request.MessageID = self._next_id()
+        request.AffectedSOPClassUID = Verification
+        self.evidence.add(">", f"C-ECHO-RQ MessageID={request.MessageID}")
+        return self._exchange(request, context.context_id, "C-ECHO")
+
+    def store(self, dataset: Dataset) -> Response:
+        message_id = self._next_id()
+        self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={_uid_name(dataset.SOPClassUID)} "
+                               f"SOPInstance={dataset.SOPInstanceUID} "
+                               f"TransferSyntax={_uid_name(dataset.file_meta.TransferSyntaxUID)}")
+        try:
+            status = self.assoc.send_c_store(dataset, msg_id=message_id)
+        except ValueError as exc:  # no accepted context fits this SOP class and transfer syntax
+            self.evidence.add("#", f"cannot send: {exc}")
+            raise TargetFailure(f"no accepted presentation context can carry this instance: {exc}") from None
+        response = self._response("C-STORE", status)
+        response.message_id = message_id
+        return response
+
+    def get(self, identifier: Dataset, model: UID = StudyRootQueryRetrieveInformationModelGet) -> GetResult:
+        message_id = self._next_id()
+        keys = ", ".join(f"{e.keyword}={e.value}" for e in identifier if e.keyword)
+        self.evidence.add(">", f"C-GET-RQ MessageID={message_id} {_uid_name(model)} {keys}")
+        self._received.clear()
+        result = GetResult(final_status=None)
+        for status_ds, _ in self.assoc.send_c_get(identifier, model, msg_id=message_id):
+            if status_ds is None or "Status" not in status_ds:
+                self._check_alive("C-GET")
+                raise TargetFailure("no C-GET response within the DIMSE timeout")
+            code = int(status_ds.Status)
+            result.statuses.append(code)
+            result.completed = status_ds.get("NumberOfCompletedSuboperations", result.completed)
+            result.failed = status_ds.get("NumberOfFailedSuboperations", result.failed)
+            if code not in (0xFF00, 0xFF01):
+                result.final_status = code
+        result.received = list(self._received)
+        self.evidence.add("<", f"C-GET-RSP final Status={describe(result.final_status)} completed={result.completed} "
+                               f"failed={result.failed}; {len(result.received)} instance(s) received by C-STORE")
+        return result
+
+    def store_as(self, dataset: Dataset, affected_sop_class: str) -> Response:
+        """C-STORE with an Affected SOP Class UID of our choosing, whatever the data set says.
+
+        For tests where the mismatch itself is the subject; pynetdicom's send_c_store cannot do it."""
+        from io import BytesIO
+        from pynetdicom.dimse_primitives import C_STORE
+        from pynetdicom.dsutils import encode
+        context = next((c for c in self.accepted if c.abstract_syntax == affected_sop_class), None)
+        if context is None:
+            raise TargetFailure(f"{_uid_name(affected_sop_class)} was not accepted in negotiation")
+        syntax = UID(context.transfer_syntax[0])
+        request = C_STORE()
+        request.MessageID = self._next_id()
+        request.AffectedSOPClassUID = affected_sop_class
+        request.AffectedSOPInstanceUID = dataset.SOPInstanceUID
+        request.Priority = 2
+        request.DataSet = BytesIO(encode(dataset, syntax.is_implicit_VR, syntax.is_little_endian,
+                                         syntax.is_deflated))
+        self.evidence.add(">", f"C-STORE-RQ MessageID={request.MessageID} AffectedSOPClass={_uid_name(affected_sop_class)} "
+                               f"data set SOPClassUID={_uid_name(dataset.SOPClassUID)} SOPInstance={dataset.SOPInstanceUID}")
+        return self._exchange(request, context.context_id, "C-STORE")
+
+    def release(self) -> bool:
+        """Release; True when the target answered A-RELEASE-RP."""
+        if not self.assoc.is_established:
+            return False
+        self.evidence.add(">", "A-RELEASE-RQ")
+        self.assoc.release()
+        if self.assoc.is_released:
+            self.evidence.add("<", "A-RELEASE-RP")
+            return True
+        self.evidence.add("<", "no A-RELEASE-RP: association " + ("aborted" if self.assoc.is_aborted else "lost"))
+        return False
+
+    def abort(self) -> None:
+        self.evidence.add(">", "A-ABORT")
+        self.assoc.abort()
+
+
+class DimseClient:
+    """Talks to the target's DIMSE endpoint on behalf of one test, recording evidence."""
+
+    def __init__(self, target: Target, evidence: Evidence):
+        if target.dimse is None:
+            raise HarnessError("the target has no [dimse] endpoint")
+        self.target = target
+        self.endpoint: DimseEndpoint = target.dimse
+        self.evidence = evidence
+
+    def _ae(self, max_pdu: int) -> AE:
+        ae = AE(ae_title=self.target.harness_ae_title)
+        ae.acse_timeout = self.endpoint.timeout
+        ae.dimse_timeout = self.endpoint.timeout
+        ae.network_timeout = self.endpoint.timeout
+        ae.connection_timeout = min(self.endpoint.timeout, 5.0)
+        ae.maximum_pdu_size = max_pdu
+        return ae
+
+    @contextmanager
+    def associate(self, contexts: Sequence[PresentationContext] | None = None, *, called_ae: str | None = None,
+                  max_pdu: int = 65536, scp_roles: Sequence[str] = (), release: bool = True) -> Iterator[Session]:
+        contexts = list(contexts) if contexts else [build_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
+        called = called_ae if called_ae is not None else self.endpoint.ae_title
+        ae = self._ae(max_pdu)
+        pdata_lengths: list[int] = []
+        received: list[Dataset] = []
+
+        def on_pdu(event):
+            if type(event.pdu).__name__ == "P_DATA_TF":
+                # PS3.8 D.1: the negotiated maximum bounds the variable field, the 6-byte header excluded
+                pdata_lengths.append(int(event.pdu.pdu_length))
+
+        def on_store(event):
+            ds = event.dataset
+            ds.file_meta = event.file_meta
+            received.append(ds)
+            return 0x0000
+
+        self.evidence.add(">", f"A-ASSOCIATE-RQ calling={ae.ae_title} called={called} max_pdu={max_pdu} contexts=" +
+                          "; ".join(f"{_uid_name(c.abstract_syntax)}[{', '.join(_uid_name(t) for t in c.transfer_syntax)}]"
+                                    for c in contexts))
+        ext = [build_role(uid, scp_role=True) for uid in scp_roles]
+        handlers = [(evt.EVT_CONN_OPEN, _nodelay), (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_C_STORE, on_store)]
+        ae.requested_contexts = contexts
+        assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
+                             evt_handlers=handlers, max_pdu=max_pdu)
+        if assoc.is_rejected:
+            primitive = assoc.acceptor.primitive
+            rejection = Rejection(int(primitive.result), int(primitive.result_source), int(primitive.diagnostic))
+            self.evidence.add("<", str(rejection))
+            raise AssociationRejected(rejection)
+        if not assoc.is_established:
+            self.evidence.add("<", "no A-ASSOCIATE-AC: connection refused, aborted or timed out")
+            if not _reachable(self.endpoint):
+                raise TargetUnreachable(f"{self.endpoint.host}:{self.endpoint.port} does not accept connections")
+            raise TargetFailure("the target did not accept the association (aborted or no answer)")
+        self.evidence.add("<", "A-ASSOCIATE-AC max_pdu={} accepted={} rejected={}".format(
+            assoc.acceptor.maximum_length,
+            "; ".join(f"{_uid_name(c.abstract_syntax)}[{_uid_name(c.transfer_syntax[0])}]" for c in assoc.accepted_contexts),
+            "; ".join(f"{_uid_name(c.abstract_syntax)}(result {c.result})" for c in assoc.rejected_contexts)))
+        session = Session(assoc, self.evidence, pdata_lengths, received)
+        try:
+            yield session
+        finally:
+            if assoc.is_established:
+                if release:
+                    session.release()
+                else:
+                    assoc.abort()
+
+    def wrong_called_ae(self) -> str:
+        """An AE title that is surely not the target's."""
+        return ("DH_NOT_" + self.endpoint.ae_title)[:16]
+
+    # conveniences for one-shot operations ----------------------------------------------------------
+    def echo(self) -> Response:
+        with self.associate() as session:
+            return session.echo()
+
+    def store(self, dataset: Dataset) -> Response:
+        context = build_context(dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
+        with self.associate([context]) as session:
+            return session.store(dataset)
+
+    def read_back(self, dataset: Dataset) -> Dataset:
+        """Retrieve the instance by its SOP Instance UID with C-GET at IMAGE level."""
+        if self.target.claims.retrieve != "C-GET":
+            raise HarnessError("read-back by C-MOVE is not built yet; claim retrieve = \"C-GET\"")
+        syntaxes = list(dict.fromkeys([dataset.file_meta.TransferSyntaxUID, ExplicitVRLittleEndian,
+                                       ImplicitVRLittleEndian]))
+        # One context per transfer syntax: the target picks one per context, and must find the one the
+        # instance is held in.
+        contexts = [build_context(StudyRootQueryRetrieveInformationModelGet, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
+        contexts += [build_context(dataset.SOPClassUID, [syntax]) for syntax in syntaxes]
+        identifier = Dataset()
+        identifier.QueryRetrieveLevel = "IMAGE"
+        identifier.StudyInstanceUID = dataset.StudyInstanceUID
+        identifier.SeriesInstanceUID = dataset.SeriesInstanceUID
+        identifier.SOPInstanceUID = dataset.SOPInstanceUID
+        with self.associate(contexts, scp_roles=[dataset.SOPClassUID]) as session:
+            result = session.get(identifier)
+        matching = [d for d in result.received if d.get("SOPInstanceUID") == dataset.SOPInstanceUID]
+        if not matching:
+            raise TargetFailure(f"read-back: C-GET of SOP Instance {dataset.SOPInstanceUID} returned no instance "
+                                f"(final status {describe(result.final_status)})")
+        return matching[0]
+
+
+def _reachable(endpoint: DimseEndpoint, timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def check_reachable(endpoint: DimseEndpoint) -> None:
+    if not _reachable(endpoint):
+        raise TargetUnreachable(
+            f"cannot connect to {endpoint.ae_title}@{endpoint.host}:{endpoint.port}: is the target running "
+            "and the port right?")

@@ -1,0 +1,266 @@
+"""The pytest plugin: target options, role fixtures, requirement markers, verdicts and result records."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import verdicts
+from harness.catalogue import load_catalogue
+from harness.errors import HarnessUserError, NotClaimed, TargetUnreachable
+from harness.evidence import Evidence
+
+_PROVIDER_KEY = pytest.StashKey[object]()
+_RECORDS_KEY = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("dicom-harness")
+    group.addoption("--target", default=None,
+                    help="what to test: 'simulators' (default), 'orthanc', or a profile .toml file")
+    group.addoption("--dimse", default=None, help="quick form for a running DIMSE target: AET@host:port")
+    group.addoption("--fault", action="append", default=[],
+                    help="with the simulators: switch on a named fault (repeatable)")
+    group.addoption("--results-file", default=None, help="write one JSON result record per test to this file")
+    group.addoption("--report-dir", default=None, help="render HTML, JUnit XML and JSON reports into this folder")
+    group.addoption("--seed", type=int, default=0, help="seed of the dataset factory (default 0)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requirement(*ids): the catalogue requirement(s) a test checks")
+    config.stash[_RECORDS_KEY] = []
+    config._dh_started = time.time()
+
+
+def _target_spec(config) -> str:
+    if config.getoption("dimse"):
+        return f"--dimse {config.getoption('dimse')}"
+    target = config.getoption("target") or "simulators"
+    faults = "".join(f" --fault {f}" for f in config.getoption("fault"))
+    return f"--target {shlex.quote(target)}{faults}"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    catalogue = load_catalogue()
+    for item in items:
+        marks = list(item.iter_markers("requirement"))
+        if not marks and _is_suite(item):
+            raise pytest.UsageError(f"{item.nodeid}: a suite test must name its requirement with @requirement(...)")
+        for mark in marks:
+            for rid in mark.args:
+                if rid not in catalogue:
+                    raise pytest.UsageError(f"{item.nodeid}: unknown requirement ID {rid!r} (not in the catalogue)")
+
+
+def _is_suite(item) -> bool:
+    return "/suites/" in str(item.path).replace(os.sep, "/")
+
+
+def _requirements(item) -> list:
+    catalogue = load_catalogue()
+    return [catalogue[rid] for mark in item.iter_markers("requirement") for rid in mark.args]
+
+
+# -- fixtures -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def target(request):
+    """The running target (frozen), started once per session by its provider."""
+    from harness.providers import make_provider
+    config = request.config
+    started = getattr(config, "_dh_started_target", None)
+    if started is not None:             # the command line started it and will stop it
+        config._dh_target_name = started.name
+        yield started
+        return
+    try:
+        provider = make_provider(config.getoption("target"), config.getoption("dimse"),
+                                 tuple(config.getoption("fault")))
+        running = provider.start()
+    except HarnessUserError as exc:
+        pytest.exit(f"dicom-harness: {exc}", returncode=exc.exit_code)
+    config.stash[_PROVIDER_KEY] = provider
+    config._dh_target_name = running.name
+    yield running
+    provider.stop()
+
+
+@pytest.fixture
+def claims(target):
+    return target.claims
+
+
+@pytest.fixture
+def evidence(request):
+    found = Evidence()
+    request.node._dh_evidence = found
+    return found
+
+
+@pytest.fixture
+def dimse(target, evidence):
+    """A DIMSE client for this test, recording evidence."""
+    from harness.dimse import DimseClient
+    if target.dimse is None:
+        raise NotClaimed("the target has no DIMSE endpoint")
+    return DimseClient(target, evidence)
+
+
+@pytest.fixture(scope="session")
+def dataset_factory(request):
+    from harness.datasets import DatasetFactory
+    return DatasetFactory(seed=request.config.getoption("seed"))
+
+
+@pytest.fixture
+def make_instance(dataset_factory):
+    """make_instance('CT', transfer_syntax=..., study=...) -> a fresh instance with unique UIDs."""
+    return dataset_factory.make
+
+
+@pytest.fixture(autouse=True)
+def _service_claimed(request):
+    """A test whose requirement belongs to a service the target does not claim is NOT CLAIMED."""
+    if not _is_suite(request.node):
+        return
+    services = {r.service for r in _requirements(request.node)} - {"association"}
+    target = request.getfixturevalue("target")
+    missing = sorted(s for s in services if not target.claims.offers(s))
+    if missing:
+        raise NotClaimed(f"the target does not claim {', '.join(missing)}")
+
+
+# -- verdicts ------------------------------------------------------------------------------------------
+def _outcome(call, report) -> str:
+    if report.passed:
+        return "passed"
+    excinfo = call.excinfo
+    if excinfo is None:
+        return "error"
+    if excinfo.errisinstance(NotClaimed):
+        return "not-claimed"
+    if excinfo.errisinstance(TargetUnreachable):
+        return "error"
+    if report.when == "call" and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
+        return "failed"
+    return "error"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    result = yield
+    report = result.get_result()
+    if not _is_suite(item):
+        return
+    if report.when == "teardown" or (report.when == "setup" and report.passed):
+        return
+    if report.skipped and call.excinfo is not None and not call.excinfo.errisinstance(NotClaimed):
+        return
+    requirements = _requirements(item)
+    target = getattr(item.config, "_dh_target_name", "")
+    deviations = {}
+    if "target" in getattr(item, "funcargs", {}):
+        deviations = item.funcargs["target"].deviations
+    deviated = [deviations[r.id] for r in requirements if r.id in deviations]
+    outcome = _outcome(call, report)
+    verdict = verdicts.judge(outcome, [r.level for r in requirements], bool(deviated))
+    message = ""
+    if call.excinfo is not None:
+        message = call.excinfo.exconly() if outcome != "error" else _error_message(call.excinfo)
+        message = message.removeprefix("harness.errors.NotClaimed: ").removeprefix(
+            "harness.dimse.TargetFailure: ").removeprefix("AssertionError: ")
+    if verdict in (verdicts.NOT_CLAIMED, verdicts.DEVIATION, verdicts.WARN):
+        report.outcome = "skipped"
+        if verdict == verdicts.NOT_CLAIMED:
+            report.longrepr = (str(item.path), item.location[1] or 0, f"NOT CLAIMED: {message}")
+        else:
+            report.wasxfail = f"{verdict}: {message}"
+    report.verdict = verdict
+    evidence = getattr(item, "_dh_evidence", None)
+    record = {
+        "nodeid": item.nodeid,
+        "test": item.name,
+        "module": item.module.__name__ if item.module else "",
+        "doc": " ".join((item.function.__doc__ or "").split()),
+        "requirements": [r.__dict__ for r in requirements],
+        "service": requirements[0].service if requirements else "",
+        "verdict": verdict,
+        "message": message,
+        "deviation": [d.__dict__ for d in deviated],
+        "evidence": evidence.transcript() if evidence else [],
+        "duration": round(report.duration, 4),
+        "target": target,
+        "rerun": f"dicom-harness run {_target_spec(item.config)} --test {shlex.quote(_suite_node(item))}",
+    }
+    item.config.stash[_RECORDS_KEY].append(record)
+    report.user_properties.append(("verdict", verdict))
+
+
+def _suite_node(item) -> str:
+    path = str(item.path).replace(os.sep, "/")
+    relative = path[path.rindex("/suites/") + len("/suites/"):]
+    return f"{relative}::{item.name}"
+
+
+def _error_message(excinfo) -> str:
+    entry = excinfo.traceback[-1] if excinfo.traceback else None
+    where = f" at {Path(str(entry.path)).name}:{entry.lineno + 1}" if entry else ""
+    return f"{excinfo.exconly()}{where}"
+
+
+def pytest_report_teststatus(report, config):
+    verdict = getattr(report, "verdict", None)
+    if verdict is None or report.when not in ("call", "setup"):
+        return None
+    category = {verdicts.PASS: "passed", verdicts.FAIL: "failed", verdicts.ERROR: "error"}.get(
+        verdict, verdict.lower().replace(" ", "-"))
+    return category, verdicts.LETTER[verdict], verdict
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    records = config.stash.get(_RECORDS_KEY, [])
+    if not records and not config.getoption("results_file") and not config.getoption("report_dir"):
+        return
+    run = {
+        "tool": "dicom-harness",
+        "target": getattr(config, "_dh_target_name", ""),
+        "target_spec": _target_spec(config),
+        "started": config._dh_started,
+        "duration": round(time.time() - config._dh_started, 3),
+        "python": sys.version.split()[0],
+        "catalogue": [r.__dict__ for r in load_catalogue().values()],
+    }
+    results_file = config.getoption("results_file")
+    if results_file:
+        path = Path(results_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"run": run}) + "\n")
+            for record in records:
+                handle.write(json.dumps(record) + "\n")
+    report_dir = config.getoption("report_dir")
+    if report_dir:
+        from reports.render import write_reports
+        config._dh_report = write_reports({"run": run, "results": records}, Path(report_dir))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    records = config.stash.get(_RECORDS_KEY, [])
+    if not records:
+        return
+    counts = {}
+    for record in records:
+        counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
+    parts = [f"{counts[v]} {v}" for v in verdicts.ORDER if v in counts]
+    elapsed = time.time() - config._dh_started
+    line = f"dicom-harness: {', '.join(parts)} on {getattr(config, '_dh_target_name', '?')} in {elapsed:.1f} s"
+    report = getattr(config, "_dh_report", None)
+    if report:
+        line += f"; report: {report}"
+    terminalreporter.write_line(line, bold=True)

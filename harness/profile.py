@@ -1,0 +1,213 @@
+"""Target profiles: what the target is, where it listens and what it claims (a slice of its PS3.2
+conformance statement). Loaded from TOML into a frozen Target; every problem is a ProfileError."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydicom.uid import UID
+from pydicom._uid_dict import UID_dictionary
+
+from harness.errors import ProfileError
+
+SERVICES = (
+    "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",
+    "qido", "wado", "stow", "ups", "capabilities", "wado_uri",
+)
+AE_TITLE = re.compile(r"^[\x20-\x7e]{1,16}$")
+_UID_BY_KEYWORD = {entry[4]: uid for uid, entry in UID_dictionary.items()}
+
+
+@dataclass(frozen=True)
+class DimseEndpoint:
+    ae_title: str
+    host: str
+    port: int
+    tls: bool = False
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class WebEndpoint:
+    base_url: str
+    auth: str = "none"          # none | bearer | basic
+    token_env: str = ""         # environment variable holding the bearer token
+    user_env: str = ""
+    password_env: str = ""
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Deviation:
+    requirement: str
+    reason: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Claims:
+    services: frozenset[str] = frozenset()
+    storage_sop_classes: tuple[str, ...] = ()
+    storage_transfer_syntaxes: tuple[str, ...] = ()
+    called_ae_check: bool = False
+    storage_level: int = 0
+    retrieve: str = "C-GET"     # how the harness reads back what it stored: C-GET or C-MOVE
+
+    def offers(self, service: str) -> bool:
+        return service in self.services
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver)."""
+    ae_title: str = "DH_PEER"
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    dimse: DimseEndpoint | None = None
+    dicomweb: WebEndpoint | None = None
+    claims: Claims = field(default_factory=Claims)
+    deviations: dict[str, Deviation] = field(default_factory=dict)
+    peer: Peer = field(default_factory=Peer)
+    harness_ae_title: str = "DICOM_HARNESS"
+
+    def with_dimse(self, **changes: Any) -> Target:
+        assert self.dimse is not None
+        return replace(self, dimse=replace(self.dimse, **changes))
+
+
+def to_uid(name_or_uid: str, where: str) -> UID:
+    """Accept a UID ('1.2.840.10008.5.1.4.1.1.2') or its pydicom keyword ('CTImageStorage')."""
+    if name_or_uid in _UID_BY_KEYWORD:
+        return UID(_UID_BY_KEYWORD[name_or_uid])
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)*", name_or_uid) and len(name_or_uid) <= 64:
+        return UID(name_or_uid)
+    raise ProfileError(f"{where}: {name_or_uid!r} is neither a UID nor a known UID keyword such as 'CTImageStorage'")
+
+
+def _table(data: dict, key: str, where: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _dimse(data: dict, where: str) -> DimseEndpoint | None:
+    if "dimse" not in data:
+        return None
+    t = _table(data, "dimse", where)
+    missing = {"ae_title", "host", "port"} - t.keys()
+    if missing:
+        raise ProfileError(f"{where}: [dimse] needs {', '.join(sorted(missing))}")
+    if not isinstance(t["ae_title"], str) or not AE_TITLE.match(t["ae_title"]) or t["ae_title"].strip() == "":
+        raise ProfileError(f"{where}: [dimse] ae_title {t['ae_title']!r} must be 1-16 printable characters")
+    if not isinstance(t["port"], int) or not 0 < t["port"] < 65536:
+        raise ProfileError(f"{where}: [dimse] port {t['port']!r} must be a number from 1 to 65535")
+    return DimseEndpoint(
+        ae_title=t["ae_title"], host=str(t["host"]), port=t["port"],
+        tls=bool(t.get("tls", False)), timeout=float(t.get("timeout", 10.0)),
+    )
+
+
+def _dicomweb(data: dict, where: str) -> WebEndpoint | None:
+    if "dicomweb" not in data:
+        return None
+    t = _table(data, "dicomweb", where)
+    if "base_url" not in t or not str(t["base_url"]).startswith(("http://", "https://")):
+        raise ProfileError(f"{where}: [dicomweb] needs base_url starting with http:// or https://")
+    for secret in ("token", "password"):
+        if secret in t:
+            raise ProfileError(
+                f"{where}: [dicomweb] must not hold a {secret}; name an environment variable with {secret}_env"
+            )
+    auth = t.get("auth", "none")
+    if auth not in ("none", "bearer", "basic"):
+        raise ProfileError(f"{where}: [dicomweb] auth must be none, bearer or basic, not {auth!r}")
+    return WebEndpoint(
+        base_url=str(t["base_url"]).rstrip("/"), auth=auth,
+        token_env=t.get("token_env", ""), user_env=t.get("user_env", ""),
+        password_env=t.get("password_env", ""), timeout=float(t.get("timeout", 10.0)),
+    )
+
+
+def _claims(data: dict, where: str) -> Claims:
+    t = _table(data, "claims", where)
+    services = t.get("services", [])
+    unknown = set(services) - set(SERVICES)
+    if unknown:
+        raise ProfileError(f"{where}: [claims] unknown services {sorted(unknown)}; known: {', '.join(SERVICES)}")
+    retrieve = t.get("retrieve", "C-GET")
+    if retrieve not in ("C-GET", "C-MOVE"):
+        raise ProfileError(f"{where}: [claims] retrieve must be 'C-GET' or 'C-MOVE', not {retrieve!r}")
+    return Claims(
+        services=frozenset(services),
+        storage_sop_classes=tuple(to_uid(u, f"{where} [claims] storage_sop_classes")
+                                  for u in t.get("storage_sop_classes", [])),
+        storage_transfer_syntaxes=tuple(to_uid(u, f"{where} [claims] storage_transfer_syntaxes")
+                                        for u in t.get("storage_transfer_syntaxes", [])),
+        called_ae_check=bool(t.get("called_ae_check", False)),
+        storage_level=int(t.get("storage_level", 0)),
+        retrieve=retrieve,
+    )
+
+
+def _deviations(data: dict, where: str) -> dict[str, Deviation]:
+    found = {}
+    for entry in data.get("deviations", []):
+        if "requirement" not in entry or "reason" not in entry:
+            raise ProfileError(f"{where}: each [[deviations]] needs requirement and reason")
+        found[entry["requirement"]] = Deviation(entry["requirement"], entry["reason"], entry.get("link", ""))
+    return found
+
+
+def profile_from_dict(data: dict, where: str = "profile") -> Target:
+    if "name" not in data:
+        raise ProfileError(f"{where}: needs a name = \"...\" line")
+    peer_t = _table(data, "peer", where)
+    target = Target(
+        name=str(data["name"]),
+        dimse=_dimse(data, where),
+        dicomweb=_dicomweb(data, where),
+        claims=_claims(data, where),
+        deviations=_deviations(data, where),
+        peer=Peer(ae_title=peer_t.get("ae_title", "DH_PEER"), host=peer_t.get("host", "127.0.0.1"),
+                  port=int(peer_t.get("port", 0))),
+        harness_ae_title=str(data.get("harness_ae_title", "DICOM_HARNESS")),
+    )
+    if target.dimse is None and target.dicomweb is None:
+        raise ProfileError(f"{where}: needs a [dimse] or a [dicomweb] section saying where the target listens")
+    return target
+
+
+def load_profile(path: str | Path) -> Target:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError(f"profile {path} not found; give a TOML file, 'simulators' or 'orthanc'") from None
+    except OSError as exc:
+        raise ProfileError(f"profile {path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {path} is not valid TOML: {exc}") from None
+    return profile_from_dict(data, where=str(path))
+
+
+def parse_dimse_address(text: str) -> DimseEndpoint:
+    """'AET@host:port' -> DimseEndpoint."""
+    match = re.fullmatch(r"([^@]{1,16})@([^:]+):(\d+)", text)
+    if not match:
+        raise ProfileError(f"--dimse {text!r}: expected AET@host:port, for example ORTHANC@127.0.0.1:4242")
+    port = int(match.group(3))
+    if not 0 < port < 65536:
+        raise ProfileError(f"--dimse {text!r}: port must be from 1 to 65535")
+    return DimseEndpoint(ae_title=match.group(1), host=match.group(2), port=port)

@@ -1,0 +1,114 @@
+"""Providers turn a --target choice into a running, reachable Target, and clean up afterwards.
+
+'simulators' starts the built-in simulators in-process; 'orthanc' starts a local Orthanc process; a TOML
+path or --dimse AET@host:port names a product that is already running."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import tomllib
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+from harness.dimse import check_reachable
+from harness.errors import ProfileError
+from harness.profile import Target, load_profile, parse_dimse_address, profile_from_dict
+
+BUILT_IN = ("simulators", "orthanc")
+
+
+def shipped_profile(name: str) -> Target:
+    text = (resources.files("harness") / "profiles" / f"{name}.toml").read_text(encoding="utf-8")
+    return profile_from_dict(tomllib.loads(text), where=f"shipped profile {name}")
+
+
+class Provider:
+    def __init__(self, target: Target):
+        self.profile = target
+
+    def start(self) -> Target:
+        return self.profile
+
+    def stop(self) -> None:
+        pass
+
+
+class ExternalProvider(Provider):
+    """A product that is already running: only check that it answers."""
+
+    def start(self) -> Target:
+        if self.profile.dimse is not None:
+            check_reachable(self.profile.dimse)
+        return self.profile
+
+
+class SimulatorProvider(Provider):
+    def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None):
+        from simulators.faults import UnknownFault, check_faults
+        try:
+            self.faults = check_faults(faults)
+        except UnknownFault as exc:
+            raise ProfileError(str(exc)) from None
+        super().__init__(shipped_profile("simulators"))
+        self.store_dir = store_dir
+        self._temporary: str | None = None
+        self._pacs = None
+        self._store = None
+
+    def start(self) -> Target:
+        from simulators.pacs import PacsSimulator
+        from simulators.store import Store
+        if self.store_dir is None:
+            self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
+        self._store = Store(Path(self.store_dir or self._temporary))
+        assert self.profile.dimse is not None
+        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults).start()
+        target = self.profile.with_dimse(port=self._pacs.port)
+        if self.faults:
+            target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
+        return target
+
+    def stop(self) -> None:
+        if self._pacs:
+            self._pacs.stop()
+        if self._store:
+            self._store.close()
+        if self._temporary:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+
+
+class OrthancProvider(Provider):
+    def __init__(self):
+        super().__init__(shipped_profile("orthanc"))
+        self._orthanc = None
+
+    def start(self) -> Target:
+        from harness.orthanc import OrthancProcess
+        assert self.profile.dimse is not None
+        self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title).start()
+        return self.profile.with_dimse(port=self._orthanc.dicom_port)
+
+    def stop(self) -> None:
+        if self._orthanc:
+            self._orthanc.stop()
+
+
+def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = ()) -> Provider:
+    """Choose the provider for the command-line options; raises ProfileError for bad input."""
+    if faults and (target or "simulators") != "simulators":
+        raise ProfileError("--fault only applies to the built-in simulators (--target simulators)")
+    if dimse:
+        if target not in (None, "simulators"):
+            raise ProfileError("give either --target or --dimse, not both")
+        endpoint = parse_dimse_address(dimse)
+        generic = shipped_profile("generic")
+        return ExternalProvider(replace(generic, name=dimse, dimse=endpoint))
+    if target in (None, "simulators"):
+        return SimulatorProvider(faults)
+    if target == "orthanc":
+        return OrthancProvider()
+    if not target.endswith(".toml") and not Path(target).exists():
+        raise ProfileError(f"--target {target!r}: give 'simulators', 'orthanc' or the path of a profile .toml file")
+    return ExternalProvider(load_profile(target))

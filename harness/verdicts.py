@@ -1,0 +1,30 @@
+"""Verdicts and how an outcome becomes one."""
+
+from __future__ import annotations
+
+PASS, FAIL, WARN, NOT_CLAIMED, DEVIATION, FIXED, ERROR = (
+    "PASS", "FAIL", "WARN", "NOT CLAIMED", "DEVIATION", "FIXED", "ERROR")
+ORDER = (FAIL, ERROR, WARN, DEVIATION, FIXED, NOT_CLAIMED, PASS)
+LETTER = {PASS: ".", FAIL: "F", WARN: "W", NOT_CLAIMED: "n", DEVIATION: "d", FIXED: "X", ERROR: "E"}
+
+
+def judge(outcome: str, levels: list[str], deviated: bool) -> str:
+    """outcome: 'passed', 'failed' (the target broke a requirement), 'not-claimed' or 'error'."""
+    if outcome == "error":
+        return ERROR
+    if outcome == "not-claimed":
+        return NOT_CLAIMED
+    if outcome == "passed":
+        return FIXED if deviated else PASS
+    if deviated:
+        return DEVIATION
+    return FAIL if "SHALL" in levels else WARN
+
+
+def exit_code(verdicts: list[str]) -> int:
+    """0: no failures (deviations allowed); 1: failures; 4: no failures but harness errors."""
+    if FAIL in verdicts:
+        return 1
+    if ERROR in verdicts:
+        return 4
+    return 0

@@ -1,0 +1,233 @@
+"""PACS simulator: a pynetdicom SCP for Verification, Storage and retrieval by C-GET over the shared Store.
+
+Handlers are plain methods over the store. Faults (see faults.py) each break one requirement."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+    JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLosslessSV1, JPEGLSLossless,
+    RLELossless,
+)
+from pynetdicom import AE, evt
+from pynetdicom.dimse import DIMSEServiceProvider
+from pynetdicom.pdu import A_RELEASE_RQ
+from pynetdicom.presentation import AllStoragePresentationContexts
+from pynetdicom.sop_class import (
+    MRImageStorage, PatientRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelGet,
+    Verification,
+)
+
+from simulators.faults import check_faults
+from simulators.network import NODELAY_HANDLER, configure_timeouts
+from simulators.store import Store
+
+log = logging.getLogger("simulators.pacs")
+
+STORAGE_TRANSFER_SYNTAXES = [
+    ExplicitVRLittleEndian, ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian,
+    RLELossless, JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLosslessSV1, JPEGLSLossless, JPEG2000Lossless, JPEG2000,
+]
+VERIFICATION_TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+
+SUCCESS = 0x0000
+PENDING = 0xFF00
+PROCESSING_FAILURE = 0x0110
+WARNING_SOP_CLASS_MISMATCH = 0xB007
+OUT_OF_RESOURCES = 0xA700
+GET_IDENTIFIER_MISMATCH = 0xA900
+GET_SUBOPS_FAILED = 0xB000
+
+
+class _UnboundedPdu(DIMSEServiceProvider):
+    """For the ignore-max-pdu fault: never fragment to the peer's maximum length."""
+
+    @property
+    def maximum_pdu_size(self) -> int:
+        return 0
+
+
+class PacsSimulator:
+    def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
+                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536):
+        self.store = store
+        self.ae_title = ae_title
+        self.host = host
+        self.requested_port = port
+        self.faults = check_faults(list(faults))
+        self.check_called_ae = check_called_ae
+        self.max_pdu = max_pdu
+        self.port: int | None = None
+        self._server = None
+        self._aborted_since_last_association = threading.Event()
+        self._echoes: dict[int, int] = {}
+        self._refused: set[int] = set()
+
+    # -- negotiation ---------------------------------------------------------------------------------------
+    def _build_ae(self) -> AE:
+        ae = AE(ae_title=self.ae_title)
+        configure_timeouts(ae)
+        ae.maximum_pdu_size = self.max_pdu
+        ae.maximum_associations = 32
+        ae.require_called_aet = self.check_called_ae and "ignore-called-ae" not in self.faults
+        verification_ts = ([ExplicitVRLittleEndian] if "reject-implicit-vr" in self.faults
+                           else VERIFICATION_TRANSFER_SYNTAXES)
+        ae.add_supported_context(Verification, verification_ts)
+        storage_ts = [ts for ts in STORAGE_TRANSFER_SYNTAXES
+                      if not ("refuse-deflate" in self.faults and ts == DeflatedExplicitVRLittleEndian)]
+        for context in AllStoragePresentationContexts:
+            if "refuse-mr-storage" in self.faults and context.abstract_syntax == MRImageStorage:
+                continue
+            # scp_role/scu_role True: accept what the requestor proposes in role selection (C-GET needs it)
+            ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
+        for model in (StudyRootQueryRetrieveInformationModelGet, PatientRootQueryRetrieveInformationModelGet):
+            ae.add_supported_context(model, VERIFICATION_TRANSFER_SYNTAXES)
+        return ae
+
+    def _on_requested(self, event) -> None:
+        if "refuse-after-abort" in self.faults and self._aborted_since_last_association.is_set():
+            self._aborted_since_last_association.clear()
+            self._refused.add(id(event.assoc))
+            event.assoc.abort()
+            return
+        if "accept-any-abstract-syntax" in self.faults or "accept-unknown-transfer-syntax" in self.faults:
+            self._widen_contexts(event.assoc)
+
+    def _widen_contexts(self, assoc) -> None:
+        """Faults: add whatever the requestor proposed to what this association supports."""
+        from pynetdicom.presentation import build_context
+        supported = {cx.abstract_syntax: cx for cx in assoc.acceptor.supported_contexts}
+        widened = list(assoc.acceptor.supported_contexts)
+        for proposed in assoc.requestor.primitive.presentation_context_definition_list:
+            known = supported.get(proposed.abstract_syntax)
+            if known is None and "accept-any-abstract-syntax" in self.faults:
+                widened.append(build_context(proposed.abstract_syntax, proposed.transfer_syntax))
+            elif known is not None and "accept-unknown-transfer-syntax" in self.faults:
+                extra = [ts for ts in proposed.transfer_syntax if ts not in known.transfer_syntax]
+                if extra:
+                    known.transfer_syntax = list(known.transfer_syntax) + extra
+        assoc.acceptor._contexts = widened  # the acceptor's supported list, read by negotiation
+
+    def _on_pdu_recv(self, event) -> None:
+        if "abort-on-release" in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
+            threading.Thread(target=event.assoc.abort, daemon=True).start()
+
+    def _on_aborted(self, event) -> None:
+        if id(event.assoc) not in self._refused:
+            self._aborted_since_last_association.set()
+
+    # -- services --------------------------------------------------------------------------------------
+    def _on_echo(self, event) -> int:
+        if "echo-failure" in self.faults:
+            return PROCESSING_FAILURE
+        key = id(event.assoc)
+        self._echoes[key] = self._echoes.get(key, 0) + 1
+        if "echo-once" in self.faults and self._echoes[key] > 1:
+            event.assoc.abort()
+        return SUCCESS
+
+    def _on_store(self, event) -> int | tuple[int, Dataset]:
+        try:
+            dataset = event.dataset
+            dataset.file_meta = event.file_meta
+        except Exception as exc:  # undecodable data set
+            log.warning("C-STORE data set cannot be decoded: %s", exc)
+            return 0xC210
+        affected = UID(event.request.AffectedSOPClassUID)
+        mismatch = str(dataset.get("SOPClassUID", "")) != affected
+        if mismatch and "mismatch-aborts" in self.faults:
+            event.assoc.abort()
+            return PROCESSING_FAILURE
+        sop_uid = str(dataset.get("SOPInstanceUID", ""))
+        if not sop_uid:
+            return 0xA900
+        if "store-discards" in self.faults:
+            return SUCCESS
+        if "duplicate-deletes" in self.faults and self.store.get(sop_uid) is not None:
+            self.store.delete(sop_uid)
+            return SUCCESS
+        try:
+            if "drop-private" in self.faults:
+                dataset.remove_private_tags()
+                self.store.put_file(_encode_file(dataset), dataset)
+            else:
+                self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
+        except OSError as exc:
+            log.error("cannot keep %s: %s", sop_uid, exc)
+            return OUT_OF_RESOURCES
+        return WARNING_SOP_CLASS_MISMATCH if mismatch else SUCCESS
+
+    def _on_get(self, event) -> Iterator:
+        if "ignore-max-pdu" in self.faults:
+            event.assoc.dimse.__class__ = _UnboundedPdu
+        identifier = event.identifier
+        matches = self._retrieve_matches(identifier)
+        if matches is None:
+            yield 0
+            yield GET_IDENTIFIER_MISMATCH, None
+            return
+        yield len(matches)
+        for instance in matches:
+            if event.is_cancelled:
+                yield 0xFE00, None
+                return
+            yield PENDING, instance.read()
+
+    def _retrieve_matches(self, identifier: Dataset):
+        level = str(identifier.get("QueryRetrieveLevel", "")).upper()
+        def uids(keyword):
+            value = identifier.get(keyword)
+            if value in (None, ""):
+                return None
+            return [str(v) for v in value] if isinstance(value, (list, tuple)) or hasattr(value, "__iter__") and not isinstance(value, str) else [str(value)]
+        if level == "IMAGE":
+            sops = uids("SOPInstanceUID")
+            return self.store.instances(sop_instances=sops) if sops else None
+        if level == "SERIES":
+            series = uids("SeriesInstanceUID")
+            return [i for s in series for i in self.store.instances(series=s)] if series else None
+        if level == "STUDY":
+            studies = uids("StudyInstanceUID")
+            return [i for s in studies for i in self.store.instances(study=s)] if studies else None
+        if level == "PATIENT":
+            patients = uids("PatientID")
+            return [i for p in patients for i in self.store.instances(patient_id=p)] if patients else None
+        return None
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+    def handlers(self) -> list:
+        return [
+            NODELAY_HANDLER,
+            (evt.EVT_REQUESTED, self._on_requested),
+            (evt.EVT_PDU_RECV, self._on_pdu_recv),
+            (evt.EVT_ABORTED, self._on_aborted),
+            (evt.EVT_C_ECHO, self._on_echo),
+            (evt.EVT_C_STORE, self._on_store),
+            (evt.EVT_C_GET, self._on_get),
+        ]
+
+    def start(self) -> "PacsSimulator":
+        ae = self._build_ae()
+        self._server = ae.start_server((self.host, self.requested_port), block=False,
+                                       evt_handlers=self.handlers())
+        self.port = self._server.server_address[1]
+        log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+
+def _encode_file(dataset: Dataset) -> bytes:
+    from io import BytesIO
+    buffer = BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()

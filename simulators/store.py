@@ -1,0 +1,175 @@
+"""The shared instance store: DICOM files plus an SQLite index.
+
+A write is durable before it returns (temporary file, fsync, rename, fsync of the folder), so a simulator
+answers Success only for data that is on disk. File names are hashes of the SOP Instance UID: never peer
+data, so a hostile UID cannot escape the storage root. The index is rebuilt from nothing but itself, so the
+store survives a restart."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    sop_instance_uid TEXT PRIMARY KEY,
+    sop_class_uid TEXT NOT NULL,
+    transfer_syntax_uid TEXT NOT NULL,
+    patient_id TEXT,
+    study_instance_uid TEXT,
+    series_instance_uid TEXT,
+    relative_path TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    stored_at REAL NOT NULL DEFAULT (julianday('now'))
+);
+CREATE INDEX IF NOT EXISTS by_study ON instances (study_instance_uid);
+CREATE INDEX IF NOT EXISTS by_series ON instances (series_instance_uid);
+CREATE INDEX IF NOT EXISTS by_patient ON instances (patient_id);
+"""
+
+# Attributes larger than this are left out of the index copy used for matching.
+_INDEX_BULK_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class StoredInstance:
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    patient_id: str
+    study_instance_uid: str
+    series_instance_uid: str
+    path: Path
+    attributes: dict   # DICOM JSON of the non-bulk top-level attributes, for matching
+
+    def read(self) -> Dataset:
+        return dcmread(self.path)
+
+
+class Store:
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        (self.root / "incoming").mkdir(exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _relative_path(self, sop_instance_uid: str) -> str:
+        digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace")).hexdigest()
+        return f"objects/{digest[:2]}/{digest[2:4]}/{digest}.dcm"
+
+    def _write_durably(self, relative: str, payload: bytes) -> Path:
+        final = self.root / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.root / "incoming" / f"{uuid.uuid4().hex}.part"
+        with open(temporary, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+        folder = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        return final
+
+    def put_file(self, encoded_file: bytes, dataset: Dataset | None = None) -> StoredInstance:
+        """Keep a Part 10 file (preamble + meta + data set) and index it. Returns once it is on disk."""
+        if dataset is None:
+            dataset = dcmread(BytesIO(encoded_file), stop_before_pixels=True)
+        sop_uid = str(dataset.SOPInstanceUID)
+        relative = self._relative_path(sop_uid)
+        path = self._write_durably(relative, encoded_file)
+        tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
+        attributes = _index_attributes(dataset)
+        row = (
+            sop_uid, str(dataset.get("SOPClassUID", "")), tsyntax, str(dataset.get("PatientID", "")),
+            str(dataset.get("StudyInstanceUID", "")), str(dataset.get("SeriesInstanceUID", "")),
+            relative, json.dumps(attributes),
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return self._instance(row)
+
+    def _instance(self, row: tuple) -> StoredInstance:
+        sop, klass, ts, pid, study, series, relative, attributes = row[:8]
+        return StoredInstance(sop, klass, ts, pid or "", study or "", series or "", self.root / relative,
+                              json.loads(attributes) if isinstance(attributes, str) else attributes)
+
+    _COLUMNS = ("sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id, study_instance_uid,"
+                " series_instance_uid, relative_path, attributes")
+
+    def get(self, sop_instance_uid: str) -> StoredInstance | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLUMNS} FROM instances WHERE sop_instance_uid = ?",
+                                   (sop_instance_uid,)).fetchone()
+        return self._instance(row) if row else None
+
+    def delete(self, sop_instance_uid: str) -> bool:
+        found = self.get(sop_instance_uid)
+        if not found:
+            return False
+        with self._lock:
+            self._db.execute("DELETE FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,))
+        found.path.unlink(missing_ok=True)
+        return True
+
+    def instances(self, *, study: str | None = None, series: str | None = None,
+                  sop_instances: list[str] | None = None, patient_id: str | None = None) -> list[StoredInstance]:
+        """Instances narrowed by the unique keys given (all given keys must hold)."""
+        clauses, values = [], []
+        for column, value in (("study_instance_uid", study), ("series_instance_uid", series),
+                              ("patient_id", patient_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if sop_instances is not None:
+            if not sop_instances:
+                return []
+            clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
+            values.extend(sop_instances)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(f"SELECT {self._COLUMNS} FROM instances{where} ORDER BY rowid",
+                                    values).fetchall()
+        return [self._instance(r) for r in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
+
+
+def _index_attributes(dataset: Dataset) -> dict:
+    """DICOM JSON of the top-level attributes small enough to match on (no pixel data, no bulk)."""
+    slim = Dataset()
+    for element in dataset:
+        if element.tag.group in (0x0002, 0x7FE0) or element.tag.is_private:
+            continue
+        if element.VR in ("OB", "OW", "OF", "OD", "OL", "OV", "UN") and len(element.value or b"") > _INDEX_BULK_LIMIT:
+            continue
+        slim.add(element)
+    try:
+        return slim.to_json_dict(bulk_data_threshold=_INDEX_BULK_LIMIT, bulk_data_element_handler=lambda e: "")
+    except Exception:  # a malformed attribute must not stop the instance being kept
+        return {}

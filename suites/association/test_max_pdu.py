@@ -1,0 +1,37 @@
+"""PS3.8 D.1: maximum length negotiation."""
+
+from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian
+from pynetdicom import build_context
+from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet
+
+from harness.errors import NotClaimed
+from harness.markers import requirement
+from harness.status import Status, describe
+
+SMALL_MAX_PDU = 4096
+
+
+@requirement("ASSOC-MAX-PDU-HONOURED")
+def test_target_fragments_to_our_maximum_pdu_length(dimse, claims, make_instance):
+    """Store a 64x64x16-bit CT image, then read it back by C-GET on an association announcing a 4096-byte
+    maximum; every P-DATA-TF the target sends must fit it."""
+    if not claims.offers("storage") or claims.retrieve != "C-GET":
+        raise NotClaimed("needs storage and C-GET to make the target send a large message")
+    instance = make_instance("CT", transfer_syntax=ExplicitVRLittleEndian)
+    response = dimse.store(instance)
+    assert response.status == Status.SUCCESS, f"setup store: {describe(response.status)}"
+    contexts = [build_context(StudyRootQueryRetrieveInformationModelGet),
+                build_context(instance.SOPClassUID, [ExplicitVRLittleEndian])]
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = "IMAGE"
+    identifier.StudyInstanceUID = instance.StudyInstanceUID
+    identifier.SeriesInstanceUID = instance.SeriesInstanceUID
+    identifier.SOPInstanceUID = instance.SOPInstanceUID
+    with dimse.associate(contexts, max_pdu=SMALL_MAX_PDU, scp_roles=[instance.SOPClassUID]) as session:
+        result = session.get(identifier)
+        lengths = list(session.received_pdata_lengths)
+    assert result.received, f"the C-GET returned no instance (final status {describe(result.final_status)})"
+    too_long = [n for n in lengths if n > SMALL_MAX_PDU]
+    assert not too_long, (f"expected every P-DATA-TF variable field <= {SMALL_MAX_PDU} bytes; observed "
+                          f"{len(too_long)} longer, up to {max(too_long)} bytes")

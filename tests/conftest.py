@@ -1,0 +1,42 @@
+"""Shared helpers for the project's own tests: peers, subprocess runs of the suites."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CLI = [sys.executable, "-m", "harness.cli"]
+
+
+def require_peer(binary: str) -> str:
+    """The path of a peer program; in CI a missing peer is an error, elsewhere a skip."""
+    found = shutil.which(binary) or (binary if Path(binary).exists() else None)
+    if found:
+        return found
+    message = f"peer {binary} is not installed (apt-get install orthanc orthanc-dicomweb dcmtk dicom3tools)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def run_cli(*args: str, timeout: float = 300, cwd: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def run_suites(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """Run every suite through the command line; return the process and the result records."""
+    proc = run_cli("run", "--report-dir", str(report_dir), *args, timeout=timeout)
+    results_path = report_dir / "results.json"
+    records = json.loads(results_path.read_text())["results"] if results_path.exists() else []
+    return proc, records
+
+
+def failing_requirements(records: list[dict]) -> set[str]:
+    return {q["id"] for r in records if r["verdict"] not in ("PASS", "NOT CLAIMED") for q in r["requirements"]}

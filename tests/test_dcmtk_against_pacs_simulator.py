@@ -1,0 +1,75 @@
+"""Independent clients against our PACS simulator: dcmtk echoscu, storescu and getscu, across a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pydicom import dcmread
+
+from harness.datasets import DatasetFactory, pixel_digest
+from harness.ports import free_port
+from tests.conftest import CLI, require_peer
+
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
+
+
+class StandalonePacs:
+    def __init__(self, store: Path):
+        self.store = store
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen([*CLI, "simulate", "pacs", "--port", str(self.port), "--ae", "DH_PACS",
+                                         "--store", str(self.store)], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        assert "listening" in line or "PACS simulator" in line, line
+        return self
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail("the simulator did not stop on Ctrl-C within 15 s")
+
+
+def dcmtk(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=60, env=DCMTK_ENV)
+
+
+def test_echoscu_storescu_getscu_work_and_data_survives_restart(tmp_path):
+    echoscu, storescu, getscu = (require_peer(b) for b in ("echoscu", "storescu", "getscu"))
+    instance = DatasetFactory(seed=11).make("CT")
+    sent = tmp_path / "ct.dcm"
+    instance.save_as(sent, enforce_file_format=True)
+    store = tmp_path / "store"
+    with StandalonePacs(store) as pacs:
+        echo = dcmtk(echoscu, "-aec", "DH_PACS", "127.0.0.1", str(pacs.port))
+        assert echo.returncode == 0, echo.stderr
+        stored = dcmtk(storescu, "-aec", "DH_PACS", "127.0.0.1", str(pacs.port), str(sent))
+        assert stored.returncode == 0, stored.stderr
+        wrong = dcmtk(echoscu, "-aec", "WRONG_AE", "127.0.0.1", str(pacs.port))
+        assert wrong.returncode != 0, "an association to a wrong called AE title was accepted"
+    out = tmp_path / "retrieved"
+    out.mkdir()
+    with StandalonePacs(store) as pacs:   # a restart: what storescu stored must still be there
+        got = dcmtk(getscu, "-aec", "DH_PACS", "-S", "-k", "QueryRetrieveLevel=IMAGE",
+                    "-k", f"StudyInstanceUID={instance.StudyInstanceUID}",
+                    "-k", f"SeriesInstanceUID={instance.SeriesInstanceUID}",
+                    "-k", f"SOPInstanceUID={instance.SOPInstanceUID}", "-od", str(out),
+                    "127.0.0.1", str(pacs.port))
+        assert got.returncode == 0, got.stderr
+    files = list(out.iterdir())
+    assert len(files) == 1, got.stderr
+    retrieved = dcmread(files[0])
+    assert retrieved.SOPInstanceUID == instance.SOPInstanceUID
+    assert pixel_digest(retrieved) == pixel_digest(instance)

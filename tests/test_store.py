@@ -1,0 +1,31 @@
+from io import BytesIO
+
+from harness.datasets import DatasetFactory
+from simulators.store import Store
+
+
+def _file_bytes(ds):
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def test_store_survives_restart(tmp_path):
+    ds = DatasetFactory(seed=3).make("CT")
+    store = Store(tmp_path)
+    store.put_file(_file_bytes(ds), ds)
+    store.close()
+    again = Store(tmp_path)
+    found = again.get(ds.SOPInstanceUID)
+    assert found is not None and found.read().SOPInstanceUID == ds.SOPInstanceUID
+    assert [i.sop_instance_uid for i in again.instances(study=ds.StudyInstanceUID)] == [ds.SOPInstanceUID]
+
+
+def test_file_names_never_come_from_peer_data(tmp_path):
+    ds = DatasetFactory(seed=4).make("SC")
+    ds.SOPInstanceUID = "../../../../tmp/escape"
+    store = Store(tmp_path / "root")
+    kept = store.put_file(_file_bytes(ds), ds)
+    assert kept.path.resolve().is_relative_to((tmp_path / "root").resolve())
+    assert "escape" not in str(kept.path)
+    assert not list((tmp_path / "root" / "incoming").iterdir()), "temporary files left behind"

@@ -1,0 +1,45 @@
+"""Every suite against the simulators: all PASS clean, and each fault turns exactly its requirement red."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from harness.catalogue import load_catalogue
+from simulators.faults import FAULTS
+from tests.conftest import failing_requirements, run_suites
+
+
+@pytest.fixture(scope="module")
+def fault_runs(tmp_path_factory):
+    """Run the suites once per fault, a few at a time (most of a run is waiting on sockets)."""
+    def one(name):
+        return name, run_suites(tmp_path_factory.mktemp(name), "--fault", name)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(one, sorted(FAULTS)))
+
+
+def test_all_suites_pass_on_clean_simulators(tmp_path):
+    proc, records = run_suites(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert records, "no result records written"
+    assert {r["verdict"] for r in records} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in records
+                                                        if r["verdict"] != "PASS"]
+    assert (tmp_path / "index.html").exists() and (tmp_path / "junit.xml").exists()
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_fails_exactly_its_requirement(fault, fault_runs):
+    proc, records = fault_runs[fault]
+    expected = {FAULTS[fault].breaks, *FAULTS[fault].also_breaks}
+    assert proc.returncode == 1, f"exit code {proc.returncode}: {proc.stderr[-1500:]}"
+    assert failing_requirements(records) == expected
+    verdicts = {r["verdict"] for r in records if {q["id"] for q in r["requirements"]} & expected}
+    assert "FAIL" in verdicts, verdicts
+    assert all(r["evidence"] for r in records if r["verdict"] == "FAIL"), "a FAIL without evidence"
+
+
+def test_every_requirement_has_a_fault():
+    broken = {f.breaks for f in FAULTS.values()}
+    assert set(load_catalogue()) - broken == set()
