@@ -111,6 +111,9 @@ def _dimse(data: dict, where: str) -> DimseEndpoint | None:
         raise ProfileError(f"{where}: [dimse] ae_title {t['ae_title']!r} must be 1-16 printable characters")
     if not isinstance(t["port"], int) or not 0 < t["port"] < 65536:
         raise ProfileError(f"{where}: [dimse] port {t['port']!r} must be a number from 1 to 65535")
+    if t.get("tls"):
+        # Refuse rather than silently test in the clear.
+        raise ProfileError(f"{where}: [dimse] tls = true is not supported yet; test the plain port, or leave tls out")
     return DimseEndpoint(
         ae_title=t["ae_title"], host=str(t["host"]), port=t["port"],
         tls=bool(t.get("tls", False)), timeout=float(t.get("timeout", 10.0)),

@@ -1,0 +1,123 @@
+"""One matching engine for C-FIND, Modality Worklist, QIDO-RS and UPS search (PS3.4 C.2.2.2).
+
+A query is a pydicom Dataset of keys; a candidate is the Dataset of a stored object. Every non-empty key is a
+matching key; empty keys are universal (return keys only). Kinds of matching: single value, universal,
+wildcard (* and ?), list of UIDs, range (DA, TM, DT), sequence matching. PN matching is case-insensitive when
+asked for (fuzzy / PN rules vary by product, so it is a switch)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+# Keys that steer the query rather than select: never matched.
+IGNORED = {"QueryRetrieveLevel", "SpecificCharacterSet", "TimezoneOffsetFromUTC", "InstanceAvailability",
+           "RetrieveAETitle"}
+WILDCARD_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
+RANGE_VRS = {"DA", "TM", "DT"}
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    pn_case_insensitive: bool = False
+
+
+DEFAULT = MatchOptions()
+
+
+def matches(query: Dataset, candidate: Dataset, options: MatchOptions = DEFAULT) -> bool:
+    """True when every matching key of the query matches the candidate."""
+    for element in query:
+        keyword = element.keyword
+        if keyword in IGNORED or element.tag.group == 0x0002 or element.tag.element == 0:
+            continue
+        if element.VR == "SQ":
+            if not _sequence_matches(element.value, candidate.get(element.tag), options):
+                return False
+            continue
+        if _is_universal(element.value):
+            continue
+        found = candidate.get(element.tag)
+        if found is None or _is_universal(found.value):
+            return False
+        if not _element_matches(element.VR, element.value, found.value, options):
+            return False
+    return True
+
+
+def _is_universal(value) -> bool:
+    if value is None or value == "" or value == b"":
+        return True
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return len(value) == 0 or all(v in (None, "") for v in value)
+    return str(value) == ""
+
+
+def _values(value) -> list[str]:
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _element_matches(vr: str, wanted, found, options: MatchOptions) -> bool:
+    wanted_values = _values(wanted)
+    found_values = _values(found)
+    if vr == "UI":
+        return any(f in wanted_values for f in found_values)       # list of UID matching
+    if vr in RANGE_VRS:
+        return any(_range_matches(vr, w, f) for w in wanted_values for f in found_values)
+    case_insensitive = vr == "PN" and options.pn_case_insensitive
+    for w in wanted_values:
+        for f in found_values:
+            if vr in WILDCARD_VRS and ("*" in w or "?" in w):
+                if _wildcard(w, case_insensitive).fullmatch(f.rstrip(" ") if vr != "PN" else f):
+                    return True
+            elif (w.lower() == f.lower()) if case_insensitive else (w == f.rstrip(" ") or w == f):
+                return True
+    return False
+
+
+@lru_cache(maxsize=512)
+def _wildcard(pattern: str, case_insensitive: bool) -> re.Pattern:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if case_insensitive else re.DOTALL)
+
+
+def _normalise(vr: str, value: str, upper: bool) -> str:
+    """Comparable text for DA (YYYYMMDD), TM (HHMMSS.ffffff) and DT (concatenated)."""
+    value = value.strip().replace(":", "") if vr == "TM" else value.strip()
+    if vr == "TM":
+        whole, _, fraction = value.partition(".")
+        filler = "9" if upper else "0"
+        whole = whole.ljust(6, filler)
+        fraction = fraction.ljust(6, filler if upper else "0")
+        return f"{whole}.{fraction}"
+    if vr == "DT":
+        value = re.split(r"[+-]", value, maxsplit=1)[0] if len(value) > 8 else value
+        return value.ljust(20, "9" if upper else "0")
+    return value
+
+
+def _range_matches(vr: str, wanted: str, found: str) -> bool:
+    if "-" not in wanted or (vr == "DT" and wanted.count("-") == 0):
+        return _normalise(vr, found, False) == _normalise(vr, wanted, False) or found.startswith(wanted)
+    low, _, high = wanted.partition("-")
+    value_low, value_high = _normalise(vr, found, False), _normalise(vr, found, True)
+    if low and value_high < _normalise(vr, low, False):
+        return False
+    if high and value_low > _normalise(vr, high, True):
+        return False
+    return True
+
+
+def _sequence_matches(query_items: Sequence, found, options: MatchOptions) -> bool:
+    if not query_items or all(len(item) == 0 for item in query_items):
+        return True          # universal sequence key: return key only
+    if found is None or not found.value:
+        return False
+    item = query_items[0]
+    return any(matches(item, candidate, options) for candidate in found.value)
