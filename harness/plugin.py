@@ -90,6 +90,19 @@ def target(request):
     provider.stop()
 
 
+@pytest.fixture(scope="session")
+def harness_peer(target):
+    """The harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver), on target.peer."""
+    from harness.peer import HarnessPeer
+    try:
+        peer = HarnessPeer(target.peer).start()
+    except OSError as exc:
+        pytest.exit(f"dicom-harness: cannot listen as {target.peer.ae_title} on port {target.peer.port}: "
+                    f"{exc.strerror}; set [peer] port in the profile", returncode=3)
+    yield peer
+    peer.stop()
+
+
 @pytest.fixture
 def claims(target):
     return target.claims

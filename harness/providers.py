@@ -24,9 +24,17 @@ def shipped_profile(name: str) -> Target:
     return profile_from_dict(tomllib.loads(text), where=f"shipped profile {name}")
 
 
+def _with_peer_port(target: Target) -> Target:
+    """Fix the harness peer's port before the target starts, so a local target can be told where it is."""
+    if target.peer.port:
+        return target
+    from harness.ports import free_port
+    return replace(target, peer=replace(target.peer, port=free_port()))
+
+
 class Provider:
     def __init__(self, target: Target):
-        self.profile = target
+        self.profile = _with_peer_port(target)
 
     def start(self) -> Target:
         return self.profile
@@ -87,7 +95,9 @@ class OrthancProvider(Provider):
     def start(self) -> Target:
         from harness.orthanc import OrthancProcess
         assert self.profile.dimse is not None
-        self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title).start()
+        peer = self.profile.peer
+        self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title,
+                                       peers={"harness": (peer.ae_title, peer.host, peer.port)}).start()
         return self.profile.with_dimse(port=self._orthanc.dicom_port)
 
     def stop(self) -> None:

@@ -1,0 +1,94 @@
+"""The harness's own listening AE: a C-MOVE destination (Storage SCP) and a receiver of N-EVENT-REPORTs
+(Storage Commitment results). One per session; tests read what arrived and wait for it with a timeout."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, evt
+from pynetdicom.presentation import AllStoragePresentationContexts
+from pynetdicom.sop_class import StorageCommitmentPushModel, Verification
+
+from harness.profile import Peer
+from simulators.network import NODELAY_HANDLER, configure_timeouts
+from simulators.pacs import STORAGE_TRANSFER_SYNTAXES
+
+
+@dataclass
+class EventReport:
+    calling_ae: str
+    event_type_id: int
+    sop_class_uid: str
+    sop_instance_uid: str
+    information: Dataset | None
+
+
+@dataclass
+class PeerInbox:
+    stored: dict[str, Dataset] = field(default_factory=dict)          # SOP Instance UID -> data set
+    stored_by: dict[str, str] = field(default_factory=dict)           # SOP Instance UID -> calling AE
+    event_reports: list[EventReport] = field(default_factory=list)
+
+
+class HarnessPeer:
+    def __init__(self, config: Peer):
+        self.config = config
+        self.inbox = PeerInbox()
+        self._changed = threading.Condition()
+        self._server = None
+        self.port: int | None = None
+
+    def _on_store(self, event) -> int:
+        ds = event.dataset
+        ds.file_meta = event.file_meta
+        with self._changed:
+            self.inbox.stored[str(ds.SOPInstanceUID)] = ds
+            self.inbox.stored_by[str(ds.SOPInstanceUID)] = event.assoc.requestor.ae_title
+            self._changed.notify_all()
+        return 0x0000
+
+    def _on_event_report(self, event):
+        request = event.request
+        info = event.event_information if request.EventInformation is not None else None
+        with self._changed:
+            self.inbox.event_reports.append(EventReport(
+                calling_ae=event.assoc.requestor.ae_title, event_type_id=int(request.EventTypeID),
+                sop_class_uid=str(request.AffectedSOPClassUID), sop_instance_uid=str(request.AffectedSOPInstanceUID),
+                information=info))
+            self._changed.notify_all()
+        return 0x0000, None
+
+    def wait_for(self, condition, timeout: float = 10.0) -> bool:
+        """Wait until condition(inbox) holds; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition(self.inbox):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    def start(self) -> "HarnessPeer":
+        ae = AE(ae_title=self.config.ae_title)
+        configure_timeouts(ae)
+        ae.maximum_associations = 16
+        ae.add_supported_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+        for context in AllStoragePresentationContexts:
+            ae.add_supported_context(context.abstract_syntax, STORAGE_TRANSFER_SYNTAXES)
+        # As the SCU of Storage Commitment we receive N-EVENT-REPORTs; the SCP may open a new association.
+        ae.add_supported_context(StorageCommitmentPushModel, [ImplicitVRLittleEndian, ExplicitVRLittleEndian],
+                                 scu_role=True, scp_role=True)
+        handlers = [NODELAY_HANDLER, (evt.EVT_C_STORE, self._on_store), (evt.EVT_N_EVENT_REPORT, self._on_event_report)]
+        self._server = ae.start_server((self.config.host, self.config.port), block=False, evt_handlers=handlers)
+        self.port = self._server.server_address[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server = None
