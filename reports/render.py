@@ -3,28 +3,70 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "DEVIATION", "FIXED", "NOT CLAIMED", "PASS")
+LETTER = {"PASS": "✓", "FAIL": "F", "WARN": "W", "NOT CLAIMED": "n", "DEVIATION": "d", "FIXED": "X",
+          "ERROR": "E"}
+PROBLEMS = ("FAIL", "ERROR", "WARN", "FIXED")      # what a reader should look at first
 
 
-def _environment() -> Environment:
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def environment() -> Environment:
     env = Environment(loader=PackageLoader("reports", "templates"),
                       autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["css"] = lambda verdict: verdict.lower().replace(" ", "-")
+    env.filters["slug"] = slug
+    env.filters["letter"] = lambda verdict: LETTER.get(verdict, "?")
+    env.filters["timestamp"] = lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
     return env
 
 
 def load_results(path: Path) -> dict:
     """Read results.json, or a JSON-lines result file written by --results-file."""
-    text = Path(path).read_text(encoding="utf-8")
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text)
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
     return {"run": lines[0]["run"], "results": lines[1:]}
+
+
+def anchor_for(nodeid: str) -> str:
+    """A stable anchor from the node ID, so a link in a bug report survives a re-run:
+    'suites/storage/test_c_store.py::test_x[CT]' -> 'storage.test_c_store.test_x-CT'."""
+    path, _, name = nodeid.partition("::")
+    path = path.replace("\\", "/")
+    if "suites/" in path:
+        path = path[path.rindex("suites/") + len("suites/"):]
+    return slug(path.removesuffix(".py").replace("/", ".") + "." + name.replace("::", "."))
+
+
+def assign_anchors(results: list[dict]) -> None:
+    seen: Counter = Counter()
+    for record in results:
+        anchor = anchor_for(record.get("nodeid") or record.get("test", "test"))
+        seen[anchor] += 1
+        record["anchor"] = anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
+
+
+def _clause_key(clause: str) -> tuple:
+    part, _, number = clause.partition(" ")
+    part_number = [int(p) if p.isdigit() else 0 for p in part.removeprefix("PS").split(".")]
+    pieces = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in number.replace(".", " ").split()]
+    return (part_number, pieces)
+
+
+def worst(verdicts) -> str:
+    return min(verdicts, key=VERDICT_ORDER.index)
 
 
 def summarise(data: dict) -> dict:
@@ -32,52 +74,61 @@ def summarise(data: dict) -> dict:
     overall = Counter(r["verdict"] for r in results)
     by_service: dict[str, Counter] = defaultdict(Counter)
     by_level: dict[str, Counter] = defaultdict(Counter)
-    by_clause: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    tested = set()
+    by_requirement: dict[str, list[dict]] = defaultdict(list)
+    requirement_info: dict[str, dict] = {}
     for record in results:
         by_service[record["service"]][record["verdict"]] += 1
         for requirement in record["requirements"]:
-            tested.add(requirement["id"])
+            requirement_info[requirement["id"]] = requirement
             by_level[requirement["level"]][record["verdict"]] += 1
-            by_clause[(requirement["clause"], requirement["id"])].append(record)
+            by_requirement[requirement["id"]].append(record)
     catalogue = data["run"].get("catalogue", [])
-    untested = [r for r in catalogue if r["id"] not in tested]
+    untested = sorted((r for r in catalogue if r["id"] not in by_requirement), key=lambda r: _clause_key(r["clause"]))
 
-    def clause_key(item):
-        clause = item[0][0]
-        part, _, number = clause.partition(" ")
-        pieces = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in number.replace(".", " ").split()]
-        return (part, pieces, item[0][1])
-
-    clauses = []
-    for (clause, rid), records in sorted(by_clause.items(), key=clause_key):
-        worst = min((r["verdict"] for r in records), key=VERDICT_ORDER.index)
-        clauses.append({"clause": clause, "id": rid, "verdict": worst, "records": records,
-                        "statement": records[0]["requirements"][0]["statement"] if records else "",
-                        "level": next(q["level"] for q in records[0]["requirements"] if q["id"] == rid)})
+    rows = []
+    for rid, records in by_requirement.items():
+        info = requirement_info[rid]
+        rows.append({"clause": info["clause"], "id": rid, "level": info["level"], "statement": info["statement"],
+                     "part": info["clause"].split()[0], "verdict": worst(r["verdict"] for r in records),
+                     "records": records})
+    rows.sort(key=lambda row: (_clause_key(row["clause"]), row["id"]))
+    parts: dict[str, dict] = {}
+    for row in rows:
+        part = parts.setdefault(row["part"], {"part": row["part"], "rows": [], "counts": Counter()})
+        part["rows"].append(row)
+        part["counts"][row["verdict"]] += 1
+    editions = sorted({r.get("edition", "") for r in catalogue if r.get("edition")}) or ["the catalogue's edition"]
+    problems = sorted((r for r in results if r["verdict"] in PROBLEMS),
+                      key=lambda r: (VERDICT_ORDER.index(r["verdict"]), r["nodeid"]))
     return {
         "overall": [(v, overall[v]) for v in VERDICT_ORDER if overall[v]],
         "by_service": {s: [(v, c[v]) for v in VERDICT_ORDER if c[v]] for s, c in sorted(by_service.items())},
-        "by_level": {lvl: [(v, c[v]) for v in VERDICT_ORDER if c[v]] for lvl, c in sorted(by_level.items())},
-        "clauses": clauses,
+        "by_level": {lvl: [(v, c[v]) for v in VERDICT_ORDER if c[v]]
+                     for lvl, c in sorted(by_level.items(), key=lambda item: ("SHALL", "SHOULD", "MAY").index(item[0])
+                                          if item[0] in ("SHALL", "SHOULD", "MAY") else 9)},
+        "clauses": rows,
+        "parts": list(parts.values()),
+        "problems": problems,
         "untested": untested,
+        "edition": ", ".join(editions),
         "total": len(results),
     }
 
 
 def write_reports(data: dict, folder: Path) -> Path:
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    assign_anchors(data["results"])
     summary = summarise(data)
     (folder / "results.json").write_text(json.dumps(
         {"run": data["run"], "summary": {"overall": dict(summary["overall"]),
-                                         "by_service": {s: dict(v) for s, v in summary["by_service"].items()}},
+                                         "by_service": {s: dict(v) for s, v in summary["by_service"].items()},
+                                         "by_level": {s: dict(v) for s, v in summary["by_level"].items()}},
          "results": data["results"]}, indent=1), encoding="utf-8")
-    env = _environment()
+    env = environment()
     ordered = sorted(data["results"], key=lambda r: (VERDICT_ORDER.index(r["verdict"]), r["nodeid"]))
-    for index, record in enumerate(data["results"]):
-        record.setdefault("anchor", f"t{index}")
     (folder / "index.html").write_text(env.get_template("index.html.j2").render(
-        run=data["run"], summary=summary, results=ordered), encoding="utf-8")
+        run=data["run"], summary=summary, results=ordered, verdict_order=VERDICT_ORDER), encoding="utf-8")
     (folder / "junit.xml").write_text(env.get_template("junit.xml.j2").render(
         run=data["run"], results=data["results"],
         failures=sum(r["verdict"] == "FAIL" for r in data["results"]),
@@ -85,3 +136,8 @@ def write_reports(data: dict, folder: Path) -> Path:
         skipped=sum(r["verdict"] in ("NOT CLAIMED", "DEVIATION", "WARN") for r in data["results"])),
         encoding="utf-8")
     return folder / "index.html"
+
+
+def rerender(run_dir: Path) -> Path:
+    """Render an old run's folder again from its results.json (after a template change, say)."""
+    return write_reports(load_results(Path(run_dir) / "results.json"), Path(run_dir))
