@@ -30,6 +30,11 @@ def _run(args: argparse.Namespace) -> int:
     from harness.verdicts import exit_code
     from reports.render import load_results
 
+    from harness import cli_reports
+    if args.targets:
+        from harness.targets import run_targets
+        return run_targets(args)
+    baseline = cli_reports.check_baseline(args.baseline)
     provider = make_provider(args.target, args.dimse, tuple(args.fault))   # bad input: exit 2
     print(f"dicom-harness: starting {args.target or ('--dimse ' + args.dimse if args.dimse else 'simulators')} ...",
           flush=True)
@@ -66,6 +71,8 @@ def _run(args: argparse.Namespace) -> int:
         print("dicom-harness: no test ran (check --test / -k)", file=sys.stderr)
         return 2
     results = load_results(results_file)["results"]
+    if baseline is not None:
+        return cli_reports.baseline_exit(baseline, report_dir)
     return exit_code([r["verdict"] for r in results])
 
 
@@ -155,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seed of the dataset factory (default 0)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
     run.set_defaults(func=_run)
+    from harness.cli_reports import add_commands, add_run_options
+    add_run_options(run)
 
     simulate = sub.add_parser("simulate", help="run a simulator standalone until Ctrl-C",
                               description="Run a stand-in DICOM product on this machine until Ctrl-C.")
@@ -172,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     faults.set_defaults(func=_faults)
     reqs = sub.add_parser("requirements", help="list the requirement catalogue")
     reqs.set_defaults(func=_requirements)
+    add_commands(sub)
     return parser
 
 

@@ -58,7 +58,7 @@ def assign_anchors(results: list[dict]) -> None:
         record["anchor"] = anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
 
 
-def _clause_key(clause: str) -> tuple:
+def clause_key(clause: str) -> tuple:
     part, _, number = clause.partition(" ")
     part_number = [int(p) if p.isdigit() else 0 for p in part.removeprefix("PS").split(".")]
     pieces = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in number.replace(".", " ").split()]
@@ -83,7 +83,7 @@ def summarise(data: dict) -> dict:
             by_level[requirement["level"]][record["verdict"]] += 1
             by_requirement[requirement["id"]].append(record)
     catalogue = data["run"].get("catalogue", [])
-    untested = sorted((r for r in catalogue if r["id"] not in by_requirement), key=lambda r: _clause_key(r["clause"]))
+    untested = sorted((r for r in catalogue if r["id"] not in by_requirement), key=lambda r: clause_key(r["clause"]))
 
     rows = []
     for rid, records in by_requirement.items():
@@ -91,7 +91,7 @@ def summarise(data: dict) -> dict:
         rows.append({"clause": info["clause"], "id": rid, "level": info["level"], "statement": info["statement"],
                      "part": info["clause"].split()[0], "verdict": worst(r["verdict"] for r in records),
                      "records": records})
-    rows.sort(key=lambda row: (_clause_key(row["clause"]), row["id"]))
+    rows.sort(key=lambda row: (clause_key(row["clause"]), row["id"]))
     parts: dict[str, dict] = {}
     for row in rows:
         part = parts.setdefault(row["part"], {"part": row["part"], "rows": [], "counts": Counter()})

@@ -1,0 +1,150 @@
+"""Reports people act on: re-rendering, the comparison (leaderboard, changes), CI baselines, many targets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reports.compare import Run, diff_runs, leaderboard, load_run, write_comparison
+from reports.render import anchor_for, write_reports
+from tests.conftest import run_cli
+
+ECHO = "verification/test_c_echo.py::test_echo_is_answered_with_success"
+RETAINS = "storage/test_c_store.py::test_stored_instance_reads_back_identical"
+
+
+def _requirement(rid: str, level: str = "SHALL", service: str = "storage") -> dict:
+    return {"id": rid, "clause": "PS3.4 B.1.2", "edition": "DICOM 2020", "level": level, "service": service,
+            "statement": f"statement of {rid}"}
+
+
+def _record(name: str, verdict: str, rid: str, level: str = "SHALL") -> dict:
+    return {"nodeid": f"suites/storage/test_x.py::{name}", "test": name, "module": "suites.storage.test_x",
+            "doc": "", "requirements": [_requirement(rid, level)], "service": "storage", "verdict": verdict,
+            "message": "" if verdict == "PASS" else f"expected x, observed y in {name}", "deviation": [],
+            "evidence": ["  0.001 > C-STORE-RQ"], "duration": 0.1, "target": "t", "rerun": f"dicom-harness run --test {name}"}
+
+
+def _run(label: str, records: list[dict]) -> Run:
+    return Run(label, Path(f"/nowhere/{label}/results.json"), {"run": {"target": label, "catalogue": []},
+                                                                "results": records})
+
+
+def test_anchors_are_stable_and_readable():
+    assert anchor_for("suites/storage/test_c_store.py::test_x[CT]") == "storage.test_c_store.test_x-CT"
+    assert anchor_for("/abs/path/suites/association/test_max_pdu.py::test_y") == "association.test_max_pdu.test_y"
+
+
+def test_scoring_counts_requirements_and_not_claimed_is_not_a_pass():
+    honest = _run("honest", [_record("a", "PASS", "R1"), _record("b", "FAIL", "R2"), _record("c", "PASS", "R3", "SHOULD")])
+    # claims less: R2 NOT CLAIMED; declares a deviation for R3; runs an extra easy test for R1
+    shy = _run("shy", [_record("a", "PASS", "R1"), _record("a2", "PASS", "R1"), _record("b", "NOT CLAIMED", "R2"),
+                       _record("c", "DEVIATION", "R3", "SHOULD")])
+    partial = _run("partial", [_record("a", "PASS", "R1")])            # ran only what passes
+    broken_shall = _run("broken", [_record("a", "FAIL", "R1"), _record("a2", "PASS", "R1"), _record("b", "PASS", "R2"),
+                                   _record("c", "PASS", "R3", "SHOULD")])
+    scores = {s.label: s for s in leaderboard([honest, shy, partial, broken_shall])}
+    assert scores["honest"].text("SHALL") == "1/2" and scores["honest"].text("SHOULD") == "1/1"
+    assert scores["shy"].text("SHALL") == "1/2" and scores["shy"].text("SHOULD") == "0/1"
+    assert scores["partial"].text("SHALL") == "1/2" and "2 requirement(s) not run" in scores["partial"].flags
+    assert scores["broken"].text("SHALL") == "1/2", "one failing test loses the requirement"
+    assert scores["honest"].rank == 1 and scores["broken"].rank == 1      # same SHALLs and SHOULDs: shared rank
+    assert scores["shy"].rank == 3 and scores["partial"].rank == 3
+
+
+def test_changes_between_versions():
+    before = _run("v1", [_record("a", "PASS", "R1"), _record("b", "FAIL", "R2"), _record("c", "FAIL", "R3"),
+                         _record("d", "NOT CLAIMED", "R4"), _record("gone", "PASS", "R5")])
+    after = _run("v2", [_record("a", "FAIL", "R1"), _record("b", "PASS", "R2"), _record("c", "FAIL", "R3"),
+                        _record("d", "FAIL", "R4"), _record("new", "FAIL", "R6")])
+    for run in (before, after):
+        for record in run.results:
+            record["anchor"] = anchor_for(record["nodeid"])
+    changes = diff_runs(before, after)
+    assert [p["test"] for p in changes.new_failures] == ["a", "d"]
+    assert [p["test"] for p in changes.fixed] == ["b"]
+    assert [p["test"] for p in changes.still_failing] == ["c"]
+    assert [p["test"] for p in changes.added] == ["new"] and [p["test"] for p in changes.removed] == ["gone"]
+
+
+def test_comparison_page_is_rendered_from_results(tmp_path):
+    folders = []
+    for label, verdict in (("alpha", "PASS"), ("beta", "FAIL")):
+        folder = tmp_path / label
+        write_reports({"run": {"target": label, "duration": 1.0, "catalogue": []},
+                       "results": [_record("a", verdict, "R1")]}, folder)
+        folders.append(folder)
+    page = write_comparison([load_run(f) for f in folders], tmp_path / "cmp")
+    html = page.read_text()
+    assert "alpha" in html and "beta" in html and "1 new failures" in html
+    assert '../alpha/index.html#storage.test_x.a' in html, "cells link to the test in each run's report"
+
+
+def test_reports_package_never_imports_pytest():
+    code = ("import sys, reports.render, reports.compare, reports.statement; "
+            "sys.exit(1 if 'pytest' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_compare_command_and_bad_input(tmp_path):
+    write_reports({"run": {"target": "one", "duration": 1.0, "catalogue": []}, "results": [_record("a", "PASS", "R1")]},
+                  tmp_path / "one")
+    write_reports({"run": {"target": "two", "duration": 1.0, "catalogue": []}, "results": [_record("a", "FAIL", "R1")]},
+                  tmp_path / "two")
+    proc = run_cli("compare", str(tmp_path / "one"), str(tmp_path / "two"), "-o", str(tmp_path / "out"), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "compare.html").exists()
+    proc = run_cli("compare", str(tmp_path / "nothing-here"), timeout=60)
+    assert proc.returncode == 2 and "no results.json" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def two_targets(tmp_path_factory):
+    """--targets with two entries (clean simulators, and with the fault that breaks one storage test)."""
+    root = tmp_path_factory.mktemp("targets")
+    entries = root / "entries.toml"
+    entries.write_text('concurrency = 2\n'
+                       '[[entry]]\nname = "clean"\ntarget = "simulators"\n'
+                       '[[entry]]\nname = "discards"\ntarget = "simulators"\nfault = ["store-discards"]\n')
+    proc = run_cli("run", "--targets", str(entries), "--report-dir", str(root / "out"),
+                   "--test", RETAINS, "--test", ECHO, timeout=240)
+    return proc, root / "out"
+
+
+def test_many_targets_one_comparison(two_targets):
+    proc, out = two_targets
+    assert proc.returncode == 1, proc.stdout + proc.stderr        # an entry failed a requirement
+    assert (out / "clean" / "index.html").exists() and (out / "discards" / "run.log").exists()
+    html = (out / "index.html").read_text()
+    assert html.index(">clean<") < html.index(">discards<"), "the clean entry ranks first"
+    assert json.loads((out / "discards" / "results.json").read_text())["summary"]["overall"]["FAIL"] == 1
+
+
+def test_baseline_fails_only_on_regressions(two_targets, tmp_path):
+    _, out = two_targets
+    regressed = run_cli("run", "--fault", "store-discards", "--report-dir", str(tmp_path / "regressed"),
+                        "--test", RETAINS, "--test", ECHO, "--baseline", str(out / "clean" / "results.json"), timeout=120)
+    assert regressed.returncode == 1, regressed.stdout + regressed.stderr
+    assert "1 regression(s)" in regressed.stdout and "REGRESSION PASS -> FAIL" in regressed.stdout
+    assert (tmp_path / "regressed" / "baseline.html").exists()
+    # the same failure, already in the baseline: not a regression
+    again = run_cli("run", "--fault", "store-discards", "--report-dir", str(tmp_path / "again"),
+                    "--test", RETAINS, "--test", ECHO, "--baseline", str(out / "discards"), timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 regression(s)" in again.stdout and "1 still failing" in again.stdout
+
+
+def test_baseline_that_does_not_exist_is_a_usage_error(tmp_path):
+    proc = run_cli("run", "--baseline", str(tmp_path / "missing.json"), "--report-dir", str(tmp_path / "r"), timeout=60)
+    assert proc.returncode == 2 and "--baseline" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_targets_file_errors_are_one_line(tmp_path):
+    entries = tmp_path / "entries.toml"
+    entries.write_text('[[entry]]\nname = "x"\n')
+    proc = run_cli("run", "--targets", str(entries), "--report-dir", str(tmp_path / "out"), timeout=60)
+    assert proc.returncode == 2 and "exactly one of target" in proc.stderr and "Traceback" not in proc.stderr
