@@ -277,3 +277,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if report:
         line += f"; report: {report}"
     terminalreporter.write_line(line, bold=True)
+    if report:
+        _write_failure_links(terminalreporter, records, Path(report))
+
+
+def _write_failure_links(terminalreporter, records: list, report: Path, limit: int = 10) -> None:
+    """One click from the terminal to the page that explains each failure."""
+    problems = [r for r in records if r["verdict"] in (verdicts.FAIL, verdicts.ERROR) and r.get("anchor")]
+    for record in problems[:limit]:
+        terminalreporter.write_line(f"  {record['verdict']} {record['test']}: {report.resolve().as_uri()}#{record['anchor']}")
+    if len(problems) > limit:
+        terminalreporter.write_line(f"  ... and {len(problems) - limit} more: {report.resolve().as_uri()}?problems=1")
