@@ -129,13 +129,7 @@ class DatasetFactory:
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
         ds.KVP = "120"
         ds.RescaleIntercept, ds.RescaleSlope = "-1024", "1"
-        ds.ImagePositionPatient = [0, 0, 0]
-        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.PixelSpacing = [0.5, 0.5]
-        ds.SliceThickness = "1"
-        ds.FrameOfReferenceUID = self.uid()
-        ds.PositionReferenceIndicator = ""
-        self._pixels(ds, 64, 64, 16)
+        self._cross_section(ds, spacing=0.5, thickness="1")
 
     def _fill_mr(self, ds: Dataset) -> None:
         ds.Modality = "MR"
@@ -146,10 +140,14 @@ class DatasetFactory:
         ds.MRAcquisitionType = "2D"
         ds.EchoTime, ds.RepetitionTime, ds.EchoTrainLength = "10", "500", "1"
         ds.MagneticFieldStrength = "1.5"
+        self._cross_section(ds, spacing=1, thickness="3")
+
+    def _cross_section(self, ds: Dataset, spacing: float, thickness: str) -> None:
+        """Image Plane and Frame of Reference modules, and 64x64 16-bit pixels."""
         ds.ImagePositionPatient = [0, 0, 0]
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.PixelSpacing = [1, 1]
-        ds.SliceThickness = "3"
+        ds.PixelSpacing = [spacing, spacing]
+        ds.SliceThickness = thickness
         ds.FrameOfReferenceUID = self.uid()
         ds.PositionReferenceIndicator = ""
         self._pixels(ds, 64, 64, 16)

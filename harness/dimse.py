@@ -18,6 +18,7 @@ from harness.errors import HarnessError, TargetUnreachable
 from harness.evidence import Evidence
 from harness.profile import DimseEndpoint, Target
 from harness.status import describe
+from simulators.network import NODELAY_HANDLER
 
 
 class TargetFailure(AssertionError):
@@ -64,15 +65,6 @@ class GetResult:
 def _uid_name(uid: str) -> str:
     name = UID(uid).name
     return name if name and name != uid else str(uid)
-
-
-def _nodelay(event) -> None:
-    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 class Session:
@@ -272,7 +264,7 @@ class DimseClient:
                           "; ".join(f"{_uid_name(c.abstract_syntax)}[{', '.join(_uid_name(t) for t in c.transfer_syntax)}]"
                                     for c in contexts))
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
-        handlers = [(evt.EVT_CONN_OPEN, _nodelay), (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_C_STORE, on_store)]
+        handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_C_STORE, on_store)]
         ae.requested_contexts = contexts
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
