@@ -86,7 +86,9 @@ class DatasetFactory:
         return study
 
     def make(self, kind: str = "CT", *, study: Dataset | None = None, series_uid: UID | None = None,
-             transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True) -> Dataset:
+             transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True,
+             matrix: tuple[int, int] | None = None) -> Dataset:
+        """matrix: (rows, columns) of a CT or MR image, for tests that need a large object."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
         ds = Dataset()
@@ -103,6 +105,8 @@ class DatasetFactory:
         ds.Manufacturer = "dicom-harness"
         ds.ImageComments = "synthetic test instance"  # a Type 3 attribute, for Level 2 checks
         getattr(self, f"_fill_{kind.lower()}")(ds)
+        if matrix and kind in ("CT", "MR"):
+            self._pixels(ds, matrix[0], matrix[1], 16)
         if private:
             block = ds.private_block(0x0009, PRIVATE_CREATOR, create=True)
             block.add_new(0x01, "LO", f"run {self.run_id}")
