@@ -35,12 +35,18 @@ def _run(args: argparse.Namespace) -> int:
         from harness.targets import run_targets
         return run_targets(args)
     baseline = cli_reports.check_baseline(args.baseline)
+    report_dir = Path(args.report_dir)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / ".write-check").touch()
+        (report_dir / ".write-check").unlink()
+    except OSError as exc:
+        raise HarnessUserError(f"cannot write the report to {report_dir}: {exc.strerror}; pick --report-dir") from None
     provider = make_provider(args.target, args.dimse, tuple(args.fault))   # bad input: exit 2
     print(f"dicom-harness: starting {args.target or ('--dimse ' + args.dimse if args.dimse else 'simulators')} ...",
           flush=True)
     running = provider.start()                                                # unreachable: exit 3
     suites_dir = Path(__import__("suites").__file__).parent
-    report_dir = Path(args.report_dir)
     results_file = report_dir / "results.jsonl"
     pytest_args = [
         "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,

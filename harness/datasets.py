@@ -86,7 +86,9 @@ class DatasetFactory:
         return study
 
     def make(self, kind: str = "CT", *, study: Dataset | None = None, series_uid: UID | None = None,
-             transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True) -> Dataset:
+             transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True,
+             matrix: tuple[int, int] | None = None) -> Dataset:
+        """matrix: (rows, columns) of a CT or MR image, for tests that need a large object."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
         ds = Dataset()
@@ -103,6 +105,8 @@ class DatasetFactory:
         ds.Manufacturer = "dicom-harness"
         ds.ImageComments = "synthetic test instance"  # a Type 3 attribute, for Level 2 checks
         getattr(self, f"_fill_{kind.lower()}")(ds)
+        if matrix and kind in ("CT", "MR"):
+            self._pixels(ds, matrix[0], matrix[1], 16)
         if private:
             block = ds.private_block(0x0009, PRIVATE_CREATOR, create=True)
             block.add_new(0x01, "LO", f"run {self.run_id}")
@@ -129,13 +133,7 @@ class DatasetFactory:
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
         ds.KVP = "120"
         ds.RescaleIntercept, ds.RescaleSlope = "-1024", "1"
-        ds.ImagePositionPatient = [0, 0, 0]
-        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.PixelSpacing = [0.5, 0.5]
-        ds.SliceThickness = "1"
-        ds.FrameOfReferenceUID = self.uid()
-        ds.PositionReferenceIndicator = ""
-        self._pixels(ds, 64, 64, 16)
+        self._cross_section(ds, spacing=0.5, thickness="1")
 
     def _fill_mr(self, ds: Dataset) -> None:
         ds.Modality = "MR"
@@ -146,10 +144,14 @@ class DatasetFactory:
         ds.MRAcquisitionType = "2D"
         ds.EchoTime, ds.RepetitionTime, ds.EchoTrainLength = "10", "500", "1"
         ds.MagneticFieldStrength = "1.5"
+        self._cross_section(ds, spacing=1, thickness="3")
+
+    def _cross_section(self, ds: Dataset, spacing: float, thickness: str) -> None:
+        """Image Plane and Frame of Reference modules, and 64x64 16-bit pixels."""
         ds.ImagePositionPatient = [0, 0, 0]
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.PixelSpacing = [1, 1]
-        ds.SliceThickness = "3"
+        ds.PixelSpacing = [spacing, spacing]
+        ds.SliceThickness = thickness
         ds.FrameOfReferenceUID = self.uid()
         ds.PositionReferenceIndicator = ""
         self._pixels(ds, 64, 64, 16)

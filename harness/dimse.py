@@ -18,6 +18,7 @@ from harness.errors import HarnessError, TargetUnreachable
 from harness.evidence import Evidence
 from harness.profile import DimseEndpoint, Target
 from harness.status import describe
+from simulators.network import NODELAY_HANDLER
 
 
 class TargetFailure(AssertionError):
@@ -64,15 +65,6 @@ class GetResult:
 def _uid_name(uid: str) -> str:
     name = UID(uid).name
     return name if name and name != uid else str(uid)
-
-
-def _nodelay(event) -> None:
-    sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 class Session:
@@ -239,8 +231,8 @@ class DimseClient:
         self.endpoint: DimseEndpoint = target.dimse
         self.evidence = evidence
 
-    def _ae(self, max_pdu: int) -> AE:
-        ae = AE(ae_title=self.target.harness_ae_title)
+    def _ae(self, max_pdu: int, calling_ae: str | None = None) -> AE:
+        ae = AE(ae_title=calling_ae or self.target.harness_ae_title)
         ae.acse_timeout = self.endpoint.timeout
         ae.dimse_timeout = self.endpoint.timeout
         ae.network_timeout = self.endpoint.timeout
@@ -250,17 +242,23 @@ class DimseClient:
 
     @contextmanager
     def associate(self, contexts: Sequence[PresentationContext] | None = None, *, called_ae: str | None = None,
-                  max_pdu: int = 65536, scp_roles: Sequence[str] = (), release: bool = True) -> Iterator[Session]:
+                  max_pdu: int = 65536, scp_roles: Sequence[str] = (), release: bool = True,
+                  calling_ae: str | None = None) -> Iterator[Session]:
         contexts = list(contexts) if contexts else [build_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         called = called_ae if called_ae is not None else self.endpoint.ae_title
-        ae = self._ae(max_pdu)
+        ae = self._ae(max_pdu, calling_ae)
         pdata_lengths: list[int] = []
+        sent_pdata_lengths: list[int] = []
         received: list[Dataset] = []
 
         def on_pdu(event):
             if type(event.pdu).__name__ == "P_DATA_TF":
                 # PS3.8 D.1: the negotiated maximum bounds the variable field, the 6-byte header excluded
                 pdata_lengths.append(int(event.pdu.pdu_length))
+
+        def on_pdu_sent(event):
+            if type(event.pdu).__name__ == "P_DATA_TF":
+                sent_pdata_lengths.append(int(event.pdu.pdu_length))
 
         def on_store(event):
             ds = event.dataset
@@ -272,7 +270,8 @@ class DimseClient:
                           "; ".join(f"{_uid_name(c.abstract_syntax)}[{', '.join(_uid_name(t) for t in c.transfer_syntax)}]"
                                     for c in contexts))
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
-        handlers = [(evt.EVT_CONN_OPEN, _nodelay), (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_C_STORE, on_store)]
+        handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
+                    (evt.EVT_C_STORE, on_store)]
         ae.requested_contexts = contexts
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
@@ -291,6 +290,7 @@ class DimseClient:
             "; ".join(f"{_uid_name(c.abstract_syntax)}[{_uid_name(c.transfer_syntax[0])}]" for c in assoc.accepted_contexts),
             "; ".join(f"{_uid_name(c.abstract_syntax)}(result {c.result})" for c in assoc.rejected_contexts)))
         session = Session(assoc, self.evidence, pdata_lengths, received)
+        session.sent_pdata_lengths = sent_pdata_lengths
         try:
             yield session
         finally:
@@ -299,6 +299,10 @@ class DimseClient:
                     session.release()
                 else:
                     assoc.abort()
+
+    def unknown_calling_ae(self) -> str:
+        """A calling AE title no target has been told about."""
+        return "DH_STRANGER"
 
     def wrong_called_ae(self) -> str:
         """An AE title that is surely not the target's."""

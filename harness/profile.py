@@ -54,6 +54,7 @@ class Claims:
     storage_sop_classes: tuple[str, ...] = ()
     storage_transfer_syntaxes: tuple[str, ...] = ()
     called_ae_check: bool = False
+    calling_ae_check: bool = False
     storage_level: int = 0
     retrieve: str = "C-GET"     # how the harness reads back what it stored: C-GET or C-MOVE
 
@@ -157,6 +158,7 @@ def _claims(data: dict, where: str) -> Claims:
         storage_transfer_syntaxes=tuple(to_uid(u, f"{where} [claims] storage_transfer_syntaxes")
                                         for u in t.get("storage_transfer_syntaxes", [])),
         called_ae_check=bool(t.get("called_ae_check", False)),
+        calling_ae_check=bool(t.get("calling_ae_check", False)),
         storage_level=int(t.get("storage_level", 0)),
         retrieve=retrieve,
     )

@@ -72,7 +72,8 @@ class SimulatorProvider(Provider):
             self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
         self._store = Store(Path(self.store_dir or self._temporary))
         assert self.profile.dimse is not None
-        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults).start()
+        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
+                                   allowed_calling_aes=[self.profile.harness_ae_title]).start()
         target = self.profile.with_dimse(port=self._pacs.port)
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")

@@ -31,6 +31,10 @@ _fault("accept-unknown-transfer-syntax", "ASSOC-REJECT-UNKNOWN-TS",
        "Presentation contexts proposing only unknown transfer syntaxes are accepted.")
 _fault("ignore-called-ae", "ASSOC-CALLED-AE-CHECK",
        "Associations are accepted whatever called AE title they name.")
+_fault("ignore-calling-ae", "ASSOC-CALLING-AE-CHECK",
+       "Associations are accepted from any calling AE title, not only the configured ones.")
+_fault("reject-full-size-pdu", "ASSOC-MAX-PDU-ACCEPTED",
+       "The association is aborted when a P-DATA-TF is longer than half the maximum length we announced.")
 _fault("ignore-max-pdu", "ASSOC-MAX-PDU-HONOURED",
        "P-DATA-TF PDUs are sent without regard to the peer's maximum length.")
 _fault("abort-on-release", "ASSOC-RELEASE",
@@ -44,7 +48,7 @@ _fault("echo-once", "VERIFY-ECHO-REPEATABLE",
 _fault("store-discards", "STORE-RETAINS-INSTANCE",
        "C-STORE answers Success but does not keep the instance.",
        also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
-                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED"))
+                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED"))
 _fault("refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
        "MR Image Storage is not offered in negotiation although the profile claims it.")
 _fault("refuse-deflate", "STORE-CLAIMED-TRANSFER-SYNTAXES",

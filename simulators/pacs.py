@@ -17,7 +17,7 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, evt
 from pynetdicom.dimse import DIMSEServiceProvider
-from pynetdicom.pdu import A_RELEASE_RQ
+from pynetdicom.pdu import A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
     MRImageStorage, PatientRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelGet,
@@ -55,13 +55,15 @@ class _UnboundedPdu(DIMSEServiceProvider):
 
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536):
+                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
+                 allowed_calling_aes: Iterable[str] | None = None):
         self.store = store
         self.ae_title = ae_title
         self.host = host
         self.requested_port = port
         self.faults = check_faults(list(faults))
         self.check_called_ae = check_called_ae
+        self.allowed_calling_aes = list(allowed_calling_aes) if allowed_calling_aes else []
         self.max_pdu = max_pdu
         self.port: int | None = None
         self._server = None
@@ -76,6 +78,8 @@ class PacsSimulator:
         ae.maximum_pdu_size = self.max_pdu
         ae.maximum_associations = 32
         ae.require_called_aet = self.check_called_ae and "ignore-called-ae" not in self.faults
+        if self.allowed_calling_aes and "ignore-calling-ae" not in self.faults:
+            ae.require_calling_aet = self.allowed_calling_aes
         verification_ts = ([ExplicitVRLittleEndian] if "reject-implicit-vr" in self.faults
                            else VERIFICATION_TRANSFER_SYNTAXES)
         ae.add_supported_context(Verification, verification_ts)
@@ -116,6 +120,9 @@ class PacsSimulator:
 
     def _on_pdu_recv(self, event) -> None:
         if "abort-on-release" in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
+            threading.Thread(target=event.assoc.abort, daemon=True).start()
+        if ("reject-full-size-pdu" in self.faults and isinstance(event.pdu, P_DATA_TF)
+                and event.pdu.pdu_length > self.max_pdu // 2):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
 
     def _on_aborted(self, event) -> None:

@@ -64,8 +64,24 @@ class Store:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # The files are the record (each fsynced before Success); the index is rebuilt from them at start,
+        # so its commits need not wait for the disk.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._index_unindexed_files()
+
+    def _index_unindexed_files(self) -> None:
+        """Index files kept durably whose index rows were lost (a crash between fsync and commit)."""
+        with self._lock:
+            known = {row[0] for row in self._db.execute("SELECT relative_path FROM instances")}
+        for path in (self.root / "objects").glob("*/*/*.dcm"):
+            relative = path.relative_to(self.root).as_posix()
+            if relative not in known:
+                try:
+                    dataset = dcmread(path, stop_before_pixels=True)
+                except Exception:
+                    continue   # not a file we can read: leave it, never delete data
+                self._index(relative, dataset)
 
     def close(self) -> None:
         with self._lock:
@@ -97,7 +113,11 @@ class Store:
             dataset = dcmread(BytesIO(encoded_file), stop_before_pixels=True)
         sop_uid = str(dataset.SOPInstanceUID)
         relative = self._relative_path(sop_uid)
-        path = self._write_durably(relative, encoded_file)
+        self._write_durably(relative, encoded_file)
+        return self._index(relative, dataset)
+
+    def _index(self, relative: str, dataset: Dataset) -> StoredInstance:
+        sop_uid = str(dataset.SOPInstanceUID)
         tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
         attributes = _index_attributes(dataset)
         row = (

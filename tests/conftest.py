@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,30 @@ def run_suites(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subp
 
 def failing_requirements(records: list[dict]) -> set[str]:
     return {q["id"] for r in records if r["verdict"] not in ("PASS", "NOT CLAIMED") for q in r["requirements"]}
+
+
+class StandalonePacs:
+    """`dicom-harness simulate pacs` as a user runs it, in a subprocess; stopped with Ctrl-C."""
+
+    def __init__(self, store: Path, *extra: str):
+        from harness.ports import free_port
+        self.store = store
+        self.extra = extra
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen([*CLI, "simulate", "pacs", "--port", str(self.port), "--ae", "DH_PACS",
+                                         "--store", str(self.store), *self.extra], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        assert "listening" in line or "PACS simulator" in line, line
+        return self
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail("the simulator did not stop on Ctrl-C within 15 s")

@@ -77,3 +77,9 @@ def test_single_test_rerun_command_works(tmp_path):
                    "verification/test_c_echo.py::test_echo_is_answered_with_success")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 PASS" in proc.stdout
+
+
+def test_unwritable_report_dir_is_a_usage_error():
+    proc = run_cli("run", "--report-dir", "/proc/not-here/report")
+    assert proc.returncode == 2
+    assert "cannot write the report" in _one_clear_line(proc)

@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
-import pytest
 from pydicom import dcmread
 
 from harness.datasets import DatasetFactory, pixel_digest
-from harness.ports import free_port
-from tests.conftest import CLI, require_peer
+from tests.conftest import StandalonePacs, require_peer
 
 DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
-
-
-class StandalonePacs:
-    def __init__(self, store: Path):
-        self.store = store
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self):
-        self.process = subprocess.Popen([*CLI, "simulate", "pacs", "--port", str(self.port), "--ae", "DH_PACS",
-                                         "--store", str(self.store)], stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
-        line = self.process.stdout.readline()
-        assert "listening" in line or "PACS simulator" in line, line
-        return self
-
-    def __exit__(self, *exc):
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            pytest.fail("the simulator did not stop on Ctrl-C within 15 s")
 
 
 def dcmtk(*args: str) -> subprocess.CompletedProcess:

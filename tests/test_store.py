@@ -29,3 +29,15 @@ def test_file_names_never_come_from_peer_data(tmp_path):
     assert kept.path.resolve().is_relative_to((tmp_path / "root").resolve())
     assert "escape" not in str(kept.path)
     assert not list((tmp_path / "root" / "incoming").iterdir()), "temporary files left behind"
+
+
+def test_lost_index_rows_are_rebuilt_from_the_files(tmp_path):
+    """The files are the record: an index that lost rows (a crash before its commit) is repaired at start."""
+    ds = DatasetFactory(seed=6).make("MR")
+    store = Store(tmp_path)
+    store.put_file(_file_bytes(ds), ds)
+    store._db.execute("DELETE FROM instances")
+    store.close()
+    again = Store(tmp_path)
+    assert again.get(ds.SOPInstanceUID) is not None
+    assert again.count() == 1

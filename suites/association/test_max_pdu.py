@@ -3,11 +3,12 @@
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import build_context
-from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet
+from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelGet
 
 from harness.errors import NotClaimed
 from harness.markers import requirement
 from harness.status import Status, describe
+from suites.storage.conftest import assert_same_instance
 
 SMALL_MAX_PDU = 4096
 
@@ -35,3 +36,25 @@ def test_target_fragments_to_our_maximum_pdu_length(dimse, claims, make_instance
     too_long = [n for n in lengths if n > SMALL_MAX_PDU]
     assert not too_long, (f"expected every P-DATA-TF variable field <= {SMALL_MAX_PDU} bytes; observed "
                           f"{len(too_long)} longer, up to {max(too_long)} bytes")
+
+
+@requirement("ASSOC-MAX-PDU-ACCEPTED")
+def test_target_accepts_pdus_of_its_announced_maximum(dimse, claims, make_instance):
+    """Store a CT image larger than the target's announced maximum PDU length, so the harness sends
+    P-DATA-TF PDUs of exactly that maximum; the target must take them and keep the instance."""
+    if not claims.offers("storage"):
+        raise NotClaimed("needs storage to send a message longer than one PDU")
+    probe = build_context(CTImageStorage, [ExplicitVRLittleEndian])
+    with dimse.associate([probe]) as session:
+        announced = session.peer_max_pdu
+    side = 64
+    while announced and side * side * 2 < announced * 1.5:
+        side *= 2
+    instance = make_instance("CT", transfer_syntax=ExplicitVRLittleEndian, matrix=(side, side))
+    with dimse.associate([probe]) as session:
+        response = session.store(instance)
+        sent = list(session.sent_pdata_lengths)
+    assert response.status == Status.SUCCESS, f"C-STORE of {len(instance.PixelData)} pixel bytes: {describe(response.status)}"
+    if announced:
+        assert max(sent) == announced, f"harness check: expected a PDU of {announced} bytes, sent at most {max(sent)}"
+    assert_same_instance(instance, dimse.read_back(instance))

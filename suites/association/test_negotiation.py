@@ -71,3 +71,17 @@ def test_wrong_called_ae_title_is_rejected(dimse, claims):
         f"expected source 1 (service-user), reason 7 (called AE title not recognized); observed {rejection}")
 
 
+
+
+@requirement("ASSOC-CALLING-AE-CHECK")
+def test_unknown_calling_ae_title_is_rejected(dimse, claims):
+    """Call from an AE title the target was never told about; a target claiming calling-AE checks answers
+    A-ASSOCIATE-RJ with source service-user (1) and reason 3."""
+    if not claims.calling_ae_check:
+        raise NotClaimed("the target does not claim to check calling AE titles")
+    with pytest.raises(AssociationRejected) as rejected:
+        with dimse.associate(calling_ae=dimse.unknown_calling_ae()):
+            pass
+    rejection = rejected.value.rejection
+    assert (rejection.source, rejection.reason) == (1, 3), (
+        f"expected source 1 (service-user), reason 3 (calling AE title not recognized); observed {rejection}")

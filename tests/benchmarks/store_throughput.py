@@ -1,0 +1,95 @@
+"""Benchmark: C-STORE throughput into our PACS simulator, against dcmtk storescp and Orthanc measured in the
+same run. Prints images/s (median of repeats) and ratios; asserts nothing.
+
+    .venv/bin/python -m tests.benchmarks.store_throughput [--images 100] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness.datasets import DatasetFactory
+from harness.orthanc import OrthancProcess
+from harness.ports import free_port
+from tests.conftest import StandalonePacs
+
+ENV = dict(os.environ, TCP_NODELAY="1")
+
+
+def make_images(folder: Path, count: int) -> None:
+    factory = DatasetFactory(seed=42)
+    study = factory.study()
+    series = factory.uid()
+    for index in range(count):
+        factory.make("CT", study=study, series_uid=series).save_as(folder / f"{index:05}.dcm", enforce_file_format=True)
+
+
+def storescu_rate(folder: Path, ae: str, port: int, count: int) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(["storescu", "-aec", ae, "+sd", "127.0.0.1", str(port), str(folder)],
+                          capture_output=True, text=True, env=ENV, timeout=600)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"storescu to {ae} failed: {proc.stderr[-500:]}")
+    return count / elapsed
+
+
+def median_rate(run, repeats: int) -> float:
+    return statistics.median(run() for _ in range(repeats))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    for tool in ("storescu", "storescp"):
+        if not shutil.which(tool):
+            print(f"{tool} missing: apt-get install dcmtk", file=sys.stderr)
+            return 2
+    work = Path(tempfile.mkdtemp(prefix="dh-bench-"))
+    images = work / "images"
+    images.mkdir()
+    make_images(images, args.images)
+    size_kb = sum(p.stat().st_size for p in images.iterdir()) / args.images / 1024
+    rates = {}
+    try:
+        port = free_port()
+        received = work / "storescp"
+        received.mkdir()
+        storescp = subprocess.Popen(["storescp", "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        rates["dcmtk storescp"] = median_rate(lambda: storescu_rate(images, "STORESCP", port, args.images), args.repeats)
+        storescp.terminate()
+        storescp.wait(timeout=10)
+
+        with StandalonePacs(work / "sim-store") as pacs:
+            rates["dicom-harness PACS simulator"] = median_rate(
+                lambda: storescu_rate(images, "DH_PACS", pacs.port, args.images), args.repeats)
+
+        orthanc = OrthancProcess(dicomweb=False).start()
+        try:
+            rates["Orthanc 1.10.1"] = median_rate(
+                lambda: storescu_rate(images, orthanc.ae_title, orthanc.dicom_port, args.images), args.repeats)
+        finally:
+            orthanc.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats}, TCP_NODELAY=1")
+    ours = rates["dicom-harness PACS simulator"]
+    for name, rate in rates.items():
+        print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
