@@ -109,6 +109,14 @@ class Chromium:
             raise BrowserError(f"{expression}: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
+    def wait_for(self, expression: str) -> None:
+        """Poll until a JavaScript expression is true (events such as hashchange are asynchronous)."""
+        deadline = time.monotonic() + self.timeout
+        while not self.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise BrowserError(f"still false after {self.timeout:.0f} s: {expression}")
+            time.sleep(0.05)
+
     def screenshot(self, path: Path, full_page: bool = False) -> Path:
         params = {"format": "png"}
         if full_page:

@@ -64,6 +64,34 @@ def test_filter_from_the_address_and_anchor_to_a_failure(browser, report_of_a_fa
     # A link to a failure from a bug report opens that test, even when the filter would hide it.
     failure = next(r for r in records if r["verdict"] == "FAIL")
     browser.open(index.as_uri() + "?verdict=PASS#" + failure["anchor"])
+    browser.wait_for(f"location.hash === '#{failure['anchor']}' && !document.getElementById({failure['anchor']!r}).hidden")
     state = browser.evaluate(f"(e => [e.hidden, e.open, e.innerText])(document.getElementById({failure['anchor']!r}))")
     assert state[0] is False and state[1] is True
     assert failure["rerun"] in state[2] and failure["requirements"][0]["statement"][:40] in state[2]
+
+
+def test_comparison_page_renders_and_its_filter_works(browser, report_of_a_faulty_run, tmp_path):
+    """The faulty run against the same run with every test passing: the 'only differences' filter leaves
+    exactly the requirements that failed."""
+    import copy
+
+    from reports.compare import load_run, write_comparison
+    from reports.render import load_results, write_reports
+    index, records = report_of_a_faulty_run
+    fixed = load_results(index.parent / "results.json")
+    for record in fixed["results"]:
+        record.update(verdict="PASS", message="")
+    fixed["run"] = dict(fixed["run"], target="all fixed")
+    write_reports(copy.deepcopy(fixed), tmp_path / "fixed")
+    page = write_comparison([load_run(index.parent), load_run(tmp_path / "fixed")], tmp_path / "compare")
+    failing = {q["id"] for r in records if r["verdict"] == "FAIL" for q in r["requirements"]}
+
+    browser.open(page.as_uri())
+    assert browser.evaluate("document.body.dataset.ready") == "1"
+    assert browser.evaluate("document.querySelector('#leaderboard td:nth-child(2)').innerText") == "all fixed"
+    browser.evaluate("const b = document.getElementById('only-differences'); b.checked = true;"
+                     "b.dispatchEvent(new Event('change'))")
+    shown = browser.evaluate("Array.from(document.querySelectorAll('#requirement-matrix tr[data-differs]'))"
+                             ".filter(r => !r.hidden).map(r => r.querySelector('code').innerText)")
+    assert set(shown) == failing
+    browser.screenshot(ARTEFACTS / "compare.png")
