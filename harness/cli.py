@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     pacs.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
     pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
     pacs.set_defaults(func=_simulate)
+    from harness.simulate_workflow import add_parsers as add_workflow_simulators
+    add_workflow_simulators(sim_sub)
 
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")
     faults.set_defaults(func=_faults)

@@ -55,7 +55,8 @@ class _UnboundedPdu(DIMSEServiceProvider):
 
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536):
+                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
+                 services: Iterable = ()):
         self.store = store
         self.ae_title = ae_title
         self.host = host
@@ -68,6 +69,8 @@ class PacsSimulator:
         self._aborted_since_last_association = threading.Event()
         self._echoes: dict[int, int] = {}
         self._refused: set[int] = set()
+        # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
+        self.services = list(services)
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
@@ -88,6 +91,8 @@ class PacsSimulator:
             ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
         for model in (StudyRootQueryRetrieveInformationModelGet, PatientRootQueryRetrieveInformationModelGet):
             ae.add_supported_context(model, VERIFICATION_TRANSFER_SYNTAXES)
+        for service in self.services:
+            service.add_contexts(ae)
         return ae
 
     def _on_requested(self, event) -> None:
@@ -214,8 +219,9 @@ class PacsSimulator:
 
     def start(self) -> "PacsSimulator":
         ae = self._build_ae()
+        from simulators.services import combine_handlers
         self._server = ae.start_server((self.host, self.requested_port), block=False,
-                                       evt_handlers=self.handlers())
+                                       evt_handlers=combine_handlers(self.handlers(), self.services))
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
         return self
