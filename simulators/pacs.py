@@ -56,7 +56,8 @@ class _UnboundedPdu(DIMSEServiceProvider):
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
                  faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
-                 services: Iterable = ()):
+                 services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
+                 commitment_delay: float = 0.0, commitment_answer_on: str = "new"):
         self.store = store
         self.ae_title = ae_title
         self.host = host
@@ -71,6 +72,10 @@ class PacsSimulator:
         self._refused: set[int] = set()
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
         self.services = list(services)
+        from simulators.commitment import CommitmentService
+        self.commitment = CommitmentService(store, ae_title, peers=commitment_peers, delay=commitment_delay,
+                                            answer_on=commitment_answer_on, faults=self.faults)
+        self.services.append(self.commitment)
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
