@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     tests = [str(suites_dir / t) for t in args.test] if args.test else [str(suites_dir)]
     results_file.unlink(missing_ok=True)
     try:
-        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running)])
+        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
     finally:
         provider.stop()
     if code in (2, 3) and not results_file.exists():
@@ -72,11 +72,13 @@ def _run(args: argparse.Namespace) -> int:
 class _StartedTarget:
     """Hands the target the command line already started to the plugin's target fixture."""
 
-    def __init__(self, target):
+    def __init__(self, target, provider=None):
         self.target = target
+        self.provider = provider
 
     def pytest_configure(self, config):
         config._dh_started_target = self.target
+        config._dh_started_provider = self.provider
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -59,6 +59,11 @@ class Provider:
 class ExternalProvider(Provider):
     """A product that is already running: only check that it answers."""
 
+    def __init__(self, target: Target):
+        super().__init__(target)
+        if target.worklist_folder:
+            self.worklist_folder = Path(target.worklist_folder)
+
     def start(self) -> Target:
         if self.profile.dimse is not None:
             check_reachable(self.profile.dimse)
@@ -89,8 +94,10 @@ class SimulatorProvider(Provider):
         self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
         # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
         services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
+        peer = self.profile.peer
         self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
-                                   services=services).start()
+                                   services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)}
+                                   ).start()
         target = self.profile.with_dimse(port=self._pacs.port)
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
