@@ -100,8 +100,9 @@ def _simulate(args: argparse.Namespace) -> int:
         raise HarnessUserError(f"cannot use {store_path} as the store: {exc.strerror}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    from harness.simulate_workflow import commitment_options
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
-                         check_called_ae=not args.any_called_ae).start()
+                         check_called_ae=not args.any_called_ae, **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
           + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
     stop = threading.Event()
@@ -169,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     pacs.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
     pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
     pacs.set_defaults(func=_simulate)
+    from harness.simulate_workflow import add_commitment_arguments
+    add_commitment_arguments(pacs)
     from harness.simulate_workflow import add_parsers as add_workflow_simulators
     add_workflow_simulators(sim_sub)
 

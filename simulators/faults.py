@@ -44,7 +44,9 @@ _fault("echo-once", "VERIFY-ECHO-REPEATABLE",
 _fault("store-discards", "STORE-RETAINS-INSTANCE",
        "C-STORE answers Success but does not keep the instance.",
        also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
-                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED"))
+                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED",
+                    # storage commitment can only commit what was kept
+                    "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS"))
 _fault("refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
        "MR Image Storage is not offered in negotiation although the profile claims it.")
 _fault("refuse-deflate", "STORE-CLAIMED-TRANSFER-SYNTAXES",
