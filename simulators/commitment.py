@@ -126,11 +126,13 @@ class CommitmentService:
         if self.answer_on == NEW and address is not None:
             if self._send_new(requester, address, event_type, report):
                 return
-        # On the request's association: wait until the N-ACTION response has gone out first
+        # On the request's association: wait until the N-ACTION response has gone out first, and give a
+        # requester that releases at once a moment to do so: a request sent into a release is never answered.
         deadline = time.monotonic() + 5.0
         while assoc.is_established and assoc._is_paused and time.monotonic() < deadline:
             time.sleep(0.005)
-        if not assoc.is_established:
+        time.sleep(0.05)
+        if not assoc.is_established or _release_under_way(assoc):
             log.warning("storage commitment result %s for %s dropped: association closed and the requester's "
                         "address is unknown", report.TransactionUID, requester)
             return
@@ -164,3 +166,9 @@ class CommitmentService:
         log.info("storage commitment result %s (event type %d) sent to %s on a new association, status %s",
                  report.TransactionUID, event_type, requester, getattr(status, "Status", None))
         return True
+
+
+def _release_under_way(assoc) -> bool:
+    """True once the peer has asked to release (PS3.8 state machine no longer in Sta6, data transfer)."""
+    state = getattr(getattr(assoc.dul, "state_machine", None), "current_state", "Sta6")
+    return state != "Sta6"

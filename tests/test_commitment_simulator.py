@@ -81,3 +81,36 @@ def test_report_on_same_association_after_delay(tmp_path):
     same, new, _, elapsed = _run(tmp_path, "same", peers=False, delay=0.3)
     assert len(same) == 1 and not new
     assert same[0].TransactionUID == "2.25.777" and elapsed >= 0.3
+
+
+def test_harness_client_takes_result_on_the_same_association(tmp_path):
+    """The harness's commitment client (harness/commitment.py) sees a result sent on its own association."""
+    from harness.commitment import request_commitment
+    from harness.dimse import DimseClient
+    from harness.evidence import Evidence
+    from harness.profile import DimseEndpoint, Target
+
+    store = Store(tmp_path / "store")
+    instance = DatasetFactory(seed=4).make("CT")
+    peer = HarnessPeer(Peer(ae_title="DH_PEER_S", port=0)).start()
+    pacs = PacsSimulator(store, ae_title="DH_PACS", commitment_answer_on="same").start()
+    try:
+        target = Target(name="sim", dimse=DimseEndpoint("DH_PACS", "127.0.0.1", pacs.port, timeout=3))
+        evidence = Evidence()
+        client = DimseClient(target, evidence)
+        assert client.store(instance).status == 0
+        result = request_commitment(client, peer, [(instance.SOPClassUID, instance.SOPInstanceUID)], "2.25.55")
+        assert result.arrived_on == "same association", evidence.transcript()
+        assert result.event_type_id == 1 and result.referenced() == {instance.SOPInstanceUID}
+        assert any("N-EVENT-REPORT on the same association" in line for line in evidence.transcript())
+        # released at once: this SCP cannot answer on a new association, and must not hang the release
+        started = time.monotonic()
+        late = request_commitment(client, peer, [(instance.SOPClassUID, instance.SOPInstanceUID)], "2.25.56",
+                                  release_at_once=True)
+        assert late.information is None and late.action.status == 0
+        assert not any("no A-RELEASE-RP" in line for line in evidence.transcript()), evidence.transcript()
+        assert time.monotonic() - started < 6
+    finally:
+        pacs.stop()
+        peer.stop()
+        store.close()
