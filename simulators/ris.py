@@ -181,9 +181,13 @@ def response_identifier(query: Dataset, candidate: Dataset, drop: Iterable[str] 
         found = candidate.get(element.tag)
         if element.VR == "SQ":
             template = element.value[0] if element.value else Dataset()
-            items = [] if found is None or found.VR != "SQ" else [
-                response_identifier(template, item, dropped) for item in found.value
-                if len(template) == 0 or matches(template, item)]
+            if found is None or found.VR != "SQ":
+                items = []
+            elif len(template) == 0:       # K.2.2.1.2 note 4: a universal sequence key returns whole items
+                items = [item for item in found.value]
+            else:
+                items = [response_identifier(template, item, dropped) for item in found.value
+                         if matches(template, item)]
             answer.add_new(element.tag, "SQ", Sequence(items))
         elif found is not None:
             answer.add_new(element.tag, found.VR, found.value)

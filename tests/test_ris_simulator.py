@@ -139,3 +139,19 @@ def test_findscu_worklist_query_against_standalone_ris(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_response_holds_requested_keys_only_and_whole_items_for_universal_sequences():
+    from simulators.ris import response_identifier
+    item = make_worklist_item(PatientID="P9", Modality="MR")
+    query = Dataset()
+    query.PatientID = "P9"
+    query.AccessionNumber = ""
+    query.ScheduledProcedureStepSequence = Sequence([Dataset()])
+    answer = response_identifier(query, item)
+    assert set(answer.dir()) == {"PatientID", "AccessionNumber", "ScheduledProcedureStepSequence", "SpecificCharacterSet"}
+    assert answer.ScheduledProcedureStepSequence[0].Modality == "MR"
+    step = Dataset()
+    step.Modality = ""
+    query.ScheduledProcedureStepSequence = Sequence([step])
+    assert response_identifier(query, item).ScheduledProcedureStepSequence[0].dir() == ["Modality"]

@@ -49,3 +49,20 @@ folder = "{folder}"
     assert len(verdicts) == 5 and set(verdicts.values()) == {"PASS"}, (
         [(r["test"], r["verdict"], r["message"]) for r in records], proc.stderr[-1500:])
     assert proc.returncode == 0
+
+
+def test_worklist_tests_not_claimed_without_a_way_to_seed(tmp_path):
+    """A profile that claims worklist but names no worklist folder: the tests that must seed items are NOT
+    CLAIMED; the one that needs no item still runs."""
+    from simulators.ris import RisSimulator, WorklistStore
+    ris = RisSimulator(WorklistStore(), ae_title="DH_RIS").start()
+    try:
+        profile = tmp_path / "ris.toml"
+        profile.write_text(f'name = "RIS without folder"\n[dimse]\nae_title = "DH_RIS"\nhost = "127.0.0.1"\n'
+                           f'port = {ris.port}\n[claims]\nservices = ["worklist"]\n')
+        proc, records = run_suites(tmp_path / "report", "--target", str(profile), "--test", "worklist")
+    finally:
+        ris.stop()
+    verdicts = sorted(r["verdict"] for r in records)
+    assert verdicts == ["NOT CLAIMED"] * 4 + ["PASS"], [(r["test"], r["verdict"], r["message"]) for r in records]
+    assert proc.returncode == 0
