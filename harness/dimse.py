@@ -307,6 +307,18 @@ class Session:
                                      sop_instance)
         return self._n_response("N-ACTION", status, reply)
 
+    def n_get(self, sop_class: str, sop_instance: str, keywords: Sequence[str]) -> Response:
+        from pydicom.datadict import tag_for_keyword
+        from pydicom.tag import Tag
+        self.evidence.add(">", f"N-GET-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"AttributeIdentifierList={','.join(keywords)}")
+        tags = [Tag(tag_for_keyword(k)) for k in keywords]
+        status, reply = self._n_call("N-GET", self.assoc.send_n_get, tags, sop_class, sop_instance)
+        response = self._n_response("N-GET", status, reply)
+        if reply is not None:
+            self.evidence.add("<", f"N-GET-RSP attributes {_keys(reply)}")
+        return response
+
     def _n_call(self, what: str, send, *args):
         try:
             return send(*args)

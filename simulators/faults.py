@@ -88,6 +88,9 @@ _fault("mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
        "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
 _fault("mpps-refuse-completed", "MPPS-SET-COMPLETED",
        "N-SET to COMPLETED is answered with 0110 (Processing failure).")
+_fault("mpps-set-not-kept", "MPPS-SET-COMPLETED",
+       "N-SET answers Success but changes nothing (the step reads back unchanged).",
+       also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE"))
 _fault("mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
        "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
 _fault("mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",

@@ -23,7 +23,8 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import (
-    ModalityPerformedProcedureStep, ModalityWorklistInformationFind, Verification,
+    ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve, ModalityWorklistInformationFind,
+    Verification,
 )
 
 from simulators.faults import check_faults
@@ -202,7 +203,8 @@ def response_identifier(query: Dataset, candidate: Dataset, drop: Iterable[str] 
 class RisService:
     """Worklist and MPPS handlers over a WorklistStore and an in-memory table of performed steps."""
 
-    sop_classes = (ModalityWorklistInformationFind, ModalityPerformedProcedureStep)
+    sop_classes = (ModalityWorklistInformationFind, ModalityPerformedProcedureStep,
+                   ModalityPerformedProcedureStepRetrieve)
 
     def __init__(self, worklist: WorklistStore, faults: Iterable[str] = ()):
         self.worklist = worklist
@@ -213,10 +215,11 @@ class RisService:
     def add_contexts(self, ae: AE) -> None:
         ae.add_supported_context(ModalityWorklistInformationFind, TRANSFER_SYNTAXES)
         ae.add_supported_context(ModalityPerformedProcedureStep, TRANSFER_SYNTAXES)
+        ae.add_supported_context(ModalityPerformedProcedureStepRetrieve, TRANSFER_SYNTAXES)
 
     def handlers(self) -> list:
         return [(evt.EVT_C_FIND, self.on_find), (evt.EVT_N_CREATE, self.on_n_create),
-                (evt.EVT_N_SET, self.on_n_set)]
+                (evt.EVT_N_SET, self.on_n_set), (evt.EVT_N_GET, self.on_n_get)]
 
     # Modality Worklist ---------------------------------------------------------------------------------
     def on_find(self, event):
@@ -309,10 +312,29 @@ class RisService:
                 if missing:
                     log.info("MPPS N-SET %s to %s refused: missing %s", uid, new_state, ", ".join(missing))
                     return MISSING_ATTRIBUTE_VALUE, _attribute_list(missing[0], None)
+            if "mpps-set-not-kept" in self.faults:
+                return SUCCESS, None
             for element in modification:
                 current[element.tag] = element
         log.info("MPPS N-SET %s: %s -> %s", uid, state, new_state)
         return SUCCESS, None
+
+
+    def on_n_get(self, event):
+        """Modality Performed Procedure Step Retrieve (PS3.4 F.8): the attributes asked for, or all."""
+        uid = str(event.request.RequestedSOPInstanceUID)
+        with self._lock:
+            current = self.performed.get(uid)
+            if current is None:
+                return NO_SUCH_OBJECT_INSTANCE, None
+            wanted = event.request.AttributeIdentifierList
+            if not wanted:
+                return SUCCESS, current.copy()
+            answer = Dataset()
+            for tag in ([wanted] if not isinstance(wanted, (list, tuple)) else wanted):
+                if tag in current:
+                    answer.add(current[tag])
+            return SUCCESS, answer
 
 
 def _final_state_missing(current: Dataset, modification: Dataset) -> list[str]:

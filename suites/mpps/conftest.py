@@ -3,12 +3,13 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
-from pynetdicom.sop_class import ModalityPerformedProcedureStep
+from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve
 
 from harness.datasets import DatasetFactory
 from harness.status import describe
 
 MPPS = ModalityPerformedProcedureStep
+MPPS_RETRIEVE = ModalityPerformedProcedureStepRetrieve
 
 
 def in_progress(factory: DatasetFactory, status: str = "IN PROGRESS") -> Dataset:
@@ -74,10 +75,25 @@ def final(factory: DatasetFactory, status: str) -> Dataset:
 
 @pytest.fixture
 def mpps_session(dimse):
-    """An association with the MPPS SOP Class accepted."""
+    """An association proposing MPPS and MPPS Retrieve (for reading steps back where the target offers it)."""
     def open_session():
-        return dimse.associate([build_context(MPPS, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])])
+        syntaxes = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+        return dimse.associate([build_context(MPPS, syntaxes), build_context(MPPS_RETRIEVE, syntaxes)])
     return open_session
+
+
+def read_back(session, uid: str, expected: dict[str, str]) -> None:
+    """N-GET the step (MPPS Retrieve, PS3.4 F.8) and compare; when the target does not offer MPPS Retrieve the
+    evidence says the verdict rests on statuses alone."""
+    if not any(c.abstract_syntax == MPPS_RETRIEVE for c in session.accepted):
+        session.evidence.add("#", "MPPS Retrieve not offered: no read-back, the verdict rests on statuses")
+        return
+    response = session.n_get(MPPS_RETRIEVE, uid, list(expected))
+    assert response.status == 0x0000, f"N-GET read-back of step {uid}: expected Success, observed {describe(response.status)}"
+    held = response.reply
+    wrong = [f"{k}: expected {v!r}, read back {None if held is None else str(held.get(k, ''))!r}"
+             for k, v in expected.items() if held is None or str(held.get(k, "")) != v]
+    assert not wrong, f"read back of step {uid} differs: " + "; ".join(wrong)
 
 
 def created(session, factory: DatasetFactory) -> str:

@@ -3,7 +3,7 @@ DISCONTINUED, and the state machine's refusals."""
 
 from harness.markers import requirement
 from harness.status import describe, status_class
-from suites.mpps.conftest import MPPS, created, final, in_progress
+from suites.mpps.conftest import MPPS, created, final, in_progress, read_back
 
 
 @requirement("MPPS-CREATE-IN-PROGRESS")
@@ -16,8 +16,10 @@ def test_create_in_progress_then_update_it(mpps_session, dataset_factory):
         change = Dataset()
         change.PerformedProcedureStepDescription = "DH UPDATED"
         response = session.n_set(MPPS, uid, change)
-    assert response.status == 0x0000, (
-        f"N-SET on the step just created: expected Success (the SCP holds it), observed {describe(response.status)}")
+        assert response.status == 0x0000, (
+            f"N-SET on the step just created: expected Success (the SCP holds it), observed {describe(response.status)}")
+        read_back(session, uid, {"PerformedProcedureStepStatus": "IN PROGRESS",
+                                 "PerformedProcedureStepDescription": "DH UPDATED"})
 
 
 @requirement("MPPS-CREATE-ONLY-IN-PROGRESS")
@@ -35,7 +37,8 @@ def test_set_completed_with_final_attributes(mpps_session, dataset_factory):
     with mpps_session() as session:
         uid = created(session, dataset_factory)
         response = session.n_set(MPPS, uid, final(dataset_factory, "COMPLETED"))
-    assert response.status == 0x0000, f"N-SET to COMPLETED: expected Success, observed {describe(response.status)}"
+        assert response.status == 0x0000, f"N-SET to COMPLETED: expected Success, observed {describe(response.status)}"
+        read_back(session, uid, {"PerformedProcedureStepStatus": "COMPLETED", "PerformedProcedureStepEndTime": "093000"})
 
 
 @requirement("MPPS-FINAL-NOT-UPDATABLE")
@@ -47,8 +50,9 @@ def test_update_after_discontinued_is_refused(mpps_session, dataset_factory):
         first = session.n_set(MPPS, uid, final(dataset_factory, "DISCONTINUED"))
         assert first.status == 0x0000, f"N-SET to DISCONTINUED: expected Success, observed {describe(first.status)}"
         again = session.n_set(MPPS, uid, final(dataset_factory, "COMPLETED"))
-    assert again.status == 0x0110, (
-        f"N-SET after DISCONTINUED: expected 0x0110 (Processing Failure), observed {describe(again.status)}")
+        assert again.status == 0x0110, (
+            f"N-SET after DISCONTINUED: expected 0x0110 (Processing Failure), observed {describe(again.status)}")
+        read_back(session, uid, {"PerformedProcedureStepStatus": "DISCONTINUED"})
 
 
 @requirement("MPPS-SET-UNKNOWN-INSTANCE")
