@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     tests = [str(suites_dir / t) for t in args.test] if args.test else [str(suites_dir)]
     results_file.unlink(missing_ok=True)
     try:
-        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running)])
+        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
     finally:
         provider.stop()
     if code in (2, 3) and not results_file.exists():
@@ -85,11 +85,13 @@ def _run(args: argparse.Namespace) -> int:
 class _StartedTarget:
     """Hands the target the command line already started to the plugin's target fixture."""
 
-    def __init__(self, target):
+    def __init__(self, target, provider=None):
         self.target = target
+        self.provider = provider
 
     def pytest_configure(self, config):
         config._dh_started_target = self.target
+        config._dh_started_provider = self.provider
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -111,8 +113,9 @@ def _simulate(args: argparse.Namespace) -> int:
         raise HarnessUserError(f"cannot use {store_path} as the store: {exc.strerror}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    from harness.simulate_workflow import commitment_options
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
-                         check_called_ae=not args.any_called_ae).start()
+                         check_called_ae=not args.any_called_ae, **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
           + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
     stop = threading.Event()
@@ -182,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     pacs.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
     pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
     pacs.set_defaults(func=_simulate)
+    from harness.simulate_workflow import add_commitment_arguments
+    add_commitment_arguments(pacs)
+    from harness.simulate_workflow import add_parsers as add_workflow_simulators
+    add_workflow_simulators(sim_sub)
 
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")
     faults.set_defaults(func=_faults)

@@ -47,10 +47,44 @@ class Response:
     message_id: int | None = None
     responded_to: int | None = None
     command: Dataset | None = None
+    reply: Dataset | None = None     # the attribute list or event reply of a DIMSE-N response, if any
 
     @property
     def ok(self) -> bool:
         return self.status == 0x0000
+
+
+@dataclass
+class FindResult:
+    final_status: int | None
+    statuses: list[int] = field(default_factory=list)
+    identifiers: list[Dataset] = field(default_factory=list)
+
+
+@dataclass
+class EventReportReceived:
+    """An N-EVENT-REPORT the target sent on the harness's own association."""
+    event_type_id: int
+    sop_class_uid: str
+    sop_instance_uid: str
+    information: Dataset | None
+
+
+def _keys(ds: Dataset | None) -> str:
+    """Compact text of a data set's keys for evidence: Keyword=value, sequences as Keyword[{...}]."""
+    if ds is None:
+        return ""
+    parts = []
+    for element in ds:
+        if not element.keyword:
+            continue
+        if element.VR == "SQ":
+            items = element.value or []
+            parts.append(f"{element.keyword}[" + "; ".join("{" + _keys(item) + "}" for item in items[:5])
+                         + (f"; +{len(items) - 5}" if len(items) > 5 else "") + "]")
+        else:
+            parts.append(f"{element.keyword}={'' if element.value is None else element.value}")
+    return " ".join(parts)
 
 
 @dataclass
@@ -76,6 +110,7 @@ class Session:
         self.received_pdata_lengths = received_pdata_lengths
         self._received = received
         self._message_id = 0
+        self.event_reports: list[EventReportReceived] = []   # N-EVENT-REPORTs the target sent on this association
 
     @property
     def accepted(self) -> list[PresentationContext]:
@@ -220,6 +255,78 @@ class Session:
         self.evidence.add(">", "A-ABORT")
         self.assoc.abort()
 
+    # -- C-FIND and DIMSE-N (worklist, MPPS, storage commitment) ----------------------------------------
+    def find(self, identifier: Dataset, model: UID) -> FindResult:
+        """C-FIND; every response recorded, the identifiers of Pending responses collected."""
+        message_id = self._next_id()
+        self.evidence.add(">", f"C-FIND-RQ MessageID={message_id} {_uid_name(model)} {_keys(identifier)}")
+        result = FindResult(final_status=None)
+        try:
+            responses = self.assoc.send_c_find(identifier, model, msg_id=message_id)
+            for status_ds, found in responses:
+                if status_ds is None or "Status" not in status_ds:
+                    self._check_alive("C-FIND")
+                    raise TargetFailure("no C-FIND response within the DIMSE timeout")
+                code = int(status_ds.Status)
+                result.statuses.append(code)
+                if code in (0xFF00, 0xFF01):
+                    result.identifiers.append(found if found is not None else Dataset())
+                    if len(result.identifiers) <= 20:
+                        self.evidence.add("<", f"C-FIND-RSP Pending {_keys(found) if found is not None else '(no identifier)'}")
+                else:
+                    result.final_status = code
+        except ValueError as exc:       # no accepted context for the model
+            self.evidence.add("#", f"cannot send: {exc}")
+            raise TargetFailure(f"C-FIND cannot be sent: {exc}") from None
+        self.evidence.add("<", f"C-FIND-RSP final Status={describe(result.final_status)}; "
+                               f"{len(result.identifiers)} match(es)")
+        return result
+
+    def n_create(self, sop_class: str, sop_instance: str | None, attributes: Dataset) -> Response:
+        self.evidence.add(">", f"N-CREATE-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} {_keys(attributes)}")
+        status, reply = self._n_call("N-CREATE", self.assoc.send_n_create, attributes, sop_class, sop_instance)
+        return self._n_response("N-CREATE", status, reply)
+
+    def n_set(self, sop_class: str, sop_instance: str, modification: Dataset) -> Response:
+        self.evidence.add(">", f"N-SET-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} {_keys(modification)}")
+        status, reply = self._n_call("N-SET", self.assoc.send_n_set, modification, sop_class, sop_instance)
+        return self._n_response("N-SET", status, reply)
+
+    def n_action(self, sop_class: str, sop_instance: str, action_type: int, information: Dataset) -> Response:
+        self.evidence.add(">", f"N-ACTION-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"ActionTypeID={action_type} {_keys(information)}")
+        status, reply = self._n_call("N-ACTION", self.assoc.send_n_action, information, action_type, sop_class,
+                                     sop_instance)
+        return self._n_response("N-ACTION", status, reply)
+
+    def n_get(self, sop_class: str, sop_instance: str, keywords: Sequence[str]) -> Response:
+        from pydicom.datadict import tag_for_keyword
+        from pydicom.tag import Tag
+        self.evidence.add(">", f"N-GET-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"AttributeIdentifierList={','.join(keywords)}")
+        tags = [Tag(tag_for_keyword(k)) for k in keywords]
+        status, reply = self._n_call("N-GET", self.assoc.send_n_get, tags, sop_class, sop_instance)
+        response = self._n_response("N-GET", status, reply)
+        if reply is not None:
+            self.evidence.add("<", f"N-GET-RSP attributes {_keys(reply)}")
+        return response
+
+    def _n_call(self, what: str, send, *args):
+        try:
+            return send(*args)
+        except ValueError as exc:        # no accepted context for the SOP class
+            self.evidence.add("#", f"cannot send: {exc}")
+            raise TargetFailure(f"{what} cannot be sent: {exc}") from None
+
+    def _n_response(self, what: str, status: Dataset | None, reply: Dataset | None) -> Response:
+        response = self._response(what, status)
+        extra = [f"{k}={status.get(k)!s}" for k in ("ErrorComment", "ErrorID", "AffectedSOPInstanceUID")
+                 if status is not None and k in status]
+        if extra:
+            self.evidence.add("<", f"{what}-RSP " + " ".join(extra))
+        response.reply = reply
+        return response
+
 
 class DimseClient:
     """Talks to the target's DIMSE endpoint on behalf of one test, recording evidence."""
@@ -247,6 +354,7 @@ class DimseClient:
         contexts = list(contexts) if contexts else [build_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         called = called_ae if called_ae is not None else self.endpoint.ae_title
         ae = self._ae(max_pdu, calling_ae)
+        event_reports: list[EventReportReceived] = []
         pdata_lengths: list[int] = []
         sent_pdata_lengths: list[int] = []
         received: list[Dataset] = []
@@ -270,8 +378,15 @@ class DimseClient:
                           "; ".join(f"{_uid_name(c.abstract_syntax)}[{', '.join(_uid_name(t) for t in c.transfer_syntax)}]"
                                     for c in contexts))
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
+        def on_event_report(event):
+            request = event.request
+            information = event.event_information if request.EventInformation is not None else None
+            event_reports.append(EventReportReceived(int(request.EventTypeID), str(request.AffectedSOPClassUID),
+                                                     str(request.AffectedSOPInstanceUID), information))
+            return 0x0000, None
+
         handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
-                    (evt.EVT_C_STORE, on_store)]
+                    (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report)]
         ae.requested_contexts = contexts
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
@@ -291,6 +406,7 @@ class DimseClient:
             "; ".join(f"{_uid_name(c.abstract_syntax)}(result {c.result})" for c in assoc.rejected_contexts)))
         session = Session(assoc, self.evidence, pdata_lengths, received)
         session.sent_pdata_lengths = sent_pdata_lengths
+        session.event_reports = event_reports
         try:
             yield session
         finally:

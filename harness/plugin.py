@@ -104,6 +104,17 @@ def harness_peer(target):
 
 
 @pytest.fixture
+def seed_worklist(request, target):
+    """seed_worklist([items]): put worklist items on the target through its provider; NOT CLAIMED when the
+    harness has no way to (no worklist folder known)."""
+    config = request.config
+    provider = getattr(config, "_dh_started_provider", None) or config.stash.get(_PROVIDER_KEY, None)
+    if provider is None:
+        raise NotClaimed("the harness has no way to put worklist items on this target")
+    return provider.seed_worklist
+
+
+@pytest.fixture
 def claims(target):
     return target.claims
 

@@ -79,6 +79,9 @@ class Target:
     deviations: dict[str, Deviation] = field(default_factory=dict)
     peer: Peer = field(default_factory=Peer)
     harness_ae_title: str = "DICOM_HARNESS"
+    # [worklist] folder: where the target reads *.wl worklist files (dcmtk wlmscpfs, Orthanc's worklist
+    # plugin), so the harness can put worklist items there; empty when there is no such way
+    worklist_folder: str = ""
 
     def with_dimse(self, **changes: Any) -> Target:
         assert self.dimse is not None
@@ -186,6 +189,7 @@ def profile_from_dict(data: dict, where: str = "profile") -> Target:
         peer=Peer(ae_title=peer_t.get("ae_title", "DH_PEER"), host=peer_t.get("host", "127.0.0.1"),
                   port=int(peer_t.get("port", 0))),
         harness_ae_title=str(data.get("harness_ae_title", "DICOM_HARNESS")),
+        worklist_folder=str(_table(data, "worklist", where).get("folder", "")),
     )
     if target.dimse is None and target.dicomweb is None:
         raise ProfileError(f"{where}: needs a [dimse] or a [dicomweb] section saying where the target listens")

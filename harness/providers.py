@@ -33,6 +33,10 @@ def _with_peer_port(target: Target) -> Target:
 
 
 class Provider:
+    # A folder of *.wl worklist files the running target serves (simulators, Orthanc's worklist plugin),
+    # when the provider knows one: the harness seeds worklist items there.
+    worklist_folder: Path | None = None
+
     def __init__(self, target: Target):
         self.profile = _with_peer_port(target)
 
@@ -42,9 +46,23 @@ class Provider:
     def stop(self) -> None:
         pass
 
+    def seed_worklist(self, items) -> list[Path]:
+        """Put worklist items where the target serves them from; NotClaimed when there is no such way."""
+        from harness.errors import NotClaimed
+        from simulators.ris import new_worklist_file_name, write_worklist_file
+        if self.worklist_folder is None:
+            raise NotClaimed("the harness has no way to put worklist items on this target "
+                             "(no worklist folder known for it)")
+        return [write_worklist_file(item, self.worklist_folder / new_worklist_file_name()) for item in items]
+
 
 class ExternalProvider(Provider):
     """A product that is already running: only check that it answers."""
+
+    def __init__(self, target: Target):
+        super().__init__(target)
+        if target.worklist_folder:
+            self.worklist_folder = Path(target.worklist_folder)
 
     def start(self) -> Target:
         if self.profile.dimse is not None:
@@ -72,8 +90,15 @@ class SimulatorProvider(Provider):
             self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
         self._store = Store(Path(self.store_dir or self._temporary))
         assert self.profile.dimse is not None
+        from simulators.ris import RisService, WorklistStore
+        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
+        # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
+        services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
+        peer = self.profile.peer
         self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
-                                   allowed_calling_aes=[self.profile.harness_ae_title]).start()
+                                   services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
+                                   # the harness calls as itself, or as its peer AE to get commitment results there
+                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title]).start()
         target = self.profile.with_dimse(port=self._pacs.port)
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
@@ -86,6 +111,8 @@ class SimulatorProvider(Provider):
             self._store.close()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
+        if self.worklist_folder:
+            shutil.rmtree(self.worklist_folder, ignore_errors=True)
 
 
 class OrthancProvider(Provider):
@@ -97,13 +124,17 @@ class OrthancProvider(Provider):
         from harness.orthanc import OrthancProcess
         assert self.profile.dimse is not None
         peer = self.profile.peer
+        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-orthanc-worklist-"))
         self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title,
-                                       peers={"harness": (peer.ae_title, peer.host, peer.port)}).start()
+                                       peers={"harness": (peer.ae_title, peer.host, peer.port)},
+                                       worklists=self.worklist_folder).start()
         return self.profile.with_dimse(port=self._orthanc.dicom_port)
 
     def stop(self) -> None:
         if self._orthanc:
             self._orthanc.stop()
+        if self.worklist_folder:
+            shutil.rmtree(self.worklist_folder, ignore_errors=True)
 
 
 def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = ()) -> Provider:

@@ -48,7 +48,9 @@ _fault("echo-once", "VERIFY-ECHO-REPEATABLE",
 _fault("store-discards", "STORE-RETAINS-INSTANCE",
        "C-STORE answers Success but does not keep the instance.",
        also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
-                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED"))
+                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
+                    # storage commitment can only commit what was kept
+                    "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS"))
 _fault("refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
        "MR Image Storage is not offered in negotiation although the profile claims it.")
 _fault("refuse-deflate", "STORE-CLAIMED-TRANSFER-SYNTAXES",
@@ -71,3 +73,41 @@ def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str,
     if unknown:
         raise UnknownFault(f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(known))}")
     return frozenset(names)
+
+# -- workflow services: Modality Worklist and MPPS (simulators/ris.py), Storage Commitment (commitment.py) --
+_fault("mwl-ignore-patient-id", "MWL-MATCH-PATIENT-ID",
+       "Worklist queries ignore the Patient ID matching key.")
+_fault("mwl-ignore-sequence-keys", "MWL-MATCH-SPS-SEQUENCE",
+       "Worklist queries ignore Scheduled Station AE Title and Modality inside the Scheduled Procedure Step item.")
+_fault("mwl-date-exact", "MWL-MATCH-DATE-RANGE",
+       "A Scheduled Procedure Step Start Date range is matched as its first date only.")
+_fault("mwl-drop-return-keys", "MWL-RETURN-KEYS",
+       "Worklist responses leave out the Accession Number although it was asked for.")
+_fault("mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
+       "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
+_fault("mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
+       "N-CREATE answers Success but does not keep the Performed Procedure Step.",
+       also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE"))
+_fault("mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
+       "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
+_fault("mpps-refuse-completed", "MPPS-SET-COMPLETED",
+       "N-SET to COMPLETED is answered with 0110 (Processing failure).")
+_fault("mpps-set-not-kept", "MPPS-SET-COMPLETED",
+       "N-SET answers Success but changes nothing (the step reads back unchanged).",
+       also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE"))
+_fault("mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
+       "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
+_fault("mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",
+       "N-SET on a step that was never created answers Success.")
+_fault("commit-action-refused", "COMMIT-ACTION-ACCEPTED",
+       "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
+       also_breaks=("COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
+                    "COMMIT-NEW-ASSOCIATION"))
+_fault("commit-drops-reference", "COMMIT-REPORT-SUCCESS",
+       "The commitment result leaves the last committed instance out of the Referenced SOP Sequence.")
+_fault("commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
+       "Instances the store does not hold are reported as committed.")
+_fault("commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
+       "The commitment result carries a new Transaction UID instead of the request's.")
+_fault("commit-same-association-only", "COMMIT-NEW-ASSOCIATION",
+       "The commitment result is only ever sent on the request's association, dropped once it is released.")

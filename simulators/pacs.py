@@ -56,6 +56,8 @@ class _UnboundedPdu(DIMSEServiceProvider):
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
                  faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
+                 services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
+                 commitment_delay: float = 0.0, commitment_answer_on: str = "new",
                  allowed_calling_aes: Iterable[str] | None = None):
         self.store = store
         self.ae_title = ae_title
@@ -70,6 +72,12 @@ class PacsSimulator:
         self._aborted_since_last_association = threading.Event()
         self._echoes: dict[int, int] = {}
         self._refused: set[int] = set()
+        # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
+        self.services = list(services)
+        from simulators.commitment import CommitmentService
+        self.commitment = CommitmentService(store, ae_title, peers=commitment_peers, delay=commitment_delay,
+                                            answer_on=commitment_answer_on, faults=self.faults)
+        self.services.append(self.commitment)
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
@@ -92,6 +100,8 @@ class PacsSimulator:
             ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
         for model in (StudyRootQueryRetrieveInformationModelGet, PatientRootQueryRetrieveInformationModelGet):
             ae.add_supported_context(model, VERIFICATION_TRANSFER_SYNTAXES)
+        for service in self.services:
+            service.add_contexts(ae)
         return ae
 
     def _on_requested(self, event) -> None:
@@ -221,8 +231,9 @@ class PacsSimulator:
 
     def start(self) -> "PacsSimulator":
         ae = self._build_ae()
+        from simulators.services import combine_handlers
         self._server = ae.start_server((self.host, self.requested_port), block=False,
-                                       evt_handlers=self.handlers())
+                                       evt_handlers=combine_handlers(self.handlers(), self.services))
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
         return self

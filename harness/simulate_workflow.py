@@ -1,0 +1,154 @@
+"""`dicom-harness simulate ris` and `simulate modality`: the workflow simulators on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from harness.errors import HarnessUserError
+
+
+def _serve_until_stopped(stop_callback) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    stop_callback()
+    print("stopped", flush=True)
+
+
+def _simulate_ris(args: argparse.Namespace) -> int:
+    from harness.ports import port_in_use
+    from simulators.faults import UnknownFault, check_faults
+    from simulators.ris import RisSimulator, WorklistError, WorklistStore, parse_item
+
+    try:
+        check_faults(args.fault)
+    except UnknownFault as exc:
+        raise HarnessUserError(str(exc)) from None
+    if port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
+    worklist = WorklistStore(Path(args.worklist) if args.worklist else None)
+    try:
+        for text in args.item:
+            worklist.add(parse_item(text))
+        count = worklist.check()
+    except WorklistError as exc:
+        raise HarnessUserError(str(exc)) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    ris = RisSimulator(worklist, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
+                       check_called_ae=not args.any_called_ae).start()
+    print(f"RIS simulator {args.ae} on {args.host}:{ris.port}: Modality Worklist ({count} item(s)"
+          + (f", folder {worklist.folder}" if worklist.folder else "") + ") and MPPS"
+          + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
+    _serve_until_stopped(ris.stop)
+    return 0
+
+
+def _endpoint(text: str | None, option: str):
+    from harness.errors import ProfileError
+    from harness.profile import parse_dimse_address
+    if text is None:
+        return None
+    try:
+        endpoint = parse_dimse_address(text)
+    except ProfileError as exc:
+        raise HarnessUserError(str(exc).replace("--dimse", option)) from None
+    return (endpoint.ae_title, endpoint.host, endpoint.port)
+
+
+def _simulate_modality(args: argparse.Namespace) -> int:
+    from harness.ports import port_in_use
+    from simulators.modality import ModalitySimulator
+
+    if args.port and port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")
+    match = {}
+    for text in args.match:
+        keyword, sep, value = text.partition("=")
+        if not sep:
+            raise HarnessUserError(f"--match {text!r}: expected Keyword=Value, e.g. Modality=CT")
+        match[keyword] = value
+    if args.station:
+        match["ScheduledStationAETitle"] = args.station
+    modality = ModalitySimulator(worklist=_endpoint(args.worklist, "--worklist"), store=_endpoint(args.store, "--store"),
+                                 mpps=_endpoint(args.mpps, "--mpps"), commitment=_endpoint(args.commitment, "--commitment"),
+                                 ae_title=args.ae, host=args.host, port=args.port, images=args.images,
+                                 timeout=args.timeout, log=lambda line: print(line, flush=True))
+    modality.start_listener()
+    print(f"modality {args.ae}: listening for storage commitment results on {args.host}:{modality.port}", flush=True)
+    try:
+        result = modality.run(**match)
+    finally:
+        modality.stop()
+    if result.ok:
+        print(f"acquisition done: {len(result.stored)} image(s) stored and committed, MPPS {result.mpps}", flush=True)
+        return 0
+    print(f"acquisition incomplete: {'; '.join(result.problems) or 'storage commitment not confirmed'}", flush=True)
+    return 1
+
+
+def add_parsers(sim_sub) -> None:
+    modality = sim_sub.add_parser(
+        "modality", help="modality: play one acquisition (worklist, MPPS, C-STORE, storage commitment)",
+        description="Play one acquisition with a readable log: worklist query -> MPPS IN PROGRESS -> C-STORE of "
+                    "the images -> MPPS COMPLETED -> storage commitment and its result. Exit 0 when every "
+                    "instance was committed, 1 otherwise. A peer that does not offer MPPS is skipped.")
+    modality.add_argument("--worklist", required=True, metavar="AET@HOST:PORT", help="the worklist SCP (RIS)")
+    modality.add_argument("--store", required=True, metavar="AET@HOST:PORT", help="the storage SCP (PACS)")
+    modality.add_argument("--mpps", default=None, metavar="AET@HOST:PORT", help="the MPPS SCP (default: --worklist)")
+    modality.add_argument("--commitment", default=None, metavar="AET@HOST:PORT",
+                          help="the storage commitment SCP (default: --store)")
+    modality.add_argument("--ae", default="DH_MODALITY", help="this modality's AE title (default DH_MODALITY)")
+    modality.add_argument("--host", default="127.0.0.1", help="address for the commitment-result listener")
+    modality.add_argument("--port", type=int, default=0,
+                          help="port for the commitment-result listener (default: any free port; the PACS must "
+                               "know this AE title at this address to answer on a new association)")
+    modality.add_argument("--station", default=None, help="match worklist items scheduled for this station AE title")
+    modality.add_argument("--match", action="append", default=[], metavar="Keyword=Value",
+                          help="further worklist matching keys, e.g. --match PatientID=P1 --match Modality=CT")
+    modality.add_argument("--images", type=int, default=3, help="number of CT images to acquire (default 3)")
+    modality.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
+    modality.set_defaults(func=_simulate_modality)
+
+    ris = sim_sub.add_parser("ris", help="RIS: Modality Worklist C-FIND and MPPS (N-CREATE, N-SET)",
+                             description="A RIS: answers Modality Worklist queries from a folder of worklist "
+                                         "files (*.wl or *.dcm DICOM files, *.json DICOM JSON; re-read on every "
+                                         "query) and items given with --item, and keeps MPPS instances with "
+                                         "their state machine (IN PROGRESS -> COMPLETED or DISCONTINUED).")
+    ris.add_argument("--port", type=int, default=11113, help="TCP port to listen on (default 11113)")
+    ris.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ris.add_argument("--ae", default="DH_RIS", help="AE title to answer to (default DH_RIS)")
+    ris.add_argument("--worklist", default=None, metavar="DIR", help="folder of worklist files")
+    ris.add_argument("--item", action="append", default=[], metavar="'Keyword=Value ...'",
+                     help="add a worklist item, e.g. --item 'PatientName=DOE^JANE PatientID=P1 Modality=MR "
+                          "ScheduledStationAETitle=CT1' (repeatable; unnamed attributes get defaults)")
+    ris.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
+    ris.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    ris.set_defaults(func=_simulate_ris)
+
+
+def add_commitment_arguments(pacs) -> None:
+    """The PACS simulator's Storage Commitment options."""
+    pacs.add_argument("--peer", action="append", default=[], metavar="AET@HOST:PORT",
+                      help="a storage commitment requester's address, so results go on a new association to it "
+                           "(repeatable; unknown requesters get the result on their own association)")
+    pacs.add_argument("--commitment-delay", type=float, default=0.0, metavar="SECONDS",
+                      help="wait this long before sending a storage commitment result (default 0)")
+    pacs.add_argument("--commitment-same-association", action="store_true",
+                      help="send storage commitment results on the request's association even for known peers")
+
+
+def commitment_options(args: argparse.Namespace) -> dict:
+    peers = {}
+    for text in args.peer:
+        ae_title, host, port = _endpoint(text, "--peer")
+        peers[ae_title] = (host, port)
+    return {"commitment_peers": peers, "commitment_delay": args.commitment_delay,
+            "commitment_answer_on": "same" if args.commitment_same_association else "new"}

@@ -1,0 +1,174 @@
+"""Storage Commitment Push Model SCP (PS3.4 Annex J) over the shared Store, offered by the PACS simulator.
+
+N-ACTION (Request Storage Commitment) is answered at once; the result follows as an N-EVENT-REPORT after an
+optional delay: on a new association to the requester's AE when its address is known (as Orthanc does),
+otherwise on the association of the request while it is still open. Instances the store does not hold are
+reported in the Failed SOP Sequence with a Failure Reason."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import AE, build_role, evt
+from pynetdicom.sop_class import StorageCommitmentPushModel
+
+from simulators.faults import check_faults
+from simulators.network import NODELAY_HANDLER, configure_timeouts
+from simulators.store import Store
+
+log = logging.getLogger("simulators.commitment")
+
+# PS3.4 J.3.5: the well-known SOP Instance every N-ACTION addresses
+WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"
+TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+
+SUCCESS = 0x0000
+PROCESSING_FAILURE = 0x0110
+NO_SUCH_OBJECT_INSTANCE = 0x0112
+CLASS_INSTANCE_CONFLICT = 0x0119
+NO_SUCH_ACTION_TYPE = 0x0123
+MISSING_ATTRIBUTE = 0x0120
+
+EVENT_SUCCESSFUL = 1          # storage commitment request successful
+EVENT_FAILURES_EXIST = 2      # storage commitment request complete - failure exists
+
+SAME = "same"
+NEW = "new"
+
+
+class CommitmentService:
+    sop_classes = (StorageCommitmentPushModel,)
+
+    def __init__(self, store: Store, ae_title: str, peers: dict[str, tuple[str, int]] | None = None,
+                 delay: float = 0.0, answer_on: str = NEW, faults: Iterable[str] = ()):
+        """peers: requester AE title -> (host, port) for answers on a new association;
+        answer_on: 'new' (a new association when the requester is known) or 'same'."""
+        if answer_on not in (SAME, NEW):
+            raise ValueError(f"answer_on must be {SAME!r} or {NEW!r}")
+        self.store = store
+        self.ae_title = ae_title
+        self.peers = dict(peers or {})
+        self.delay = delay
+        self.answer_on = SAME if "commit-same-association-only" in set(faults) else answer_on
+        self.faults = check_faults(list(faults))
+        self.reports_sent: list[tuple[str, int, Dataset]] = []      # (how, event type, information)
+
+    def add_contexts(self, ae: AE) -> None:
+        ae.add_supported_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
+
+    def handlers(self) -> list:
+        return [(evt.EVT_N_ACTION, self.on_action)]
+
+    def on_action(self, event):
+        request = event.request
+        if "commit-action-refused" in self.faults:
+            return PROCESSING_FAILURE, None
+        if int(request.ActionTypeID or 0) != 1:
+            return NO_SUCH_ACTION_TYPE, None
+        if str(request.RequestedSOPInstanceUID) != WELL_KNOWN_INSTANCE:
+            return NO_SUCH_OBJECT_INSTANCE, None
+        try:
+            information = event.action_information
+        except Exception as exc:
+            log.warning("N-ACTION information cannot be decoded: %s", exc)
+            return PROCESSING_FAILURE, None
+        if "TransactionUID" not in information or "ReferencedSOPSequence" not in information:
+            return MISSING_ATTRIBUTE, None
+        requester = event.assoc.requestor.ae_title
+        log.info("storage commitment request %s from %s: %d instance(s)", information.TransactionUID, requester,
+                 len(information.ReferencedSOPSequence))
+        threading.Thread(target=self._report, args=(event.assoc, requester, information), daemon=True).start()
+        return SUCCESS, None
+
+    # -- the result ---------------------------------------------------------------------------------------
+    def result(self, information: Dataset) -> tuple[int, Dataset]:
+        committed, failed = Sequence(), Sequence()
+        for reference in information.ReferencedSOPSequence:
+            sop_class = str(reference.get("ReferencedSOPClassUID", ""))
+            sop_instance = str(reference.get("ReferencedSOPInstanceUID", ""))
+            held = self.store.get(sop_instance)
+            item = Dataset()
+            item.ReferencedSOPClassUID = sop_class
+            item.ReferencedSOPInstanceUID = sop_instance
+            if held is None and "commit-unknown-succeeds" not in self.faults:
+                item.FailureReason = NO_SUCH_OBJECT_INSTANCE
+                failed.append(item)
+            elif held is not None and held.sop_class_uid != sop_class:
+                item.FailureReason = CLASS_INSTANCE_CONFLICT
+                failed.append(item)
+            else:
+                committed.append(item)
+        if "commit-drops-reference" in self.faults and len(committed) > 1:
+            committed = Sequence(list(committed)[:-1])
+        report = Dataset()
+        report.TransactionUID = information.TransactionUID
+        if "commit-new-transaction-uid" in self.faults:
+            from pydicom.uid import generate_uid
+            report.TransactionUID = generate_uid(prefix=None)
+        report.RetrieveAETitle = self.ae_title
+        if committed:
+            report.ReferencedSOPSequence = committed
+        if failed:
+            report.FailedSOPSequence = failed
+        return (EVENT_FAILURES_EXIST if failed else EVENT_SUCCESSFUL), report
+
+    def _report(self, assoc, requester: str, information: Dataset) -> None:
+        if self.delay:
+            time.sleep(self.delay)
+        event_type, report = self.result(information)
+        address = self.peers.get(requester)
+        if self.answer_on == NEW and address is not None:
+            if self._send_new(requester, address, event_type, report):
+                return
+        # On the request's association: wait until the N-ACTION response has gone out first, and give a
+        # requester that releases at once a moment to do so: a request sent into a release is never answered.
+        deadline = time.monotonic() + 5.0
+        while assoc.is_established and assoc._is_paused and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.05)
+        if not assoc.is_established or _release_under_way(assoc):
+            log.warning("storage commitment result %s for %s dropped: association closed and the requester's "
+                        "address is unknown", report.TransactionUID, requester)
+            return
+        try:
+            status, _ = assoc.send_n_event_report(report, event_type, StorageCommitmentPushModel,
+                                                  WELL_KNOWN_INSTANCE)
+        except (RuntimeError, ValueError) as exc:
+            log.warning("storage commitment result on the same association failed: %s", exc)
+            return
+        self.reports_sent.append((SAME, event_type, report))
+        log.info("storage commitment result %s (event type %d) sent on the same association, status %s",
+                 report.TransactionUID, event_type, getattr(status, "Status", None))
+
+    def _send_new(self, requester: str, address: tuple[str, int], event_type: int, report: Dataset) -> bool:
+        ae = AE(ae_title=self.ae_title)
+        configure_timeouts(ae)
+        ae.add_requested_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES)
+        # PS3.4 J.3.3.1.2 note 1: as association requester the SCP proposes the SCP role
+        role = build_role(StorageCommitmentPushModel, scp_role=True)
+        assoc = ae.associate(address[0], address[1], ae_title=requester, ext_neg=[role],
+                             evt_handlers=[NODELAY_HANDLER])
+        if not assoc.is_established:
+            log.warning("storage commitment result: cannot associate with %s at %s:%s", requester, *address)
+            return False
+        try:
+            status, _ = assoc.send_n_event_report(report, event_type, StorageCommitmentPushModel,
+                                                  WELL_KNOWN_INSTANCE)
+        finally:
+            assoc.release()
+        self.reports_sent.append((NEW, event_type, report))
+        log.info("storage commitment result %s (event type %d) sent to %s on a new association, status %s",
+                 report.TransactionUID, event_type, requester, getattr(status, "Status", None))
+        return True
+
+
+def _release_under_way(assoc) -> bool:
+    """True once the peer has asked to release (PS3.8 state machine no longer in Sta6, data transfer)."""
+    state = getattr(getattr(assoc.dul, "state_machine", None), "current_state", "Sta6")
+    return state != "Sta6"

@@ -1,0 +1,394 @@
+"""Modality simulator: plays one acquisition against a RIS and a PACS, with a readable log.
+
+worklist query (C-FIND) -> MPPS N-CREATE IN PROGRESS -> C-STORE of the images -> MPPS N-SET COMPLETED ->
+Storage Commitment N-ACTION -> its N-EVENT-REPORT (on the same association, or on a new one to this AE's own
+listener). A step the peer does not offer (MPPS on a PACS without it, say) is logged and skipped; a step that
+fails ends the acquisition."""
+
+from __future__ import annotations
+
+import datetime
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from pynetdicom import AE, evt
+from pynetdicom.sop_class import (
+    CTImageStorage, ModalityPerformedProcedureStep, ModalityWorklistInformationFind, StorageCommitmentPushModel,
+    Verification,
+)
+
+from simulators.network import NODELAY_HANDLER, configure_timeouts
+
+WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
+TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+
+Endpoint = tuple[str, str, int]       # AE title, host, port
+
+
+@dataclass
+class Acquisition:
+    """What happened, step by step; ok is True when every step that ran succeeded and all was committed."""
+    worklist_item: Dataset | None = None
+    mpps_uid: str = ""
+    mpps: str = "not run"                 # completed | skipped (not offered) | failed ...
+    stored: list[Dataset] = field(default_factory=list)
+    commitment_event_type: int | None = None
+    committed: int = 0
+    failed: int = 0
+    commitment_arrived_on: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.commitment_event_type == 1
+
+
+class ModalitySimulator:
+    def __init__(self, *, worklist: Endpoint, store: Endpoint, mpps: Endpoint | None = None,
+                 commitment: Endpoint | None = None, ae_title: str = "DH_MODALITY", host: str = "127.0.0.1",
+                 port: int = 0, images: int = 3, timeout: float = 10.0, log: Callable[[str], None] = print):
+        self.worklist = worklist
+        self.store = store
+        self.mpps_endpoint = mpps or worklist
+        self.commitment_endpoint = commitment or store
+        self.ae_title = ae_title
+        self.host = host
+        self.requested_port = port
+        self.images = images
+        self.timeout = timeout
+        self.log = log
+        self.port: int | None = None
+        self._server = None
+        self._reports: list[tuple[str, int, Dataset]] = []
+        self._reports_changed = threading.Condition()
+
+    # -- our own listener, for commitment results on a new association --------------------------------------
+    def start_listener(self) -> "ModalitySimulator":
+        ae = AE(ae_title=self.ae_title)
+        configure_timeouts(ae)
+        ae.add_supported_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
+        handlers = [NODELAY_HANDLER, (evt.EVT_N_EVENT_REPORT, self._on_report_new)]
+        self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        self.port = self._server.server_address[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+    def _record(self, how: str, event) -> tuple[int, None]:
+        with self._reports_changed:
+            self._reports.append((how, int(event.request.EventTypeID), event.event_information))
+            self._reports_changed.notify_all()
+        return 0x0000, None
+
+    def _on_report_new(self, event):
+        return self._record(f"a new association from {event.assoc.requestor.ae_title}", event)
+
+    def _associate(self, endpoint: Endpoint, sop_classes, handlers=()):
+        ae = AE(ae_title=self.ae_title)
+        configure_timeouts(ae)
+        ae.dimse_timeout = ae.acse_timeout = ae.network_timeout = self.timeout
+        for sop_class in sop_classes:
+            ae.add_requested_context(sop_class, TRANSFER_SYNTAXES)
+        assoc = ae.associate(endpoint[1], endpoint[2], ae_title=endpoint[0],
+                             evt_handlers=[NODELAY_HANDLER, *handlers])
+        if not assoc.is_established:
+            raise ConnectionError(f"{endpoint[0]}@{endpoint[1]}:{endpoint[2]} did not accept an association")
+        return assoc
+
+    # -- the acquisition ------------------------------------------------------------------------------------
+    def run(self, **match: str) -> Acquisition:
+        """match: worklist matching keys (PatientID, Modality, ScheduledStationAETitle, ...)."""
+        result = Acquisition()
+        try:
+            item = self._query_worklist(match, result)
+            if item is None:
+                return result
+            series_uid = generate_uid(prefix=None)
+            images = [self._image(item, series_uid, number) for number in range(1, self.images + 1)]
+            self._mpps_create(item, result)
+            self._store_images(images, result)
+            if result.problems:
+                return result
+            self._mpps_complete(images, result)
+            self._commit(images, result)
+        except ConnectionError as exc:
+            result.problems.append(str(exc))
+            self.log(f"!! {exc}")
+        return result
+
+    def _query_worklist(self, match: dict, result: Acquisition) -> Dataset | None:
+        query = Dataset()
+        for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AccessionNumber",
+                        "StudyInstanceUID", "RequestedProcedureID", "RequestedProcedureDescription"):
+            setattr(query, keyword, match.pop(keyword, ""))
+        step = Dataset()
+        for keyword in ("ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "Modality",
+                        "ScheduledProcedureStepID", "ScheduledProcedureStepDescription"):
+            setattr(step, keyword, match.pop(keyword, ""))
+        query.ScheduledProcedureStepSequence = Sequence([step])
+        keys = ", ".join(f"{k}={v}" for k, v in [*((e.keyword, e.value) for e in query if e.VR != "SQ"),
+                                                 *((e.keyword, e.value) for e in step)] if v)
+        self.log(f"1. worklist query to {self.worklist[0]}: {keys or 'everything'}")
+        assoc = self._associate(self.worklist, [ModalityWorklistInformationFind])
+        items, final = [], None
+        try:
+            for status, identifier in assoc.send_c_find(query, ModalityWorklistInformationFind):
+                if status is None or "Status" not in status:
+                    break
+                if status.Status in (0xFF00, 0xFF01):
+                    items.append(identifier)
+                else:
+                    final = int(status.Status)
+        finally:
+            assoc.release()
+        if final != 0x0000:
+            result.problems.append(f"worklist query ended with status {final if final is None else hex(final)}")
+            self.log(f"   !! {result.problems[-1]}")
+            return None
+        if not items:
+            result.problems.append("the worklist has no matching item")
+            self.log("   !! no matching worklist item")
+            return None
+        item = items[0]
+        result.worklist_item = item
+        step = (item.get("ScheduledProcedureStepSequence") or [Dataset()])[0]
+        self.log(f"   {len(items)} item(s); taking patient {item.get('PatientName', '')} "
+                 f"({item.get('PatientID', '')}), accession {item.get('AccessionNumber', '')}, "
+                 f"{step.get('Modality', '')} step {step.get('ScheduledProcedureStepID', '')}")
+        return item
+
+    def _image(self, item: Dataset, series_uid: str, number: int) -> Dataset:
+        step = (item.get("ScheduledProcedureStepSequence") or [Dataset()])[0]
+        now = datetime.datetime.now()
+        ds = Dataset()
+        for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AccessionNumber",
+                        "StudyInstanceUID", "ReferringPhysicianName"):
+            setattr(ds, keyword, item.get(keyword, ""))
+        if not ds.StudyInstanceUID:
+            ds.StudyInstanceUID = generate_uid(prefix=None)
+        ds.SOPClassUID = CTImageStorage
+        ds.SOPInstanceUID = generate_uid(prefix=None)
+        ds.SeriesInstanceUID = series_uid
+        ds.Modality = "CT"
+        ds.SpecificCharacterSet = "ISO_IR 100"
+        ds.StudyDate = ds.SeriesDate = ds.ContentDate = now.strftime("%Y%m%d")
+        ds.StudyTime = ds.SeriesTime = ds.ContentTime = now.strftime("%H%M%S")
+        ds.StudyID = "1"
+        ds.SeriesNumber = 1
+        ds.InstanceNumber = number
+        ds.Manufacturer = "dicom-harness modality simulator"
+        ds.StationName = self.ae_title[:16]
+        ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
+        ds.ImagePositionPatient = [0, 0, number * 5]
+        ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+        ds.PixelSpacing = [1, 1]
+        ds.SliceThickness = 5
+        ds.KVP = 120
+        ds.FrameOfReferenceUID = series_uid
+        ds.PositionReferenceIndicator = ""
+        ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
+        ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
+        ds.Rows = ds.Columns = 64
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        ds.PixelData = struct.pack("<4096H", *(((x + y + number * 16) % 4096) for y in range(64) for x in range(64)))
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        return ds
+
+    def _mpps_create(self, item: Dataset, result: Acquisition) -> None:
+        self.log(f"2. MPPS N-CREATE IN PROGRESS to {self.mpps_endpoint[0]}")
+        # Verification rides along so that a peer without MPPS still accepts the association and says so
+        assoc = self._associate(self.mpps_endpoint, [ModalityPerformedProcedureStep, Verification])
+        try:
+            if not any(c.abstract_syntax == ModalityPerformedProcedureStep for c in assoc.accepted_contexts):
+                result.mpps = "skipped (not offered)"
+                self.log(f"   {self.mpps_endpoint[0]} does not offer MPPS: skipped")
+                return
+            uid = generate_uid(prefix=None)
+            status, _ = assoc.send_n_create(_mpps_in_progress(item, self.ae_title), ModalityPerformedProcedureStep,
+                                            uid)
+        finally:
+            assoc.release()
+        code = getattr(status, "Status", None)
+        if code != 0x0000:
+            result.mpps = "failed"
+            result.problems.append(f"MPPS N-CREATE answered {code if code is None else hex(code)}")
+            self.log(f"   !! {result.problems[-1]}")
+            return
+        result.mpps_uid, result.mpps = uid, "in progress"
+        self.log(f"   step {uid} IN PROGRESS")
+
+    def _store_images(self, images: list[Dataset], result: Acquisition) -> None:
+        self.log(f"3. C-STORE of {len(images)} CT image(s) to {self.store[0]}")
+        assoc = self._associate(self.store, [CTImageStorage])
+        try:
+            for image in images:
+                status = assoc.send_c_store(image)
+                code = getattr(status, "Status", None)
+                if code not in (0x0000, 0xB000, 0xB006, 0xB007):
+                    result.problems.append(f"C-STORE of {image.SOPInstanceUID} answered "
+                                           f"{code if code is None else hex(code)}")
+                    self.log(f"   !! {result.problems[-1]}")
+                    return
+                result.stored.append(image)
+        finally:
+            assoc.release()
+        self.log(f"   {len(result.stored)} stored")
+
+    def _mpps_complete(self, images: list[Dataset], result: Acquisition) -> None:
+        if not result.mpps_uid:
+            return
+        self.log(f"4. MPPS N-SET COMPLETED to {self.mpps_endpoint[0]}")
+        assoc = self._associate(self.mpps_endpoint, [ModalityPerformedProcedureStep])
+        try:
+            status, _ = assoc.send_n_set(_mpps_completed(images), ModalityPerformedProcedureStep, result.mpps_uid)
+        finally:
+            assoc.release()
+        code = getattr(status, "Status", None)
+        if code != 0x0000:
+            result.mpps = "completion refused"
+            result.problems.append(f"MPPS N-SET COMPLETED answered {code if code is None else hex(code)}")
+            self.log(f"   !! {result.problems[-1]}")
+            return
+        result.mpps = "completed"
+        self.log(f"   step {result.mpps_uid} COMPLETED")
+
+    def _commit(self, images: list[Dataset], result: Acquisition) -> None:
+        transaction = generate_uid(prefix=None)
+        self.log(f"5. storage commitment request {transaction} to {self.commitment_endpoint[0]} for "
+                 f"{len(images)} instance(s)")
+        information = Dataset()
+        information.TransactionUID = transaction
+        refs = []
+        for image in images:
+            ref = Dataset()
+            ref.ReferencedSOPClassUID = image.SOPClassUID
+            ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
+            refs.append(ref)
+        information.ReferencedSOPSequence = Sequence(refs)
+        already = len(self._reports)
+        handlers = [(evt.EVT_N_EVENT_REPORT, lambda event: self._record("the same association", event))]
+        assoc = self._associate(self.commitment_endpoint, [StorageCommitmentPushModel], handlers)
+        try:
+            status, _ = assoc.send_n_action(information, 1, StorageCommitmentPushModel,
+                                            WELL_KNOWN_COMMITMENT_INSTANCE)
+            code = getattr(status, "Status", None)
+            if code != 0x0000:
+                result.problems.append(f"storage commitment N-ACTION answered {code if code is None else hex(code)}")
+                self.log(f"   !! {result.problems[-1]}")
+                return
+            report = self._wait_report(already, transaction)
+        finally:
+            if assoc.is_established:
+                assoc.release()
+        if report is None:
+            result.problems.append(f"no storage commitment result within {self.timeout:.0f} s")
+            self.log(f"   !! {result.problems[-1]}")
+            return
+        how, event_type, info = report
+        result.commitment_event_type = event_type
+        result.committed = len(info.get("ReferencedSOPSequence") or [])
+        result.failed = len(info.get("FailedSOPSequence") or [])
+        result.commitment_arrived_on = how
+        self.log(f"6. storage commitment result on {how}: event type {event_type}, {result.committed} committed, "
+                 f"{result.failed} failed")
+        for failed in info.get("FailedSOPSequence") or []:
+            self.log(f"   failed {failed.get('ReferencedSOPInstanceUID', '')}: reason "
+                     f"0x{int(failed.get('FailureReason', 0)):04X}")
+        if event_type != 1:
+            result.problems.append(f"storage commitment: {result.failed} instance(s) not committed")
+
+    def _wait_report(self, already: int, transaction: str):
+        deadline = time.monotonic() + self.timeout
+        with self._reports_changed:
+            while True:
+                for report in self._reports[already:]:
+                    if str(report[2].get("TransactionUID", "")) == transaction:
+                        return report
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._reports_changed.wait(min(remaining, 0.05))
+
+
+def _request_attributes(item: Dataset, step: Dataset) -> Dataset:
+    request = Dataset()
+    request.RequestedProcedureID = item.get("RequestedProcedureID", "")
+    request.ScheduledProcedureStepID = step.get("ScheduledProcedureStepID", "")
+    request.AccessionNumber = item.get("AccessionNumber", "")
+    return request
+
+
+def _mpps_in_progress(item: Dataset, station: str) -> Dataset:
+    step = (item.get("ScheduledProcedureStepSequence") or [Dataset()])[0]
+    now = datetime.datetime.now()
+    scheduled = Dataset()
+    scheduled.StudyInstanceUID = item.get("StudyInstanceUID", "")
+    scheduled.ReferencedStudySequence = Sequence()
+    scheduled.AccessionNumber = item.get("AccessionNumber", "")
+    scheduled.RequestedProcedureID = item.get("RequestedProcedureID", "")
+    scheduled.RequestedProcedureDescription = item.get("RequestedProcedureDescription", "")
+    scheduled.ScheduledProcedureStepID = step.get("ScheduledProcedureStepID", "")
+    scheduled.ScheduledProcedureStepDescription = step.get("ScheduledProcedureStepDescription", "")
+    scheduled.ScheduledProtocolCodeSequence = Sequence()
+    ds = Dataset()
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.ScheduledStepAttributesSequence = Sequence([scheduled])
+    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"):
+        setattr(ds, keyword, item.get(keyword, ""))
+    ds.ReferencedPatientSequence = Sequence()
+    ds.PerformedProcedureStepID = step.get("ScheduledProcedureStepID", "") or "PPS1"
+    ds.PerformedStationAETitle = station
+    ds.PerformedStationName = ""
+    ds.PerformedLocation = ""
+    ds.PerformedProcedureStepStartDate = now.strftime("%Y%m%d")
+    ds.PerformedProcedureStepStartTime = now.strftime("%H%M%S")
+    ds.PerformedProcedureStepStatus = "IN PROGRESS"
+    ds.PerformedProcedureStepDescription = step.get("ScheduledProcedureStepDescription", "")
+    ds.PerformedProcedureTypeDescription = ""
+    ds.ProcedureCodeSequence = Sequence()
+    ds.PerformedProcedureStepEndDate = ""
+    ds.PerformedProcedureStepEndTime = ""
+    ds.Modality = step.get("Modality", "") or "CT"
+    ds.StudyID = ""
+    ds.PerformedProtocolCodeSequence = Sequence()
+    ds.PerformedSeriesSequence = Sequence()
+    return ds
+
+
+def _mpps_completed(images: list[Dataset]) -> Dataset:
+    now = datetime.datetime.now()
+    series = Dataset()
+    series.PerformingPhysicianName = ""
+    series.ProtocolName = "DH PROTOCOL"
+    series.OperatorsName = ""
+    series.SeriesInstanceUID = images[0].SeriesInstanceUID
+    series.SeriesDescription = ""
+    series.RetrieveAETitle = ""
+    refs = []
+    for image in images:
+        ref = Dataset()
+        ref.ReferencedSOPClassUID = image.SOPClassUID
+        ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
+        refs.append(ref)
+    series.ReferencedImageSequence = Sequence(refs)
+    series.ReferencedNonImageCompositeSOPInstanceSequence = Sequence()
+    ds = Dataset()
+    ds.PerformedProcedureStepStatus = "COMPLETED"
+    ds.PerformedProcedureStepEndDate = now.strftime("%Y%m%d")
+    ds.PerformedProcedureStepEndTime = now.strftime("%H%M%S")
+    ds.PerformedSeriesSequence = Sequence([series])
+    return ds

@@ -1,0 +1,403 @@
+"""RIS simulator: Modality Worklist C-FIND SCP (PS3.4 Annex K) and Modality Performed Procedure Step SCP
+(PS3.4 Annex F) with its state machine.
+
+The worklist is a folder of items (DICOM files such as dcmtk's *.wl, or DICOM JSON *.json), re-read on every
+query as dcmtk wlmscpfs and Orthanc's worklist plugin do, plus items added in memory. Matching is the shared
+engine of simulators/matching.py. `RisService` is a bundle of contexts and handlers: the standalone
+`RisSimulator` serves it alone, and the PACS simulator can offer it on its own AE (one AE, all services)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.datadict import keyword_dict
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from pynetdicom import AE, evt
+from pynetdicom.sop_class import (
+    ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve, ModalityWorklistInformationFind,
+    Verification,
+)
+
+from simulators.faults import check_faults
+from simulators.matching import matches
+from simulators.network import NODELAY_HANDLER, configure_timeouts
+
+log = logging.getLogger("simulators.ris")
+
+TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+
+SUCCESS = 0x0000
+PENDING = 0xFF00
+CANCEL = 0xFE00
+UNABLE_TO_PROCESS = 0xC000
+INVALID_ATTRIBUTE_VALUE = 0x0106
+DUPLICATE_SOP_INSTANCE = 0x0111
+NO_SUCH_OBJECT_INSTANCE = 0x0112
+PROCESSING_FAILURE = 0x0110
+MISSING_ATTRIBUTE_VALUE = 0x0121
+# PS3.4 Table F.7.2-2: the Error ID sent with Processing failure when the step is already final
+ERROR_ID_NO_LONGER_UPDATABLE = 0xA710
+
+IN_PROGRESS, COMPLETED, DISCONTINUED = "IN PROGRESS", "COMPLETED", "DISCONTINUED"
+FINAL_STATES = (COMPLETED, DISCONTINUED)
+
+# Keys of a worklist item that live in the Scheduled Procedure Step Sequence item (PS3.4 Table K.6-1)
+SPS_KEYS = {"ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
+            "Modality", "ScheduledPerformingPhysicianName", "ScheduledProcedureStepDescription",
+            "ScheduledStationName", "ScheduledProcedureStepLocation", "ScheduledProcedureStepID",
+            "ScheduledProcedureStepStatus"}
+
+
+class WorklistError(ValueError):
+    """A worklist file or command-line item cannot be read."""
+
+
+# -- worklist items ---------------------------------------------------------------------------------------
+def make_worklist_item(**keys: str) -> Dataset:
+    """A complete worklist item with sensible defaults; keys (keywords) override, SPS keys go into the
+    Scheduled Procedure Step Sequence item."""
+    step = Dataset()
+    step.ScheduledStationAETitle = "DH_MODALITY"
+    step.ScheduledProcedureStepStartDate = "20240315"
+    step.ScheduledProcedureStepStartTime = "090000"
+    step.Modality = "CT"
+    step.ScheduledPerformingPhysicianName = "DH^TECH"
+    step.ScheduledProcedureStepDescription = "SYNTHETIC PROCEDURE"
+    step.ScheduledStationName = "DH_STATION"
+    step.ScheduledProcedureStepLocation = "ROOM 1"
+    step.ScheduledProcedureStepID = "SPS1"
+    item = Dataset()
+    item.SpecificCharacterSet = "ISO_IR 100"
+    item.AccessionNumber = "A0001"
+    item.ReferringPhysicianName = "DH^REFERRER"
+    item.PatientName = "DH^SYNTH"
+    item.PatientID = "DH-0001"
+    item.PatientBirthDate = "19700101"
+    item.PatientSex = "O"
+    item.StudyInstanceUID = generate_uid(prefix=None)
+    item.RequestingPhysician = "DH^REQUESTER"
+    item.RequestedProcedureDescription = "SYNTHETIC PROCEDURE"
+    item.RequestedProcedureID = "RP1"
+    for keyword, value in keys.items():
+        if keyword not in keyword_dict:
+            raise WorklistError(f"{keyword!r} is not a DICOM keyword")
+        holder = step if keyword in SPS_KEYS else item
+        try:
+            setattr(holder, keyword, value)
+        except (ValueError, TypeError) as exc:
+            raise WorklistError(f"{keyword}={value!r}: {exc}") from None
+    item.ScheduledProcedureStepSequence = Sequence([step])
+    return item
+
+
+def parse_item(text: str) -> Dataset:
+    """'PatientName=DOE^JANE PatientID=P1 Modality=MR' -> a complete worklist item."""
+    keys = {}
+    for part in text.split():
+        keyword, sep, value = part.partition("=")
+        if not sep:
+            raise WorklistError(f"{part!r}: expected Keyword=Value")
+        keys[keyword] = value
+    return make_worklist_item(**keys)
+
+
+def write_worklist_file(item: Dataset, path: Path) -> Path:
+    """Write an item as a DICOM file (the *.wl form dcmtk wlmscpfs and Orthanc read)."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ModalityWorklistInformationFind
+    meta.MediaStorageSOPInstanceUID = generate_uid(prefix=None)
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    item = item.copy()
+    item.file_meta = meta
+    temporary = path.with_suffix(".part")
+    item.save_as(temporary, enforce_file_format=True)
+    temporary.replace(path)
+    return path
+
+
+def _read_items(path: Path) -> list[Dataset]:
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Dataset.from_json(entry) for entry in (data if isinstance(data, list) else [data])]
+    return [dcmread(path)]
+
+
+class WorklistStore:
+    """Worklist items from a folder (re-read per query, so users can drop files in) and from memory."""
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = Path(folder) if folder else None
+        self._added: list[Dataset] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: Dataset) -> None:
+        with self._lock:
+            self._added.append(item)
+
+    def items(self) -> list[Dataset]:
+        with self._lock:
+            found = list(self._added)
+        if self.folder and self.folder.is_dir():
+            for path in sorted(self.folder.iterdir()):
+                if path.suffix.lower() not in (".wl", ".dcm", ".json") or not path.is_file():
+                    continue
+                try:
+                    found.extend(_read_items(path))
+                except (OSError, InvalidDicomError, ValueError, KeyError) as exc:
+                    log.warning("worklist file %s skipped: %s", path.name, exc)
+        return found
+
+    def check(self) -> int:
+        """Read every file once; raise WorklistError naming the first unreadable one."""
+        count = len(self._added)
+        if self.folder is None:
+            return count
+        if not self.folder.is_dir():
+            raise WorklistError(f"worklist folder {self.folder} does not exist")
+        for path in sorted(self.folder.iterdir()):
+            if path.suffix.lower() in (".wl", ".dcm", ".json") and path.is_file():
+                try:
+                    count += len(_read_items(path))
+                except (OSError, InvalidDicomError, ValueError, KeyError) as exc:
+                    raise WorklistError(f"worklist file {path} cannot be read: {exc}") from None
+        return count
+
+
+def response_identifier(query: Dataset, candidate: Dataset, drop: Iterable[str] = ()) -> Dataset:
+    """PS3.4 K.4.1.3.1: the Identifier holds the requested keys, with the candidate's values."""
+    answer = Dataset()
+    dropped = set(drop)
+    for element in query:
+        if element.tag.group == 0x0002 or element.keyword in dropped:
+            continue
+        found = candidate.get(element.tag)
+        if element.VR == "SQ":
+            template = element.value[0] if element.value else Dataset()
+            if found is None or found.VR != "SQ":
+                items = []
+            elif len(template) == 0:       # K.2.2.1.2 note 4: a universal sequence key returns whole items
+                items = [item for item in found.value]
+            else:
+                items = [response_identifier(template, item, dropped) for item in found.value
+                         if matches(template, item)]
+            answer.add_new(element.tag, "SQ", Sequence(items))
+        elif found is not None:
+            answer.add_new(element.tag, found.VR, found.value)
+        else:
+            answer.add_new(element.tag, element.VR, None)
+    if "SpecificCharacterSet" in candidate and "SpecificCharacterSet" not in answer:
+        answer.SpecificCharacterSet = candidate.SpecificCharacterSet
+    return answer
+
+
+# -- the service ------------------------------------------------------------------------------------------
+class RisService:
+    """Worklist and MPPS handlers over a WorklistStore and an in-memory table of performed steps."""
+
+    sop_classes = (ModalityWorklistInformationFind, ModalityPerformedProcedureStep,
+                   ModalityPerformedProcedureStepRetrieve)
+
+    def __init__(self, worklist: WorklistStore, faults: Iterable[str] = ()):
+        self.worklist = worklist
+        self.faults = check_faults(list(faults))
+        self.performed: dict[str, Dataset] = {}
+        self._lock = threading.Lock()
+
+    def add_contexts(self, ae: AE) -> None:
+        ae.add_supported_context(ModalityWorklistInformationFind, TRANSFER_SYNTAXES)
+        ae.add_supported_context(ModalityPerformedProcedureStep, TRANSFER_SYNTAXES)
+        ae.add_supported_context(ModalityPerformedProcedureStepRetrieve, TRANSFER_SYNTAXES)
+
+    def handlers(self) -> list:
+        return [(evt.EVT_C_FIND, self.on_find), (evt.EVT_N_CREATE, self.on_n_create),
+                (evt.EVT_N_SET, self.on_n_set), (evt.EVT_N_GET, self.on_n_get)]
+
+    # Modality Worklist ---------------------------------------------------------------------------------
+    def on_find(self, event):
+        try:
+            query = event.identifier
+        except Exception as exc:        # undecodable identifier
+            log.warning("worklist C-FIND identifier cannot be decoded: %s", exc)
+            yield UNABLE_TO_PROCESS, None
+            return
+        found = [item for item in self.worklist.items() if self._matches(query, item)]
+        if not found and "mwl-no-match-failure" in self.faults:
+            yield UNABLE_TO_PROCESS, None
+            return
+        drop = ("AccessionNumber",) if "mwl-drop-return-keys" in self.faults else ()
+        log.info("worklist C-FIND from %s: %d match(es)", event.assoc.requestor.ae_title, len(found))
+        for item in found:
+            if event.is_cancelled:
+                yield CANCEL, None
+                return
+            yield PENDING, response_identifier(query, item, drop)
+        yield SUCCESS, None
+
+    def _matches(self, query: Dataset, item: Dataset) -> bool:
+        query = query.copy()
+        if "mwl-ignore-patient-id" in self.faults and "PatientID" in query:
+            query.PatientID = ""
+        steps = query.get("ScheduledProcedureStepSequence")
+        if steps and len(steps[0]):
+            step = steps[0]
+            if "mwl-ignore-sequence-keys" in self.faults:
+                for keyword in ("ScheduledStationAETitle", "Modality"):
+                    if keyword in step:
+                        setattr(step, keyword, "")
+            if "mwl-date-exact" in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
+                step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
+        return matches(query, item)
+
+    # Modality Performed Procedure Step -----------------------------------------------------------------
+    def on_n_create(self, event):
+        request = event.request
+        try:
+            attributes = event.attribute_list
+        except Exception as exc:
+            log.warning("MPPS N-CREATE attribute list cannot be decoded: %s", exc)
+            return PROCESSING_FAILURE, None
+        uid = str(request.AffectedSOPInstanceUID or "")
+        status = str(attributes.get("PerformedProcedureStepStatus", ""))
+        # PS3.4 F.7.2.1.3: only IN PROGRESS may be created; other values get Invalid Attribute Value
+        if status != IN_PROGRESS and "mpps-create-any-status" not in self.faults:
+            log.info("MPPS N-CREATE %s refused: status %r", uid, status)
+            return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", status)
+        with self._lock:
+            if uid and uid in self.performed and "mpps-duplicate-overwrites" not in self.faults:
+                return DUPLICATE_SOP_INSTANCE, None
+            answer = Dataset()
+            if not uid:
+                uid = generate_uid(prefix=None)
+                answer.AffectedSOPInstanceUID = uid
+            if "mpps-create-forgets" not in self.faults:
+                self.performed[uid] = attributes
+        log.info("MPPS N-CREATE %s (%s) from %s", uid, status, event.assoc.requestor.ae_title)
+        return SUCCESS, answer
+
+    def on_n_set(self, event):
+        request = event.request
+        uid = str(request.RequestedSOPInstanceUID)
+        try:
+            modification = event.modification_list
+        except Exception as exc:
+            log.warning("MPPS N-SET modification list cannot be decoded: %s", exc)
+            return PROCESSING_FAILURE, None
+        with self._lock:
+            current = self.performed.get(uid)
+            if current is None:
+                if "mpps-set-unknown-success" in self.faults:
+                    return SUCCESS, None
+                return NO_SUCH_OBJECT_INSTANCE, None
+            state = str(current.get("PerformedProcedureStepStatus", ""))
+            # PS3.4 F.7.2.2.3: a final step may no longer be updated
+            if state in FINAL_STATES and "mpps-update-after-final" not in self.faults:
+                log.info("MPPS N-SET %s refused: already %s", uid, state)
+                return _processing_failure("Performed Procedure Step Object may no longer be updated")
+            new_state = str(modification.get("PerformedProcedureStepStatus", state))
+            if new_state not in (IN_PROGRESS, *FINAL_STATES):
+                return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", new_state)
+            if new_state == COMPLETED and "mpps-refuse-completed" in self.faults:
+                return PROCESSING_FAILURE, None
+            if new_state in FINAL_STATES:
+                missing = _final_state_missing(current, modification)
+                if missing:
+                    log.info("MPPS N-SET %s to %s refused: missing %s", uid, new_state, ", ".join(missing))
+                    return MISSING_ATTRIBUTE_VALUE, _attribute_list(missing[0], None)
+            if "mpps-set-not-kept" in self.faults:
+                return SUCCESS, None
+            for element in modification:
+                current[element.tag] = element
+        log.info("MPPS N-SET %s: %s -> %s", uid, state, new_state)
+        return SUCCESS, None
+
+
+    def on_n_get(self, event):
+        """Modality Performed Procedure Step Retrieve (PS3.4 F.8): the attributes asked for, or all."""
+        uid = str(event.request.RequestedSOPInstanceUID)
+        with self._lock:
+            current = self.performed.get(uid)
+            if current is None:
+                return NO_SUCH_OBJECT_INSTANCE, None
+            wanted = event.request.AttributeIdentifierList
+            if not wanted:
+                return SUCCESS, current.copy()
+            answer = Dataset()
+            for tag in ([wanted] if not isinstance(wanted, (list, tuple)) else wanted):
+                if tag in current:
+                    answer.add(current[tag])
+            return SUCCESS, answer
+
+
+def _final_state_missing(current: Dataset, modification: Dataset) -> list[str]:
+    """PS3.4 Table F.7.2-1 Final State column: what must have a value before COMPLETED or DISCONTINUED."""
+    def present(keyword) -> bool:
+        holder = modification if keyword in modification else current
+        return keyword in holder
+    def has_value(keyword) -> bool:
+        holder = modification if keyword in modification else current
+        return keyword in holder and holder[keyword].value not in (None, "")
+    missing = [k for k in ("PerformedProcedureStepEndDate", "PerformedProcedureStepEndTime") if not has_value(k)]
+    # The series list may be empty only when nothing was created (F.7.2.2.2); it must exist.
+    if not present("PerformedSeriesSequence"):
+        missing.append("PerformedSeriesSequence")
+    return missing
+
+
+def _attribute_list(keyword: str, value) -> Dataset:
+    ds = Dataset()
+    setattr(ds, keyword, value)
+    return ds
+
+
+def _processing_failure(comment: str):
+    status = Dataset()
+    status.Status = PROCESSING_FAILURE
+    status.ErrorComment = comment
+    status.ErrorID = ERROR_ID_NO_LONGER_UPDATABLE
+    return status, None
+
+
+# -- standalone ---------------------------------------------------------------------------------------------
+class RisSimulator:
+    """The RIS on its own AE: Verification, Modality Worklist and MPPS."""
+
+    def __init__(self, worklist: WorklistStore, ae_title: str = "DH_RIS", host: str = "127.0.0.1", port: int = 0,
+                 faults: Iterable[str] = (), check_called_ae: bool = True):
+        self.service = RisService(worklist, faults)
+        self.ae_title = ae_title
+        self.host = host
+        self.requested_port = port
+        self.check_called_ae = check_called_ae
+        self.port: int | None = None
+        self._server = None
+
+    def start(self) -> "RisSimulator":
+        ae = AE(ae_title=self.ae_title)
+        configure_timeouts(ae)
+        ae.maximum_associations = 16
+        ae.require_called_aet = self.check_called_ae
+        ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
+        self.service.add_contexts(ae)
+        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: SUCCESS), *self.service.handlers()]
+        self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        self.port = self._server.server_address[1]
+        log.info("RIS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+
+def new_worklist_file_name() -> str:
+    return f"{uuid.uuid4().hex}.wl"

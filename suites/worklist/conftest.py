@@ -1,0 +1,30 @@
+import pytest
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import build_context
+from pynetdicom.sop_class import ModalityWorklistInformationFind
+
+from harness.status import describe
+
+
+@pytest.fixture
+def worklist_find(dimse):
+    """worklist_find(query) -> the identifiers of the Pending responses; the final status must be Success."""
+    def run(query, *, expect_success: bool = True):
+        context = build_context(ModalityWorklistInformationFind, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+        with dimse.associate([context]) as session:
+            result = session.find(query, ModalityWorklistInformationFind)
+        if expect_success:
+            assert result.final_status == 0x0000, (
+                f"expected a final C-FIND status Success, observed {describe(result.final_status)}")
+        return result
+    return run
+
+
+def patient_ids(identifiers) -> list[str]:
+    return sorted(str(i.get("PatientID", "")) for i in identifiers)
+
+
+def ours(identifiers, items) -> list:
+    """The responses for the items this test seeded (a shared target holds other items too)."""
+    wanted = {str(i.PatientID) for i in items}
+    return [i for i in identifiers if str(i.get("PatientID", "")) in wanted]
