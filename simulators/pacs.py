@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -70,8 +71,9 @@ class PacsSimulator:
         self.port: int | None = None
         self._server = None
         self._aborted_since_last_association = threading.Event()
-        self._echoes: dict[int, int] = {}
-        self._refused: set[int] = set()
+        # Per-association state lives in weak maps: id() of a finished association is reused by Python.
+        self._echoes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._refused: weakref.WeakSet = weakref.WeakSet()
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
         self.services = list(services)
         from simulators.commitment import CommitmentService
@@ -107,7 +109,7 @@ class PacsSimulator:
     def _on_requested(self, event) -> None:
         if "refuse-after-abort" in self.faults and self._aborted_since_last_association.is_set():
             self._aborted_since_last_association.clear()
-            self._refused.add(id(event.assoc))
+            self._refused.add(event.assoc)
             event.assoc.abort()
             return
         if "accept-any-abstract-syntax" in self.faults or "accept-unknown-transfer-syntax" in self.faults:
@@ -136,14 +138,14 @@ class PacsSimulator:
             threading.Thread(target=event.assoc.abort, daemon=True).start()
 
     def _on_aborted(self, event) -> None:
-        if id(event.assoc) not in self._refused:
+        if event.assoc not in self._refused:
             self._aborted_since_last_association.set()
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
         if "echo-failure" in self.faults:
             return PROCESSING_FAILURE
-        key = id(event.assoc)
+        key = event.assoc
         self._echoes[key] = self._echoes.get(key, 0) + 1
         if "echo-once" in self.faults and self._echoes[key] > 1:
             event.assoc.abort()
