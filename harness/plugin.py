@@ -136,6 +136,13 @@ def dicomweb(target, evidence):
 
 
 @pytest.fixture(scope="session")
+def web_study(target, dataset_factory):
+    """One small study (two series, three instances) put in the target once for the DICOMweb suites."""
+    from harness.web import WebStudy
+    return WebStudy(dataset_factory).put_into(target, Evidence())
+
+
+@pytest.fixture(scope="session")
 def dataset_factory(request):
     from harness.datasets import DatasetFactory
     return DatasetFactory(seed=request.config.getoption("seed"))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from io import BytesIO
 from urllib.parse import quote
 
@@ -90,7 +92,8 @@ class DicomWebClient:
         self.endpoint = endpoint
         self.evidence = evidence
         self.base_url = endpoint.base_url.rstrip("/")
-        self._client = httpx.Client(timeout=endpoint.timeout, auth=self._auth(), follow_redirects=False)
+        self._client = httpx.Client(timeout=endpoint.timeout, auth=self._auth(), follow_redirects=False,
+                                    verify=_tls_context())
 
     def _auth(self):
         endpoint = self.endpoint
@@ -201,6 +204,12 @@ class DicomWebClient:
                             headers={"Accept": accept} if accept else None)
 
 
+@lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for all clients: loading the CA bundle costs ~50 ms a time."""
+    return ssl.create_default_context()
+
+
 def expect_json_array(response: httpx.Response) -> list[dict]:
     try:
         data = json.loads(response.content)
@@ -240,6 +249,8 @@ class WebStudy:
         self.images = [first, second]
         self.multiframe = factory.make("MF", study=self.context)
         self.instances = [first, second, self.multiframe]
+        # Another patient's study beside it, so a search that ignores a study or patient filter shows.
+        self.neighbour = factory.make("SC")
 
     @property
     def uid(self) -> str:
@@ -252,7 +263,7 @@ class WebStudy:
         if target.claims.offers("stow"):
             client = DicomWebClient(target.dicomweb, evidence)
             try:
-                for ds in self.instances:
+                for ds in [*self.instances, self.neighbour]:
                     response = client.store([ds])
                     assert response.status_code == 200, (
                         f"setup: STOW-RS of one instance answered {response.status_code}: {response.text[:200]}")
@@ -261,7 +272,7 @@ class WebStudy:
         elif target.claims.offers("storage") and target.dimse is not None:
             from harness.dimse import DimseClient
             dimse = DimseClient(target, evidence)
-            for ds in self.instances:
+            for ds in [*self.instances, self.neighbour]:
                 assert dimse.store(ds).ok, "setup: C-STORE of a test instance failed"
         else:
             raise NotClaimed("the target claims neither STOW-RS nor DIMSE storage, so test data cannot be put in")
