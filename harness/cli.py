@@ -131,7 +131,13 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise HarnessUserError(f"cannot use {args.store} as the store: {exc.strerror}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault).start()
+    secrets = {}
+    for key, variable in (("token", args.token_env), ("user", args.user_env), ("password", args.password_env)):
+        if variable:
+            if variable not in os.environ:
+                raise HarnessUserError(f"--{key}-env {variable}: that environment variable is not set")
+            secrets[key] = os.environ[variable]
+    web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
     print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
           f"({store.count()} instances)" + (f", faults: {', '.join(args.fault)}" if args.fault else "")
           + "; Ctrl-C to stop", flush=True)
@@ -206,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     web.add_argument("--store", default="./dh-store", help="folder for the stored files and index (default ./dh-store)")
     web.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    web.add_argument("--token-env", default=None, metavar="VAR",
+                     help="require 'Authorization: Bearer <token>', the token read from this environment variable")
+    web.add_argument("--user-env", default=None, metavar="VAR", help="require HTTP basic auth: user from this variable")
+    web.add_argument("--password-env", default=None, metavar="VAR", help="... and the password from this variable")
     web.set_defaults(func=_simulate_dicomweb)
 
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")

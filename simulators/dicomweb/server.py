@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import uvicorn
 
 from simulators.dicomweb.app import create_app
+from simulators.dicomweb.auth import RequireAuth
 from simulators.faults import check_faults
 from simulators.store import Store
 
@@ -18,8 +19,10 @@ START_TIMEOUT = 10.0
 
 
 class DicomWebSimulator:
-    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str] = ()):
+    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str] = (),
+                 token: str | None = None, user: str | None = None, password: str | None = None):
         self.store = store
+        self.credentials = {"token": token, "user": user, "password": password}
         self.host = host
         self.requested_port = port
         self.faults = check_faults(list(faults))
@@ -41,7 +44,10 @@ class DicomWebSimulator:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(create_app(self.store, self.faults), log_level="warning", access_log=False,
+        app = create_app(self.store, self.faults)
+        if self.credentials["token"] or self.credentials["user"]:
+            app = RequireAuth(app, **self.credentials)
+        config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, args=(sock,), name="dicomweb-simulator", daemon=True)
