@@ -107,6 +107,8 @@ _web_fault("multipart-no-type-parameter", "WADO-MULTIPART-FORMAT",
            "Multipart responses of instances lack the type parameter of their Content-Type.")
 _web_fault("metadata-drops-type3", "WADO-METADATA",
            "Metadata responses leave out Image Comments (a Type 3 attribute the instance has).")
+_web_fault("metadata-xml-answered-json", "WADO-METADATA-XML",
+           "Metadata asked for as multipart/related; type=\"application/dicom+xml\" comes back as DICOM JSON.")
 _web_fault("bulkdata-truncated", "WADO-BULKDATA",
            "Bulkdata responses lose their last byte.")
 _web_fault("frames-off-by-one", "WADO-FRAMES",

@@ -24,12 +24,14 @@ from starlette.routing import Mount, Route, Router
 from simulators.dicomweb import instances as io
 from simulators.dicomweb import search as qido
 from simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
+from simulators.dicomweb.native_xml import to_native_xml
 from simulators.dicomweb.negotiation import Offer, choose, parse_accept
 from simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
 
 DICOM_JSON = "application/dicom+json"
+DICOM_XML = "application/dicom+xml"
 WADL = "application/vnd.sun.wadl+xml"
 # PS3.18 I.2.2 Failure Reason values
 PROCESSING_FAILURE = 0x0110
@@ -72,9 +74,11 @@ class DicomWebApp:
         params = request.path_params
         study, series = params.get("study"), params.get("series")
         level = {"studies": "study", "series": "series", "instances": "instance"}[request.url.path.rsplit("/", 1)[1]]
-        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json")])
+        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+                                                Offer("multipart/related", DICOM_XML)])
         if chosen is None:
-            return self._error(406, "search results are offered as application/dicom+json only")
+            return self._error(406, "search results are offered as application/dicom+json or "
+                                    'multipart/related; type="application/dicom+xml"')
         try:
             query = qido.parse_query(request.url.query, percent_decode="qido-no-percent-decoding" not in self.faults,
                                      reject_unknown="qido-rejects-unknown-parameter" in self.faults)
@@ -99,7 +103,13 @@ class DicomWebApp:
         self._search_faults(level, results)
         if not results and "qido-empty-200" not in self.faults:
             return Response(status_code=204)
+        if chosen[0].part_type == DICOM_XML:
+            return self._xml_parts(results)
         return Response(json.dumps(results), media_type=chosen[0].media)
+
+    def _xml_parts(self, datasets: list[dict]) -> StreamingResponse:
+        """PS3.18 F.3.1: one Native DICOM Model document per data set, as multipart/related parts."""
+        return self._multipart(DICOM_XML, [({"Content-Type": DICOM_XML}, [to_native_xml(d)]) for d in datasets])
 
     def _search_faults(self, level: str, results: list[dict]) -> None:
         if "qido-wrong-study-counts" in self.faults and level == "study":
@@ -173,12 +183,17 @@ class DicomWebApp:
         found = self._resource(request)
         if not found:
             return self._error(404, "no such resource")
-        if choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json")]) is None:
-            return self._error(406, "metadata is offered as application/dicom+json")
+        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+                                                Offer("multipart/related", DICOM_XML)])
+        if chosen is None:
+            return self._error(406, 'metadata is offered as application/dicom+json or multipart/related; '
+                                    'type="application/dicom+xml"')
         base = self.base_url(request)
         drop = ("ImageComments",) if "metadata-drops-type3" in self.faults else ()
         items = [io.metadata(i.path, f"{base}/studies/{i.study_instance_uid}/series/{i.series_instance_uid}"
                                      f"/instances/{i.sop_instance_uid}", drop) for i in found]
+        if chosen[0].part_type == DICOM_XML and "metadata-xml-answered-json" not in self.faults:
+            return self._xml_parts(items)
         return Response(json.dumps(items), media_type=DICOM_JSON)
 
     def _one_instance(self, request: Request):

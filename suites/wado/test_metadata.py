@@ -69,3 +69,32 @@ def test_frames_are_returned_in_order_byte_for_byte(dicomweb, web_study):
     for number, want, got in zip((2, 5), expected, observed):
         assert got == want, (f"frame {number}: expected its {len(want)} bytes, observed {len(got)} bytes"
                              + (" that differ" if len(got) == len(want) else ""))
+
+
+NATIVE = "{http://dicom.nema.org/PS3.19/models/NativeDICOM}"
+
+
+@requirement("WADO-METADATA-XML")
+def test_instance_metadata_as_native_dicom_model_xml(dicomweb, web_study):
+    """GET an instance's metadata with Accept multipart/related; type="application/dicom+xml"; one part, a
+    NativeDicomModel document with the SOP Instance UID and the Patient Name's family name component."""
+    import xml.etree.ElementTree as ElementTree
+    sent = web_study.images[0]
+    found = dicomweb.retrieve_multipart(study_paths(sent)["instance"] + "/metadata",
+                                        'multipart/related; type="application/dicom+xml"', "application/dicom+xml")
+    assert len(found.parts) == 1, f"expected one part (one instance), observed {len(found.parts)}"
+    try:
+        root = ElementTree.fromstring(found.parts[0].content)
+    except ElementTree.ParseError as exc:
+        raise AssertionError(f"the part is not XML: {exc}; begins {found.parts[0].content[:80]!r}") from None
+    assert root.tag in (f"{NATIVE}NativeDicomModel", "NativeDicomModel"), (
+        f"root element: expected NativeDicomModel, observed {root.tag}")
+    attributes = {a.get("tag", "").upper(): a for a in root.iter() if a.tag.endswith("DicomAttribute")}
+    sop = attributes.get("00080018")
+    observed = [v.text for v in sop.iter() if v.tag.endswith("Value")] if sop is not None else None
+    assert observed == [str(sent.SOPInstanceUID)], (
+        f"SOP Instance UID (00080018): expected [{sent.SOPInstanceUID}], observed {observed}")
+    name = attributes.get("00100010")
+    family = [e.text for e in name.iter() if e.tag.endswith("FamilyName")] if name is not None else None
+    expected = str(web_study.context.PatientName).split("^")[0]
+    assert family and family[0] == expected, f"Patient Name FamilyName: expected {expected!r}, observed {family}"
