@@ -8,7 +8,6 @@ from io import BytesIO
 
 import httpx
 import pytest
-from pydicom import dcmread
 
 from harness.datasets import DatasetFactory, pixel_digest
 from simulators.dicomweb import DicomWebSimulator

@@ -15,11 +15,10 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route, Router
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Mount, Route
 
 from simulators.dicomweb import instances as io
 from simulators.dicomweb import search as qido

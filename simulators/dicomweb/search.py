@@ -9,10 +9,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.tag import Tag
 
 from simulators.matching import MatchOptions, matches
 
@@ -189,7 +188,3 @@ def search(entities: list[Entity], query: Query, return_keys: list[str], *, lite
             chosen = {k: v for k, v in source.items() if k in keep}
         results.append({k: chosen[k] for k in sorted(chosen)})
     return results
-
-
-def describe_tag(tag: int) -> str:
-    return keyword_for_tag(Tag(tag)) or f"{tag:08X}"

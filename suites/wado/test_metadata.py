@@ -1,7 +1,5 @@
 """PS3.18 10.4.1.1.2 and Annex F: metadata resources, BulkDataURIs and frames."""
 
-import httpx
-
 from harness.markers import requirement
 from harness.web import MULTIPART_OCTET, json_value, study_paths
 
