@@ -130,6 +130,45 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate_dicomweb(args: argparse.Namespace) -> int:
+    from harness.ports import port_in_use
+    from simulators.dicomweb import DicomWebSimulator
+    from simulators.faults import UnknownFault, check_faults
+    from simulators.store import Store
+
+    try:
+        check_faults(args.fault)
+    except UnknownFault as exc:
+        raise HarnessUserError(str(exc)) from None
+    if port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
+    try:
+        store = Store(Path(args.store))
+    except OSError as exc:
+        raise HarnessUserError(f"cannot use {args.store} as the store: {exc.strerror}") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    secrets = {}
+    for key, variable in (("token", args.token_env), ("user", args.user_env), ("password", args.password_env)):
+        if variable:
+            if variable not in os.environ:
+                raise HarnessUserError(f"--{key}-env {variable}: that environment variable is not set")
+            secrets[key] = os.environ[variable]
+    web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
+    print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
+          f"({store.count()} instances)" + (f", faults: {', '.join(args.fault)}" if args.fault else "")
+          + "; Ctrl-C to stop", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    web.stop()
+    store.close()
+    print("stopped", flush=True)
+    return 0
+
+
 def _faults(args: argparse.Namespace) -> int:
     from simulators.faults import FAULTS
     for fault in FAULTS.values():
@@ -189,6 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_commitment_arguments(pacs)
     from harness.simulate_workflow import add_parsers as add_workflow_simulators
     add_workflow_simulators(sim_sub)
+
+    web = sim_sub.add_parser("dicomweb", help="DICOMweb server: QIDO-RS, WADO-RS, STOW-RS, WADO-URI, capabilities")
+    web.add_argument("--port", type=int, default=8042, help="TCP port to listen on (default 8042)")
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web.add_argument("--store", default="./dh-store", help="folder for the stored files and index (default ./dh-store)")
+    web.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    web.add_argument("--token-env", default=None, metavar="VAR",
+                     help="require 'Authorization: Bearer <token>', the token read from this environment variable")
+    web.add_argument("--user-env", default=None, metavar="VAR", help="require HTTP basic auth: user from this variable")
+    web.add_argument("--password-env", default=None, metavar="VAR", help="... and the password from this variable")
+    web.set_defaults(func=_simulate_dicomweb)
 
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")
     faults.set_defaults(func=_faults)

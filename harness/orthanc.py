@@ -24,8 +24,10 @@ START_TIMEOUT = 30.0
 
 class OrthancProcess:
     def __init__(self, ae_title: str = "ORTHANC", peers: dict[str, tuple[str, str, int]] | None = None,
-                 dicomweb: bool = True, worklists: Path | None = None):
+                 dicomweb: bool = True, worklists: Path | None = None,
+                 dicomweb_servers: dict[str, str] | None = None):
         self.ae_title = ae_title
+        self.dicomweb_servers = dicomweb_servers or {}      # name -> base URL, for Orthanc's DICOMweb client
         self.peers = peers or {}
         self.dicomweb = dicomweb
         self.worklists = worklists
@@ -69,6 +71,8 @@ class OrthancProcess:
             "DicomWeb": {"Enable": self.dicomweb, "Root": "/dicom-web/", "EnableWado": True,
                          "WadoRoot": "/wado", "Ssl": False, "StudiesMetadata": "Full", "SeriesMetadata": "Full"},
         }
+        if self.dicomweb_servers:
+            config["DicomWeb"]["Servers"] = {name: [url] for name, url in self.dicomweb_servers.items()}
         if self.worklists:
             config["Worklists"] = {"Enable": True, "Database": str(self.worklists)}
         return config

@@ -135,6 +135,24 @@ def dimse(target, evidence):
     return DimseClient(target, evidence)
 
 
+@pytest.fixture
+def dicomweb(target, evidence):
+    """A DICOMweb client for this test, recording evidence."""
+    from harness.web import DicomWebClient
+    if target.dicomweb is None:
+        raise NotClaimed("the target has no DICOMweb endpoint")
+    client = DicomWebClient(target.dicomweb, evidence)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def web_study(target, dataset_factory):
+    """One small study (two series, three instances) put in the target once for the DICOMweb suites."""
+    from harness.web import WebStudy
+    return WebStudy(dataset_factory).put_into(target, Evidence())
+
+
 @pytest.fixture(scope="session")
 def dataset_factory(request):
     from harness.datasets import DatasetFactory

@@ -39,6 +39,7 @@ class WebEndpoint:
     user_env: str = ""
     password_env: str = ""
     timeout: float = 10.0
+    wado_uri: str = ""          # the WADO-URI endpoint (PS3.18 9), when the target offers it
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _dicomweb(data: dict, where: str) -> WebEndpoint | None:
         base_url=str(t["base_url"]).rstrip("/"), auth=auth,
         token_env=t.get("token_env", ""), user_env=t.get("user_env", ""),
         password_env=t.get("password_env", ""), timeout=float(t.get("timeout", 10.0)),
+        wado_uri=str(t.get("wado_uri", "")),
     )
 
 

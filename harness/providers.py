@@ -82,6 +82,7 @@ class SimulatorProvider(Provider):
         self._temporary: str | None = None
         self._pacs = None
         self._store = None
+        self._web = None
 
     def start(self) -> Target:
         from simulators.pacs import PacsSimulator
@@ -100,11 +101,18 @@ class SimulatorProvider(Provider):
                                    # the harness calls as itself, or as its peer AE to get commitment results there
                                    allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title]).start()
         target = self.profile.with_dimse(port=self._pacs.port)
+        if target.dicomweb is not None:
+            from simulators.dicomweb import DicomWebSimulator
+            self._web = DicomWebSimulator(self._store, faults=self.faults).start()
+            target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
+                                                      wado_uri=self._web.wado_uri_url))
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
         return target
 
     def stop(self) -> None:
+        if self._web:
+            self._web.stop()
         if self._pacs:
             self._pacs.stop()
         if self._store:
@@ -128,7 +136,11 @@ class OrthancProvider(Provider):
         self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title,
                                        peers={"harness": (peer.ae_title, peer.host, peer.port)},
                                        worklists=self.worklist_folder).start()
-        return self.profile.with_dimse(port=self._orthanc.dicom_port)
+        target = self.profile.with_dimse(port=self._orthanc.dicom_port)
+        if target.dicomweb is not None:
+            target = replace(target, dicomweb=replace(target.dicomweb, base_url=f"{self._orthanc.http_url}/dicom-web",
+                                                      wado_uri=f"{self._orthanc.http_url}/wado"))
+        return target
 
     def stop(self) -> None:
         if self._orthanc:

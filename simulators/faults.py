@@ -14,13 +14,17 @@ class Fault:
     # Requirements whose tests need what this fault removes (a stored instance to read back, say), so
     # they fail with it. Listed, so the project's tests check the fault's reach exactly.
     also_breaks: tuple[str, ...] = ()
+    # The suite folders this fault can reach (empty: all). A fault inside the DICOMweb server cannot touch
+    # the DIMSE suites, so the project's tests run only the web suites with it.
+    suites: tuple[str, ...] = ()
 
 
 FAULTS: dict[str, Fault] = {}
 
 
-def _fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> None:
-    FAULTS[name] = Fault(name, breaks, description, also_breaks)
+def _fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = (),
+           suites: tuple[str, ...] = ()) -> None:
+    FAULTS[name] = Fault(name, breaks, description, also_breaks, suites)
 
 
 _fault("reject-implicit-vr", "ASSOC-ACCEPT-DEFAULT-TS",
@@ -49,6 +53,7 @@ _fault("store-discards", "STORE-RETAINS-INSTANCE",
        "C-STORE answers Success but does not keep the instance.",
        also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
                     "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
+                    "WEB-DIMSE-SAME-INSTANCES",
                     # storage commitment can only commit what was kept
                     "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS"))
 _fault("refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
@@ -111,3 +116,70 @@ _fault("commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
        "The commitment result carries a new Transaction UID instead of the request's.")
 _fault("commit-same-association-only", "COMMIT-NEW-ASSOCIATION",
        "The commitment result is only ever sent on the request's association, dropped once it is released.")
+
+# -- DICOMweb server simulator (simulators/dicomweb) ---------------------------------------------------
+WEB_SUITES = ("qido", "wado", "stow", "capabilities", "wado_uri")
+
+
+def _web_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> None:
+    _fault(name, breaks, description, also_breaks, suites=WEB_SUITES)
+
+
+_web_fault("qido-wrong-study-counts", "QIDO-STUDY-SEARCH",
+           "Study search results give Number of Study Related Instances one too many.")
+_web_fault("qido-series-ignores-study", "QIDO-SERIES-SEARCH",
+           "A search for a study's series lists the series of every study.")
+_web_fault("qido-instances-without-sop-class", "QIDO-INSTANCE-SEARCH",
+           "Instance search results lack SOP Class UID.")
+_web_fault("qido-date-range-as-value", "QIDO-ATTRIBUTE-MATCHING",
+           "A date range is matched as a single literal value.")
+_web_fault("qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
+           "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
+_web_fault("qido-ignores-includefield", "QIDO-INCLUDEFIELD",
+           "The includefield query parameter is ignored.")
+_web_fault("qido-ignores-offset", "QIDO-LIMIT-OFFSET",
+           "The offset query parameter is ignored.")
+_web_fault("qido-empty-200", "QIDO-NO-MATCH-204",
+           "A search with no results answers 200 with an empty array instead of 204.")
+_web_fault("qido-rejects-unknown-parameter", "QIDO-UNKNOWN-PARAMETER",
+           "A query parameter the server does not know is answered with 400.")
+_web_fault("json-pn-as-string", "QIDO-JSON-MODEL",
+           "Search results carry Person Name values as plain strings, not {\"Alphabetic\": ...} objects.")
+_web_fault("wado-series-drops-instance", "WADO-RETRIEVE-INSTANCES",
+           "A series retrieve leaves out the series' last instance.")
+_web_fault("multipart-no-type-parameter", "WADO-MULTIPART-FORMAT",
+           "Multipart responses of instances lack the type parameter of their Content-Type.")
+_web_fault("metadata-drops-type3", "WADO-METADATA",
+           "Metadata responses leave out Image Comments (a Type 3 attribute the instance has).")
+_web_fault("metadata-xml-answered-json", "WADO-METADATA-XML",
+           "Metadata asked for as multipart/related; type=\"application/dicom+xml\" comes back as DICOM JSON.")
+_web_fault("bulkdata-truncated", "WADO-BULKDATA",
+           "Bulkdata responses lose their last byte.")
+_web_fault("frames-off-by-one", "WADO-FRAMES",
+           "Frame numbers are taken as zero-based: frame n returns frame n+1.")
+_web_fault("rendered-wrong-size", "WADO-RENDERED",
+           "Rendered images come back with rows and columns swapped.")
+_web_fault("wado-ignores-accept", "WADO-NOT-ACCEPTABLE",
+           "Unacceptable Accept headers are ignored: the default media type is sent instead of 406.")
+_web_fault("wado-mislabels-transfer-syntax", "WADO-TRANSFER-SYNTAX",
+           "A requested transfer syntax is written in the part headers but the instance is sent as stored.")
+_web_fault("wado-unknown-study-200", "WADO-NOT-FOUND",
+           "A retrieve of an unknown study answers 200 with an empty multipart body instead of 404.")
+_web_fault("stow-keeps-first-only", "STOW-STORE-READ-BACK",
+           "A store request of several instances answers success for all but keeps only the first.")
+_web_fault("stow-response-no-retrieve-url", "STOW-RESPONSE-MODULE",
+           "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
+_web_fault("stow-accepts-other-study", "STOW-STUDY-MISMATCH",
+           "A store to /studies/{uid} keeps instances of other studies.")
+_web_fault("stow-ignores-content-type", "STOW-UNSUPPORTED-MEDIA-TYPE",
+           "A store request that is not multipart/related is answered 400 instead of 415.")
+_web_fault("web-hides-dimse-instances", "WEB-DIMSE-SAME-INSTANCES",
+           "The DICOMweb server shows only instances stored over DICOMweb, not those stored by C-STORE.")
+_web_fault("caps-wrong-base", "CAPS-WADL",
+           "The capabilities (WADL) document names another base URL in its resources element.")
+_web_fault("wado-uri-ignores-object-uid", "WADOURI-RETRIEVE-DICOM",
+           "WADO-URI returns the series' first instance whatever objectUID names.")
+_web_fault("wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
+           "WADO-URI without contentType returns application/dicom instead of image/jpeg.")
+_web_fault("wado-uri-missing-uid-404", "WADOURI-MISSING-PARAMETER",
+           "WADO-URI requests missing a mandatory parameter are answered 404 instead of 400.")

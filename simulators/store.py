@@ -180,6 +180,39 @@ class Store:
             return self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
 
 
+    # -- streamed writers (the DICOMweb server): the body never sits whole in memory -------------------
+    def incoming_path(self) -> Path:
+        """A fresh path under incoming/ for a writer that streams a Part 10 file before adopting it."""
+        return self.root / "incoming" / f"{uuid.uuid4().hex}.part"
+
+    def adopt_file(self, temporary: Path, dataset: Dataset) -> StoredInstance:
+        """Make a Part 10 file written under incoming/ durable, move it into place and index it."""
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        sop_uid = str(dataset.SOPInstanceUID)
+        relative = self._relative_path(sop_uid)
+        final = self.root / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, final)
+        folder = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
+        row = (
+            sop_uid, str(dataset.get("SOPClassUID", "")), tsyntax, str(dataset.get("PatientID", "")),
+            str(dataset.get("StudyInstanceUID", "")), str(dataset.get("SeriesInstanceUID", "")),
+            relative, json.dumps(_index_attributes(dataset)),
+        )
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return self._instance(row)
+
+
 def _index_attributes(dataset: Dataset) -> dict:
     """DICOM JSON of the top-level attributes small enough to match on (no pixel data, no bulk)."""
     slim = Dataset()

@@ -1,0 +1,457 @@
+"""The DICOMweb server simulator as a Starlette app: QIDO-RS, WADO-RS, STOW-RS (PS3.18 10), WADO-URI
+(PS3.18 9) and Retrieve Capabilities (PS3.18 8.9) over the shared Store.
+
+Handlers are small functions over the store; faults (simulators/faults.py) each break one requirement."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterable
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.sequence import Sequence
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Mount, Route
+
+from simulators.dicomweb import instances as io
+from simulators.dicomweb import search as qido
+from simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
+from simulators.dicomweb.native_xml import to_native_xml
+from simulators.dicomweb.negotiation import Offer, choose, parse_accept
+from simulators.store import Store
+
+log = logging.getLogger("simulators.dicomweb")
+
+DICOM_JSON = "application/dicom+json"
+DICOM_XML = "application/dicom+xml"
+WADL = "application/vnd.sun.wadl+xml"
+# PS3.18 I.2.2 Failure Reason values
+PROCESSING_FAILURE = 0x0110
+SOP_CLASS_NOT_SUPPORTED = 0x0122
+CANNOT_UNDERSTAND = 0xC000
+STUDY_UID_MISMATCH = 0xC409        # in the Cxxx "cannot understand" range, as dcm4chee and Orthanc use it
+
+
+class DicomWebApp:
+    def __init__(self, store: Store, faults: frozenset[str] = frozenset(), root: str = "/dicom-web"):
+        self.store = store
+        self.faults = faults
+        self.root = root
+        self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def base_url(self, request: Request) -> str:
+        return f"{request.url.scheme}://{request.url.netloc}{self.root}"
+
+    def _visible(self, found: list) -> list:
+        if "web-hides-dimse-instances" in self.faults:
+            return [i for i in found if i.sop_instance_uid in self.stowed]
+        return found
+
+    def _instances(self, study: str | None = None, series: str | None = None, sop: str | None = None) -> list:
+        found = self.store.instances(study=study, series=series, sop_instances=[sop] if sop else None)
+        return self._visible(found)
+
+    @staticmethod
+    def _error(status: int, text: str) -> Response:
+        return Response(text + "\n", status_code=status, media_type="text/plain")
+
+    @staticmethod
+    def _accept(request: Request) -> list:
+        accept_qp = [v for k, v in request.query_params.multi_items() if k == "accept"]
+        return parse_accept(request.headers.get("accept"), accept_qp)
+
+    # -- QIDO-RS ----------------------------------------------------------------------------------------------
+    async def search(self, request: Request) -> Response:
+        params = request.path_params
+        study, series = params.get("study"), params.get("series")
+        level = {"studies": "study", "series": "series", "instances": "instance"}[request.url.path.rsplit("/", 1)[1]]
+        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+                                                Offer("multipart/related", DICOM_XML)])
+        if chosen is None:
+            return self._error(406, "search results are offered as application/dicom+json or "
+                                    'multipart/related; type="application/dicom+xml"')
+        try:
+            query = qido.parse_query(request.url.query, percent_decode="qido-no-percent-decoding" not in self.faults,
+                                     reject_unknown="qido-rejects-unknown-parameter" in self.faults)
+        except qido.BadQuery as exc:
+            return self._error(400, str(exc))
+        if "qido-series-ignores-study" in self.faults and level == "series":
+            study = None
+        stored = self._instances(study=study, series=series)
+        entities = qido.group(stored, level, self.base_url(request))
+        return_keys = list({"study": qido.STUDY_KEYS, "series": qido.SERIES_KEYS,
+                            "instance": qido.INSTANCE_KEYS}[level])
+        if level == "series" and study is None:
+            return_keys += qido.STUDY_KEYS
+        if level == "instance":
+            return_keys += ["StudyInstanceUID", "SeriesInstanceUID"]
+            if study is None or series is None:
+                return_keys += qido.SERIES_KEYS
+        results = qido.search(entities, query, return_keys,
+                              literal_ranges="qido-date-range-as-value" in self.faults,
+                              ignore_offset="qido-ignores-offset" in self.faults,
+                              ignore_includefield="qido-ignores-includefield" in self.faults)
+        self._search_faults(level, results)
+        if not results and "qido-empty-200" not in self.faults:
+            return Response(status_code=204)
+        if chosen[0].part_type == DICOM_XML:
+            return self._xml_parts(results)
+        return Response(json.dumps(results), media_type=chosen[0].media)
+
+    def _xml_parts(self, datasets: list[dict]) -> StreamingResponse:
+        """PS3.18 F.3.1: one Native DICOM Model document per data set, as multipart/related parts."""
+        return self._multipart(DICOM_XML, [({"Content-Type": DICOM_XML}, [to_native_xml(d)]) for d in datasets])
+
+    def _search_faults(self, level: str, results: list[dict]) -> None:
+        if "qido-wrong-study-counts" in self.faults and level == "study":
+            for item in results:
+                entry = item.get(qido.hex_tag("NumberOfStudyRelatedInstances"))
+                if entry:
+                    entry["Value"] = [int(entry["Value"][0]) + 1]
+        if "qido-instances-without-sop-class" in self.faults and level == "instance":
+            for item in results:
+                item.pop(qido.hex_tag("SOPClassUID"), None)
+        if "json-pn-as-string" in self.faults:
+            for item in results:
+                for entry in item.values():
+                    if entry.get("vr") == "PN" and entry.get("Value"):
+                        entry["Value"] = [v.get("Alphabetic", "") if isinstance(v, dict) else v
+                                          for v in entry["Value"]]
+
+    # -- WADO-RS: instances ----------------------------------------------------------------------------------
+    def _resource(self, request: Request) -> list:
+        p = request.path_params
+        found = self._instances(study=p.get("study"), series=p.get("series"), sop=p.get("instance"))
+        if "wado-series-drops-instance" in self.faults and "series" in p and "instance" not in p and len(found) > 1:
+            found = found[:-1]
+        return found
+
+    async def retrieve(self, request: Request) -> Response:
+        found = self._resource(request)
+        if not found and "wado-unknown-study-200" not in self.faults:
+            return self._error(404, "no such resource")
+        offers = [Offer("multipart/related", "application/dicom")]
+        if "instance" in request.path_params:
+            offers.append(Offer("application/dicom"))
+        chosen = choose(self._accept(request), offers)
+        if chosen is None:
+            if "wado-ignores-accept" not in self.faults:
+                return self._error(406, "instances are offered as multipart/related; type=\"application/dicom\"")
+            chosen = (offers[0], parse_accept("*/*")[0])
+        offer, media_range = chosen
+        wanted = media_range.params.get("transfer-syntax")
+        plan = []
+        for instance in found:
+            try:
+                syntax = io.choose_syntax(instance.transfer_syntax_uid, wanted)
+            except io.NotAcceptable as exc:
+                return self._error(406, str(exc))
+            if "wado-mislabels-transfer-syntax" in self.faults and wanted not in (None, "*"):
+                plan.append((instance, instance.transfer_syntax_uid, wanted))
+            else:
+                plan.append((instance, syntax, syntax))
+        if offer.part_type is None:         # single part: application/dicom
+            instance, syntax, label = plan[0]
+            body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
+            content = body if body is not None else file_chunks(instance.path)
+            return StreamingResponse(iter(content), media_type=f"application/dicom; transfer-syntax={label}")
+
+        def parts():
+            for instance, syntax, label in plan:
+                body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
+                content = body if body is not None else file_chunks(instance.path)
+                yield {"Content-Type": f"application/dicom; transfer-syntax={label}"}, content
+        return self._multipart("application/dicom", parts())
+
+    def _multipart(self, part_type: str, parts: Iterable) -> StreamingResponse:
+        boundary = uuid.uuid4().hex
+        media = f'multipart/related; type="{part_type}"; boundary={boundary}'
+        if "multipart-no-type-parameter" in self.faults and part_type == "application/dicom":
+            media = f"multipart/related; boundary={boundary}"
+        return StreamingResponse(write_parts(boundary, parts), media_type=media)
+
+    async def retrieve_metadata(self, request: Request) -> Response:
+        found = self._resource(request)
+        if not found:
+            return self._error(404, "no such resource")
+        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+                                                Offer("multipart/related", DICOM_XML)])
+        if chosen is None:
+            return self._error(406, 'metadata is offered as application/dicom+json or multipart/related; '
+                                    'type="application/dicom+xml"')
+        base = self.base_url(request)
+        drop = ("ImageComments",) if "metadata-drops-type3" in self.faults else ()
+        items = [io.metadata(i.path, f"{base}/studies/{i.study_instance_uid}/series/{i.series_instance_uid}"
+                                     f"/instances/{i.sop_instance_uid}", drop) for i in found]
+        if chosen[0].part_type == DICOM_XML and "metadata-xml-answered-json" not in self.faults:
+            return self._xml_parts(items)
+        return Response(json.dumps(items), media_type=DICOM_JSON)
+
+    def _one_instance(self, request: Request):
+        found = self._resource(request)
+        return found[0] if found else None
+
+    async def retrieve_bulkdata(self, request: Request) -> Response:
+        instance = self._one_instance(request)
+        if instance is None:
+            return self._error(404, "no such instance")
+        chosen = choose(self._accept(request), [Offer("multipart/related", "application/octet-stream"),
+                                                Offer("application/octet-stream")])
+        if chosen is None:
+            return self._error(406, "bulk data is offered as application/octet-stream")
+        try:
+            chunks, length = io.bulk_value(instance.path, int(request.path_params["tag"], 16))
+        except (io.NotFound, ValueError) as exc:
+            return self._error(404, str(exc))
+        if "bulkdata-truncated" in self.faults:
+            data = b"".join(chunks)[:-1]
+            chunks, length = [data], len(data)
+        if chosen[0].part_type is None:
+            return Response(b"".join(chunks), media_type="application/octet-stream")
+        return self._multipart("application/octet-stream",
+                               [({"Content-Type": "application/octet-stream"}, chunks)])
+
+    async def retrieve_frames(self, request: Request) -> Response:
+        instance = self._one_instance(request)
+        if instance is None:
+            return self._error(404, "no such instance")
+        try:
+            numbers = [int(n) for n in request.path_params["frames"].split(",")]
+        except ValueError:
+            return self._error(400, "frame numbers are a comma-separated list of integers")
+        chosen = choose(self._accept(request), [Offer("multipart/related", "application/octet-stream")])
+        if chosen is None:
+            return self._error(406, "frames are offered as multipart/related; type=\"application/octet-stream\"")
+        if "frames-off-by-one" in self.faults:
+            numbers = [n + 1 for n in numbers]
+        try:
+            data = io.frames(instance.path, numbers)
+        except io.NotFound as exc:
+            return self._error(404, str(exc))
+        return self._multipart("application/octet-stream",
+                               [({"Content-Type": "application/octet-stream"}, [frame]) for frame in data])
+
+    async def retrieve_rendered(self, request: Request) -> Response:
+        found = self._resource(request)
+        if not found:
+            return self._error(404, "no such resource")
+        if io.Image is None:
+            return self._error(406, "rendered media types need Pillow, which is not installed")
+        chosen = choose(self._accept(request), [Offer("image/jpeg"), Offer("image/png")])
+        if chosen is None:
+            return self._error(406, "rendered images are offered as image/jpeg and image/png")
+        media = chosen[0].media
+        frame = int(request.path_params.get("frames", "1").split(",")[0])
+        thumbnail = request.url.path.endswith("/thumbnail")
+        size = None
+        viewport = request.query_params.get("viewport")
+        if viewport:
+            try:
+                rows, columns = (int(v) for v in viewport.split(",")[:2])
+                size = (rows, columns)
+            except ValueError:
+                return self._error(400, "viewport is vw,vh")
+        if thumbnail:
+            size = size or (64, 64)
+        try:
+            image = io.render(found[0].path, media, frame, size, swap="rendered-wrong-size" in self.faults)
+        except io.NotFound as exc:
+            return self._error(404, str(exc))
+        return Response(image, media_type=media)
+
+    # -- STOW-RS ------------------------------------------------------------------------------------------------
+    async def store_instances(self, request: Request) -> Response:
+        media, params = parse_media_type(request.headers.get("content-type", ""))
+        part_type = params.get("type", "").lower()
+        if media != "multipart/related" or part_type not in ("application/dicom", ""):
+            status = 400 if "stow-ignores-content-type" in self.faults else 415
+            return self._error(status, 'the store transaction takes multipart/related; type="application/dicom"')
+        if "boundary" not in params:
+            return self._error(400, "multipart/related without a boundary parameter")
+        try:
+            parts = await read_parts(request.stream(), params["boundary"],
+                                     lambda: str(self.store.incoming_path()))
+        except MultipartError as exc:
+            return self._error(400, f"malformed multipart body: {exc}")
+        target_study = request.path_params.get("study")
+        base = self.base_url(request)
+        referenced, failed = [], []
+        try:
+            for index, part in enumerate(parts):
+                outcome = self._store_part(part, part_type, target_study, base, keep=not (
+                    "stow-keeps-first-only" in self.faults and index > 0))
+                (referenced if outcome[0] else failed).append(outcome[1])
+        finally:
+            for part in parts:
+                if os.path.exists(part.path):
+                    os.unlink(part.path)
+        response = Dataset()
+        if target_study or referenced:
+            study_uid = target_study or self._study_of(referenced[0])
+            if study_uid and "stow-response-no-retrieve-url" not in self.faults:
+                response.RetrieveURL = f"{base}/studies/{study_uid}"
+        if failed:
+            response.FailedSOPSequence = Sequence(failed)
+        if referenced:
+            response.ReferencedSOPSequence = Sequence(referenced)
+        if referenced and not failed:
+            status = 200
+        elif referenced:
+            status = 202
+        elif any(int(f.FailureReason) == STUDY_UID_MISMATCH for f in failed) or any(
+                int(f.FailureReason) == SOP_CLASS_NOT_SUPPORTED for f in failed):
+            status = 409
+        else:
+            status = 400
+        return Response(json.dumps(response.to_json_dict()), status_code=status, media_type=DICOM_JSON)
+
+    def _study_of(self, item: Dataset) -> str:
+        stored = self.store.get(str(item.ReferencedSOPInstanceUID))
+        return stored.study_instance_uid if stored else ""
+
+    def _store_part(self, part, default_type: str, target_study: str | None, base: str,
+                    keep: bool = True) -> tuple[bool, Dataset]:
+        item = Dataset()
+        part_media, _ = parse_media_type(part.headers.get("content-type", default_type or "application/dicom"))
+        try:
+            if part_media != "application/dicom":
+                raise InvalidDicomError(f"part of type {part_media}")
+            ds = dcmread(part.path, stop_before_pixels=True)
+            sop_class, sop_uid = str(ds.SOPClassUID), str(ds.SOPInstanceUID)
+            study = str(ds.StudyInstanceUID)
+            _ = ds.file_meta.TransferSyntaxUID
+        except (InvalidDicomError, AttributeError, KeyError, ValueError, EOFError, OSError) as exc:
+            log.info("STOW part not understood: %s", exc)
+            item.FailureReason = CANNOT_UNDERSTAND
+            return False, item
+        item.ReferencedSOPClassUID = sop_class
+        item.ReferencedSOPInstanceUID = sop_uid
+        if target_study and study != target_study and "stow-accepts-other-study" not in self.faults:
+            item.FailureReason = STUDY_UID_MISMATCH
+            return False, item
+        if keep:
+            try:
+                self.store.adopt_file(part.path, ds)
+            except OSError as exc:
+                log.error("cannot keep %s: %s", sop_uid, exc)
+                item.FailureReason = 0xA700
+                return False, item
+            self.stowed.add(sop_uid)
+        if "stow-response-no-retrieve-url" not in self.faults:
+            item.RetrieveURL = f"{base}/studies/{study}/series/{ds.SeriesInstanceUID}/instances/{sop_uid}"
+        return True, item
+
+    # -- Retrieve Capabilities (PS3.18 8.9, Annex H) ---------------------------------------------------------
+    async def capabilities(self, request: Request) -> Response:
+        if choose(self._accept(request), [Offer(WADL), Offer("application/xml")]) is None:
+            return self._error(406, "the capabilities are offered as application/vnd.sun.wadl+xml")
+        base = self.base_url(request)
+        if "caps-wrong-base" in self.faults:
+            base = base.replace(self.root, "/elsewhere")
+        return Response(_wadl(base), media_type=WADL)
+
+    # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
+    async def wado_uri(self, request: Request) -> Response:
+        q = request.query_params
+        missing = [n for n in ("requestType", "studyUID", "seriesUID", "objectUID") if not q.get(n)]
+        if missing:
+            status = 404 if "wado-uri-missing-uid-404" in self.faults else 400
+            return self._error(status, f"missing mandatory parameter(s): {', '.join(missing)}")
+        if q["requestType"] != "WADO":
+            return self._error(400, f"requestType must be WADO, not {q['requestType']!r}")
+        found = self._instances(study=q["studyUID"], series=q["seriesUID"])
+        if "wado-uri-ignores-object-uid" not in self.faults:
+            found = [i for i in found if i.sop_instance_uid == q["objectUID"]]
+        if not found:
+            return self._error(404, "no such instance")
+        instance = found[0]
+        default = "application/dicom" if "wado-uri-default-dicom" in self.faults else "image/jpeg"
+        wanted = [media.strip().split(";")[0] for media in q.get("contentType", default).split(",")]
+        for media in wanted:
+            if media == "application/dicom":
+                try:
+                    syntax = io.choose_syntax(instance.transfer_syntax_uid, q.get("transferSyntax") or "*")
+                except io.NotAcceptable as exc:
+                    return self._error(406, str(exc))
+                body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
+                return StreamingResponse(iter(body) if body else file_chunks(instance.path),
+                                         media_type="application/dicom")
+            if media in ("image/jpeg", "image/png", "*/*", "image/*") and io.Image is not None:
+                chosen = "image/png" if media == "image/png" else "image/jpeg"
+                try:
+                    frame = int(q.get("frameNumber", "1"))
+                    return Response(io.render(instance.path, chosen, frame), media_type=chosen)
+                except (io.NotFound, ValueError) as exc:
+                    return self._error(400, str(exc))
+        return self._error(406, f"cannot answer with {', '.join(wanted)}")
+
+    # -- routing ---------------------------------------------------------------------------------------------------
+    def routes(self) -> list:
+        s, x, i = "/studies/{study}", "/series/{series}", "/instances/{instance}"
+        web = [
+            Route("/", self.capabilities, methods=["OPTIONS"]),
+            Route("/studies", self.search, methods=["GET"]),
+            Route("/studies", self.store_instances, methods=["POST"]),
+            Route("/series", self.search, methods=["GET"]),
+            Route("/instances", self.search, methods=["GET"]),
+            Route(s, self.retrieve, methods=["GET"]),
+            Route(s, self.store_instances, methods=["POST"]),
+            Route(s + "/metadata", self.retrieve_metadata, methods=["GET"]),
+            Route(s + "/rendered", self.retrieve_rendered, methods=["GET"]),
+            Route(s + "/thumbnail", self.retrieve_rendered, methods=["GET"]),
+            Route(s + "/series", self.search, methods=["GET"]),
+            Route(s + "/instances", self.search, methods=["GET"]),
+            Route(s + x, self.retrieve, methods=["GET"]),
+            Route(s + x + "/metadata", self.retrieve_metadata, methods=["GET"]),
+            Route(s + x + "/rendered", self.retrieve_rendered, methods=["GET"]),
+            Route(s + x + "/thumbnail", self.retrieve_rendered, methods=["GET"]),
+            Route(s + x + "/instances", self.search, methods=["GET"]),
+            Route(s + x + i, self.retrieve, methods=["GET"]),
+            Route(s + x + i + "/metadata", self.retrieve_metadata, methods=["GET"]),
+            Route(s + x + i + "/rendered", self.retrieve_rendered, methods=["GET"]),
+            Route(s + x + i + "/thumbnail", self.retrieve_rendered, methods=["GET"]),
+            Route(s + x + i + "/bulkdata/{tag}", self.retrieve_bulkdata, methods=["GET"]),
+            Route(s + x + i + "/frames/{frames}", self.retrieve_frames, methods=["GET"]),
+            Route(s + x + i + "/frames/{frames}/rendered", self.retrieve_rendered, methods=["GET"]),
+            Route(s + x + i + "/frames/{frames}/thumbnail", self.retrieve_rendered, methods=["GET"]),
+        ]
+        return [
+            Route(self.root, self.capabilities, methods=["OPTIONS"]),
+            Mount(self.root, routes=web),
+            Route("/wado", self.wado_uri, methods=["GET"]),
+        ]
+
+
+def _wadl(base: str) -> str:
+    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves."""
+    get, post = '<method name="GET"/>', '<method name="POST"/>'
+    retrieve_children = "".join(f'<resource path="{name}">{get}</resource>'
+                                for name in ("metadata", "rendered", "thumbnail"))
+    instance = (f'<resource path="{{instance}}">{get}{retrieve_children}'
+                f'<resource path="bulkdata/{{tag}}">{get}</resource>'
+                f'<resource path="frames/{{frames}}">{get}<resource path="rendered">{get}</resource></resource>'
+                f'</resource>')
+    series = (f'<resource path="{{series}}">{get}{retrieve_children}'
+              f'<resource path="instances">{get}{instance}</resource></resource>')
+    study = (f'<resource path="{{study}}">{get}{post}{retrieve_children}'
+             f'<resource path="series">{get}{series}</resource>'
+             f'<resource path="instances">{get}</resource></resource>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<application xmlns="http://wadl.dev.java.net/2009/02">'
+            f'<resources base="{base}">'
+            f'<resource path="studies">{get}{post}{study}</resource>'
+            f'<resource path="series">{get}</resource>'
+            f'<resource path="instances">{get}</resource>'
+            '</resources></application>\n')
+
+
+def create_app(store: Store, faults: frozenset[str] = frozenset()) -> Starlette:
+    return Starlette(routes=DicomWebApp(store, faults).routes())

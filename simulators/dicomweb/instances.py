@@ -1,0 +1,184 @@
+"""Reading stored instances for WADO: metadata as DICOM JSON, bulk data and frames by file offset,
+transcoding between the uncompressed transfer syntaxes, rendering to JPEG/PNG (when Pillow is present)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.datadict import dictionary_VR
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+)
+
+from simulators.dicomweb.multipart import file_chunks
+
+try:
+    from PIL import Image
+except ImportError:          # rendered resources are then not offered (406)
+    Image = None
+
+BULK_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
+BULK_THRESHOLD = 1024
+UNCOMPRESSED = {ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian}
+TRANSCODE_TARGETS = {ImplicitVRLittleEndian, ExplicitVRLittleEndian}
+PIXEL_DATA = 0x7FE00010
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NotAcceptable(ValueError):
+    pass
+
+
+def _vr_of(raw, tag: int) -> str:
+    vr = getattr(raw, "VR", None)
+    if vr:
+        return str(vr)
+    try:
+        return dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+
+
+def pixel_data_location(path: Path) -> tuple[Dataset, str | None, int, int]:
+    """The data set without pixel data, and the Pixel Data element's VR, value offset and length in the
+    file (length 0xFFFFFFFF: encapsulated). VR None: no pixel data, or an encoding we do not seek in."""
+    with open(path, "rb") as handle:
+        ds = dcmread(handle, stop_before_pixels=True, defer_size=BULK_THRESHOLD)
+        start = handle.tell()
+        header = handle.read(12)
+    syntax = UID(ds.file_meta.TransferSyntaxUID)
+    if len(header) < 8 or header[:4] != b"\xe0\x7f\x10\x00" or syntax in (DeflatedExplicitVRLittleEndian,
+                                                                       ExplicitVRBigEndian):
+        return ds, None, 0, 0
+    if syntax.is_implicit_VR:
+        return ds, "OW", start + 8, int.from_bytes(header[4:8], "little")
+    return ds, header[4:6].decode("ascii"), start + 12, int.from_bytes(header[8:12], "little")
+
+
+def _has_pixel_data(path: Path) -> bool:
+    return "PixelData" in dcmread(path, specific_tags=["PixelData"])
+
+
+def metadata(path: Path, instance_url: str, drop: tuple[str, ...] = ()) -> dict:
+    """DICOM JSON of one instance (PS3.18 F.2); large binary values become BulkDataURIs, unread."""
+    ds, pixel_vr, _, _ = pixel_data_location(path)
+    found = {}
+    for raw in ds.elements():
+        tag = int(raw.tag)
+        vr = _vr_of(raw, tag)
+        length = getattr(raw, "length", None) or 0
+        if vr in BULK_VRS and length > BULK_THRESHOLD:
+            found[f"{tag:08X}"] = {"vr": vr, "BulkDataURI": f"{instance_url}/bulkdata/{tag:08X}"}
+            continue
+        element = ds[tag]
+        if element.keyword in drop:
+            continue
+        found[f"{tag:08X}"] = element.to_json_dict(
+            bulk_data_element_handler=None, bulk_data_threshold=10**9)
+    if pixel_vr is not None or (pixel_vr is None and _has_pixel_data(path)):
+        found[f"{PIXEL_DATA:08X}"] = {"vr": pixel_vr or "OW",
+                                      "BulkDataURI": f"{instance_url}/bulkdata/{PIXEL_DATA:08X}"}
+    return found
+
+
+def bulk_value(path: Path, tag: int) -> tuple[list, int]:
+    """(chunks, length) of a top-level element's value; Pixel Data streamed from its file offset."""
+    if tag == PIXEL_DATA:
+        _, vr, offset, length = pixel_data_location(path)
+        if vr is not None and length != 0xFFFFFFFF:
+            return file_chunks(path, offset, length), length
+    ds = dcmread(path)
+    if tag not in ds:
+        raise NotFound(f"no element {tag:08X}")
+    value = ds[tag].value
+    data = value if isinstance(value, bytes) else bytes(value)
+    return [data], len(data)
+
+
+def frame_length(ds: Dataset) -> int:
+    return int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1)) * int(ds.BitsAllocated) // 8
+
+
+def frames(path: Path, numbers: list[int]) -> list[bytes]:
+    """The bytes of frames (1-based numbers) of a native (uncompressed) instance, read by offset."""
+    ds, vr, offset, length = pixel_data_location(path)
+    if vr is None and not _has_pixel_data(path):
+        raise NotFound("the instance has no pixel data")
+    count = int(ds.get("NumberOfFrames", 1) or 1)
+    bad = [n for n in numbers if not 1 <= n <= count]
+    if bad:
+        raise NotFound(f"frame(s) {bad} outside 1..{count}")
+    size = frame_length(ds)
+    if vr is not None and length != 0xFFFFFFFF:
+        return [b"".join(file_chunks(path, offset + (n - 1) * size, size)) for n in numbers]
+    full = dcmread(path)
+    if UID(full.file_meta.TransferSyntaxUID).is_compressed:
+        from pydicom.encaps import generate_frames
+        every = list(generate_frames(full.PixelData, number_of_frames=count))
+        return [every[n - 1] for n in numbers]
+    data = full.PixelData
+    return [data[(n - 1) * size:n * size] for n in numbers]
+
+
+def choose_syntax(stored: str, wanted: str | None) -> str:
+    """The transfer syntax to send (PS3.18 8.7.8.2); NotAcceptable when we cannot make the wanted one."""
+    stored = UID(stored)
+    if wanted in (None, ""):
+        return str(ExplicitVRLittleEndian) if stored in UNCOMPRESSED else str(stored)
+    if wanted == "*" or wanted == stored:
+        return str(stored)
+    if UID(wanted) in TRANSCODE_TARGETS and stored in UNCOMPRESSED:
+        return wanted
+    raise NotAcceptable(f"cannot send transfer syntax {wanted} (stored as {stored})")
+
+
+def part10(path: Path, stored: str, syntax: str) -> list[bytes] | None:
+    """The Part 10 file in the wanted syntax: None means 'stream the file as it is'."""
+    if syntax == stored:
+        return None
+    ds = dcmread(path)
+    target = UID(syntax)
+    ds.file_meta.TransferSyntaxUID = target
+    buffer = BytesIO()
+    ds.save_as(buffer, implicit_vr=target.is_implicit_VR, little_endian=target.is_little_endian,
+               enforce_file_format=True)
+    return [buffer.getvalue()]
+
+
+def render(path: Path, media: str, frame: int = 1, size: tuple[int, int] | None = None,
+           swap: bool = False) -> bytes:
+    """One frame as an 8-bit JPEG or PNG, windowed by the instance's window or its value range."""
+    if Image is None:
+        raise NotAcceptable("rendering needs Pillow")
+    import numpy as np
+    ds = dcmread(path)
+    if "PixelData" not in ds:
+        raise NotFound("the instance has no pixel data")
+    pixels = ds.pixel_array
+    count = int(ds.get("NumberOfFrames", 1) or 1)
+    if count > 1:
+        if not 1 <= frame <= count:
+            raise NotFound(f"frame {frame} outside 1..{count}")
+        pixels = pixels[frame - 1]
+    pixels = pixels.astype("float64")
+    if "WindowCenter" in ds and "WindowWidth" in ds:
+        centre = float(ds.WindowCenter[0] if ds["WindowCenter"].VM > 1 else ds.WindowCenter)
+        width = float(ds.WindowWidth[0] if ds["WindowWidth"].VM > 1 else ds.WindowWidth)
+        low, high = centre - width / 2, centre + width / 2
+    else:
+        low, high = float(pixels.min()), float(pixels.max())
+    scaled = np.clip((pixels - low) / max(high - low, 1e-9) * 255.0, 0, 255).astype("uint8")
+    image = Image.fromarray(scaled, mode="RGB" if scaled.ndim == 3 else "L")
+    if size:
+        image.thumbnail((size[1], size[0]))
+    if swap:
+        image = image.transpose(Image.Transpose.TRANSPOSE)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG" if media == "image/png" else "JPEG")
+    return buffer.getvalue()

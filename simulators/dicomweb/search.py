@@ -1,0 +1,190 @@
+"""QIDO-RS search (PS3.18 10.6) over the shared Store, matched by the shared engine (simulators.matching).
+
+Works on the DICOM JSON the store keeps for each instance; query values arrive as raw query-string text and
+are percent-decoded here (PS3.18 8.3.1), after splitting lists on the literal comma."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from simulators.matching import MatchOptions, matches
+
+STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
+              "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyID", "StudyDescription")
+SERIES_KEYS = ("Modality", "SeriesDescription", "SeriesInstanceUID", "SeriesNumber",
+               "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime")
+INSTANCE_KEYS = ("SOPClassUID", "SOPInstanceUID", "InstanceNumber", "Rows", "Columns", "BitsAllocated",
+                 "NumberOfFrames")
+CONTROL_PARAMETERS = {"limit", "offset", "includefield", "fuzzymatching", "accept", "charset"}
+
+
+class BadQuery(ValueError):
+    """A supported query parameter has an invalid value: 400 (PS3.18 8.3)."""
+
+
+def hex_tag(keyword: str) -> str:
+    return f"{tag_for_keyword(keyword):08X}"
+
+
+def resolve_attribute(name: str) -> int | None:
+    """A keyword or an 8-hex-digit tag -> tag; None when it is neither."""
+    if len(name) == 8 and all(c in "0123456789abcdefABCDEF" for c in name):
+        return int(name, 16)
+    tag = tag_for_keyword(name)
+    return int(tag) if tag is not None else None
+
+
+@dataclass
+class Query:
+    keys: list[tuple[list[int], list[str]]] = field(default_factory=list)  # (tag path, decoded values)
+    includefield: list[int] = field(default_factory=list)
+    include_all: bool = False
+    limit: int | None = None
+    offset: int = 0
+    fuzzy: bool = False
+
+
+def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False) -> Query:
+    decode = unquote if percent_decode else (lambda text: text)
+    query = Query()
+    for piece in raw.split("&"):
+        if not piece:
+            continue
+        raw_name, _, raw_value = piece.partition("=")
+        name = unquote(raw_name)
+        values = [decode(v) for v in raw_value.split(",")] if raw_value else [""]
+        if name in ("limit", "offset"):
+            if len(values) != 1 or not values[0].isdigit():
+                raise BadQuery(f"{name} must be an unsigned integer, not {raw_value!r}")
+            setattr(query, name, int(values[0]))
+        elif name == "includefield":
+            for value in values:
+                if value == "all":
+                    query.include_all = True
+                    continue
+                tags = [resolve_attribute(p) for p in value.split(".")]
+                if None in tags or not value:
+                    raise BadQuery(f"includefield names an unknown attribute {value!r}")
+                query.includefield.append(tags[-1])
+        elif name == "fuzzymatching":
+            if values[0] not in ("true", "false"):
+                raise BadQuery(f"fuzzymatching must be true or false, not {raw_value!r}")
+            query.fuzzy = values[0] == "true"
+        elif name in CONTROL_PARAMETERS:
+            continue
+        else:
+            path = [resolve_attribute(p) for p in name.split(".")]
+            if None in path:
+                if reject_unknown:
+                    raise BadQuery(f"unknown query parameter {name!r}")
+                continue          # PS3.18 8.3: unsupported parameters are ignored
+            query.keys.append((path, values))
+    return query
+
+
+def _vr(tag: int) -> str:
+    try:
+        return dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+
+
+def _key_dataset(keys: list[tuple[list[int], list[str]]], literal_ranges: bool) -> Dataset:
+    ds = Dataset()
+    for path, values in keys:
+        target = ds
+        for tag in path[:-1]:
+            if tag not in target:
+                target.add_new(tag, "SQ", Sequence([Dataset()]))
+            target = target[tag].value[0]
+        vr = _vr(path[-1])
+        value = values if len(values) > 1 else values[0]
+        if literal_ranges and vr in ("DA", "TM", "DT") and isinstance(value, str) and "-" in value:
+            value = value.replace("-", "~")     # fault: no range matching, a literal that matches nothing
+        target.add_new(path[-1], vr, value)
+    return ds
+
+
+@dataclass
+class Entity:
+    """A study, series or instance as a search sees it: DICOM JSON of its attributes."""
+    attributes: dict
+    representative: dict            # all indexed attributes of one instance of it
+
+
+def _json_entry(vr: str, value) -> dict:
+    return {"vr": vr, "Value": value if isinstance(value, list) else [value]}
+
+
+def group(instances, level: str, base_url: str) -> list[Entity]:
+    """Build the entities of a level from stored instances (in store order)."""
+    buckets: OrderedDict[str, list] = OrderedDict()
+    for instance in instances:
+        key = {"study": instance.study_instance_uid, "series": instance.series_instance_uid,
+               "instance": instance.sop_instance_uid}[level]
+        buckets.setdefault(key, []).append(instance)
+    entities = []
+    for members in buckets.values():
+        first = members[0]
+        attrs = dict(first.attributes)
+        study_url = f"{base_url}/studies/{first.study_instance_uid}"
+        if level == "study":
+            series = {m.series_instance_uid for m in members}
+            modalities = sorted({m.attributes.get(hex_tag("Modality"), {}).get("Value", [""])[0] for m in members}
+                                - {""})
+            attrs[hex_tag("NumberOfStudyRelatedSeries")] = _json_entry("IS", len(series))
+            attrs[hex_tag("NumberOfStudyRelatedInstances")] = _json_entry("IS", len(members))
+            if modalities:
+                attrs[hex_tag("ModalitiesInStudy")] = _json_entry("CS", modalities)
+            attrs[hex_tag("RetrieveURL")] = _json_entry("UR", study_url)
+        elif level == "series":
+            attrs[hex_tag("NumberOfSeriesRelatedInstances")] = _json_entry("IS", len(members))
+            attrs[hex_tag("RetrieveURL")] = _json_entry("UR", f"{study_url}/series/{first.series_instance_uid}")
+        else:
+            attrs[hex_tag("RetrieveURL")] = _json_entry(
+                "UR", f"{study_url}/series/{first.series_instance_uid}/instances/{first.sop_instance_uid}")
+        attrs[hex_tag("InstanceAvailability")] = _json_entry("CS", "ONLINE")
+        entities.append(Entity(attrs, first.attributes))
+    return entities
+
+
+def _candidate(attributes: dict, tags: set[int]) -> Dataset:
+    wanted = {k: v for k, v in attributes.items() if int(k, 16) in tags}
+    try:
+        return Dataset.from_json(wanted)
+    except Exception:           # an odd stored value must not break a search
+        return Dataset()
+
+
+def search(entities: list[Entity], query: Query, return_keys: list[str], *, literal_ranges: bool = False,
+           ignore_offset: bool = False, ignore_includefield: bool = False) -> list[dict]:
+    key_ds = _key_dataset(query.keys, literal_ranges)
+    matching_tags = {path[0] for path, _ in query.keys}
+    options = MatchOptions(pn_case_insensitive=query.fuzzy)
+    found = [e for e in entities if matches(key_ds, _candidate(e.attributes, matching_tags), options)]
+    offset = 0 if ignore_offset else query.offset
+    found = found[offset:]
+    if query.limit is not None:
+        found = found[:query.limit]
+    keep = {hex_tag(k) for k in return_keys} | {f"{t:08X}" for t in matching_tags}
+    keep |= {hex_tag(k) for k in ("RetrieveURL", "InstanceAvailability", "NumberOfStudyRelatedSeries",
+                                  "NumberOfStudyRelatedInstances", "ModalitiesInStudy",
+                                  "NumberOfSeriesRelatedInstances", "SpecificCharacterSet")}
+    if not ignore_includefield:
+        keep |= {f"{t:08X}" for t in query.includefield}
+    results = []
+    for entity in found:
+        source = dict(entity.representative)
+        source.update(entity.attributes)
+        if query.include_all and not ignore_includefield:
+            chosen = source
+        else:
+            chosen = {k: v for k, v in source.items() if k in keep}
+        results.append({k: chosen[k] for k in sorted(chosen)})
+    return results

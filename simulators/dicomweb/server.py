@@ -1,0 +1,70 @@
+"""Run the DICOMweb app under uvicorn in a background thread: port 0 for tests (read back), or a given port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterable
+
+import uvicorn
+
+from simulators.dicomweb.app import create_app
+from simulators.dicomweb.auth import RequireAuth
+from simulators.faults import check_faults
+from simulators.store import Store
+
+START_TIMEOUT = 10.0
+
+
+class DicomWebSimulator:
+    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str] = (),
+                 token: str | None = None, user: str | None = None, password: str | None = None):
+        self.store = store
+        self.credentials = {"token": token, "user": user, "password": password}
+        self.host = host
+        self.requested_port = port
+        self.faults = check_faults(list(faults))
+        self.port: int | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/dicom-web"
+
+    @property
+    def wado_uri_url(self) -> str:
+        return f"http://{self.host}:{self.port}/wado"
+
+    def start(self) -> "DicomWebSimulator":
+        # Bind here, so the port is known before uvicorn runs and port 0 can be read back.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.requested_port))
+        self.port = sock.getsockname()[1]
+        app = create_app(self.store, self.faults)
+        if self.credentials["token"] or self.credentials["user"]:
+            app = RequireAuth(app, **self.credentials)
+        config = uvicorn.Config(app, log_level="warning", access_log=False,
+                                lifespan="off", timeout_keep_alive=30)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, args=(sock,), name="dicomweb-simulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the DICOMweb simulator did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def _serve(self, sock: socket.socket) -> None:
+        asyncio.run(self._server.serve(sockets=[sock]))
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._server = None

@@ -1,0 +1,44 @@
+"""PS3.18 8.3.4.1 and 8.3.1: attribute matching, and how query values are encoded on the wire."""
+
+from harness.markers import requirement
+from harness.web import json_value
+
+
+def _studies(dicomweb, query):
+    return [json_value(r, "StudyInstanceUID") for r in dicomweb.search_json("/studies", query)]
+
+
+@requirement("QIDO-ATTRIBUTE-MATCHING")
+def test_matching_kinds_select_the_study(dicomweb, web_study):
+    """Search /studies with single value, UID list, date range and wildcard keys (each with the study's
+    Patient ID, so other data never matches); PS3.4 C.2.2.2 matching must select the study or exclude it."""
+    context = web_study.context
+    date = str(context.StudyDate)
+    other_uid = "2.25.1"
+    selecting = {
+        "single value": [("PatientID", context.PatientID)],
+        "list of UIDs": [("PatientID", context.PatientID), ("StudyInstanceUID", [other_uid, web_study.uid])],
+        "date range": [("PatientID", context.PatientID), ("StudyDate", f"{date[:6]}01-{date[:6]}28")],
+        "open date range": [("PatientID", context.PatientID), ("StudyDate", f"-{date}")],
+        "wildcard": [("PatientID", context.PatientID), ("AccessionNumber", str(context.AccessionNumber)[:3] + "*")],
+    }
+    for kind, query in selecting.items():
+        found = _studies(dicomweb, query)
+        assert found == [web_study.uid], f"{kind} {query}: expected [{web_study.uid}], observed {found}"
+    excluding = {
+        "date range after the study": [("PatientID", context.PatientID), ("StudyDate", f"{int(date) + 1}-")],
+        "other UID": [("PatientID", context.PatientID), ("StudyInstanceUID", other_uid)],
+    }
+    for kind, query in excluding.items():
+        found = _studies(dicomweb, query)
+        assert found == [], f"{kind} {query}: expected no study, observed {found}"
+
+
+@requirement("QIDO-PERCENT-ENCODED-VALUES")
+def test_person_name_with_percent_encoded_caret_matches(dicomweb, web_study):
+    """Search /studies?PatientName=DH%5ESYNTH...: '^' is not a qp-char, so PS3.18 8.3.1 has it sent
+    percent-encoded; the origin server must decode it and match the stored name."""
+    name = str(web_study.context.PatientName)
+    found = _studies(dicomweb, [("PatientName", name), ("PatientID", web_study.context.PatientID)])
+    assert found == [web_study.uid], (
+        f"PatientName={name!r} sent as {name.replace('^', '%5E')!r}: expected [{web_study.uid}], observed {found}")

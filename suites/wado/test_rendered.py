@@ -1,0 +1,29 @@
+"""PS3.18 10.4.1.1.3 and 8.7.4: rendered resources."""
+
+from io import BytesIO
+
+import pytest
+
+from harness.markers import requirement
+from harness.web import study_paths
+
+
+@requirement("WADO-RENDERED")
+@pytest.mark.parametrize("media, pil_format", [("image/jpeg", "JPEG"), ("image/png", "PNG")])
+def test_rendered_instance_in_requested_media_type(media, pil_format, dicomweb, web_study):
+    """GET .../rendered of a 96 x 80 CR image with Accept image/jpeg, then image/png; the answer must be
+    that media type, decodable, with the image's rows and columns."""
+    Image = pytest.importorskip("PIL.Image")
+    sent = web_study.images[0]
+    response = dicomweb.retrieve(study_paths(sent)["instance"] + "/rendered", accept=media)
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
+    observed = response.headers.get("content-type", "").split(";")[0].strip()
+    assert observed == media, f"Content-Type: expected {media}, observed {observed!r}"
+    try:
+        image = Image.open(BytesIO(response.content))
+        image.load()
+    except Exception as exc:
+        raise AssertionError(f"the {media} body does not decode: {exc}") from None
+    assert image.format == pil_format, f"expected a {pil_format} image, observed {image.format}"
+    assert (image.height, image.width) == (sent.Rows, sent.Columns), (
+        f"rows x columns: expected {sent.Rows} x {sent.Columns}, observed {image.height} x {image.width}")

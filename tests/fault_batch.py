@@ -1,0 +1,43 @@
+"""Run the suites with several faults, one after another, in one process: each run is the command line's
+own `dicom-harness run --fault NAME --test SUITE...`, so results are the same as one process per fault, but
+the interpreter and its imports start once. Used for faults scoped to a few suites (the DICOMweb ones).
+
+    python -m tests.fault_batch OUTDIR FAULT [FAULT ...]   writes OUTDIR/FAULT/results.json and exit_code"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    from harness.cli import main as cli_main
+    from simulators.faults import FAULTS
+    root = Path(argv[0])
+    for name in argv[1:]:
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        scope = [f"--test={suite}" for suite in FAULTS[name].suites]
+        code = cli_main(["run", "--fault", name, *scope, "--report-dir", str(folder)])
+        (folder / "exit_code").write_text(str(code))
+    return 0
+
+
+def run_fault_batch(root: Path, names: list[str], timeout: float = 600) -> dict:
+    """{fault: (CompletedProcess-like, records)} for each fault, run in one child process."""
+    proc = subprocess.run([sys.executable, "-m", "tests.fault_batch", str(root), *names], capture_output=True,
+                          text=True, timeout=timeout, cwd=Path(__file__).resolve().parent.parent)
+    runs = {}
+    for name in names:
+        folder = root / name
+        code_file, results = folder / "exit_code", folder / "results.json"
+        code = int(code_file.read_text()) if code_file.exists() else proc.returncode or -1
+        records = json.loads(results.read_text())["results"] if results.exists() else []
+        runs[name] = (subprocess.CompletedProcess(proc.args, code, proc.stdout[-2000:], proc.stderr[-2000:]), records)
+    return runs
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
