@@ -1,6 +1,6 @@
 """Run the suites with several faults, one after another, in one process: each run is the command line's
 own `dicom-harness run --fault NAME --test SUITE...`, so results are the same as one process per fault, but
-the interpreter and its imports start once. Used for faults scoped to a few suites (the DICOMweb ones).
+the interpreter and its imports start once. Each fault runs against the suites of fault_scope().
 
     python -m tests.fault_batch OUTDIR FAULT [FAULT ...]   writes OUTDIR/FAULT/results.json and exit_code"""
 
@@ -19,10 +19,22 @@ def main(argv: list[str]) -> int:
     for name in argv[1:]:
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        scope = [f"--test={suite}" for suite in FAULTS[name].suites]
+        scope = [f"--test={suite}" for suite in fault_scope(FAULTS[name])]
         code = cli_main(["run", "--fault", name, *scope, "--report-dir", str(folder)])
         (folder / "exit_code").write_text(str(code))
     return 0
+
+
+def fault_scope(fault) -> list[str]:
+    """The suites a fault is run against: the ones it names, or else those of the requirements it breaks
+    (knock-ons included) plus Verification as a bystander. The clean run covers every suite; a fault
+    run proves its requirements' tests fail and their neighbours' tests do not."""
+    from harness.catalogue import load_catalogue
+    if fault.suites:
+        return list(fault.suites)
+    catalogue = load_catalogue()
+    services = {catalogue[rid].service for rid in (fault.breaks, *fault.also_breaks)}
+    return sorted(services | {"verification"})
 
 
 def run_fault_batch(root: Path, names: list[str], timeout: float = 600) -> dict:

@@ -14,18 +14,18 @@ from tests.fault_batch import run_fault_batch
 
 @pytest.fixture(scope="module")
 def fault_runs(tmp_path_factory):
-    """Run the suites once per fault, a few at a time (most of a run is waiting on sockets)."""
-    def one(name):
-        return name, run_suites(tmp_path_factory.mktemp(name), "--fault", name)
-    # Faults scoped to a few suites (the DICOMweb server's) run several to a process: start-up dominates.
-    scoped = sorted(name for name in FAULTS if FAULTS[name].suites)
-    batches = [scoped[i::2] for i in range(2) if scoped[i::2]]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        grouped = [pool.submit(run_fault_batch, tmp_path_factory.mktemp("batch"), batch) for batch in batches]
-        runs = dict(pool.map(one, sorted(set(FAULTS) - set(scoped))))
-        for future in grouped:
-            runs.update(future.result())
+    """Run the suites with each fault: a few child processes, each running its share of the faults one after
+    another (start-up dominates a scoped run), each fault against the suites of fault_scope()."""
+    names = sorted(FAULTS)
+    batches = [names[i::BATCHES] for i in range(BATCHES)]
+    runs = {}
+    with ThreadPoolExecutor(max_workers=BATCHES) as pool:
+        for result in pool.map(lambda batch: run_fault_batch(tmp_path_factory.mktemp("faults"), batch), batches):
+            runs.update(result)
     return runs
+
+
+BATCHES = 3
 
 
 def test_all_suites_pass_on_clean_simulators(tmp_path):
