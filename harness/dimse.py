@@ -212,6 +212,22 @@ class Session:
                                f"data set SOPClassUID={_uid_name(dataset.SOPClassUID)} SOPInstance={dataset.SOPInstanceUID}")
         return self._exchange(request, context.context_id, "C-STORE")
 
+    # -- Query/Retrieve (the logic lives in harness/qr_client.py) ----------------------------------------
+    def find(self, identifier: Dataset, model: str, cancel: bool = False):
+        """C-FIND -> qr_client.FindResult; cancel=True sends C-CANCEL right after the request."""
+        from harness import qr_client
+        return qr_client.find(self, identifier, model, cancel=cancel)
+
+    def move(self, identifier: Dataset, destination: str, model: str):
+        """C-MOVE to the AE title `destination` -> qr_client.RetrieveResult."""
+        from harness import qr_client
+        return qr_client.move(self, identifier, destination, model)
+
+    def get_instances(self, identifier: Dataset, model: str):
+        """C-GET with every response's counts -> qr_client.RetrieveResult (received instances included)."""
+        from harness import qr_client
+        return qr_client.get(self, identifier, model)
+
     def release(self) -> bool:
         """Release; True when the target answered A-RELEASE-RP."""
         if not self.assoc.is_established:

@@ -1,4 +1,5 @@
-"""PACS simulator: a pynetdicom SCP for Verification, Storage and retrieval by C-GET over the shared Store.
+"""PACS simulator: a pynetdicom SCP for Verification, Storage and Query/Retrieve (C-FIND, C-MOVE, C-GET;
+see query_retrieve.py) over the shared Store.
 
 Handlers are plain methods over the store. Faults (see faults.py) each break one requirement."""
 
@@ -26,6 +27,7 @@ from pynetdicom.sop_class import (
 
 from simulators.faults import check_faults
 from simulators.network import NODELAY_HANDLER, configure_timeouts
+from simulators.query_retrieve import QueryRetrieveScp
 from simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
@@ -55,7 +57,8 @@ class _UnboundedPdu(DIMSEServiceProvider):
 
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536):
+                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
+                 move_destinations: dict[str, tuple[str, int]] | None = None):
         self.store = store
         self.ae_title = ae_title
         self.host = host
@@ -68,6 +71,7 @@ class PacsSimulator:
         self._aborted_since_last_association = threading.Event()
         self._echoes: dict[int, int] = {}
         self._refused: set[int] = set()
+        self.query_retrieve = QueryRetrieveScp(store, ae_title, self.faults, move_destinations)
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
@@ -88,6 +92,7 @@ class PacsSimulator:
             ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
         for model in (StudyRootQueryRetrieveInformationModelGet, PatientRootQueryRetrieveInformationModelGet):
             ae.add_supported_context(model, VERIFICATION_TRANSFER_SYNTAXES)
+        self.query_retrieve.add_contexts(ae)
         return ae
 
     def _on_requested(self, event) -> None:
@@ -166,8 +171,7 @@ class PacsSimulator:
     def _on_get(self, event) -> Iterator:
         if "ignore-max-pdu" in self.faults:
             event.assoc.dimse.__class__ = _UnboundedPdu
-        identifier = event.identifier
-        matches = self._retrieve_matches(identifier)
+        matches = self.query_retrieve.get_selection(event)
         if matches is None:
             yield 0
             yield GET_IDENTIFIER_MISMATCH, None
@@ -179,27 +183,6 @@ class PacsSimulator:
                 return
             yield PENDING, instance.read()
 
-    def _retrieve_matches(self, identifier: Dataset):
-        level = str(identifier.get("QueryRetrieveLevel", "")).upper()
-        def uids(keyword):
-            value = identifier.get(keyword)
-            if value in (None, ""):
-                return None
-            return [str(v) for v in value] if isinstance(value, (list, tuple)) or hasattr(value, "__iter__") and not isinstance(value, str) else [str(value)]
-        if level == "IMAGE":
-            sops = uids("SOPInstanceUID")
-            return self.store.instances(sop_instances=sops) if sops else None
-        if level == "SERIES":
-            series = uids("SeriesInstanceUID")
-            return [i for s in series for i in self.store.instances(series=s)] if series else None
-        if level == "STUDY":
-            studies = uids("StudyInstanceUID")
-            return [i for s in studies for i in self.store.instances(study=s)] if studies else None
-        if level == "PATIENT":
-            patients = uids("PatientID")
-            return [i for p in patients for i in self.store.instances(patient_id=p)] if patients else None
-        return None
-
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
         return [
@@ -210,6 +193,9 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
+            (evt.EVT_C_FIND, self.query_retrieve.on_find),
+            (evt.EVT_C_MOVE, self.query_retrieve.on_move),
+            (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),
         ]
 
     def start(self) -> "PacsSimulator":

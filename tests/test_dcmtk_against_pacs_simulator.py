@@ -20,14 +20,15 @@ DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
 
 
 class StandalonePacs:
-    def __init__(self, store: Path):
+    def __init__(self, store: Path, *extra: str):
         self.store = store
+        self.extra = extra
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self):
         self.process = subprocess.Popen([*CLI, "simulate", "pacs", "--port", str(self.port), "--ae", "DH_PACS",
-                                         "--store", str(self.store)], stdout=subprocess.PIPE,
+                                         "--store", str(self.store), *self.extra], stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         line = self.process.stdout.readline()
         assert "listening" in line or "PACS simulator" in line, line
