@@ -38,7 +38,8 @@ def _move_to_peer(qr, harness_peer, model, identifier, expected_uids):
 def test_unknown_move_destination_is_refused(qr, world, harness_peer):
     """C-MOVE of study A1 to an AE title the SCP cannot know: PS3.4 C.4.2.1.5 requires A801 (Move
     Destination unknown) and nothing sent."""
-    result = qr.move("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), "DH_NO_SUCH_DEST")
+    unknown = ("NO_" + harness_peer.config.ae_title)[:16]     # surely not registered with the target
+    result = qr.move("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), unknown)
     assert result.final_status == UNKNOWN_DESTINATION, (
         f"expected final status 0xA801 (Move Destination unknown), observed {describe(result.final_status)}")
     completed = result.final_count("NumberOfCompletedSuboperations") or 0
