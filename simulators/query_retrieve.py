@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -135,7 +136,8 @@ class QueryRetrieveScp:
         self.faults = faults
         self.move_destinations = {k.strip(): v for k, v in (move_destinations or {}).items()}
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
-        self._cancels: set[tuple[int, int]] = set()     # (association, Message ID) of C-CANCELs received
+        # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
+        self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
@@ -336,16 +338,16 @@ class QueryRetrieveScp:
             log.warning("C-FIND identifier cannot be processed: %s", exc)
             yield UNABLE_TO_PROCESS, None
             return
-        cancel_key = (id(event.assoc), int(event.request.MessageID))
+        message_id = int(event.request.MessageID)
         try:
             for response in responses:
                 time.sleep(0)     # let the association's reader thread take in a C-CANCEL
-                if self._cancelled(event, cancel_key) and "ignore-cancel" not in self.faults:
+                if self._cancelled(event) and "ignore-cancel" not in self.faults:
                     yield CANCEL, None
                     return
                 yield PENDING, response
         finally:
-            self._cancels.discard(cancel_key)
+            self._cancels.get(event.assoc, set()).discard(message_id)
 
     def on_dimse_recv(self, event) -> None:
         """Note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
@@ -353,11 +355,12 @@ class QueryRetrieveScp:
         message = event.message
         if type(message).__name__ == "C_CANCEL_RQ":
             responded_to = message.command_set.get("MessageIDBeingRespondedTo")
-            if responded_to is not None and len(self._cancels) < 1024:
-                self._cancels.add((id(event.assoc), int(responded_to)))
+            cancels = self._cancels.setdefault(event.assoc, set())
+            if responded_to is not None and len(cancels) < 64:
+                cancels.add(int(responded_to))
 
-    def _cancelled(self, event, key: tuple[int, int]) -> bool:
-        return bool(event.is_cancelled) or key in self._cancels
+    def _cancelled(self, event) -> bool:
+        return bool(event.is_cancelled) or int(event.request.MessageID) in self._cancels.get(event.assoc, ())
 
     # -- C-MOVE and C-GET --------------------------------------------------------------------------------
     def retrieve_matches(self, identifier: Dataset, model_uid: str) -> list[StoredInstance] | None:
@@ -392,7 +395,7 @@ class QueryRetrieveScp:
         self._final_responses(event.assoc)
         yield len(selected)
         for instance in selected:
-            if self._cancelled(event, (id(event.assoc), int(event.request.MessageID))):
+            if self._cancelled(event):
                 yield CANCEL, None
                 return
             dataset = instance.read()
