@@ -126,13 +126,16 @@ class Session:
 
     def _exchange(self, request, context_id: int, what: str) -> Response:
         """Send a DIMSE request primitive, wait (bounded) for its response primitive."""
-        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue.
+        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue
+        # (and keep a reactor woken by the previous operation off it: responses_are_ours).
+        from harness.qr_client import responses_are_ours
         self.assoc._reactor_checkpoint.clear()
         try:
             while not self.assoc._is_paused and self.assoc.is_established:
                 time.sleep(0.0001)
-            self.assoc.dimse.send_msg(request, context_id)
-            _, reply = self.assoc.dimse.get_msg(block=True)
+            with responses_are_ours(self.assoc):
+                self.assoc.dimse.send_msg(request, context_id)
+                _, reply = self.assoc.dimse.get_msg(block=True)
         finally:
             self.assoc._reactor_checkpoint.set()
         status = None
@@ -160,8 +163,10 @@ class Session:
         self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={_uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
                                f"TransferSyntax={_uid_name(dataset.file_meta.TransferSyntaxUID)}")
+        from harness.qr_client import responses_are_ours
         try:
-            status = self.assoc.send_c_store(dataset, msg_id=message_id)
+            with responses_are_ours(self.assoc):
+                status = self.assoc.send_c_store(dataset, msg_id=message_id)
         except ValueError as exc:  # no accepted context fits this SOP class and transfer syntax
             self.evidence.add("#", f"cannot send: {exc}")
             raise TargetFailure(f"no accepted presentation context can carry this instance: {exc}") from None
