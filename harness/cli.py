@@ -52,6 +52,7 @@ def _run(args: argparse.Namespace) -> int:
         "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
         "--results-file", str(results_file), "--report-dir", str(report_dir), "--seed", str(args.seed),
         "-o", "console_output_style=progress",
+        "-p", "no:hypothesispytest",   # unused here; its plugin imports hypothesis (~0.5 s) at every run's end
     ]
     if args.target:
         pytest_args += ["--target", args.target]
@@ -104,6 +105,7 @@ def _simulate(args: argparse.Namespace) -> int:
         check_faults(args.fault)
     except UnknownFault as exc:
         raise HarnessUserError(str(exc)) from None
+    destinations = _move_destinations(args.move_dest)
     if port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
     store_path = Path(args.store)
@@ -115,7 +117,8 @@ def _simulate(args: argparse.Namespace) -> int:
     logging.getLogger("pynetdicom").setLevel(logging.WARNING)
     from harness.simulate_workflow import commitment_options
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
-                         check_called_ae=not args.any_called_ae, **commitment_options(args)).start()
+                         check_called_ae=not args.any_called_ae, move_destinations=destinations,
+                         **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
           + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
     stop = threading.Event()
@@ -169,6 +172,18 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
+    """--move-dest AET=host:port, repeatable -> {AET: (host, port)}."""
+    import re
+    found = {}
+    for spec in specs:
+        match = re.fullmatch(r"([^=]{1,16})=([^:]+):(\d{1,5})", spec)
+        if not match or not 0 < int(match.group(3)) < 65536:
+            raise HarnessUserError(f"--move-dest {spec!r}: expected AET=host:port, for example STORESCP=127.0.0.1:11113")
+        found[match.group(1)] = (match.group(2), int(match.group(3)))
+    return found
+
+
 def _faults(args: argparse.Namespace) -> int:
     from simulators.faults import FAULTS
     for fault in FAULTS.values():
@@ -196,8 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the conformance suites. With no target, the built-in simulators are started on free "
                     "loopback ports and tested.", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--target", default=None, metavar="TARGET",
-                     help="'simulators' (default), 'orthanc' (starts Debian's Orthanc locally), or a profile .toml "
-                          "describing a running product")
+                     help="'simulators' (default), 'orthanc' (starts Debian's Orthanc locally), 'dcmqrscp' (starts "
+                          "dcmtk's archive locally), or a profile .toml describing a running product")
     run.add_argument("--dimse", default=None, metavar="AET@HOST:PORT",
                      help="quick form for a running DIMSE product, assuming Verification and Storage")
     run.add_argument("--fault", action="append", default=[], metavar="NAME",
@@ -216,13 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="run a simulator standalone until Ctrl-C",
                               description="Run a stand-in DICOM product on this machine until Ctrl-C.")
     sim_sub = simulate.add_subparsers(dest="simulator", metavar="SIMULATOR", required=True)
-    pacs = sim_sub.add_parser("pacs", help="PACS: C-ECHO, C-STORE and C-GET over a store that survives restarts")
+    pacs = sim_sub.add_parser("pacs", help="PACS: C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET over a store that survives restarts")
     pacs.add_argument("--port", type=int, default=11112, help="TCP port to listen on (default 11112)")
     pacs.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     pacs.add_argument("--ae", default="DH_PACS", help="AE title to answer to (default DH_PACS)")
     pacs.add_argument("--store", default="./dh-store", help="folder for the stored files and index (default ./dh-store)")
     pacs.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
     pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    pacs.add_argument("--move-dest", action="append", default=[], metavar="AET=HOST:PORT",
+                      help="a C-MOVE destination the PACS knows (repeatable); others get A801")
     pacs.set_defaults(func=_simulate)
     from harness.simulate_workflow import add_commitment_arguments
     add_commitment_arguments(pacs)

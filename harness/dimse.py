@@ -55,13 +55,6 @@ class Response:
 
 
 @dataclass
-class FindResult:
-    final_status: int | None
-    statuses: list[int] = field(default_factory=list)
-    identifiers: list[Dataset] = field(default_factory=list)
-
-
-@dataclass
 class EventReportReceived:
     """An N-EVENT-REPORT the target sent on the harness's own association."""
     event_type_id: int
@@ -153,13 +146,16 @@ class Session:
 
     def _exchange(self, request, context_id: int, what: str) -> Response:
         """Send a DIMSE request primitive, wait (bounded) for its response primitive."""
-        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue.
+        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue
+        # (and keep a reactor woken by the previous operation off it: responses_are_ours).
+        from harness.qr_client import responses_are_ours
         self.assoc._reactor_checkpoint.clear()
         try:
             while not self.assoc._is_paused and self.assoc.is_established:
                 time.sleep(0.0001)
-            self.assoc.dimse.send_msg(request, context_id)
-            _, reply = self.assoc.dimse.get_msg(block=True)
+            with responses_are_ours(self.assoc):
+                self.assoc.dimse.send_msg(request, context_id)
+                _, reply = self.assoc.dimse.get_msg(block=True)
         finally:
             self.assoc._reactor_checkpoint.set()
         status = None
@@ -187,8 +183,10 @@ class Session:
         self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={_uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
                                f"TransferSyntax={_uid_name(dataset.file_meta.TransferSyntaxUID)}")
+        from harness.qr_client import responses_are_ours
         try:
-            status = self.assoc.send_c_store(dataset, msg_id=message_id)
+            with responses_are_ours(self.assoc):
+                status = self.assoc.send_c_store(dataset, msg_id=message_id)
         except ValueError as exc:  # no accepted context fits this SOP class and transfer syntax
             self.evidence.add("#", f"cannot send: {exc}")
             raise TargetFailure(f"no accepted presentation context can carry this instance: {exc}") from None
@@ -239,6 +237,22 @@ class Session:
                                f"data set SOPClassUID={_uid_name(dataset.SOPClassUID)} SOPInstance={dataset.SOPInstanceUID}")
         return self._exchange(request, context.context_id, "C-STORE")
 
+    # -- Query/Retrieve (the logic lives in harness/qr_client.py) ----------------------------------------
+    def find(self, identifier: Dataset, model: str, cancel: bool = False):
+        """C-FIND -> qr_client.FindResult; cancel=True sends C-CANCEL right after the request."""
+        from harness import qr_client
+        return qr_client.find(self, identifier, model, cancel=cancel)
+
+    def move(self, identifier: Dataset, destination: str, model: str):
+        """C-MOVE to the AE title `destination` -> qr_client.RetrieveResult."""
+        from harness import qr_client
+        return qr_client.move(self, identifier, destination, model)
+
+    def get_instances(self, identifier: Dataset, model: str):
+        """C-GET with every response's counts -> qr_client.RetrieveResult (received instances included)."""
+        from harness import qr_client
+        return qr_client.get(self, identifier, model)
+
     def release(self) -> bool:
         """Release; True when the target answered A-RELEASE-RP."""
         if not self.assoc.is_established:
@@ -255,33 +269,7 @@ class Session:
         self.evidence.add(">", "A-ABORT")
         self.assoc.abort()
 
-    # -- C-FIND and DIMSE-N (worklist, MPPS, storage commitment) ----------------------------------------
-    def find(self, identifier: Dataset, model: UID) -> FindResult:
-        """C-FIND; every response recorded, the identifiers of Pending responses collected."""
-        message_id = self._next_id()
-        self.evidence.add(">", f"C-FIND-RQ MessageID={message_id} {_uid_name(model)} {_keys(identifier)}")
-        result = FindResult(final_status=None)
-        try:
-            responses = self.assoc.send_c_find(identifier, model, msg_id=message_id)
-            for status_ds, found in responses:
-                if status_ds is None or "Status" not in status_ds:
-                    self._check_alive("C-FIND")
-                    raise TargetFailure("no C-FIND response within the DIMSE timeout")
-                code = int(status_ds.Status)
-                result.statuses.append(code)
-                if code in (0xFF00, 0xFF01):
-                    result.identifiers.append(found if found is not None else Dataset())
-                    if len(result.identifiers) <= 20:
-                        self.evidence.add("<", f"C-FIND-RSP Pending {_keys(found) if found is not None else '(no identifier)'}")
-                else:
-                    result.final_status = code
-        except ValueError as exc:       # no accepted context for the model
-            self.evidence.add("#", f"cannot send: {exc}")
-            raise TargetFailure(f"C-FIND cannot be sent: {exc}") from None
-        self.evidence.add("<", f"C-FIND-RSP final Status={describe(result.final_status)}; "
-                               f"{len(result.identifiers)} match(es)")
-        return result
-
+    # -- DIMSE-N (MPPS, storage commitment); C-FIND is find() above, for worklist and Q/R alike --------
     def n_create(self, sop_class: str, sop_instance: str | None, attributes: Dataset) -> Response:
         self.evidence.add(">", f"N-CREATE-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} {_keys(attributes)}")
         status, reply = self._n_call("N-CREATE", self.assoc.send_n_create, attributes, sop_class, sop_instance)

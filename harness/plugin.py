@@ -23,7 +23,7 @@ _RECORDS_KEY = pytest.StashKey[list]()
 def pytest_addoption(parser):
     group = parser.getgroup("dicom-harness")
     group.addoption("--target", default=None,
-                    help="what to test: 'simulators' (default), 'orthanc', or a profile .toml file")
+                    help="what to test: 'simulators' (default), 'orthanc', 'dcmqrscp', or a profile .toml file")
     group.addoption("--dimse", default=None, help="quick form for a running DIMSE target: AET@host:port")
     group.addoption("--fault", action="append", default=[],
                     help="with the simulators: switch on a named fault (repeatable)")

@@ -13,6 +13,7 @@ from pydicom.uid import UID
 from pydicom._uid_dict import UID_dictionary
 
 from harness.errors import ProfileError
+from harness.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
 SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",
@@ -58,6 +59,7 @@ class Claims:
     calling_ae_check: bool = False
     storage_level: int = 0
     retrieve: str = "C-GET"     # how the harness reads back what it stored: C-GET or C-MOVE
+    query_retrieve: QueryRetrieveClaims = field(default_factory=QueryRetrieveClaims)
 
     def offers(self, service: str) -> bool:
         return service in self.services
@@ -166,6 +168,7 @@ def _claims(data: dict, where: str) -> Claims:
         calling_ae_check=bool(t.get("calling_ae_check", False)),
         storage_level=int(t.get("storage_level", 0)),
         retrieve=retrieve,
+        query_retrieve=parse_qr_claims(t, where),
     )
 
 

@@ -16,7 +16,7 @@ from harness.dimse import check_reachable
 from harness.errors import ProfileError
 from harness.profile import Target, load_profile, parse_dimse_address, profile_from_dict
 
-BUILT_IN = ("simulators", "orthanc")
+BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
 
 def shipped_profile(name: str) -> Target:
@@ -99,7 +99,8 @@ class SimulatorProvider(Provider):
         self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
                                    services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
                                    # the harness calls as itself, or as its peer AE to get commitment results there
-                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title]).start()
+                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title],
+                                   move_destinations={peer.ae_title: (peer.host, peer.port)}).start()
         target = self.profile.with_dimse(port=self._pacs.port)
         if target.dicomweb is not None:
             from simulators.dicomweb import DicomWebSimulator
@@ -149,6 +150,27 @@ class OrthancProvider(Provider):
             shutil.rmtree(self.worklist_folder, ignore_errors=True)
 
 
+class DcmqrscpProvider(Provider):
+    """dcmtk's dcmqrscp, started as a local process with a generated config; the harness peer is its
+    C-MOVE destination."""
+
+    def __init__(self):
+        super().__init__(shipped_profile("dcmqrscp"))
+        self._process = None
+
+    def start(self) -> Target:
+        from harness.dcmqrscp import DcmqrscpProcess
+        assert self.profile.dimse is not None
+        peer = self.profile.peer
+        self._process = DcmqrscpProcess(ae_title=self.profile.dimse.ae_title,
+                                        peers={"harness": (peer.ae_title, peer.host, peer.port)}).start()
+        return self.profile.with_dimse(port=self._process.port)
+
+    def stop(self) -> None:
+        if self._process:
+            self._process.stop()
+
+
 def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = ()) -> Provider:
     """Choose the provider for the command-line options; raises ProfileError for bad input."""
     if faults and (target or "simulators") != "simulators":
@@ -163,6 +185,8 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
         return SimulatorProvider(faults)
     if target == "orthanc":
         return OrthancProvider()
+    if target == "dcmqrscp":
+        return DcmqrscpProvider()
     if not target.endswith(".toml") and not Path(target).exists():
         raise ProfileError(f"--target {target!r}: give 'simulators', 'orthanc' or the path of a profile .toml file")
     return ExternalProvider(load_profile(target))

@@ -1,4 +1,5 @@
-"""PACS simulator: a pynetdicom SCP for Verification, Storage and retrieval by C-GET over the shared Store.
+"""PACS simulator: a pynetdicom SCP for Verification, Storage and Query/Retrieve (C-FIND, C-MOVE, C-GET;
+see query_retrieve.py) over the shared Store.
 
 Handlers are plain methods over the store. Faults (see faults.py) each break one requirement."""
 
@@ -27,6 +28,7 @@ from pynetdicom.sop_class import (
 
 from simulators.faults import check_faults
 from simulators.network import NODELAY_HANDLER, configure_timeouts
+from simulators.query_retrieve import QueryRetrieveScp
 from simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
@@ -59,7 +61,8 @@ class PacsSimulator:
                  faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
                  services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
                  commitment_delay: float = 0.0, commitment_answer_on: str = "new",
-                 allowed_calling_aes: Iterable[str] | None = None):
+                 allowed_calling_aes: Iterable[str] | None = None,
+                 move_destinations: dict[str, tuple[str, int]] | None = None):
         self.store = store
         self.ae_title = ae_title
         self.host = host
@@ -80,6 +83,7 @@ class PacsSimulator:
         self.commitment = CommitmentService(store, ae_title, peers=commitment_peers, delay=commitment_delay,
                                             answer_on=commitment_answer_on, faults=self.faults)
         self.services.append(self.commitment)
+        self.query_retrieve = QueryRetrieveScp(store, ae_title, self.faults, move_destinations)
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
@@ -102,6 +106,7 @@ class PacsSimulator:
             ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
         for model in (StudyRootQueryRetrieveInformationModelGet, PatientRootQueryRetrieveInformationModelGet):
             ae.add_supported_context(model, VERIFICATION_TRANSFER_SYNTAXES)
+        self.query_retrieve.add_contexts(ae)
         for service in self.services:
             service.add_contexts(ae)
         return ae
@@ -185,8 +190,7 @@ class PacsSimulator:
     def _on_get(self, event) -> Iterator:
         if "ignore-max-pdu" in self.faults:
             event.assoc.dimse.__class__ = _UnboundedPdu
-        identifier = event.identifier
-        matches = self._retrieve_matches(identifier)
+        matches = self.query_retrieve.get_selection(event)
         if matches is None:
             yield 0
             yield GET_IDENTIFIER_MISMATCH, None
@@ -198,27 +202,6 @@ class PacsSimulator:
                 return
             yield PENDING, instance.read()
 
-    def _retrieve_matches(self, identifier: Dataset):
-        level = str(identifier.get("QueryRetrieveLevel", "")).upper()
-        def uids(keyword):
-            value = identifier.get(keyword)
-            if value in (None, ""):
-                return None
-            return [str(v) for v in value] if isinstance(value, (list, tuple)) or hasattr(value, "__iter__") and not isinstance(value, str) else [str(value)]
-        if level == "IMAGE":
-            sops = uids("SOPInstanceUID")
-            return self.store.instances(sop_instances=sops) if sops else None
-        if level == "SERIES":
-            series = uids("SeriesInstanceUID")
-            return [i for s in series for i in self.store.instances(series=s)] if series else None
-        if level == "STUDY":
-            studies = uids("StudyInstanceUID")
-            return [i for s in studies for i in self.store.instances(study=s)] if studies else None
-        if level == "PATIENT":
-            patients = uids("PatientID")
-            return [i for p in patients for i in self.store.instances(patient_id=p)] if patients else None
-        return None
-
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
         return [
@@ -229,6 +212,9 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
+            (evt.EVT_C_FIND, self.query_retrieve.on_find),
+            (evt.EVT_C_MOVE, self.query_retrieve.on_move),
+            (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),
         ]
 
     def start(self) -> "PacsSimulator":

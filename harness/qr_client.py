@@ -1,0 +1,219 @@
+"""Query/Retrieve on an established Session: C-FIND (with C-CANCEL), C-MOVE and C-GET, recording evidence.
+
+C-FIND is driven at the DIMSE message level rather than through pynetdicom's send_c_find, so that the
+harness sees what the wire carried (whether a final response had a data set) and can send a C-CANCEL right
+behind the request."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING
+
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+from pynetdicom.dimse_primitives import C_CANCEL, C_FIND
+from pynetdicom.dsutils import decode, encode
+
+from harness.status import describe
+
+if TYPE_CHECKING:
+    from harness.dimse import Session
+
+PENDING_CODES = (0xFF00, 0xFF01)
+COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
+                  "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
+
+
+@dataclass
+class FindResult:
+    message_id: int
+    statuses: list[int] = field(default_factory=list)
+    identifiers: list[Dataset] = field(default_factory=list)   # one per Pending response that carried one
+    pending_without_identifier: int = 0
+    final_status: int | None = None
+    final_data_set: bytes = b""                                 # what the final response carried (should be none)
+    raw_identifiers: list[bytes] = field(default_factory=list)
+
+    def values(self, keyword: str) -> list[str]:
+        return [str(i.get(keyword, "")) for i in self.identifiers]
+
+
+@dataclass
+class RetrieveResult:
+    """A C-MOVE or C-GET: every response's status and sub-operation counts, and what arrived (C-GET)."""
+    message_id: int
+    responses: list[Dataset] = field(default_factory=list)      # status data sets, counts included
+    final: Dataset | None = None
+    final_identifier: Dataset | None = None
+    received: list[Dataset] = field(default_factory=list)
+
+    @property
+    def final_status(self) -> int | None:
+        return int(self.final.Status) if self.final is not None else None
+
+    @property
+    def pending(self) -> list[Dataset]:
+        return [r for r in self.responses if int(r.Status) in PENDING_CODES]
+
+    def final_count(self, keyword: str) -> int | None:
+        if self.final is None or keyword not in self.final:
+            return None
+        return int(self.final[keyword].value)
+
+
+def _keys(identifier: Dataset) -> str:
+    parts = []
+    for element in identifier:
+        if element.VR == "SQ":
+            parts.append(f"{element.keyword}=[{len(element.value)} item(s)]")
+        else:
+            parts.append(f"{element.keyword or element.tag}={element.value if element.value is not None else ''}")
+    return ", ".join(parts)
+
+
+def _context(session: Session, model: str):
+    for context in session.accepted:
+        if context.abstract_syntax == model:
+            return context
+    from harness.dimse import TargetFailure
+    raise TargetFailure(f"{UID(model).name} was not accepted in negotiation")
+
+
+@contextmanager
+def responses_are_ours(assoc):
+    """While an operation waits for its responses, the association's reactor thread must not take them off
+    the queue. pynetdicom pauses the reactor with a checkpoint, but a reactor just woken by the previous
+    operation can still take one (then the response is lost and we wait out the timeout); so the reactor's
+    non-blocking reads come back empty while we own the responses."""
+    dimse = assoc.dimse
+    if not getattr(dimse, "_dh_guarded", False):
+        original = dimse.get_msg
+
+        def get_msg(block: bool = False):
+            if not block and getattr(dimse, "_dh_busy", False):
+                return None, None
+            return original(block=block)
+
+        dimse.get_msg = get_msg
+        dimse._dh_guarded = True
+    dimse._dh_busy = True
+    try:
+        yield
+    finally:
+        dimse._dh_busy = False
+
+
+def find(session: Session, identifier: Dataset, model: str, cancel: bool = False) -> FindResult:
+    """C-FIND; with cancel=True a C-CANCEL-FIND-RQ (PS3.7 9.3.2.3) follows the request at once, so the SCP
+    has it before it can have finished, however fast it is."""
+    from harness.dimse import TargetFailure
+    context = _context(session, model)
+    syntax = UID(context.transfer_syntax[0])
+    request = C_FIND()
+    request.MessageID = session._next_id()
+    request.AffectedSOPClassUID = model
+    request.Priority = 2
+    request.Identifier = BytesIO(encode(identifier, syntax.is_implicit_VR, syntax.is_little_endian,
+                                        syntax.is_deflated))
+    result = FindResult(message_id=request.MessageID)
+    session.evidence.add(">", f"C-FIND-RQ MessageID={request.MessageID} {UID(model).name} {_keys(identifier)}")
+    assoc = session.assoc
+    with responses_are_ours(assoc):
+        _find_exchange(session, request, context, syntax, cancel, result)
+    if result.final_status is None:
+        session._check_alive("C-FIND")
+        session.evidence.add("<", "no final C-FIND response within the DIMSE timeout")
+        raise TargetFailure(f"no final C-FIND response within {assoc.dimse_timeout:.0f} s "
+                            f"({len(result.identifiers)} Pending response(s) received)")
+    return result
+
+
+def _find_exchange(session: Session, request: C_FIND, context, syntax: UID, cancel: bool, result: FindResult) -> None:
+    from harness.dimse import TargetFailure
+    assoc = session.assoc
+    assoc._reactor_checkpoint.clear()    # as pynetdicom's own send_c_find: we read the responses ourselves
+    try:
+        while not assoc._is_paused and assoc.is_established:
+            time.sleep(0.0001)
+        assoc.dimse.send_msg(request, context.context_id)
+        if cancel:
+            cancel_request = C_CANCEL()
+            cancel_request.MessageIDBeingRespondedTo = request.MessageID
+            assoc.dimse.send_msg(cancel_request, context.context_id)
+            session.evidence.add(">", f"C-CANCEL-FIND-RQ MessageIDBeingRespondedTo={request.MessageID}")
+        while True:
+            _, response = assoc.dimse.get_msg(block=True)
+            if response is None:
+                break
+            if not isinstance(response, C_FIND):
+                session.evidence.add("<", f"unexpected {type(response).__name__} during C-FIND")
+                raise TargetFailure(f"the target sent {type(response).__name__} in answer to C-FIND")
+            status = int(response.Status)
+            raw = response.Identifier.getvalue() if response.Identifier is not None else b""
+            result.statuses.append(status)
+            if status in PENDING_CODES:
+                if raw:
+                    found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
+                    result.identifiers.append(found)
+                    result.raw_identifiers.append(raw)
+                    session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {_keys(found)}")
+                else:
+                    result.pending_without_identifier += 1
+                    session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} without identifier")
+                continue
+            result.final_status = status
+            result.final_data_set = raw
+            session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} (final)"
+                                      + (f" with a {len(raw)}-byte data set" if raw else ", no data set"))
+            break
+    finally:
+        assoc._reactor_checkpoint.set()
+
+
+def _status_line(what: str, status: Dataset) -> str:
+    counts = " ".join(f"{k.removeprefix('NumberOf').removesuffix('Suboperations')}={status[k].value}"
+                      for k in COUNT_KEYWORDS if k in status)
+    return f"{what}-RSP Status={describe(int(status.Status))} {counts}".rstrip()
+
+
+def _collect(session: Session, what: str, responses, result: RetrieveResult) -> RetrieveResult:
+    from harness.dimse import TargetFailure
+    for status, identifier in responses:
+        if status is None or "Status" not in status:
+            session._check_alive(what)
+            session.evidence.add("<", f"no {what} response within the DIMSE timeout")
+            raise TargetFailure(f"no {what} response within {session.assoc.dimse_timeout:.0f} s")
+        result.responses.append(status)
+        session.evidence.add("<", _status_line(what, status))
+        if int(status.Status) not in PENDING_CODES:
+            result.final = status
+            result.final_identifier = identifier
+            if identifier is not None:
+                session.evidence.add("<", f"{what}-RSP identifier: {_keys(identifier)}")
+    return result
+
+
+def move(session: Session, identifier: Dataset, destination: str, model: str) -> RetrieveResult:
+    message_id = session._next_id()
+    session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id} {UID(model).name} MoveDestination={destination} "
+                              f"{_keys(identifier)}")
+    result = RetrieveResult(message_id=message_id)
+    with responses_are_ours(session.assoc):
+        return _collect(session, "C-MOVE",
+                        session.assoc.send_c_move(identifier, destination, model, msg_id=message_id), result)
+
+
+def get(session: Session, identifier: Dataset, model: str) -> RetrieveResult:
+    """C-GET; the instances arrive by C-STORE on this association (the session's store handler keeps them)."""
+    message_id = session._next_id()
+    session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {_keys(identifier)}")
+    session._received.clear()
+    result = RetrieveResult(message_id=message_id)
+    with responses_are_ours(session.assoc):
+        _collect(session, "C-GET", session.assoc.send_c_get(identifier, model, msg_id=message_id), result)
+    result.received = list(session._received)
+    session.evidence.add("#", f"{len(result.received)} instance(s) received by C-STORE on this association")
+    return result

@@ -1,0 +1,494 @@
+"""Query/Retrieve SCP (PS3.4 Annex C) over the shared Store: C-FIND, C-MOVE and C-GET for the Patient Root and
+Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C-CANCEL.
+
+Entities are built from the stored instances' indexed attributes; counts such as Number of Study Related
+Instances and Modalities in Study are computed from the store. Matching is the shared engine in
+matching.py. The simulator answers relational queries too (PS3.4 C.4.1.3.2), like many real archives.
+
+The handlers are plain generators for pynetdicom's EVT_C_FIND, EVT_C_MOVE and EVT_C_GET. Faults each break
+one requirement; they are switched by name, see faults.py."""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+
+from pydicom.dataset import Dataset
+from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.dataelem import DataElement
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID
+from pynetdicom.dimse_primitives import C_FIND
+from pynetdicom.dsutils import encode
+from pynetdicom.presentation import build_context
+from pynetdicom.sop_class import (
+    PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+)
+
+from simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
+from simulators.store import Store, StoredInstance
+
+log = logging.getLogger("simulators.query_retrieve")
+
+PENDING = 0xFF00
+CANCEL = 0xFE00
+IDENTIFIER_MISMATCH = 0xA900         # PS3.4 C.4.1.1.4: Identifier does not match SOP Class
+UNABLE_TO_PROCESS = 0xC000
+
+PATIENT_ROOT = "patient_root"
+STUDY_ROOT = "study_root"
+MODELS = {
+    PatientRootQueryRetrieveInformationModelFind: PATIENT_ROOT,
+    PatientRootQueryRetrieveInformationModelMove: PATIENT_ROOT,
+    PatientRootQueryRetrieveInformationModelGet: PATIENT_ROOT,
+    StudyRootQueryRetrieveInformationModelFind: STUDY_ROOT,
+    StudyRootQueryRetrieveInformationModelMove: STUDY_ROOT,
+    StudyRootQueryRetrieveInformationModelGet: STUDY_ROOT,
+}
+FIND_MODELS = (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind)
+MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelMove)
+LEVELS = {PATIENT_ROOT: ("PATIENT", "STUDY", "SERIES", "IMAGE"), STUDY_ROOT: ("STUDY", "SERIES", "IMAGE")}
+UNIQUE_KEY = {"PATIENT": "PatientID", "STUDY": "StudyInstanceUID", "SERIES": "SeriesInstanceUID",
+              "IMAGE": "SOPInstanceUID"}
+
+# Which attributes live at which level (PS3.4 C.6.1.1.2 to C.6.1.1.5 and the modules of each entity).
+# Whatever is in none of these sets is an IMAGE (composite object instance) level attribute.
+PATIENT_ATTRIBUTES = frozenset({
+    "PatientName", "PatientID", "IssuerOfPatientID", "ReferencedPatientSequence", "PatientBirthDate",
+    "PatientBirthTime", "PatientSex", "OtherPatientIDsSequence", "OtherPatientNames", "EthnicGroup",
+    "PatientComments", "NumberOfPatientRelatedStudies", "NumberOfPatientRelatedSeries",
+    "NumberOfPatientRelatedInstances", "IssuerOfPatientIDQualifiersSequence", "PatientSpeciesDescription",
+    "ResponsiblePerson", "PatientIdentityRemoved",
+})
+STUDY_ATTRIBUTES = frozenset({
+    "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyInstanceUID", "ModalitiesInStudy",
+    "SOPClassesInStudy", "AnatomicRegionsInStudyCodeSequence", "ReferringPhysicianName", "StudyDescription",
+    "ProcedureCodeSequence", "NameOfPhysiciansReadingStudy", "AdmittingDiagnosesDescription",
+    "ReferencedStudySequence", "PatientAge", "PatientSize", "PatientWeight", "Occupation",
+    "AdditionalPatientHistory", "OtherStudyNumbers", "NumberOfStudyRelatedSeries",
+    "NumberOfStudyRelatedInstances", "IssuerOfAccessionNumberSequence", "PhysiciansOfRecord",
+    "RequestingService", "StudyStatusID",
+})
+SERIES_ATTRIBUTES = frozenset({
+    "Modality", "SeriesNumber", "SeriesInstanceUID", "NumberOfSeriesRelatedInstances", "SeriesDescription",
+    "SeriesDate", "SeriesTime", "BodyPartExamined", "Laterality", "ProtocolName", "OperatorsName",
+    "PerformingPhysicianName", "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime",
+    "PerformedProcedureStepID", "RequestAttributesSequence", "Manufacturer", "InstitutionName",
+    "StationName", "ManufacturerModelName", "FrameOfReferenceUID", "PositionReferenceIndicator",
+})
+_LEVEL_ATTRIBUTES = {"PATIENT": PATIENT_ATTRIBUTES, "STUDY": STUDY_ATTRIBUTES, "SERIES": SERIES_ATTRIBUTES}
+# Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
+RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
+
+
+class QueryError(Exception):
+    """The identifier cannot be processed; carries the failure status to answer with."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def level_of(keyword: str, model: str) -> str:
+    """The level an attribute belongs to in the model (patient attributes are study level in Study Root)."""
+    for level in ("PATIENT", "STUDY", "SERIES"):
+        if keyword in _LEVEL_ATTRIBUTES[level]:
+            return "STUDY" if (level == "PATIENT" and model == STUDY_ROOT) else level
+    return "IMAGE"
+
+
+def _depth(level: str) -> int:
+    return ("PATIENT", "STUDY", "SERIES", "IMAGE").index(level)
+
+
+def _uids(identifier: Dataset, keyword: str) -> list[str] | None:
+    """The values of a unique key, or None when absent or zero length (universal)."""
+    value = identifier.get(keyword)
+    if value in (None, "") or (not isinstance(value, str) and len(value) == 0):
+        return None
+    if isinstance(value, str):
+        return [v for v in value.split("\\") if v] or None
+    return [str(v) for v in value if str(v)] or None
+
+
+def _has_wildcard(values: list[str] | None) -> bool:
+    return bool(values) and any("*" in v or "?" in v for v in values)
+
+
+@dataclass
+class _Entity:
+    key: str
+    dataset: Dataset
+    instances: list[StoredInstance]
+
+
+class QueryRetrieveScp:
+    def __init__(self, store: Store, ae_title: str, faults: frozenset[str] = frozenset(),
+                 move_destinations: dict[str, tuple[str, int]] | None = None):
+        self.store = store
+        self.ae_title = ae_title
+        self.faults = faults
+        self.move_destinations = {k.strip(): v for k, v in (move_destinations or {}).items()}
+        self._decoded: dict[str, tuple[dict, Dataset]] = {}
+        # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
+        self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    # -- negotiation -----------------------------------------------------------------------------------
+    def add_contexts(self, ae) -> None:
+        """C-FIND and C-MOVE abstract syntaxes (C-GET ones are added with storage by the PACS)."""
+        for model in (*FIND_MODELS, *MOVE_MODELS):
+            ae.add_supported_context(model, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+
+    # -- entities from the store -----------------------------------------------------------------------
+    def _candidates(self, identifier: Dataset, level: str) -> list[StoredInstance]:
+        """Instances narrowed by whatever single-valued unique keys the identifier holds (an index lookup)."""
+        depth = _depth(level)
+        sops = _uids(identifier, "SOPInstanceUID") if depth >= 3 else None
+        if sops and not _has_wildcard(sops):
+            return self.store.instances(sop_instances=sops)
+        for keyword, column in (("SeriesInstanceUID", "series"), ("StudyInstanceUID", "study")):
+            values = _uids(identifier, keyword)
+            if values and not _has_wildcard(values) and _depth(level_of(keyword, PATIENT_ROOT)) <= depth:
+                return [i for v in values for i in self.store.instances(**{column: v})]
+        pids = _uids(identifier, "PatientID")
+        if pids and len(pids) == 1 and not _has_wildcard(pids):
+            return self.store.instances(patient_id=pids[0])
+        return self.store.instances()
+
+    def _dataset(self, instance: StoredInstance) -> Dataset:
+        """The instance's indexed attributes as a Dataset, decoded once per stored version."""
+        cached = self._decoded.get(instance.sop_instance_uid)
+        if cached is None or cached[0] != instance.attributes:
+            try:
+                ds = Dataset.from_json(instance.attributes)
+            except Exception:          # a malformed index entry: match on the unique keys alone
+                ds = Dataset()
+                ds.SOPInstanceUID = instance.sop_instance_uid
+            cached = (instance.attributes, ds)
+            self._decoded[instance.sop_instance_uid] = cached
+        return cached[1]
+
+    def entities(self, identifier: Dataset, level: str, model: str) -> list[_Entity]:
+        """The entities at `level`, each a data set of its own and higher-level attributes plus computed ones."""
+        groups: dict[str, list[StoredInstance]] = {}
+        keyword = UNIQUE_KEY[level]
+        for instance in self._candidates(identifier, level):
+            ds = self._dataset(instance)
+            value = {"PATIENT": instance.patient_id, "STUDY": instance.study_instance_uid,
+                     "SERIES": instance.series_instance_uid, "IMAGE": instance.sop_instance_uid}[level]
+            if not value and keyword in ds:
+                value = str(ds[keyword].value)
+            groups.setdefault(value, []).append(instance)
+        found = []
+        depth = _depth(level)
+        for key, instances in groups.items():
+            first = self._dataset(instances[0])
+            entity = Dataset()
+            for element in first:
+                if element.keyword and _depth(level_of(element.keyword, model)) <= depth:
+                    entity.add(element)
+            if "SpecificCharacterSet" in first:
+                entity.SpecificCharacterSet = first.SpecificCharacterSet
+            self._compute(entity, level, instances)
+            found.append(_Entity(key, entity, instances))
+        return found
+
+    def _compute(self, entity: Dataset, level: str, instances: list[StoredInstance]) -> None:
+        """Attributes of the entity that no single instance holds: counts, modalities, SOP classes."""
+        series = {i.series_instance_uid for i in instances}
+        if level == "PATIENT":
+            entity.NumberOfPatientRelatedStudies = len({i.study_instance_uid for i in instances})
+            entity.NumberOfPatientRelatedSeries = len(series)
+            entity.NumberOfPatientRelatedInstances = len(instances)
+        elif level == "STUDY":
+            modalities = sorted({str(self._dataset(i).get("Modality", "")) for i in instances} - {""})
+            if "modalities-first-only" in self.faults:
+                modalities = modalities[:1]
+            entity.ModalitiesInStudy = modalities
+            entity.SOPClassesInStudy = sorted({i.sop_class_uid for i in instances})
+            entity.NumberOfStudyRelatedSeries = len(series)
+            count = len(instances) + (1 if "stale-study-counts" in self.faults else 0)
+            entity.NumberOfStudyRelatedInstances = count
+        elif level == "SERIES":
+            entity.NumberOfSeriesRelatedInstances = len(instances)
+
+    # -- C-FIND ----------------------------------------------------------------------------------------------
+    def find(self, identifier: Dataset, model_uid: str) -> list[Dataset]:
+        """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed."""
+        model = MODELS.get(UID(model_uid), STUDY_ROOT)
+        level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
+        if level not in LEVELS[model]:
+            raise QueryError(IDENTIFIER_MISMATCH, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
+        if "hierarchical-only" in self.faults:
+            self._require_hierarchical(identifier, level, model)
+        if "patient-root-no-patients" in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
+            return []
+        if "study-root-no-images" in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
+            return []
+        query, requested = self._split_keys(identifier, level, model)
+        responses = []
+        for entity in self.entities(identifier, level, model):
+            if not matches(query, entity.dataset, MatchOptions()):
+                continue
+            responses.append(self._response(identifier, requested, entity.dataset, level))
+        if "find-duplicate-pending" in self.faults and responses:
+            responses.insert(1, responses[0])
+        return responses
+
+    def _split_keys(self, identifier: Dataset, level: str, model: str) -> tuple[Dataset, list[DataElement]]:
+        """The matching keys and the requested keys, both limited to this level and the levels above."""
+        query = Dataset()
+        requested = []
+        for element in identifier:
+            keyword = element.keyword
+            if not keyword or keyword in IGNORED or element.tag.group == 0x0002:
+                continue
+            if _depth(level_of(keyword, model)) > _depth(level):
+                continue           # a key of a lower level: not defined here, neither matched nor returned
+            requested.append(element)
+            query.add(self._faulty_key(element))
+        return query, requested
+
+    def _faulty_key(self, element: DataElement) -> DataElement:
+        """Faults that change how a key is matched, by rewriting the key."""
+        value = element.value
+        if element.VR == "SQ" and "sequence-match-ignored" in self.faults:
+            return DataElement(element.tag, "SQ", Sequence([Dataset()]))
+        if not value and "universal-needs-value" in self.faults and element.VR in WILDCARD_VRS:
+            return DataElement(element.tag, element.VR, "*")
+        if not isinstance(value, str) or not value:
+            if element.VR == "UI" and "uid-list-first-only" in self.faults and value and not isinstance(value, str):
+                return DataElement(element.tag, "UI", str(value[0]))
+            return element
+        if "wildcard-star-literal" in self.faults and "*" in value:
+            return DataElement(element.tag, element.VR, value.replace("*", "\x00"))
+        if "wildcard-question-literal" in self.faults and "?" in value:
+            return DataElement(element.tag, element.VR, value.replace("?", "\x00"))
+        if element.VR == "DA" and "-" in value:
+            low, _, high = value.partition("-")
+            if "open-range-unmatched" in self.faults and (not low or not high):
+                return DataElement(element.tag, "DA", "00000000-00000000")
+            if "date-range-exclusive" in self.faults and low and high:
+                return DataElement(element.tag, "DA", f"{_next_day(low)}-{_previous_day(high)}")
+        if element.VR == "TM" and "-" in value and "time-range-ignored" in self.faults:
+            return DataElement(element.tag, "TM", "000000-000000")
+        if "single-value-case-insensitive" in self.faults and element.keyword == "AccessionNumber" \
+                and "*" not in value and "?" not in value:
+            return DataElement(element.tag, element.VR, _any_case_pattern(value))
+        return element
+
+    def _require_hierarchical(self, identifier: Dataset, level: str, model: str) -> None:
+        for keyword in (UNIQUE_KEY[lvl] for lvl in LEVELS[model] if _depth(lvl) < _depth(level)):
+            values = _uids(identifier, keyword)
+            if not values or len(values) != 1 or _has_wildcard(values):
+                raise QueryError(UNABLE_TO_PROCESS, f"hierarchical query without a single {keyword}")
+
+    def _response(self, identifier: Dataset, requested: list[DataElement], entity: Dataset, level: str) -> Dataset:
+        response = Dataset()
+        for element in requested:
+            found = entity.get(element.tag)
+            if element.VR == "SQ":
+                response.add(self._sequence_response(element, found))
+            elif found is not None and not (found.value in (None, "") and "drop-empty-keys" in self.faults):
+                response.add(DataElement(element.tag, element.VR, found.value))
+            elif "drop-empty-keys" not in self.faults:
+                response.add(DataElement(element.tag, element.VR, None))     # zero length: known key, no value
+        if "omit-query-level" not in self.faults:
+            response.QueryRetrieveLevel = level
+        response.RetrieveAETitle = self.ae_title
+        if "SpecificCharacterSet" in entity and "charset-dropped" not in self.faults:
+            response.SpecificCharacterSet = entity.SpecificCharacterSet
+        if "find-returns-extra" in self.faults and "PatientBirthDate" not in response:
+            response.PatientBirthDate = entity.get("PatientBirthDate", "")
+        return response
+
+    def _sequence_response(self, key: DataElement, found: DataElement | None) -> DataElement:
+        """PS3.4 C.2.2.2.6: the matching items, each holding only the requested item attributes."""
+        if found is None or not found.value:
+            return DataElement(key.tag, "SQ", Sequence())
+        item_keys = key.value[0] if key.value else Dataset()
+        if len(item_keys) == 0:
+            return DataElement(key.tag, "SQ", Sequence(list(found.value)))
+        items = []
+        for item in found.value:
+            if matches(item_keys, item):
+                trimmed = Dataset()
+                for element in item_keys:
+                    value = item.get(element.tag)
+                    trimmed.add(DataElement(element.tag, element.VR, value.value if value is not None else None))
+                items.append(trimmed)
+        return DataElement(key.tag, "SQ", Sequence(items))
+
+    def on_find(self, event) -> Iterator:
+        if "find-final-with-identifier" in self.faults:
+            _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
+        try:
+            responses = self.find(event.identifier, event.request.AffectedSOPClassUID)
+        except QueryError as exc:
+            log.info("C-FIND refused: %s", exc)
+            yield exc.status, None
+            return
+        except Exception as exc:     # an identifier we cannot even read
+            log.warning("C-FIND identifier cannot be processed: %s", exc)
+            yield UNABLE_TO_PROCESS, None
+            return
+        message_id = int(event.request.MessageID)
+        try:
+            for response in responses:
+                time.sleep(0)     # let the association's reader thread take in a C-CANCEL
+                if self._cancelled(event) and "ignore-cancel" not in self.faults:
+                    yield CANCEL, None
+                    return
+                yield PENDING, response
+        finally:
+            self._cancels.get(event.assoc, set()).discard(message_id)
+
+    def on_dimse_recv(self, event) -> None:
+        """Note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
+        cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
+        message = event.message
+        if type(message).__name__ == "C_CANCEL_RQ":
+            responded_to = message.command_set.get("MessageIDBeingRespondedTo")
+            cancels = self._cancels.setdefault(event.assoc, set())
+            if responded_to is not None and len(cancels) < 64:
+                cancels.add(int(responded_to))
+
+    def _cancelled(self, event) -> bool:
+        return bool(event.is_cancelled) or int(event.request.MessageID) in self._cancels.get(event.assoc, ())
+
+    # -- C-MOVE and C-GET --------------------------------------------------------------------------------
+    def retrieve_matches(self, identifier: Dataset, model_uid: str) -> list[StoredInstance] | None:
+        """The instances a C-MOVE or C-GET identifier selects by its unique keys; None if it selects nothing
+        well-formed (no level, or no unique key at the level)."""
+        model = MODELS.get(UID(model_uid), STUDY_ROOT)
+        level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
+        if level not in LEVELS[model] or not _uids(identifier, UNIQUE_KEY[level]):
+            return None
+        query = Dataset()
+        for lvl in LEVELS[model]:
+            if _depth(lvl) <= _depth(level) and UNIQUE_KEY[lvl] in identifier:
+                query.add(identifier[UNIQUE_KEY[lvl]])
+        selected = []
+        for entity in self.entities(identifier, level, model):
+            if matches(query, entity.dataset):
+                selected.extend(entity.instances)
+        return selected
+
+    def on_move(self, event) -> Iterator:
+        destination = self.move_destinations.get(str(event.move_destination or "").strip())
+        if destination is None and "move-unknown-destination-success" not in self.faults:
+            log.info("C-MOVE to unknown destination %r", event.move_destination)
+            yield None, None
+            return
+        selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID) or []
+        if destination is None:       # the fault: pretend, with nothing to send
+            yield ("127.0.0.1", 1)
+            yield 0
+            return
+        yield (destination[0], destination[1], {"contexts": _storage_contexts(selected)})
+        self._final_responses(event.assoc)
+        yield len(selected)
+        for instance in selected:
+            if self._cancelled(event):
+                yield CANCEL, None
+                return
+            dataset = instance.read()
+            if "move-corrupts-pixels" in self.faults and "PixelData" in dataset:
+                dataset.PixelData = bytes([dataset.PixelData[0] ^ 0xFF]) + dataset.PixelData[1:]
+            yield PENDING, dataset
+
+    def _final_responses(self, assoc) -> None:
+        _wrap_dimse(assoc, _FinalRetrieveResponse)
+        assoc.dimse._dh_faults = self.faults
+
+    def get_selection(self, event) -> list[StoredInstance] | None:
+        """The instances a C-GET sends (its sub-operations run on the same association)."""
+        self._final_responses(event.assoc)
+        selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID)
+        if selected and "get-series-drops-one" in self.faults and len(selected) > 1:
+            return selected[:-1]
+        return selected
+
+
+def _storage_contexts(instances: Iterable[StoredInstance]) -> list:
+    """Presentation contexts for the C-STORE sub-operations: each stored transfer syntax, plus the
+    uncompressed ones, for every SOP class to send."""
+    contexts, seen = [], set()
+    for instance in instances:
+        for syntaxes in ([instance.transfer_syntax_uid], [ExplicitVRLittleEndian, ImplicitVRLittleEndian]):
+            key = (instance.sop_class_uid, tuple(syntaxes))
+            if key not in seen and len(contexts) < 128:
+                seen.add(key)
+                contexts.append(build_context(instance.sop_class_uid, syntaxes))
+    return contexts
+
+
+def _any_case_pattern(value: str) -> str:
+    """For the single-value-case-insensitive fault: every letter becomes '?', so any case matches."""
+    return "".join("?" if c.isalpha() else c for c in value)
+
+
+def _next_day(date: str) -> str:
+    from datetime import date as _date, timedelta
+    try:
+        return (_date(int(date[:4]), int(date[4:6]), int(date[6:8])) + timedelta(days=1)).strftime("%Y%m%d")
+    except ValueError:
+        return date
+
+
+def _previous_day(date: str) -> str:
+    from datetime import date as _date, timedelta
+    try:
+        return (_date(int(date[:4]), int(date[4:6]), int(date[6:8])) - timedelta(days=1)).strftime("%Y%m%d")
+    except ValueError:
+        return date
+
+
+def _wrap_dimse(assoc, mixin: type) -> None:
+    """Give this association's DIMSE provider the mixin's send_msg, keeping any other change already made
+    to it (the ignore-max-pdu fault swaps its class too)."""
+    current = type(assoc.dimse)
+    if issubclass(current, mixin):
+        return
+    key = (mixin, current)
+    if key not in _WRAPPED:
+        _WRAPPED[key] = type(f"{mixin.__name__}_{current.__name__}", (mixin, current), {})
+    assoc.dimse.__class__ = _WRAPPED[key]
+
+
+_WRAPPED: dict[tuple[type, type], type] = {}
+
+
+class _FinalFindWithIdentifier:
+    """Fault find-final-with-identifier: the final C-FIND Success carries a data set."""
+
+    def send_msg(self, primitive, context_id):
+        if isinstance(primitive, C_FIND) and primitive.Status == 0x0000 and not primitive.Identifier:
+            extra = Dataset()
+            extra.QueryRetrieveLevel = "STUDY"
+            primitive.Identifier = BytesIO(encode(extra, True, True))
+        super().send_msg(primitive, context_id)
+
+
+class _FinalRetrieveResponse:
+    """pynetdicom reuses the last Pending response for the final one, so it would carry Number of Remaining
+    Sub-operations, which PS3.4 C.4.2.1.6 and C.4.3.1.5 forbid there: drop it. The move-miscounts and
+    get-miscounts faults report one completed sub-operation too many."""
+
+    _dh_faults: frozenset[str] = frozenset()
+
+    def send_msg(self, primitive, context_id):
+        kind = type(primitive).__name__
+        if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (0xFF00, 0xFF01):
+            if primitive.Status != 0xFE00:
+                primitive.NumberOfRemainingSuboperations = None
+            fault = "move-miscounts" if kind == "C_MOVE" else "get-miscounts"
+            if primitive.Status == 0x0000 and fault in self._dh_faults and primitive.NumberOfCompletedSuboperations is not None:
+                primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
+        super().send_msg(primitive, context_id)

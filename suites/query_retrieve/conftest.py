@@ -1,0 +1,260 @@
+"""The data the Query/Retrieve suites query, seeded once per run by C-STORE, and a small client for the tests.
+
+Every seeded patient's name and ID carry this run's ID, and every query is scoped by one of them, so the
+expected results are exact even when the target holds other data (earlier runs, real patients)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import build_context
+from pynetdicom.sop_class import (
+    PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+)
+
+from harness.dimse import DimseClient, TargetFailure
+from harness.errors import NotClaimed
+from harness.evidence import Evidence
+from harness.qr_client import responses_are_ours
+from harness.status import Status, describe
+
+MODEL_UIDS = {
+    ("patient_root", "C-FIND"): PatientRootQueryRetrieveInformationModelFind,
+    ("patient_root", "C-MOVE"): PatientRootQueryRetrieveInformationModelMove,
+    ("patient_root", "C-GET"): PatientRootQueryRetrieveInformationModelGet,
+    ("study_root", "C-FIND"): StudyRootQueryRetrieveInformationModelFind,
+    ("study_root", "C-MOVE"): StudyRootQueryRetrieveInformationModelMove,
+    ("study_root", "C-GET"): StudyRootQueryRetrieveInformationModelGet,
+}
+UNIQUE_KEY = {"PATIENT": "PatientID", "STUDY": "StudyInstanceUID", "SERIES": "SeriesInstanceUID",
+              "IMAGE": "SOPInstanceUID"}
+CANCEL_MATCHES = 20
+
+
+def query(level: str, **keys) -> Dataset:
+    """A request identifier: '' is a zero-length (universal) key, a list a multi-valued one."""
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = level
+    for keyword, value in keys.items():
+        setattr(identifier, keyword, value)
+    return identifier
+
+
+def code_item(value: str, scheme: str = "DCM") -> Dataset:
+    item = Dataset()
+    item.CodeValue = value
+    item.CodingSchemeDesignator = scheme
+    return item
+
+
+@dataclass
+class World:
+    """What was seeded: patients A and B (with non-ASCII name), their studies, series and instances."""
+    run: str
+    patients: dict[str, tuple[str, str]] = field(default_factory=dict)       # A/B -> (name, id)
+    studies: dict[str, Dataset] = field(default_factory=dict)                # A1, A2, B1
+    series: dict[str, list[Dataset]] = field(default_factory=dict)           # A1-CT ... -> instances
+
+    def pid(self, patient: str) -> str:
+        return self.patients[patient][1]
+
+    def name(self, patient: str) -> str:
+        return self.patients[patient][0]
+
+    def study_uid(self, study: str) -> str:
+        return str(self.studies[study].StudyInstanceUID)
+
+    def series_uid(self, series: str) -> str:
+        return str(self.series[series][0].SeriesInstanceUID)
+
+    def sop_uids(self, *series: str) -> set[str]:
+        return {str(i.SOPInstanceUID) for s in series for i in self.series[s]}
+
+    def instances(self, *series: str) -> list[Dataset]:
+        return [i for s in series for i in self.series[s]]
+
+    @property
+    def name_prefix(self) -> str:
+        return f"DH^QR{self.run}"
+
+    @property
+    def id_prefix(self) -> str:
+        return f"DH-{self.run}-QR"
+
+
+def _seed(target, factory, world: World, plan: list[tuple[str, str, str]]) -> None:
+    """C-STORE the instances of plan [(series name, study name, kind)] on one association."""
+    made = []
+    for series_name, study_name, kind in plan:
+        study = world.studies[study_name]
+        existing = world.series.setdefault(series_name, [])
+        series_uid = existing[0].SeriesInstanceUID if existing else factory.uid()
+        instance = factory.make(kind, study=study, series_uid=series_uid)
+        instance.InstanceNumber = len(existing) + 1
+        instance.SeriesNumber = list(world.series).index(series_name) + 1
+        if kind == "KOS" and existing:
+            # A second key object with another document title, so sequence matching has something to exclude.
+            title = instance.ConceptNameCodeSequence[0]
+            title.CodeValue, title.CodeMeaning = "113001", "Rejected for Quality Reasons"
+        existing.append(instance)
+        made.append(instance)
+    evidence = Evidence()
+    client = DimseClient(target, evidence)
+    classes = sorted({str(i.SOPClassUID) for i in made})
+    contexts = [build_context(c, [ExplicitVRLittleEndian, ImplicitVRLittleEndian]) for c in classes]
+    with client.associate(contexts) as session, responses_are_ours(session.assoc):
+        for instance in made:
+            response = session.store(instance)
+            if response.status not in (Status.SUCCESS, 0xB000, 0xB006, 0xB007):
+                raise TargetFailure(f"seeding the Query/Retrieve data: C-STORE answered {describe(response.status)}; "
+                                    + " | ".join(evidence.transcript()[-3:]))
+
+
+def _study(factory, patient: tuple[str, str], date: str, time: str, accession: str, study_id: str) -> Dataset:
+    study = factory.study(patient)
+    study.StudyDate, study.StudyTime = date, time
+    study.AccessionNumber = accession
+    study.StudyID = study_id
+    return study
+
+
+class LazyWorld:
+    """Seeds on first use, so a target that does not claim Query/Retrieve is never written to."""
+
+    def __init__(self, target, factory):
+        self.target, self.factory = target, factory
+        self._world: World | None = None
+        self._cancel_seeded = False
+
+    def get(self) -> World:
+        if self._world is None:
+            run = self.factory.run_id
+            world = World(run=run)
+            world.patients["A"] = (f"DH^QR{run}A", f"DH-{run}-QRA")
+            world.patients["B"] = (f"DH^QR{run}B^J\u00dcRGEN", f"DH-{run}-QRB")
+            f = self.factory
+            world.studies["A1"] = _study(f, world.patients["A"], "20240110", "093000", f"QA{run}", "1")
+            world.studies["A2"] = _study(f, world.patients["A"], "20240220", "143000", "", "2")
+            world.studies["B1"] = _study(f, world.patients["B"], "20240315", "110000", f"QB{run}", "3")
+            plan = [("A1-CT", "A1", "CT"), ("A1-CT", "A1", "CT"), ("A1-SC", "A1", "SC"),
+                    ("A2-CR", "A2", "CR"), ("A2-KO", "A2", "KOS"), ("A2-KO", "A2", "KOS"), ("B1-CR", "B1", "CR")]
+            _seed(self.target, f, world, plan)
+            self._world = world
+        return self._world
+
+    def cancel_series(self) -> tuple[World, str]:
+        """A third patient with many instances in one series, for C-CANCEL; seeded on first use."""
+        world = self.get()
+        if not self._cancel_seeded:
+            world.patients["C"] = (f"DH^QX{world.run}C", f"DH-{world.run}-QXC")   # outside the A/B prefixes
+            world.studies["C1"] = _study(self.factory, world.patients["C"], "20240401", "080000", "", "4")
+            _seed(self.target, self.factory, world, [("C1-SC", "C1", "SC")] * CANCEL_MATCHES)
+            self._cancel_seeded = True
+        return world, "C1-SC"
+
+
+@pytest.fixture(scope="session")
+def _qr_lazy_world(target, dataset_factory):
+    return LazyWorld(target, dataset_factory)
+
+
+@pytest.fixture
+def world(_qr_lazy_world) -> World:
+    return _qr_lazy_world.get()
+
+
+@pytest.fixture
+def cancel_world(_qr_lazy_world) -> tuple[World, str]:
+    return _qr_lazy_world.cancel_series()
+
+
+class QueryRetrieve:
+    """The test's Query/Retrieve client, claims checked first. C-FIND and C-MOVE share one association per
+    test (opened on first use, released at the end of the test); C-GET gets its own, for its roles."""
+
+    def __init__(self, dimse, claims):
+        self.dimse = dimse
+        self.claims = claims.query_retrieve
+        self._stack = ExitStack()
+        self._session = None
+
+    def model(self, model: str, operation: str) -> str:
+        if not self.claims.offers_model(model):
+            raise NotClaimed(f"the target does not claim the {model.replace('_', ' ')} information model")
+        if not self.claims.offers(operation):
+            raise NotClaimed(f"the target does not claim {operation}")
+        return MODEL_UIDS[(model, operation)]
+
+    def _shared_session(self):
+        if self._session is None or not self._session.is_alive():
+            contexts = [build_context(MODEL_UIDS[(model, operation)], [ExplicitVRLittleEndian, ImplicitVRLittleEndian])
+                        for model in self.claims.models for operation in ("C-FIND", "C-MOVE")
+                        if self.claims.offers(operation)]
+            self._session = self._stack.enter_context(self.dimse.associate(contexts))
+        return self._session
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def find(self, model: str, identifier: Dataset):
+        uid = self.model(model, "C-FIND")
+        return self._shared_session().find(identifier, uid)
+
+    def move(self, model: str, identifier: Dataset, destination: str):
+        uid = self.model(model, "C-MOVE")
+        return self._shared_session().move(identifier, destination, uid)
+
+    @contextmanager
+    def find_session(self, model: str):
+        """An association of its own for C-FIND: yields (session, model UID)."""
+        uid = self.model(model, "C-FIND")
+        contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
+        with self.dimse.associate(contexts) as session:
+            yield session, uid
+
+    def move(self, model: str, identifier: Dataset, destination: str):
+        uid = self.model(model, "C-MOVE")
+        with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
+            return session.move(identifier, destination, uid)
+
+    def get(self, model: str, identifier: Dataset, sop_classes):
+        uid = self.model(model, "C-GET")
+        classes = sorted({str(c) for c in sop_classes})
+        contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
+        # One context per transfer syntax: the SCP picks one per context and must find the one it can send.
+        for syntax in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
+            contexts += [build_context(c, [syntax]) for c in classes]
+        with self.dimse.associate(contexts, scp_roles=classes) as session:
+            return session.get_instances(identifier, uid)
+
+
+@pytest.fixture
+def qr(dimse, claims):
+    client = QueryRetrieve(dimse, claims)
+    yield client
+    client.close()
+
+
+def matched(result, keyword: str) -> set[str]:
+    """The values of a key over all Pending identifiers, after requiring a final Success."""
+    assert result.final_status == Status.SUCCESS, (
+        f"expected the C-FIND to end with Success, observed {describe(result.final_status)}")
+    return {str(i.get(keyword, "")) for i in result.identifiers}
+
+
+def assert_matches(result, keyword: str, expected: set[str], what: str) -> None:
+    found = matched(result, keyword)
+    assert found == set(expected), (
+        f"{what}: expected {keyword} {sorted(expected)}, observed {sorted(found)} "
+        f"(missing {sorted(set(expected) - found)}, unexpected {sorted(found - set(expected))})")
+
+
+def sequence_of(*items: Dataset) -> Sequence:
+    return Sequence(list(items))

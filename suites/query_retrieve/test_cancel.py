@@ -1,0 +1,26 @@
+"""PS3.4 C.4.1.3.1 and PS3.7 9.1.2.2: C-CANCEL of a C-FIND with many matches."""
+
+from harness.markers import requirement
+from harness.status import Status, describe
+from suites.query_retrieve.conftest import CANCEL_MATCHES, query
+
+
+@requirement("QR-FIND-CANCEL")
+def test_cancel_interrupts_find(qr, cancel_world):
+    """C-FIND matching 20 instances with C-CANCEL-FIND-RQ right behind the request, so it is there before
+    matching can end: the SCP shall interrupt and answer Cancel (FE00) without identifier (PS3.4 C.4.1.3.1,
+    Table C.4-1); the association then still answers C-ECHO."""
+    world, series = cancel_world
+    identifier = query("IMAGE", PatientID=world.pid("C"), StudyInstanceUID=world.study_uid("C1"),
+                       SeriesInstanceUID=world.series_uid(series), SOPInstanceUID="")
+    with qr.find_session("patient_root") as (session, model):
+        result = session.find(identifier, model, cancel=True)
+        assert result.final_status == Status.CANCEL, (
+            f"expected the C-FIND to end with Cancel (FE00) after fewer than {CANCEL_MATCHES} matches, observed "
+            f"{describe(result.final_status)} after {len(result.identifiers)} Pending response(s)")
+        assert not result.final_data_set, f"the Cancel response carried a {len(result.final_data_set)}-byte data set"
+        assert all(s in (Status.PENDING, Status.PENDING_WARNING) for s in result.statuses[:-1]), (
+            f"responses before the final one: {[describe(s) for s in result.statuses[:-1]]}")
+        after = session.find(query("STUDY", PatientID=world.id_prefix + "NONE", StudyInstanceUID=""), model)
+        assert after.final_status == Status.SUCCESS, (
+            f"a C-FIND after the cancelled one: expected Success, observed {describe(after.final_status)}")

@@ -1,0 +1,64 @@
+"""PS3.4 C.4.3: C-GET, the instances coming back by C-STORE on the same association (SCP role negotiated
+for their storage SOP classes), each compared with what was stored; sub-operation counts."""
+
+import pytest
+
+from harness.markers import requirement
+from harness.status import Status, describe
+from suites.query_retrieve.conftest import query
+from suites.storage.conftest import assert_same_instance
+
+COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
+          "NumberOfWarningSuboperations")
+
+
+def _cases(world):
+    return {
+        "STUDY": ("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), ("A1-CT", "A1-SC")),
+        "SERIES": ("patient_root", query("SERIES", PatientID=world.pid("A"), StudyInstanceUID=world.study_uid("A1"),
+                                         SeriesInstanceUID=world.series_uid("A1-CT")), ("A1-CT",)),
+    }
+
+
+def _get(qr, world, level):
+    model, identifier, series = _cases(world)[level]
+    instances = world.instances(*series)
+    result = qr.get(model, identifier, {i.SOPClassUID for i in instances})
+    return result, instances
+
+
+@requirement("QR-GET-RETRIEVES")
+@pytest.mark.parametrize("level", ["STUDY", "SERIES"])
+def test_get_delivers_intact_instances(level, qr, world):
+    """C-GET at STUDY (Study Root) and SERIES (Patient Root) level: every selected instance arrives on
+    the same association, same UIDs and pixel data (PS3.4 C.4.3.3.1)."""
+    result, instances = _get(qr, world, level)
+    assert result.final_status == Status.SUCCESS, f"expected final Success, observed {describe(result.final_status)}"
+    received = {str(d.SOPInstanceUID): d for d in result.received}
+    expected = {str(i.SOPInstanceUID) for i in instances}
+    assert set(received) == expected, (
+        f"{level}: expected {len(expected)} instance(s), received {len(received)}; "
+        f"missing {sorted(expected - set(received))}, unexpected {sorted(set(received) - expected)}")
+    for instance in instances:
+        assert_same_instance(instance, received[str(instance.SOPInstanceUID)])
+
+
+@requirement("QR-GET-SUBOP-COUNTS")
+def test_get_suboperation_counts(qr, world):
+    """C-GET of study A1: Pending responses carry all four counts; the final one none Remaining and
+    Completed equal to the instances received, Failed 0 (PS3.4 C.4.3.1.5 to C.4.3.1.8)."""
+    result, _ = _get(qr, world, "STUDY")
+    assert result.received, f"no instance arrived to count (final status {describe(result.final_status)})"
+    for response in result.pending:
+        missing = [k for k in COUNTS if k not in response]
+        assert not missing, f"a Pending C-GET response lacks {missing}"
+    final = result.final
+    assert final is not None and result.final_status == Status.SUCCESS, (
+        f"expected final Success, observed {describe(result.final_status)}")
+    assert "NumberOfRemainingSuboperations" not in final, (
+        f"the final response carries Number of Remaining Sub-operations ({final.NumberOfRemainingSuboperations})")
+    completed = result.final_count("NumberOfCompletedSuboperations")
+    assert completed == len(result.received), (
+        f"final Number of Completed Sub-operations {completed}, but {len(result.received)} instance(s) arrived")
+    assert (result.final_count("NumberOfFailedSuboperations") or 0) == 0, (
+        f"final Number of Failed Sub-operations {result.final_count('NumberOfFailedSuboperations')}")

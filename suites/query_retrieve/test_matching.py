@@ -1,0 +1,132 @@
+"""PS3.4 C.2.2.2 and C.2.2.3: attribute matching. Study-level C-FINDs (Study Root) scoped to this run's
+patients, one kind of matching per test, each with a query that must match and one that must not."""
+
+from pydicom.dataset import Dataset
+
+from harness.errors import NotClaimed
+from harness.markers import requirement
+from suites.query_retrieve.conftest import assert_matches, code_item, query, sequence_of
+
+
+def studies(world, *names):
+    return {world.study_uid(n) for n in names}
+
+
+def find_studies(qr, **keys):
+    return qr.find("study_root", query("STUDY", StudyInstanceUID="", **keys))
+
+
+@requirement("QR-MATCH-SINGLE-VALUE")
+def test_single_value_matching(qr, world):
+    """Patient ID of patient A matches both its studies; its prefix matches nothing; Accession Number in
+    lower case matches nothing (PS3.4 C.2.2.2.1: exact, case-sensitive outside PN)."""
+    assert_matches(find_studies(qr, PatientID=world.pid("A")), "StudyInstanceUID", studies(world, "A1", "A2"),
+                   f"PatientID={world.pid('A')}")
+    prefix = world.pid("A")[:-1]
+    assert_matches(find_studies(qr, PatientID=prefix), "StudyInstanceUID", set(), f"PatientID={prefix} (a prefix)")
+    accession = str(world.studies["A1"].AccessionNumber)
+    assert_matches(find_studies(qr, PatientID=world.pid("A"), AccessionNumber=accession), "StudyInstanceUID",
+                   studies(world, "A1"), f"AccessionNumber={accession}")
+    assert_matches(find_studies(qr, PatientID=world.pid("A"), AccessionNumber=accession.lower()),
+                   "StudyInstanceUID", set(), f"AccessionNumber={accession.lower()} (other case)")
+
+
+@requirement("QR-MATCH-UNIVERSAL")
+def test_universal_matching(qr, world):
+    """A zero-length Accession Number matches both studies of patient A, one of which has none (PS3.4
+    C.2.2.2.3), and the known accession number comes back."""
+    result = find_studies(qr, PatientID=world.pid("A"), AccessionNumber="")
+    assert_matches(result, "StudyInstanceUID", studies(world, "A1", "A2"), "AccessionNumber zero length")
+    a1 = [i for i in result.identifiers if i.StudyInstanceUID == world.study_uid("A1")][0]
+    assert a1.get("AccessionNumber") == world.studies["A1"].AccessionNumber, (
+        f"AccessionNumber of study A1: expected {world.studies['A1'].AccessionNumber!r}, "
+        f"observed {a1.get('AccessionNumber')!r}")
+
+
+@requirement("QR-MATCH-WILDCARD-STAR")
+def test_wildcard_star(qr, world):
+    """'*' at the end of Patient's Name and Patient ID matches this run's patients; 'QRA*' also matches
+    'QRA' itself ('*' may match nothing), PS3.4 C.2.2.2.4."""
+    every = studies(world, "A1", "A2", "B1")
+    assert_matches(find_studies(qr, PatientName=world.name_prefix + "*"), "StudyInstanceUID", every,
+                   f"PatientName={world.name_prefix}*")
+    assert_matches(find_studies(qr, PatientID=world.id_prefix + "*"), "StudyInstanceUID", every,
+                   f"PatientID={world.id_prefix}*")
+    assert_matches(find_studies(qr, PatientID=world.pid("A") + "*"), "StudyInstanceUID", studies(world, "A1", "A2"),
+                   f"PatientID={world.pid('A')}*")
+
+
+@requirement("QR-MATCH-WILDCARD-QUESTION")
+def test_wildcard_question_mark(qr, world):
+    """'?' stands for exactly one character: 'QR?' matches patients QRA and QRB, 'Q?' matches nothing
+    (PS3.4 C.2.2.2.4)."""
+    assert_matches(find_studies(qr, PatientID=world.id_prefix + "?"), "StudyInstanceUID",
+                   studies(world, "A1", "A2", "B1"), f"PatientID={world.id_prefix}?")
+    shorter = world.id_prefix[:-1] + "?"
+    assert_matches(find_studies(qr, PatientID=shorter), "StudyInstanceUID", set(), f"PatientID={shorter}")
+
+
+@requirement("QR-MATCH-UID-LIST")
+def test_list_of_uids(qr, world):
+    """Study Instance UID holding two UIDs (A1 and B1, of different patients) matches both studies
+    (PS3.4 C.2.2.2.2)."""
+    wanted = [world.study_uid("A1"), world.study_uid("B1")]
+    result = qr.find("study_root", query("STUDY", StudyInstanceUID=wanted))
+    assert_matches(result, "StudyInstanceUID", set(wanted), "StudyInstanceUID list of two")
+
+
+@requirement("QR-MATCH-DATE-RANGE")
+def test_closed_date_range(qr, world):
+    """Study Date 20240110-20240220 matches the studies dated on both ends, not the one after (PS3.4
+    C.2.2.2.5.1 a)."""
+    result = find_studies(qr, PatientName=world.name_prefix + "*", StudyDate="20240110-20240220")
+    assert_matches(result, "StudyInstanceUID", studies(world, "A1", "A2"), "StudyDate=20240110-20240220")
+
+
+@requirement("QR-MATCH-OPEN-DATE-RANGE")
+def test_open_date_ranges(qr, world):
+    """Study Date '20240220-' matches that day and later; '-20240110' that day and earlier (PS3.4
+    C.2.2.2.5.1 b, c)."""
+    assert_matches(find_studies(qr, PatientName=world.name_prefix + "*", StudyDate="20240220-"),
+                   "StudyInstanceUID", studies(world, "A2", "B1"), "StudyDate=20240220-")
+    assert_matches(find_studies(qr, PatientName=world.name_prefix + "*", StudyDate="-20240110"),
+                   "StudyInstanceUID", studies(world, "A1"), "StudyDate=-20240110")
+
+
+@requirement("QR-MATCH-TIME-RANGE")
+def test_time_ranges(qr, world):
+    """Study Time 0900-1000, '1200-' and '-1100' against studies at 09:30, 14:30 and 11:00 (PS3.4
+    C.2.2.2.5.2: by meaning, both ends included)."""
+    for keyed, expected in (("0900-1000", ("A1",)), ("1200-", ("A2",)), ("-1100", ("A1", "B1"))):
+        result = find_studies(qr, PatientName=world.name_prefix + "*", StudyTime=keyed)
+        assert_matches(result, "StudyInstanceUID", studies(world, *expected), f"StudyTime={keyed}")
+
+
+@requirement("QR-MATCH-SEQUENCE")
+def test_sequence_matching(qr, claims, world):
+    """IMAGE-level C-FIND (Patient Root) in a series of two key objects by Concept Name Code Sequence
+    (113000, DCM): only the matching one, with the matching item returned (PS3.4 C.2.2.2.6)."""
+    if "ConceptNameCodeSequence" not in claims.query_retrieve.optional_keys:
+        raise NotClaimed("the target does not claim matching on Concept Name Code Sequence")
+    identifier = query("IMAGE", PatientID=world.pid("A"), StudyInstanceUID=world.study_uid("A2"),
+                       SeriesInstanceUID=world.series_uid("A2-KO"), SOPInstanceUID="",
+                       ConceptNameCodeSequence=sequence_of(code_item("113000")))
+    result = qr.find("patient_root", identifier)
+    wanted = str(world.series["A2-KO"][0].SOPInstanceUID)
+    assert_matches(result, "SOPInstanceUID", {wanted}, "ConceptNameCodeSequence CodeValue=113000")
+    returned = result.identifiers[0].get("ConceptNameCodeSequence")
+    codes = [str(item.get("CodeValue", "")) for item in (returned or [])]
+    assert codes == ["113000"], f"returned Concept Name Code Sequence: expected one item 113000, observed {codes}"
+
+
+@requirement("QR-MATCH-MULTIPLE-VALUES")
+def test_multi_valued_modalities_in_study(qr, claims, world):
+    """Modalities in Study 'OT' matches study A1 (CT and OT), not A2, and both values come back
+    (PS3.4 C.2.2.3)."""
+    if "ModalitiesInStudy" not in claims.query_retrieve.optional_keys:
+        raise NotClaimed("the target does not claim matching on Modalities in Study")
+    result = find_studies(qr, PatientID=world.pid("A"), ModalitiesInStudy="OT")
+    assert_matches(result, "StudyInstanceUID", studies(world, "A1"), "ModalitiesInStudy=OT")
+    values = result.identifiers[0].get("ModalitiesInStudy")
+    values = sorted([values] if isinstance(values, str) else [str(v) for v in values or []])
+    assert values == ["CT", "OT"], f"Modalities in Study of study A1: expected ['CT', 'OT'], observed {values}"

@@ -1,0 +1,85 @@
+"""PS3.4 C.4.2: C-MOVE to the harness's own listening AE (the session's harness peer), every delivered
+instance compared with what was stored; unknown destinations; sub-operation counts."""
+
+import pytest
+
+from harness.markers import requirement
+from harness.status import Status, describe
+from suites.query_retrieve.conftest import query
+from suites.storage.conftest import assert_same_instance
+
+UNKNOWN_DESTINATION = 0xA801
+COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
+          "NumberOfWarningSuboperations")
+
+
+def _cases(world):
+    return {
+        "STUDY": ("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), ("A1-CT", "A1-SC")),
+        "SERIES": ("study_root", query("SERIES", StudyInstanceUID=world.study_uid("A1"),
+                                       SeriesInstanceUID=world.series_uid("A1-CT")), ("A1-CT",)),
+        "IMAGE": ("patient_root", query("IMAGE", PatientID=world.pid("A"), StudyInstanceUID=world.study_uid("A2"),
+                                        SeriesInstanceUID=world.series_uid("A2-CR"),
+                                        SOPInstanceUID=str(world.series["A2-CR"][0].SOPInstanceUID)), ("A2-CR",)),
+    }
+
+
+def _move_to_peer(qr, harness_peer, model, identifier, expected_uids):
+    """Forget earlier deliveries of these instances, move them, wait for them at the peer."""
+    for uid in expected_uids:
+        harness_peer.inbox.stored.pop(uid, None)
+    result = qr.move(model, identifier, harness_peer.config.ae_title)
+    harness_peer.wait_for(lambda inbox: all(u in inbox.stored for u in expected_uids), timeout=5.0)
+    delivered = {u for u in expected_uids if u in harness_peer.inbox.stored}
+    return result, delivered
+
+
+@requirement("QR-MOVE-UNKNOWN-DESTINATION")
+def test_unknown_move_destination_is_refused(qr, world, harness_peer):
+    """C-MOVE of study A1 to an AE title the SCP cannot know: PS3.4 C.4.2.1.5 requires A801 (Move
+    Destination unknown) and nothing sent."""
+    unknown = ("NO_" + harness_peer.config.ae_title)[:16]     # surely not registered with the target
+    result = qr.move("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), unknown)
+    assert result.final_status == UNKNOWN_DESTINATION, (
+        f"expected final status 0xA801 (Move Destination unknown), observed {describe(result.final_status)}")
+    completed = result.final_count("NumberOfCompletedSuboperations") or 0
+    assert completed == 0, f"{completed} sub-operation(s) reported completed for an unknown destination"
+
+
+@requirement("QR-MOVE-TO-DESTINATION")
+@pytest.mark.parametrize("level", ["STUDY", "SERIES", "IMAGE"])
+def test_move_delivers_intact_instances(level, qr, world, harness_peer):
+    """C-MOVE at each level to the harness's listening AE; every selected instance must arrive there by
+    C-STORE with the same UIDs and pixel data (PS3.4 C.4.2.3.1)."""
+    model, identifier, series = _cases(world)[level]
+    expected = world.sop_uids(*series)
+    result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
+    assert result.final_status == Status.SUCCESS, f"expected final Success, observed {describe(result.final_status)}"
+    assert delivered == expected, f"{level}: expected {len(expected)} instance(s) at the destination, " \
+                                  f"{len(delivered)} arrived; missing {sorted(expected - delivered)}"
+    for instance in world.instances(*series):
+        assert_same_instance(instance, harness_peer.inbox.stored[str(instance.SOPInstanceUID)])
+
+
+@requirement("QR-MOVE-SUBOP-COUNTS")
+def test_move_suboperation_counts(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances): each Pending response carries all four counts; the final one
+    none Remaining (PS3.4 C.4.2.1.6) and Completed equal to the instances that arrived, Failed 0."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
+    assert delivered, f"nothing arrived at the destination to count (final status {describe(result.final_status)})"
+    for response in result.pending:
+        missing = [k for k in COUNTS if k not in response]
+        assert not missing, f"a Pending C-MOVE response lacks {missing}"
+    final = result.final
+    assert final is not None and result.final_status == Status.SUCCESS, (
+        f"expected final Success, observed {describe(result.final_status)}")
+    assert "NumberOfRemainingSuboperations" not in final, (
+        f"the final response carries Number of Remaining Sub-operations "
+        f"({final.NumberOfRemainingSuboperations}); PS3.4 C.4.2.1.6 says it shall not")
+    completed = result.final_count("NumberOfCompletedSuboperations")
+    assert completed == len(delivered), (
+        f"final Number of Completed Sub-operations {completed}, but {len(delivered)} instance(s) arrived")
+    assert (result.final_count("NumberOfFailedSuboperations") or 0) == 0, (
+        f"final Number of Failed Sub-operations {result.final_count('NumberOfFailedSuboperations')}")

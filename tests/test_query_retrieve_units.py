@@ -1,0 +1,79 @@
+"""Query/Retrieve pieces on their own: profile claims, the simulator's levels and retrieve selection, the
+--move-dest option."""
+
+import pytest
+from pydicom.dataset import Dataset
+
+from harness.datasets import DatasetFactory
+from harness.errors import ProfileError
+from harness.profile import profile_from_dict
+from harness.providers import shipped_profile
+from simulators.query_retrieve import PATIENT_ROOT, STUDY_ROOT, QueryError, QueryRetrieveScp, level_of
+from simulators.store import Store
+from tests.test_cli import _one_clear_line
+from tests.conftest import run_cli
+
+BASE = {"name": "PACS", "dimse": {"ae_title": "PACS", "host": "h", "port": 104}}
+
+
+def test_qr_claims_parsed_and_checked():
+    target = profile_from_dict({**BASE, "claims": {"query_retrieve": {
+        "models": ["patient_root"], "operations": ["C-FIND", "C-GET"], "relational": True,
+        "optional_keys": ["ModalitiesInStudy"]}}})
+    qr = target.claims.query_retrieve
+    assert qr.offers_model("patient_root") and not qr.offers_model("study_root")
+    assert qr.offers("C-GET") and not qr.offers("C-MOVE") and qr.relational
+    with pytest.raises(ProfileError, match="models"):
+        profile_from_dict({**BASE, "claims": {"query_retrieve": {"models": ["patient_study_only_x"]}}})
+    with pytest.raises(ProfileError, match="operations"):
+        profile_from_dict({**BASE, "claims": {"query_retrieve": {"operations": ["C-FETCH"]}}})
+
+
+@pytest.mark.parametrize("name", ["simulators", "orthanc", "dcmqrscp"])
+def test_shipped_profiles_claim_query_retrieve(name):
+    target = shipped_profile(name)
+    assert target.claims.offers("query_retrieve")
+    assert set(target.claims.query_retrieve.models) == {"patient_root", "study_root"}
+
+
+def test_levels_follow_the_information_model():
+    assert level_of("PatientName", PATIENT_ROOT) == "PATIENT"
+    assert level_of("PatientName", STUDY_ROOT) == "STUDY"      # patient attributes are study keys there
+    assert level_of("Modality", STUDY_ROOT) == "SERIES"
+    assert level_of("InstanceNumber", PATIENT_ROOT) == "IMAGE"
+
+
+def test_simulator_counts_and_retrieve_selection(tmp_path):
+    store = Store(tmp_path)
+    factory = DatasetFactory(seed=3)
+    study = factory.study()
+    series = factory.uid()
+    instances = [factory.make("CT", study=study, series_uid=series) for _ in range(2)] + [factory.make("SC", study=study)]
+    for instance in instances:
+        from io import BytesIO
+        buffer = BytesIO()
+        instance.save_as(buffer, enforce_file_format=True)
+        store.put_file(buffer.getvalue(), instance)
+    scp = QueryRetrieveScp(store, "DH_PACS")
+    query = Dataset()
+    query.QueryRetrieveLevel = "STUDY"
+    query.StudyInstanceUID = study.StudyInstanceUID
+    query.ModalitiesInStudy = ""
+    query.NumberOfStudyRelatedInstances = ""
+    (answer,) = scp.find(query, "1.2.840.10008.5.1.4.1.2.2.1")
+    assert list(answer.ModalitiesInStudy) == ["CT", "OT"] and answer.NumberOfStudyRelatedInstances == 3
+    retrieve = Dataset()
+    retrieve.QueryRetrieveLevel = "SERIES"
+    retrieve.SeriesInstanceUID = series
+    selected = scp.retrieve_matches(retrieve, "1.2.840.10008.5.1.4.1.2.2.3")
+    assert {i.sop_instance_uid for i in selected} == {str(i.SOPInstanceUID) for i in instances[:2]}
+    query.QueryRetrieveLevel = "PATIENT"                    # not a level of the Study Root model
+    with pytest.raises(QueryError):
+        scp.find(query, "1.2.840.10008.5.1.4.1.2.2.1")
+    store.close()
+
+
+def test_bad_move_destination_is_one_clear_line(tmp_path):
+    proc = run_cli("simulate", "pacs", "--port", "0", "--store", str(tmp_path), "--move-dest", "NOPORT=localhost")
+    assert proc.returncode == 2
+    assert "AET=host:port" in _one_clear_line(proc)
