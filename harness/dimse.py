@@ -347,7 +347,11 @@ class DimseClient:
         sent_pdata_lengths: list[int] = []
         received: list[Dataset] = []
 
+        rejections: list = []
+
         def on_pdu(event):
+            if type(event.pdu).__name__ == "A_ASSOCIATE_RJ":
+                rejections.append(event.pdu)
             if type(event.pdu).__name__ == "P_DATA_TF":
                 # PS3.8 D.1: the negotiated maximum bounds the variable field, the 6-byte header excluded
                 pdata_lengths.append(int(event.pdu.pdu_length))
@@ -378,9 +382,15 @@ class DimseClient:
         ae.requested_contexts = contexts
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
-        if assoc.is_rejected:
-            primitive = assoc.acceptor.primitive
-            rejection = Rejection(int(primitive.result), int(primitive.result_source), int(primitive.diagnostic))
+        if assoc.is_rejected or (rejections and not assoc.is_established):
+            # A peer that closes the connection right behind its A-ASSOCIATE-RJ can leave pynetdicom
+            # reporting an abort; the PDU we decoded is what the target said.
+            if assoc.is_rejected:
+                primitive = assoc.acceptor.primitive
+                rejection = Rejection(int(primitive.result), int(primitive.result_source), int(primitive.diagnostic))
+            else:
+                pdu = rejections[-1]
+                rejection = Rejection(int(pdu.result), int(pdu.source), int(pdu.reason_diagnostic))
             self.evidence.add("<", str(rejection))
             raise AssociationRejected(rejection)
         if not assoc.is_established:

@@ -93,7 +93,8 @@ def test_harness_client_takes_result_on_the_same_association(tmp_path):
     store = Store(tmp_path / "store")
     instance = DatasetFactory(seed=4).make("CT")
     peer = HarnessPeer(Peer(ae_title="DH_PEER_S", port=0)).start()
-    pacs = PacsSimulator(store, ae_title="DH_PACS", commitment_answer_on="same").start()
+    # the delay keeps the SCP's report clear of the release that follows at once, instead of racing it
+    pacs = PacsSimulator(store, ae_title="DH_PACS", commitment_answer_on="same", commitment_delay=0.5).start()
     try:
         target = Target(name="sim", dimse=DimseEndpoint("DH_PACS", "127.0.0.1", pacs.port, timeout=3))
         evidence = Evidence()

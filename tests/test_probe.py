@@ -43,7 +43,7 @@ def test_probe_the_pacs_simulator_and_reuse_its_profile(pacs, tmp_path):
 
     profile = load_profile(out / "profile.toml")
     assert profile.dimse.port == pacs.port and profile.claims.called_ae_check
-    assert profile.claims.services == frozenset({"verification", "storage", "commitment"})   # GET models alone are not Q/R
+    assert profile.claims.services == frozenset({"verification", "storage", "commitment", "query_retrieve"})
     assert "1.2.840.10008.5.1.4.1.1.2" in profile.claims.storage_sop_classes
     # the draft profile is a working profile
     run = run_cli("run", "--target", str(out / "profile.toml"), "--report-dir", str(tmp_path / "run"), "--test", ECHO,
