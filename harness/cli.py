@@ -6,11 +6,8 @@ Exit codes: 0 no failures (declared deviations allowed), 1 failures, 2 usage or 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from harness.errors import HarnessUserError
@@ -96,60 +93,30 @@ class _StartedTarget:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from harness.ports import port_in_use
-    from simulators.faults import UnknownFault, check_faults
-    from simulators.pacs import PacsSimulator
-    from simulators.store import Store
-
-    try:
-        check_faults(args.fault)
-    except UnknownFault as exc:
-        raise HarnessUserError(str(exc)) from None
-    destinations = _move_destinations(args.move_dest)
-    if port_in_use(args.port, args.host):
-        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
-    store_path = Path(args.store)
-    try:
-        store = Store(store_path)
-    except OSError as exc:
-        raise HarnessUserError(f"cannot use {store_path} as the store: {exc.strerror}") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    from harness.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
     from harness.simulate_workflow import commitment_options
+    from simulators.pacs import PacsSimulator
+
+    check_listen_options(args)
+    destinations = _move_destinations(args.move_dest)
+    store = open_store(args.store)
+    log_to_terminal()
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                          check_called_ae=not args.any_called_ae, move_destinations=destinations,
                          **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
-          + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    pacs.stop()
-    store.close()
-    print("stopped", flush=True)
+          + faults_note(args) + "; Ctrl-C to stop", flush=True)
+    serve_until_stopped(pacs.stop, store.close)
     return 0
 
 
 def _simulate_dicomweb(args: argparse.Namespace) -> int:
-    from harness.ports import port_in_use
+    from harness.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
     from simulators.dicomweb import DicomWebSimulator
-    from simulators.faults import UnknownFault, check_faults
-    from simulators.store import Store
 
-    try:
-        check_faults(args.fault)
-    except UnknownFault as exc:
-        raise HarnessUserError(str(exc)) from None
-    if port_in_use(args.port, args.host):
-        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
-    try:
-        store = Store(Path(args.store))
-    except OSError as exc:
-        raise HarnessUserError(f"cannot use {args.store} as the store: {exc.strerror}") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    check_listen_options(args)
+    store = open_store(args.store)
+    log_to_terminal()
     secrets = {}
     for key, variable in (("token", args.token_env), ("user", args.user_env), ("password", args.password_env)):
         if variable:
@@ -158,17 +125,8 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
             secrets[key] = os.environ[variable]
     web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
     print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
-          f"({store.count()} instances)" + (f", faults: {', '.join(args.fault)}" if args.fault else "")
-          + "; Ctrl-C to stop", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    web.stop()
-    store.close()
-    print("stopped", flush=True)
+          f"({store.count()} instances)" + faults_note(args) + "; Ctrl-C to stop", flush=True)
+    serve_until_stopped(web.stop, store.close)
     return 0
 
 

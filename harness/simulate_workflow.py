@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
-import threading
 from pathlib import Path
 
 from harness.errors import HarnessUserError
 
 
-def _serve_until_stopped(stop_callback) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    stop_callback()
-    print("stopped", flush=True)
-
-
 def _simulate_ris(args: argparse.Namespace) -> int:
-    from harness.ports import port_in_use
-    from simulators.faults import UnknownFault, check_faults
+    from harness.serving import check_listen_options, faults_note, log_to_terminal, serve_until_stopped
     from simulators.ris import RisSimulator, WorklistError, WorklistStore, parse_item
 
-    try:
-        check_faults(args.fault)
-    except UnknownFault as exc:
-        raise HarnessUserError(str(exc)) from None
-    if port_in_use(args.port, args.host):
-        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
+    check_listen_options(args)
     worklist = WorklistStore(Path(args.worklist) if args.worklist else None)
     try:
         for text in args.item:
@@ -40,14 +20,13 @@ def _simulate_ris(args: argparse.Namespace) -> int:
         count = worklist.check()
     except WorklistError as exc:
         raise HarnessUserError(str(exc)) from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+    log_to_terminal()
     ris = RisSimulator(worklist, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                        check_called_ae=not args.any_called_ae).start()
     print(f"RIS simulator {args.ae} on {args.host}:{ris.port}: Modality Worklist ({count} item(s)"
           + (f", folder {worklist.folder}" if worklist.folder else "") + ") and MPPS"
-          + (f", faults: {', '.join(args.fault)}" if args.fault else "") + "; Ctrl-C to stop", flush=True)
-    _serve_until_stopped(ris.stop)
+          + faults_note(args) + "; Ctrl-C to stop", flush=True)
+    serve_until_stopped(ris.stop)
     return 0
 
 

@@ -9,7 +9,6 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from pydicom.dataset import Dataset
 from pydicom.uid import (

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from pydicom.dataset import Dataset
-from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import DataElement
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID

@@ -207,10 +207,6 @@ class QueryRetrieve:
         uid = self.model(model, "C-FIND")
         return self._shared_session().find(identifier, uid)
 
-    def move(self, model: str, identifier: Dataset, destination: str):
-        uid = self.model(model, "C-MOVE")
-        return self._shared_session().move(identifier, destination, uid)
-
     @contextmanager
     def find_session(self, model: str):
         """An association of its own for C-FIND: yields (session, model UID)."""

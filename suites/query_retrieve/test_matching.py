@@ -1,7 +1,6 @@
 """PS3.4 C.2.2.2 and C.2.2.3: attribute matching. Study-level C-FINDs (Study Root) scoped to this run's
 patients, one kind of matching per test, each with a query that must match and one that must not."""
 
-from pydicom.dataset import Dataset
 
 from harness.errors import NotClaimed
 from harness.markers import requirement

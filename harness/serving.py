@@ -1,0 +1,53 @@
+"""What every `dicom-harness simulate ...` command shares: checking its options, opening its store, and
+serving until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from harness.errors import HarnessUserError
+
+
+def check_listen_options(args: argparse.Namespace) -> None:
+    """Known faults and a free port, or one clear line saying what to change."""
+    from harness.ports import port_in_use
+    from simulators.faults import UnknownFault, check_faults
+    try:
+        check_faults(args.fault)
+    except UnknownFault as exc:
+        raise HarnessUserError(str(exc)) from None
+    if port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
+
+
+def open_store(path: str):
+    from simulators.store import Store
+    try:
+        return Store(Path(path))
+    except OSError as exc:
+        raise HarnessUserError(f"cannot use {path} as the store: {exc.strerror}") from None
+
+
+def log_to_terminal() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
+
+
+def faults_note(args: argparse.Namespace) -> str:
+    return f", faults: {', '.join(args.fault)}" if args.fault else ""
+
+
+def serve_until_stopped(*stop_callbacks) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    for callback in stop_callbacks:
+        callback()
+    print("stopped", flush=True)
