@@ -104,12 +104,21 @@ class SimulatorProvider(Provider):
         target = self.profile.with_dimse(port=self._pacs.port)
         if target.dicomweb is not None:
             from simulators.dicomweb import DicomWebSimulator
-            self._web = DicomWebSimulator(self._store, faults=self.faults).start()
+            self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
             target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
                                                       wado_uri=self._web.wado_uri_url))
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
         return target
+
+    @staticmethod
+    def _web_token(target: Target) -> str | None:
+        """A bearer token for this run, shared with the harness's client through the profile's variable."""
+        import os
+        import secrets
+        if target.dicomweb.auth != "bearer":
+            return None
+        return os.environ.setdefault(target.dicomweb.token_env, secrets.token_urlsafe(18))
 
     def stop(self) -> None:
         if self._web:

@@ -248,5 +248,7 @@ _web_fault("wado-uri-ignores-object-uid", "WADOURI-RETRIEVE-DICOM",
            "WADO-URI returns the series' first instance whatever objectUID names.")
 _web_fault("wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
            "WADO-URI without contentType returns application/dicom instead of image/jpeg.")
+_web_fault("web-auth-anonymous", "WEB-AUTH-REQUIRED",
+           "The DICOMweb server answers requests without credentials although it is configured to require them.")
 _web_fault("wado-uri-missing-uid-404", "WADOURI-MISSING-PARAMETER",
            "WADO-URI requests missing a mandatory parameter are answered 404 instead of 400.")

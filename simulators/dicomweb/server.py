@@ -22,6 +22,8 @@ class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None):
         self.store = store
+        if "web-auth-anonymous" in check_faults(list(faults)):
+            token = user = password = None      # the fault: nobody is asked who they are
         self.credentials = {"token": token, "user": user, "password": password}
         self.host = host
         self.requested_port = port
