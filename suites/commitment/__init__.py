@@ -1,1 +1,1 @@
-"""PS3.4 Annex J: commitment."""
+"""PS3.4 Annex J: Storage Commitment Push Model (SCP side)."""

@@ -1,1 +1,1 @@
-"""PS3.4 Annex F: mpps."""
+"""PS3.4 Annex F.7: Modality Performed Procedure Step (SCP side)."""

@@ -1,1 +1,1 @@
-"""PS3.4 Annex K: worklist."""
+"""PS3.4 Annex K: Basic Worklist Management, Modality Worklist Information Model - FIND (SCP side)."""
