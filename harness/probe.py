@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pydicom.uid
 from pydicom.uid import UID
 from pynetdicom import AE, build_context, build_role
 from pynetdicom import sop_class as sop
@@ -43,7 +44,8 @@ SERVICE_CLASSES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
 
 
 def _uid(keyword: str) -> str:
-    return str(getattr(__import__("pydicom.uid", fromlist=[keyword]), keyword))
+    """'ExplicitVRLittleEndian' -> '1.2.840.10008.1.2.1'."""
+    return str(getattr(pydicom.uid, keyword))
 
 
 @dataclass

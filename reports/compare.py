@@ -135,12 +135,12 @@ def service_matrix(runs: list[Run]) -> tuple[list[str], dict[str, dict[str, dict
     """services x entries: requirements passed / tested, and the verdict counts behind it."""
     table = requirement_table(runs)
     services = sorted({req.get("service", "") for req in table.values()})
+    per_run = [run.requirement_verdicts() for run in runs]
     matrix: dict[str, dict[str, dict]] = {}
     for service in services:
         ids = [rid for rid, req in table.items() if req.get("service", "") == service]
         matrix[service] = {}
-        for run in runs:
-            verdicts = run.requirement_verdicts()
+        for run, verdicts in zip(runs, per_run):
             counts = Counter(verdicts.get(rid, "NOT RUN") for rid in ids)
             passed = sum(counts[v] for v in GOOD)
             matrix[service][run.label] = {"passed": passed, "total": len(ids), "counts": counts,
@@ -157,14 +157,23 @@ def _cell_verdict(counts: Counter) -> str:
 
 def requirement_matrix(runs: list[Run]) -> list[dict]:
     table = requirement_table(runs)
+    verdicts = [run.requirement_verdicts() for run in runs]
+    # the first test that decided each (run, requirement) verdict: the cell links to it
+    deciding: list[dict[str, dict]] = []
+    for run, found in zip(runs, verdicts):
+        first: dict[str, dict] = {}
+        for record in run.results:
+            for q in record["requirements"]:
+                if record["verdict"] == found[q["id"]]:
+                    first.setdefault(q["id"], record)
+        deciding.append(first)
     rows = []
     for rid, req in sorted(table.items(), key=lambda item: (clause_key(item[1]["clause"]), item[0])):
         cells = []
-        for run in runs:
-            verdict = run.requirement_verdicts().get(rid, "NOT RUN")
-            first = next((r for r in run.results if any(q["id"] == rid for q in r["requirements"])
-                          and r["verdict"] == verdict), None)
-            cells.append({"verdict": verdict, "anchor": first["anchor"] if first else "", "run": run})
+        for run, found, first in zip(runs, verdicts, deciding):
+            verdict = found.get(rid, "NOT RUN")
+            record = first.get(rid)
+            cells.append({"verdict": verdict, "anchor": record["anchor"] if record else "", "run": run})
         rows.append({"req": req, "cells": cells, "differs": len({c["verdict"] for c in cells}) > 1})
     return rows
 

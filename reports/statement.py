@@ -27,7 +27,6 @@ def _uid(keyword: str) -> str:
 def render_statement(result, name: str) -> str:
     env = environment()
     env.autoescape = False          # Markdown, not HTML
-    env.filters["tsname"] = _short_name
     return env.get_template("conformance-statement.md.j2").render(**_context(result, name))
 
 
@@ -37,8 +36,3 @@ def render_claims(result, name: str) -> str:
     env.filters["toml"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     return env.get_template("profile.toml.j2").render(**_context(result, name))
 
-
-def _short_name(keyword: str) -> str:
-    """'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])' is too long
-    for a table cell; the keyword is exact and the legend gives name and UID."""
-    return keyword

@@ -65,7 +65,7 @@ def test_filter_from_the_address_and_anchor_to_a_failure(browser, report_of_a_fa
     failure = next(r for r in records if r["verdict"] == "FAIL")
     browser.open(index.as_uri() + "?verdict=PASS#" + failure["anchor"])
     browser.wait_for(f"location.hash === '#{failure['anchor']}' && !document.getElementById({failure['anchor']!r}).hidden")
-    state = browser.evaluate(f"(e => [e.hidden, e.open, e.innerText])(document.getElementById({failure['anchor']!r}))")
+    state = browser.evaluate(f"(e => [e.hidden, e.open, e.textContent])(document.getElementById({failure['anchor']!r}))")
     assert state[0] is False and state[1] is True
     assert failure["rerun"] in state[2] and failure["requirements"][0]["statement"][:40] in state[2]
 
