@@ -50,6 +50,8 @@ def _run(args: argparse.Namespace) -> int:
         "--results-file", str(results_file), "--report-dir", str(report_dir), "--seed", str(args.seed),
         "-o", "console_output_style=progress",
         "-p", "no:hypothesispytest",   # unused here; its plugin imports hypothesis (~0.5 s) at every run's end
+        # anyio is imported (by starlette) before pytest starts, so pytest cannot rewrite its plugin: harmless
+        "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
     ]
     if args.target:
         pytest_args += ["--target", args.target]
