@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from harness.errors import ProviderError
-from harness.ports import free_port
+from harness.ports import free_port, log_tail
 
 DCMQRSCP_BINARY = os.environ.get("DICOM_HARNESS_DCMQRSCP", "dcmqrscp")
 START_TIMEOUT = 15.0
@@ -84,11 +84,7 @@ class DcmqrscpProcess:
         raise ProviderError(f"dcmqrscp did not listen within {START_TIMEOUT:.0f} s")
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = (self.folder / "dcmqrscp.log").read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return ""
-        return " | ".join(text[-lines:])
+        return log_tail(self.folder / "dcmqrscp.log", lines)
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:

@@ -94,6 +94,44 @@ def _uid_name(uid: str) -> str:
     return name if name and name != uid else str(uid)
 
 
+@contextmanager
+def responses_are_ours(assoc):
+    """While an operation waits for its responses, the association's reactor thread must not take them off
+    the queue. pynetdicom pauses the reactor with a checkpoint, but a reactor just woken by the previous
+    operation can still take one (then the response is lost and we wait out the timeout); so the reactor's
+    non-blocking reads come back empty while we own the responses."""
+    dimse = assoc.dimse
+    if not getattr(dimse, "_dh_guarded", False):
+        original = dimse.get_msg
+
+        def get_msg(block: bool = False):
+            if not block and getattr(dimse, "_dh_busy", False):
+                return None, None
+            return original(block=block)
+
+        dimse.get_msg = get_msg
+        dimse._dh_guarded = True
+    dimse._dh_busy = True
+    try:
+        yield
+    finally:
+        dimse._dh_busy = False
+
+
+@contextmanager
+def owning_responses(assoc):
+    """Pause pynetdicom's reactor, as its own send_c_* do, and guard the queue, while the caller sends a
+    request and reads its responses itself."""
+    assoc._reactor_checkpoint.clear()
+    try:
+        while not assoc._is_paused and assoc.is_established:
+            time.sleep(0.0001)
+        with responses_are_ours(assoc):
+            yield
+    finally:
+        assoc._reactor_checkpoint.set()
+
+
 class Session:
     """One established association with the target."""
 
@@ -146,18 +184,9 @@ class Session:
 
     def _exchange(self, request, context_id: int, what: str) -> Response:
         """Send a DIMSE request primitive, wait (bounded) for its response primitive."""
-        # Pause pynetdicom's reactor as its own send_c_* do, or it takes our response off the queue
-        # (and keep a reactor woken by the previous operation off it: responses_are_ours).
-        from harness.qr_client import responses_are_ours
-        self.assoc._reactor_checkpoint.clear()
-        try:
-            while not self.assoc._is_paused and self.assoc.is_established:
-                time.sleep(0.0001)
-            with responses_are_ours(self.assoc):
-                self.assoc.dimse.send_msg(request, context_id)
-                _, reply = self.assoc.dimse.get_msg(block=True)
-        finally:
-            self.assoc._reactor_checkpoint.set()
+        with owning_responses(self.assoc):
+            self.assoc.dimse.send_msg(request, context_id)
+            _, reply = self.assoc.dimse.get_msg(block=True)
         status = None
         if reply is not None and getattr(reply, "Status", None) is not None:
             status = Dataset()
@@ -183,7 +212,6 @@ class Session:
         self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={_uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
                                f"TransferSyntax={_uid_name(dataset.file_meta.TransferSyntaxUID)}")
-        from harness.qr_client import responses_are_ours
         try:
             with responses_are_ours(self.assoc):
                 status = self.assoc.send_c_store(dataset, msg_id=message_id)

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from harness.errors import ProviderError
-from harness.ports import free_port
+from harness.ports import free_port, log_tail
 
 ORTHANC_BINARY = os.environ.get("DICOM_HARNESS_ORTHANC", "/usr/sbin/Orthanc")
 PLUGIN_FOLDER = Path("/usr/share/orthanc/plugins")
@@ -111,11 +111,7 @@ class OrthancProcess:
         raise ProviderError(f"Orthanc did not answer within {START_TIMEOUT:.0f} s; see {self.folder}/orthanc.log")
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = (self.folder / "orthanc.log").read_text(errors="replace").strip().splitlines()
-        except OSError:
-            return ""
-        return " | ".join(text[-lines:])
+        return log_tail(self.folder / "orthanc.log", lines)
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:

@@ -17,3 +17,12 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         except OSError:
             return True
         return False
+
+
+def log_tail(path, lines: int = 20) -> str:
+    """The last lines of a local peer's log on one line, for a one-line error."""
+    try:
+        text = open(path, errors="replace").read().strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(text[-lines:])

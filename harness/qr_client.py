@@ -6,8 +6,6 @@ behind the request."""
 
 from __future__ import annotations
 
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -17,6 +15,7 @@ from pydicom.uid import UID
 from pynetdicom.dimse_primitives import C_CANCEL, C_FIND
 from pynetdicom.dsutils import decode, encode
 
+from harness.dimse import _keys, owning_responses, responses_are_ours
 from harness.status import describe
 
 if TYPE_CHECKING:
@@ -64,46 +63,12 @@ class RetrieveResult:
         return int(self.final[keyword].value)
 
 
-def _keys(identifier: Dataset) -> str:
-    parts = []
-    for element in identifier:
-        if element.VR == "SQ":
-            parts.append(f"{element.keyword}=[{len(element.value)} item(s)]")
-        else:
-            parts.append(f"{element.keyword or element.tag}={element.value if element.value is not None else ''}")
-    return ", ".join(parts)
-
-
 def _context(session: Session, model: str):
     for context in session.accepted:
         if context.abstract_syntax == model:
             return context
     from harness.dimse import TargetFailure
     raise TargetFailure(f"{UID(model).name} was not accepted in negotiation")
-
-
-@contextmanager
-def responses_are_ours(assoc):
-    """While an operation waits for its responses, the association's reactor thread must not take them off
-    the queue. pynetdicom pauses the reactor with a checkpoint, but a reactor just woken by the previous
-    operation can still take one (then the response is lost and we wait out the timeout); so the reactor's
-    non-blocking reads come back empty while we own the responses."""
-    dimse = assoc.dimse
-    if not getattr(dimse, "_dh_guarded", False):
-        original = dimse.get_msg
-
-        def get_msg(block: bool = False):
-            if not block and getattr(dimse, "_dh_busy", False):
-                return None, None
-            return original(block=block)
-
-        dimse.get_msg = get_msg
-        dimse._dh_guarded = True
-    dimse._dh_busy = True
-    try:
-        yield
-    finally:
-        dimse._dh_busy = False
 
 
 def find(session: Session, identifier: Dataset, model: str, cancel: bool = False) -> FindResult:
@@ -121,7 +86,7 @@ def find(session: Session, identifier: Dataset, model: str, cancel: bool = False
     result = FindResult(message_id=request.MessageID)
     session.evidence.add(">", f"C-FIND-RQ MessageID={request.MessageID} {UID(model).name} {_keys(identifier)}")
     assoc = session.assoc
-    with responses_are_ours(assoc):
+    with owning_responses(assoc):       # as pynetdicom's own send_c_find: we read the responses ourselves
         _find_exchange(session, request, context, syntax, cancel, result)
     if result.final_status is None:
         session._check_alive("C-FIND")
@@ -134,43 +99,37 @@ def find(session: Session, identifier: Dataset, model: str, cancel: bool = False
 def _find_exchange(session: Session, request: C_FIND, context, syntax: UID, cancel: bool, result: FindResult) -> None:
     from harness.dimse import TargetFailure
     assoc = session.assoc
-    assoc._reactor_checkpoint.clear()    # as pynetdicom's own send_c_find: we read the responses ourselves
-    try:
-        while not assoc._is_paused and assoc.is_established:
-            time.sleep(0.0001)
-        assoc.dimse.send_msg(request, context.context_id)
-        if cancel:
-            cancel_request = C_CANCEL()
-            cancel_request.MessageIDBeingRespondedTo = request.MessageID
-            assoc.dimse.send_msg(cancel_request, context.context_id)
-            session.evidence.add(">", f"C-CANCEL-FIND-RQ MessageIDBeingRespondedTo={request.MessageID}")
-        while True:
-            _, response = assoc.dimse.get_msg(block=True)
-            if response is None:
-                break
-            if not isinstance(response, C_FIND):
-                session.evidence.add("<", f"unexpected {type(response).__name__} during C-FIND")
-                raise TargetFailure(f"the target sent {type(response).__name__} in answer to C-FIND")
-            status = int(response.Status)
-            raw = response.Identifier.getvalue() if response.Identifier is not None else b""
-            result.statuses.append(status)
-            if status in PENDING_CODES:
-                if raw:
-                    found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
-                    result.identifiers.append(found)
-                    result.raw_identifiers.append(raw)
-                    session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {_keys(found)}")
-                else:
-                    result.pending_without_identifier += 1
-                    session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} without identifier")
-                continue
-            result.final_status = status
-            result.final_data_set = raw
-            session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} (final)"
-                                      + (f" with a {len(raw)}-byte data set" if raw else ", no data set"))
+    assoc.dimse.send_msg(request, context.context_id)
+    if cancel:
+        cancel_request = C_CANCEL()
+        cancel_request.MessageIDBeingRespondedTo = request.MessageID
+        assoc.dimse.send_msg(cancel_request, context.context_id)
+        session.evidence.add(">", f"C-CANCEL-FIND-RQ MessageIDBeingRespondedTo={request.MessageID}")
+    while True:
+        _, response = assoc.dimse.get_msg(block=True)
+        if response is None:
             break
-    finally:
-        assoc._reactor_checkpoint.set()
+        if not isinstance(response, C_FIND):
+            session.evidence.add("<", f"unexpected {type(response).__name__} during C-FIND")
+            raise TargetFailure(f"the target sent {type(response).__name__} in answer to C-FIND")
+        status = int(response.Status)
+        raw = response.Identifier.getvalue() if response.Identifier is not None else b""
+        result.statuses.append(status)
+        if status in PENDING_CODES:
+            if raw:
+                found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
+                result.identifiers.append(found)
+                result.raw_identifiers.append(raw)
+                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {_keys(found)}")
+            else:
+                result.pending_without_identifier += 1
+                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} without identifier")
+            continue
+        result.final_status = status
+        result.final_data_set = raw
+        session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} (final)"
+                                  + (f" with a {len(raw)}-byte data set" if raw else ", no data set"))
+        break
 
 
 def _status_line(what: str, status: Dataset) -> str:

@@ -94,11 +94,16 @@ class Store:
     def _write_durably(self, relative: str, payload: bytes) -> Path:
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.root / "incoming" / f"{uuid.uuid4().hex}.part"
+        temporary = self.incoming_path()
         with open(temporary, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+        return self._move_into_place(temporary, final)
+
+    @staticmethod
+    def _move_into_place(temporary: Path, final: Path) -> Path:
+        """Rename a file already synced to disk into place, and sync its folder so the rename lasts."""
         os.replace(temporary, final)
         folder = os.open(final.parent, os.O_RDONLY)
         try:
@@ -179,7 +184,6 @@ class Store:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
 
-
     # -- streamed writers (the DICOMweb server): the body never sits whole in memory -------------------
     def incoming_path(self) -> Path:
         """A fresh path under incoming/ for a writer that streams a Part 10 file before adopting it."""
@@ -193,24 +197,8 @@ class Store:
         relative = self._relative_path(sop_uid)
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temporary, final)
-        folder = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-        tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
-        row = (
-            sop_uid, str(dataset.get("SOPClassUID", "")), tsyntax, str(dataset.get("PatientID", "")),
-            str(dataset.get("StudyInstanceUID", "")), str(dataset.get("SeriesInstanceUID", "")),
-            relative, json.dumps(_index_attributes(dataset)),
-        )
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
-                " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return self._instance(row)
+        self._move_into_place(temporary, final)
+        return self._index(relative, dataset)
 
 
 def _index_attributes(dataset: Dataset) -> dict:
