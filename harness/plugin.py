@@ -146,6 +146,15 @@ def dicomweb(target, evidence):
     client.close()
 
 
+@pytest.fixture
+def ups(dicomweb, evidence, dataset_factory):
+    """A UPS-RS user agent (PS3.18 11) with its notification channels, closed after the test."""
+    from harness.ups import UpsClient
+    client = UpsClient(dicomweb, evidence, dataset_factory)
+    yield client
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def web_study(target, dataset_factory):
     """One small study (two series, three instances) put in the target once for the DICOMweb suites."""

@@ -252,3 +252,55 @@ _web_fault("web-auth-anonymous", "WEB-AUTH-REQUIRED",
            "The DICOMweb server answers requests without credentials although it is configured to require them.")
 _web_fault("wado-uri-missing-uid-404", "WADOURI-MISSING-PARAMETER",
            "WADO-URI requests missing a mandatory parameter are answered 404 instead of 400.")
+
+# -- UPS-RS, the Worklist Service (simulators/dicomweb/ups.py) --------------------------------------------------
+
+
+def _ups_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> None:
+    _fault(name, breaks, description, also_breaks, suites=("ups",))
+
+
+_ups_fault("ups-create-drops-comments", "UPS-CREATE",
+           "A created workitem is kept without its Comments on the Scheduled Procedure Step.")
+_ups_fault("ups-create-overwrites", "UPS-CREATE-DUPLICATE",
+           "Creating a workitem whose UID exists replaces it and answers 201 instead of 409.")
+_ups_fault("ups-create-any-state", "UPS-CREATE-ONLY-SCHEDULED",
+           "A workitem is created whatever Procedure Step State the request gives it.")
+_ups_fault("ups-unknown-200-empty", "UPS-RETRIEVE-UNKNOWN",
+           "Retrieving an unknown workitem answers 200 with an empty array instead of 404.")
+_ups_fault("ups-retrieve-shows-transaction-uid", "UPS-RETRIEVE-HIDES-TRANSACTION-UID",
+           "A retrieved IN PROGRESS workitem carries its owner's Transaction UID.")
+_ups_fault("ups-claim-without-transaction-uid", "UPS-CLAIM",
+           "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.")
+_ups_fault("ups-reclaim-allowed", "UPS-CLAIM-ONCE",
+           "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.")
+_ups_fault("ups-state-ignores-transaction-uid", "UPS-STATE-NEEDS-TRANSACTION-UID",
+           "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.")
+_ups_fault("ups-complete-from-scheduled", "UPS-NO-SKIPPING-IN-PROGRESS",
+           "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.")
+_ups_fault("ups-complete-without-final-state-check", "UPS-FINAL-STATE-REQUIREMENTS",
+           "A workitem is set COMPLETED although its Performed Procedure information is missing.")
+_ups_fault("ups-update-partial", "UPS-UPDATE",
+           "An update answers 200 but keeps only the sequences it carries; other attributes are dropped.")
+_ups_fault("ups-update-ignores-transaction-uid", "UPS-UPDATE-NEEDS-TRANSACTION-UID",
+           "An IN PROGRESS workitem is updated whatever Transaction UID the request gives, or none.")
+_ups_fault("ups-update-after-completion", "UPS-UPDATE-FINAL-REFUSED",
+           "A COMPLETED or CANCELED workitem is still updated.")
+_ups_fault("ups-no-already-completed-warning", "UPS-ALREADY-IN-STATE-WARNING",
+           "Completing an already COMPLETED workitem answers 200 without the Warning PS3.18 requires.")
+_ups_fault("ups-cancel-request-ignored-when-scheduled", "UPS-REQUEST-CANCEL-SCHEDULED",
+           "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.")
+_ups_fault("ups-cancel-request-completed-202", "UPS-REQUEST-CANCEL-COMPLETED",
+           "A cancellation request for a COMPLETED workitem answers 202 instead of 409.")
+_ups_fault("ups-search-ignores-state", "UPS-SEARCH",
+           "Searches ignore the Procedure Step State matching key.")
+_ups_fault("ups-no-initial-state-report", "UPS-SUBSCRIBE-WORKITEM",
+           "Subscribing to a workitem sends no initial UPS State Report.")
+_ups_fault("ups-global-subscription-ignores-new", "UPS-GLOBAL-SUBSCRIPTION",
+           "A global subscription does not cover workitems created after it.")
+_ups_fault("ups-suspend-ignored", "UPS-SUSPEND-GLOBAL",
+           "Suspending a global subscription answers 200 but new workitems still raise events.")
+_ups_fault("ups-unsubscribe-ignored", "UPS-UNSUBSCRIBE",
+           "Unsubscribing answers 200 but events for the workitem keep coming.")
+_ups_fault("ups-no-cancel-requested-event", "UPS-CANCEL-REQUESTED-EVENT",
+           "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")

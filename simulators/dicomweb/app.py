@@ -25,6 +25,8 @@ from simulators.dicomweb import search as qido
 from simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
 from simulators.dicomweb.native_xml import to_native_xml
 from simulators.dicomweb.negotiation import Offer, choose, parse_accept
+from simulators.dicomweb.ups import Worklist
+from simulators.dicomweb.ups_routes import UpsRoutes
 from simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
@@ -45,6 +47,7 @@ class DicomWebApp:
         self.faults = faults
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
+        self.ups = UpsRoutes(Worklist(store.root, faults), root)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:
@@ -422,6 +425,7 @@ class DicomWebApp:
             Route(s + x + i + "/frames/{frames}", self.retrieve_frames, methods=["GET"]),
             Route(s + x + i + "/frames/{frames}/rendered", self.retrieve_rendered, methods=["GET"]),
             Route(s + x + i + "/frames/{frames}/thumbnail", self.retrieve_rendered, methods=["GET"]),
+            *self.ups.routes(),
         ]
         return [
             Route(self.root, self.capabilities, methods=["OPTIONS"]),
@@ -450,7 +454,19 @@ def _wadl(base: str) -> str:
             f'<resource path="studies">{get}{post}{study}</resource>'
             f'<resource path="series">{get}</resource>'
             f'<resource path="instances">{get}</resource>'
+            f'{_workitems_wadl()}'
             '</resources></application>\n')
+
+
+def _workitems_wadl() -> str:
+    """The UPS-RS resources (PS3.18 11.1.1) in the WADL."""
+    method = '<method name="{}"/>'.format
+    subscribers = (f'<resource path="subscribers/{{aetitle}}">{method("POST")}{method("DELETE")}'
+                   f'<resource path="suspend">{method("POST")}</resource></resource>')
+    workitem = (f'<resource path="{{workitem}}">{method("GET")}{method("POST")}'
+                f'<resource path="state">{method("PUT")}</resource>'
+                f'<resource path="cancelrequest">{method("POST")}</resource>{subscribers}</resource>')
+    return f'<resource path="workitems">{method("GET")}{method("POST")}{workitem}</resource>'
 
 
 def create_app(store: Store, faults: frozenset[str] = frozenset()) -> Starlette:

@@ -27,12 +27,16 @@ class RequireAuth:
         return False
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         header = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
         if self._authorised(header):
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            # Closing before accepting makes the server answer the handshake with 403 (ASGI spec)
+            await send({"type": "websocket.close", "code": 1008})
             return
         challenge = 'Bearer realm="dicom-harness"' if self.token else 'Basic realm="dicom-harness"'
         body = b"authentication required\n"

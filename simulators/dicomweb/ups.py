@@ -1,0 +1,373 @@
+"""The Unified Procedure Step worklist behind UPS-RS (PS3.18 11, PS3.4 CC): workitems kept durably as DICOM
+JSON files, the state machine of PS3.4 Table CC.1.1-2, subscriptions (Table CC.2.3-2) and the event reports
+they cause (CC.2.4.3). No HTTP here: the routes (ups_routes.py) turn Refusals into status codes and send the
+returned events over the notification channels."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.uid import generate_uid
+
+from simulators.dicomweb import search as qido
+
+UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
+WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"             # Global Subscription (PS3.4 CC.3.1)
+FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"  # Filtered Global Subscription
+
+SCHEDULED, IN_PROGRESS, COMPLETED, CANCELED = "SCHEDULED", "IN PROGRESS", "COMPLETED", "CANCELED"
+FINAL_STATES = (COMPLETED, CANCELED)
+
+# Event Type IDs (PS3.4 Table CC.2.4-1)
+STATE_REPORT, CANCEL_REQUESTED, PROGRESS, ASSIGNED = 1, 2, 3, 5
+
+# Attributes N-CREATE requires a value for (PS3.4 Table CC.2.5-3, Req. Type 1 for the SCU)
+CREATE_TYPE_1 = ("ScheduledProcedureStepPriority", "ProcedureStepLabel", "ScheduledProcedureStepStartDateTime",
+                 "InputReadinessState", "ProcedureStepState")
+# Final State code P (needed for COMPLETED) inside the Performed Procedure Sequence, and code X (needed for
+# CANCELED) inside the Progress Information Sequence (PS3.4 Table CC.2.5-3)
+COMPLETED_NEEDS = ("PerformedStationNameCodeSequence", "PerformedProcedureStepStartDateTime",
+                   "PerformedWorkitemCodeSequence", "PerformedProcedureStepEndDateTime", "OutputInformationSequence")
+CANCELED_NEEDS = ("ProcedureStepCancellationDateTime", "ProcedureStepDiscontinuationReasonCodeSequence")
+# Attributes an N-SET may not change (PS3.4 Table CC.2.5-3, "Not allowed" for N-SET)
+NOT_SETTABLE = ("SOPClassUID", "SOPInstanceUID", "ProcedureStepState", "PatientName", "PatientID",
+                "PatientBirthDate", "PatientSex", "AdmissionID", "ReferencedRequestSequence")
+# Return Key Type 1 and 2 attributes a search answers with (PS3.18 11.9.2)
+RETURN_KEYS = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority", "ProcedureStepLabel",
+               "WorklistLabel", "ScheduledProcessingParametersSequence", "ScheduledStationNameCodeSequence",
+               "ScheduledStationClassCodeSequence", "ScheduledStationGeographicLocationCodeSequence",
+               "ScheduledHumanPerformersSequence", "ScheduledProcedureStepStartDateTime",
+               "ScheduledWorkitemCodeSequence", "InputReadinessState", "InputInformationSequence",
+               "StudyInstanceUID", "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AdmissionID",
+               "IssuerOfAdmissionIDSequence", "AdmittingDiagnosesDescription", "AdmittingDiagnosesCodeSequence",
+               "ReferencedRequestSequence", "OtherPatientIDsSequence", "ProcedureStepState",
+               "ProcedureStepProgressInformationSequence", "ReplacedProcedureStepSequence")
+
+
+class Refusal(Exception):
+    """A request the worklist does not carry out: the HTTP status, and a Warning text where PS3.18 names one."""
+
+    def __init__(self, status: int, text: str, warning: str | None = None):
+        super().__init__(text)
+        self.status = status
+        self.warning = warning
+
+
+@dataclass
+class Event:
+    subscriber: str           # AE title
+    report: dict              # DICOM JSON data set
+
+
+@dataclass
+class Subscriber:
+    global_subscription: bool = False
+    workitems: set[str] = field(default_factory=set)
+
+
+def normalise_state(value: str) -> str:
+    # PS3.18 11.7.1.4 spells it CANCELLED; the Defined Term (PS3.3) is CANCELED. Take both.
+    value = (value or "").strip().upper()
+    return CANCELED if value == "CANCELLED" else value
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y%m%d%H%M%S")
+
+
+def _has_value(ds: Dataset, keyword: str) -> bool:
+    element = ds.get(keyword)
+    if element is None:
+        return False
+    if isinstance(element, Sequence):
+        return len(element) > 0
+    return element not in (None, "", b"") and str(element) != ""
+
+
+class Worklist:
+    def __init__(self, root: str | Path, faults: frozenset[str] = frozenset()):
+        self.folder = Path(root) / "workitems"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.faults = faults
+        self.workitems: dict[str, Dataset] = {}
+        self.subscribers: dict[str, Subscriber] = {}
+        self._message_id = 0
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                ds = Dataset.from_json(json.loads(path.read_text()))
+            except Exception:
+                continue            # not a workitem we can read: leave it, never delete data
+            self.workitems[str(ds.SOPInstanceUID)] = ds
+
+    # -- keeping workitems ------------------------------------------------------------------------------------
+    def _path(self, uid: str) -> Path:
+        return self.folder / (hashlib.sha256(uid.encode("ascii", "replace")).hexdigest() + ".json")
+
+    def _keep(self, ds: Dataset) -> None:
+        """Write the workitem durably (temporary file, fsync, rename, folder fsync) before anyone is told."""
+        payload = json.dumps(ds.to_json_dict()).encode()
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(payload)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self._path(str(ds.SOPInstanceUID)))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        self.workitems[str(ds.SOPInstanceUID)] = ds
+
+    def _workitem(self, uid: str) -> Dataset:
+        ds = self.workitems.get(uid)
+        if ds is None:
+            raise Refusal(404, f"no workitem {uid}")
+        return ds
+
+    # -- transactions (PS3.18 11.4 to 11.9) ------------------------------------------------------------------
+    def create(self, uid: str | None, ds: Dataset) -> list[Event]:
+        uid = uid or str(ds.get("SOPInstanceUID", "") or "")
+        if not uid:
+            raise Refusal(400, "the workitem UID is missing: give it as /workitems?{uid} or as SOP Instance UID")
+        if uid in self.workitems and "ups-create-overwrites" not in self.faults:
+            raise Refusal(409, f"workitem {uid} already exists")
+        state = normalise_state(str(ds.get("ProcedureStepState", "")))
+        if state != SCHEDULED and "ups-create-any-state" not in self.faults:
+            raise Refusal(400, f"Procedure Step State must be SCHEDULED at creation, not {state!r} (PS3.4 CC.2.5.3)")
+        missing = [k for k in CREATE_TYPE_1 if not _has_value(ds, k)]
+        if missing:
+            raise Refusal(400, f"the workitem lacks required attributes: {', '.join(missing)}")
+        if _has_value(ds, "TransactionUID"):
+            raise Refusal(400, "Transaction UID must be empty at creation (PS3.4 Table CC.2.5-3)")
+        ds = copy.deepcopy(ds)
+        ds.SOPClassUID = UPS_PUSH_SOP_CLASS
+        ds.SOPInstanceUID = uid
+        ds.ProcedureStepState = state
+        ds.ScheduledProcedureStepModificationDateTime = _now()
+        ds.TransactionUID = None
+        if "ups-create-drops-comments" in self.faults and "CommentsOnTheScheduledProcedureStep" in ds:
+            del ds.CommentsOnTheScheduledProcedureStep
+        self._keep(ds)
+        events = []
+        if "ups-global-subscription-ignores-new" not in self.faults:
+            for title, subscriber in self.subscribers.items():
+                if subscriber.global_subscription:
+                    subscriber.workitems.add(uid)
+                    events.append(self._state_report(title, ds))
+        return events
+
+    def retrieve(self, uid: str) -> Dataset:
+        ds = copy.deepcopy(self._workitem(uid))
+        if "TransactionUID" in ds and "ups-retrieve-shows-transaction-uid" not in self.faults:
+            del ds.TransactionUID        # PS3.18 11.5.2: it is the owner's lock
+        return ds
+
+    def update(self, uid: str, transaction_uid: str | None, changes: Dataset) -> list[Event]:
+        ds = self._workitem(uid)
+        state = str(ds.ProcedureStepState)
+        if state in FINAL_STATES and "ups-update-after-completion" not in self.faults:
+            raise Refusal(400, f"workitem {uid} is {state} and may no longer be updated (PS3.18 11.6.2)",
+                          "The submitted request is inconsistent with the current state of the Workitem.")
+        transaction_uid = transaction_uid or str(changes.get("TransactionUID", "") or "")
+        if (state == IN_PROGRESS and transaction_uid != str(ds.get("TransactionUID", ""))
+                and "ups-update-ignores-transaction-uid" not in self.faults):
+            raise Refusal(400, "the Transaction UID is missing or is not the one that claimed the workitem",
+                          "The target URI did not reference a claimed Workitem.")
+        refused = [k for k in NOT_SETTABLE if k in changes]
+        if refused:
+            raise Refusal(400, f"an update may not change {', '.join(refused)} (PS3.4 Table CC.2.5-3)")
+        updated = copy.deepcopy(ds)
+        for element in changes:
+            if element.keyword == "TransactionUID":
+                continue
+            if "ups-update-partial" in self.faults and element.VR != "SQ":
+                continue
+            updated[element.tag] = element
+        updated.ScheduledProcedureStepModificationDateTime = _now()
+        self._keep(updated)
+        if "ProcedureStepProgressInformationSequence" in changes:
+            return self._to_subscribers(uid, lambda title: self._report(title, updated, PROGRESS, {
+                "ProcedureStepProgressInformationSequence": updated.ProcedureStepProgressInformationSequence}))
+        return []
+
+    def change_state(self, uid: str, transaction_uid: str, requested: str) -> tuple[str | None, list[Event]]:
+        """Table CC.1.1-2. Returns a Warning text (B304/B306 cases) and the events."""
+        ds = self._workitem(uid)
+        state, requested = str(ds.ProcedureStepState), normalise_state(requested)
+        owner = str(ds.get("TransactionUID", "") or "")
+        if requested not in (IN_PROGRESS, COMPLETED, CANCELED):
+            if requested == SCHEDULED:
+                raise Refusal(400, "a workitem becomes SCHEDULED only by creation (C303)",
+                              "The submitted request is inconsistent with the state of the UPS Instance.")
+            raise Refusal(400, f"unknown Procedure Step State {requested!r}")
+        if not transaction_uid:
+            if requested == IN_PROGRESS and "ups-claim-without-transaction-uid" in self.faults:
+                transaction_uid = generate_uid()
+            else:
+                raise Refusal(400, "the Transaction UID is missing (C301)", "The Transaction UID is missing.")
+        if requested == IN_PROGRESS:
+            if state == SCHEDULED or "ups-reclaim-allowed" in self.faults and state == IN_PROGRESS:
+                ds = copy.deepcopy(ds)
+                ds.ProcedureStepState = IN_PROGRESS
+                ds.TransactionUID = transaction_uid
+                self._keep(ds)
+                return None, self._state_reports(uid, ds)
+            if state == IN_PROGRESS:
+                raise Refusal(409, "the workitem is already IN PROGRESS (C302)",
+                              "The submitted request is inconsistent with the state of the UPS Instance.")
+            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
+                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        # requested COMPLETED or CANCELED
+        if state == SCHEDULED and "ups-complete-from-scheduled" not in self.faults:
+            raise Refusal(409, f"the workitem is not yet IN PROGRESS, so it cannot become {requested} (C310)",
+                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        if state != SCHEDULED and transaction_uid != owner and "ups-state-ignores-transaction-uid" not in self.faults:
+            raise Refusal(400, "the Transaction UID is not the one that claimed the workitem (C301)",
+                          "The Transaction UID is incorrect.")
+        if state == requested:
+            if "ups-no-already-completed-warning" in self.faults:
+                return None, []
+            return f"The UPS is already in the requested state of {requested}.", []
+        if state in FINAL_STATES:
+            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
+                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        missing = self._final_state_gaps(ds, requested)
+        if missing and "ups-complete-without-final-state-check" not in self.faults:
+            raise Refusal(409, f"the final state requirements for {requested} are not met (C304): "
+                               f"{', '.join(missing)} without a value (PS3.4 CC.2.5.1.1)",
+                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        ds = copy.deepcopy(ds)
+        ds.ProcedureStepState = requested
+        self._keep(ds)
+        return None, self._state_reports(uid, ds)
+
+    @staticmethod
+    def _final_state_gaps(ds: Dataset, requested: str) -> list[str]:
+        if requested == COMPLETED:
+            items = ds.get("UnifiedProcedureStepPerformedProcedureSequence") or [Dataset()]
+            return [k for k in COMPLETED_NEEDS if not _has_value(items[0], k)]
+        items = ds.get("ProcedureStepProgressInformationSequence") or [Dataset()]
+        return [k for k in CANCELED_NEEDS if not _has_value(items[0], k)]
+
+    def request_cancellation(self, uid: str, info: Dataset) -> tuple[str | None, list[Event]]:
+        """PS3.4 CC.2.2.3. The simulator never performs workitems itself: a SCHEDULED one it cancels (through
+        IN PROGRESS), an IN PROGRESS one it leaves to its performer and tells the subscribers."""
+        ds = self._workitem(uid)
+        state = str(ds.ProcedureStepState)
+        if state == CANCELED:
+            return "The UPS is already in the requested state of CANCELED.", []
+        if state == COMPLETED and "ups-cancel-request-completed-202" not in self.faults:
+            raise Refusal(409, "the workitem is already COMPLETED (C311)")
+        if state == IN_PROGRESS or state == COMPLETED:
+            if "ups-no-cancel-requested-event" in self.faults:
+                return None, []
+            extra = {k: info.get(k) for k in ("ReasonForCancellation", "ContactDisplayName", "ContactURI",
+                                              "ProcedureStepDiscontinuationReasonCodeSequence") if k in info}
+            return None, self._to_subscribers(uid, lambda title: self._report(title, ds, CANCEL_REQUESTED, extra))
+        if "ups-cancel-request-ignored-when-scheduled" in self.faults:
+            return None, []
+        events = []
+        for step in (IN_PROGRESS, CANCELED):
+            ds = copy.deepcopy(ds)
+            ds.ProcedureStepState = step
+            if step == CANCELED:
+                progress = Dataset()
+                progress.ProcedureStepCancellationDateTime = _now()
+                progress.ProcedureStepDiscontinuationReasonCodeSequence = (
+                    info.get("ProcedureStepDiscontinuationReasonCodeSequence") or [_code("110513", "DCM",
+                                                                                         "Discontinued for unspecified reason")])
+                if "ReasonForCancellation" in info:
+                    progress.ReasonForCancellation = info.ReasonForCancellation
+                ds.ProcedureStepProgressInformationSequence = [progress]
+            self._keep(ds)
+            events += self._state_reports(uid, ds)
+        return None, events
+
+    def search(self, raw_query: str) -> list[dict]:
+        query = qido.parse_query(raw_query)
+        entities = [qido.Entity(self.retrieve(uid).to_json_dict(), {}) for uid in self.workitems]
+        if "ups-search-ignores-state" in self.faults:
+            state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
+            query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
+        return qido.search(entities, query, list(RETURN_KEYS))
+
+    # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
+    def subscribe(self, resource: str, title: str, filter_text: str | None = None) -> list[Event]:
+        if resource == FILTERED_WORKLIST_UID:
+            raise Refusal(403, "Filtered Worklist Subscriptions are not supported",
+                          "Filtered Worklist Subscriptions are not supported.")
+        subscriber = self.subscribers.setdefault(title, Subscriber())
+        if resource == WORKLIST_UID:
+            subscriber.global_subscription = True
+            subscriber.workitems |= set(self.workitems)
+            return [self._state_report(title, self.workitems[uid]) for uid in self.workitems
+                    if self.workitems[uid].ProcedureStepState not in FINAL_STATES]
+        ds = self._workitem(resource)
+        subscriber.workitems.add(resource)
+        if "ups-no-initial-state-report" in self.faults:
+            return []
+        return [self._state_report(title, ds)]
+
+    def unsubscribe(self, resource: str, title: str) -> None:
+        subscriber = self.subscribers.get(title)
+        if "ups-unsubscribe-ignored" in self.faults:
+            return
+        if resource in (WORKLIST_UID, FILTERED_WORKLIST_UID):
+            # Unsubscribing globally removes every subscription, global and specific (PS3.4 CC.2.3.1 note)
+            if subscriber is None:
+                raise Refusal(404, f"{title} has no subscription")
+            del self.subscribers[title]
+            return
+        self._workitem(resource)
+        if subscriber is None or resource not in subscriber.workitems:
+            raise Refusal(404, f"{title} is not subscribed to workitem {resource}")
+        subscriber.workitems.discard(resource)
+
+    def suspend(self, resource: str, title: str) -> None:
+        subscriber = self.subscribers.get(title)
+        if subscriber is None or not subscriber.global_subscription:
+            raise Refusal(404, f"{title} has no global subscription to suspend")
+        if "ups-suspend-ignored" not in self.faults:
+            subscriber.global_subscription = False     # specific subscriptions stay (PS3.18 11.12)
+
+    # -- event reports (PS3.4 CC.2.4.3, PS3.18 11.13) -----------------------------------------------------------
+    def _to_subscribers(self, uid: str, make) -> list[Event]:
+        return [make(title) for title, s in self.subscribers.items() if uid in s.workitems]
+
+    def _state_reports(self, uid: str, ds: Dataset) -> list[Event]:
+        return self._to_subscribers(uid, lambda title: self._state_report(title, ds))
+
+    def _state_report(self, title: str, ds: Dataset) -> Event:
+        return self._report(title, ds, STATE_REPORT, {"ProcedureStepState": ds.ProcedureStepState,
+                                                      "InputReadinessState": ds.get("InputReadinessState", "")})
+
+    def _report(self, title: str, ds: Dataset, event_type: int, attributes: dict) -> Event:
+        self._message_id = self._message_id % 0xFFFF + 1
+        report = Dataset()
+        report.AffectedSOPClassUID = UPS_PUSH_SOP_CLASS
+        report.MessageID = self._message_id
+        report.AffectedSOPInstanceUID = ds.SOPInstanceUID
+        report.EventTypeID = event_type
+        for keyword, value in attributes.items():
+            setattr(report, keyword, value)
+        return Event(title, report.to_json_dict())
+
+
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
+    return item

@@ -1,0 +1,222 @@
+"""UPS-RS routes (PS3.18 11) and the notification channel (PS3.18 8.10): HTTP in, Worklist calls, events out
+over each subscriber's WebSockets as text frames holding a DICOM JSON data set."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from urllib.parse import unquote
+
+from pydicom.dataset import Dataset
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from simulators.dicomweb.native_xml import to_native_xml
+from simulators.dicomweb.negotiation import Offer, choose, parse_accept
+from simulators.dicomweb.search import BadQuery
+from simulators.dicomweb.ups import Event, Refusal, Worklist
+
+log = logging.getLogger("simulators.dicomweb.ups")
+
+DICOM_JSON = "application/dicom+json"
+DICOM_XML = "application/dicom+xml"
+SEND_TIMEOUT = 5.0
+TRANSACTION_UID_PARAMETERS = ("transaction-uid", "transactionuid", "transaction")
+
+
+def _bare_or_named(raw_query: str, names: tuple[str, ...]) -> str | None:
+    """PS3.18 writes the UID as the bare query (/workitems?{uid}); take that, or a name=value form."""
+    for piece in raw_query.split("&"):
+        name, has_value, value = piece.partition("=")
+        if not has_value and name:
+            return unquote(name)
+        if name.lower() in names and value:
+            return unquote(value)
+    return None
+
+
+class UpsRoutes:
+    def __init__(self, worklist: Worklist, root: str):
+        self.worklist = worklist
+        self.root = root
+        self.channels: dict[str, set[WebSocket]] = {}
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _answer(status: int, text: str = "", warning: str | None = None, request: Request | None = None,
+                headers: dict | None = None) -> Response:
+        headers = dict(headers or {})
+        if warning:
+            agent = request.url.netloc if request is not None else "dicom-harness"
+            headers["Warning"] = f"299 {agent}: {warning}"
+        return Response(text + "\n" if text else b"", status_code=status, headers=headers,
+                        media_type="text/plain" if text else None)
+
+    def _refused(self, refusal: Refusal, request: Request) -> Response:
+        return self._answer(refusal.status, str(refusal), refusal.warning, request)
+
+    @staticmethod
+    async def _dataset(request: Request, required: bool = True) -> Dataset:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if not body and not required:
+            return Dataset()
+        if media not in (DICOM_JSON, "application/json"):
+            raise Refusal(415, f"workitems are accepted as {DICOM_JSON}, not {media or 'no Content-Type'}")
+        try:
+            data = json.loads(body)
+            if isinstance(data, list):
+                if len(data) != 1:
+                    raise ValueError(f"expected one data set, found {len(data)}")
+                data = data[0]
+            return Dataset.from_json(data)
+        except Exception as exc:
+            raise Refusal(400, f"the payload is not a DICOM JSON data set: {exc}") from None
+
+    async def _deliver(self, events: list[Event]) -> None:
+        """Send in order; a channel that cannot take a frame is dropped (PS3.4 CC.2.4.3: no retry owed)."""
+        for event in events:
+            for channel in list(self.channels.get(event.subscriber, ())):
+                try:
+                    await asyncio.wait_for(channel.send_text(json.dumps(event.report)), SEND_TIMEOUT)
+                except Exception as exc:
+                    log.info("event for %s not delivered: %s", event.subscriber, exc)
+                    self.channels[event.subscriber].discard(channel)
+
+    def _events_url(self, request: Request, title: str) -> str:
+        scheme = "wss" if request.url.scheme == "https" else "ws"
+        return f"{scheme}://{request.url.netloc}{self.root}/ws/subscribers/{title}"
+
+    # -- transactions -------------------------------------------------------------------------------------------
+    async def create(self, request: Request) -> Response:
+        try:
+            ds = await self._dataset(request)
+            uid = _bare_or_named(request.url.query, ("workitem",))
+            events = self.worklist.create(uid, ds)
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        uid = uid or str(ds.SOPInstanceUID)
+        await self._deliver(events)
+        location = f"{request.url.scheme}://{request.url.netloc}{self.root}/workitems/{uid}"
+        return self._answer(201, headers={"Location": location})
+
+    async def retrieve(self, request: Request) -> Response:
+        offers = [Offer(DICOM_JSON), Offer("application/json"), Offer("multipart/related", DICOM_XML)]
+        accept = [v for k, v in request.query_params.multi_items() if k == "accept"]
+        chosen = choose(parse_accept(request.headers.get("accept"), accept), offers)
+        if chosen is None:
+            return self._answer(406, f'workitems are offered as {DICOM_JSON} or multipart/related; type="{DICOM_XML}"')
+        uid = request.path_params["workitem"]
+        try:
+            ds = self.worklist.retrieve(uid)
+        except Refusal as refusal:
+            if refusal.status == 404 and "ups-unknown-200-empty" in self.worklist.faults:
+                return Response("[]", media_type=DICOM_JSON)
+            return self._refused(refusal, request)
+        item = ds.to_json_dict()
+        if chosen[0].part_type == DICOM_XML:
+            boundary = f"DH{id(item):x}"
+            body = (f"--{boundary}\r\nContent-Type: {DICOM_XML}\r\n\r\n{to_native_xml(item)}\r\n--{boundary}--\r\n")
+            return Response(body, media_type=f'multipart/related; type="{DICOM_XML}"; boundary={boundary}')
+        return Response(json.dumps([item]), media_type=DICOM_JSON)
+
+    async def update(self, request: Request) -> Response:
+        try:
+            changes = await self._dataset(request)
+            transaction_uid = _bare_or_named(request.url.query, TRANSACTION_UID_PARAMETERS)
+            events = self.worklist.update(request.path_params["workitem"], transaction_uid, changes)
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        await self._deliver(events)
+        return self._answer(200)
+
+    async def change_state(self, request: Request) -> Response:
+        try:
+            payload = await self._dataset(request)
+            warning, events = self.worklist.change_state(request.path_params["workitem"],
+                                                         str(payload.get("TransactionUID", "") or ""),
+                                                         str(payload.get("ProcedureStepState", "") or ""))
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        await self._deliver(events)
+        return self._answer(200, warning=warning, request=request)
+
+    async def request_cancellation(self, request: Request) -> Response:
+        try:
+            info = await self._dataset(request, required=False)
+            warning, events = self.worklist.request_cancellation(request.path_params["workitem"], info)
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        await self._deliver(events)
+        return self._answer(202, warning=warning, request=request)
+
+    async def search(self, request: Request) -> Response:
+        chosen = choose(parse_accept(request.headers.get("accept")),
+                        [Offer(DICOM_JSON), Offer("application/json")])
+        if chosen is None:
+            return self._answer(406, f"search results are offered as {DICOM_JSON}")
+        try:
+            results = self.worklist.search(request.url.query)
+        except BadQuery as exc:
+            return self._answer(400, str(exc))
+        if not results:
+            return Response(status_code=204)
+        return Response(json.dumps(results), media_type=DICOM_JSON)
+
+    # -- subscriptions ------------------------------------------------------------------------------------------
+    async def subscribe(self, request: Request) -> Response:
+        title = request.path_params["aetitle"]
+        if not 0 < len(title) <= 16:
+            return self._answer(400, "the subscriber AE title must have 1 to 16 characters")
+        try:
+            events = self.worklist.subscribe(request.path_params["workitem"], title,
+                                             request.query_params.get("filter"))
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        await self._deliver(events)
+        return self._answer(201, headers={"Content-Location": self._events_url(request, title)})
+
+    async def unsubscribe(self, request: Request) -> Response:
+        try:
+            self.worklist.unsubscribe(request.path_params["workitem"], request.path_params["aetitle"])
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        return self._answer(200)
+
+    async def suspend(self, request: Request) -> Response:
+        try:
+            self.worklist.suspend(request.path_params["workitem"], request.path_params["aetitle"])
+        except Refusal as refusal:
+            return self._refused(refusal, request)
+        return self._answer(200)
+
+    # -- the notification channel (PS3.18 8.10.4) ---------------------------------------------------------------
+    async def open_channel(self, websocket: WebSocket) -> None:
+        title = websocket.path_params["aetitle"]
+        await websocket.accept()
+        self.channels.setdefault(title, set()).add(websocket)
+        try:
+            while True:                 # nothing is expected from the user agent; wait for it to go
+                await websocket.receive_text()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.channels.get(title, set()).discard(websocket)
+
+    def routes(self) -> list:
+        w, s = "/workitems/{workitem}", "/subscribers/{aetitle}"
+        return [
+            Route("/workitems", self.create, methods=["POST"]),
+            Route("/workitems", self.search, methods=["GET"]),
+            Route(w, self.retrieve, methods=["GET"]),
+            Route(w, self.update, methods=["POST"]),
+            Route(w + "/state", self.change_state, methods=["PUT"]),
+            Route(w + "/cancelrequest", self.request_cancellation, methods=["POST"]),
+            Route(w + s, self.subscribe, methods=["POST"]),
+            Route(w + s, self.unsubscribe, methods=["DELETE"]),
+            Route(w + s + "/suspend", self.suspend, methods=["POST"]),
+            WebSocketRoute("/ws" + s, self.open_channel),
+        ]
