@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.simulate_workflow import add_parsers as add_workflow_simulators
     add_workflow_simulators(sim_sub)
 
-    web = sim_sub.add_parser("dicomweb", help="DICOMweb server: QIDO-RS, WADO-RS, STOW-RS, WADO-URI, capabilities")
+    web = sim_sub.add_parser("dicomweb", help="DICOMweb server: QIDO-RS, WADO-RS, STOW-RS, UPS-RS with WebSocket events, WADO-URI, capabilities")
     web.add_argument("--port", type=int, default=8042, help="TCP port to listen on (default 8042)")
     web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     web.add_argument("--store", default="./dh-store", help="folder for the stored files and index (default ./dh-store)")

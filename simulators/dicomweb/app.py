@@ -1,4 +1,4 @@
-"""The DICOMweb server simulator as a Starlette app: QIDO-RS, WADO-RS, STOW-RS (PS3.18 10), WADO-URI
+"""The DICOMweb server simulator as a Starlette app: QIDO-RS, WADO-RS, STOW-RS (PS3.18 10), UPS-RS (11), WADO-URI
 (PS3.18 9) and Retrieve Capabilities (PS3.18 8.9) over the shared Store.
 
 Handlers are small functions over the store; faults (simulators/faults.py) each break one requirement."""

@@ -246,7 +246,8 @@ class Worklist:
             raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
                           "The submitted request is inconsistent with the state of the UPS Instance.")
         missing = self._final_state_gaps(ds, requested)
-        if missing and "ups-complete-without-final-state-check" not in self.faults:
+        from_scheduled = state == SCHEDULED      # reached only with the ups-complete-from-scheduled fault
+        if missing and not from_scheduled and "ups-complete-without-final-state-check" not in self.faults:
             raise Refusal(409, f"the final state requirements for {requested} are not met (C304): "
                                f"{', '.join(missing)} without a value (PS3.4 CC.2.5.1.1)",
                           "The submitted request is inconsistent with the state of the UPS Instance.")
