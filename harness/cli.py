@@ -146,8 +146,10 @@ def _move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
 
 def _faults(args: argparse.Namespace) -> int:
     from simulators.faults import FAULTS
+    name_width = max(len(f.name) for f in FAULTS.values())
+    breaks_width = max(len(f.breaks) for f in FAULTS.values())
     for fault in FAULTS.values():
-        print(f"{fault.name:32} breaks {fault.breaks:34} {fault.description}")
+        print(f"{fault.name:{name_width}} breaks {fault.breaks:{breaks_width}} {fault.description}")
     return 0
 
 
