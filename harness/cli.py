@@ -128,6 +128,9 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
     print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
           f"({store.count()} instances)" + faults_note(args) + "; Ctrl-C to stop", flush=True)
+    workitems = len(list((store.root / "workitems").glob("*.json")))
+    print(f"UPS-RS worklist at {web.base_url}/workitems ({workitems} workitems); event channels at "
+          f"{web.base_url.replace('http', 'ws', 1)}/ws/subscribers/{{aetitle}}", flush=True)
     serve_until_stopped(web.stop, store.close)
     return 0
 

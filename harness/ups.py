@@ -17,13 +17,14 @@ from pydicom.dataset import Dataset
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from harness.errors import TargetUnreachable
+from harness.errors import NotClaimed, TargetUnreachable
 from harness.evidence import Evidence
 from harness.web import DICOM_JSON, DicomWebClient, json_value
 
 WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"        # the Global Subscription resource (PS3.4 CC.3.1)
+FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"
 SCHEDULED, IN_PROGRESS, COMPLETED, CANCELED = "SCHEDULED", "IN PROGRESS", "COMPLETED", "CANCELED"
-STATE_REPORT, CANCEL_REQUESTED = 1, 2             # Event Type IDs (PS3.4 Table CC.2.4-1)
+STATE_REPORT, CANCEL_REQUESTED, PROGRESS = 1, 2, 3  # Event Type IDs (PS3.4 Table CC.2.4-1)
 # PS3.18 11.7.3.1 lists both codes for a refused state change (bad or missing Transaction UID, or a request
 # inconsistent with the state); servers differ, and either is a refusal the standard names.
 REFUSED = (400, 409)
@@ -172,6 +173,17 @@ class UpsClient:
         changes.UnifiedProcedureStepPerformedProcedureSequence = [performed]
         return changes
 
+    def discontinuation(self) -> Dataset:
+        """What CANCELED requires of the owner (Final State code X, PS3.4 Table CC.2.5-3)."""
+        progress = Dataset()
+        progress.ProcedureStepCancellationDateTime = _now()
+        progress.ProcedureStepDiscontinuationReasonCodeSequence = [
+            code_item("110513", "DCM", "Discontinued for unspecified reason")]
+        progress.ReasonForCancellation = "abandoned by dicom-harness"
+        changes = Dataset()
+        changes.ProcedureStepProgressInformationSequence = [progress]
+        return changes
+
     def request_cancellation(self, uid: str, reason: str | None = None) -> httpx.Response:
         """POST /workitems/{uid}/cancelrequest (PS3.18 11.8)."""
         payload = None
@@ -187,13 +199,18 @@ class UpsClient:
         return self.web.search_json("/workitems", pairs)
 
     # -- subscriptions -------------------------------------------------------------------------------------------
-    def subscribe(self, resource: str, title: str) -> httpx.Response:
-        """POST /workitems/{uid or worklist UID}/subscribers/{aetitle} (PS3.18 11.10)."""
-        return self.web.request("POST", f"/workitems/{resource}/subscribers/{title}")
+    def subscribe(self, resource: str, title: str, filter_keys: str | None = None) -> httpx.Response:
+        """POST /workitems/{uid or worklist UID}/subscribers/{aetitle}[?filter=...] (PS3.18 11.10)."""
+        query = [("filter", filter_keys)] if filter_keys else None
+        return self.web.request("POST", f"/workitems/{resource}/subscribers/{title}", query=query)
 
-    def subscribed(self, resource: str, title: str) -> "EventChannel":
+    def subscribed(self, resource: str, title: str, filter_keys: str | None = None) -> "EventChannel":
         """Subscribe and open the notification channel the response names (or reuse the open one)."""
-        response = self.subscribe(resource, title)
+        response = self.subscribe(resource, title, filter_keys)
+        warning = response.headers.get("warning", "")
+        if response.status_code == 403 and "filtered worklist subscriptions are not supported" in warning.lower():
+            raise NotClaimed("the target refuses Filtered Worklist Subscriptions with the Warning PS3.18 11.10.3.2 "
+                             "names for that")
         assert response.status_code == 201, (
             f"subscribe {title} to {resource}: expected 201 (Created), observed {response.status_code} "
             f"{response.text[:200]!r}")

@@ -305,3 +305,9 @@ _ups_fault("ups-unsubscribe-ignored", "UPS-UNSUBSCRIBE",
            "Unsubscribing answers 200 but events for the workitem keep coming.")
 _ups_fault("ups-no-cancel-requested-event", "UPS-CANCEL-REQUESTED-EVENT",
            "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")
+_ups_fault("ups-owner-cannot-cancel", "UPS-CANCEL-BY-OWNER",
+           "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.")
+_ups_fault("ups-no-progress-event", "UPS-PROGRESS-EVENT",
+           "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
+_ups_fault("ups-filter-ignored", "UPS-FILTERED-SUBSCRIPTION",
+           "A Filtered Worklist Subscription subscribes to every workitem, matching or not.")

@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -71,6 +72,7 @@ class Event:
 @dataclass
 class Subscriber:
     global_subscription: bool = False
+    filters: list[str] = field(default_factory=list)   # Filtered Global Subscriptions, as search query strings
     workitems: set[str] = field(default_factory=set)
 
 
@@ -165,10 +167,16 @@ class Worklist:
         events = []
         if "ups-global-subscription-ignores-new" not in self.faults:
             for title, subscriber in self.subscribers.items():
-                if subscriber.global_subscription:
+                if subscriber.global_subscription or any(self._matches(ds, f) for f in subscriber.filters):
                     subscriber.workitems.add(uid)
                     events.append(self._state_report(title, ds))
         return events
+
+    def _matches(self, ds: Dataset, query: str) -> bool:
+        """PS3.4 CC.2.3.3.1: a filtered subscription matches as a search with the same keys would."""
+        if "ups-filter-ignored" in self.faults:
+            return True
+        return bool(qido.search([qido.Entity(ds.to_json_dict(), {})], qido.parse_query(query), []))
 
     def retrieve(self, uid: str) -> Dataset:
         ds = copy.deepcopy(self._workitem(uid))
@@ -199,7 +207,7 @@ class Worklist:
             updated[element.tag] = element
         updated.ScheduledProcedureStepModificationDateTime = _now()
         self._keep(updated)
-        if "ProcedureStepProgressInformationSequence" in changes:
+        if "ProcedureStepProgressInformationSequence" in changes and "ups-no-progress-event" not in self.faults:
             return self._to_subscribers(uid, lambda title: self._report(title, updated, PROGRESS, {
                 "ProcedureStepProgressInformationSequence": updated.ProcedureStepProgressInformationSequence}))
         return []
@@ -245,6 +253,9 @@ class Worklist:
         if state in FINAL_STATES:
             raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
                           "The submitted request is inconsistent with the state of the UPS Instance.")
+        if requested == CANCELED and "ups-owner-cannot-cancel" in self.faults:
+            raise Refusal(409, "the workitem may not be canceled", "The submitted request is inconsistent with "
+                                                                   "the state of the UPS Instance.")
         missing = self._final_state_gaps(ds, requested)
         from_scheduled = state == SCHEDULED      # reached only with the ups-complete-from-scheduled fault
         if missing and not from_scheduled and "ups-complete-without-final-state-check" not in self.faults:
@@ -309,8 +320,7 @@ class Worklist:
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
     def subscribe(self, resource: str, title: str, filter_text: str | None = None) -> list[Event]:
         if resource == FILTERED_WORKLIST_UID:
-            raise Refusal(403, "Filtered Worklist Subscriptions are not supported",
-                          "Filtered Worklist Subscriptions are not supported.")
+            return self._subscribe_filtered(title, filter_text)
         subscriber = self.subscribers.setdefault(title, Subscriber())
         if resource == WORKLIST_UID:
             subscriber.global_subscription = True
@@ -322,6 +332,24 @@ class Worklist:
         if "ups-no-initial-state-report" in self.faults:
             return []
         return [self._state_report(title, ds)]
+
+    def _subscribe_filtered(self, title: str, filter_text: str | None) -> list[Event]:
+        """PS3.18 11.10.1.2: filter=attribute=value[,attribute=value]; every existing and future workitem that
+        matches gets a workitem subscription (w/o lock: no initial reports, PS3.4 Table CC.2.3-2)."""
+        pairs = [p for p in (filter_text or "").split(",") if p]
+        if not pairs or any("=" not in p for p in pairs):
+            raise Refusal(400, "a Filtered Worklist Subscription needs filter=attribute=value[,attribute=value]")
+        query = "&".join(f"{name}={quote(value, safe='*?')}" for name, _, value in (p.partition("=") for p in pairs))
+        try:
+            keys = qido.parse_query(query, reject_unknown=True).keys
+        except qido.BadQuery as exc:
+            raise Refusal(400, f"filter: {exc}") from None
+        if not keys:
+            raise Refusal(400, "the filter names no matching key")
+        subscriber = self.subscribers.setdefault(title, Subscriber())
+        subscriber.filters.append(query)
+        subscriber.workitems |= {uid for uid, ds in self.workitems.items() if self._matches(ds, query)}
+        return []
 
     def unsubscribe(self, resource: str, title: str) -> None:
         subscriber = self.subscribers.get(title)
@@ -340,10 +368,11 @@ class Worklist:
 
     def suspend(self, resource: str, title: str) -> None:
         subscriber = self.subscribers.get(title)
-        if subscriber is None or not subscriber.global_subscription:
+        if subscriber is None or not (subscriber.global_subscription or subscriber.filters):
             raise Refusal(404, f"{title} has no global subscription to suspend")
         if "ups-suspend-ignored" not in self.faults:
             subscriber.global_subscription = False     # specific subscriptions stay (PS3.18 11.12)
+            subscriber.filters.clear()
 
     # -- event reports (PS3.4 CC.2.4.3, PS3.18 11.13) -----------------------------------------------------------
     def _to_subscribers(self, uid: str, make) -> list[Event]:

@@ -107,3 +107,16 @@ def test_cancel_request_for_completed_workitem_is_409(ups):
     response = ups.request_cancellation(uid, "too late")
     assert response.status_code == 409, f"expected 409 (Conflict), observed {response.status_code}"
     assert state_of(ups.retrieved(uid)) == COMPLETED, "the cancellation request changed a COMPLETED workitem"
+
+
+@requirement("UPS-CANCEL-BY-OWNER")
+def test_owner_cancels_with_discontinuation(ups):
+    """Claim a workitem, give the cancellation date and reason (Final State code X, PS3.4 Table CC.2.5-3), then
+    ask CANCELED with the Transaction UID; PS3.4 Table CC.1.1-2: 200, and it reads back CANCELED."""
+    uid = str(ups.created().SOPInstanceUID)
+    owner = ups.claim(uid)
+    update = ups.update(uid, ups.discontinuation(), owner)
+    assert update.status_code == 200, f"update with the discontinuation: expected 200, observed {update.status_code}"
+    response = ups.change_state(uid, CANCELED, owner)
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:200]!r}"
+    assert state_of(ups.retrieved(uid)) == CANCELED, "the workitem does not read back CANCELED"

@@ -2,8 +2,10 @@
 (PS3.4 CC.2.3 and CC.2.4)."""
 
 from harness.markers import requirement
-from harness.ups import (CANCEL_REQUESTED, IN_PROGRESS, SCHEDULED, STATE_REPORT, WORKLIST_UID, about, is_event,
-                         state_of, subscriber_title)
+from pydicom.dataset import Dataset
+
+from harness.ups import (CANCEL_REQUESTED, FILTERED_WORKLIST_UID, IN_PROGRESS, PROGRESS, SCHEDULED, STATE_REPORT,
+                         WORKLIST_UID, about, is_event, state_of, subscriber_title)
 from harness.web import json_value
 
 
@@ -96,3 +98,51 @@ def test_cancel_request_is_reported_to_subscribers(ups):
     assert json_value(report, "ReasonForCancellation") == reason, (
         f"Reason For Cancellation: expected {reason!r}, observed {json_value(report, 'ReasonForCancellation')!r}")
     assert state_of(ups.retrieved(uid)) == IN_PROGRESS, "the origin server canceled a workitem it does not perform"
+
+
+@requirement("UPS-PROGRESS-EVENT")
+def test_progress_update_is_reported(ups):
+    """Subscribe to a workitem, claim it, then update Procedure Step Progress to 50 with the Transaction UID.
+    PS3.4 CC.2.4.3: a UPS Progress event carrying the Progress Information Sequence with 50."""
+    uid = str(ups.created().SOPInstanceUID)
+    title = subscriber_title()
+    channel = ups.subscribed(uid, title)
+    owner = ups.claim(uid)
+    progress = Dataset()
+    progress.ProcedureStepProgress = 50
+    progress.ProcedureStepProgressDescription = "half way"
+    changes = Dataset()
+    changes.ProcedureStepProgressInformationSequence = [progress]
+    response = ups.update(uid, changes, owner)
+    assert response.status_code == 200, f"progress update: expected 200, observed {response.status_code}"
+    report = channel.next_event(is_event(uid, PROGRESS), f"a UPS Progress event for {uid}")
+    items = report.get("00741002", {}).get("Value") or [{}]
+    observed = json_value(items[0], "ProcedureStepProgress")
+    assert observed is not None and float(observed) == 50, (
+        f"UPS Progress event: Procedure Step Progress expected 50, observed {observed!r}")
+
+
+@requirement("UPS-FILTERED-SUBSCRIPTION")
+def test_filtered_subscription_follows_matching_workitems(ups, dataset_factory):
+    """Create workitem A for patient P, subscribe with filter PatientID=P, create B for P and C for another
+    patient, then claim C, A and B. PS3.4 CC.2.3.3.1: events for A and B arrive, none for C before B's claim."""
+    existing = ups.created()
+    patient = str(existing.PatientID)
+    title = subscriber_title()
+    channel = ups.subscribed(FILTERED_WORKLIST_UID, title, f"PatientID={patient}")
+    try:
+        later = ups.new_workitem()
+        later.PatientName, later.PatientID = existing.PatientName, patient
+        ups.created(later)
+        other = str(ups.created().SOPInstanceUID)
+        a, b = str(existing.SOPInstanceUID), str(later.SOPInstanceUID)
+        for uid in (other, a, b):
+            ups.claim(uid)
+        seen = []
+        while (b, IN_PROGRESS) not in seen:
+            report = channel.next_event(about({a, b, other}), f"the IN PROGRESS report of {b}")
+            seen.append((json_value(report, "AffectedSOPInstanceUID"), json_value(report, "ProcedureStepState")))
+            assert seen[-1][0] != other, f"an event about {other} (another patient) came: {seen[-1]}"
+        assert (a, IN_PROGRESS) in seen, f"no IN PROGRESS report for {a}, which matched when subscribing; saw {seen}"
+    finally:
+        ups.unsubscribe(FILTERED_WORKLIST_UID, title)
