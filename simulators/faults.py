@@ -311,3 +311,5 @@ _ups_fault("ups-no-progress-event", "UPS-PROGRESS-EVENT",
            "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
 _ups_fault("ups-filter-ignored", "UPS-FILTERED-SUBSCRIPTION",
            "A Filtered Worklist Subscription subscribes to every workitem, matching or not.")
+_ups_fault("ups-xml-answered-json", "UPS-RETRIEVE-XML",
+           "A workitem asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")

@@ -165,11 +165,11 @@ class Worklist:
             del ds.CommentsOnTheScheduledProcedureStep
         self._keep(ds)
         events = []
-        if "ups-global-subscription-ignores-new" not in self.faults:
-            for title, subscriber in self.subscribers.items():
-                if subscriber.global_subscription or any(self._matches(ds, f) for f in subscriber.filters):
-                    subscriber.workitems.add(uid)
-                    events.append(self._state_report(title, ds))
+        for title, subscriber in self.subscribers.items():
+            covered = subscriber.global_subscription and "ups-global-subscription-ignores-new" not in self.faults
+            if covered or any(self._matches(ds, f) for f in subscriber.filters):
+                subscriber.workitems.add(uid)
+                events.append(self._state_report(title, ds))
         return events
 
     def _matches(self, ds: Dataset, query: str) -> bool:
@@ -318,15 +318,19 @@ class Worklist:
         return qido.search(entities, query, list(RETURN_KEYS))
 
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
-    def subscribe(self, resource: str, title: str, filter_text: str | None = None) -> list[Event]:
+    def subscribe(self, resource: str, title: str, filter_text: str | None = None,
+                  deletion_lock: bool = False) -> list[Event]:
+        """Workitems are never deleted here, so a Deletion Lock is granted trivially; it changes only which
+        initial reports a Global Subscription sends (PS3.4 CC.2.4.3: one per workitem, with a lock)."""
         if resource == FILTERED_WORKLIST_UID:
             return self._subscribe_filtered(title, filter_text)
         subscriber = self.subscribers.setdefault(title, Subscriber())
         if resource == WORKLIST_UID:
             subscriber.global_subscription = True
             subscriber.workitems |= set(self.workitems)
-            return [self._state_report(title, self.workitems[uid]) for uid in self.workitems
-                    if self.workitems[uid].ProcedureStepState not in FINAL_STATES]
+            if not deletion_lock:
+                return []
+            return [self._state_report(title, ds) for ds in self.workitems.values()]
         ds = self._workitem(resource)
         subscriber.workitems.add(resource)
         if "ups-no-initial-state-report" in self.faults:

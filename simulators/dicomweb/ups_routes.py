@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from urllib.parse import unquote
 
 from pydicom.dataset import Dataset
@@ -117,9 +118,10 @@ class UpsRoutes:
                 return Response("[]", media_type=DICOM_JSON)
             return self._refused(refusal, request)
         item = ds.to_json_dict()
-        if chosen[0].part_type == DICOM_XML:
-            boundary = f"DH{id(item):x}"
-            body = (f"--{boundary}\r\nContent-Type: {DICOM_XML}\r\n\r\n{to_native_xml(item)}\r\n--{boundary}--\r\n")
+        if chosen[0].part_type == DICOM_XML and "ups-xml-answered-json" not in self.worklist.faults:
+            boundary = uuid.uuid4().hex
+            body = (f"--{boundary}\r\nContent-Type: {DICOM_XML}\r\n\r\n".encode() + to_native_xml(item)
+                    + f"\r\n--{boundary}--\r\n".encode())
             return Response(body, media_type=f'multipart/related; type="{DICOM_XML}"; boundary={boundary}')
         return Response(json.dumps([item]), media_type=DICOM_JSON)
 
@@ -173,22 +175,22 @@ class UpsRoutes:
             return self._answer(400, "the subscriber AE title must have 1 to 16 characters")
         try:
             events = self.worklist.subscribe(request.path_params["workitem"], title,
-                                             request.query_params.get("filter"))
+                                             request.query_params.get("filter"),
+                                             request.query_params.get("deletionlock", "").lower() == "true")
         except Refusal as refusal:
             return self._refused(refusal, request)
         await self._deliver(events)
         return self._answer(201, headers={"Content-Location": self._events_url(request, title)})
 
     async def unsubscribe(self, request: Request) -> Response:
-        try:
-            self.worklist.unsubscribe(request.path_params["workitem"], request.path_params["aetitle"])
-        except Refusal as refusal:
-            return self._refused(refusal, request)
-        return self._answer(200)
+        return self._end_subscription(self.worklist.unsubscribe, request)
 
     async def suspend(self, request: Request) -> Response:
+        return self._end_subscription(self.worklist.suspend, request)
+
+    def _end_subscription(self, action, request: Request) -> Response:
         try:
-            self.worklist.suspend(request.path_params["workitem"], request.path_params["aetitle"])
+            action(request.path_params["workitem"], request.path_params["aetitle"])
         except Refusal as refusal:
             return self._refused(refusal, request)
         return self._answer(200)

@@ -126,3 +126,28 @@ def test_update_of_completed_workitem_is_400(ups):
     kept = ups.retrieved(uid)
     assert str(kept.ProcedureStepLabel) == str(sent.ProcedureStepLabel), (
         f"the completed workitem was changed: Procedure Step Label is {kept.ProcedureStepLabel!r}")
+
+
+NATIVE = "{http://dicom.nema.org/PS3.19/models/NativeDICOM}"
+
+
+@requirement("UPS-RETRIEVE-XML")
+def test_workitem_retrieved_as_native_dicom_model_xml(ups, dicomweb):
+    """GET a workitem with Accept multipart/related; type="application/dicom+xml" (a Required media type,
+    PS3.18 11.1.3): one part, a NativeDicomModel document naming the workitem and its state."""
+    import xml.etree.ElementTree as ElementTree
+    uid = str(ups.created().SOPInstanceUID)
+    found = dicomweb.retrieve_multipart(f"/workitems/{uid}", 'multipart/related; type="application/dicom+xml"',
+                                        "application/dicom+xml")
+    assert len(found.parts) == 1, f"expected one part (one workitem), observed {len(found.parts)}"
+    try:
+        root = ElementTree.fromstring(found.parts[0].content)
+    except ElementTree.ParseError as exc:
+        raise AssertionError(f"the part is not XML: {exc}; begins {found.parts[0].content[:80]!r}") from None
+    assert root.tag in (f"{NATIVE}NativeDicomModel", "NativeDicomModel"), (
+        f"root element: expected NativeDicomModel, observed {root.tag}")
+    values = {a.get("tag", "").upper(): [v.text for v in a.iter() if v.tag.endswith("Value")]
+              for a in root.iter() if a.tag.endswith("DicomAttribute")}
+    assert values.get("00080018") == [uid], f"SOP Instance UID: expected [{uid}], observed {values.get('00080018')}"
+    assert values.get("00741000") == [SCHEDULED], (
+        f"Procedure Step State: expected [SCHEDULED], observed {values.get('00741000')}")
