@@ -12,12 +12,13 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, build_context, build_role, evt
 from pynetdicom.presentation import PresentationContext
-from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelGet, Verification
+from pynetdicom.sop_class import (StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+                                  Verification)
 
 from harness.errors import HarnessError, TargetUnreachable
 from harness.evidence import Evidence
 from harness.profile import DimseEndpoint, Target
-from harness.status import describe
+from harness.status import Status, describe
 from simulators.network import NODELAY_HANDLER
 
 
@@ -347,12 +348,13 @@ class Session:
 class DimseClient:
     """Talks to the target's DIMSE endpoint on behalf of one test, recording evidence."""
 
-    def __init__(self, target: Target, evidence: Evidence):
+    def __init__(self, target: Target, evidence: Evidence, peer=None):
         if target.dimse is None:
             raise HarnessError("the target has no [dimse] endpoint")
         self.target = target
         self.endpoint: DimseEndpoint = target.dimse
         self.evidence = evidence
+        self.peer = peer            # the harness peer (harness.peer.HarnessPeer), for read-back by C-MOVE
 
     def _ae(self, max_pdu: int, calling_ae: str | None = None) -> AE:
         ae = AE(ae_title=calling_ae or self.target.harness_ae_title)
@@ -461,27 +463,60 @@ class DimseClient:
             return session.store(dataset)
 
     def read_back(self, dataset: Dataset) -> Dataset:
-        """Retrieve the instance by its SOP Instance UID with C-GET at IMAGE level."""
-        if self.target.claims.retrieve != "C-GET":
-            raise HarnessError("read-back by C-MOVE is not built yet; claim retrieve = \"C-GET\"")
+        """Retrieve the instance by its SOP Instance UID at IMAGE level, the way the profile claims: C-GET on
+        this association, or C-MOVE to the harness peer."""
+        if self.target.claims.retrieve == "C-MOVE":
+            return self._read_back_by_move(dataset)
         syntaxes = list(dict.fromkeys([dataset.file_meta.TransferSyntaxUID, ExplicitVRLittleEndian,
                                        ImplicitVRLittleEndian]))
         # One context per transfer syntax: the target picks one per context, and must find the one the
         # instance is held in.
         contexts = [build_context(StudyRootQueryRetrieveInformationModelGet, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         contexts += [build_context(dataset.SOPClassUID, [syntax]) for syntax in syntaxes]
-        identifier = Dataset()
-        identifier.QueryRetrieveLevel = "IMAGE"
-        identifier.StudyInstanceUID = dataset.StudyInstanceUID
-        identifier.SeriesInstanceUID = dataset.SeriesInstanceUID
-        identifier.SOPInstanceUID = dataset.SOPInstanceUID
         with self.associate(contexts, scp_roles=[dataset.SOPClassUID]) as session:
-            result = session.get(identifier)
+            result = session.get(_image_identifier(dataset))
         matching = [d for d in result.received if d.get("SOPInstanceUID") == dataset.SOPInstanceUID]
         if not matching:
             raise TargetFailure(f"read-back: C-GET of SOP Instance {dataset.SOPInstanceUID} returned no instance "
                                 f"(final status {describe(result.final_status)})")
         return matching[0]
+
+
+    def _read_back_by_move(self, dataset: Dataset) -> Dataset:
+        from harness.qr_client import move
+        if self.peer is None:
+            raise HarnessError("read-back by C-MOVE needs the harness peer; this client was made without one")
+        uid = str(dataset.SOPInstanceUID)
+        destination = self.peer.config.ae_title
+        self.peer.inbox.stored.pop(uid, None)       # an earlier delivery proves nothing about this store
+        contexts = [build_context(StudyRootQueryRetrieveInformationModelMove, [ImplicitVRLittleEndian,
+                                                                               ExplicitVRLittleEndian])]
+        with self.associate(contexts) as session:
+            result = move(session, _image_identifier(dataset), destination, StudyRootQueryRetrieveInformationModelMove)
+        final = describe(int(result.final.Status)) if result.final is not None else "none"
+        # The final response follows the sub-operations (PS3.4 C.4.2.3), so a move that completed none will
+        # deliver nothing: no need to wait for it.
+        completed = int(getattr(result.final, "NumberOfCompletedSuboperations", 1) or 0) if result.final else 1
+        if result.final is not None and int(result.final.Status) == Status.MOVE_DESTINATION_UNKNOWN:
+            raise HarnessError(f"read-back: the target does not know {destination} as a move destination (A801); "
+                               f"register {destination} at {self.peer.config.host}:{self.peer.port} on the target, "
+                               f"or set [peer] in the profile to one it knows")
+        wait = self.endpoint.timeout if completed else 0.0
+        if not self.peer.wait_for(lambda inbox: uid in inbox.stored, timeout=wait):
+            raise TargetFailure(f"read-back: C-MOVE of SOP Instance {uid} to {destination} delivered nothing (final "
+                                f"status {final}, {completed} sub-operation(s) completed); the target must know "
+                                f"{destination} at {self.peer.config.host}:{self.peer.port} as a move destination")
+        self.evidence.add("#", f"{uid} arrived at {destination} by C-STORE (C-MOVE final status {final})")
+        return self.peer.inbox.stored[uid]
+
+
+def _image_identifier(dataset: Dataset) -> Dataset:
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = "IMAGE"
+    identifier.StudyInstanceUID = dataset.StudyInstanceUID
+    identifier.SeriesInstanceUID = dataset.SeriesInstanceUID
+    identifier.SOPInstanceUID = dataset.SOPInstanceUID
+    return identifier
 
 
 def _reachable(endpoint: DimseEndpoint, timeout: float = 3.0) -> bool:

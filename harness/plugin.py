@@ -127,12 +127,13 @@ def evidence(request):
 
 
 @pytest.fixture
-def dimse(target, evidence):
-    """A DIMSE client for this test, recording evidence."""
+def dimse(request, target, evidence):
+    """A DIMSE client for this test, recording evidence; with the harness peer when reads go back by C-MOVE."""
     from harness.dimse import DimseClient
     if target.dimse is None:
         raise NotClaimed("the target has no DIMSE endpoint")
-    return DimseClient(target, evidence)
+    peer = request.getfixturevalue("harness_peer") if target.claims.retrieve == "C-MOVE" else None
+    return DimseClient(target, evidence, peer)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from harness.status import Status, describe
 from suites.query_retrieve.conftest import query
 from suites.storage.conftest import assert_same_instance
 
-UNKNOWN_DESTINATION = 0xA801
+UNKNOWN_DESTINATION = Status.MOVE_DESTINATION_UNKNOWN
 COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
           "NumberOfWarningSuboperations")
 
