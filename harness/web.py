@@ -277,3 +277,24 @@ class WebStudy:
         else:
             raise NotClaimed("the target claims neither STOW-RS nor DIMSE storage, so test data cannot be put in")
         return self
+
+
+NATIVE_NAMESPACE = "{http://dicom.nema.org/PS3.19/models/NativeDICOM}"
+
+
+def native_dicom_attributes(part: bytes) -> dict:
+    """One multipart part holding a Native DICOM Model document (PS3.19 A.1) -> {tag: DicomAttribute element};
+    an AssertionError (FAIL) when it is not one."""
+    import xml.etree.ElementTree as ElementTree
+    try:
+        root = ElementTree.fromstring(part)
+    except ElementTree.ParseError as exc:
+        raise AssertionError(f"the part is not XML: {exc}; begins {part[:80]!r}") from None
+    assert root.tag in (f"{NATIVE_NAMESPACE}NativeDicomModel", "NativeDicomModel"), (
+        f"root element: expected NativeDicomModel, observed {root.tag}")
+    return {a.get("tag", "").upper(): a for a in root.iter() if a.tag.endswith("DicomAttribute")}
+
+
+def native_values(attribute) -> list | None:
+    """The Value texts of a DicomAttribute element; None when the attribute is absent."""
+    return [v.text for v in attribute.iter() if v.tag.endswith("Value")] if attribute is not None else None
