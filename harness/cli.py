@@ -39,9 +39,9 @@ def _run(args: argparse.Namespace) -> int:
         (report_dir / ".write-check").unlink()
     except OSError as exc:
         raise HarnessUserError(f"cannot write the report to {report_dir}: {exc.strerror}; pick --report-dir") from None
-    provider = make_provider(args.target, args.dimse, tuple(args.fault))   # bad input: exit 2
-    print(f"dicom-harness: starting {args.target or ('--dimse ' + args.dimse if args.dimse else 'simulators')} ...",
-          flush=True)
+    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
+    quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
+    print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
     running = provider.start()                                                # unreachable: exit 3
     suites_dir = Path(__import__("suites").__file__).parent
     results_file = report_dir / "results.jsonl"
@@ -57,6 +57,8 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args += ["--target", args.target]
     if args.dimse:
         pytest_args += ["--dimse", args.dimse]
+    if args.dicomweb:
+        pytest_args += ["--dicomweb", args.dicomweb]
     for fault in args.fault:
         pytest_args += ["--fault", fault]
     if args.k:
@@ -180,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "dcmtk's archive locally), or a profile .toml describing a running product")
     run.add_argument("--dimse", default=None, metavar="AET@HOST:PORT",
                      help="quick form for a running DIMSE product, assuming Verification and Storage")
+    run.add_argument("--dicomweb", default=None, metavar="URL",
+                     help="quick form for a running DICOMweb service (its base URL, e.g. "
+                          "http://host:8042/dicom-web), assuming QIDO-RS, WADO-RS and STOW-RS without "
+                          "authentication; combine with --dimse for a product offering both")
     run.add_argument("--fault", action="append", default=[], metavar="NAME",
                      help="with the simulators: switch on a named fault (repeatable; see 'dicom-harness faults')")
     run.add_argument("--report-dir", default="conformance-report", metavar="DIR",

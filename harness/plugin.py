@@ -25,6 +25,7 @@ def pytest_addoption(parser):
     group.addoption("--target", default=None,
                     help="what to test: 'simulators' (default), 'orthanc', 'dcmqrscp', or a profile .toml file")
     group.addoption("--dimse", default=None, help="quick form for a running DIMSE target: AET@host:port")
+    group.addoption("--dicomweb", default=None, help="quick form for a running DICOMweb service: its base URL")
     group.addoption("--fault", action="append", default=[],
                     help="with the simulators: switch on a named fault (repeatable)")
     group.addoption("--results-file", default=None, help="write one JSON result record per test to this file")
@@ -39,8 +40,9 @@ def pytest_configure(config):
 
 
 def _target_spec(config) -> str:
-    if config.getoption("dimse"):
-        return f"--dimse {config.getoption('dimse')}"
+    quick = [f"--{form} {shlex.quote(config.getoption(form))}" for form in ("dimse", "dicomweb") if config.getoption(form)]
+    if quick:
+        return " ".join(quick)
     target = config.getoption("target") or "simulators"
     faults = "".join(f" --fault {f}" for f in config.getoption("fault"))
     return f"--target {shlex.quote(target)}{faults}"
@@ -80,7 +82,7 @@ def target(request):
         return
     try:
         provider = make_provider(config.getoption("target"), config.getoption("dimse"),
-                                 tuple(config.getoption("fault")))
+                                 tuple(config.getoption("fault")), config.getoption("dicomweb"))
         running = provider.start()
     except HarnessUserError as exc:
         pytest.exit(f"dicom-harness: {exc}", returncode=exc.exit_code)

@@ -216,6 +216,14 @@ def load_profile(path: str | Path) -> Target:
     return profile_from_dict(data, where=str(path))
 
 
+def parse_dicomweb_url(text: str) -> WebEndpoint:
+    """'http://host:port/dicom-web' -> WebEndpoint (no authentication: a profile names credentials)."""
+    if not re.fullmatch(r"https?://[^/\s:]+(:\d{1,5})?(/\S*)?", text):
+        raise ProfileError(f"--dicomweb {text!r}: expected the service's base URL, for example "
+                           "http://127.0.0.1:8042/dicom-web")
+    return WebEndpoint(base_url=text.rstrip("/"))
+
+
 def parse_dimse_address(text: str) -> DimseEndpoint:
     """'AET@host:port' -> DimseEndpoint."""
     match = re.fullmatch(r"([^@]{1,16})@([^:]+):(\d+)", text)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from harness.dimse import check_reachable
 from harness.errors import ProfileError
-from harness.profile import Target, load_profile, parse_dimse_address, profile_from_dict
+from harness.profile import Target, load_profile, parse_dicomweb_url, parse_dimse_address, profile_from_dict
+from harness.web import check_web_reachable
 
 BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
@@ -67,6 +68,8 @@ class ExternalProvider(Provider):
     def start(self) -> Target:
         if self.profile.dimse is not None:
             check_reachable(self.profile.dimse)
+        if self.profile.dicomweb is not None:
+            check_web_reachable(self.profile.dicomweb)
         return self.profile
 
 
@@ -180,16 +183,26 @@ class DcmqrscpProvider(Provider):
             self._process.stop()
 
 
-def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = ()) -> Provider:
+def quick_profile(dimse: str | None, dicomweb: str | None) -> Target:
+    """What the quick forms assume: --dimse, Verification and Storage read back by C-GET; --dicomweb, QIDO-RS,
+    WADO-RS and STOW-RS without authentication. A profile says more."""
+    generic = shipped_profile("generic")
+    services = ({"verification", "storage"} if dimse else set()) | ({"qido", "wado", "stow"} if dicomweb else set())
+    return replace(generic, name=" + ".join(a for a in (dimse, dicomweb) if a),
+                   dimse=parse_dimse_address(dimse) if dimse else None,
+                   dicomweb=parse_dicomweb_url(dicomweb) if dicomweb else None,
+                   claims=replace(generic.claims, services=frozenset(services)))
+
+
+def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = (),
+                  dicomweb: str | None = None) -> Provider:
     """Choose the provider for the command-line options; raises ProfileError for bad input."""
-    if faults and (target or "simulators") != "simulators":
+    if faults and ((target or "simulators") != "simulators" or dimse or dicomweb):
         raise ProfileError("--fault only applies to the built-in simulators (--target simulators)")
-    if dimse:
+    if dimse or dicomweb:
         if target not in (None, "simulators"):
-            raise ProfileError("give either --target or --dimse, not both")
-        endpoint = parse_dimse_address(dimse)
-        generic = shipped_profile("generic")
-        return ExternalProvider(replace(generic, name=dimse, dimse=endpoint))
+            raise ProfileError("give either --target or the quick forms --dimse / --dicomweb, not both")
+        return ExternalProvider(quick_profile(dimse, dicomweb))
     if target in (None, "simulators"):
         return SimulatorProvider(faults)
     if target == "orthanc":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import ssl
 import uuid
 from collections.abc import Iterable, Sequence
@@ -205,6 +206,18 @@ class DicomWebClient:
 
 
 @lru_cache(maxsize=1)
+def check_web_reachable(endpoint: WebEndpoint, timeout: float = 3.0) -> None:
+    """A TCP connection to the base URL's host and port, so a wrong URL is one clear line, not an ERROR a test."""
+    url = httpx.URL(endpoint.base_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.host, port), timeout=timeout):
+            return
+    except OSError as exc:
+        raise TargetUnreachable(f"cannot connect to {endpoint.base_url}: {exc.strerror or exc}; is the service "
+                                "running and the URL right?") from None
+
+
 def _tls_context() -> ssl.SSLContext:
     """One verifying TLS context for all clients: loading the CA bundle costs ~50 ms a time."""
     return ssl.create_default_context()

@@ -83,3 +83,39 @@ def test_unwritable_report_dir_is_a_usage_error():
     proc = run_cli("run", "--report-dir", "/proc/not-here/report")
     assert proc.returncode == 2
     assert "cannot write the report" in _one_clear_line(proc)
+
+
+def test_dicomweb_quick_form_tests_a_running_service(tmp_path):
+    """`run --dicomweb URL` against the DICOMweb simulator as a user starts it: the web suites PASS, the rest
+    is NOT CLAIMED; a wrong URL exits 2 and a silent one 3, each with one line."""
+    import json
+    import signal
+    import subprocess
+
+    from harness import verdicts
+    from harness.ports import free_port
+    from tests.conftest import CLI
+    port = free_port()
+    server = subprocess.Popen([*CLI, "simulate", "dicomweb", "--port", str(port), "--store", str(tmp_path / "store")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "DICOMweb simulator at" in server.stdout.readline()
+        proc = run_cli("run", "--dicomweb", f"http://127.0.0.1:{port}/dicom-web", "--report-dir", str(tmp_path / "r"))
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=15)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = json.loads((tmp_path / "r" / "results.json").read_text())["results"]
+    by_service = {}
+    for record in records:
+        by_service.setdefault(record["service"], set()).add(record["verdict"])
+    assert by_service["qido"] >= {verdicts.PASS} and by_service["stow"] >= {verdicts.PASS}, by_service
+    assert by_service["storage"] == {verdicts.NOT_CLAIMED} and by_service["ups"] == {verdicts.NOT_CLAIMED}, by_service
+    assert not {verdicts.FAIL, verdicts.ERROR} & {r["verdict"] for r in records}
+    assert f"--dicomweb http://127.0.0.1:{port}/dicom-web --test" in records[0]["rerun"]
+
+    malformed = run_cli("run", "--dicomweb", "127.0.0.1:8042", "--report-dir", str(tmp_path / "r2"))
+    assert malformed.returncode == 2 and "base URL" in _one_clear_line(malformed)
+    silent = run_cli("run", "--dicomweb", f"http://127.0.0.1:{free_port()}/dicom-web", "--report-dir",
+                     str(tmp_path / "r3"), timeout=60)
+    assert silent.returncode == 3 and "cannot connect" in silent.stdout + silent.stderr
