@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
 from harness.errors import ProviderError
-from harness.ports import free_port, log_tail
+from harness.local_process import LocalProcess
+from harness.ports import free_port
 
 DCMQRSCP_BINARY = os.environ.get("DICOM_HARNESS_DCMQRSCP", "dcmqrscp")
 START_TIMEOUT = 15.0
@@ -36,13 +33,17 @@ AETable END
 """
 
 
-class DcmqrscpProcess:
+class DcmqrscpProcess(LocalProcess):
+    name = "dcmqrscp"
+    log_name = "dcmqrscp.log"
+    keep_variable = "DICOM_HARNESS_KEEP_DCMQRSCP"
+    start_timeout = START_TIMEOUT
+
     def __init__(self, ae_title: str = "DCMQRSCP", peers: dict[str, tuple[str, str, int]] | None = None):
+        super().__init__()
         self.ae_title = ae_title
         self.peers = peers or {}
         self.port = 0
-        self.folder: Path | None = None
-        self._process: subprocess.Popen | None = None
 
     def _config(self) -> str:
         assert self.folder is not None
@@ -55,49 +56,20 @@ class DcmqrscpProcess:
         binary = shutil.which(DCMQRSCP_BINARY) or (DCMQRSCP_BINARY if Path(DCMQRSCP_BINARY).exists() else None)
         if binary is None:
             raise ProviderError("dcmqrscp is not installed: run 'apt-get install dcmtk' or pick another --target")
-        self.folder = Path(tempfile.mkdtemp(prefix="dh-dcmqrscp-"))
-        (self.folder / "storage").mkdir()
+        folder = self._make_folder()
+        (folder / "storage").mkdir()
         self.port = free_port()
-        config = self.folder / "dcmqrscp.cfg"
+        config = folder / "dcmqrscp.cfg"
         config.write_text(self._config())
-        log = open(self.folder / "dcmqrscp.log", "wb")
-        env = dict(os.environ, TCP_NODELAY="1")
-        # Fork mode (the default): --single-process crashed after the first association here.
-        self._process = subprocess.Popen([binary, "-c", str(config), "-v"], stdout=log, stderr=subprocess.STDOUT,
-                                         env=env, start_new_session=True, cwd=self.folder)
-        log.close()
-        self._wait_ready()
+        # Fork mode (the default): --single-process crashed after the first association here. stop() ends the
+        # per-association children with the session leader.
+        self._spawn([binary, "-c", str(config), "-v"], cwd=folder)
+        self._wait_until(self._listening)
         return self
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise ProviderError(f"dcmqrscp exited at start (code {self._process.returncode}): "
-                                    f"{self.log_tail(2)}; full log in {self.folder}/dcmqrscp.log")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1.0):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise ProviderError(f"dcmqrscp did not listen within {START_TIMEOUT:.0f} s")
-
-    def log_tail(self, lines: int = 20) -> str:
-        return log_tail(self.folder / "dcmqrscp.log", lines)
-
-    def stop(self) -> None:
-        if self._process and self._process.poll() is None:
-            # Fork mode: the session leader and its per-association children go together.
-            try:
-                os.killpg(self._process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(timeout=5)
-        self._process = None
-        if self.folder and not os.environ.get("DICOM_HARNESS_KEEP_DCMQRSCP"):
-            shutil.rmtree(self.folder, ignore_errors=True)
+    def _listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0):
+                return True
+        except OSError:
+            return False

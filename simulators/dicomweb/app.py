@@ -211,12 +211,11 @@ class DicomWebApp:
         if chosen is None:
             return self._error(406, "bulk data is offered as application/octet-stream")
         try:
-            chunks, length = io.bulk_value(instance.path, int(request.path_params["tag"], 16))
+            chunks, _ = io.bulk_value(instance.path, int(request.path_params["tag"], 16))
         except (io.NotFound, ValueError) as exc:
             return self._error(404, str(exc))
         if "bulkdata-truncated" in self.faults:
-            data = b"".join(chunks)[:-1]
-            chunks, length = [data], len(data)
+            chunks = [b"".join(chunks)[:-1]]
         if chosen[0].part_type is None:
             return Response(b"".join(chunks), media_type="application/octet-stream")
         return self._multipart("application/octet-stream",
