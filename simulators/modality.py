@@ -68,6 +68,10 @@ class ModalitySimulator:
         self._reports: list[tuple[str, int, Dataset]] = []
         self._reports_changed = threading.Condition()
 
+    def _problem(self, result: "Acquisition", text: str) -> None:
+        result.problems.append(text)
+        self.log(f"   !! {text}")
+
     # -- our own listener, for commitment results on a new association --------------------------------------
     def start_listener(self) -> "ModalitySimulator":
         ae = AE(ae_title=self.ae_title)
@@ -151,8 +155,7 @@ class ModalitySimulator:
         finally:
             assoc.release()
         if final != 0x0000:
-            result.problems.append(f"worklist query ended with status {final if final is None else hex(final)}")
-            self.log(f"   !! {result.problems[-1]}")
+            self._problem(result, f"worklist query ended with status {_hex(final)}")
             return None
         if not items:
             result.problems.append("the worklist has no matching item")
@@ -225,8 +228,7 @@ class ModalitySimulator:
         code = getattr(status, "Status", None)
         if code != 0x0000:
             result.mpps = "failed"
-            result.problems.append(f"MPPS N-CREATE answered {code if code is None else hex(code)}")
-            self.log(f"   !! {result.problems[-1]}")
+            self._problem(result, f"MPPS N-CREATE answered {_hex(code)}")
             return
         result.mpps_uid, result.mpps = uid, "in progress"
         self.log(f"   step {uid} IN PROGRESS")
@@ -239,9 +241,7 @@ class ModalitySimulator:
                 status = assoc.send_c_store(image)
                 code = getattr(status, "Status", None)
                 if code not in (0x0000, 0xB000, 0xB006, 0xB007):
-                    result.problems.append(f"C-STORE of {image.SOPInstanceUID} answered "
-                                           f"{code if code is None else hex(code)}")
-                    self.log(f"   !! {result.problems[-1]}")
+                    self._problem(result, f"C-STORE of {image.SOPInstanceUID} answered {_hex(code)}")
                     return
                 result.stored.append(image)
         finally:
@@ -260,8 +260,7 @@ class ModalitySimulator:
         code = getattr(status, "Status", None)
         if code != 0x0000:
             result.mpps = "completion refused"
-            result.problems.append(f"MPPS N-SET COMPLETED answered {code if code is None else hex(code)}")
-            self.log(f"   !! {result.problems[-1]}")
+            self._problem(result, f"MPPS N-SET COMPLETED answered {_hex(code)}")
             return
         result.mpps = "completed"
         self.log(f"   step {result.mpps_uid} COMPLETED")
@@ -287,16 +286,14 @@ class ModalitySimulator:
                                             WELL_KNOWN_COMMITMENT_INSTANCE)
             code = getattr(status, "Status", None)
             if code != 0x0000:
-                result.problems.append(f"storage commitment N-ACTION answered {code if code is None else hex(code)}")
-                self.log(f"   !! {result.problems[-1]}")
+                self._problem(result, f"storage commitment N-ACTION answered {_hex(code)}")
                 return
             report = self._wait_report(already, transaction)
         finally:
             if assoc.is_established:
                 assoc.release()
         if report is None:
-            result.problems.append(f"no storage commitment result within {self.timeout:.0f} s")
-            self.log(f"   !! {result.problems[-1]}")
+            self._problem(result, f"no storage commitment result within {self.timeout:.0f} s")
             return
         how, event_type, info = report
         result.commitment_event_type = event_type
@@ -392,3 +389,7 @@ def _mpps_completed(images: list[Dataset]) -> Dataset:
     ds.PerformedProcedureStepEndTime = now.strftime("%H%M%S")
     ds.PerformedSeriesSequence = Sequence([series])
     return ds
+
+
+def _hex(code: int | None) -> str:
+    return "no status" if code is None else f"0x{code:04X}"
