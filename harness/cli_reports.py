@@ -47,7 +47,10 @@ def add_commands(sub) -> None:
         description="Propose every known SOP class in every common transfer syntax (and SCP/SCU role selection), "
                     "record what the target accepts, and write a draft PS3.2-style conformance statement table "
                     "and a profile with a [claims] section to edit and reuse with 'run --target'.")
-    probe.add_argument("address", metavar="AET@HOST:PORT")
+    probe.add_argument("address", metavar="AET@HOST:PORT", nargs="?", default=None)
+    probe.add_argument("--dicomweb", default=None, metavar="URL",
+                       help="also (or only) ask a DICOMweb service's resources how they answer: QIDO-RS, WADO-RS, "
+                            "STOW-RS (an empty body: nothing is stored), UPS-RS, capabilities")
     probe.add_argument("--output", "-o", default="probe", metavar="DIR",
                        help="where conformance-statement.md, conformance-statement.html, profile.toml and "
                             "probe.json go (default ./probe)")
@@ -102,12 +105,26 @@ def baseline_exit(baseline, report_dir: Path) -> int:
 
 # -- probe ---------------------------------------------------------------------------------------------------
 def probe_command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from harness.probe import probe, write_probe
-    from harness.profile import parse_dimse_address
-    endpoint = parse_dimse_address(args.address)                    # bad address: exit 2
-    endpoint = type(endpoint)(endpoint.ae_title, endpoint.host, endpoint.port, timeout=args.timeout)
-    print(f"dicom-harness: probing {args.address} ...", flush=True)
-    found = probe(endpoint, calling_ae=args.calling_ae)             # unreachable: exit 3
-    written = write_probe(found, Path(args.output), name=args.name or args.address)
-    print(f"dicom-harness: {found.summary()}; wrote {', '.join(str(p) for p in written)}")
+    from harness.probe_web import probe_web
+    from harness.profile import parse_dicomweb_url, parse_dimse_address
+    if not args.address and not args.dicomweb:
+        raise HarnessUserError("probe what? give AET@HOST:PORT, --dicomweb URL, or both")
+    endpoint = web_endpoint = None
+    if args.address:
+        endpoint = parse_dimse_address(args.address)                # bad address: exit 2
+        endpoint = type(endpoint)(endpoint.ae_title, endpoint.host, endpoint.port, timeout=args.timeout)
+    if args.dicomweb:
+        web_endpoint = replace(parse_dicomweb_url(args.dicomweb), timeout=args.timeout)
+    what = " and ".join(a for a in (args.address, args.dicomweb) if a)
+    print(f"dicom-harness: probing {what} ...", flush=True)
+    found = probe(endpoint, calling_ae=args.calling_ae) if endpoint else None     # unreachable: exit 3
+    web = probe_web(web_endpoint) if web_endpoint else None
+    written = write_probe(found, Path(args.output), name=args.name or what, web=web)
+    for summary in (found.summary() if found else None, web.summary() if web else None):
+        if summary:
+            print(f"dicom-harness: {summary}")
+    print(f"dicom-harness: wrote {', '.join(str(p) for p in written)}")
     return 0

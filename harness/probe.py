@@ -237,13 +237,18 @@ def _rejects_other_called_ae(prober: _Prober, result: ProbeResult) -> bool | Non
 
 
 # -- output --------------------------------------------------------------------------------------------------
-def write_probe(result: ProbeResult, folder: Path, name: str) -> list[Path]:
+def write_probe(result: ProbeResult | None, folder: Path, name: str, web=None) -> list[Path]:
+    """The draft statement (DIMSE), the draft profile (DIMSE and/or DICOMweb) and the raw observations."""
     from reports.statement import render_claims, render_statement
     folder.mkdir(parents=True, exist_ok=True)
-    statement = folder / "conformance-statement.md"
-    statement.write_text(render_statement(result, name), encoding="utf-8")
+    written = []
+    if result is not None:
+        statement = folder / "conformance-statement.md"
+        statement.write_text(render_statement(result, name), encoding="utf-8")
+        written.append(statement)
     profile = folder / "profile.toml"
-    profile.write_text(render_claims(result, name), encoding="utf-8")
+    profile.write_text(render_claims(result, name, web), encoding="utf-8")
     raw = folder / "probe.json"
-    raw.write_text(json.dumps(asdict(result), indent=1), encoding="utf-8")
-    return [statement, profile, raw]
+    observed = {"dimse": asdict(result) if result is not None else None, "dicomweb": asdict(web) if web else None}
+    raw.write_text(json.dumps(observed, indent=1), encoding="utf-8")
+    return [*written, profile, raw]

@@ -30,9 +30,13 @@ def render_statement(result, name: str) -> str:
     return env.get_template("conformance-statement.md.j2").render(**_context(result, name))
 
 
-def render_claims(result, name: str) -> str:
+def render_claims(result, name: str, web=None) -> str:
+    """The draft profile: result is a DIMSE probe (or None), web a DICOMweb probe (or None)."""
     env = environment()
     env.autoescape = False
     env.filters["toml"] = lambda value: '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return env.get_template("profile.toml.j2").render(**_context(result, name))
+    context = _context(result, name) if result is not None else {"r": None, "name": name,
+                                                                   "today": time.strftime("%Y-%m-%d")}
+    services = (result.claimed_services() if result is not None else []) + (web.claimed_services() if web else [])
+    return env.get_template("profile.toml.j2").render(**context, web=web, services=services)
 
