@@ -27,6 +27,18 @@ class TargetFailure(AssertionError):
 
 
 @dataclass
+class RawReply:
+    """What came back on a bare TCP connection, and how the connection ended: 'closed' by the target,
+    'reset', 'timeout' (still open), or 'kept' (we had what we waited for and closed it ourselves)."""
+    data: bytes
+    ended: str
+
+    def describe(self) -> str:
+        shown = self.data[:16].hex(" ") + (" ..." if len(self.data) > 16 else "")
+        return f"{len(self.data)} byte(s) [{shown}], connection {self.ended}"
+
+
+@dataclass
 class Rejection:
     result: int
     source: int
@@ -461,6 +473,33 @@ class DimseClient:
         context = build_context(dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
         with self.associate([context]) as session:
             return session.store(dataset)
+
+    def send_raw(self, payload: bytes, wait_for: int) -> RawReply:
+        """Open a bare TCP connection, send bytes that are not a well-formed association, and read until
+        wait_for bytes have come, the target ends the connection, or the endpoint's timeout passes."""
+        host, port = self.endpoint.host, self.endpoint.port
+        self.evidence.add(">", f"TCP connection to {host}:{port}; {len(payload)} byte(s): {payload[:16].hex(' ')}")
+        try:
+            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+        except OSError as exc:
+            raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
+        data, ended = b"", "kept"
+        with sock:
+            try:
+                sock.sendall(payload)
+                while len(data) < wait_for:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        ended = "closed"
+                        break
+                    data += chunk
+            except socket.timeout:
+                ended = "timeout"
+            except ConnectionResetError:
+                ended = "reset"
+        reply = RawReply(data, ended)
+        self.evidence.add("<", reply.describe())
+        return reply
 
     def read_back(self, dataset: Dataset) -> Dataset:
         """Retrieve the instance by its SOP Instance UID at IMAGE level, the way the profile claims: C-GET on

@@ -43,6 +43,9 @@ _fault("ignore-max-pdu", "ASSOC-MAX-PDU-HONOURED",
        "P-DATA-TF PDUs are sent without regard to the peer's maximum length.")
 _fault("abort-on-release", "ASSOC-RELEASE",
        "An A-RELEASE-RQ is answered with A-ABORT.")
+_fault("ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
+       "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
+       suites=("association",))
 _fault("refuse-after-abort", "ASSOC-ABORT-RECOVERY",
        "After a peer's A-ABORT, the next association request is aborted.")
 _fault("echo-failure", "VERIFY-ECHO-SUCCESS",

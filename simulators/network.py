@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import select
 import socket
 
 from pynetdicom import AE, evt
+from pynetdicom.dul import DULServiceProvider
 
 NETWORK_TIMEOUT = 30.0
 DIMSE_TIMEOUT = 30.0
@@ -12,13 +14,60 @@ ACSE_TIMEOUT = 10.0
 
 
 def set_nodelay(event) -> None:
-    """Nagle costs ~40 ms per request-response on small DIMSE messages; pynetdicom never disables it."""
+    """Nagle costs ~40 ms per request-response on small DIMSE messages; pynetdicom never disables it. And a
+    connection accepted by pynetdicom's server blocks without limit when a peer stops mid-PDU: bound it."""
     sock = getattr(getattr(event.assoc.dul, "socket", None), "socket", None)
     if sock is not None:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if sock.gettimeout() is None:
+                sock.settimeout(NETWORK_TIMEOUT)
         except OSError:
             pass
+
+
+KNOWN_PDU_TYPES = frozenset(range(0x01, 0x08))      # PS3.8 9.3.1
+
+
+def _read_pdu_data_aborting_unknown_types(original):
+    """pynetdicom reads an unknown PDU's 6-byte header, queues Evt19 and leaves the rest in the socket; its next
+    read then waits for a 'PDU' inside that rest, so the A-ABORT of PS3.8 Table 9-10 (AA-1, AA-8) never goes.
+    Here an unknown type is noticed before reading, what has arrived is drained, and Evt19 runs at once."""
+    def read_pdu_data(dul) -> None:
+        sock = getattr(dul.socket, "socket", None)
+        if sock is not None and not getattr(dul, "keep_unknown_pdus", False):
+            first = b""
+            if _readable(sock):
+                try:
+                    first = sock.recv(1, socket.MSG_PEEK)
+                except OSError:
+                    pass
+            if first and first[0] not in KNOWN_PDU_TYPES:
+                _drain(sock)
+                dul.event_queue.put("Evt19")
+                return
+        original(dul)
+    return read_pdu_data
+
+
+def _readable(sock: socket.socket) -> bool:
+    # select, not MSG_DONTWAIT: a socket with a timeout waits out EAGAIN inside recv
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
+def _drain(sock: socket.socket) -> None:
+    while _readable(sock):
+        try:
+            if not sock.recv(65536):
+                return
+        except OSError:
+            return
+
+
+DULServiceProvider._read_pdu_data = _read_pdu_data_aborting_unknown_types(DULServiceProvider._read_pdu_data)
 
 
 def configure_timeouts(ae: AE) -> None:

@@ -203,8 +203,10 @@ class PacsSimulator:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
+        keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if "ignore-unknown-pdu" in self.faults else []
         return [
             NODELAY_HANDLER,
+            *keep_unknown,
             (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_PDU_RECV, self._on_pdu_recv),
             (evt.EVT_ABORTED, self._on_aborted),
@@ -236,3 +238,8 @@ def _encode_file(dataset: Dataset) -> bytes:
     buffer = BytesIO()
     dataset.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
+
+
+def _keep_unknown_pdus(event) -> None:
+    """The ignore-unknown-pdu fault: pynetdicom's own handling, where an unknown PDU's body stalls the reader."""
+    event.assoc.dul.keep_unknown_pdus = True
