@@ -68,3 +68,15 @@ class StandalonePacs:
         except subprocess.TimeoutExpired:
             self.process.kill()
             pytest.fail("the simulator did not stop on Ctrl-C within 15 s")
+
+
+@pytest.fixture
+def pacs(tmp_path):
+    """The PACS simulator in this process on a free port, over a fresh store (AE title DH_PACS)."""
+    from simulators.pacs import PacsSimulator
+    from simulators.store import Store
+    store = Store(tmp_path / "store")
+    simulator = PacsSimulator(store, ae_title="DH_PACS").start()
+    yield simulator
+    simulator.stop()
+    store.close()

@@ -9,19 +9,8 @@ import pytest
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
-from simulators.pacs import PacsSimulator
-from simulators.store import Store
 
 A_ABORT_PDU = bytes.fromhex("07 00 00000004 0000 0000")
-
-
-@pytest.fixture
-def pacs(tmp_path):
-    store = Store(tmp_path / "store")
-    simulator = PacsSimulator(store, ae_title="DH_PACS").start()
-    yield simulator
-    simulator.stop()
-    store.close()
 
 
 @pytest.mark.parametrize("garbage", [b"GET / HTTP/1.1\r\nHost: pacs\r\n\r\n", b"\x0f\x00\x00\x00\x00\x04\x00\x00\x00\x00"],

@@ -6,23 +6,11 @@ from __future__ import annotations
 import json
 import socket
 
-import pytest
 
 from harness.profile import load_profile
 from tests.conftest import require_peer, run_cli
 
 ECHO = "verification/test_c_echo.py::test_echo_is_answered_with_success"
-
-
-@pytest.fixture
-def pacs(tmp_path):
-    from simulators.pacs import PacsSimulator
-    from simulators.store import Store
-    store = Store(tmp_path / "store")
-    simulator = PacsSimulator(store, ae_title="DH_PACS").start()
-    yield simulator
-    simulator.stop()
-    store.close()
 
 
 def test_probe_the_pacs_simulator_and_reuse_its_profile(pacs, tmp_path):
