@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 
-
 from harness.profile import load_profile
 from tests.conftest import require_peer, run_cli
 
