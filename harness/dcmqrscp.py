@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 from harness.errors import ProviderError
 from harness.local_process import LocalProcess
-from harness.ports import free_port
+from harness.ports import can_connect, free_port
 
 DCMQRSCP_BINARY = os.environ.get("DICOM_HARNESS_DCMQRSCP", "dcmqrscp")
 START_TIMEOUT = 15.0
@@ -68,8 +67,4 @@ class DcmqrscpProcess(LocalProcess):
         return self
 
     def _listening(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0):
-                return True
-        except OSError:
-            return False
+        return can_connect("127.0.0.1", self.port, timeout=1.0)

@@ -18,6 +18,7 @@ from pynetdicom.sop_class import (StudyRootQueryRetrieveInformationModelGet, Stu
 from harness.errors import HarnessError, TargetUnreachable
 from harness.evidence import Evidence
 from harness.profile import DimseEndpoint, Target
+from harness.ports import can_connect
 from harness.status import Status, describe
 from simulators.network import NODELAY_HANDLER
 
@@ -558,12 +559,8 @@ def _image_identifier(dataset: Dataset) -> Dataset:
     return identifier
 
 
-def _reachable(endpoint: DimseEndpoint, timeout: float = 3.0) -> bool:
-    try:
-        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+def _reachable(endpoint: DimseEndpoint) -> bool:
+    return can_connect(endpoint.host, endpoint.port)
 
 
 def check_reachable(endpoint: DimseEndpoint) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import httpx
 
 from harness.errors import ProviderError
 from harness.local_process import LocalProcess
-from harness.ports import free_port
+from harness.ports import can_connect, free_port
 
 ORTHANC_BINARY = os.environ.get("DICOM_HARNESS_ORTHANC", "/usr/sbin/Orthanc")
 PLUGIN_FOLDER = Path("/usr/share/orthanc/plugins")
@@ -95,7 +94,6 @@ class OrthancProcess(LocalProcess):
     def _answering(self) -> bool:
         try:
             httpx.get(f"{self.http_url}/system", timeout=1.0).raise_for_status()
-            with socket.create_connection(("127.0.0.1", self.dicom_port), timeout=1.0):
-                return True
-        except (httpx.HTTPError, OSError):
+        except httpx.HTTPError:
             return False
+        return can_connect("127.0.0.1", self.dicom_port, timeout=1.0)

@@ -1,4 +1,4 @@
-"""Free loopback ports."""
+"""Free loopback ports, and whether something listens on a port."""
 
 import socket
 
@@ -7,6 +7,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def can_connect(host: str, port: int, timeout: float = 3.0) -> bool:
+    """True when a TCP connection to host:port opens within the timeout."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:

@@ -241,7 +241,7 @@ class EventChannel:
         self.evidence = evidence
         self._stack = ExitStack()       # websockets 17 wants connect() entered as a context manager
         headers = {}
-        authorization = _authorization(web, url)
+        authorization = web.authorization_header(url.replace("ws", "http", 1))
         if authorization:
             headers["Authorization"] = authorization
         evidence.add(">", f"WebSocket GET {url} (open notification channel)")
@@ -300,13 +300,3 @@ def about(uids: set[str]) -> Callable[[dict], bool]:
     """Any event about one of these workitems."""
     return lambda report: json_value(report, "AffectedSOPInstanceUID") in uids
 
-
-def _authorization(web: DicomWebClient, url: str) -> str | None:
-    """The Authorization header the profile's credentials give an HTTP request, for the WebSocket handshake."""
-    auth = web._client.auth
-    if auth is None:
-        return None
-    request = httpx.Request("GET", url.replace("ws", "http", 1))
-    flow = auth.sync_auth_flow(request)
-    next(flow)
-    return request.headers.get("Authorization")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from pydicom.dataset import Dataset
 from harness.errors import ProfileError, TargetUnreachable
 from harness.evidence import Evidence
 from harness.multipart import Multipart, parse_multipart
+from harness.ports import can_connect
 from harness.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
@@ -113,6 +113,15 @@ class DicomWebClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def authorization_header(self, url: str) -> str | None:
+        """The Authorization header the profile's credentials give a request to url (for a WebSocket
+        handshake, which does not go through httpx)."""
+        if self._client.auth is None:
+            return None
+        request = httpx.Request("GET", url)
+        next(self._client.auth.sync_auth_flow(request))
+        return request.headers.get("Authorization")
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
@@ -209,13 +218,8 @@ class DicomWebClient:
 def check_web_reachable(endpoint: WebEndpoint, timeout: float = 3.0) -> None:
     """A TCP connection to the base URL's host and port, so a wrong URL is one clear line, not an ERROR a test."""
     url = httpx.URL(endpoint.base_url)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.host, port), timeout=timeout):
-            return
-    except OSError as exc:
-        raise TargetUnreachable(f"cannot connect to {endpoint.base_url}: {exc.strerror or exc}; is the service "
-                                "running and the URL right?") from None
+    if not can_connect(url.host, url.port or (443 if url.scheme == "https" else 80), timeout):
+        raise TargetUnreachable(f"cannot connect to {endpoint.base_url}: is the service running and the URL right?")
 
 
 def _tls_context() -> ssl.SSLContext:

@@ -94,23 +94,7 @@ class Store:
     def _write_durably(self, relative: str, payload: bytes) -> Path:
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.incoming_path()
-        with open(temporary, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return self._move_into_place(temporary, final)
-
-    @staticmethod
-    def _move_into_place(temporary: Path, final: Path) -> Path:
-        """Rename a file already synced to disk into place, and sync its folder so the rename lasts."""
-        os.replace(temporary, final)
-        folder = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-        return final
+        return write_durably(final, payload, self.incoming_path())
 
     def put_file(self, encoded_file: bytes, dataset: Dataset | None = None) -> StoredInstance:
         """Keep a Part 10 file (preamble + meta + data set) and index it. Returns once it is on disk."""
@@ -197,8 +181,33 @@ class Store:
         relative = self._relative_path(sop_uid)
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
-        self._move_into_place(temporary, final)
+        move_into_place(temporary, final)
         return self._index(relative, dataset)
+
+
+def write_durably(final: Path, payload: bytes, temporary: Path) -> Path:
+    """Write payload to temporary (on final's file system), sync it, and move it into place: on disk before
+    anyone is told. A failed write leaves no temporary behind."""
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return move_into_place(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def move_into_place(temporary: Path, final: Path) -> Path:
+    """Rename a file already synced to disk into place, and sync its folder so the rename lasts."""
+    os.replace(temporary, final)
+    folder = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return final
 
 
 def _index_attributes(dataset: Dataset) -> dict:

@@ -24,7 +24,7 @@ from simulators.dicomweb import instances as io
 from simulators.dicomweb import search as qido
 from simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
 from simulators.dicomweb.native_xml import to_native_xml
-from simulators.dicomweb.negotiation import Offer, choose, parse_accept
+from simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
 from simulators.dicomweb.ups import Worklist
 from simulators.dicomweb.ups_routes import UpsRoutes
 from simulators.store import Store
@@ -66,17 +66,12 @@ class DicomWebApp:
     def _error(status: int, text: str) -> Response:
         return Response(text + "\n", status_code=status, media_type="text/plain")
 
-    @staticmethod
-    def _accept(request: Request) -> list:
-        accept_qp = [v for k, v in request.query_params.multi_items() if k == "accept"]
-        return parse_accept(request.headers.get("accept"), accept_qp)
-
     # -- QIDO-RS ----------------------------------------------------------------------------------------------
     async def search(self, request: Request) -> Response:
         params = request.path_params
         study, series = params.get("study"), params.get("series")
         level = {"studies": "study", "series": "series", "instances": "instance"}[request.url.path.rsplit("/", 1)[1]]
-        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer("application/json"),
                                                 Offer("multipart/related", DICOM_XML)])
         if chosen is None:
             return self._error(406, "search results are offered as application/dicom+json or "
@@ -144,7 +139,7 @@ class DicomWebApp:
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
-        chosen = choose(self._accept(request), offers)
+        chosen = choose(request_ranges(request), offers)
         if chosen is None:
             if "wado-ignores-accept" not in self.faults:
                 return self._error(406, "instances are offered as multipart/related; type=\"application/dicom\"")
@@ -185,7 +180,7 @@ class DicomWebApp:
         found = self._resource(request)
         if not found:
             return self._error(404, "no such resource")
-        chosen = choose(self._accept(request), [Offer(DICOM_JSON), Offer("application/json"),
+        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer("application/json"),
                                                 Offer("multipart/related", DICOM_XML)])
         if chosen is None:
             return self._error(406, 'metadata is offered as application/dicom+json or multipart/related; '
@@ -206,7 +201,7 @@ class DicomWebApp:
         instance = self._one_instance(request)
         if instance is None:
             return self._error(404, "no such instance")
-        chosen = choose(self._accept(request), [Offer("multipart/related", "application/octet-stream"),
+        chosen = choose(request_ranges(request), [Offer("multipart/related", "application/octet-stream"),
                                                 Offer("application/octet-stream")])
         if chosen is None:
             return self._error(406, "bulk data is offered as application/octet-stream")
@@ -229,7 +224,7 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
-        chosen = choose(self._accept(request), [Offer("multipart/related", "application/octet-stream")])
+        chosen = choose(request_ranges(request), [Offer("multipart/related", "application/octet-stream")])
         if chosen is None:
             return self._error(406, "frames are offered as multipart/related; type=\"application/octet-stream\"")
         if "frames-off-by-one" in self.faults:
@@ -247,7 +242,7 @@ class DicomWebApp:
             return self._error(404, "no such resource")
         if io.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
-        chosen = choose(self._accept(request), [Offer("image/jpeg"), Offer("image/png")])
+        chosen = choose(request_ranges(request), [Offer("image/jpeg"), Offer("image/png")])
         if chosen is None:
             return self._error(406, "rendered images are offered as image/jpeg and image/png")
         media = chosen[0].media
@@ -353,7 +348,7 @@ class DicomWebApp:
 
     # -- Retrieve Capabilities (PS3.18 8.9, Annex H) ---------------------------------------------------------
     async def capabilities(self, request: Request) -> Response:
-        if choose(self._accept(request), [Offer(WADL), Offer("application/xml")]) is None:
+        if choose(request_ranges(request), [Offer(WADL), Offer("application/xml")]) is None:
             return self._error(406, "the capabilities are offered as application/vnd.sun.wadl+xml")
         base = self.base_url(request)
         if "caps-wrong-base" in self.faults:

@@ -37,6 +37,12 @@ def parse_accept(header: str | None, accept_query: list[str] | None = None) -> l
     return sorted(ranges, key=lambda r: -r.q)
 
 
+def request_ranges(request) -> list[MediaRange]:
+    """The media ranges a Starlette request accepts: its accept query parameter (PS3.18 8.3.3.1) or header."""
+    accept_qp = [v for k, v in request.query_params.multi_items() if k == "accept"]
+    return parse_accept(request.headers.get("accept"), accept_qp)
+
+
 def _type_matches(wanted: str, offered: str) -> bool:
     if wanted in ("*/*", "*"):
         return True

@@ -8,8 +8,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
 from simulators.dicomweb import search as qido
+from simulators.store import write_durably
 
 UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
 WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"             # Global Subscription (PS3.4 CC.3.1)
@@ -117,21 +117,7 @@ class Worklist:
     def _keep(self, ds: Dataset) -> None:
         """Write the workitem durably (temporary file, fsync, rename, folder fsync) before anyone is told."""
         payload = json.dumps(ds.to_json_dict()).encode()
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(payload)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self._path(str(ds.SOPInstanceUID)))
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        folder = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        write_durably(self._path(str(ds.SOPInstanceUID)), payload, self.folder / f"{uuid.uuid4().hex}.part")
         self.workitems[str(ds.SOPInstanceUID)] = ds
 
     def _workitem(self, uid: str) -> Dataset:

@@ -16,7 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from simulators.dicomweb.native_xml import to_native_xml
-from simulators.dicomweb.negotiation import Offer, choose, parse_accept
+from simulators.dicomweb.negotiation import Offer, choose, request_ranges
 from simulators.dicomweb.search import BadQuery
 from simulators.dicomweb.ups import Event, Refusal, Worklist
 
@@ -106,8 +106,7 @@ class UpsRoutes:
 
     async def retrieve(self, request: Request) -> Response:
         offers = [Offer(DICOM_JSON), Offer("application/json"), Offer("multipart/related", DICOM_XML)]
-        accept = [v for k, v in request.query_params.multi_items() if k == "accept"]
-        chosen = choose(parse_accept(request.headers.get("accept"), accept), offers)
+        chosen = choose(request_ranges(request), offers)
         if chosen is None:
             return self._answer(406, f'workitems are offered as {DICOM_JSON} or multipart/related; type="{DICOM_XML}"')
         uid = request.path_params["workitem"]
@@ -156,8 +155,7 @@ class UpsRoutes:
         return self._answer(202, warning=warning, request=request)
 
     async def search(self, request: Request) -> Response:
-        chosen = choose(parse_accept(request.headers.get("accept")),
-                        [Offer(DICOM_JSON), Offer("application/json")])
+        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer("application/json")])
         if chosen is None:
             return self._answer(406, f"search results are offered as {DICOM_JSON}")
         try:
