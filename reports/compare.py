@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.render import VERDICT_ORDER, assign_anchors, clause_key, environment, load_results, worst
+from dicom_harness.reports.render import VERDICT_ORDER, assign_anchors, clause_key, environment, load_results, worst
 
 LEVELS = ("SHALL", "SHOULD", "MAY")
 GOOD = ("PASS", "FIXED")

@@ -21,7 +21,7 @@ def slug(text: str) -> str:
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("reports", "templates"),
+    env = Environment(loader=PackageLoader("dicom_harness.reports", "templates"),
                       autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["css"] = lambda verdict: verdict.lower().replace(" ", "-")
     env.filters["slug"] = slug

@@ -7,7 +7,7 @@ import time
 
 from pydicom.uid import UID
 
-from reports.render import environment
+from dicom_harness.reports.render import environment
 
 
 def _context(result, name: str) -> dict:

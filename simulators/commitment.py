@@ -18,9 +18,9 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
-from simulators.faults import check_faults
-from simulators.network import NODELAY_HANDLER, configure_timeouts
-from simulators.store import Store
+from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.commitment")
 

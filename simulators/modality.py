@@ -23,7 +23,7 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
 
 WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]

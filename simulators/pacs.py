@@ -25,10 +25,10 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from simulators.faults import check_faults
-from simulators.network import NODELAY_HANDLER, configure_timeouts
-from simulators.query_retrieve import QueryRetrieveScp
-from simulators.store import Store
+from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
+from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
 
@@ -78,7 +78,7 @@ class PacsSimulator:
         self._refused: weakref.WeakSet = weakref.WeakSet()
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
         self.services = list(services)
-        from simulators.commitment import CommitmentService
+        from dicom_harness.simulators.commitment import CommitmentService
         self.commitment = CommitmentService(store, ae_title, peers=commitment_peers, delay=commitment_delay,
                                             answer_on=commitment_answer_on, faults=self.faults)
         self.services.append(self.commitment)
@@ -220,7 +220,7 @@ class PacsSimulator:
 
     def start(self) -> "PacsSimulator":
         ae = self._build_ae()
-        from simulators.services import combine_handlers
+        from dicom_harness.simulators.services import combine_handlers
         self._server = ae.start_server((self.host, self.requested_port), block=False,
                                        evt_handlers=combine_handlers(self.handlers(), self.services))
         self.port = self._server.server_address[1]

@@ -30,8 +30,8 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
 )
 
-from simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
-from simulators.store import Store, StoredInstance
+from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
+from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
 

@@ -27,9 +27,9 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from simulators.faults import check_faults
-from simulators.matching import matches
-from simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.matching import matches
+from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
 
 log = logging.getLogger("simulators.ris")
 

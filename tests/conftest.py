@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-CLI = [sys.executable, "-m", "harness.cli"]
+CLI = [sys.executable, "-m", "dicom_harness"]
 
 
 def require_peer(binary: str) -> str:
@@ -47,7 +47,7 @@ class StandalonePacs:
     """`dicom-harness simulate pacs` as a user runs it, in a subprocess; stopped with Ctrl-C."""
 
     def __init__(self, store: Path, *extra: str):
-        from harness.ports import free_port
+        from dicom_harness.targets.ports import free_port
         self.store = store
         self.extra = extra
         self.port = free_port()
@@ -73,8 +73,8 @@ class StandalonePacs:
 @pytest.fixture
 def pacs(tmp_path):
     """The PACS simulator in this process on a free port, over a fresh store (AE title DH_PACS)."""
-    from simulators.pacs import PacsSimulator
-    from simulators.store import Store
+    from dicom_harness.simulators.pacs import PacsSimulator
+    from dicom_harness.simulators.store import Store
     store = Store(tmp_path / "store")
     simulator = PacsSimulator(store, ae_title="DH_PACS").start()
     yield simulator

@@ -13,8 +13,8 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    from harness.cli import main as cli_main
-    from simulators.faults import FAULTS
+    from dicom_harness.cli.main import main as cli_main
+    from dicom_harness.simulators.faults import FAULTS
     root = Path(argv[0])
     for name in argv[1:]:
         folder = root / name
@@ -29,7 +29,7 @@ def fault_scope(fault) -> list[str]:
     """The suites a fault is run against: the ones it names, or else those of the requirements it breaks
     (knock-ons included) plus Verification as a bystander. The clean run covers every suite; a fault
     run proves its requirements' tests fail and their neighbours' tests do not."""
-    from harness.catalogue import load_catalogue
+    from dicom_harness.catalogue import load_catalogue
     if fault.suites:
         return list(fault.suites)
     catalogue = load_catalogue()

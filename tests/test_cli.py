@@ -92,8 +92,8 @@ def test_dicomweb_quick_form_tests_a_running_service(tmp_path):
     import signal
     import subprocess
 
-    from harness import verdicts
-    from harness.ports import free_port
+    from dicom_harness.vocabulary import verdicts
+    from dicom_harness.targets.ports import free_port
     from tests.conftest import CLI
     port = free_port()
     server = subprocess.Popen([*CLI, "simulate", "dicomweb", "--port", str(port), "--store", str(tmp_path / "store")],

@@ -10,12 +10,12 @@ from pydicom.sequence import Sequence
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
-from harness.datasets import DatasetFactory
-from harness.peer import HarnessPeer
-from harness.profile import Peer
-from simulators.commitment import WELL_KNOWN_INSTANCE
-from simulators.pacs import PacsSimulator
-from simulators.store import Store
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.clients.peer import HarnessPeer
+from dicom_harness.targets.profile import Peer
+from dicom_harness.simulators.commitment import WELL_KNOWN_INSTANCE
+from dicom_harness.simulators.pacs import PacsSimulator
+from dicom_harness.simulators.store import Store
 
 
 def _request(instances, unknown_uid):
@@ -85,10 +85,10 @@ def test_report_on_same_association_after_delay(tmp_path):
 
 def test_harness_client_takes_result_on_the_same_association(tmp_path):
     """The harness's commitment client (harness/commitment.py) sees a result sent on its own association."""
-    from harness.commitment import request_commitment
-    from harness.dimse import DimseClient
-    from harness.evidence import Evidence
-    from harness.profile import DimseEndpoint, Target
+    from dicom_harness.clients.commitment import request_commitment
+    from dicom_harness.clients.dimse import DimseClient
+    from dicom_harness.clients.evidence import Evidence
+    from dicom_harness.targets.profile import DimseEndpoint, Target
 
     store = Store(tmp_path / "store")
     instance = DatasetFactory(seed=4).make("CT")

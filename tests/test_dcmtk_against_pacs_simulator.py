@@ -7,7 +7,7 @@ import subprocess
 
 from pydicom import dcmread
 
-from harness.datasets import DatasetFactory, pixel_digest
+from dicom_harness.data.datasets import DatasetFactory, pixel_digest
 from tests.conftest import StandalonePacs, require_peer
 
 DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")

@@ -9,9 +9,9 @@ from io import BytesIO
 import httpx
 import pytest
 
-from harness.datasets import DatasetFactory, pixel_digest
-from simulators.dicomweb import DicomWebSimulator
-from simulators.store import Store
+from dicom_harness.data.datasets import DatasetFactory, pixel_digest
+from dicom_harness.simulators.dicomweb import DicomWebSimulator
+from dicom_harness.simulators.store import Store
 
 
 def _part10(ds) -> bytes:
@@ -55,7 +55,7 @@ def test_port_zero_is_read_back_and_stow_is_durable_before_the_answer(web, tmp_p
 
 def test_instances_stored_by_c_store_are_served_over_the_web(tmp_path):
     from pynetdicom import AE
-    from simulators.pacs import PacsSimulator
+    from dicom_harness.simulators.pacs import PacsSimulator
     store = Store(tmp_path / "shared")
     pacs = PacsSimulator(store, ae_title="DH_PACS").start()
     web = DicomWebSimulator(store).start()

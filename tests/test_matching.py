@@ -2,7 +2,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from simulators.matching import MatchOptions, matches
+from dicom_harness.simulators.matching import MatchOptions, matches
 
 
 def _ds(**keys):

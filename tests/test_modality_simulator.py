@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import subprocess
 
-from harness.ports import free_port
-from simulators.modality import ModalitySimulator
-from simulators.pacs import PacsSimulator
-from simulators.ris import RisService, WorklistStore, make_worklist_item, write_worklist_file
-from simulators.store import Store
+from dicom_harness.targets.ports import free_port
+from dicom_harness.simulators.modality import ModalitySimulator
+from dicom_harness.simulators.pacs import PacsSimulator
+from dicom_harness.simulators.ris import RisService, WorklistStore, make_worklist_item, write_worklist_file
+from dicom_harness.simulators.store import Store
 from tests.conftest import CLI, require_peer
 
 
@@ -46,7 +46,7 @@ def test_modality_cli_against_simulators(tmp_path):
 
 def test_modality_against_orthanc(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from harness.orthanc import OrthancProcess
+    from dicom_harness.targets.orthanc import OrthancProcess
     folder = tmp_path / "worklist"
     folder.mkdir()
     write_worklist_file(make_worklist_item(PatientID="DH-MOD-O", PatientName="DH^ORTHANC",

@@ -6,17 +6,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.datasets import DatasetFactory
-from harness.web import part10_bytes
-from simulators.dicomweb import DicomWebSimulator
-from simulators.store import Store
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.clients.web import part10_bytes
+from dicom_harness.simulators.dicomweb import DicomWebSimulator
+from dicom_harness.simulators.store import Store
 from tests.conftest import require_peer
 
 
 @pytest.fixture
 def simulator_and_orthanc(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from harness.orthanc import OrthancProcess
+    from dicom_harness.targets.orthanc import OrthancProcess
     store = Store(tmp_path / "store")
     web = DicomWebSimulator(store).start()
     orthanc = OrthancProcess(ae_title="ORTHANC", dicomweb_servers={"simulator": web.base_url}).start()

@@ -4,9 +4,9 @@ from pynetdicom import AE
 from pynetdicom.sop_class import StorageCommitmentPushModel
 from pydicom.dataset import Dataset
 
-from harness.datasets import DatasetFactory
-from harness.peer import HarnessPeer
-from harness.profile import Peer
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.clients.peer import HarnessPeer
+from dicom_harness.targets.profile import Peer
 
 
 def test_peer_receives_store_and_event_report():

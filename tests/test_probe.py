@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 
-from harness.profile import load_profile
+from dicom_harness.targets.profile import load_profile
 from tests.conftest import require_peer, run_cli
 
 ECHO = "verification/test_c_echo.py::test_echo_is_answered_with_success"
@@ -40,11 +40,11 @@ def test_probe_the_pacs_simulator_and_reuse_its_profile(pacs, tmp_path):
 
 def test_probe_orthanc(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from harness.orthanc import OrthancProcess
-    from harness.probe import probe, write_probe
-    from harness.profile import DimseEndpoint
-    from harness.probe_web import probe_web
-    from harness.profile import WebEndpoint
+    from dicom_harness.targets.orthanc import OrthancProcess
+    from dicom_harness.probe.dimse import probe, write_probe
+    from dicom_harness.targets.profile import DimseEndpoint
+    from dicom_harness.probe.dicomweb import probe_web
+    from dicom_harness.targets.profile import WebEndpoint
     orthanc = OrthancProcess(ae_title="ORTHANC").start()
     try:
         found = probe(DimseEndpoint("ORTHANC", "127.0.0.1", orthanc.dicom_port))
@@ -83,7 +83,7 @@ def test_probe_a_dicomweb_service_and_reuse_its_profile(tmp_path):
     import signal
     import subprocess
 
-    from harness.ports import free_port
+    from dicom_harness.targets.ports import free_port
     from tests.conftest import CLI
     port = free_port()
     server = subprocess.Popen([*CLI, "simulate", "dicomweb", "--port", str(port), "--store", str(tmp_path / "store")],

@@ -1,7 +1,7 @@
 import pytest
 
-from harness.errors import ProfileError
-from harness.profile import load_profile, parse_dimse_address, profile_from_dict
+from dicom_harness.errors import ProfileError
+from dicom_harness.targets.profile import load_profile, parse_dimse_address, profile_from_dict
 
 GOOD = {"name": "PACS", "dimse": {"ae_title": "PACS", "host": "10.0.0.1", "port": 104},
         "claims": {"services": ["verification", "storage"], "storage_sop_classes": ["CTImageStorage"]},

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from pydicom.dataset import Dataset
 
-from harness.multipart import parse_multipart
-from harness.web import encode_query
-from simulators.dicomweb.multipart import read_parts, write_parts
-from simulators.dicomweb.search import parse_query
-from simulators.dicomweb.ups import CANCELED, COMPLETED, IN_PROGRESS, SCHEDULED, Refusal, Worklist
+from dicom_harness.clients.multipart import parse_multipart
+from dicom_harness.clients.web import encode_query
+from dicom_harness.simulators.dicomweb.multipart import read_parts, write_parts
+from dicom_harness.simulators.dicomweb.search import parse_query
+from dicom_harness.simulators.dicomweb.ups import CANCELED, COMPLETED, IN_PROGRESS, SCHEDULED, Refusal, Worklist
 
 # -- the UPS state machine ----------------------------------------------------------------------------------
 FINAL = (COMPLETED, CANCELED)

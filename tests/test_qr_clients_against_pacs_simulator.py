@@ -10,8 +10,8 @@ import httpx
 from pydicom import dcmread
 from pynetdicom import AE
 
-from harness.datasets import DatasetFactory, pixel_digest
-from harness.ports import free_port
+from dicom_harness.data.datasets import DatasetFactory, pixel_digest
+from dicom_harness.targets.ports import free_port
 from tests.conftest import require_peer
 from tests.test_dcmtk_against_pacs_simulator import StandalonePacs, dcmtk
 
@@ -82,9 +82,9 @@ def test_findscu_movescu_getscu_against_simulator(tmp_path):
 
 def test_orthanc_as_scu_queries_and_moves_from_simulator(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from harness.orthanc import OrthancProcess
-    from simulators.pacs import PacsSimulator
-    from simulators.store import Store
+    from dicom_harness.targets.orthanc import OrthancProcess
+    from dicom_harness.simulators.pacs import PacsSimulator
+    from dicom_harness.simulators.store import Store
 
     instances, _ = _seed_files(tmp_path, seed=22)
     store = Store(tmp_path / "store")

@@ -4,12 +4,12 @@
 import pytest
 from pydicom.dataset import Dataset
 
-from harness.datasets import DatasetFactory
-from harness.errors import ProfileError
-from harness.profile import profile_from_dict
-from harness.providers import shipped_profile
-from simulators.query_retrieve import PATIENT_ROOT, STUDY_ROOT, QueryError, QueryRetrieveScp, level_of
-from simulators.store import Store
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.errors import ProfileError
+from dicom_harness.targets.profile import profile_from_dict
+from dicom_harness.targets.providers import shipped_profile
+from dicom_harness.simulators.query_retrieve import PATIENT_ROOT, STUDY_ROOT, QueryError, QueryRetrieveScp, level_of
+from dicom_harness.simulators.store import Store
 from tests.test_cli import _one_clear_line
 from tests.conftest import run_cli
 

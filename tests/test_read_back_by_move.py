@@ -4,8 +4,8 @@ peer, and a PACS that loses them fails (not an ERROR)."""
 
 import json
 
-from harness import verdicts
-from harness.ports import free_port
+from dicom_harness.vocabulary import verdicts
+from dicom_harness.targets.ports import free_port
 from tests.conftest import StandalonePacs, run_cli
 
 PROFILE = """

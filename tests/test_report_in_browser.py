@@ -75,8 +75,8 @@ def test_comparison_page_renders_and_its_filter_works(browser, report_of_a_fault
     exactly the requirements that failed."""
     import copy
 
-    from reports.compare import load_run, write_comparison
-    from reports.render import load_results, write_reports
+    from dicom_harness.reports.compare import load_run, write_comparison
+    from dicom_harness.reports.render import load_results, write_reports
     index, records = report_of_a_faulty_run
     fixed = load_results(index.parent / "results.json")
     for record in fixed["results"]:

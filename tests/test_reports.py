@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reports.compare import Run, diff_runs, leaderboard, load_run, write_comparison
-from reports.render import anchor_for, write_reports
+from dicom_harness.reports.compare import Run, diff_runs, leaderboard, load_run, write_comparison
+from dicom_harness.reports.render import anchor_for, write_reports
 from tests.conftest import run_cli
 
 ECHO = "verification/test_c_echo.py::test_echo_is_answered_with_success"
@@ -23,7 +23,7 @@ def _requirement(rid: str, level: str = "SHALL", service: str = "storage") -> di
 
 
 def _record(name: str, verdict: str, rid: str, level: str = "SHALL") -> dict:
-    return {"nodeid": f"suites/storage/test_x.py::{name}", "test": name, "module": "suites.storage.test_x",
+    return {"nodeid": f"suites/storage/test_x.py::{name}", "test": name, "module": "dicom_harness.suites.storage.test_x",
             "doc": "", "requirements": [_requirement(rid, level)], "service": "storage", "verdict": verdict,
             "message": "" if verdict == "PASS" else f"expected x, observed y in {name}", "deviation": [],
             "evidence": ["  0.001 > C-STORE-RQ"], "duration": 0.1, "target": "t", "rerun": f"dicom-harness run --test {name}"}
@@ -85,7 +85,7 @@ def test_comparison_page_is_rendered_from_results(tmp_path):
 
 
 def test_reports_package_never_imports_pytest():
-    code = ("import sys, reports.render, reports.compare, reports.statement; "
+    code = ("import sys, dicom_harness.reports.render, dicom_harness.reports.compare, dicom_harness.reports.statement; "
             "sys.exit(1 if 'pytest' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 

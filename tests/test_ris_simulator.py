@@ -12,8 +12,8 @@ from pydicom.sequence import Sequence
 from pynetdicom import AE
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityWorklistInformationFind
 
-from harness.ports import free_port
-from simulators.ris import (
+from dicom_harness.targets.ports import free_port
+from dicom_harness.simulators.ris import (
     RisSimulator, WorklistError, WorklistStore, make_worklist_item, parse_item, write_worklist_file,
 )
 from tests.conftest import CLI, require_peer
@@ -141,7 +141,7 @@ def test_findscu_worklist_query_against_standalone_ris(tmp_path):
 
 
 def test_response_holds_requested_keys_only_and_whole_items_for_universal_sequences():
-    from simulators.ris import response_identifier
+    from dicom_harness.simulators.ris import response_identifier
     item = make_worklist_item(PatientID="P9", Modality="MR")
     query = Dataset()
     query.PatientID = "P9"

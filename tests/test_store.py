@@ -1,7 +1,7 @@
 from io import BytesIO
 
-from harness.datasets import DatasetFactory
-from simulators.store import Store
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.simulators.store import Store
 
 
 def _file_bytes(ds):

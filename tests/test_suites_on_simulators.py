@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.catalogue import load_catalogue
-from simulators.faults import FAULTS
+from dicom_harness.catalogue import load_catalogue
+from dicom_harness.simulators.faults import FAULTS
 from tests.conftest import failing_requirements, run_suites
 from tests.fault_batch import run_fault_batch
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.datasets import DatasetFactory
-from harness.errors import NotClaimed
-from harness.evidence import Evidence
-from harness.profile import WebEndpoint
-from harness.ups import FILTERED_WORKLIST_UID, UpsClient
-from harness.web import DicomWebClient
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.errors import NotClaimed
+from dicom_harness.clients.evidence import Evidence
+from dicom_harness.targets.profile import WebEndpoint
+from dicom_harness.clients.ups import FILTERED_WORKLIST_UID, UpsClient
+from dicom_harness.clients.web import DicomWebClient
 
 
 def _client(status: int, headers: dict) -> UpsClient:

@@ -11,8 +11,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from simulators.dicomweb import DicomWebSimulator
-from simulators.store import Store
+from dicom_harness.simulators.dicomweb import DicomWebSimulator
+from dicom_harness.simulators.store import Store
 
 UID = "2.25.3141592653589793238462643383279"
 TOKEN = "ups-s3cret"

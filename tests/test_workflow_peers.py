@@ -8,7 +8,7 @@ import os
 import subprocess
 import time
 
-from harness.ports import free_port
+from dicom_harness.targets.ports import free_port
 from tests.conftest import require_peer, run_suites
 
 
@@ -54,7 +54,7 @@ folder = "{folder}"
 def test_worklist_tests_not_claimed_without_a_way_to_seed(tmp_path):
     """A profile that claims worklist but names no worklist folder: the tests that must seed items are NOT
     CLAIMED; the one that needs no item still runs."""
-    from simulators.ris import RisSimulator, WorklistStore
+    from dicom_harness.simulators.ris import RisSimulator, WorklistStore
     ris = RisSimulator(WorklistStore(), ae_title="DH_RIS").start()
     try:
         profile = tmp_path / "ris.toml"

@@ -1,6 +1,6 @@
 """The DICOMweb server simulator: QIDO-RS, WADO-RS, STOW-RS, WADO-URI and capabilities over the shared Store."""
 
-from simulators.dicomweb.app import create_app
-from simulators.dicomweb.server import DicomWebSimulator
+from dicom_harness.simulators.dicomweb.app import create_app
+from dicom_harness.simulators.dicomweb.server import DicomWebSimulator
 
 __all__ = ["DicomWebSimulator", "create_app"]

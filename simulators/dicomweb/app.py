@@ -20,14 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
-from simulators.dicomweb import instances as io
-from simulators.dicomweb import search as qido
-from simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
-from simulators.dicomweb.native_xml import to_native_xml
-from simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
-from simulators.dicomweb.ups import Worklist
-from simulators.dicomweb.ups_routes import UpsRoutes
-from simulators.store import Store
+from dicom_harness.simulators.dicomweb import instances as io
+from dicom_harness.simulators.dicomweb import search as qido
+from dicom_harness.simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
+from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
+from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
+from dicom_harness.simulators.dicomweb.ups import Worklist
+from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
+from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
 

@@ -13,7 +13,7 @@ from pydicom.uid import (
     UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
 )
 
-from simulators.dicomweb.multipart import file_chunks
+from dicom_harness.simulators.dicomweb.multipart import file_chunks
 
 try:
     from PIL import Image

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulators.dicomweb.multipart import _split_outside_quotes, parse_media_type
+from dicom_harness.simulators.dicomweb.multipart import _split_outside_quotes, parse_media_type
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""QIDO-RS search (PS3.18 10.6) over the shared Store, matched by the shared engine (simulators.matching).
+"""QIDO-RS search (PS3.18 10.6) over the shared Store, matched by the shared engine (dicom_harness.simulators.matching).
 
 Works on the DICOM JSON the store keeps for each instance; query values arrive as raw query-string text and
 are percent-decoded here (PS3.18 8.3.1), after splitting lists on the literal comma."""
@@ -13,7 +13,7 @@ from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from simulators.matching import MatchOptions, matches
+from dicom_harness.simulators.matching import MatchOptions, matches
 
 STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
               "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyID", "StudyDescription")

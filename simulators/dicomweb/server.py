@@ -10,10 +10,10 @@ from collections.abc import Iterable
 
 import uvicorn
 
-from simulators.dicomweb.app import create_app
-from simulators.dicomweb.auth import RequireAuth
-from simulators.faults import check_faults
-from simulators.store import Store
+from dicom_harness.simulators.dicomweb.app import create_app
+from dicom_harness.simulators.dicomweb.auth import RequireAuth
+from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.store import Store
 
 START_TIMEOUT = 10.0
 

@@ -18,8 +18,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
-from simulators.dicomweb import search as qido
-from simulators.store import write_durably
+from dicom_harness.simulators.dicomweb import search as qido
+from dicom_harness.simulators.store import write_durably
 
 UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
 WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"             # Global Subscription (PS3.4 CC.3.1)

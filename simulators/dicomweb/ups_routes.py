@@ -15,10 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from simulators.dicomweb.native_xml import to_native_xml
-from simulators.dicomweb.negotiation import Offer, choose, request_ranges
-from simulators.dicomweb.search import BadQuery
-from simulators.dicomweb.ups import Event, Refusal, Worklist
+from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
+from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, request_ranges
+from dicom_harness.simulators.dicomweb.search import BadQuery
+from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
 
 log = logging.getLogger("simulators.dicomweb.ups")
 

@@ -5,10 +5,10 @@ from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelGet
 
-from harness.errors import NotClaimed
-from harness.markers import requirement
-from harness.status import Status, describe
-from suites.storage.conftest import assert_same_instance
+from dicom_harness.errors import NotClaimed
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.suites.storage.conftest import assert_same_instance
 
 SMALL_MAX_PDU = 4096
 

@@ -2,7 +2,7 @@
 
 import time
 
-from harness.markers import requirement
+from dicom_harness.plugin.markers import requirement
 
 
 @requirement("ASSOC-RELEASE")

@@ -1,7 +1,7 @@
 import pytest
 
-from harness.commitment import request_commitment
-from harness.status import Status, describe
+from dicom_harness.clients.commitment import request_commitment
+from dicom_harness.vocabulary.status import Status, describe
 
 
 @pytest.fixture

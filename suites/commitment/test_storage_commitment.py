@@ -1,9 +1,9 @@
 """PS3.4 Annex J: Storage Commitment Push Model, SCP side. Instances are C-STOREd first; the N-ACTION is sent as
 the harness peer's AE, whose listener receives results sent on a new association."""
 
-from harness.markers import requirement
-from harness.status import describe
-from suites.commitment.conftest import references
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.vocabulary.status import describe
+from dicom_harness.suites.commitment.conftest import references
 
 
 def _report_arrived(result):

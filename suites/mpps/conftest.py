@@ -5,8 +5,8 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve
 
-from harness.datasets import DatasetFactory
-from harness.status import describe
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.vocabulary.status import describe
 
 MPPS = ModalityPerformedProcedureStep
 MPPS_RETRIEVE = ModalityPerformedProcedureStepRetrieve

@@ -1,9 +1,9 @@
 """PS3.4 F.7: Modality Performed Procedure Step, SCP side: N-CREATE with IN PROGRESS, N-SET to COMPLETED or
 DISCONTINUED, and the state machine's refusals."""
 
-from harness.markers import requirement
-from harness.status import describe, status_class
-from suites.mpps.conftest import MPPS, created, final, in_progress, read_back
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.vocabulary.status import describe, status_class
+from dicom_harness.suites.mpps.conftest import MPPS, created, final, in_progress, read_back
 
 
 @requirement("MPPS-CREATE-IN-PROGRESS")

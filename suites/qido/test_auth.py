@@ -2,8 +2,8 @@
 
 import httpx
 
-from harness.errors import NotClaimed
-from harness.markers import requirement
+from dicom_harness.errors import NotClaimed
+from dicom_harness.plugin.markers import requirement
 
 REFUSALS = (401, 403, 404)
 

@@ -19,11 +19,11 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
 )
 
-from harness.dimse import DimseClient, TargetFailure
-from harness.errors import NotClaimed
-from harness.evidence import Evidence
-from harness.qr_client import responses_are_ours
-from harness.status import Status, describe
+from dicom_harness.clients.dimse import DimseClient, TargetFailure
+from dicom_harness.errors import NotClaimed
+from dicom_harness.clients.evidence import Evidence
+from dicom_harness.clients.query_retrieve import responses_are_ours
+from dicom_harness.vocabulary.status import Status, describe
 
 MODEL_UIDS = {
     ("patient_root", "C-FIND"): PatientRootQueryRetrieveInformationModelFind,

@@ -3,10 +3,10 @@ instance compared with what was stored; unknown destinations; sub-operation coun
 
 import pytest
 
-from harness.markers import requirement
-from harness.status import Status, describe
-from suites.query_retrieve.conftest import query
-from suites.storage.conftest import assert_same_instance
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.suites.query_retrieve.conftest import query
+from dicom_harness.suites.storage.conftest import assert_same_instance
 
 UNKNOWN_DESTINATION = Status.MOVE_DESTINATION_UNKNOWN
 COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",

@@ -8,11 +8,11 @@ from pydicom.uid import (
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, MRImageStorage, Verification
 
-from harness.datasets import KINDS, PRIVATE_CREATOR
-from harness.errors import NotClaimed
-from harness.markers import requirement
-from harness.status import Status, describe, is_defined_store_status
-from suites.storage.conftest import assert_same_instance
+from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR
+from dicom_harness.errors import NotClaimed
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.vocabulary.status import Status, describe, is_defined_store_status
+from dicom_harness.suites.storage.conftest import assert_same_instance
 
 FACTORY_TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian,
                              RLELossless]

@@ -3,7 +3,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import ModalityWorklistInformationFind
 
-from harness.status import describe
+from dicom_harness.vocabulary.status import describe
 
 
 @pytest.fixture

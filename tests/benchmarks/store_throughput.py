@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.datasets import DatasetFactory
-from harness.orthanc import OrthancProcess
-from harness.ports import free_port
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.targets.orthanc import OrthancProcess
+from dicom_harness.targets.ports import free_port
 from tests.conftest import StandalonePacs
 
 ENV = dict(os.environ, TCP_NODELAY="1")

@@ -15,12 +15,12 @@ from pynetdicom.presentation import PresentationContext
 from pynetdicom.sop_class import (StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
                                   Verification)
 
-from harness.errors import HarnessError, TargetUnreachable
-from harness.evidence import Evidence
-from harness.profile import DimseEndpoint, Target
-from harness.ports import can_connect
-from harness.status import Status, describe
-from simulators.network import NODELAY_HANDLER
+from dicom_harness.errors import HarnessError, TargetUnreachable
+from dicom_harness.clients.evidence import Evidence
+from dicom_harness.targets.profile import DimseEndpoint, Target
+from dicom_harness.targets.ports import can_connect
+from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.simulators.network import NODELAY_HANDLER
 
 
 class TargetFailure(AssertionError):
@@ -282,17 +282,17 @@ class Session:
     # -- Query/Retrieve (the logic lives in harness/qr_client.py) ----------------------------------------
     def find(self, identifier: Dataset, model: str, cancel: bool = False):
         """C-FIND -> qr_client.FindResult; cancel=True sends C-CANCEL right after the request."""
-        from harness import qr_client
+        from dicom_harness.clients import query_retrieve as qr_client
         return qr_client.find(self, identifier, model, cancel=cancel)
 
     def move(self, identifier: Dataset, destination: str, model: str):
         """C-MOVE to the AE title `destination` -> qr_client.RetrieveResult."""
-        from harness import qr_client
+        from dicom_harness.clients import query_retrieve as qr_client
         return qr_client.move(self, identifier, destination, model)
 
     def get_instances(self, identifier: Dataset, model: str):
         """C-GET with every response's counts -> qr_client.RetrieveResult (received instances included)."""
-        from harness import qr_client
+        from dicom_harness.clients import query_retrieve as qr_client
         return qr_client.get(self, identifier, model)
 
     def release(self) -> bool:
@@ -367,7 +367,7 @@ class DimseClient:
         self.target = target
         self.endpoint: DimseEndpoint = target.dimse
         self.evidence = evidence
-        self.peer = peer            # the harness peer (harness.peer.HarnessPeer), for read-back by C-MOVE
+        self.peer = peer            # the harness peer (dicom_harness.clients.peer.HarnessPeer), for read-back by C-MOVE
 
     def _ae(self, max_pdu: int, calling_ae: str | None = None) -> AE:
         ae = AE(ae_title=calling_ae or self.target.harness_ae_title)
@@ -523,7 +523,7 @@ class DimseClient:
 
 
     def _read_back_by_move(self, dataset: Dataset) -> Dataset:
-        from harness.qr_client import move
+        from dicom_harness.clients.query_retrieve import move
         if self.peer is None:
             raise HarnessError("read-back by C-MOVE needs the harness peer; this client was made without one")
         uid = str(dataset.SOPInstanceUID)

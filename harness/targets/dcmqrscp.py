@@ -7,9 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-from harness.errors import ProviderError
-from harness.local_process import LocalProcess
-from harness.ports import can_connect, free_port
+from dicom_harness.errors import ProviderError
+from dicom_harness.targets.local_process import LocalProcess
+from dicom_harness.targets.ports import can_connect, free_port
 
 DCMQRSCP_BINARY = os.environ.get("DICOM_HARNESS_DCMQRSCP", "dcmqrscp")
 START_TIMEOUT = 15.0

@@ -12,16 +12,16 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from harness.dimse import check_reachable
-from harness.errors import ProfileError
-from harness.profile import Target, load_profile, parse_dicomweb_url, parse_dimse_address, profile_from_dict
-from harness.web import check_web_reachable
+from dicom_harness.clients.dimse import check_reachable
+from dicom_harness.errors import ProfileError
+from dicom_harness.targets.profile import Target, load_profile, parse_dicomweb_url, parse_dimse_address, profile_from_dict
+from dicom_harness.clients.web import check_web_reachable
 
 BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
 
 def shipped_profile(name: str) -> Target:
-    text = (resources.files("harness") / "profiles" / f"{name}.toml").read_text(encoding="utf-8")
+    text = (resources.files("dicom_harness.targets") / "profiles" / f"{name}.toml").read_text(encoding="utf-8")
     return profile_from_dict(tomllib.loads(text), where=f"shipped profile {name}")
 
 
@@ -29,7 +29,7 @@ def _with_peer_port(target: Target) -> Target:
     """Fix the harness peer's port before the target starts, so a local target can be told where it is."""
     if target.peer.port:
         return target
-    from harness.ports import free_port
+    from dicom_harness.targets.ports import free_port
     return replace(target, peer=replace(target.peer, port=free_port()))
 
 
@@ -49,8 +49,8 @@ class Provider:
 
     def seed_worklist(self, items) -> list[Path]:
         """Put worklist items where the target serves them from; NotClaimed when there is no such way."""
-        from harness.errors import NotClaimed
-        from simulators.ris import new_worklist_file_name, write_worklist_file
+        from dicom_harness.errors import NotClaimed
+        from dicom_harness.simulators.ris import new_worklist_file_name, write_worklist_file
         if self.worklist_folder is None:
             raise NotClaimed("the harness has no way to put worklist items on this target "
                              "(no worklist folder known for it)")
@@ -75,7 +75,7 @@ class ExternalProvider(Provider):
 
 class SimulatorProvider(Provider):
     def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None):
-        from simulators.faults import UnknownFault, check_faults
+        from dicom_harness.simulators.faults import UnknownFault, check_faults
         try:
             self.faults = check_faults(faults)
         except UnknownFault as exc:
@@ -88,13 +88,13 @@ class SimulatorProvider(Provider):
         self._web = None
 
     def start(self) -> Target:
-        from simulators.pacs import PacsSimulator
-        from simulators.store import Store
+        from dicom_harness.simulators.pacs import PacsSimulator
+        from dicom_harness.simulators.store import Store
         if self.store_dir is None:
             self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
         self._store = Store(Path(self.store_dir or self._temporary))
         assert self.profile.dimse is not None
-        from simulators.ris import RisService, WorklistStore
+        from dicom_harness.simulators.ris import RisService, WorklistStore
         self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
         # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
         services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
@@ -106,7 +106,7 @@ class SimulatorProvider(Provider):
                                    move_destinations={peer.ae_title: (peer.host, peer.port)}).start()
         target = self.profile.with_dimse(port=self._pacs.port)
         if target.dicomweb is not None:
-            from simulators.dicomweb import DicomWebSimulator
+            from dicom_harness.simulators.dicomweb import DicomWebSimulator
             self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
             target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
                                                       wado_uri=self._web.wado_uri_url))
@@ -142,7 +142,7 @@ class OrthancProvider(Provider):
         self._orthanc = None
 
     def start(self) -> Target:
-        from harness.orthanc import OrthancProcess
+        from dicom_harness.targets.orthanc import OrthancProcess
         assert self.profile.dimse is not None
         peer = self.profile.peer
         self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-orthanc-worklist-"))
@@ -171,7 +171,7 @@ class DcmqrscpProvider(Provider):
         self._process = None
 
     def start(self) -> Target:
-        from harness.dcmqrscp import DcmqrscpProcess
+        from dicom_harness.targets.dcmqrscp import DcmqrscpProcess
         assert self.profile.dimse is not None
         peer = self.profile.peer
         self._process = DcmqrscpProcess(ae_title=self.profile.dimse.ae_title,

@@ -21,11 +21,11 @@ import httpx
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from harness.errors import ProfileError, TargetUnreachable
-from harness.evidence import Evidence
-from harness.multipart import Multipart, parse_multipart
-from harness.ports import can_connect
-from harness.profile import WebEndpoint
+from dicom_harness.errors import ProfileError, TargetUnreachable
+from dicom_harness.clients.evidence import Evidence
+from dicom_harness.clients.multipart import Multipart, parse_multipart
+from dicom_harness.targets.ports import can_connect
+from dicom_harness.targets.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
 MULTIPART_DICOM = 'multipart/related; type="application/dicom"'
@@ -208,7 +208,7 @@ class DicomWebClient:
 
     def wado_uri(self, pairs: Sequence[tuple[str, object]], accept: str | None = None) -> httpx.Response:
         if not self.endpoint.wado_uri:
-            from harness.errors import NotClaimed
+            from dicom_harness.errors import NotClaimed
             raise NotClaimed("the profile names no [dicomweb] wado_uri endpoint")
         return self.request("GET", self.endpoint.wado_uri, query=pairs,
                             headers={"Accept": accept} if accept else None)
@@ -274,7 +274,7 @@ class WebStudy:
         return str(self.context.StudyInstanceUID)
 
     def put_into(self, target, evidence: Evidence) -> "WebStudy":
-        from harness.errors import NotClaimed
+        from dicom_harness.errors import NotClaimed
         if target.dicomweb is None:
             raise NotClaimed("the target has no DICOMweb endpoint")
         if target.claims.offers("stow"):
@@ -287,7 +287,7 @@ class WebStudy:
             finally:
                 client.close()
         elif target.claims.offers("storage") and target.dimse is not None:
-            from harness.dimse import DimseClient
+            from dicom_harness.clients.dimse import DimseClient
             dimse = DimseClient(target, evidence)
             for ds in [*self.instances, self.neighbour]:
                 assert dimse.store(ds).ok, "setup: C-STORE of a test instance failed"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import verdicts
-from harness.catalogue import load_catalogue
-from harness.errors import HarnessUserError, NotClaimed, TargetUnreachable
-from harness.evidence import Evidence
+from dicom_harness.vocabulary import verdicts
+from dicom_harness.catalogue import load_catalogue
+from dicom_harness.errors import HarnessUserError, NotClaimed, TargetUnreachable
+from dicom_harness.clients.evidence import Evidence
 
 _PROVIDER_KEY = pytest.StashKey[object]()
 _RECORDS_KEY = pytest.StashKey[list]()
@@ -73,7 +73,7 @@ def _requirements(item) -> list:
 @pytest.fixture(scope="session")
 def target(request):
     """The running target (frozen), started once per session by its provider."""
-    from harness.providers import make_provider
+    from dicom_harness.targets.providers import make_provider
     config = request.config
     started = getattr(config, "_dh_started_target", None)
     if started is not None:             # the command line started it and will stop it
@@ -95,7 +95,7 @@ def target(request):
 @pytest.fixture(scope="session")
 def harness_peer(target):
     """The harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver), on target.peer."""
-    from harness.peer import HarnessPeer
+    from dicom_harness.clients.peer import HarnessPeer
     try:
         peer = HarnessPeer(target.peer).start()
     except OSError as exc:
@@ -131,7 +131,7 @@ def evidence(request):
 @pytest.fixture
 def dimse(request, target, evidence):
     """A DIMSE client for this test, recording evidence; with the harness peer when reads go back by C-MOVE."""
-    from harness.dimse import DimseClient
+    from dicom_harness.clients.dimse import DimseClient
     if target.dimse is None:
         raise NotClaimed("the target has no DIMSE endpoint")
     peer = request.getfixturevalue("harness_peer") if target.claims.retrieve == "C-MOVE" else None
@@ -141,7 +141,7 @@ def dimse(request, target, evidence):
 @pytest.fixture
 def dicomweb(target, evidence):
     """A DICOMweb client for this test, recording evidence."""
-    from harness.web import DicomWebClient
+    from dicom_harness.clients.web import DicomWebClient
     if target.dicomweb is None:
         raise NotClaimed("the target has no DICOMweb endpoint")
     client = DicomWebClient(target.dicomweb, evidence)
@@ -152,7 +152,7 @@ def dicomweb(target, evidence):
 @pytest.fixture
 def ups(dicomweb, evidence, dataset_factory):
     """A UPS-RS user agent (PS3.18 11) with its notification channels, closed after the test."""
-    from harness.ups import UpsClient
+    from dicom_harness.clients.ups import UpsClient
     client = UpsClient(dicomweb, evidence, dataset_factory)
     yield client
     client.close()
@@ -161,13 +161,13 @@ def ups(dicomweb, evidence, dataset_factory):
 @pytest.fixture(scope="session")
 def web_study(target, dataset_factory):
     """One small study (two series, three instances) put in the target once for the DICOMweb suites."""
-    from harness.web import WebStudy
+    from dicom_harness.clients.web import WebStudy
     return WebStudy(dataset_factory).put_into(target, Evidence())
 
 
 @pytest.fixture(scope="session")
 def dataset_factory(request):
-    from harness.datasets import DatasetFactory
+    from dicom_harness.data.datasets import DatasetFactory
     return DatasetFactory(seed=request.config.getoption("seed"))
 
 
@@ -226,8 +226,8 @@ def pytest_runtest_makereport(item, call):
     message = ""
     if call.excinfo is not None:
         message = call.excinfo.exconly() if outcome != "error" else _error_message(call.excinfo)
-        message = message.removeprefix("harness.errors.NotClaimed: ").removeprefix(
-            "harness.dimse.TargetFailure: ").removeprefix("AssertionError: ")
+        message = message.removeprefix("dicom_harness.errors.NotClaimed: ").removeprefix(
+            "dicom_harness.clients.dimse.TargetFailure: ").removeprefix("AssertionError: ")
     if verdict in (verdicts.NOT_CLAIMED, verdicts.DEVIATION, verdicts.WARN):
         report.outcome = "skipped"
         if verdict == verdicts.NOT_CLAIMED:
@@ -300,7 +300,7 @@ def pytest_sessionfinish(session, exitstatus):
                 handle.write(json.dumps(record) + "\n")
     report_dir = config.getoption("report_dir")
     if report_dir:
-        from reports.render import write_reports
+        from dicom_harness.reports.render import write_reports
         config._dh_report = write_reports({"run": run, "results": records}, Path(report_dir))
 
 

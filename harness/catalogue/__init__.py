@@ -59,7 +59,7 @@ def _parse(name: str, text: str) -> list[Requirement]:
 def load_catalogue() -> dict[str, Requirement]:
     """All requirements by ID; duplicate IDs across files are an error."""
     catalogue: dict[str, Requirement] = {}
-    folder = resources.files("harness") / "requirements"
+    folder = resources.files("dicom_harness.catalogue") / "requirements"
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if not item.name.endswith(".toml"):
             continue

@@ -12,8 +12,8 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
-from harness.dimse import DimseClient, Response
-from harness.peer import HarnessPeer
+from dicom_harness.clients.dimse import DimseClient, Response
+from dicom_harness.clients.peer import HarnessPeer
 
 WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"      # PS3.4 J.3.5
 REQUEST_STORAGE_COMMITMENT = 1

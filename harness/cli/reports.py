@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.errors import HarnessUserError
+from dicom_harness.errors import HarnessUserError
 
 BASELINE_HELP = """with --baseline:
   0  no regressions against the baseline (old failures allowed)
@@ -62,7 +62,7 @@ def add_commands(sub) -> None:
 
 # -- compare -------------------------------------------------------------------------------------------------
 def compare_command(args: argparse.Namespace) -> int:
-    from reports.compare import CompareError, load_run, write_comparison
+    from dicom_harness.reports.compare import CompareError, load_run, write_comparison
     if args.label and len(args.label) != len(args.runs):
         raise HarnessUserError(f"--label given {len(args.label)} time(s) for {len(args.runs)} run(s): give one per run")
     try:
@@ -79,7 +79,7 @@ def check_baseline(path: str | None):
     """Load the baseline before the run starts, so a bad path costs no run."""
     if not path:
         return None
-    from reports.compare import CompareError, load_run
+    from dicom_harness.reports.compare import CompareError, load_run
     try:
         return load_run(path, label="baseline")
     except CompareError as exc:
@@ -87,7 +87,7 @@ def check_baseline(path: str | None):
 
 
 def baseline_exit(baseline, report_dir: Path) -> int:
-    from reports.compare import diff_runs, load_run, write_comparison
+    from dicom_harness.reports.compare import diff_runs, load_run, write_comparison
     current = load_run(report_dir, label="this run")
     changes = diff_runs(baseline, current)
     page = write_comparison([baseline, current], report_dir / "baseline.html",
@@ -107,9 +107,9 @@ def baseline_exit(baseline, report_dir: Path) -> int:
 def probe_command(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from harness.probe import probe, write_probe
-    from harness.probe_web import probe_web
-    from harness.profile import parse_dicomweb_url, parse_dimse_address
+    from dicom_harness.probe.dimse import probe, write_probe
+    from dicom_harness.probe.dicomweb import probe_web
+    from dicom_harness.targets.profile import parse_dicomweb_url, parse_dimse_address
     if not args.address and not args.dicomweb:
         raise HarnessUserError("probe what? give AET@HOST:PORT, --dicomweb URL, or both")
     endpoint = web_endpoint = None

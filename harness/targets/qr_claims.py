@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.errors import ProfileError
+from dicom_harness.errors import ProfileError
 
 MODELS = ("patient_root", "study_root")
 OPERATIONS = ("C-FIND", "C-MOVE", "C-GET")

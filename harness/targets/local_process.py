@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.errors import ProviderError
-from harness.ports import log_tail
+from dicom_harness.errors import ProviderError
+from dicom_harness.targets.ports import log_tail
 
 
 class LocalProcess:

@@ -6,11 +6,12 @@ Exit codes: 0 no failures (declared deviations allowed), 1 failures, 2 usage or 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
-from harness.errors import HarnessUserError
+from dicom_harness.errors import HarnessUserError
 
 EXIT_CODES = """exit codes:
   0  no failures (declared deviations allowed)
@@ -23,13 +24,13 @@ EXIT_CODES = """exit codes:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
-    from harness.providers import make_provider
-    from harness.verdicts import exit_code
-    from reports.render import load_results
+    from dicom_harness.targets.providers import make_provider
+    from dicom_harness.vocabulary.verdicts import exit_code
+    from dicom_harness.reports.render import load_results
 
-    from harness import cli_reports
+    from dicom_harness.cli import reports as cli_reports
     if args.targets:
-        from harness.targets import run_targets
+        from dicom_harness.cli.many_targets import run_targets
         return run_targets(args)
     baseline = cli_reports.check_baseline(args.baseline)
     report_dir = Path(args.report_dir)
@@ -43,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
     running = provider.start()                                                # unreachable: exit 3
-    suites_dir = Path(__import__("suites").__file__).parent
+    suites_dir = Path(importlib.import_module("dicom_harness.suites").__file__).parent
     results_file = report_dir / "results.jsonl"
     pytest_args = [
         "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
@@ -97,9 +98,9 @@ class _StartedTarget:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from harness.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
-    from harness.simulate_workflow import commitment_options
-    from simulators.pacs import PacsSimulator
+    from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
+    from dicom_harness.cli.simulate_workflow import commitment_options
+    from dicom_harness.simulators.pacs import PacsSimulator
 
     check_listen_options(args)
     destinations = _move_destinations(args.move_dest)
@@ -115,8 +116,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _simulate_dicomweb(args: argparse.Namespace) -> int:
-    from harness.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
-    from simulators.dicomweb import DicomWebSimulator
+    from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
+    from dicom_harness.simulators.dicomweb import DicomWebSimulator
 
     check_listen_options(args)
     store = open_store(args.store)
@@ -150,7 +151,7 @@ def _move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
 
 
 def _faults(args: argparse.Namespace) -> int:
-    from simulators.faults import FAULTS
+    from dicom_harness.simulators.faults import FAULTS
     name_width = max(len(f.name) for f in FAULTS.values())
     breaks_width = max(len(f.breaks) for f in FAULTS.values())
     for fault in FAULTS.values():
@@ -159,7 +160,7 @@ def _faults(args: argparse.Namespace) -> int:
 
 
 def _requirements(args: argparse.Namespace) -> int:
-    from harness.catalogue import load_catalogue
+    from dicom_harness.catalogue import load_catalogue
     for req in load_catalogue().values():
         print(f"{req.id:34} {req.level:6} {req.clause:16} {req.statement}")
     return 0
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seed of the dataset factory (default 0)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
     run.set_defaults(func=_run)
-    from harness.cli_reports import add_commands, add_run_options
+    from dicom_harness.cli.reports import add_commands, add_run_options
     add_run_options(run)
 
     simulate = sub.add_parser("simulate", help="run a simulator standalone until Ctrl-C",
@@ -212,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     pacs.add_argument("--move-dest", action="append", default=[], metavar="AET=HOST:PORT",
                       help="a C-MOVE destination the PACS knows (repeatable); others get A801")
     pacs.set_defaults(func=_simulate)
-    from harness.simulate_workflow import add_commitment_arguments
+    from dicom_harness.cli.simulate_workflow import add_commitment_arguments
     add_commitment_arguments(pacs)
-    from harness.simulate_workflow import add_parsers as add_workflow_simulators
+    from dicom_harness.cli.simulate_workflow import add_parsers as add_workflow_simulators
     add_workflow_simulators(sim_sub)
 
     web = sim_sub.add_parser("dicomweb", help="DICOMweb server: QIDO-RS, WADO-RS, STOW-RS, UPS-RS with WebSocket events, WADO-URI, capabilities")

@@ -12,8 +12,8 @@ from typing import Any
 from pydicom.uid import UID
 from pydicom._uid_dict import UID_dictionary
 
-from harness.errors import ProfileError
-from harness.qr_claims import QueryRetrieveClaims, parse_qr_claims
+from dicom_harness.errors import ProfileError
+from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
 SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",

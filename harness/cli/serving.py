@@ -9,13 +9,13 @@ import signal
 import threading
 from pathlib import Path
 
-from harness.errors import HarnessUserError
+from dicom_harness.errors import HarnessUserError
 
 
 def check_listen_options(args: argparse.Namespace) -> None:
     """Known faults and a free port, or one clear line saying what to change."""
-    from harness.ports import port_in_use
-    from simulators.faults import UnknownFault, check_faults
+    from dicom_harness.targets.ports import port_in_use
+    from dicom_harness.simulators.faults import UnknownFault, check_faults
     try:
         check_faults(args.fault)
     except UnknownFault as exc:
@@ -25,7 +25,7 @@ def check_listen_options(args: argparse.Namespace) -> None:
 
 
 def open_store(path: str):
-    from simulators.store import Store
+    from dicom_harness.simulators.store import Store
     try:
         return Store(Path(path))
     except OSError as exc:

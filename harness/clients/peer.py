@@ -13,9 +13,9 @@ from pynetdicom import AE, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import StorageCommitmentPushModel, Verification
 
-from harness.profile import Peer
-from simulators.network import NODELAY_HANDLER, configure_timeouts
-from simulators.pacs import STORAGE_TRANSFER_SYNTAXES
+from dicom_harness.targets.profile import Peer
+from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.simulators.pacs import STORAGE_TRANSFER_SYNTAXES
 
 
 @dataclass

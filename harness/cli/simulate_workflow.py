@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.errors import HarnessUserError
+from dicom_harness.errors import HarnessUserError
 
 
 def _simulate_ris(args: argparse.Namespace) -> int:
-    from harness.serving import check_listen_options, faults_note, log_to_terminal, serve_until_stopped
-    from simulators.ris import RisSimulator, WorklistError, WorklistStore, parse_item
+    from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, serve_until_stopped
+    from dicom_harness.simulators.ris import RisSimulator, WorklistError, WorklistStore, parse_item
 
     check_listen_options(args)
     worklist = WorklistStore(Path(args.worklist) if args.worklist else None)
@@ -31,8 +31,8 @@ def _simulate_ris(args: argparse.Namespace) -> int:
 
 
 def _endpoint(text: str | None, option: str):
-    from harness.errors import ProfileError
-    from harness.profile import parse_dimse_address
+    from dicom_harness.errors import ProfileError
+    from dicom_harness.targets.profile import parse_dimse_address
     if text is None:
         return None
     try:
@@ -43,8 +43,8 @@ def _endpoint(text: str | None, option: str):
 
 
 def _simulate_modality(args: argparse.Namespace) -> int:
-    from harness.ports import port_in_use
-    from simulators.modality import ModalitySimulator
+    from dicom_harness.targets.ports import port_in_use
+    from dicom_harness.simulators.modality import ModalitySimulator
 
     if args.port and port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")

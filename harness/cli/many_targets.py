@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import ProfileError
-from reports.render import slug
+from dicom_harness.errors import ProfileError
+from dicom_harness.reports.render import slug
 
 ENTRY_KEYS = {"name", "target", "dimse", "fault"}
 WORST_FIRST = (2, 3, 1, 4)        # the combined exit code: the first of these any entry returned
@@ -91,7 +91,7 @@ def load_entries(path: str | Path) -> tuple[list[Entry], int]:
 
 
 def run_targets(args: argparse.Namespace) -> int:
-    from reports.compare import CompareError, load_run, write_comparison
+    from dicom_harness.reports.compare import CompareError, load_run, write_comparison
     if args.target or args.dimse or args.fault:
         raise ProfileError("--targets runs the targets its file names: leave out --target, --dimse and --fault")
     entries, concurrency = load_entries(args.targets)
@@ -107,7 +107,7 @@ def run_targets(args: argparse.Namespace) -> int:
 
     def one(entry: Entry) -> tuple[Entry, int, float]:
         folder = out / slug(entry.name)
-        command = [sys.executable, "-m", "harness.cli", "run", *entry.arguments(), "--report-dir", str(folder),
+        command = [sys.executable, "-m", "dicom_harness", "run", *entry.arguments(), "--report-dir", str(folder),
                    *passthrough]
         started = time.monotonic()
         folder.mkdir(parents=True, exist_ok=True)

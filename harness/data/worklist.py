@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from harness.datasets import DatasetFactory
+from dicom_harness.data.datasets import DatasetFactory
 
 SPS_RETURN_KEYS = ("ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
                    "Modality", "ScheduledPerformingPhysicianName", "ScheduledProcedureStepDescription",

@@ -15,9 +15,9 @@ from pydicom.uid import UID
 from pynetdicom import AE, build_context, build_role
 from pynetdicom import sop_class as sop
 
-from harness.dimse import check_reachable
-from harness.errors import TargetUnreachable
-from harness.profile import DimseEndpoint
+from dicom_harness.clients.dimse import check_reachable
+from dicom_harness.errors import TargetUnreachable
+from dicom_harness.targets.profile import DimseEndpoint
 
 MAX_CONTEXTS = 128            # PS3.8 9.3.2.2: presentation context IDs are odd numbers 1..255
 
@@ -31,7 +31,7 @@ def _classes(table: dict) -> list[tuple[str, str]]:
     return [(keyword, str(uid)) for keyword, uid in table.items()]
 
 
-# service name (harness.profile.SERVICES) -> the SOP classes that make it, and the syntaxes worth proposing
+# service name (dicom_harness.targets.profile.SERVICES) -> the SOP classes that make it, and the syntaxes worth proposing
 SERVICE_CLASSES: dict[str, tuple[list[tuple[str, str]], tuple[str, ...]]] = {
     "verification": (_classes(sop._VERIFICATION_CLASSES), UNCOMPRESSED),
     "storage": (_classes(sop._STORAGE_CLASSES), UNCOMPRESSED + COMPRESSED),
@@ -63,8 +63,8 @@ class SopClassResult:
 
     @property
     def claim_name(self) -> str:
-        """The pydicom keyword when profiles know it (harness.profile.to_uid), else the UID."""
-        from harness.profile import _UID_BY_KEYWORD
+        """The pydicom keyword when profiles know it (dicom_harness.targets.profile.to_uid), else the UID."""
+        from dicom_harness.targets.profile import _UID_BY_KEYWORD
         return self.keyword if _UID_BY_KEYWORD.get(self.keyword) == self.uid else self.uid
 
     @property
@@ -239,7 +239,7 @@ def _rejects_other_called_ae(prober: _Prober, result: ProbeResult) -> bool | Non
 # -- output --------------------------------------------------------------------------------------------------
 def write_probe(result: ProbeResult | None, folder: Path, name: str, web=None) -> list[Path]:
     """The draft statement (DIMSE), the draft profile (DIMSE and/or DICOMweb) and the raw observations."""
-    from reports.statement import render_claims, render_statement
+    from dicom_harness.reports.statement import render_claims, render_statement
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     if result is not None:

@@ -15,11 +15,11 @@ from pydicom.uid import UID
 from pynetdicom.dimse_primitives import C_CANCEL, C_FIND
 from pynetdicom.dsutils import decode, encode
 
-from harness.dimse import _keys, owning_responses, responses_are_ours
-from harness.status import describe
+from dicom_harness.clients.dimse import _keys, owning_responses, responses_are_ours
+from dicom_harness.vocabulary.status import describe
 
 if TYPE_CHECKING:
-    from harness.dimse import Session
+    from dicom_harness.clients.dimse import Session
 
 PENDING_CODES = (0xFF00, 0xFF01)
 COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
@@ -67,14 +67,14 @@ def _context(session: Session, model: str):
     for context in session.accepted:
         if context.abstract_syntax == model:
             return context
-    from harness.dimse import TargetFailure
+    from dicom_harness.clients.dimse import TargetFailure
     raise TargetFailure(f"{UID(model).name} was not accepted in negotiation")
 
 
 def find(session: Session, identifier: Dataset, model: str, cancel: bool = False) -> FindResult:
     """C-FIND; with cancel=True a C-CANCEL-FIND-RQ (PS3.7 9.3.2.3) follows the request at once, so the SCP
     has it before it can have finished, however fast it is."""
-    from harness.dimse import TargetFailure
+    from dicom_harness.clients.dimse import TargetFailure
     context = _context(session, model)
     syntax = UID(context.transfer_syntax[0])
     request = C_FIND()
@@ -97,7 +97,7 @@ def find(session: Session, identifier: Dataset, model: str, cancel: bool = False
 
 
 def _find_exchange(session: Session, request: C_FIND, context, syntax: UID, cancel: bool, result: FindResult) -> None:
-    from harness.dimse import TargetFailure
+    from dicom_harness.clients.dimse import TargetFailure
     assoc = session.assoc
     if cancel:
         cancel_request = C_CANCEL()
@@ -160,7 +160,7 @@ def _status_line(what: str, status: Dataset) -> str:
 
 
 def _collect(session: Session, what: str, responses, result: RetrieveResult) -> RetrieveResult:
-    from harness.dimse import TargetFailure
+    from dicom_harness.clients.dimse import TargetFailure
     for status, identifier in responses:
         if status is None or "Status" not in status:
             session._check_alive(what)

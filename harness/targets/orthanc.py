@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from harness.errors import ProviderError
-from harness.local_process import LocalProcess
-from harness.ports import can_connect, free_port
+from dicom_harness.errors import ProviderError
+from dicom_harness.targets.local_process import LocalProcess
+from dicom_harness.targets.ports import can_connect, free_port
 
 ORTHANC_BINARY = os.environ.get("DICOM_HARNESS_ORTHANC", "/usr/sbin/Orthanc")
 PLUGIN_FOLDER = Path("/usr/share/orthanc/plugins")

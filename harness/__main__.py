@@ -1,0 +1,7 @@
+"""`python -m dicom_harness`: the command line."""
+
+import sys
+
+from dicom_harness.cli.main import main
+
+sys.exit(main())
