@@ -18,8 +18,8 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
+from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.simulators.faults import check_faults
-from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.commitment")
@@ -148,7 +148,7 @@ class CommitmentService:
 
     def _send_new(self, requester: str, address: tuple[str, int], event_type: int, report: Dataset) -> bool:
         ae = AE(ae_title=self.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.add_requested_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES)
         # PS3.4 J.3.3.1.2 note 1: as association requester the SCP proposes the SCP role
         role = build_role(StorageCommitmentPushModel, scp_role=True)

@@ -19,11 +19,14 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import (
-    CTImageStorage, ModalityPerformedProcedureStep, ModalityWorklistInformationFind, StorageCommitmentPushModel,
+    CTImageStorage,
+    ModalityPerformedProcedureStep,
+    ModalityWorklistInformationFind,
+    StorageCommitmentPushModel,
     Verification,
 )
 
-from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
+from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 
 WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
@@ -75,7 +78,7 @@ class ModalitySimulator:
     # -- our own listener, for commitment results on a new association --------------------------------------
     def start_listener(self) -> "ModalitySimulator":
         ae = AE(ae_title=self.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.add_supported_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
         handlers = [NODELAY_HANDLER, (evt.EVT_N_EVENT_REPORT, self._on_report_new)]
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
@@ -98,7 +101,7 @@ class ModalitySimulator:
 
     def _associate(self, endpoint: Endpoint, sop_classes, handlers=()):
         ae = AE(ae_title=self.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.dimse_timeout = ae.acse_timeout = ae.network_timeout = self.timeout
         for sop_class in sop_classes:
             ae.add_requested_context(sop_class, TRANSFER_SYNTAXES)

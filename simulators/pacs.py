@@ -12,31 +12,29 @@ from collections.abc import Iterable, Iterator
 
 from pydicom.dataset import Dataset
 from pydicom.uid import (
-    UID, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
-    JPEG2000, JPEG2000Lossless, JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLosslessSV1, JPEGLSLossless,
-    RLELossless,
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
 from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.pdu import A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
-    MRImageStorage, PatientRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelGet,
+    MRImageStorage,
+    PatientRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelGet,
     Verification,
 )
 
+from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import check_faults
-from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
 
-STORAGE_TRANSFER_SYNTAXES = [
-    ExplicitVRLittleEndian, ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian,
-    RLELossless, JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLosslessSV1, JPEGLSLossless, JPEG2000Lossless, JPEG2000,
-]
-VERIFICATION_TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
 
 SUCCESS = 0x0000
 PENDING = 0xFF00
@@ -87,7 +85,7 @@ class PacsSimulator:
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
         ae = AE(ae_title=self.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.maximum_pdu_size = self.max_pdu
         ae.maximum_associations = 32
         ae.require_called_aet = self.check_called_ae and "ignore-called-ae" not in self.faults

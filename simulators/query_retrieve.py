@@ -17,17 +17,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
-from pydicom.dataset import Dataset
 from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, UID
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom.dimse_primitives import C_FIND
 from pynetdicom.dsutils import encode
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import (
-    PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
-    PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelFind,
-    StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+    PatientRootQueryRetrieveInformationModelFind,
+    PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
 )
 
 from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
@@ -434,7 +437,8 @@ def _any_case_pattern(value: str) -> str:
 
 
 def _next_day(date: str) -> str:
-    from datetime import date as _date, timedelta
+    from datetime import date as _date
+    from datetime import timedelta
     try:
         return (_date(int(date[:4]), int(date[4:6]), int(date[6:8])) + timedelta(days=1)).strftime("%Y%m%d")
     except ValueError:
@@ -442,7 +446,8 @@ def _next_day(date: str) -> str:
 
 
 def _previous_day(date: str) -> str:
-    from datetime import date as _date, timedelta
+    from datetime import date as _date
+    from datetime import timedelta
     try:
         return (_date(int(date[:4]), int(date[4:6]), int(date[6:8])) - timedelta(days=1)).strftime("%Y%m%d")
     except ValueError:

@@ -11,25 +11,26 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.datadict import keyword_dict
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import (
-    ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve, ModalityWorklistInformationFind,
+    ModalityPerformedProcedureStep,
+    ModalityPerformedProcedureStepRetrieve,
+    ModalityWorklistInformationFind,
     Verification,
 )
 
+from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.simulators.faults import check_faults
 from dicom_harness.simulators.matching import matches
-from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
 
 log = logging.getLogger("simulators.ris")
 
@@ -108,20 +109,6 @@ def parse_item(text: str) -> Dataset:
             raise WorklistError(f"{part!r}: expected Keyword=Value")
         keys[keyword] = value
     return make_worklist_item(**keys)
-
-
-def write_worklist_file(item: Dataset, path: Path) -> Path:
-    """Write an item as a DICOM file (the *.wl form dcmtk wlmscpfs and Orthanc read)."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ModalityWorklistInformationFind
-    meta.MediaStorageSOPInstanceUID = generate_uid(prefix=None)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    item = item.copy()
-    item.file_meta = meta
-    temporary = path.with_suffix(".part")
-    item.save_as(temporary, enforce_file_format=True)
-    temporary.replace(path)
-    return path
 
 
 def _read_items(path: Path) -> list[Dataset]:
@@ -382,7 +369,7 @@ class RisSimulator:
 
     def start(self) -> "RisSimulator":
         ae = AE(ae_title=self.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.maximum_associations = 16
         ae.require_called_aet = self.check_called_ae
         ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
@@ -399,5 +386,3 @@ class RisSimulator:
             self._server = None
 
 
-def new_worklist_file_name() -> str:
-    return f"{uuid.uuid4().hex}.wl"

@@ -92,7 +92,7 @@ def test_dicomweb_quick_form_tests_a_running_service(tmp_path):
     import signal
     import subprocess
 
-    from dicom_harness.vocabulary import verdicts
+    from dicom_harness.shared import verdicts
     from dicom_harness.targets.ports import free_port
     from tests.conftest import CLI
     port = free_port()

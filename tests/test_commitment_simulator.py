@@ -10,12 +10,12 @@ from pydicom.sequence import Sequence
 from pynetdicom import AE, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
-from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.clients.peer import HarnessPeer
-from dicom_harness.targets.profile import Peer
+from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.simulators.commitment import WELL_KNOWN_INSTANCE
 from dicom_harness.simulators.pacs import PacsSimulator
 from dicom_harness.simulators.store import Store
+from dicom_harness.targets.profile import Peer
 
 
 def _request(instances, unknown_uid):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from dicom_harness.errors import ProfileError
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.targets.profile import WebEndpoint
 from dicom_harness.clients.web import DicomWebClient
+from dicom_harness.errors import ProfileError
 from dicom_harness.simulators.dicomweb import DicomWebSimulator
 from dicom_harness.simulators.store import Store
+from dicom_harness.targets.profile import WebEndpoint
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ def test_port_zero_is_read_back_and_stow_is_durable_before_the_answer(web, tmp_p
 
 def test_instances_stored_by_c_store_are_served_over_the_web(tmp_path):
     from pynetdicom import AE
+
     from dicom_harness.simulators.pacs import PacsSimulator
     store = Store(tmp_path / "shared")
     pacs = PacsSimulator(store, ae_title="DH_PACS").start()
@@ -100,8 +101,9 @@ def test_dicomweb_client_from_pypi_stores_searches_and_retrieves(web):
 
 
 def test_simulate_dicomweb_command_refuses_a_busy_port(tmp_path):
-    from tests.conftest import run_cli
     import socket
+
+    from tests.conftest import run_cli
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()

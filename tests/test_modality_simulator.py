@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import subprocess
 
-from dicom_harness.targets.ports import free_port
+from dicom_harness.shared.worklist import write_worklist_file
 from dicom_harness.simulators.modality import ModalitySimulator
 from dicom_harness.simulators.pacs import PacsSimulator
-from dicom_harness.simulators.ris import RisService, WorklistStore, make_worklist_item, write_worklist_file
+from dicom_harness.simulators.ris import RisService, WorklistStore, make_worklist_item
 from dicom_harness.simulators.store import Store
+from dicom_harness.targets.ports import free_port
 from tests.conftest import CLI, require_peer
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.clients.web import part10_bytes
+from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.simulators.dicomweb import DicomWebSimulator
 from dicom_harness.simulators.store import Store
 from tests.conftest import require_peer

@@ -9,7 +9,6 @@ import pytest
 from pynetdicom import AE
 from pynetdicom.sop_class import Verification
 
-
 A_ABORT_PDU = bytes.fromhex("07 00 00000004 0000 0000")
 
 

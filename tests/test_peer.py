@@ -1,11 +1,11 @@
 """The harness peer receives C-STOREs (as a C-MOVE destination would) and N-EVENT-REPORTs."""
 
+from pydicom.dataset import Dataset
 from pynetdicom import AE
 from pynetdicom.sop_class import StorageCommitmentPushModel
-from pydicom.dataset import Dataset
 
-from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.clients.peer import HarnessPeer
+from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.targets.profile import Peer
 
 

@@ -40,11 +40,10 @@ def test_probe_the_pacs_simulator_and_reuse_its_profile(pacs, tmp_path):
 
 def test_probe_orthanc(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from dicom_harness.targets.orthanc import OrthancProcess
-    from dicom_harness.probe.dimse import probe, write_probe
-    from dicom_harness.targets.profile import DimseEndpoint
     from dicom_harness.probe.dicomweb import probe_web
-    from dicom_harness.targets.profile import WebEndpoint
+    from dicom_harness.probe.dimse import probe, write_probe
+    from dicom_harness.targets.orthanc import OrthancProcess
+    from dicom_harness.targets.profile import DimseEndpoint, WebEndpoint
     orthanc = OrthancProcess(ae_title="ORTHANC").start()
     try:
         found = probe(DimseEndpoint("ORTHANC", "127.0.0.1", orthanc.dicom_port))

@@ -82,9 +82,9 @@ def test_findscu_movescu_getscu_against_simulator(tmp_path):
 
 def test_orthanc_as_scu_queries_and_moves_from_simulator(tmp_path):
     require_peer("/usr/sbin/Orthanc")
-    from dicom_harness.targets.orthanc import OrthancProcess
     from dicom_harness.simulators.pacs import PacsSimulator
     from dicom_harness.simulators.store import Store
+    from dicom_harness.targets.orthanc import OrthancProcess
 
     instances, _ = _seed_files(tmp_path, seed=22)
     store = Store(tmp_path / "store")

@@ -6,12 +6,12 @@ from pydicom.dataset import Dataset
 
 from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.errors import ProfileError
-from dicom_harness.targets.profile import profile_from_dict
-from dicom_harness.targets.providers import shipped_profile
 from dicom_harness.simulators.query_retrieve import PATIENT_ROOT, STUDY_ROOT, QueryError, QueryRetrieveScp, level_of
 from dicom_harness.simulators.store import Store
-from tests.test_cli import _one_clear_line
+from dicom_harness.targets.profile import profile_from_dict
+from dicom_harness.targets.providers import shipped_profile
 from tests.conftest import run_cli
+from tests.test_cli import _one_clear_line
 
 BASE = {"name": "PACS", "dimse": {"ae_title": "PACS", "host": "h", "port": 104}}
 

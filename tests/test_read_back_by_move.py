@@ -4,7 +4,7 @@ peer, and a PACS that loses them fails (not an ERROR)."""
 
 import json
 
-from dicom_harness.vocabulary import verdicts
+from dicom_harness.shared import verdicts
 from dicom_harness.targets.ports import free_port
 from tests.conftest import StandalonePacs, run_cli
 

@@ -12,10 +12,15 @@ from pydicom.sequence import Sequence
 from pynetdicom import AE
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityWorklistInformationFind
 
-from dicom_harness.targets.ports import free_port
+from dicom_harness.shared.worklist import write_worklist_file
 from dicom_harness.simulators.ris import (
-    RisSimulator, WorklistError, WorklistStore, make_worklist_item, parse_item, write_worklist_file,
+    RisSimulator,
+    WorklistError,
+    WorklistStore,
+    make_worklist_item,
+    parse_item,
 )
+from dicom_harness.targets.ports import free_port
 from tests.conftest import CLI, require_peer
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from dicom_harness.data.datasets import DatasetFactory
-from dicom_harness.errors import NotClaimed
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.targets.profile import WebEndpoint
 from dicom_harness.clients.ups import FILTERED_WORKLIST_UID, UpsClient
 from dicom_harness.clients.web import DicomWebClient
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.errors import NotClaimed
+from dicom_harness.targets.profile import WebEndpoint
 
 
 def _client(status: int, headers: dict) -> UpsClient:

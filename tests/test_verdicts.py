@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dicom_harness.vocabulary import verdicts
+from dicom_harness.shared import verdicts
 from tests.conftest import StandalonePacs, run_cli
 
 

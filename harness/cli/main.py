@@ -24,11 +24,10 @@ EXIT_CODES = """exit codes:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
-    from dicom_harness.targets.providers import make_provider
-    from dicom_harness.vocabulary.verdicts import exit_code
-    from dicom_harness.reports.render import load_results
-
     from dicom_harness.cli import reports as cli_reports
+    from dicom_harness.reports.render import load_results
+    from dicom_harness.shared.verdicts import exit_code
+    from dicom_harness.targets.providers import make_provider
     if args.targets:
         from dicom_harness.cli.many_targets import run_targets
         return run_targets(args)
@@ -98,9 +97,14 @@ class _StartedTarget:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
+    from dicom_harness.cli.serving import (
+        check_listen_options,
+        faults_note,
+        log_to_terminal,
+        serve_until_stopped,
+    )
     from dicom_harness.cli.simulate_workflow import commitment_options
-    from dicom_harness.simulators.pacs import PacsSimulator
+    from dicom_harness.targets.builtin import PacsSimulator, open_store
 
     check_listen_options(args)
     destinations = _move_destinations(args.move_dest)
@@ -116,8 +120,13 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _simulate_dicomweb(args: argparse.Namespace) -> int:
-    from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, open_store, serve_until_stopped
-    from dicom_harness.simulators.dicomweb import DicomWebSimulator
+    from dicom_harness.cli.serving import (
+        check_listen_options,
+        faults_note,
+        log_to_terminal,
+        serve_until_stopped,
+    )
+    from dicom_harness.targets.builtin import DicomWebSimulator, open_store
 
     check_listen_options(args)
     store = open_store(args.store)
@@ -151,7 +160,7 @@ def _move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
 
 
 def _faults(args: argparse.Namespace) -> int:
-    from dicom_harness.simulators.faults import FAULTS
+    from dicom_harness.targets.builtin import FAULTS
     name_width = max(len(f.name) for f in FAULTS.values())
     breaks_width = max(len(f.breaks) for f in FAULTS.values())
     for fault in FAULTS.values():

@@ -107,8 +107,8 @@ def baseline_exit(baseline, report_dir: Path) -> int:
 def probe_command(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from dicom_harness.probe.dimse import probe, write_probe
     from dicom_harness.probe.dicomweb import probe_web
+    from dicom_harness.probe.dimse import probe, write_probe
     from dicom_harness.targets.profile import parse_dicomweb_url, parse_dimse_address
     if not args.address and not args.dicomweb:
         raise HarnessUserError("probe what? give AET@HOST:PORT, --dicomweb URL, or both")

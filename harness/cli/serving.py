@@ -7,29 +7,17 @@ import argparse
 import logging
 import signal
 import threading
-from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError
 
 
 def check_listen_options(args: argparse.Namespace) -> None:
     """Known faults and a free port, or one clear line saying what to change."""
+    from dicom_harness.targets.builtin import checked_faults
     from dicom_harness.targets.ports import port_in_use
-    from dicom_harness.simulators.faults import UnknownFault, check_faults
-    try:
-        check_faults(args.fault)
-    except UnknownFault as exc:
-        raise HarnessUserError(str(exc)) from None
+    checked_faults(args.fault)
     if port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: stop what listens there or pick --port")
-
-
-def open_store(path: str):
-    from dicom_harness.simulators.store import Store
-    try:
-        return Store(Path(path))
-    except OSError as exc:
-        raise HarnessUserError(f"cannot use {path} as the store: {exc.strerror}") from None
 
 
 def log_to_terminal() -> None:

@@ -10,7 +10,7 @@ from dicom_harness.errors import HarnessUserError
 
 def _simulate_ris(args: argparse.Namespace) -> int:
     from dicom_harness.cli.serving import check_listen_options, faults_note, log_to_terminal, serve_until_stopped
-    from dicom_harness.simulators.ris import RisSimulator, WorklistError, WorklistStore, parse_item
+    from dicom_harness.targets.builtin import RisSimulator, WorklistError, WorklistStore, parse_item
 
     check_listen_options(args)
     worklist = WorklistStore(Path(args.worklist) if args.worklist else None)
@@ -43,8 +43,8 @@ def _endpoint(text: str | None, option: str):
 
 
 def _simulate_modality(args: argparse.Namespace) -> int:
+    from dicom_harness.targets.builtin import ModalitySimulator
     from dicom_harness.targets.ports import port_in_use
-    from dicom_harness.simulators.modality import ModalitySimulator
 
     if args.port and port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")

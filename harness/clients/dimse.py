@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, build_context, build_role, evt
 from pynetdicom.presentation import PresentationContext
-from pynetdicom.sop_class import (StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
-                                  Verification)
+from pynetdicom.sop_class import (
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
+    Verification,
+)
 
-from dicom_harness.errors import HarnessError, TargetUnreachable
+from dicom_harness.clients import query_retrieve
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.targets.profile import DimseEndpoint, Target
+from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_responses, responses_are_ours, uid_name
+from dicom_harness.errors import HarnessError, TargetUnreachable
+from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
-from dicom_harness.vocabulary.status import Status, describe
-from dicom_harness.simulators.network import NODELAY_HANDLER
-
-
-class TargetFailure(AssertionError):
-    """The target broke the protocol (aborted, did not answer): a FAIL, with evidence."""
+from dicom_harness.targets.profile import DimseEndpoint, Target
 
 
 @dataclass
@@ -75,75 +75,6 @@ class EventReportReceived:
     sop_class_uid: str
     sop_instance_uid: str
     information: Dataset | None
-
-
-def _keys(ds: Dataset | None) -> str:
-    """Compact text of a data set's keys for evidence: Keyword=value, sequences as Keyword[{...}]."""
-    if ds is None:
-        return ""
-    parts = []
-    for element in ds:
-        if not element.keyword:
-            continue
-        if element.VR == "SQ":
-            items = element.value or []
-            parts.append(f"{element.keyword}[" + "; ".join("{" + _keys(item) + "}" for item in items[:5])
-                         + (f"; +{len(items) - 5}" if len(items) > 5 else "") + "]")
-        else:
-            parts.append(f"{element.keyword}={'' if element.value is None else element.value}")
-    return " ".join(parts)
-
-
-@dataclass
-class GetResult:
-    final_status: int | None
-    statuses: list[int] = field(default_factory=list)
-    received: list[Dataset] = field(default_factory=list)
-    completed: int | None = None
-    failed: int | None = None
-
-
-def _uid_name(uid: str) -> str:
-    name = UID(uid).name
-    return name if name and name != uid else str(uid)
-
-
-@contextmanager
-def responses_are_ours(assoc):
-    """While an operation waits for its responses, the association's reactor thread must not take them off
-    the queue. pynetdicom pauses the reactor with a checkpoint, but a reactor just woken by the previous
-    operation can still take one (then the response is lost and we wait out the timeout); so the reactor's
-    non-blocking reads come back empty while we own the responses."""
-    dimse = assoc.dimse
-    if not getattr(dimse, "_dh_guarded", False):
-        original = dimse.get_msg
-
-        def get_msg(block: bool = False):
-            if not block and getattr(dimse, "_dh_busy", False):
-                return None, None
-            return original(block=block)
-
-        dimse.get_msg = get_msg
-        dimse._dh_guarded = True
-    dimse._dh_busy = True
-    try:
-        yield
-    finally:
-        dimse._dh_busy = False
-
-
-@contextmanager
-def owning_responses(assoc):
-    """Pause pynetdicom's reactor, as its own send_c_* do, and guard the queue, while the caller sends a
-    request and reads its responses itself."""
-    assoc._reactor_checkpoint.clear()
-    try:
-        while not assoc._is_paused and assoc.is_established:
-            time.sleep(0.0001)
-        with responses_are_ours(assoc):
-            yield
-    finally:
-        assoc._reactor_checkpoint.set()
 
 
 class Session:
@@ -223,9 +154,9 @@ class Session:
 
     def store(self, dataset: Dataset) -> Response:
         message_id = self._next_id()
-        self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={_uid_name(dataset.SOPClassUID)} "
+        self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
-                               f"TransferSyntax={_uid_name(dataset.file_meta.TransferSyntaxUID)}")
+                               f"TransferSyntax={uid_name(dataset.file_meta.TransferSyntaxUID)}")
         try:
             with responses_are_ours(self.assoc):
                 status = self.assoc.send_c_store(dataset, msg_id=message_id)
@@ -236,37 +167,17 @@ class Session:
         response.message_id = message_id
         return response
 
-    def get(self, identifier: Dataset, model: UID = StudyRootQueryRetrieveInformationModelGet) -> GetResult:
-        message_id = self._next_id()
-        keys = ", ".join(f"{e.keyword}={e.value}" for e in identifier if e.keyword)
-        self.evidence.add(">", f"C-GET-RQ MessageID={message_id} {_uid_name(model)} {keys}")
-        self._received.clear()
-        result = GetResult(final_status=None)
-        for status_ds, _ in self.assoc.send_c_get(identifier, model, msg_id=message_id):
-            if status_ds is None or "Status" not in status_ds:
-                self._check_alive("C-GET")
-                raise TargetFailure("no C-GET response within the DIMSE timeout")
-            code = int(status_ds.Status)
-            result.statuses.append(code)
-            result.completed = status_ds.get("NumberOfCompletedSuboperations", result.completed)
-            result.failed = status_ds.get("NumberOfFailedSuboperations", result.failed)
-            if code not in (0xFF00, 0xFF01):
-                result.final_status = code
-        result.received = list(self._received)
-        self.evidence.add("<", f"C-GET-RSP final Status={describe(result.final_status)} completed={result.completed} "
-                               f"failed={result.failed}; {len(result.received)} instance(s) received by C-STORE")
-        return result
-
     def store_as(self, dataset: Dataset, affected_sop_class: str) -> Response:
         """C-STORE with an Affected SOP Class UID of our choosing, whatever the data set says.
 
         For tests where the mismatch itself is the subject; pynetdicom's send_c_store cannot do it."""
         from io import BytesIO
+
         from pynetdicom.dimse_primitives import C_STORE
         from pynetdicom.dsutils import encode
         context = next((c for c in self.accepted if c.abstract_syntax == affected_sop_class), None)
         if context is None:
-            raise TargetFailure(f"{_uid_name(affected_sop_class)} was not accepted in negotiation")
+            raise TargetFailure(f"{uid_name(affected_sop_class)} was not accepted in negotiation")
         syntax = UID(context.transfer_syntax[0])
         request = C_STORE()
         request.MessageID = self._next_id()
@@ -275,25 +186,23 @@ class Session:
         request.Priority = 2
         request.DataSet = BytesIO(encode(dataset, syntax.is_implicit_VR, syntax.is_little_endian,
                                          syntax.is_deflated))
-        self.evidence.add(">", f"C-STORE-RQ MessageID={request.MessageID} AffectedSOPClass={_uid_name(affected_sop_class)} "
-                               f"data set SOPClassUID={_uid_name(dataset.SOPClassUID)} SOPInstance={dataset.SOPInstanceUID}")
+        self.evidence.add(">", f"C-STORE-RQ MessageID={request.MessageID} AffectedSOPClass={uid_name(affected_sop_class)} "
+                               f"data set SOPClassUID={uid_name(dataset.SOPClassUID)} SOPInstance={dataset.SOPInstanceUID}")
         return self._exchange(request, context.context_id, "C-STORE")
 
-    # -- Query/Retrieve (the logic lives in harness/qr_client.py) ----------------------------------------
-    def find(self, identifier: Dataset, model: str, cancel: bool = False):
-        """C-FIND -> qr_client.FindResult; cancel=True sends C-CANCEL right after the request."""
-        from dicom_harness.clients import query_retrieve as qr_client
-        return qr_client.find(self, identifier, model, cancel=cancel)
+    # -- Query/Retrieve (the logic lives in query_retrieve.py) ----------------------------------------------
+    def find(self, identifier: Dataset, model: str, cancel: bool = False) -> query_retrieve.FindResult:
+        """C-FIND; cancel=True sends C-CANCEL right after the request."""
+        return query_retrieve.find(self, identifier, model, cancel=cancel)
 
-    def move(self, identifier: Dataset, destination: str, model: str):
-        """C-MOVE to the AE title `destination` -> qr_client.RetrieveResult."""
-        from dicom_harness.clients import query_retrieve as qr_client
-        return qr_client.move(self, identifier, destination, model)
+    def move(self, identifier: Dataset, destination: str, model: str) -> query_retrieve.RetrieveResult:
+        """C-MOVE to the AE title `destination`."""
+        return query_retrieve.move(self, identifier, destination, model)
 
-    def get_instances(self, identifier: Dataset, model: str):
-        """C-GET with every response's counts -> qr_client.RetrieveResult (received instances included)."""
-        from dicom_harness.clients import query_retrieve as qr_client
-        return qr_client.get(self, identifier, model)
+    def get_instances(self, identifier: Dataset,
+                      model: str = StudyRootQueryRetrieveInformationModelGet) -> query_retrieve.RetrieveResult:
+        """C-GET with every response's counts, and the instances received on this association."""
+        return query_retrieve.get(self, identifier, model)
 
     def release(self) -> bool:
         """Release; True when the target answered A-RELEASE-RP."""
@@ -313,18 +222,18 @@ class Session:
 
     # -- DIMSE-N (MPPS, storage commitment); C-FIND is find() above, for worklist and Q/R alike --------
     def n_create(self, sop_class: str, sop_instance: str | None, attributes: Dataset) -> Response:
-        self.evidence.add(">", f"N-CREATE-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} {_keys(attributes)}")
+        self.evidence.add(">", f"N-CREATE-RQ {uid_name(sop_class)} SOPInstance={sop_instance} {describe_keys(attributes)}")
         status, reply = self._n_call("N-CREATE", self.assoc.send_n_create, attributes, sop_class, sop_instance)
         return self._n_response("N-CREATE", status, reply)
 
     def n_set(self, sop_class: str, sop_instance: str, modification: Dataset) -> Response:
-        self.evidence.add(">", f"N-SET-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} {_keys(modification)}")
+        self.evidence.add(">", f"N-SET-RQ {uid_name(sop_class)} SOPInstance={sop_instance} {describe_keys(modification)}")
         status, reply = self._n_call("N-SET", self.assoc.send_n_set, modification, sop_class, sop_instance)
         return self._n_response("N-SET", status, reply)
 
     def n_action(self, sop_class: str, sop_instance: str, action_type: int, information: Dataset) -> Response:
-        self.evidence.add(">", f"N-ACTION-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} "
-                               f"ActionTypeID={action_type} {_keys(information)}")
+        self.evidence.add(">", f"N-ACTION-RQ {uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"ActionTypeID={action_type} {describe_keys(information)}")
         status, reply = self._n_call("N-ACTION", self.assoc.send_n_action, information, action_type, sop_class,
                                      sop_instance)
         return self._n_response("N-ACTION", status, reply)
@@ -332,13 +241,13 @@ class Session:
     def n_get(self, sop_class: str, sop_instance: str, keywords: Sequence[str]) -> Response:
         from pydicom.datadict import tag_for_keyword
         from pydicom.tag import Tag
-        self.evidence.add(">", f"N-GET-RQ {_uid_name(sop_class)} SOPInstance={sop_instance} "
+        self.evidence.add(">", f"N-GET-RQ {uid_name(sop_class)} SOPInstance={sop_instance} "
                                f"AttributeIdentifierList={','.join(keywords)}")
         tags = [Tag(tag_for_keyword(k)) for k in keywords]
         status, reply = self._n_call("N-GET", self.assoc.send_n_get, tags, sop_class, sop_instance)
         response = self._n_response("N-GET", status, reply)
         if reply is not None:
-            self.evidence.add("<", f"N-GET-RSP attributes {_keys(reply)}")
+            self.evidence.add("<", f"N-GET-RSP attributes {describe_keys(reply)}")
         return response
 
     def _n_call(self, what: str, send, *args):
@@ -370,6 +279,7 @@ class DimseClient:
         self.peer = peer            # the harness peer (dicom_harness.clients.peer.HarnessPeer), for read-back by C-MOVE
 
     def _ae(self, max_pdu: int, calling_ae: str | None = None) -> AE:
+        abort_unknown_pdus()
         ae = AE(ae_title=calling_ae or self.target.harness_ae_title)
         ae.acse_timeout = self.endpoint.timeout
         ae.dimse_timeout = self.endpoint.timeout
@@ -410,7 +320,7 @@ class DimseClient:
             return 0x0000
 
         self.evidence.add(">", f"A-ASSOCIATE-RQ calling={ae.ae_title} called={called} max_pdu={max_pdu} contexts=" +
-                          "; ".join(f"{_uid_name(c.abstract_syntax)}[{', '.join(_uid_name(t) for t in c.transfer_syntax)}]"
+                          "; ".join(f"{uid_name(c.abstract_syntax)}[{', '.join(uid_name(t) for t in c.transfer_syntax)}]"
                                     for c in contexts))
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
         def on_event_report(event):
@@ -443,8 +353,8 @@ class DimseClient:
             raise TargetFailure("the target did not accept the association (aborted or no answer)")
         self.evidence.add("<", "A-ASSOCIATE-AC max_pdu={} accepted={} rejected={}".format(
             assoc.acceptor.maximum_length,
-            "; ".join(f"{_uid_name(c.abstract_syntax)}[{_uid_name(c.transfer_syntax[0])}]" for c in assoc.accepted_contexts),
-            "; ".join(f"{_uid_name(c.abstract_syntax)}(result {c.result})" for c in assoc.rejected_contexts)))
+            "; ".join(f"{uid_name(c.abstract_syntax)}[{uid_name(c.transfer_syntax[0])}]" for c in assoc.accepted_contexts),
+            "; ".join(f"{uid_name(c.abstract_syntax)}(result {c.result})" for c in assoc.rejected_contexts)))
         session = Session(assoc, self.evidence, pdata_lengths, received)
         session.sent_pdata_lengths = sent_pdata_lengths
         session.event_reports = event_reports
@@ -514,7 +424,7 @@ class DimseClient:
         contexts = [build_context(StudyRootQueryRetrieveInformationModelGet, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         contexts += [build_context(dataset.SOPClassUID, [syntax]) for syntax in syntaxes]
         with self.associate(contexts, scp_roles=[dataset.SOPClassUID]) as session:
-            result = session.get(_image_identifier(dataset))
+            result = session.get_instances(_image_identifier(dataset))
         matching = [d for d in result.received if d.get("SOPInstanceUID") == dataset.SOPInstanceUID]
         if not matching:
             raise TargetFailure(f"read-back: C-GET of SOP Instance {dataset.SOPInstanceUID} returned no instance "

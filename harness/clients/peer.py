@@ -13,9 +13,9 @@ from pynetdicom import AE, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import StorageCommitmentPushModel, Verification
 
+from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES
 from dicom_harness.targets.profile import Peer
-from dicom_harness.simulators.network import NODELAY_HANDLER, configure_timeouts
-from dicom_harness.simulators.pacs import STORAGE_TRANSFER_SYNTAXES
 
 
 @dataclass
@@ -75,7 +75,7 @@ class HarnessPeer:
 
     def start(self) -> "HarnessPeer":
         ae = AE(ae_title=self.config.ae_title)
-        configure_timeouts(ae)
+        prepare_ae(ae)
         ae.maximum_associations = 16
         ae.add_supported_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
         for context in AllStoragePresentationContexts:

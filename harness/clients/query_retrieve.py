@@ -6,20 +6,17 @@ behind the request."""
 
 from __future__ import annotations
 
+# Functions here take the dimse module's Session (duck-typed: assoc, evidence, _next_id, _check_alive).
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 from pynetdicom.dimse_primitives import C_CANCEL, C_FIND
 from pynetdicom.dsutils import decode, encode
 
-from dicom_harness.clients.dimse import _keys, owning_responses, responses_are_ours
-from dicom_harness.vocabulary.status import describe
-
-if TYPE_CHECKING:
-    from dicom_harness.clients.dimse import Session
+from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_responses, responses_are_ours
+from dicom_harness.shared.status import describe
 
 PENDING_CODES = (0xFF00, 0xFF01)
 COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
@@ -63,18 +60,16 @@ class RetrieveResult:
         return int(self.final[keyword].value)
 
 
-def _context(session: Session, model: str):
+def _context(session, model: str):
     for context in session.accepted:
         if context.abstract_syntax == model:
             return context
-    from dicom_harness.clients.dimse import TargetFailure
     raise TargetFailure(f"{UID(model).name} was not accepted in negotiation")
 
 
-def find(session: Session, identifier: Dataset, model: str, cancel: bool = False) -> FindResult:
+def find(session, identifier: Dataset, model: str, cancel: bool = False) -> FindResult:
     """C-FIND; with cancel=True a C-CANCEL-FIND-RQ (PS3.7 9.3.2.3) follows the request at once, so the SCP
     has it before it can have finished, however fast it is."""
-    from dicom_harness.clients.dimse import TargetFailure
     context = _context(session, model)
     syntax = UID(context.transfer_syntax[0])
     request = C_FIND()
@@ -84,7 +79,7 @@ def find(session: Session, identifier: Dataset, model: str, cancel: bool = False
     request.Identifier = BytesIO(encode(identifier, syntax.is_implicit_VR, syntax.is_little_endian,
                                         syntax.is_deflated))
     result = FindResult(message_id=request.MessageID)
-    session.evidence.add(">", f"C-FIND-RQ MessageID={request.MessageID} {UID(model).name} {_keys(identifier)}")
+    session.evidence.add(">", f"C-FIND-RQ MessageID={request.MessageID} {UID(model).name} {describe_keys(identifier)}")
     assoc = session.assoc
     with owning_responses(assoc):       # as pynetdicom's own send_c_find: we read the responses ourselves
         _find_exchange(session, request, context, syntax, cancel, result)
@@ -96,8 +91,7 @@ def find(session: Session, identifier: Dataset, model: str, cancel: bool = False
     return result
 
 
-def _find_exchange(session: Session, request: C_FIND, context, syntax: UID, cancel: bool, result: FindResult) -> None:
-    from dicom_harness.clients.dimse import TargetFailure
+def _find_exchange(session, request: C_FIND, context, syntax: UID, cancel: bool, result: FindResult) -> None:
     assoc = session.assoc
     if cancel:
         cancel_request = C_CANCEL()
@@ -122,7 +116,7 @@ def _find_exchange(session: Session, request: C_FIND, context, syntax: UID, canc
                 found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
                 result.identifiers.append(found)
                 result.raw_identifiers.append(raw)
-                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {_keys(found)}")
+                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {describe_keys(found)}")
             else:
                 result.pending_without_identifier += 1
                 session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} without identifier")
@@ -159,8 +153,7 @@ def _status_line(what: str, status: Dataset) -> str:
     return f"{what}-RSP Status={describe(int(status.Status))} {counts}".rstrip()
 
 
-def _collect(session: Session, what: str, responses, result: RetrieveResult) -> RetrieveResult:
-    from dicom_harness.clients.dimse import TargetFailure
+def _collect(session, what: str, responses, result: RetrieveResult) -> RetrieveResult:
     for status, identifier in responses:
         if status is None or "Status" not in status:
             session._check_alive(what)
@@ -172,24 +165,24 @@ def _collect(session: Session, what: str, responses, result: RetrieveResult) -> 
             result.final = status
             result.final_identifier = identifier
             if identifier is not None:
-                session.evidence.add("<", f"{what}-RSP identifier: {_keys(identifier)}")
+                session.evidence.add("<", f"{what}-RSP identifier: {describe_keys(identifier)}")
     return result
 
 
-def move(session: Session, identifier: Dataset, destination: str, model: str) -> RetrieveResult:
+def move(session, identifier: Dataset, destination: str, model: str) -> RetrieveResult:
     message_id = session._next_id()
     session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id} {UID(model).name} MoveDestination={destination} "
-                              f"{_keys(identifier)}")
+                              f"{describe_keys(identifier)}")
     result = RetrieveResult(message_id=message_id)
     with responses_are_ours(session.assoc):
         return _collect(session, "C-MOVE",
                         session.assoc.send_c_move(identifier, destination, model, msg_id=message_id), result)
 
 
-def get(session: Session, identifier: Dataset, model: str) -> RetrieveResult:
+def get(session, identifier: Dataset, model: str) -> RetrieveResult:
     """C-GET; the instances arrive by C-STORE on this association (the session's store handler keeps them)."""
     message_id = session._next_id()
-    session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {_keys(identifier)}")
+    session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {describe_keys(identifier)}")
     session._received.clear()
     result = RetrieveResult(message_id=message_id)
     with responses_are_ours(session.assoc):

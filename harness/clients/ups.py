@@ -17,9 +17,9 @@ from pydicom.dataset import Dataset
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from dicom_harness.errors import NotClaimed, TargetUnreachable
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.web import DICOM_JSON, DicomWebClient, json_value
+from dicom_harness.errors import NotClaimed, TargetUnreachable
 
 WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"        # the Global Subscription resource (PS3.4 CC.3.1)
 FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"

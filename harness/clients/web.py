@@ -21,9 +21,9 @@ import httpx
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from dicom_harness.errors import ProfileError, TargetUnreachable
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.multipart import Multipart, parse_multipart
+from dicom_harness.errors import ProfileError, TargetUnreachable
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import WebEndpoint
 

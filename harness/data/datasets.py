@@ -18,11 +18,19 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import (
-    UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless,
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    RLELossless,
 )
 from pynetdicom.sop_class import (
-    ComputedRadiographyImageStorage, CTImageStorage, GrayscaleSoftcopyPresentationStateStorage,
-    KeyObjectSelectionDocumentStorage, MRImageStorage, MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+    ComputedRadiographyImageStorage,
+    CTImageStorage,
+    GrayscaleSoftcopyPresentationStateStorage,
+    KeyObjectSelectionDocumentStorage,
+    MRImageStorage,
+    MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
     SecondaryCaptureImageStorage,
 )
 

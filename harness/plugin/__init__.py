@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dicom_harness.vocabulary import verdicts
 from dicom_harness.catalogue import load_catalogue
-from dicom_harness.errors import HarnessUserError, NotClaimed, TargetUnreachable
 from dicom_harness.clients.evidence import Evidence
+from dicom_harness.errors import HarnessUserError, NotClaimed, TargetUnreachable
+from dicom_harness.shared import verdicts
 
 _PROVIDER_KEY = pytest.StashKey[object]()
 _RECORDS_KEY = pytest.StashKey[list]()
@@ -227,7 +227,7 @@ def pytest_runtest_makereport(item, call):
     if call.excinfo is not None:
         message = call.excinfo.exconly() if outcome != "error" else _error_message(call.excinfo)
         message = message.removeprefix("dicom_harness.errors.NotClaimed: ").removeprefix(
-            "dicom_harness.clients.dimse.TargetFailure: ").removeprefix("AssertionError: ")
+            "dicom_harness.clients.exchange.TargetFailure: ").removeprefix("AssertionError: ")
     if verdict in (verdicts.NOT_CLAIMED, verdicts.DEVIATION, verdicts.WARN):
         report.outcome = "skipped"
         if verdict == verdicts.NOT_CLAIMED:

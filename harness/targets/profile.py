@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydicom.uid import UID
 from pydicom._uid_dict import UID_dictionary
+from pydicom.uid import UID
 
 from dicom_harness.errors import ProfileError
 from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims

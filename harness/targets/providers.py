@@ -13,9 +13,15 @@ from importlib import resources
 from pathlib import Path
 
 from dicom_harness.clients.dimse import check_reachable
-from dicom_harness.errors import ProfileError
-from dicom_harness.targets.profile import Target, load_profile, parse_dicomweb_url, parse_dimse_address, profile_from_dict
 from dicom_harness.clients.web import check_web_reachable
+from dicom_harness.errors import ProfileError
+from dicom_harness.targets.profile import (
+    Target,
+    load_profile,
+    parse_dicomweb_url,
+    parse_dimse_address,
+    profile_from_dict,
+)
 
 BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
@@ -50,7 +56,7 @@ class Provider:
     def seed_worklist(self, items) -> list[Path]:
         """Put worklist items where the target serves them from; NotClaimed when there is no such way."""
         from dicom_harness.errors import NotClaimed
-        from dicom_harness.simulators.ris import new_worklist_file_name, write_worklist_file
+        from dicom_harness.shared.worklist import new_worklist_file_name, write_worklist_file
         if self.worklist_folder is None:
             raise NotClaimed("the harness has no way to put worklist items on this target "
                              "(no worklist folder known for it)")
@@ -71,69 +77,6 @@ class ExternalProvider(Provider):
         if self.profile.dicomweb is not None:
             check_web_reachable(self.profile.dicomweb)
         return self.profile
-
-
-class SimulatorProvider(Provider):
-    def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None):
-        from dicom_harness.simulators.faults import UnknownFault, check_faults
-        try:
-            self.faults = check_faults(faults)
-        except UnknownFault as exc:
-            raise ProfileError(str(exc)) from None
-        super().__init__(shipped_profile("simulators"))
-        self.store_dir = store_dir
-        self._temporary: str | None = None
-        self._pacs = None
-        self._store = None
-        self._web = None
-
-    def start(self) -> Target:
-        from dicom_harness.simulators.pacs import PacsSimulator
-        from dicom_harness.simulators.store import Store
-        if self.store_dir is None:
-            self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
-        self._store = Store(Path(self.store_dir or self._temporary))
-        assert self.profile.dimse is not None
-        from dicom_harness.simulators.ris import RisService, WorklistStore
-        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
-        # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
-        services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
-        peer = self.profile.peer
-        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
-                                   services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
-                                   # the harness calls as itself, or as its peer AE to get commitment results there
-                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title],
-                                   move_destinations={peer.ae_title: (peer.host, peer.port)}).start()
-        target = self.profile.with_dimse(port=self._pacs.port)
-        if target.dicomweb is not None:
-            from dicom_harness.simulators.dicomweb import DicomWebSimulator
-            self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
-            target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
-                                                      wado_uri=self._web.wado_uri_url))
-        if self.faults:
-            target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
-        return target
-
-    @staticmethod
-    def _web_token(target: Target) -> str | None:
-        """A bearer token for this run, shared with the harness's client through the profile's variable."""
-        import os
-        import secrets
-        if target.dicomweb.auth != "bearer":
-            return None
-        return os.environ.setdefault(target.dicomweb.token_env, secrets.token_urlsafe(18))
-
-    def stop(self) -> None:
-        if self._web:
-            self._web.stop()
-        if self._pacs:
-            self._pacs.stop()
-        if self._store:
-            self._store.close()
-        if self._temporary:
-            shutil.rmtree(self._temporary, ignore_errors=True)
-        if self.worklist_folder:
-            shutil.rmtree(self.worklist_folder, ignore_errors=True)
 
 
 class OrthancProvider(Provider):
@@ -204,6 +147,7 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
             raise ProfileError("give either --target or the quick forms --dimse / --dicomweb, not both")
         return ExternalProvider(quick_profile(dimse, dicomweb))
     if target in (None, "simulators"):
+        from dicom_harness.targets.builtin import SimulatorProvider
         return SimulatorProvider(faults)
     if target == "orthanc":
         return OrthancProvider()

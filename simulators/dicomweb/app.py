@@ -22,7 +22,13 @@ from starlette.routing import Mount, Route
 
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import search as qido
-from dicom_harness.simulators.dicomweb.multipart import MultipartError, file_chunks, parse_media_type, read_parts, write_parts
+from dicom_harness.simulators.dicomweb.multipart import (
+    MultipartError,
+    file_chunks,
+    parse_media_type,
+    read_parts,
+    write_parts,
+)
 from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
 from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
 from dicom_harness.simulators.dicomweb.ups import Worklist

@@ -7,7 +7,7 @@ from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformati
 
 from dicom_harness.errors import NotClaimed
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.suites.storage.conftest import assert_same_instance
 
 SMALL_MAX_PDU = 4096
@@ -30,7 +30,7 @@ def test_target_fragments_to_our_maximum_pdu_length(dimse, claims, make_instance
     identifier.SeriesInstanceUID = instance.SeriesInstanceUID
     identifier.SOPInstanceUID = instance.SOPInstanceUID
     with dimse.associate(contexts, max_pdu=SMALL_MAX_PDU, scp_roles=[instance.SOPClassUID]) as session:
-        result = session.get(identifier)
+        result = session.get_instances(identifier)
         lengths = list(session.received_pdata_lengths)
     assert result.received, f"the C-GET returned no instance (final status {describe(result.final_status)})"
     too_long = [n for n in lengths if n > SMALL_MAX_PDU]

@@ -1,7 +1,7 @@
 import pytest
 
 from dicom_harness.clients.commitment import request_commitment
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 the harness peer's AE, whose listener receives results sent on a new association."""
 
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import describe
+from dicom_harness.shared.status import describe
 from dicom_harness.suites.commitment.conftest import references
 
 

@@ -6,7 +6,7 @@ from pynetdicom import build_context
 from pynetdicom.sop_class import ModalityPerformedProcedureStep, ModalityPerformedProcedureStepRetrieve
 
 from dicom_harness.data.datasets import DatasetFactory
-from dicom_harness.vocabulary.status import describe
+from dicom_harness.shared.status import describe
 
 MPPS = ModalityPerformedProcedureStep
 MPPS_RETRIEVE = ModalityPerformedProcedureStepRetrieve

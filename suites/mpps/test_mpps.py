@@ -2,7 +2,7 @@
 DISCONTINUED, and the state machine's refusals."""
 
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import describe, status_class
+from dicom_harness.shared.status import describe, status_class
 from dicom_harness.suites.mpps.conftest import MPPS, created, final, in_progress, read_back
 
 

@@ -1,7 +1,7 @@
 """PS3.18 8.3 and 8.3.4: includefield, limit and offset, unknown parameters; PS3.18 10.6.3.1: status codes."""
 
-from dicom_harness.plugin.markers import requirement
 from dicom_harness.clients.web import json_value
+from dicom_harness.plugin.markers import requirement
 
 
 @requirement("QIDO-INCLUDEFIELD")

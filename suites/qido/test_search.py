@@ -1,7 +1,7 @@
 """PS3.18 10.6: the Search Transaction (QIDO-RS) at the study, series and instance levels."""
 
-from dicom_harness.plugin.markers import requirement
 from dicom_harness.clients.web import json_value
+from dicom_harness.plugin.markers import requirement
 
 
 def _uids(results, keyword):

@@ -14,16 +14,19 @@ from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import (
-    PatientRootQueryRetrieveInformationModelFind, PatientRootQueryRetrieveInformationModelGet,
-    PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelFind,
-    StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+    PatientRootQueryRetrieveInformationModelFind,
+    PatientRootQueryRetrieveInformationModelGet,
+    PatientRootQueryRetrieveInformationModelMove,
+    StudyRootQueryRetrieveInformationModelFind,
+    StudyRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelMove,
 )
 
 from dicom_harness.clients.dimse import DimseClient, TargetFailure
-from dicom_harness.errors import NotClaimed
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.query_retrieve import responses_are_ours
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.errors import NotClaimed
+from dicom_harness.shared.status import Status, describe
 
 MODEL_UIDS = {
     ("patient_root", "C-FIND"): PatientRootQueryRetrieveInformationModelFind,

@@ -1,7 +1,7 @@
 """PS3.4 C.4.1.3.1 and PS3.7 9.1.2.2: C-CANCEL of a C-FIND with many matches."""
 
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.suites.query_retrieve.conftest import CANCEL_MATCHES, query
 
 

@@ -3,7 +3,7 @@ Success without identifier, the requested keys (zero length when empty) and noth
 
 from dicom_harness.errors import NotClaimed
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.suites.query_retrieve.conftest import assert_matches, query
 
 REQUIRED_STUDY_KEYS = ("PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID",

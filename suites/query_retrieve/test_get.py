@@ -4,7 +4,7 @@ for their storage SOP classes), each compared with what was stored; sub-operatio
 import pytest
 
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.suites.query_retrieve.conftest import query
 from dicom_harness.suites.storage.conftest import assert_same_instance
 

@@ -1,7 +1,7 @@
 import pytest
 
 from dicom_harness.data.datasets import pixel_digest
-from dicom_harness.vocabulary.status import Status, describe
+from dicom_harness.shared.status import Status, describe
 
 
 def assert_same_instance(sent, received):

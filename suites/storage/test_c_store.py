@@ -3,7 +3,11 @@ back and comparing it with what was sent."""
 
 import pytest
 from pydicom.uid import (
-    DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, UID,
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    RLELossless,
 )
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, MRImageStorage, Verification
@@ -11,7 +15,7 @@ from pynetdicom.sop_class import CTImageStorage, MRImageStorage, Verification
 from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR
 from dicom_harness.errors import NotClaimed
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.vocabulary.status import Status, describe, is_defined_store_status
+from dicom_harness.shared.status import Status, describe, is_defined_store_status
 from dicom_harness.suites.storage.conftest import assert_same_instance
 
 FACTORY_TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian,

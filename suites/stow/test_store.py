@@ -2,9 +2,9 @@
 
 import json
 
+from dicom_harness.clients.web import DICOM_JSON, json_value, study_paths
 from dicom_harness.data.datasets import pixel_digest
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.clients.web import DICOM_JSON, json_value, study_paths
 
 # PS3.18 Table I.2-2: Failure Reason values are in these ranges, or 0110, 0122, 0124 (PS3.4 status codes)
 FAILURE_REASON_RANGES = [(0xA700, 0xA7FF), (0xA900, 0xA9FF), (0xC000, 0xCFFF), (0x0110, 0x0110), (0x0122, 0x0122),

@@ -1,12 +1,23 @@
 """PS3.18 11.10 to 11.13 and 8.10: subscriptions and event reports over the notification channel
 (PS3.4 CC.2.3 and CC.2.4)."""
 
-from dicom_harness.plugin.markers import requirement
 from pydicom.dataset import Dataset
 
-from dicom_harness.clients.ups import (CANCEL_REQUESTED, FILTERED_WORKLIST_UID, IN_PROGRESS, PROGRESS, SCHEDULED, STATE_REPORT,
-                         WORKLIST_UID, about, is_event, state_of, subscriber_title)
+from dicom_harness.clients.ups import (
+    CANCEL_REQUESTED,
+    FILTERED_WORKLIST_UID,
+    IN_PROGRESS,
+    PROGRESS,
+    SCHEDULED,
+    STATE_REPORT,
+    WORKLIST_UID,
+    about,
+    is_event,
+    state_of,
+    subscriber_title,
+)
 from dicom_harness.clients.web import json_value
+from dicom_harness.plugin.markers import requirement
 
 
 @requirement("UPS-SUBSCRIBE-WORKITEM")

@@ -4,8 +4,8 @@ from io import BytesIO
 
 import pytest
 
-from dicom_harness.plugin.markers import requirement
 from dicom_harness.clients.web import study_paths
+from dicom_harness.plugin.markers import requirement
 
 
 @requirement("WADO-RENDERED")

@@ -2,9 +2,9 @@
 
 import pytest
 
+from dicom_harness.clients.web import MULTIPART_DICOM, study_paths
 from dicom_harness.data.datasets import pixel_digest
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.clients.web import MULTIPART_DICOM, study_paths
 
 
 def _assert_same(sent, received, where):

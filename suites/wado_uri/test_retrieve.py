@@ -4,9 +4,9 @@ from io import BytesIO
 
 import pytest
 
+from dicom_harness.clients.web import read_part10
 from dicom_harness.data.datasets import pixel_digest
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.clients.web import read_part10
 
 
 def _uids(ds):

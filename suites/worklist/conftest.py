@@ -3,7 +3,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import ModalityWorklistInformationFind
 
-from dicom_harness.vocabulary.status import describe
+from dicom_harness.shared.status import describe
 
 
 @pytest.fixture

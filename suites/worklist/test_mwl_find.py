@@ -1,8 +1,8 @@
 """PS3.4 Annex K: Modality Worklist Information Model - FIND, SCP side. The harness seeds worklist items on the
 target, queries them, and compares each response with the item it seeded."""
 
-from dicom_harness.plugin.markers import requirement
 from dicom_harness.data.worklist import RETURN_KEYS, SPS_RETURN_KEYS, unique_tag, worklist_item, worklist_query
+from dicom_harness.plugin.markers import requirement
 from dicom_harness.suites.worklist.conftest import ours, patient_ids
 
 

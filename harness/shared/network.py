@@ -1,4 +1,7 @@
-"""Socket and timeout settings every simulator AE shares."""
+"""Socket and timeout settings every AE of ours shares, simulators and the harness's own peer and client alike.
+
+Nothing here acts at import: an AE is set up by `prepare_ae(ae)`, which also installs (once, process-wide)
+PS3.8's A-ABORT for unknown PDU types into pynetdicom."""
 
 from __future__ import annotations
 
@@ -67,10 +70,20 @@ def _drain(sock: socket.socket) -> None:
             return
 
 
-DULServiceProvider._read_pdu_data = _read_pdu_data_aborting_unknown_types(DULServiceProvider._read_pdu_data)
+_unknown_pdu_abort_installed = False
 
 
-def configure_timeouts(ae: AE) -> None:
+def abort_unknown_pdus() -> None:
+    """Patch pynetdicom's DUL reader (process-wide, idempotent) so an unknown PDU type is answered with A-ABORT."""
+    global _unknown_pdu_abort_installed
+    if not _unknown_pdu_abort_installed:
+        DULServiceProvider._read_pdu_data = _read_pdu_data_aborting_unknown_types(DULServiceProvider._read_pdu_data)
+        _unknown_pdu_abort_installed = True
+
+
+def prepare_ae(ae: AE) -> None:
+    """Our timeouts on `ae`, and the unknown-PDU A-ABORT installed."""
+    abort_unknown_pdus()
     ae.acse_timeout = ACSE_TIMEOUT
     ae.dimse_timeout = DIMSE_TIMEOUT
     ae.network_timeout = NETWORK_TIMEOUT

@@ -1,0 +1,95 @@
+"""The built-in targets: the one place on the harness side that imports the simulators.
+
+The provider of `--target simulators` starts them in-process for a run; the `simulate` commands and the
+`faults` listing reach them through the names below. Everything else in the harness speaks to a target over
+the network, as it would to any product."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from dicom_harness.errors import HarnessUserError, ProfileError
+from dicom_harness.simulators.dicomweb import DicomWebSimulator
+from dicom_harness.simulators.faults import FAULTS, UnknownFault, check_faults
+from dicom_harness.simulators.modality import ModalitySimulator
+from dicom_harness.simulators.pacs import PacsSimulator
+from dicom_harness.simulators.ris import RisService, RisSimulator, WorklistError, WorklistStore, parse_item
+from dicom_harness.simulators.store import Store
+from dicom_harness.targets.profile import Target
+from dicom_harness.targets.providers import Provider, shipped_profile
+
+__all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "RisSimulator", "SimulatorProvider",
+           "Store", "WorklistError", "WorklistStore", "checked_faults", "open_store", "parse_item"]
+
+
+def checked_faults(names, error: type[HarnessUserError] = HarnessUserError) -> frozenset[str]:
+    """The named faults, or `error` saying which names are unknown and which exist."""
+    try:
+        return check_faults(names)
+    except UnknownFault as exc:
+        raise error(str(exc)) from None
+
+
+def open_store(path: str) -> Store:
+    try:
+        return Store(Path(path))
+    except OSError as exc:
+        raise HarnessUserError(f"cannot use {path} as the store: {exc.strerror}") from None
+
+
+class SimulatorProvider(Provider):
+    def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None):
+        self.faults = checked_faults(faults, ProfileError)
+        super().__init__(shipped_profile("simulators"))
+        self.store_dir = store_dir
+        self._temporary: str | None = None
+        self._pacs = None
+        self._store = None
+        self._web = None
+
+    def start(self) -> Target:
+        if self.store_dir is None:
+            self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
+        self._store = Store(Path(self.store_dir or self._temporary))
+        assert self.profile.dimse is not None
+        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
+        # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
+        services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
+        peer = self.profile.peer
+        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
+                                   services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
+                                   # the harness calls as itself, or as its peer AE to get commitment results there
+                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title],
+                                   move_destinations={peer.ae_title: (peer.host, peer.port)}).start()
+        target = self.profile.with_dimse(port=self._pacs.port)
+        if target.dicomweb is not None:
+            self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
+            target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
+                                                      wado_uri=self._web.wado_uri_url))
+        if self.faults:
+            target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
+        return target
+
+    @staticmethod
+    def _web_token(target: Target) -> str | None:
+        """A bearer token for this run, shared with the harness's client through the profile's variable."""
+        import os
+        import secrets
+        if target.dicomweb.auth != "bearer":
+            return None
+        return os.environ.setdefault(target.dicomweb.token_env, secrets.token_urlsafe(18))
+
+    def stop(self) -> None:
+        if self._web:
+            self._web.stop()
+        if self._pacs:
+            self._pacs.stop()
+        if self._store:
+            self._store.close()
+        if self._temporary:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+        if self.worklist_folder:
+            shutil.rmtree(self.worklist_folder, ignore_errors=True)
