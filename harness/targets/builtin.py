@@ -19,7 +19,7 @@ from dicom_harness.simulators.pacs import PacsSimulator
 from dicom_harness.simulators.ris import RisService, RisSimulator, WorklistError, WorklistStore, parse_item
 from dicom_harness.simulators.store import Store
 from dicom_harness.targets.profile import Target
-from dicom_harness.targets.providers import Provider, shipped_profile
+from dicom_harness.targets.provider import Provider, shipped_profile
 
 __all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "RisSimulator", "SimulatorProvider",
            "Store", "WorklistError", "WorklistStore", "checked_faults", "open_store", "parse_item"]
