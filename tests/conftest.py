@@ -16,9 +16,19 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 CLI = [sys.executable, "-m", "dicom_harness"]
 
 
+def _outside_our_environment() -> str:
+    """PATH without this Python environment's own bin folder: pynetdicom installs console scripts named like
+    dcmtk's (storescu, findscu, echoscu, getscu, movescu, storescp), and an activated venv or tox puts them
+    first."""
+    ours = {Path(sys.executable).parent.resolve(), (Path(sys.prefix) / "bin").resolve()}
+    folders = [f for f in os.environ.get("PATH", os.defpath).split(os.pathsep) if f and Path(f).resolve() not in ours]
+    return os.pathsep.join(folders)
+
+
 def require_peer(binary: str) -> str:
-    """The path of a peer program; in CI a missing peer is an error, elsewhere a skip."""
-    found = shutil.which(binary) or (binary if Path(binary).exists() else None)
+    """The absolute path of a peer program (dcmtk's, never pynetdicom's namesake); in CI a missing peer is an
+    error, elsewhere a skip."""
+    found = shutil.which(binary, path=_outside_our_environment()) or (binary if Path(binary).exists() else None)
     if found:
         return found
     message = f"peer {binary} is not installed (apt-get install orthanc orthanc-dicomweb dcmtk dicom3tools)"
