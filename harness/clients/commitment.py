@@ -14,6 +14,7 @@ from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.clients.dimse import DimseClient, Response
 from dicom_harness.clients.peer import HarnessPeer
+from dicom_harness.shared.status import Status
 
 WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"      # PS3.4 J.3.5
 REQUEST_STORAGE_COMMITMENT = 1
@@ -67,7 +68,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
         action = session.n_action(StorageCommitmentPushModel, WELL_KNOWN_INSTANCE, REQUEST_STORAGE_COMMITMENT,
                                   information)
         result = CommitmentResult(action=action, transaction_uid=transaction_uid)
-        if action.status != 0x0000:
+        if action.status != Status.SUCCESS:
             return result
         if not release_at_once:
             deadline = time.monotonic() + timeout
