@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicom_harness.shared.references import sop_references
+
 # Performed Procedure Step Status (0040,0252), PS3.4 F.7.2.1
 IN_PROGRESS, COMPLETED, DISCONTINUED = "IN PROGRESS", "COMPLETED", "DISCONTINUED"
 FINAL_STATES = (COMPLETED, DISCONTINUED)
@@ -65,13 +67,7 @@ def final_state_attributes(status: str, *, series_uid: str, images: Iterable[tup
     series.SeriesInstanceUID = series_uid
     series.SeriesDescription = ""
     series.RetrieveAETitle = ""
-    references = []
-    for sop_class_uid, sop_instance_uid in images:
-        reference = Dataset()
-        reference.ReferencedSOPClassUID = sop_class_uid
-        reference.ReferencedSOPInstanceUID = sop_instance_uid
-        references.append(reference)
-    series.ReferencedImageSequence = Sequence(references)
+    series.ReferencedImageSequence = sop_references(images)
     series.ReferencedNonImageCompositeSOPInstanceSequence = Sequence()
     ds = Dataset()
     ds.PerformedProcedureStepStatus = status
