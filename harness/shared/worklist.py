@@ -25,38 +25,31 @@ RETURN_KEYS = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "Ac
                "ReferringPhysicianName", "StudyInstanceUID", "RequestedProcedureDescription", "RequestedProcedureID")
 
 
+# Synthetic values of an item nobody asked to be otherwise: PHI-free, valid for every VR
+DEFAULTS = {
+    # Scheduled Procedure Step Sequence item
+    "ScheduledStationAETitle": "DH_MODALITY", "ScheduledProcedureStepStartDate": "20240315",
+    "ScheduledProcedureStepStartTime": "090000", "Modality": "CT", "ScheduledPerformingPhysicianName": "DH^TECH",
+    "ScheduledProcedureStepDescription": "SYNTHETIC PROCEDURE", "ScheduledStationName": "DH_STATION",
+    "ScheduledProcedureStepLocation": "ROOM 1", "ScheduledProcedureStepID": "SPS1",
+    # the item itself
+    "SpecificCharacterSet": "ISO_IR 100", "AccessionNumber": "A0001", "ReferringPhysicianName": "DH^REFERRER",
+    "PatientName": "DH^SYNTH", "PatientID": "DH-0001", "PatientBirthDate": "19700101", "PatientSex": "O",
+    "RequestingPhysician": "DH^REQUESTER", "RequestedProcedureDescription": "SYNTHETIC PROCEDURE",
+    "RequestedProcedureID": "RP1",
+}
+
+
 def worklist_item(**keys) -> Dataset:
-    """A complete worklist item (every Type 1 and 2 key of Table K.6-1 that matters here) with synthetic
-    defaults; keys (keywords) override them, SPS keys inside the Scheduled Procedure Step Sequence item.
-    A key that is not a DICOM keyword, or a value its VR refuses, is a ValueError."""
-    step = Dataset()
-    step.ScheduledStationAETitle = "DH_MODALITY"
-    step.ScheduledProcedureStepStartDate = "20240315"
-    step.ScheduledProcedureStepStartTime = "090000"
-    step.Modality = "CT"
-    step.ScheduledPerformingPhysicianName = "DH^TECH"
-    step.ScheduledProcedureStepDescription = "SYNTHETIC PROCEDURE"
-    step.ScheduledStationName = "DH_STATION"
-    step.ScheduledProcedureStepLocation = "ROOM 1"
-    step.ScheduledProcedureStepID = "SPS1"
-    item = Dataset()
-    item.SpecificCharacterSet = "ISO_IR 100"
-    item.AccessionNumber = "A0001"
-    item.ReferringPhysicianName = "DH^REFERRER"
-    item.PatientName = "DH^SYNTH"
-    item.PatientID = "DH-0001"
-    item.PatientBirthDate = "19700101"
-    item.PatientSex = "O"
-    item.StudyInstanceUID = generate_uid(prefix=None)
-    item.RequestingPhysician = "DH^REQUESTER"
-    item.RequestedProcedureDescription = "SYNTHETIC PROCEDURE"
-    item.RequestedProcedureID = "RP1"
-    for keyword, value in keys.items():
+    """A complete worklist item (every Type 1 and 2 key of Table K.6-1 that matters here) with the DEFAULTS and a
+    new Study Instance UID; keys (keywords) override them, SPS keys inside the Scheduled Procedure Step Sequence
+    item. A key that is not a DICOM keyword, or a value its VR refuses, is a ValueError."""
+    step, item = Dataset(), Dataset()
+    for keyword, value in {**DEFAULTS, "StudyInstanceUID": generate_uid(prefix=None), **keys}.items():
         if keyword not in keyword_dict:
             raise ValueError(f"{keyword!r} is not a DICOM keyword")
-        holder = step if keyword in SPS_KEYS else item
         try:
-            setattr(holder, keyword, value)
+            setattr(step if keyword in SPS_KEYS else item, keyword, value)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{keyword}={value!r}: {exc}") from None
     item.ScheduledProcedureStepSequence = Sequence([step])
