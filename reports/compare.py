@@ -18,11 +18,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicom_harness.reports.render import VERDICT_ORDER, assign_anchors, clause_key, environment, load_results, worst
+from dicom_harness.reports.render import assign_anchors, clause_key, environment, load_results, worst
+from dicom_harness.shared.verdicts import ERROR, FAIL, FIXED, PASS, WARN
+from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
 LEVELS = ("SHALL", "SHOULD", "MAY")
-GOOD = ("PASS", "FIXED")
-BAD = ("FAIL", "WARN")
+GOOD = (PASS, FIXED)
+BAD = (FAIL, WARN)
 
 
 class CompareError(Exception):
@@ -113,7 +115,7 @@ def leaderboard(runs: list[Run]) -> list[Score]:
         passed = Counter(table[rid]["level"] for rid, verdict in verdicts.items() if verdict in GOOD)
         score = Score(run.label, {lvl: passed[lvl] for lvl in LEVELS}, {lvl: possible[lvl] for lvl in LEVELS},
                       Counter(verdicts.get(rid, "NOT RUN") for rid in table))
-        errors = sum(r["verdict"] == "ERROR" for r in run.results)
+        errors = sum(r["verdict"] == ERROR for r in run.results)
         if errors:
             score.flags.append(f"{errors} harness error(s): re-run")
         missing = len(table) - len(verdicts)
@@ -220,7 +222,7 @@ def diff_runs(before: Run, after: Run) -> Changes:
             changes.fixed.append(pair)
         elif record["verdict"] in BAD:
             changes.still_failing.append(pair)
-        elif record["verdict"] == "ERROR" and previous["verdict"] != "ERROR":
+        elif record["verdict"] == ERROR and previous["verdict"] != ERROR:
             changes.new_errors.append(pair)
         elif record["verdict"] != previous["verdict"]:
             changes.changed.append(pair)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "DEVIATION", "FIXED", "NOT CLAIMED", "PASS")
-LETTER = {"PASS": "✓", "FAIL": "F", "WARN": "W", "NOT CLAIMED": "n", "DEVIATION": "d", "FIXED": "X",
-          "ERROR": "E"}
-PROBLEMS = ("FAIL", "ERROR", "WARN", "FIXED")      # what a reader should look at first
+from dicom_harness.shared.verdicts import DEVIATION, ERROR, FAIL, NOT_CLAIMED, PROBLEMS, SYMBOL, WARN
+from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
+
+JUNIT_SKIPPED = (NOT_CLAIMED, DEVIATION, WARN)     # JUnit has no such verdicts: a CI shows them as skipped
 
 
 def slug(text: str) -> str:
@@ -25,8 +25,9 @@ def environment() -> Environment:
                       autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["css"] = lambda verdict: verdict.lower().replace(" ", "-")
     env.filters["slug"] = slug
-    env.filters["letter"] = lambda verdict: LETTER.get(verdict, "?")
+    env.filters["letter"] = lambda verdict: SYMBOL.get(verdict, "?")
     env.filters["timestamp"] = lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+    env.globals.update(problem_verdicts=list(PROBLEMS), junit_skipped=JUNIT_SKIPPED)
     return env
 
 
@@ -131,9 +132,9 @@ def write_reports(data: dict, folder: Path) -> Path:
         run=data["run"], summary=summary, results=ordered, verdict_order=VERDICT_ORDER), encoding="utf-8")
     (folder / "junit.xml").write_text(env.get_template("junit.xml.j2").render(
         run=data["run"], results=data["results"],
-        failures=sum(r["verdict"] == "FAIL" for r in data["results"]),
-        errors=sum(r["verdict"] == "ERROR" for r in data["results"]),
-        skipped=sum(r["verdict"] in ("NOT CLAIMED", "DEVIATION", "WARN") for r in data["results"])),
+        failures=sum(r["verdict"] == FAIL for r in data["results"]),
+        errors=sum(r["verdict"] == ERROR for r in data["results"]),
+        skipped=sum(r["verdict"] in JUNIT_SKIPPED for r in data["results"])),
         encoding="utf-8")
     return folder / "index.html"
 

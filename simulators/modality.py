@@ -26,6 +26,7 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
+from dicom_harness.shared.mpps import COMPLETED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 
 WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
@@ -333,65 +334,15 @@ def _request_attributes(item: Dataset, step: Dataset) -> Dataset:
 
 
 def _mpps_in_progress(item: Dataset, station: str) -> Dataset:
-    step = (item.get("ScheduledProcedureStepSequence") or [Dataset()])[0]
     now = datetime.datetime.now()
-    scheduled = Dataset()
-    scheduled.StudyInstanceUID = item.get("StudyInstanceUID", "")
-    scheduled.ReferencedStudySequence = Sequence()
-    scheduled.AccessionNumber = item.get("AccessionNumber", "")
-    scheduled.RequestedProcedureID = item.get("RequestedProcedureID", "")
-    scheduled.RequestedProcedureDescription = item.get("RequestedProcedureDescription", "")
-    scheduled.ScheduledProcedureStepID = step.get("ScheduledProcedureStepID", "")
-    scheduled.ScheduledProcedureStepDescription = step.get("ScheduledProcedureStepDescription", "")
-    scheduled.ScheduledProtocolCodeSequence = Sequence()
-    ds = Dataset()
-    ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.ScheduledStepAttributesSequence = Sequence([scheduled])
-    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex"):
-        setattr(ds, keyword, item.get(keyword, ""))
-    ds.ReferencedPatientSequence = Sequence()
-    ds.PerformedProcedureStepID = step.get("ScheduledProcedureStepID", "") or "PPS1"
-    ds.PerformedStationAETitle = station
-    ds.PerformedStationName = ""
-    ds.PerformedLocation = ""
-    ds.PerformedProcedureStepStartDate = now.strftime("%Y%m%d")
-    ds.PerformedProcedureStepStartTime = now.strftime("%H%M%S")
-    ds.PerformedProcedureStepStatus = "IN PROGRESS"
-    ds.PerformedProcedureStepDescription = step.get("ScheduledProcedureStepDescription", "")
-    ds.PerformedProcedureTypeDescription = ""
-    ds.ProcedureCodeSequence = Sequence()
-    ds.PerformedProcedureStepEndDate = ""
-    ds.PerformedProcedureStepEndTime = ""
-    ds.Modality = step.get("Modality", "") or "CT"
-    ds.StudyID = ""
-    ds.PerformedProtocolCodeSequence = Sequence()
-    ds.PerformedSeriesSequence = Sequence()
-    return ds
+    return in_progress_attributes(item, station=station, date=now.strftime("%Y%m%d"), time=now.strftime("%H%M%S"))
 
 
 def _mpps_completed(images: list[Dataset]) -> Dataset:
     now = datetime.datetime.now()
-    series = Dataset()
-    series.PerformingPhysicianName = ""
-    series.ProtocolName = "DH PROTOCOL"
-    series.OperatorsName = ""
-    series.SeriesInstanceUID = images[0].SeriesInstanceUID
-    series.SeriesDescription = ""
-    series.RetrieveAETitle = ""
-    refs = []
-    for image in images:
-        ref = Dataset()
-        ref.ReferencedSOPClassUID = image.SOPClassUID
-        ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
-        refs.append(ref)
-    series.ReferencedImageSequence = Sequence(refs)
-    series.ReferencedNonImageCompositeSOPInstanceSequence = Sequence()
-    ds = Dataset()
-    ds.PerformedProcedureStepStatus = "COMPLETED"
-    ds.PerformedProcedureStepEndDate = now.strftime("%Y%m%d")
-    ds.PerformedProcedureStepEndTime = now.strftime("%H%M%S")
-    ds.PerformedSeriesSequence = Sequence([series])
-    return ds
+    return final_state_attributes(COMPLETED, series_uid=images[0].SeriesInstanceUID,
+                                  images=[(image.SOPClassUID, image.SOPInstanceUID) for image in images],
+                                  date=now.strftime("%Y%m%d"), time=now.strftime("%H%M%S"))
 
 
 def _hex(code: int | None) -> str:

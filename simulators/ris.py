@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pydicom import dcmread
-from pydicom.datadict import keyword_dict
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
@@ -29,6 +28,7 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.worklist import worklist_item
 from dicom_harness.simulators.faults import check_faults
 from dicom_harness.simulators.matching import matches
 
@@ -51,12 +51,6 @@ ERROR_ID_NO_LONGER_UPDATABLE = 0xA710
 IN_PROGRESS, COMPLETED, DISCONTINUED = "IN PROGRESS", "COMPLETED", "DISCONTINUED"
 FINAL_STATES = (COMPLETED, DISCONTINUED)
 
-# Keys of a worklist item that live in the Scheduled Procedure Step Sequence item (PS3.4 Table K.6-1)
-SPS_KEYS = {"ScheduledStationAETitle", "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime",
-            "Modality", "ScheduledPerformingPhysicianName", "ScheduledProcedureStepDescription",
-            "ScheduledStationName", "ScheduledProcedureStepLocation", "ScheduledProcedureStepID",
-            "ScheduledProcedureStepStatus"}
-
 
 class WorklistError(ValueError):
     """A worklist file or command-line item cannot be read."""
@@ -64,40 +58,12 @@ class WorklistError(ValueError):
 
 # -- worklist items ---------------------------------------------------------------------------------------
 def make_worklist_item(**keys: str) -> Dataset:
-    """A complete worklist item with sensible defaults; keys (keywords) override, SPS keys go into the
-    Scheduled Procedure Step Sequence item."""
-    step = Dataset()
-    step.ScheduledStationAETitle = "DH_MODALITY"
-    step.ScheduledProcedureStepStartDate = "20240315"
-    step.ScheduledProcedureStepStartTime = "090000"
-    step.Modality = "CT"
-    step.ScheduledPerformingPhysicianName = "DH^TECH"
-    step.ScheduledProcedureStepDescription = "SYNTHETIC PROCEDURE"
-    step.ScheduledStationName = "DH_STATION"
-    step.ScheduledProcedureStepLocation = "ROOM 1"
-    step.ScheduledProcedureStepID = "SPS1"
-    item = Dataset()
-    item.SpecificCharacterSet = "ISO_IR 100"
-    item.AccessionNumber = "A0001"
-    item.ReferringPhysicianName = "DH^REFERRER"
-    item.PatientName = "DH^SYNTH"
-    item.PatientID = "DH-0001"
-    item.PatientBirthDate = "19700101"
-    item.PatientSex = "O"
-    item.StudyInstanceUID = generate_uid(prefix=None)
-    item.RequestingPhysician = "DH^REQUESTER"
-    item.RequestedProcedureDescription = "SYNTHETIC PROCEDURE"
-    item.RequestedProcedureID = "RP1"
-    for keyword, value in keys.items():
-        if keyword not in keyword_dict:
-            raise WorklistError(f"{keyword!r} is not a DICOM keyword")
-        holder = step if keyword in SPS_KEYS else item
-        try:
-            setattr(holder, keyword, value)
-        except (ValueError, TypeError) as exc:
-            raise WorklistError(f"{keyword}={value!r}: {exc}") from None
-    item.ScheduledProcedureStepSequence = Sequence([step])
-    return item
+    """A complete worklist item with sensible defaults (the shared builder); keys (keywords) override, SPS keys
+    go into the Scheduled Procedure Step Sequence item."""
+    try:
+        return worklist_item(**keys)
+    except ValueError as exc:
+        raise WorklistError(str(exc)) from None
 
 
 def parse_item(text: str) -> Dataset:

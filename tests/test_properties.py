@@ -21,6 +21,8 @@ from pydicom.dataset import Dataset
 
 from dicom_harness.clients.multipart import parse_multipart
 from dicom_harness.clients.web import encode_query
+from dicom_harness.shared.codes import code_item
+from dicom_harness.shared.ups import INTERPRETATION
 from dicom_harness.simulators.dicomweb.multipart import read_parts, write_parts
 from dicom_harness.simulators.dicomweb.search import parse_query
 from dicom_harness.simulators.dicomweb.ups import CANCELED, COMPLETED, IN_PROGRESS, SCHEDULED, Refusal, Worklist
@@ -40,25 +42,19 @@ def _workitem() -> Dataset:
     return ds
 
 
-def _code() -> Dataset:
-    item = Dataset()
-    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "110005", "DCM", "Interpretation"
-    return item
-
-
 def _final_state_information() -> Dataset:
     """What COMPLETED and CANCELED need (Final State codes P and X, PS3.4 Table CC.2.5-3)."""
     performed = Dataset()
-    performed.PerformedStationNameCodeSequence = [_code()]
+    performed.PerformedStationNameCodeSequence = [code_item(*INTERPRETATION)]
     performed.PerformedProcedureStepStartDateTime = "20261129120000"
-    performed.PerformedWorkitemCodeSequence = [_code()]
+    performed.PerformedWorkitemCodeSequence = [code_item(*INTERPRETATION)]
     performed.PerformedProcedureStepEndDateTime = "20261129121000"
     output = Dataset()
     output.ReferencedSOPInstanceUID = "2.25.1"
     performed.OutputInformationSequence = [output]
     progress = Dataset()
     progress.ProcedureStepCancellationDateTime = "20261129121000"
-    progress.ProcedureStepDiscontinuationReasonCodeSequence = [_code()]
+    progress.ProcedureStepDiscontinuationReasonCodeSequence = [code_item(*INTERPRETATION)]
     changes = Dataset()
     changes.UnifiedProcedureStepPerformedProcedureSequence = [performed]
     changes.ProcedureStepProgressInformationSequence = [progress]

@@ -8,10 +8,11 @@ import httpx
 import pytest
 
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.clients.ups import FILTERED_WORKLIST_UID, UpsClient
+from dicom_harness.clients.ups import UpsClient
 from dicom_harness.clients.web import DicomWebClient
 from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.errors import NotClaimed
+from dicom_harness.shared.ups import FILTERED_WORKLIST_UID
 from dicom_harness.targets.profile import WebEndpoint
 
 

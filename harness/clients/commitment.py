@@ -7,13 +7,14 @@ import time
 from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.clients.dimse import DimseClient, Response
 from dicom_harness.clients.peer import HarnessPeer
+from dicom_harness.shared.references import sop_references
+from dicom_harness.shared.status import Status
 
 WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"      # PS3.4 J.3.5
 REQUEST_STORAGE_COMMITMENT = 1
@@ -52,13 +53,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
     evidence = dimse.evidence
     information = Dataset()
     information.TransactionUID = transaction_uid
-    items = []
-    for sop_class, sop_instance in references:
-        item = Dataset()
-        item.ReferencedSOPClassUID = sop_class
-        item.ReferencedSOPInstanceUID = sop_instance
-        items.append(item)
-    information.ReferencedSOPSequence = Sequence(items)
+    information.ReferencedSOPSequence = sop_references(references)
     uids = {uid for _, uid in references}
     already = len(peer.inbox.event_reports)
     timeout = dimse.endpoint.timeout
@@ -67,7 +62,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
         action = session.n_action(StorageCommitmentPushModel, WELL_KNOWN_INSTANCE, REQUEST_STORAGE_COMMITMENT,
                                   information)
         result = CommitmentResult(action=action, transaction_uid=transaction_uid)
-        if action.status != 0x0000:
+        if action.status != Status.SUCCESS:
             return result
         if not release_at_once:
             deadline = time.monotonic() + timeout

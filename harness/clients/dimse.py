@@ -65,7 +65,7 @@ class Response:
 
     @property
     def ok(self) -> bool:
-        return self.status == 0x0000
+        return self.status == Status.SUCCESS
 
 
 @dataclass
@@ -317,7 +317,7 @@ class DimseClient:
             ds = event.dataset
             ds.file_meta = event.file_meta
             received.append(ds)
-            return 0x0000
+            return Status.SUCCESS
 
         self.evidence.add(">", f"A-ASSOCIATE-RQ calling={ae.ae_title} called={called} max_pdu={max_pdu} contexts=" +
                           "; ".join(f"{uid_name(c.abstract_syntax)}[{', '.join(uid_name(t) for t in c.transfer_syntax)}]"
@@ -328,7 +328,7 @@ class DimseClient:
             information = event.event_information if request.EventInformation is not None else None
             event_reports.append(EventReportReceived(int(request.EventTypeID), str(request.AffectedSOPClassUID),
                                                      str(request.AffectedSOPInstanceUID), information))
-            return 0x0000, None
+            return Status.SUCCESS, None
 
         handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
                     (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report)]

@@ -14,6 +14,7 @@ from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import StorageCommitmentPushModel, Verification
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.status import Status
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES
 from dicom_harness.targets.profile import Peer
 
@@ -49,7 +50,7 @@ class HarnessPeer:
             self.inbox.stored[str(ds.SOPInstanceUID)] = ds
             self.inbox.stored_by[str(ds.SOPInstanceUID)] = event.assoc.requestor.ae_title
             self._changed.notify_all()
-        return 0x0000
+        return Status.SUCCESS
 
     def _on_event_report(self, event):
         request = event.request
@@ -60,7 +61,7 @@ class HarnessPeer:
                 sop_class_uid=str(request.AffectedSOPClassUID), sop_instance_uid=str(request.AffectedSOPInstanceUID),
                 information=info))
             self._changed.notify_all()
-        return 0x0000, None
+        return Status.SUCCESS, None
 
     def wait_for(self, condition, timeout: float = 10.0) -> bool:
         """Wait until condition(inbox) holds; False on timeout."""

@@ -16,9 +16,9 @@ from pynetdicom.dimse_primitives import C_CANCEL, C_FIND
 from pynetdicom.dsutils import decode, encode
 
 from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_responses, responses_are_ours
-from dicom_harness.shared.status import describe
+from dicom_harness.shared.status import Status, describe
 
-PENDING_CODES = (0xFF00, 0xFF01)
+PENDING_CODES = (Status.PENDING, Status.PENDING_WARNING)
 COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
                   "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
 

@@ -14,27 +14,20 @@ from datetime import datetime
 
 import httpx
 from pydicom.dataset import Dataset
+from pydicom.uid import SecondaryCaptureImageStorage
 from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.web import DICOM_JSON, DicomWebClient, json_value
 from dicom_harness.errors import NotClaimed, TargetUnreachable
+from dicom_harness.shared import ups as shared_ups
+from dicom_harness.shared.ups import COMPLETED, IN_PROGRESS, WORKLIST_UID
 
-WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"        # the Global Subscription resource (PS3.4 CC.3.1)
-FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"
-SCHEDULED, IN_PROGRESS, COMPLETED, CANCELED = "SCHEDULED", "IN PROGRESS", "COMPLETED", "CANCELED"
-STATE_REPORT, CANCEL_REQUESTED, PROGRESS = 1, 2, 3  # Event Type IDs (PS3.4 Table CC.2.4-1)
 # PS3.18 11.7.3.1 lists both codes for a refused state change (bad or missing Transaction UID, or a request
 # inconsistent with the state); servers differ, and either is a refusal the standard names.
 REFUSED = (400, 409)
 EVENT_TIMEOUT = 5.0
-
-
-def code_item(value: str, scheme: str, meaning: str) -> Dataset:
-    item = Dataset()
-    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
-    return item
 
 
 def _now() -> str:
@@ -64,30 +57,10 @@ class UpsClient:
     # -- workitems ----------------------------------------------------------------------------------------------
     def new_workitem(self) -> Dataset:
         """A workitem with every attribute N-CREATE requires of the SCU (PS3.4 Table CC.2.5-3)."""
-        name, patient_id = self.factory.patient()
-        ds = Dataset()
-        ds.SOPInstanceUID = self.factory.uid()        # sent as the workitem query parameter, not in the body
-        ds.TransactionUID = ""
-        ds.ScheduledProcedureStepPriority = "MEDIUM"
-        ds.ProcedureStepLabel = "DH SYNTHETIC POST-PROCESSING"
-        ds.WorklistLabel = "DH WORKLIST"
-        for keyword in ("ScheduledProcessingParametersSequence", "ScheduledStationNameCodeSequence",
-                        "ScheduledStationClassCodeSequence", "ScheduledStationGeographicLocationCodeSequence",
-                        "ScheduledHumanPerformersSequence", "InputInformationSequence", "OtherPatientIDsSequence",
-                        "IssuerOfAdmissionIDSequence", "AdmittingDiagnosesCodeSequence", "ReferencedRequestSequence",
-                        "ProcedureStepProgressInformationSequence", "UnifiedProcedureStepPerformedProcedureSequence"):
-            setattr(ds, keyword, [])
-        ds.ScheduledProcedureStepStartDateTime = _now()
-        ds.ScheduledWorkitemCodeSequence = [code_item("110005", "DCM", "Interpretation")]
-        ds.CommentsOnTheScheduledProcedureStep = f"made by dicom-harness run {self.factory.run_id}"
-        ds.InputReadinessState = "READY"
-        ds.StudyInstanceUID = self.factory.uid()
-        ds.PatientName, ds.PatientID = name, patient_id
-        ds.PatientBirthDate, ds.PatientSex = "19700101", "O"
-        ds.AdmissionID = ""
-        ds.AdmittingDiagnosesDescription = ""
-        ds.ProcedureStepState = SCHEDULED
-        return ds
+        patient = self.factory.patient()
+        uid = self.factory.uid()
+        return shared_ups.new_workitem(uid=uid, patient=patient, study_uid=self.factory.uid(), start=_now(),
+                                       comments=f"made by dicom-harness run {self.factory.run_id}")
 
     def _send(self, method: str, path: str, payload: Dataset | None, query: str | None = None) -> httpx.Response:
         headers = {"Accept": DICOM_JSON}
@@ -158,31 +131,12 @@ class UpsClient:
         return self.change_state(uid, COMPLETED, transaction_uid)
 
     def performed_procedure(self) -> Dataset:
-        output = Dataset()
-        output.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-        output.ReferencedSOPInstanceUID = self.factory.uid()
-        output.StudyInstanceUID, output.SeriesInstanceUID = self.factory.uid(), self.factory.uid()
-        output.TypeOfInstances = "DICOM"
-        performed = Dataset()
-        performed.PerformedStationNameCodeSequence = [code_item("DH-STATION", "99DH", "dicom-harness")]
-        performed.PerformedProcedureStepStartDateTime = _now()
-        performed.PerformedWorkitemCodeSequence = [code_item("110005", "DCM", "Interpretation")]
-        performed.PerformedProcedureStepEndDateTime = _now()
-        performed.OutputInformationSequence = [output]
-        changes = Dataset()
-        changes.UnifiedProcedureStepPerformedProcedureSequence = [performed]
-        return changes
+        output = (SecondaryCaptureImageStorage, self.factory.uid(), self.factory.uid(), self.factory.uid())
+        return shared_ups.performed_procedure(output=output, start=_now(), end=_now())
 
     def discontinuation(self) -> Dataset:
         """What CANCELED requires of the owner (Final State code X, PS3.4 Table CC.2.5-3)."""
-        progress = Dataset()
-        progress.ProcedureStepCancellationDateTime = _now()
-        progress.ProcedureStepDiscontinuationReasonCodeSequence = [
-            code_item("110513", "DCM", "Discontinued for unspecified reason")]
-        progress.ReasonForCancellation = "abandoned by dicom-harness"
-        changes = Dataset()
-        changes.ProcedureStepProgressInformationSequence = [progress]
-        return changes
+        return shared_ups.discontinuation(when=_now(), reason="abandoned by dicom-harness")
 
     def request_cancellation(self, uid: str, reason: str | None = None) -> httpx.Response:
         """POST /workitems/{uid}/cancelrequest (PS3.18 11.8)."""

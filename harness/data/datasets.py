@@ -34,6 +34,8 @@ from pynetdicom.sop_class import (
     SecondaryCaptureImageStorage,
 )
 
+from dicom_harness.shared.codes import code_item
+
 IMPLEMENTATION_CLASS_UID = UID("2.25.2954893391043102214458133431640151049")
 IMPLEMENTATION_VERSION = "DICOM_HARNESS_01"
 PRIVATE_CREATOR = "DICOM_HARNESS"
@@ -188,9 +190,7 @@ class DatasetFactory:
         ds.Modality = "KO"
         ds.ValueType = "CONTAINER"
         ds.ContinuityOfContent = "SEPARATE"
-        title = Dataset()
-        title.CodeValue, title.CodingSchemeDesignator, title.CodeMeaning = "113000", "DCM", "Of Interest"
-        ds.ConceptNameCodeSequence = Sequence([title])
+        ds.ConceptNameCodeSequence = Sequence([code_item("113000", "DCM", "Of Interest")])
         template = Dataset()
         template.MappingResource, template.TemplateIdentifier = "DCMR", "2010"
         ds.ContentTemplateSequence = Sequence([template])

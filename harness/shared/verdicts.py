@@ -1,11 +1,13 @@
-"""Verdicts and how an outcome becomes one."""
+"""Verdicts, their order and symbols (the terminal and the reports share them), and how an outcome becomes one."""
 
 from __future__ import annotations
 
 PASS, FAIL, WARN, NOT_CLAIMED, DEVIATION, FIXED, ERROR = (
     "PASS", "FAIL", "WARN", "NOT CLAIMED", "DEVIATION", "FIXED", "ERROR")
-ORDER = (FAIL, ERROR, WARN, DEVIATION, FIXED, NOT_CLAIMED, PASS)
+ORDER = (FAIL, ERROR, WARN, DEVIATION, FIXED, NOT_CLAIMED, PASS)          # worst first
 LETTER = {PASS: ".", FAIL: "F", WARN: "W", NOT_CLAIMED: "n", DEVIATION: "d", FIXED: "X", ERROR: "E"}
+SYMBOL = {**LETTER, PASS: "✓"}      # in reports a PASS is a tick, where the progress line prints pytest's dot
+PROBLEMS = (FAIL, ERROR, WARN, FIXED)                                      # what a reader should look at first
 
 
 def judge(outcome: str, levels: list[str], deviated: bool) -> str:

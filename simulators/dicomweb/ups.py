@@ -18,6 +18,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
+from dicom_harness.shared.codes import code_item
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.store import write_durably
 
@@ -286,8 +287,8 @@ class Worklist:
                 progress = Dataset()
                 progress.ProcedureStepCancellationDateTime = _now()
                 progress.ProcedureStepDiscontinuationReasonCodeSequence = (
-                    info.get("ProcedureStepDiscontinuationReasonCodeSequence") or [_code("110513", "DCM",
-                                                                                         "Discontinued for unspecified reason")])
+                    info.get("ProcedureStepDiscontinuationReasonCodeSequence")
+                    or [code_item("110513", "DCM", "Discontinued for unspecified reason")])
                 if "ReasonForCancellation" in info:
                     progress.ReasonForCancellation = info.ReasonForCancellation
                 ds.ProcedureStepProgressInformationSequence = [progress]
@@ -385,9 +386,3 @@ class Worklist:
         for keyword, value in attributes.items():
             setattr(report, keyword, value)
         return Event(title, report.to_json_dict())
-
-
-def _code(value: str, scheme: str, meaning: str) -> Dataset:
-    item = Dataset()
-    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
-    return item

@@ -5,10 +5,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelGet
 
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
-from dicom_harness.suites.storage.conftest import assert_same_instance
+from dicom_harness.testing import NotClaimed, Status, assert_same_instance, describe, requirement
 
 SMALL_MAX_PDU = 4096
 

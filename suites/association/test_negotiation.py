@@ -5,9 +5,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import Verification
 
-from dicom_harness.clients.dimse import AssociationRejected
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import AssociationRejected, NotClaimed, requirement
 
 # UUID-derived UIDs (root 2.25) that no standard or vendor has assigned.
 UNKNOWN_ABSTRACT_SYNTAX = "2.25.305828488182362348521016262932584542771"

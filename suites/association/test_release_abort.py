@@ -2,7 +2,7 @@
 
 import time
 
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import requirement
 
 
 @requirement("ASSOC-RELEASE")

@@ -2,7 +2,7 @@
 
 import struct
 
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import requirement
 
 A_ABORT = 0x07
 A_ABORT_LENGTH = 10                       # PS3.8 9.3.8: 6-byte header and 4 bytes of source and reason

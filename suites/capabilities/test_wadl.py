@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ElementTree
 
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import requirement
 
 WADL_NS = "{http://wadl.dev.java.net/2009/02}"
 

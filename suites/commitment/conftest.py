@@ -1,7 +1,6 @@
 import pytest
 
-from dicom_harness.clients.commitment import request_commitment
-from dicom_harness.shared.status import Status, describe
+from dicom_harness.testing import Status, describe, request_commitment
 
 
 @pytest.fixture

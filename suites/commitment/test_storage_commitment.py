@@ -1,9 +1,9 @@
 """PS3.4 Annex J: Storage Commitment Push Model, SCP side. Instances are C-STOREd first; the N-ACTION is sent as
 the harness peer's AE, whose listener receives results sent on a new association."""
 
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import describe
-from dicom_harness.suites.commitment.conftest import references
+from dicom_harness.testing import Status, describe, requirement
+
+from .conftest import references
 
 
 def _report_arrived(result):
@@ -15,7 +15,7 @@ def _report_arrived(result):
 def test_commitment_request_is_accepted(commit, stored_instances, dataset_factory):
     """N-ACTION Request Storage Commitment for one stored instance: J.3.2.1.3, the response is Success."""
     result = commit(references(stored_instances(1)), str(dataset_factory.uid()))
-    assert result.action.status == 0x0000, f"N-ACTION: expected Success, observed {describe(result.action.status)}"
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: expected Success, observed {describe(result.action.status)}"
 
 
 @requirement("COMMIT-REPORT-SUCCESS")
@@ -23,7 +23,7 @@ def test_all_held_instances_are_committed(commit, stored_instances, dataset_fact
     """Commit three stored instances: J.3.3.1.2, Event Type 1 listing all three."""
     instances = stored_instances(3)
     result = commit(references(instances), str(dataset_factory.uid()))
-    assert result.action.status == 0x0000, f"N-ACTION: {describe(result.action.status)}"
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
     _report_arrived(result)
     sent = {str(i.SOPInstanceUID) for i in instances}
     assert result.event_type_id == 1, f"expected Event Type 1 (all committed), observed {result.event_type_id}"
@@ -40,7 +40,7 @@ def test_unknown_instance_is_reported_failed_with_reason(commit, stored_instance
     unknown = str(dataset_factory.uid())
     refs = references([held]) + [(str(held.SOPClassUID), unknown)]
     result = commit(refs, str(dataset_factory.uid()))
-    assert result.action.status == 0x0000, f"N-ACTION: {describe(result.action.status)}"
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
     _report_arrived(result)
     failed = result.failed()
     assert result.event_type_id == 2, f"expected Event Type 2 (failures exist), observed {result.event_type_id}"
@@ -54,7 +54,7 @@ def test_report_carries_the_transaction_uid(commit, stored_instances, dataset_fa
     """J.3.3.1.2: the N-EVENT-REPORT names the Transaction UID of the N-ACTION."""
     transaction = str(dataset_factory.uid())
     result = commit(references(stored_instances(1)), transaction)
-    assert result.action.status == 0x0000, f"N-ACTION: {describe(result.action.status)}"
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
     _report_arrived(result)
     observed = str(result.information.get("TransactionUID", ""))
     assert observed == transaction, f"Transaction UID: sent {transaction}, report carries {observed or '(none)'}"
@@ -65,6 +65,6 @@ def test_report_arrives_on_a_new_association(commit, stored_instances, dataset_f
     """Release the association right after the N-ACTION response: J.3.3.1.2, the SCP can still send the result,
     on a new association to the requester's AE (the harness peer)."""
     result = commit(references(stored_instances(1)), str(dataset_factory.uid()), release_at_once=True)
-    assert result.action.status == 0x0000, f"N-ACTION: {describe(result.action.status)}"
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
     assert result.information is not None and result.arrived_on.startswith("new association"), (
         "after release, no N-EVENT-REPORT arrived on a new association to the harness peer")

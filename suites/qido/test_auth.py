@@ -2,8 +2,7 @@
 
 import httpx
 
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import NotClaimed, requirement
 
 REFUSALS = (401, 403, 404)
 

@@ -2,7 +2,7 @@
 
 import re
 
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import requirement
 
 TAG = re.compile(r"^[0-9A-F]{8}$")
 

@@ -1,7 +1,6 @@
 """PS3.18 8.3.4.1 and 8.3.1: attribute matching, and how query values are encoded on the wire."""
 
-from dicom_harness.clients.web import json_value
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import json_value, requirement
 
 
 def _studies(dicomweb, query):

@@ -1,7 +1,6 @@
 """PS3.18 8.3 and 8.3.4: includefield, limit and offset, unknown parameters; PS3.18 10.6.3.1: status codes."""
 
-from dicom_harness.clients.web import json_value
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import json_value, requirement
 
 
 @requirement("QIDO-INCLUDEFIELD")

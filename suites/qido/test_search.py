@@ -1,7 +1,6 @@
 """PS3.18 10.6: the Search Transaction (QIDO-RS) at the study, series and instance levels."""
 
-from dicom_harness.clients.web import json_value
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import json_value, requirement
 
 
 def _uids(results, keyword):

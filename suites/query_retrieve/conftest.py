@@ -22,11 +22,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from dicom_harness.clients.dimse import DimseClient, TargetFailure
-from dicom_harness.clients.evidence import Evidence
-from dicom_harness.clients.query_retrieve import responses_are_ours
-from dicom_harness.errors import NotClaimed
-from dicom_harness.shared.status import Status, describe
+from dicom_harness.testing import NotClaimed, Status, describe, seed_instances
 
 MODEL_UIDS = {
     ("patient_root", "C-FIND"): PatientRootQueryRetrieveInformationModelFind,
@@ -48,13 +44,6 @@ def query(level: str, **keys) -> Dataset:
     for keyword, value in keys.items():
         setattr(identifier, keyword, value)
     return identifier
-
-
-def code_item(value: str, scheme: str = "DCM") -> Dataset:
-    item = Dataset()
-    item.CodeValue = value
-    item.CodingSchemeDesignator = scheme
-    return item
 
 
 @dataclass
@@ -108,16 +97,7 @@ def _seed(target, factory, world: World, plan: list[tuple[str, str, str]]) -> No
             title.CodeValue, title.CodeMeaning = "113001", "Rejected for Quality Reasons"
         existing.append(instance)
         made.append(instance)
-    evidence = Evidence()
-    client = DimseClient(target, evidence)
-    classes = sorted({str(i.SOPClassUID) for i in made})
-    contexts = [build_context(c, [ExplicitVRLittleEndian, ImplicitVRLittleEndian]) for c in classes]
-    with client.associate(contexts) as session, responses_are_ours(session.assoc):
-        for instance in made:
-            response = session.store(instance)
-            if response.status not in (Status.SUCCESS, 0xB000, 0xB006, 0xB007):
-                raise TargetFailure(f"seeding the Query/Retrieve data: C-STORE answered {describe(response.status)}; "
-                                    + " | ".join(evidence.transcript()[-3:]))
+    seed_instances(target, made, "seeding the Query/Retrieve data")
 
 
 def _study(factory, patient: tuple[str, str], date: str, time: str, accession: str, study_id: str) -> Dataset:

@@ -1,8 +1,8 @@
 """PS3.4 C.4.1.3.1 and PS3.7 9.1.2.2: C-CANCEL of a C-FIND with many matches."""
 
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
-from dicom_harness.suites.query_retrieve.conftest import CANCEL_MATCHES, query
+from dicom_harness.testing import Status, describe, requirement
+
+from .conftest import CANCEL_MATCHES, query
 
 
 @requirement("QR-FIND-CANCEL")

@@ -1,10 +1,9 @@
 """PS3.4 C.4.1.1.3.2, C.4.1.1.4 and C.4.1.3.1: what C-FIND responses carry. One Pending per match, a final
 Success without identifier, the requested keys (zero length when empty) and nothing unrequested."""
 
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
-from dicom_harness.suites.query_retrieve.conftest import assert_matches, query
+from dicom_harness.testing import NotClaimed, Status, describe, requirement
+
+from .conftest import assert_matches, query
 
 REQUIRED_STUDY_KEYS = ("PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID",
                        "StudyInstanceUID")

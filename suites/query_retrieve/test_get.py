@@ -3,13 +3,9 @@ for their storage SOP classes), each compared with what was stored; sub-operatio
 
 import pytest
 
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
-from dicom_harness.suites.query_retrieve.conftest import query
-from dicom_harness.suites.storage.conftest import assert_same_instance
+from dicom_harness.testing import Status, assert_same_instance, assert_suboperation_counts, describe, requirement
 
-COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
-          "NumberOfWarningSuboperations")
+from .conftest import query
 
 
 def _cases(world):
@@ -49,16 +45,4 @@ def test_get_suboperation_counts(qr, world):
     Completed equal to the instances received, Failed 0 (PS3.4 C.4.3.1.5 to C.4.3.1.8)."""
     result, _ = _get(qr, world, "STUDY")
     assert result.received, f"no instance arrived to count (final status {describe(result.final_status)})"
-    for response in result.pending:
-        missing = [k for k in COUNTS if k not in response]
-        assert not missing, f"a Pending C-GET response lacks {missing}"
-    final = result.final
-    assert final is not None and result.final_status == Status.SUCCESS, (
-        f"expected final Success, observed {describe(result.final_status)}")
-    assert "NumberOfRemainingSuboperations" not in final, (
-        f"the final response carries Number of Remaining Sub-operations ({final.NumberOfRemainingSuboperations})")
-    completed = result.final_count("NumberOfCompletedSuboperations")
-    assert completed == len(result.received), (
-        f"final Number of Completed Sub-operations {completed}, but {len(result.received)} instance(s) arrived")
-    assert (result.final_count("NumberOfFailedSuboperations") or 0) == 0, (
-        f"final Number of Failed Sub-operations {result.final_count('NumberOfFailedSuboperations')}")
+    assert_suboperation_counts(result, len(result.received), "C-GET")

@@ -3,9 +3,9 @@ relational queries where claimed. Each query names the seeded entities' unique k
 
 import pytest
 
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.suites.query_retrieve.conftest import UNIQUE_KEY, assert_matches, query
+from dicom_harness.testing import NotClaimed, requirement
+
+from .conftest import UNIQUE_KEY, assert_matches, query
 
 
 def _patient_root_case(world, level):

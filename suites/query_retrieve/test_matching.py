@@ -2,9 +2,9 @@
 patients, one kind of matching per test, each with a query that must match and one that must not."""
 
 
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.suites.query_retrieve.conftest import assert_matches, code_item, query, sequence_of
+from dicom_harness.testing import NotClaimed, code_item, requirement
+
+from .conftest import assert_matches, query, sequence_of
 
 
 def studies(world, *names):

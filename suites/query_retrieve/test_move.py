@@ -3,14 +3,11 @@ instance compared with what was stored; unknown destinations; sub-operation coun
 
 import pytest
 
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
-from dicom_harness.suites.query_retrieve.conftest import query
-from dicom_harness.suites.storage.conftest import assert_same_instance
+from dicom_harness.testing import Status, assert_same_instance, assert_suboperation_counts, describe, requirement
+
+from .conftest import query
 
 UNKNOWN_DESTINATION = Status.MOVE_DESTINATION_UNKNOWN
-COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
-          "NumberOfWarningSuboperations")
 
 
 def _cases(world):
@@ -69,17 +66,4 @@ def test_move_suboperation_counts(qr, world, harness_peer):
     expected = world.sop_uids(*series)
     result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
     assert delivered, f"nothing arrived at the destination to count (final status {describe(result.final_status)})"
-    for response in result.pending:
-        missing = [k for k in COUNTS if k not in response]
-        assert not missing, f"a Pending C-MOVE response lacks {missing}"
-    final = result.final
-    assert final is not None and result.final_status == Status.SUCCESS, (
-        f"expected final Success, observed {describe(result.final_status)}")
-    assert "NumberOfRemainingSuboperations" not in final, (
-        f"the final response carries Number of Remaining Sub-operations "
-        f"({final.NumberOfRemainingSuboperations}); PS3.4 C.4.2.1.6 says it shall not")
-    completed = result.final_count("NumberOfCompletedSuboperations")
-    assert completed == len(delivered), (
-        f"final Number of Completed Sub-operations {completed}, but {len(delivered)} instance(s) arrived")
-    assert (result.final_count("NumberOfFailedSuboperations") or 0) == 0, (
-        f"final Number of Failed Sub-operations {result.final_count('NumberOfFailedSuboperations')}")
+    assert_suboperation_counts(result, len(delivered), "C-MOVE")

@@ -1,16 +1,6 @@
 import pytest
 
-from dicom_harness.data.datasets import pixel_digest
-from dicom_harness.shared.status import Status, describe
-
-
-def assert_same_instance(sent, received):
-    """Identifying attributes and decoded pixel data must survive the round trip."""
-    for keyword in ("SOPInstanceUID", "SOPClassUID", "StudyInstanceUID", "SeriesInstanceUID", "PatientID"):
-        assert str(received.get(keyword, "")) == str(sent.get(keyword, "")), (
-            f"{keyword}: sent {sent.get(keyword)!s}, read back {received.get(keyword)!s}")
-    assert pixel_digest(received) == pixel_digest(sent), (
-        f"pixel data differs: sent digest {pixel_digest(sent)}, read back {pixel_digest(received)}")
+from dicom_harness.testing import Status, assert_same_instance, describe
 
 
 @pytest.fixture

@@ -12,11 +12,16 @@ from pydicom.uid import (
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, MRImageStorage, Verification
 
-from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR
-from dicom_harness.errors import NotClaimed
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe, is_defined_store_status
-from dicom_harness.suites.storage.conftest import assert_same_instance
+from dicom_harness.testing import (
+    KINDS,
+    PRIVATE_CREATOR,
+    NotClaimed,
+    Status,
+    assert_same_instance,
+    describe,
+    is_defined_store_status,
+    requirement,
+)
 
 FACTORY_TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian,
                              RLELossless]

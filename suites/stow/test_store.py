@@ -2,9 +2,7 @@
 
 import json
 
-from dicom_harness.clients.web import DICOM_JSON, json_value, study_paths
-from dicom_harness.data.datasets import pixel_digest
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import DICOM_JSON, NotClaimed, json_value, pixel_digest, requirement, study_paths
 
 # PS3.18 Table I.2-2: Failure Reason values are in these ranges, or 0110, 0122, 0124 (PS3.4 status codes)
 FAILURE_REASON_RANGES = [(0xA700, 0xA7FF), (0xA900, 0xA9FF), (0xC000, 0xCFFF), (0x0110, 0x0110), (0x0122, 0x0122),
@@ -99,7 +97,6 @@ def test_store_with_unsupported_content_type_is_415(dicomweb, make_instance):
 def test_stored_one_way_found_and_retrieved_the_other(dicomweb, dimse, claims, dataset_factory):
     """STOW-RS one instance and C-GET it; C-STORE another and find it by QIDO-RS and retrieve it by WADO-RS;
     both must be identical to what was sent."""
-    from dicom_harness.errors import NotClaimed
     if not claims.offers("storage") or not claims.offers("qido") or not claims.offers("wado"):
         raise NotClaimed("the target does not claim DIMSE storage together with QIDO-RS and WADO-RS")
     over_web = dataset_factory.make("CT")

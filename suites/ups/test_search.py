@@ -1,8 +1,6 @@
 """PS3.18 11.9: search the worklist."""
 
-from dicom_harness.clients.ups import IN_PROGRESS, SCHEDULED
-from dicom_harness.clients.web import json_value
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import IN_PROGRESS, SCHEDULED, json_value, requirement
 
 RETURN_KEY_TYPE_1 = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority", "ProcedureStepLabel",
                      "ScheduledProcedureStepStartDateTime", "InputReadinessState", "ProcedureStepState")

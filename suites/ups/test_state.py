@@ -1,8 +1,7 @@
 """PS3.18 11.7 and 11.8: change a workitem's state and request its cancellation, under the state machine of
 PS3.4 Table CC.1.1-2."""
 
-from dicom_harness.clients.ups import CANCELED, COMPLETED, IN_PROGRESS, REFUSED, SCHEDULED, state_of
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import CANCELED, COMPLETED, IN_PROGRESS, REFUSED, SCHEDULED, requirement, state_of
 
 
 @requirement("UPS-CLAIM")

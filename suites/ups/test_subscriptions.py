@@ -3,7 +3,7 @@
 
 from pydicom.dataset import Dataset
 
-from dicom_harness.clients.ups import (
+from dicom_harness.testing import (
     CANCEL_REQUESTED,
     FILTERED_WORKLIST_UID,
     IN_PROGRESS,
@@ -13,11 +13,11 @@ from dicom_harness.clients.ups import (
     WORKLIST_UID,
     about,
     is_event,
+    json_value,
+    requirement,
     state_of,
     subscriber_title,
 )
-from dicom_harness.clients.web import json_value
-from dicom_harness.plugin.markers import requirement
 
 
 @requirement("UPS-SUBSCRIBE-WORKITEM")

@@ -2,9 +2,15 @@
 
 from pydicom.dataset import Dataset
 
-from dicom_harness.clients.ups import IN_PROGRESS, REFUSED, SCHEDULED, state_of
-from dicom_harness.clients.web import native_dicom_attributes, native_values
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import (
+    IN_PROGRESS,
+    REFUSED,
+    SCHEDULED,
+    native_dicom_attributes,
+    native_values,
+    requirement,
+    state_of,
+)
 
 COMPARED_ON_CREATE = ("PatientID", "PatientName", "ProcedureStepLabel", "WorklistLabel",
                       "ScheduledProcedureStepPriority", "InputReadinessState", "CommentsOnTheScheduledProcedureStep",

@@ -1,7 +1,6 @@
 """PS3.4 Annex A, PS3.7 9.1.5: the Verification service (C-ECHO)."""
 
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.shared.status import Status, describe
+from dicom_harness.testing import Status, describe, requirement
 
 
 @requirement("VERIFY-ECHO-SUCCESS")

@@ -1,7 +1,13 @@
 """PS3.18 10.4.1.1.2 and Annex F: metadata resources, BulkDataURIs and frames."""
 
-from dicom_harness.clients.web import MULTIPART_OCTET, json_value, native_dicom_attributes, native_values, study_paths
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import (
+    MULTIPART_OCTET,
+    json_value,
+    native_dicom_attributes,
+    native_values,
+    requirement,
+    study_paths,
+)
 
 
 def _metadata(dicomweb, path):

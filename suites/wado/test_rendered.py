@@ -4,8 +4,7 @@ from io import BytesIO
 
 import pytest
 
-from dicom_harness.clients.web import study_paths
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import requirement, study_paths
 
 
 @requirement("WADO-RENDERED")

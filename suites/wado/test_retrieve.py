@@ -2,9 +2,7 @@
 
 import pytest
 
-from dicom_harness.clients.web import MULTIPART_DICOM, study_paths
-from dicom_harness.data.datasets import pixel_digest
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import MULTIPART_DICOM, pixel_digest, read_part10, requirement, study_paths
 
 
 def _assert_same(sent, received, where):
@@ -65,7 +63,6 @@ def test_requested_transfer_syntax_is_sent(dicomweb, web_study):
                                         f'{MULTIPART_DICOM}; transfer-syntax={wanted}')
     assert len(found.parts) == 1, f"expected one part, observed {len(found.parts)}"
     part = found.parts[0]
-    from dicom_harness.clients.web import read_part10
     received = read_part10(part.content)
     observed = str(received.file_meta.TransferSyntaxUID)
     assert observed == wanted, f"file meta Transfer Syntax UID: expected {wanted}, observed {observed}"

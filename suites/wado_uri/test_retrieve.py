@@ -4,9 +4,7 @@ from io import BytesIO
 
 import pytest
 
-from dicom_harness.clients.web import read_part10
-from dicom_harness.data.datasets import pixel_digest
-from dicom_harness.plugin.markers import requirement
+from dicom_harness.testing import pixel_digest, read_part10, requirement
 
 
 def _uids(ds):

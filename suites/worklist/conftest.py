@@ -3,7 +3,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import ModalityWorklistInformationFind
 
-from dicom_harness.shared.status import describe
+from dicom_harness.testing import Status, describe
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def worklist_find(dimse):
         with dimse.associate([context]) as session:
             result = session.find(query, ModalityWorklistInformationFind)
         if expect_success:
-            assert result.final_status == 0x0000, (
+            assert result.final_status == Status.SUCCESS, (
                 f"expected a final C-FIND status Success, observed {describe(result.final_status)}")
         return result
     return run

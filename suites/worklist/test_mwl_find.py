@@ -1,16 +1,24 @@
 """PS3.4 Annex K: Modality Worklist Information Model - FIND, SCP side. The harness seeds worklist items on the
 target, queries them, and compares each response with the item it seeded."""
 
-from dicom_harness.data.worklist import RETURN_KEYS, SPS_RETURN_KEYS, unique_tag, worklist_item, worklist_query
-from dicom_harness.plugin.markers import requirement
-from dicom_harness.suites.worklist.conftest import ours, patient_ids
+from dicom_harness.testing import (
+    RETURN_KEYS,
+    SPS_RETURN_KEYS,
+    Status,
+    requirement,
+    unique_tag,
+    unique_worklist_item,
+    worklist_query,
+)
+
+from .conftest import ours, patient_ids
 
 
 @requirement("MWL-MATCH-PATIENT-ID")
 def test_patient_id_single_value_matching(seed_worklist, worklist_find, dataset_factory):
     """Seed items for two patients, query one Patient ID: K.2.2.1.1.1 makes Patient ID a Required Matching
     Key, so only that patient's items come back."""
-    wanted, other = worklist_item(dataset_factory), worklist_item(dataset_factory)
+    wanted, other = unique_worklist_item(dataset_factory), unique_worklist_item(dataset_factory)
     seed_worklist([wanted, other])
     found = worklist_find(worklist_query(PatientID=wanted.PatientID)).identifiers
     assert patient_ids(found) == [wanted.PatientID], (
@@ -23,9 +31,9 @@ def test_scheduled_station_and_modality_sequence_matching(seed_worklist, worklis
     """Seed a CT and an MR item for one station and a CT item for another; query Modality=CT and the first
     Scheduled Station AE Title inside the Scheduled Procedure Step Sequence: only the first CT item matches."""
     station, elsewhere = unique_tag(dataset_factory, "DH", 16), unique_tag(dataset_factory, "DX", 16)
-    ct = worklist_item(dataset_factory, modality="CT", station=station)
-    mr = worklist_item(dataset_factory, modality="MR", station=station)
-    other_ct = worklist_item(dataset_factory, modality="CT", station=elsewhere)
+    ct = unique_worklist_item(dataset_factory, modality="CT", station=station)
+    mr = unique_worklist_item(dataset_factory, modality="MR", station=station)
+    other_ct = unique_worklist_item(dataset_factory, modality="CT", station=elsewhere)
     seed_worklist([ct, mr, other_ct])
     found = ours(worklist_find(worklist_query(Modality="CT", ScheduledStationAETitle=station)).identifiers,
                  [ct, mr, other_ct])
@@ -39,7 +47,8 @@ def test_scheduled_start_date_range_matching(seed_worklist, worklist_find, datas
     """Seed items scheduled on 2024-03-10, 2024-03-20 and 2024-04-05 at a station of their own; query the range
     20240315-20240331 (PS3.4 C.2.2.2.5): only the 03-20 item matches."""
     station = unique_tag(dataset_factory, "DR", 16)
-    items = [worklist_item(dataset_factory, station=station, date=d) for d in ("20240310", "20240320", "20240405")]
+    items = [unique_worklist_item(dataset_factory, station=station, date=d)
+             for d in ("20240310", "20240320", "20240405")]
     seed_worklist(items)
     query = worklist_query(ScheduledProcedureStepStartDate="20240315-20240331", ScheduledStationAETitle=station)
     found = ours(worklist_find(query).identifiers, items)
@@ -52,7 +61,7 @@ def test_scheduled_start_date_range_matching(seed_worklist, worklist_find, datas
 def test_return_keys_come_back_with_item_values(seed_worklist, worklist_find, dataset_factory):
     """Seed one item and query its Patient ID with every other key of Table K.6-1 we use at zero length:
     K.2.2.1.2 says the Type 1 and 2 return keys come back holding the item's values."""
-    item = worklist_item(dataset_factory)
+    item = unique_worklist_item(dataset_factory)
     seed_worklist([item])
     found = ours(worklist_find(worklist_query(PatientID=item.PatientID)).identifiers, [item])
     assert len(found) == 1, f"expected one response for Patient ID {item.PatientID}, observed {len(found)}"
@@ -74,6 +83,6 @@ def test_query_without_matches_gets_success_only(worklist_find, dataset_factory)
     """Query a Patient's Name no item has: K.4.1.3 says no Pending response, one final Success."""
     nobody = f"DH^NOBODY{unique_tag(dataset_factory, '', 10)}"
     result = worklist_find(worklist_query(PatientName=nobody), expect_success=False)
-    assert result.statuses == [0x0000], (
+    assert result.statuses == [Status.SUCCESS], (
         f"query PatientName={nobody}: expected exactly one Success response, observed statuses "
         + ", ".join(f"0x{s:04X}" for s in result.statuses))

@@ -1,0 +1,81 @@
+"""The public surface for conformance tests: the suites import from here and from nowhere else in the harness,
+and so can a vendor's own tests. Everything else in dicom_harness is free to change.
+
+The pytest plugin (registered by the package's pytest11 entry point) provides the fixtures; a test asks for them
+by name:
+
+- target: the running target (frozen), started once per session
+- claims: target.claims, what its profile says it offers
+- dimse: a DIMSE client for this test, recording evidence
+- dicomweb: a DICOMweb client for this test, recording evidence
+- ups: a UPS-RS user agent with its notification channels
+- harness_peer: the harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver)
+- evidence: this test's evidence record
+- dataset_factory, make_instance: synthetic, PHI-free data sets with unique UIDs
+- seed_worklist: put worklist items on the target
+- web_study: one small study put in the target once for the DICOMweb suites
+
+IN_PROGRESS and COMPLETED are one Defined Term each for a UPS Procedure Step State (PS3.4 Table CC.1.1-1) and
+an MPPS Performed Procedure Step Status (F.7.2.1); DISCONTINUED is MPPS only, SCHEDULED and CANCELED UPS only.
+"""
+
+from dicom_harness.checks import assert_same_instance, assert_suboperation_counts
+from dicom_harness.clients.commitment import request_commitment
+from dicom_harness.clients.dimse import AssociationRejected
+from dicom_harness.clients.exchange import TargetFailure
+from dicom_harness.clients.seeding import seed_instances
+from dicom_harness.clients.ups import REFUSED, about, is_event, state_of, subscriber_title
+from dicom_harness.clients.web import (
+    DICOM_JSON,
+    MULTIPART_DICOM,
+    MULTIPART_OCTET,
+    json_value,
+    native_dicom_attributes,
+    native_values,
+    read_part10,
+    study_paths,
+)
+from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest
+from dicom_harness.data.worklist import unique_tag, unique_worklist_item
+from dicom_harness.errors import NotClaimed
+from dicom_harness.plugin.markers import requirement
+from dicom_harness.shared.codes import code_item
+from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
+from dicom_harness.shared.status import Status, describe, is_defined_store_status, status_class
+from dicom_harness.shared.ups import (
+    CANCEL_REQUESTED,
+    CANCELED,
+    COMPLETED,
+    FILTERED_WORKLIST_UID,
+    IN_PROGRESS,
+    PROGRESS,
+    SCHEDULED,
+    STATE_REPORT,
+    WORKLIST_UID,
+)
+from dicom_harness.shared.worklist import RETURN_KEYS, SPS_RETURN_KEYS, worklist_query
+
+__all__ = [
+    # marking a test
+    "requirement",
+    # what a test raises or catches
+    "AssociationRejected", "NotClaimed", "TargetFailure",
+    # DIMSE statuses
+    "Status", "describe", "is_defined_store_status", "status_class",
+    # shared verifiers
+    "assert_same_instance", "assert_suboperation_counts",
+    # DICOMweb bodies and paths
+    "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
+    "read_part10", "study_paths",
+    # data sets
+    "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",
+    # Modality Worklist
+    "RETURN_KEYS", "SPS_RETURN_KEYS", "unique_tag", "unique_worklist_item", "worklist_query",
+    # MPPS
+    "DISCONTINUED", "final_state_attributes", "in_progress_attributes",
+    # UPS
+    "CANCELED", "CANCEL_REQUESTED", "COMPLETED", "FILTERED_WORKLIST_UID", "IN_PROGRESS", "PROGRESS", "REFUSED",
+    "SCHEDULED", "STATE_REPORT", "WORKLIST_UID", "about", "is_event", "state_of", "subscriber_title",
+    # Storage Commitment
+    "request_commitment",
+]
