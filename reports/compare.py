@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicom_harness.reports.render import VERDICT_ORDER, assign_anchors, clause_key, environment, load_results, worst
+from dicom_harness.reports.render import VERDICT_ORDER, clause_key, environment, load_results, with_anchors, worst
 
 LEVELS = ("SHALL", "SHOULD", "MAY")
 GOOD = ("PASS", "FIXED")
@@ -63,7 +63,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         raise CompareError(f"{source}: not a dicom-harness results file ({exc})") from None
     if "results" not in data or "run" not in data:
         raise CompareError(f"{source}: not a dicom-harness results file (no 'run' and 'results')")
-    assign_anchors(data["results"])
+    data["results"] = with_anchors(data["results"])
     return Run(label=label or data["run"].get("target") or path.name, source=source, data=data)
 
 

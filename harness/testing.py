@@ -1,0 +1,3 @@
+from dicom_harness.plugin.markers import requirement
+
+__all__ = ["requirement"]
