@@ -120,3 +120,9 @@ def test_the_example_is_not_collected_as_a_project_test():
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
                            str(REPO / "tests")], capture_output=True, text=True, timeout=120, cwd=str(REPO))
     assert proc.returncode == 0 and "test_acme" not in proc.stdout, proc.stdout[-2000:]
+
+
+def test_readme_shows_the_example_verbatim():
+    readme = (REPO / "README.md").read_text()
+    for path in (EXAMPLE / "requirements" / "acme.toml", EXAMPLE / "test_acme.py"):
+        assert path.read_text().rstrip() in readme, f"README.md 'Adding your own tests' lags behind {path.name}"
