@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dicom_harness.reports.render import assign_anchors, clause_key, environment, load_results, worst
+from dicom_harness.reports.render import clause_key, environment, load_results, with_anchors, worst
 from dicom_harness.shared.verdicts import ERROR, FAIL, FIXED, PASS, WARN
 from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
@@ -65,7 +65,7 @@ def load_run(path: str | Path, label: str | None = None) -> Run:
         raise CompareError(f"{source}: not a dicom-harness results file ({exc})") from None
     if "results" not in data or "run" not in data:
         raise CompareError(f"{source}: not a dicom-harness results file (no 'run' and 'results')")
-    assign_anchors(data["results"])
+    data["results"] = with_anchors(data["results"])
     return Run(label=label or data["run"].get("target") or path.name, source=source, data=data)
 
 

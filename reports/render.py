@@ -51,12 +51,20 @@ def anchor_for(nodeid: str) -> str:
     return slug(path.removesuffix(".py").replace("/", ".") + "." + name.replace("::", "."))
 
 
-def assign_anchors(results: list[dict]) -> None:
+def anchors(results: list[dict]) -> list[str]:
+    """Each record's anchor in the report, in order: from its node ID, numbered when two collide."""
     seen: Counter = Counter()
+    found = []
     for record in results:
         anchor = anchor_for(record.get("nodeid") or record.get("test", "test"))
         seen[anchor] += 1
-        record["anchor"] = anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
+        found.append(anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}")
+    return found
+
+
+def with_anchors(results: list[dict]) -> list[dict]:
+    """Copies of the records, each with its anchor (the caller's records are left as they are)."""
+    return [{**record, "anchor": anchor} for record, anchor in zip(results, anchors(results))]
 
 
 def clause_key(clause: str) -> tuple:
@@ -117,9 +125,10 @@ def summarise(data: dict) -> dict:
 
 
 def write_reports(data: dict, folder: Path) -> Path:
+    """Write results.json, index.html and junit.xml; returns the path of index.html. `data` is not changed."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    assign_anchors(data["results"])
+    data = {**data, "results": with_anchors(data["results"])}
     summary = summarise(data)
     (folder / "results.json").write_text(json.dumps(
         {"run": data["run"], "summary": {"overall": dict(summary["overall"]),

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# A user's own suite folder, run through `dicom-harness run --suite` (tests/test_vendor_suite.py), not collected
+# as project tests.
+collect_ignore = ["vendor_example"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CLI = [sys.executable, "-m", "dicom_harness"]
 

@@ -119,3 +119,21 @@ def test_dicomweb_quick_form_tests_a_running_service(tmp_path):
     silent = run_cli("run", "--dicomweb", f"http://127.0.0.1:{free_port()}/dicom-web", "--report-dir",
                      str(tmp_path / "r3"), timeout=60)
     assert silent.returncode == 3 and "cannot connect" in silent.stdout + silent.stderr
+
+
+def test_run_options_are_declared_once_for_pytest_and_the_command_line():
+    """One table (dicom_harness.plugin.options) makes the pytest options, `run`'s options and re-run commands."""
+    import subprocess
+    import sys
+
+    from dicom_harness.plugin.options import OPTIONS, rerun_command
+    run_help = run_cli("run", "--help").stdout
+    pytest_help = subprocess.run([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
+                                 capture_output=True, text=True, timeout=120).stdout
+    for option in OPTIONS:
+        assert option.flag in pytest_help, option.flag
+        assert (option.flag in run_help) == option.cli, option.flag
+    assert rerun_command({"fault": ["store-discards"]}, "storage/a.py::t") == (
+        "dicom-harness run --target simulators --fault store-discards --test storage/a.py::t")
+    assert rerun_command({"dimse": "PACS@h:104", "target": None}, "a.py::t[CT]", suite="/my tests") == (
+        "dicom-harness run --dimse PACS@h:104 --suite '/my tests' --test 'a.py::t[CT]'")

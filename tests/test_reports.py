@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dicom_harness.reports.compare import Run, diff_runs, leaderboard, load_run, write_comparison
-from dicom_harness.reports.render import anchor_for, write_reports
+from dicom_harness.reports.render import anchor_for, anchors, write_reports
 from tests.conftest import run_cli
 
 ECHO = "verification/test_c_echo.py::test_echo_is_answered_with_success"
@@ -37,6 +37,16 @@ def _run(label: str, records: list[dict]) -> Run:
 def test_anchors_are_stable_and_readable():
     assert anchor_for("suites/storage/test_c_store.py::test_x[CT]") == "storage.test_c_store.test_x-CT"
     assert anchor_for("/abs/path/suites/association/test_max_pdu.py::test_y") == "association.test_max_pdu.test_y"
+
+
+def test_writing_a_report_leaves_the_records_alone(tmp_path):
+    """The plugin keeps its records; it asks anchors() for the links the report uses."""
+    records = [_record("a", "FAIL", "R1"), _record("a", "PASS", "R2")]
+    before = json.dumps(records)
+    write_reports({"run": {"target": "t", "duration": 1.0, "catalogue": []}, "results": records}, tmp_path)
+    assert json.dumps(records) == before
+    written = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert [r["anchor"] for r in written] == anchors(records) == ["storage.test_x.a", "storage.test_x.a-2"]
 
 
 def test_scoring_counts_requirements_and_not_claimed_is_not_a_pass():
@@ -141,6 +151,16 @@ def test_baseline_fails_only_on_regressions(two_targets, tmp_path):
 def test_baseline_that_does_not_exist_is_a_usage_error(tmp_path):
     proc = run_cli("run", "--baseline", str(tmp_path / "missing.json"), "--report-dir", str(tmp_path / "r"), timeout=60)
     assert proc.returncode == 2 and "--baseline" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_targets_entries_take_the_run_options_naming_a_target(tmp_path):
+    from dicom_harness.cli.many_targets import load_entries
+    entries = tmp_path / "entries.toml"
+    entries.write_text('[[entry]]\nname = "web"\ndicomweb = "http://127.0.0.1:8042/dicom-web"\n'
+                       '[[entry]]\nname = "sim"\ntarget = "simulators"\nfault = "store-discards"\n')
+    found, _ = load_entries(entries)
+    assert [e.arguments() for e in found] == [["--dicomweb", "http://127.0.0.1:8042/dicom-web"],
+                                              ["--target", "simulators", "--fault", "store-discards"]]
 
 
 def test_targets_file_errors_are_one_line(tmp_path):

@@ -1,4 +1,7 @@
-"""The requirement catalogue: requirements kept as data, one TOML file per service."""
+"""The requirement catalogue: requirements kept as data, one TOML file per service.
+
+The built-in catalogue lives in requirements/ beside this file; a user's suite folder (`--suite PATH`) may add
+its own requirements/*.toml in the same format."""
 
 from __future__ import annotations
 
@@ -6,8 +9,12 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
+
+from dicom_harness.errors import HarnessUserError
 
 LEVELS = ("SHALL", "SHOULD", "MAY")
+FOLDER = "requirements"          # the catalogue's folder name, built in and in a user's suite folder
 
 
 @dataclass(frozen=True)
@@ -25,12 +32,15 @@ class Requirement:
         return self.clause.split()[0]
 
 
-class CatalogueError(Exception):
-    pass
+class CatalogueError(HarnessUserError):
+    """A catalogue file that cannot be read (a user's own, or ours): one line naming the file; exit 2."""
 
 
 def _parse(name: str, text: str) -> list[Requirement]:
-    data = tomllib.loads(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{name}: not valid TOML: {exc}") from None
     edition = data.get("edition")
     service = data.get("service")
     if not edition or not service:
@@ -55,16 +65,25 @@ def _parse(name: str, text: str) -> list[Requirement]:
     return found
 
 
-@lru_cache(maxsize=1)
-def load_catalogue() -> dict[str, Requirement]:
-    """All requirements by ID; duplicate IDs across files are an error."""
+def _files(folder) -> list:
+    return sorted((item for item in folder.iterdir() if item.name.endswith(".toml")), key=lambda i: i.name)
+
+
+@lru_cache(maxsize=8)
+def load_catalogue(suite_folders: tuple[Path, ...] = ()) -> dict[str, Requirement]:
+    """All requirements by ID: the built-in ones, then those in each suite folder's requirements/*.toml.
+    A duplicate ID anywhere is an error naming both files."""
     catalogue: dict[str, Requirement] = {}
-    folder = resources.files("dicom_harness.catalogue") / "requirements"
-    for item in sorted(folder.iterdir(), key=lambda i: i.name):
-        if not item.name.endswith(".toml"):
-            continue
-        for req in _parse(item.name, item.read_text(encoding="utf-8")):
+    where: dict[str, str] = {}
+    sources = [(item.name, item) for item in _files(resources.files("dicom_harness.catalogue") / FOLDER)]
+    for folder in suite_folders:
+        extra = Path(folder) / FOLDER
+        if extra.is_dir():
+            sources += [(str(item), item) for item in _files(extra)]
+    for name, item in sources:
+        for req in _parse(name, item.read_text(encoding="utf-8")):
             if req.id in catalogue:
-                raise CatalogueError(f"{item.name}: duplicate requirement ID {req.id}")
+                raise CatalogueError(f"{name}: duplicate requirement ID {req.id} (already in {where[req.id]})")
             catalogue[req.id] = req
+            where[req.id] = name
     return catalogue

@@ -6,10 +6,8 @@ Exit codes: 0 no failures (declared deviations allowed), 1 failures, 2 usage or 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError
 
@@ -22,78 +20,8 @@ EXIT_CODES = """exit codes:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import pytest
-
-    from dicom_harness.cli import reports as cli_reports
-    from dicom_harness.reports.render import load_results
-    from dicom_harness.shared.verdicts import exit_code
-    from dicom_harness.targets.providers import make_provider
-    if args.targets:
-        from dicom_harness.cli.many_targets import run_targets
-        return run_targets(args)
-    baseline = cli_reports.check_baseline(args.baseline)
-    report_dir = Path(args.report_dir)
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        (report_dir / ".write-check").touch()
-        (report_dir / ".write-check").unlink()
-    except OSError as exc:
-        raise HarnessUserError(f"cannot write the report to {report_dir}: {exc.strerror}; pick --report-dir") from None
-    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
-    quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
-    print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
-    running = provider.start()                                                # unreachable: exit 3
-    suites_dir = Path(importlib.import_module("dicom_harness.suites").__file__).parent
-    results_file = report_dir / "results.jsonl"
-    pytest_args = [
-        "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
-        "--results-file", str(results_file), "--report-dir", str(report_dir), "--seed", str(args.seed),
-        "-o", "console_output_style=progress",
-        "-p", "no:hypothesispytest",   # unused here; its plugin imports hypothesis (~0.5 s) at every run's end
-        # anyio is imported (by starlette) before pytest starts, so pytest cannot rewrite its plugin: harmless
-        "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
-    ]
-    if args.target:
-        pytest_args += ["--target", args.target]
-    if args.dimse:
-        pytest_args += ["--dimse", args.dimse]
-    if args.dicomweb:
-        pytest_args += ["--dicomweb", args.dicomweb]
-    for fault in args.fault:
-        pytest_args += ["--fault", fault]
-    if args.k:
-        pytest_args += ["-k", args.k]
-    pytest_args += ["-v"] if args.verbose else ["-q"]
-    pytest_args += ["--tb=no", "-rN"] if not args.verbose else ["--tb=short"]
-    tests = [str(suites_dir / t) for t in args.test] if args.test else [str(suites_dir)]
-    results_file.unlink(missing_ok=True)
-    try:
-        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
-    finally:
-        provider.stop()
-    if code in (2, 3) and not results_file.exists():
-        return int(code)          # the plugin stopped the session with a user error (2) or unreachable target (3)
-    if int(code) == int(pytest.ExitCode.USAGE_ERROR) or int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
-        return 2
-    if not results_file.exists():
-        print("dicom-harness: no test ran (check --test / -k)", file=sys.stderr)
-        return 2
-    results = load_results(results_file)["results"]
-    if baseline is not None:
-        return cli_reports.baseline_exit(baseline, report_dir)
-    return exit_code([r["verdict"] for r in results])
-
-
-class _StartedTarget:
-    """Hands the target the command line already started to the plugin's target fixture."""
-
-    def __init__(self, target, provider=None):
-        self.target = target
-        self.provider = provider
-
-    def pytest_configure(self, config):
-        config._dh_started_target = self.target
-        config._dh_started_provider = self.provider
+    from dicom_harness.cli.run_suites import run
+    return run(args)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -170,7 +98,8 @@ def _faults(args: argparse.Namespace) -> int:
 
 def _requirements(args: argparse.Namespace) -> int:
     from dicom_harness.catalogue import load_catalogue
-    for req in load_catalogue().values():
+    from dicom_harness.plugin.roots import user_folders
+    for req in load_catalogue(user_folders(args.suite)).values():
         print(f"{req.id:34} {req.level:6} {req.clause:16} {req.statement}")
     return 0
 
@@ -187,23 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the conformance suites against a target",
         description="Run the conformance suites. With no target, the built-in simulators are started on free "
                     "loopback ports and tested.", epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--target", default=None, metavar="TARGET",
-                     help="'simulators' (default), 'orthanc' (starts Debian's Orthanc locally), 'dcmqrscp' (starts "
-                          "dcmtk's archive locally), or a profile .toml describing a running product")
-    run.add_argument("--dimse", default=None, metavar="AET@HOST:PORT",
-                     help="quick form for a running DIMSE product, assuming Verification and Storage")
-    run.add_argument("--dicomweb", default=None, metavar="URL",
-                     help="quick form for a running DICOMweb service (its base URL, e.g. "
-                          "http://host:8042/dicom-web), assuming QIDO-RS, WADO-RS and STOW-RS without "
-                          "authentication; combine with --dimse for a product offering both")
-    run.add_argument("--fault", action="append", default=[], metavar="NAME",
-                     help="with the simulators: switch on a named fault (repeatable; see 'dicom-harness faults')")
-    run.add_argument("--report-dir", default="conformance-report", metavar="DIR",
-                     help="where index.html, junit.xml and results.json go (default ./conformance-report)")
+    from dicom_harness.plugin.options import add_run_arguments
+    add_run_arguments(run)          # --target, --dimse, --dicomweb, --fault, --suite, --seed, --report-dir
     run.add_argument("--test", action="append", default=[], metavar="NODE",
-                     help="run only this test, e.g. 'storage/test_c_store.py::test_stored_instance_reads_back_identical'")
+                     help="run only this test, named by its path in its suite root (the built-in suites, or a "
+                          "--suite folder, looked in first), e.g. "
+                          "'storage/test_c_store.py::test_stored_instance_reads_back_identical'")
     run.add_argument("-k", default=None, metavar="EXPR", help="run only tests whose names match (pytest -k)")
-    run.add_argument("--seed", type=int, default=0, help="seed of the dataset factory (default 0)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
     run.set_defaults(func=_run)
     from dicom_harness.cli.reports import add_commands, add_run_options
@@ -241,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")
     faults.set_defaults(func=_faults)
     reqs = sub.add_parser("requirements", help="list the requirement catalogue")
+    add_run_arguments(reqs, only=("--suite",))
     reqs.set_defaults(func=_requirements)
     add_commands(sub)
     return parser

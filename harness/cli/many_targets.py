@@ -9,8 +9,10 @@ entries.toml:
     target = "team-a.toml"           # a profile (relative to this file), "simulators" or "orthanc"
     [[entry]]
     name = "Team B"
-    dimse = "TEAMB@10.0.0.7:104"     # or the quick form
+    dimse = "TEAMB@10.0.0.7:104"     # or the quick forms (dimse, dicomweb)
     fault = ["store-discards"]       # simulators only
+Entry keys are the run options that name a target (harness/plugin/options.py); --test, -k, --seed and --suite
+apply to every entry.
 """
 
 from __future__ import annotations
@@ -25,29 +27,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicom_harness.errors import ProfileError
+from dicom_harness.plugin.options import OPTIONS, TARGET_OPTIONS, arguments
+from dicom_harness.plugin.roots import user_folders
 from dicom_harness.reports.render import slug
 
-ENTRY_KEYS = {"name", "target", "dimse", "fault"}
+ENTRY_KEYS = {"name"} | {option.key for option in TARGET_OPTIONS}    # name, target, dimse, dicomweb, fault
 WORST_FIRST = (2, 3, 1, 4)        # the combined exit code: the first of these any entry returned
 ENTRY_TIMEOUT = 3600.0            # seconds; one hung target must not hang the whole comparison
+QUICK = tuple(option.key for option in TARGET_OPTIONS if option.quick)
 
 
 @dataclass
 class Entry:
     name: str
-    target: str | None = None
-    dimse: str | None = None
-    faults: list[str] = field(default_factory=list)
+    values: dict = field(default_factory=dict)      # the target options of this entry, by key
 
     def arguments(self) -> list[str]:
-        found = []
-        if self.target:
-            found += ["--target", self.target]
-        if self.dimse:
-            found += ["--dimse", self.dimse]
-        for fault in self.faults:
-            found += ["--fault", fault]
-        return found
+        return arguments(TARGET_OPTIONS, self.values)
 
 
 def load_entries(path: str | Path) -> tuple[list[Entry], int]:
@@ -76,29 +72,33 @@ def load_entries(path: str | Path) -> tuple[list[Entry], int]:
         if slug(name) in names:
             raise ProfileError(f"{where}: the name {name!r} is used twice")
         names.add(slug(name))
-        target, dimse = item.get("target"), item.get("dimse")
-        if bool(target) == bool(dimse):
-            raise ProfileError(f"{where} ({name}): give exactly one of target = \"...\" or dimse = \"AET@host:port\"")
+        target = item.get("target")
+        if bool(target) == any(item.get(key) for key in QUICK):
+            quick = " / ".join(f'{key} = "..."' for key in QUICK)
+            raise ProfileError(f"{where} ({name}): give exactly one of target = \"...\" or the quick forms {quick}")
         if target and target not in ("simulators", "orthanc"):
             target = str((path.parent / target).resolve())
             if not Path(target).exists():
                 raise ProfileError(f"{where} ({name}): profile {item['target']} not found next to {path.name}")
-        faults = item.get("fault", [])
-        if isinstance(faults, str):
-            faults = [faults]
-        entries.append(Entry(name=name, target=target, dimse=dimse, faults=list(faults)))
+        values = {option.dest: item.get(option.key) for option in TARGET_OPTIONS} | {"target": target}
+        for option in TARGET_OPTIONS:
+            if option.repeat and isinstance(values[option.dest], str):
+                values[option.dest] = [values[option.dest]]
+        entries.append(Entry(name=name, values=values))
     return entries, concurrency
 
 
 def run_targets(args: argparse.Namespace) -> int:
     from dicom_harness.reports.compare import CompareError, load_run, write_comparison
-    if args.target or args.dimse or args.fault:
-        raise ProfileError("--targets runs the targets its file names: leave out --target, --dimse and --fault")
+    if any(getattr(args, option.dest) for option in TARGET_OPTIONS):
+        raise ProfileError("--targets runs the targets its file names: leave out "
+                           + ", ".join(option.flag for option in TARGET_OPTIONS))
+    user_folders(args.suite)                          # a missing folder fails here, not once per entry
     entries, concurrency = load_entries(args.targets)
     jobs = args.jobs or concurrency
     out = Path(args.report_dir)
     out.mkdir(parents=True, exist_ok=True)
-    passthrough = ["--seed", str(args.seed)]
+    passthrough = arguments([o for o in OPTIONS if o.dest in ("seed", "suite")], vars(args))
     for test in args.test:
         passthrough += ["--test", test]
     if args.k:

@@ -1,0 +1,105 @@
+"""`dicom-harness run`: start the target, run the suites (and the user's --suite folders) through pytest with the
+plugin, and turn the verdicts into the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from dicom_harness.errors import HarnessUserError
+
+
+def run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from dicom_harness.catalogue import load_catalogue
+    from dicom_harness.cli import reports as cli_reports
+    from dicom_harness.plugin.options import OPTIONS, arguments
+    from dicom_harness.plugin.roots import builtin_root, user_folders
+    from dicom_harness.reports.render import load_results
+    from dicom_harness.shared.verdicts import exit_code
+    from dicom_harness.targets.providers import make_provider
+    if args.targets:
+        from dicom_harness.cli.many_targets import run_targets
+        return run_targets(args)
+    folders = user_folders(args.suite)                     # a missing folder: exit 2
+    load_catalogue(folders)                                # their requirements: a bad or duplicate one, exit 2
+    baseline = cli_reports.check_baseline(args.baseline)
+    report_dir = Path(args.report_dir)
+    _check_writable(report_dir)
+    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
+    quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
+    print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
+    running = provider.start()                                                # unreachable: exit 3
+    suites_dir = builtin_root()
+    tests, folders = _selected(args.test, folders, suites_dir)
+    results_file = report_dir / "results.jsonl"
+    values = {**vars(args), "suite": [str(folder) for folder in folders]}
+    pytest_args = [
+        "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
+        *arguments([o for o in OPTIONS if o.cli], values), "--results-file", str(results_file),
+        "-o", "console_output_style=progress",
+        "-p", "no:hypothesispytest",   # unused here; its plugin imports hypothesis (~0.5 s) at every run's end
+        # anyio is imported (by starlette) before pytest starts, so pytest cannot rewrite its plugin: harmless
+        "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
+    ]
+    if args.k:
+        pytest_args += ["-k", args.k]
+    pytest_args += ["-v"] if args.verbose else ["-q"]
+    pytest_args += ["--tb=no", "-rN"] if not args.verbose else ["--tb=short"]
+    results_file.unlink(missing_ok=True)
+    try:
+        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
+    finally:
+        provider.stop()
+    if code in (2, 3) and not results_file.exists():
+        return int(code)          # the plugin stopped the session with a user error (2) or unreachable target (3)
+    if int(code) == int(pytest.ExitCode.USAGE_ERROR) or int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
+        return 2
+    if not results_file.exists():
+        print("dicom-harness: no test ran (check --test / -k)", file=sys.stderr)
+        return 2
+    results = load_results(results_file)["results"]
+    if baseline is not None:
+        return cli_reports.baseline_exit(baseline, report_dir)
+    return exit_code([r["verdict"] for r in results])
+
+
+def _check_writable(report_dir: Path) -> None:
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / ".write-check").touch()
+        (report_dir / ".write-check").unlink()
+    except OSError as exc:
+        raise HarnessUserError(f"cannot write the report to {report_dir}: {exc.strerror}; pick --report-dir") from None
+
+
+def _selected(tests: list[str], folders: tuple[Path, ...], suites_dir: Path) -> tuple[list[str], tuple[Path, ...]]:
+    """What pytest collects, and which --suite folders the run uses. Without --test: the built-in suites and
+    every --suite folder. With --test NODE (a path relative to its suite root): the first --suite folder
+    holding that file, else the built-in suites; only the folders holding a named test are used, so the
+    plugin does not add the others."""
+    if not tests:
+        return [str(suites_dir), *map(str, folders)], folders
+    paths, used = [], []
+    for node in tests:
+        file = node.split("::", 1)[0]
+        folder = next((f for f in folders if (f / file).exists()), suites_dir)
+        paths.append(str(folder / node))
+        if folder != suites_dir:
+            used.append(folder)
+    return paths, tuple(dict.fromkeys(used))
+
+
+class _StartedTarget:
+    """Hands the target the command line already started to the plugin's target fixture."""
+
+    def __init__(self, target, provider=None):
+        self.target = target
+        self.provider = provider
+
+    def pytest_configure(self, config):
+        from dicom_harness.plugin.state import hand_over
+        hand_over(config, self.target, self.provider)

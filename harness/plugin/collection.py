@@ -1,0 +1,59 @@
+"""Which tests are conformance tests, and what they name: suite roots, the catalogue, requirement markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dicom_harness.catalogue import CatalogueError, Requirement, load_catalogue
+from dicom_harness.plugin.roots import SuiteFolderError, SuiteRoots
+from dicom_harness.plugin.state import RUN, RunState, run_state
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requirement(*ids): the catalogue requirement(s) a test checks")
+    try:
+        roots = SuiteRoots.from_paths(config.getoption("suite"))
+    except SuiteFolderError as exc:
+        raise pytest.UsageError(f"dicom-harness: {exc}") from None
+    config.stash[RUN] = RunState(roots)
+    _collect_user_folders(config, roots)
+
+
+def _collect_user_folders(config, roots: SuiteRoots) -> None:
+    """`--suite DIR` also collects DIR, unless the command line already names DIR or a path inside it (as the
+    command line does for `--test`). config.args is what the session collects, read after pytest_configure."""
+    named = [Path(arg.split("::", 1)[0]).resolve() for arg in config.args]
+    for folder in roots.user:
+        if not any(path.is_relative_to(folder) for path in named):
+            config.args.append(str(folder))
+
+
+def catalogue(config) -> dict[str, Requirement]:
+    try:
+        return load_catalogue(run_state(config).catalogue_folders)
+    except CatalogueError as exc:
+        raise pytest.UsageError(f"dicom-harness: {exc}") from None
+
+
+def suite_root(item) -> Path | None:
+    """The suite root holding this test, or None for a test that is not a conformance test."""
+    return run_state(item.config).roots.root_of(item.path)
+
+
+def requirements_of(item) -> list[Requirement]:
+    found = catalogue(item.config)
+    return [found[rid] for mark in item.iter_markers("requirement") for rid in mark.args]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    known = catalogue(config)
+    for item in items:
+        marks = list(item.iter_markers("requirement"))
+        if not marks and suite_root(item) is not None:
+            raise pytest.UsageError(f"{item.nodeid}: a suite test must name its requirement with @requirement(...)")
+        for mark in marks:
+            for rid in mark.args:
+                if rid not in known:
+                    raise pytest.UsageError(f"{item.nodeid}: unknown requirement ID {rid!r} (not in the catalogue)")

@@ -1,0 +1,78 @@
+"""At the end of a session: the result file, the report folder, and the one-line summary with a link to the page
+explaining each failure."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from dicom_harness.catalogue import load_catalogue
+from dicom_harness.plugin.options import pytest_values, target_arguments
+from dicom_harness.plugin.state import RUN, run_state
+from dicom_harness.shared import verdicts
+
+
+def _run_header(config) -> dict:
+    state = run_state(config)
+    return {
+        "tool": "dicom-harness",
+        "target": state.target_name,
+        "target_spec": shlex.join(target_arguments(pytest_values(config))),
+        "started": state.started,
+        "duration": round(time.time() - state.started, 3),
+        "python": sys.version.split()[0],
+        "catalogue": [r.__dict__ for r in load_catalogue(state.catalogue_folders).values()],
+    }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    state = config.stash.get(RUN, None)
+    if state is None:
+        return
+    results_file, report_dir = config.getoption("results_file"), config.getoption("report_dir")
+    if not state.records and not results_file and not report_dir:
+        return
+    run = _run_header(config)
+    if results_file:
+        path = Path(results_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"run": run}) + "\n")
+            for record in state.records:
+                handle.write(json.dumps(record) + "\n")
+    if report_dir:
+        from dicom_harness.reports.render import write_reports
+        state.report = write_reports({"run": run, "results": state.records}, Path(report_dir))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(RUN, None)
+    if state is None or not state.records:
+        return
+    counts = {}
+    for record in state.records:
+        counts[record["verdict"]] = counts.get(record["verdict"], 0) + 1
+    parts = [f"{counts[v]} {v}" for v in verdicts.ORDER if v in counts]
+    elapsed = time.time() - state.started
+    line = f"dicom-harness: {', '.join(parts)} on {state.target_name or '?'} in {elapsed:.1f} s"
+    if state.report:
+        line += f"; report: {state.report}"
+    terminalreporter.write_line(line, bold=True)
+    if state.report:
+        _write_failure_links(terminalreporter, state.records, state.report)
+
+
+def _write_failure_links(terminalreporter, records: list, report: Path, limit: int = 10) -> None:
+    """One click from the terminal to the page that explains each failure; the anchors are the report's own."""
+    from dicom_harness.reports.render import anchors
+    page = report.resolve().as_uri()
+    problems = [(record, anchor) for record, anchor in zip(records, anchors(records))
+                if record["verdict"] in (verdicts.FAIL, verdicts.ERROR)]
+    for record, anchor in problems[:limit]:
+        terminalreporter.write_line(f"  {record['verdict']} {record['test']}: {page}#{anchor}")
+    if len(problems) > limit:
+        terminalreporter.write_line(f"  ... and {len(problems) - limit} more: {page}?problems=1")
