@@ -19,7 +19,15 @@ from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.faults import (
+    COMMIT_ACTION_REFUSED,
+    COMMIT_DROPS_REFERENCE,
+    COMMIT_NEW_TRANSACTION_UID,
+    COMMIT_SAME_ASSOCIATION_ONLY,
+    COMMIT_UNKNOWN_SUCCEEDS,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.commitment")
@@ -46,7 +54,7 @@ class CommitmentService:
     sop_classes = (StorageCommitmentPushModel,)
 
     def __init__(self, store: Store, ae_title: str, peers: dict[str, tuple[str, int]] | None = None,
-                 delay: float = 0.0, answer_on: str = NEW, faults: Iterable[str] = ()):
+                 delay: float = 0.0, answer_on: str = NEW, faults: Iterable[str | Fault] = ()):
         """peers: requester AE title -> (host, port) for answers on a new association;
         answer_on: 'new' (a new association when the requester is known) or 'same'."""
         if answer_on not in (SAME, NEW):
@@ -55,8 +63,8 @@ class CommitmentService:
         self.ae_title = ae_title
         self.peers = dict(peers or {})
         self.delay = delay
-        self.answer_on = SAME if "commit-same-association-only" in set(faults) else answer_on
-        self.faults = check_faults(list(faults))
+        self.faults = faults_named(faults)
+        self.answer_on = SAME if COMMIT_SAME_ASSOCIATION_ONLY in self.faults else answer_on
         self.reports_sent: list[tuple[str, int, Dataset]] = []      # (how, event type, information)
 
     def add_contexts(self, ae: AE) -> None:
@@ -67,7 +75,7 @@ class CommitmentService:
 
     def on_action(self, event):
         request = event.request
-        if "commit-action-refused" in self.faults:
+        if COMMIT_ACTION_REFUSED in self.faults:
             return PROCESSING_FAILURE, None
         if int(request.ActionTypeID or 0) != 1:
             return NO_SUCH_ACTION_TYPE, None
@@ -96,7 +104,7 @@ class CommitmentService:
             item = Dataset()
             item.ReferencedSOPClassUID = sop_class
             item.ReferencedSOPInstanceUID = sop_instance
-            if held is None and "commit-unknown-succeeds" not in self.faults:
+            if held is None and COMMIT_UNKNOWN_SUCCEEDS not in self.faults:
                 item.FailureReason = NO_SUCH_OBJECT_INSTANCE
                 failed.append(item)
             elif held is not None and held.sop_class_uid != sop_class:
@@ -104,11 +112,11 @@ class CommitmentService:
                 failed.append(item)
             else:
                 committed.append(item)
-        if "commit-drops-reference" in self.faults and len(committed) > 1:
+        if COMMIT_DROPS_REFERENCE in self.faults and len(committed) > 1:
             committed = Sequence(list(committed)[:-1])
         report = Dataset()
         report.TransactionUID = information.TransactionUID
-        if "commit-new-transaction-uid" in self.faults:
+        if COMMIT_NEW_TRANSACTION_UID in self.faults:
             from pydicom.uid import generate_uid
             report.TransactionUID = generate_uid(prefix=None)
         report.RetrieveAETitle = self.ae_title

@@ -29,7 +29,21 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.faults import (
+    MPPS_CREATE_ANY_STATUS,
+    MPPS_CREATE_FORGETS,
+    MPPS_REFUSE_COMPLETED,
+    MPPS_SET_NOT_KEPT,
+    MPPS_SET_UNKNOWN_SUCCESS,
+    MPPS_UPDATE_AFTER_FINAL,
+    MWL_DATE_EXACT,
+    MWL_DROP_RETURN_KEYS,
+    MWL_IGNORE_PATIENT_ID,
+    MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_NO_MATCH_FAILURE,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.matching import matches
 
 log = logging.getLogger("simulators.ris")
@@ -193,9 +207,9 @@ class RisService:
     sop_classes = (ModalityWorklistInformationFind, ModalityPerformedProcedureStep,
                    ModalityPerformedProcedureStepRetrieve)
 
-    def __init__(self, worklist: WorklistStore, faults: Iterable[str] = ()):
+    def __init__(self, worklist: WorklistStore, faults: Iterable[str | Fault] = ()):
         self.worklist = worklist
-        self.faults = check_faults(list(faults))
+        self.faults = faults_named(faults)
         self.performed: dict[str, Dataset] = {}
         self._lock = threading.Lock()
 
@@ -217,10 +231,10 @@ class RisService:
             yield UNABLE_TO_PROCESS, None
             return
         found = [item for item in self.worklist.items() if self._matches(query, item)]
-        if not found and "mwl-no-match-failure" in self.faults:
+        if not found and MWL_NO_MATCH_FAILURE in self.faults:
             yield UNABLE_TO_PROCESS, None
             return
-        drop = ("AccessionNumber",) if "mwl-drop-return-keys" in self.faults else ()
+        drop = ("AccessionNumber",) if MWL_DROP_RETURN_KEYS in self.faults else ()
         log.info("worklist C-FIND from %s: %d match(es)", event.assoc.requestor.ae_title, len(found))
         for item in found:
             if event.is_cancelled:
@@ -231,16 +245,16 @@ class RisService:
 
     def _matches(self, query: Dataset, item: Dataset) -> bool:
         query = query.copy()
-        if "mwl-ignore-patient-id" in self.faults and "PatientID" in query:
+        if MWL_IGNORE_PATIENT_ID in self.faults and "PatientID" in query:
             query.PatientID = ""
         steps = query.get("ScheduledProcedureStepSequence")
         if steps and len(steps[0]):
             step = steps[0]
-            if "mwl-ignore-sequence-keys" in self.faults:
+            if MWL_IGNORE_SEQUENCE_KEYS in self.faults:
                 for keyword in ("ScheduledStationAETitle", "Modality"):
                     if keyword in step:
                         setattr(step, keyword, "")
-            if "mwl-date-exact" in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
+            if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         return matches(query, item)
 
@@ -255,17 +269,17 @@ class RisService:
         uid = str(request.AffectedSOPInstanceUID or "")
         status = str(attributes.get("PerformedProcedureStepStatus", ""))
         # PS3.4 F.7.2.1.3: only IN PROGRESS may be created; other values get Invalid Attribute Value
-        if status != IN_PROGRESS and "mpps-create-any-status" not in self.faults:
+        if status != IN_PROGRESS and MPPS_CREATE_ANY_STATUS not in self.faults:
             log.info("MPPS N-CREATE %s refused: status %r", uid, status)
             return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", status)
         with self._lock:
-            if uid and uid in self.performed and "mpps-duplicate-overwrites" not in self.faults:
+            if uid and uid in self.performed:
                 return DUPLICATE_SOP_INSTANCE, None
             answer = Dataset()
             if not uid:
                 uid = generate_uid(prefix=None)
                 answer.AffectedSOPInstanceUID = uid
-            if "mpps-create-forgets" not in self.faults:
+            if MPPS_CREATE_FORGETS not in self.faults:
                 self.performed[uid] = attributes
         log.info("MPPS N-CREATE %s (%s) from %s", uid, status, event.assoc.requestor.ae_title)
         return SUCCESS, answer
@@ -281,25 +295,25 @@ class RisService:
         with self._lock:
             current = self.performed.get(uid)
             if current is None:
-                if "mpps-set-unknown-success" in self.faults:
+                if MPPS_SET_UNKNOWN_SUCCESS in self.faults:
                     return SUCCESS, None
                 return NO_SUCH_OBJECT_INSTANCE, None
             state = str(current.get("PerformedProcedureStepStatus", ""))
             # PS3.4 F.7.2.2.3: a final step may no longer be updated
-            if state in FINAL_STATES and "mpps-update-after-final" not in self.faults:
+            if state in FINAL_STATES and MPPS_UPDATE_AFTER_FINAL not in self.faults:
                 log.info("MPPS N-SET %s refused: already %s", uid, state)
                 return _processing_failure("Performed Procedure Step Object may no longer be updated")
             new_state = str(modification.get("PerformedProcedureStepStatus", state))
             if new_state not in (IN_PROGRESS, *FINAL_STATES):
                 return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", new_state)
-            if new_state == COMPLETED and "mpps-refuse-completed" in self.faults:
+            if new_state == COMPLETED and MPPS_REFUSE_COMPLETED in self.faults:
                 return PROCESSING_FAILURE, None
             if new_state in FINAL_STATES:
                 missing = _final_state_missing(current, modification)
                 if missing:
                     log.info("MPPS N-SET %s to %s refused: missing %s", uid, new_state, ", ".join(missing))
                     return MISSING_ATTRIBUTE_VALUE, _attribute_list(missing[0], None)
-            if "mpps-set-not-kept" in self.faults:
+            if MPPS_SET_NOT_KEPT in self.faults:
                 return SUCCESS, None
             for element in modification:
                 current[element.tag] = element
@@ -358,7 +372,7 @@ class RisSimulator:
     """The RIS on its own AE: Verification, Modality Worklist and MPPS."""
 
     def __init__(self, worklist: WorklistStore, ae_title: str = "DH_RIS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True):
+                 faults: Iterable[str | Fault] = (), check_called_ae: bool = True):
         self.service = RisService(worklist, faults)
         self.ae_title = ae_title
         self.host = host
