@@ -28,6 +28,7 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.status import Status
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
@@ -55,15 +56,6 @@ from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
-
-
-SUCCESS = 0x0000
-PENDING = 0xFF00
-PROCESSING_FAILURE = 0x0110
-WARNING_SOP_CLASS_MISMATCH = 0xB007
-OUT_OF_RESOURCES = 0xA700
-GET_IDENTIFIER_MISMATCH = 0xA900
-GET_SUBOPS_FAILED = 0xB000
 
 
 class _UnboundedPdu(DIMSEServiceProvider):
@@ -167,12 +159,12 @@ class PacsSimulator:
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
         if ECHO_FAILURE in self.faults:
-            return PROCESSING_FAILURE
+            return Status.PROCESSING_FAILURE
         key = event.assoc
         self._echoes[key] = self._echoes.get(key, 0) + 1
         if ECHO_ONCE in self.faults and self._echoes[key] > 1:
             event.assoc.abort()
-        return SUCCESS
+        return Status.SUCCESS
 
     def _on_store(self, event) -> int | tuple[int, Dataset]:
         try:
@@ -180,20 +172,20 @@ class PacsSimulator:
             dataset.file_meta = event.file_meta
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)
-            return 0xC210
+            return Status.CANNOT_UNDERSTAND_DATA_SET
         affected = UID(event.request.AffectedSOPClassUID)
         mismatch = str(dataset.get("SOPClassUID", "")) != affected
         if mismatch and MISMATCH_ABORTS in self.faults:
             event.assoc.abort()
-            return PROCESSING_FAILURE
+            return Status.PROCESSING_FAILURE
         sop_uid = str(dataset.get("SOPInstanceUID", ""))
         if not sop_uid:
-            return 0xA900
+            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
         if STORE_DISCARDS in self.faults:
-            return SUCCESS
+            return Status.SUCCESS
         if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
             self.store.delete(sop_uid)
-            return SUCCESS
+            return Status.SUCCESS
         try:
             if DROP_PRIVATE in self.faults:
                 dataset.remove_private_tags()
@@ -202,8 +194,8 @@ class PacsSimulator:
                 self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
         except OSError as exc:
             log.error("cannot keep %s: %s", sop_uid, exc)
-            return OUT_OF_RESOURCES
-        return WARNING_SOP_CLASS_MISMATCH if mismatch else SUCCESS
+            return Status.OUT_OF_RESOURCES
+        return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
 
     def _on_get(self, event) -> Iterator:
         if IGNORE_MAX_PDU in self.faults:
@@ -211,14 +203,14 @@ class PacsSimulator:
         matches = self.query_retrieve.get_selection(event)
         if matches is None:
             yield 0
-            yield GET_IDENTIFIER_MISMATCH, None
+            yield Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
             return
         yield len(matches)
         for instance in matches:
             if event.is_cancelled:
-                yield 0xFE00, None
+                yield Status.CANCEL, None
                 return
-            yield PENDING, instance.read()
+            yield Status.PENDING, instance.read()
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:

@@ -1,5 +1,5 @@
 """Query/Retrieve SCP (PS3.4 Annex C) over the shared Store: C-FIND, C-MOVE and C-GET for the Patient Root and
-Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C-CANCEL.
+Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C-Status.CANCEL.
 
 Entities are built from the stored instances' indexed attributes; counts such as Number of Study Related
 Instances and Modalities in Study are computed from the store. Matching is the shared engine in
@@ -33,6 +33,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
+from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CHARSET_DROPPED,
     DATE_RANGE_EXCLUSIVE,
@@ -67,11 +68,6 @@ from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOption
 from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
-
-PENDING = 0xFF00
-CANCEL = 0xFE00
-IDENTIFIER_MISMATCH = 0xA900         # PS3.4 C.4.1.1.4: Identifier does not match SOP Class
-UNABLE_TO_PROCESS = 0xC000
 
 PATIENT_ROOT = "patient_root"
 STUDY_ROOT = "study_root"
@@ -256,7 +252,7 @@ class QueryRetrieveScp:
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if level not in LEVELS[model]:
-            raise QueryError(IDENTIFIER_MISMATCH, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
+            raise QueryError(Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
         if HIERARCHICAL_ONLY in self.faults:
             self._require_hierarchical(identifier, level, model)
         if PATIENT_ROOT_NO_PATIENTS in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
@@ -319,7 +315,7 @@ class QueryRetrieveScp:
         for keyword in (UNIQUE_KEY[lvl] for lvl in LEVELS[model] if _depth(lvl) < _depth(level)):
             values = _uids(identifier, keyword)
             if not values or len(values) != 1 or _has_wildcard(values):
-                raise QueryError(UNABLE_TO_PROCESS, f"hierarchical query without a single {keyword}")
+                raise QueryError(Status.UNABLE_TO_PROCESS, f"hierarchical query without a single {keyword}")
 
     def _response(self, identifier: Dataset, requested: list[DataElement], entity: Dataset, level: str) -> Dataset:
         response = Dataset()
@@ -368,21 +364,21 @@ class QueryRetrieveScp:
             return
         except Exception as exc:     # an identifier we cannot even read
             log.warning("C-FIND identifier cannot be processed: %s", exc)
-            yield UNABLE_TO_PROCESS, None
+            yield Status.UNABLE_TO_PROCESS, None
             return
         message_id = int(event.request.MessageID)
         try:
             for response in responses:
-                time.sleep(0)     # let the association's reader thread take in a C-CANCEL
+                time.sleep(0)     # let the association's reader thread take in a C-Status.CANCEL
                 if self._cancelled(event) and IGNORE_CANCEL not in self.faults:
-                    yield CANCEL, None
+                    yield Status.CANCEL, None
                     return
-                yield PENDING, response
+                yield Status.PENDING, response
         finally:
             self._cancels.get(event.assoc, set()).discard(message_id)
 
     def on_dimse_recv(self, event) -> None:
-        """Note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
+        """Note C-Status.CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
         cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
         message = event.message
         if type(message).__name__ == "C_CANCEL_RQ":
@@ -428,12 +424,12 @@ class QueryRetrieveScp:
         yield len(selected)
         for instance in selected:
             if self._cancelled(event):
-                yield CANCEL, None
+                yield Status.CANCEL, None
                 return
             dataset = instance.read()
             if MOVE_CORRUPTS_PIXELS in self.faults and "PixelData" in dataset:
                 dataset.PixelData = bytes([dataset.PixelData[0] ^ 0xFF]) + dataset.PixelData[1:]
-            yield PENDING, dataset
+            yield Status.PENDING, dataset
 
     def _final_responses(self, assoc) -> None:
         _wrap_dimse(assoc, _FinalRetrieveResponse)
@@ -503,7 +499,7 @@ class _FinalFindWithIdentifier:
     """Fault find-final-with-identifier: the final C-FIND Success carries a data set."""
 
     def send_msg(self, primitive, context_id):
-        if isinstance(primitive, C_FIND) and primitive.Status == 0x0000 and not primitive.Identifier:
+        if isinstance(primitive, C_FIND) and primitive.Status == Status.SUCCESS and not primitive.Identifier:
             extra = Dataset()
             extra.QueryRetrieveLevel = "STUDY"
             primitive.Identifier = BytesIO(encode(extra, True, True))
@@ -519,10 +515,10 @@ class _FinalRetrieveResponse:
 
     def send_msg(self, primitive, context_id):
         kind = type(primitive).__name__
-        if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (0xFF00, 0xFF01):
-            if primitive.Status != 0xFE00:
+        if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (Status.PENDING, Status.PENDING_WARNING):
+            if primitive.Status != Status.CANCEL:
                 primitive.NumberOfRemainingSuboperations = None
             miscounts = (MOVE_MISCOUNTS if kind == "C_MOVE" else GET_MISCOUNTS) in self._dh_faults
-            if primitive.Status == 0x0000 and miscounts and primitive.NumberOfCompletedSuboperations is not None:
+            if primitive.Status == Status.SUCCESS and miscounts and primitive.NumberOfCompletedSuboperations is not None:
                 primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
         super().send_msg(primitive, context_id)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
+from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.multipart import (
@@ -73,11 +74,6 @@ log = logging.getLogger("simulators.dicomweb")
 DICOM_JSON = "application/dicom+json"
 DICOM_XML = "application/dicom+xml"
 WADL = "application/vnd.sun.wadl+xml"
-# PS3.18 I.2.2 Failure Reason values
-PROCESSING_FAILURE = 0x0110
-SOP_CLASS_NOT_SUPPORTED = 0x0122
-CANNOT_UNDERSTAND = 0xC000
-STUDY_UID_MISMATCH = 0xC409        # in the Cxxx "cannot understand" range, as dcm4chee and Orthanc use it
 
 
 class DicomWebApp:
@@ -342,8 +338,8 @@ class DicomWebApp:
             status = 200
         elif referenced:
             status = 202
-        elif any(int(f.FailureReason) == STUDY_UID_MISMATCH for f in failed) or any(
-                int(f.FailureReason) == SOP_CLASS_NOT_SUPPORTED for f in failed):
+        elif any(int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed) or any(
+                int(f.FailureReason) == Status.SOP_CLASS_NOT_SUPPORTED for f in failed):
             status = 409
         else:
             status = 400
@@ -366,19 +362,19 @@ class DicomWebApp:
             _ = ds.file_meta.TransferSyntaxUID
         except (InvalidDicomError, AttributeError, KeyError, ValueError, EOFError, OSError) as exc:
             log.info("STOW part not understood: %s", exc)
-            item.FailureReason = CANNOT_UNDERSTAND
+            item.FailureReason = Status.CANNOT_UNDERSTAND
             return False, item
         item.ReferencedSOPClassUID = sop_class
         item.ReferencedSOPInstanceUID = sop_uid
         if target_study and study != target_study and STOW_ACCEPTS_OTHER_STUDY not in self.faults:
-            item.FailureReason = STUDY_UID_MISMATCH
+            item.FailureReason = Status.STUDY_INSTANCE_UID_MISMATCH
             return False, item
         if keep:
             try:
                 self.store.adopt_file(part.path, ds)
             except OSError as exc:
                 log.error("cannot keep %s: %s", sop_uid, exc)
-                item.FailureReason = 0xA700
+                item.FailureReason = Status.OUT_OF_RESOURCES
                 return False, item
             self.stowed.add(sop_uid)
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
