@@ -1,7 +1,7 @@
 """The Unified Procedure Step worklist behind UPS-RS (PS3.18 11, PS3.4 CC): workitems kept durably as DICOM
-JSON files, the state machine of PS3.4 Table CC.1.1-2, subscriptions (Table CC.2.3-2) and the event reports
-they cause (CC.2.4.3). No HTTP here: the routes (ups_routes.py) turn Refusals into status codes and send the
-returned events over the notification channels."""
+JSON files, state changes looked up in PS3.4 Table CC.1.1-2 (harness/shared/ups.py), subscriptions (Table
+CC.2.3-2) and the event reports they cause (CC.2.4.3). No HTTP here beyond the status a Refusal carries: the
+routes (ups_routes.py) answer with it and send the returned events over the notification channels."""
 
 from __future__ import annotations
 
@@ -19,6 +19,25 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
+from dicom_harness.shared.status import Status
+from dicom_harness.shared.ups import (
+    CANCELED,
+    COMPLETED,
+    FILTERED_WORKLIST_UID,
+    FINAL_STATES,
+    IN_PROGRESS,
+    PROGRESS,
+    REQUEST_CANCEL,
+    SCHEDULED,
+    STATE_REPORT,
+    STATES,
+    UPS_PUSH_SOP_CLASS,
+    WORKLIST_UID,
+    Answer,
+    Report,
+    change_state_event,
+    transition,
+)
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.faults import (
     UPS_CANCEL_REQUEST_COMPLETED_202,
@@ -50,16 +69,6 @@ from dicom_harness.simulators.faults import (
 )
 from dicom_harness.simulators.store import write_durably
 
-UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
-WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"             # Global Subscription (PS3.4 CC.3.1)
-FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"  # Filtered Global Subscription
-
-SCHEDULED, IN_PROGRESS, COMPLETED, CANCELED = "SCHEDULED", "IN PROGRESS", "COMPLETED", "CANCELED"
-FINAL_STATES = (COMPLETED, CANCELED)
-
-# Event Type IDs (PS3.4 Table CC.2.4-1)
-STATE_REPORT, CANCEL_REQUESTED, PROGRESS, ASSIGNED = 1, 2, 3, 5
-
 # Attributes N-CREATE requires a value for (PS3.4 Table CC.2.5-3, Req. Type 1 for the SCU)
 CREATE_TYPE_1 = ("ScheduledProcedureStepPriority", "ProcedureStepLabel", "ScheduledProcedureStepStartDateTime",
                  "InputReadinessState", "ProcedureStepState")
@@ -81,6 +90,10 @@ RETURN_KEYS = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority"
                "IssuerOfAdmissionIDSequence", "AdmittingDiagnosesDescription", "AdmittingDiagnosesCodeSequence",
                "ReferencedRequestSequence", "OtherPatientIDsSequence", "ProcedureStepState",
                "ProcedureStepProgressInformationSequence", "ReplacedProcedureStepSequence")
+
+
+# PS3.18 11.7.3 and 11.8.3: the Warning text of a refused or repeated state change
+INCONSISTENT = "The submitted request is inconsistent with the state of the UPS Instance."
 
 
 class Refusal(Exception):
@@ -161,7 +174,7 @@ class Worklist:
         if not uid:
             raise Refusal(400, "the workitem UID is missing: give it as /workitems?{uid} or as SOP Instance UID")
         if uid in self.workitems and UPS_CREATE_OVERWRITES not in self.faults:
-            raise Refusal(409, f"workitem {uid} already exists")
+            raise Refusal(409, f"workitem {uid} already exists")     # Table CC.1.1-2, N-CREATE row: 0111
         state = normalise_state(str(ds.get("ProcedureStepState", "")))
         if state != SCHEDULED and UPS_CREATE_ANY_STATE not in self.faults:
             raise Refusal(400, f"Procedure Step State must be SCHEDULED at creation, not {state!r} (PS3.4 CC.2.5.3)")
@@ -228,59 +241,52 @@ class Worklist:
         return []
 
     def change_state(self, uid: str, transaction_uid: str, requested: str) -> tuple[str | None, list[Event]]:
-        """Table CC.1.1-2. Returns a Warning text (B304/B306 cases) and the events."""
+        """Table CC.1.1-2. Returns a Warning text (the B304 and B306 cells) and the events."""
         ds = self._workitem(uid)
         state, requested = str(ds.ProcedureStepState), normalise_state(requested)
+        if not transaction_uid and requested == IN_PROGRESS and UPS_CLAIM_WITHOUT_TRANSACTION_UID in self.faults:
+            transaction_uid = generate_uid()
         owner = str(ds.get("TransactionUID", "") or "")
-        if requested not in (IN_PROGRESS, COMPLETED, CANCELED):
-            if requested == SCHEDULED:
-                raise Refusal(400, "a workitem becomes SCHEDULED only by creation (C303)",
-                              "The submitted request is inconsistent with the state of the UPS Instance.")
-            raise Refusal(400, f"unknown Procedure Step State {requested!r}")
-        if not transaction_uid:
-            if requested == IN_PROGRESS and UPS_CLAIM_WITHOUT_TRANSACTION_UID in self.faults:
-                transaction_uid = generate_uid()
-            else:
-                raise Refusal(400, "the Transaction UID is missing (C301)", "The Transaction UID is missing.")
-        if requested == IN_PROGRESS:
-            if state == SCHEDULED or UPS_RECLAIM_ALLOWED in self.faults and state == IN_PROGRESS:
-                ds = copy.deepcopy(ds)
-                ds.ProcedureStepState = IN_PROGRESS
-                ds.TransactionUID = transaction_uid
-                self._keep(ds)
-                return None, self._state_reports(uid, ds)
-            if state == IN_PROGRESS:
-                raise Refusal(409, "the workitem is already IN PROGRESS (C302)",
-                              "The submitted request is inconsistent with the state of the UPS Instance.")
-            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        # requested COMPLETED or CANCELED
-        if state == SCHEDULED and UPS_COMPLETE_FROM_SCHEDULED not in self.faults:
-            raise Refusal(409, f"the workitem is not yet IN PROGRESS, so it cannot become {requested} (C310)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        if state != SCHEDULED and transaction_uid != owner and UPS_STATE_IGNORES_TRANSACTION_UID not in self.faults:
-            raise Refusal(400, "the Transaction UID is not the one that claimed the workitem (C301)",
-                          "The Transaction UID is incorrect.")
-        if state == requested:
-            if UPS_NO_ALREADY_COMPLETED_WARNING in self.faults:
-                return None, []
-            return f"The UPS is already in the requested state of {requested}.", []
-        if state in FINAL_STATES:
-            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        if requested == CANCELED and UPS_OWNER_CANNOT_CANCEL in self.faults:
-            raise Refusal(409, "the workitem may not be canceled", "The submitted request is inconsistent with "
-                                                                   "the state of the UPS Instance.")
-        missing = self._final_state_gaps(ds, requested)
-        from_scheduled = state == SCHEDULED      # reached only with the ups-complete-from-scheduled fault
-        if missing and not from_scheduled and UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK not in self.faults:
-            raise Refusal(409, f"the final state requirements for {requested} are not met (C304): "
-                               f"{', '.join(missing)} without a value (PS3.4 CC.2.5.1.1)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        # "Correct" (PS3.4 CC.2.1.3): a claim's Transaction UID becomes the lock, and a SCHEDULED workitem has
+        # none to compare with; otherwise it must be the lock the claim recorded.
+        correct = bool(transaction_uid) and (requested == IN_PROGRESS or state == SCHEDULED or transaction_uid == owner
+                                             or UPS_STATE_IGNORES_TRANSACTION_UID in self.faults)
+        try:
+            event = change_state_event(requested, correct)
+        except KeyError:
+            raise Refusal(400, f"unknown Procedure Step State {requested!r}") from None
+        column = self._column(state)
+        if column == IN_PROGRESS and requested == IN_PROGRESS and UPS_RECLAIM_ALLOWED in self.faults:
+            column = SCHEDULED               # the fault: claimed again, as if nobody held it
+        if column == SCHEDULED and requested in FINAL_STATES and UPS_COMPLETE_FROM_SCHEDULED in self.faults:
+            column = IN_PROGRESS             # the fault: finished without being claimed
+        outcome = transition(column, event)
+        if isinstance(outcome, Answer):
+            if outcome.status in (Status.UPS_ALREADY_COMPLETED, Status.UPS_ALREADY_CANCELED):
+                if UPS_NO_ALREADY_COMPLETED_WARNING in self.faults:
+                    return None, []
+                return f"The UPS is already in the requested state of {requested}.", []
+            raise _refusal(outcome.status, state=state, requested=requested, transaction_uid=transaction_uid)
+        if outcome.to == CANCELED and UPS_OWNER_CANNOT_CANCEL in self.faults:
+            raise Refusal(409, "the workitem may not be canceled", INCONSISTENT)
+        if (outcome.final_state_check and state != SCHEDULED      # SCHEDULED: only with ups-complete-from-scheduled
+                and UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK not in self.faults):
+            missing = self._final_state_gaps(ds, requested)
+            if missing:
+                raise _refusal(Status.UPS_FINAL_STATE_REQUIREMENTS_NOT_MET, requested=requested,
+                               missing=", ".join(missing))
         ds = copy.deepcopy(ds)
-        ds.ProcedureStepState = requested
+        ds.ProcedureStepState = outcome.to
+        if outcome.record_transaction_uid:
+            ds.TransactionUID = transaction_uid
         self._keep(ds)
         return None, self._state_reports(uid, ds)
+
+    @staticmethod
+    def _column(state: str) -> str:
+        if state not in STATES:             # kept by the ups-create-any-state fault, say
+            raise Refusal(409, f"the workitem is in a state Table CC.1.1-2 does not know: {state!r}", INCONSISTENT)
+        return state
 
     @staticmethod
     def _final_state_gaps(ds: Dataset, requested: str) -> list[str]:
@@ -291,24 +297,28 @@ class Worklist:
         return [k for k in CANCELED_NEEDS if not _has_value(items[0], k)]
 
     def request_cancellation(self, uid: str, info: Dataset) -> tuple[str | None, list[Event]]:
-        """PS3.4 CC.2.2.3. The simulator never performs workitems itself: a SCHEDULED one it cancels (through
-        IN PROGRESS), an IN PROGRESS one it leaves to its performer and tells the subscribers."""
+        """PS3.4 CC.2.2.3, the Request Cancel row of Table CC.1.1-2. The simulator never performs workitems
+        itself: a SCHEDULED one it cancels (through IN PROGRESS), an IN PROGRESS one it leaves to its performer
+        and tells the subscribers."""
         ds = self._workitem(uid)
-        state = str(ds.ProcedureStepState)
-        if state == CANCELED:
-            return "The UPS is already in the requested state of CANCELED.", []
-        if state == COMPLETED and UPS_CANCEL_REQUEST_COMPLETED_202 not in self.faults:
-            raise Refusal(409, "the workitem is already COMPLETED (C311)")
-        if state == IN_PROGRESS or state == COMPLETED:
+        column = self._column(str(ds.ProcedureStepState))
+        if column == COMPLETED and UPS_CANCEL_REQUEST_COMPLETED_202 in self.faults:
+            column = IN_PROGRESS             # the fault: taken as a request to pass on
+        outcome = transition(column, REQUEST_CANCEL)
+        if isinstance(outcome, Answer):
+            if outcome.status == Status.UPS_ALREADY_CANCELED:
+                return "The UPS is already in the requested state of CANCELED.", []
+            raise _refusal(outcome.status)
+        if isinstance(outcome, Report):
             if UPS_NO_CANCEL_REQUESTED_EVENT in self.faults:
                 return None, []
             extra = {k: info.get(k) for k in ("ReasonForCancellation", "ContactDisplayName", "ContactURI",
                                               "ProcedureStepDiscontinuationReasonCodeSequence") if k in info}
-            return None, self._to_subscribers(uid, lambda title: self._report(title, ds, CANCEL_REQUESTED, extra))
+            return None, self._to_subscribers(uid, lambda title: self._report(title, ds, outcome.event_type, extra))
         if UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED in self.faults:
             return None, []
         events = []
-        for step in (IN_PROGRESS, CANCELED):
+        for step in (*outcome.through, outcome.to):
             ds = copy.deepcopy(ds)
             ds.ProcedureStepState = step
             if step == CANCELED:
@@ -420,3 +430,28 @@ def _code(value: str, scheme: str, meaning: str) -> Dataset:
     item = Dataset()
     item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = value, scheme, meaning
     return item
+
+
+# The HTTP answer (PS3.18 11.7.3, 11.8.3) to a refusal Table CC.1.1-2 names: status, text, Warning
+_REFUSALS = {
+    Status.UPS_MAY_NO_LONGER_BE_UPDATED: (409, "the workitem is {state} and may no longer be changed (C300)",
+                                          INCONSISTENT),
+    Status.UPS_ALREADY_IN_PROGRESS: (409, "the workitem is already IN PROGRESS (C302)", INCONSISTENT),
+    Status.UPS_SCHEDULED_ONLY_BY_CREATE: (400, "a workitem becomes SCHEDULED only by creation (C303)", INCONSISTENT),
+    Status.UPS_FINAL_STATE_REQUIREMENTS_NOT_MET: (
+        409, "the final state requirements for {requested} are not met (C304): {missing} without a value "
+             "(PS3.4 CC.2.5.1.1)", INCONSISTENT),
+    Status.UPS_NOT_YET_IN_PROGRESS: (409, "the workitem is not yet IN PROGRESS, so it cannot become {requested} (C310)",
+                                     INCONSISTENT),
+    Status.UPS_CANCEL_REFUSED_COMPLETED: (409, "the workitem is already COMPLETED (C311)", None),
+}
+
+
+def _refusal(status: Status, transaction_uid: str = "", **facts: str) -> Refusal:
+    if status == Status.UPS_TRANSACTION_UID_NOT_CORRECT:       # C301: missing, or not the lock
+        if not transaction_uid:
+            return Refusal(400, "the Transaction UID is missing (C301)", "The Transaction UID is missing.")
+        return Refusal(400, "the Transaction UID is not the one that claimed the workitem (C301)",
+                       "The Transaction UID is incorrect.")
+    http, text, warning = _REFUSALS[status]
+    return Refusal(http, text.format(**facts), warning)
