@@ -19,7 +19,16 @@ from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.shared.status import Status
+from dicom_harness.simulators.faults import (
+    COMMIT_ACTION_REFUSED,
+    COMMIT_DROPS_REFERENCE,
+    COMMIT_NEW_TRANSACTION_UID,
+    COMMIT_SAME_ASSOCIATION_ONLY,
+    COMMIT_UNKNOWN_SUCCEEDS,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.commitment")
@@ -27,13 +36,6 @@ log = logging.getLogger("simulators.commitment")
 # PS3.4 J.3.5: the well-known SOP Instance every N-ACTION addresses
 WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
-
-SUCCESS = 0x0000
-PROCESSING_FAILURE = 0x0110
-NO_SUCH_OBJECT_INSTANCE = 0x0112
-CLASS_INSTANCE_CONFLICT = 0x0119
-NO_SUCH_ACTION_TYPE = 0x0123
-MISSING_ATTRIBUTE = 0x0120
 
 EVENT_SUCCESSFUL = 1          # storage commitment request successful
 EVENT_FAILURES_EXIST = 2      # storage commitment request complete - failure exists
@@ -46,7 +48,7 @@ class CommitmentService:
     sop_classes = (StorageCommitmentPushModel,)
 
     def __init__(self, store: Store, ae_title: str, peers: dict[str, tuple[str, int]] | None = None,
-                 delay: float = 0.0, answer_on: str = NEW, faults: Iterable[str] = ()):
+                 delay: float = 0.0, answer_on: str = NEW, faults: Iterable[str | Fault] = ()):
         """peers: requester AE title -> (host, port) for answers on a new association;
         answer_on: 'new' (a new association when the requester is known) or 'same'."""
         if answer_on not in (SAME, NEW):
@@ -55,8 +57,8 @@ class CommitmentService:
         self.ae_title = ae_title
         self.peers = dict(peers or {})
         self.delay = delay
-        self.answer_on = SAME if "commit-same-association-only" in set(faults) else answer_on
-        self.faults = check_faults(list(faults))
+        self.faults = faults_named(faults)
+        self.answer_on = SAME if COMMIT_SAME_ASSOCIATION_ONLY in self.faults else answer_on
         self.reports_sent: list[tuple[str, int, Dataset]] = []      # (how, event type, information)
 
     def add_contexts(self, ae: AE) -> None:
@@ -67,24 +69,24 @@ class CommitmentService:
 
     def on_action(self, event):
         request = event.request
-        if "commit-action-refused" in self.faults:
-            return PROCESSING_FAILURE, None
+        if COMMIT_ACTION_REFUSED in self.faults:
+            return Status.PROCESSING_FAILURE, None
         if int(request.ActionTypeID or 0) != 1:
-            return NO_SUCH_ACTION_TYPE, None
+            return Status.NO_SUCH_ACTION_TYPE, None
         if str(request.RequestedSOPInstanceUID) != WELL_KNOWN_INSTANCE:
-            return NO_SUCH_OBJECT_INSTANCE, None
+            return Status.NO_SUCH_OBJECT_INSTANCE, None
         try:
             information = event.action_information
         except Exception as exc:
             log.warning("N-ACTION information cannot be decoded: %s", exc)
-            return PROCESSING_FAILURE, None
+            return Status.PROCESSING_FAILURE, None
         if "TransactionUID" not in information or "ReferencedSOPSequence" not in information:
-            return MISSING_ATTRIBUTE, None
+            return Status.MISSING_ATTRIBUTE, None
         requester = event.assoc.requestor.ae_title
         log.info("storage commitment request %s from %s: %d instance(s)", information.TransactionUID, requester,
                  len(information.ReferencedSOPSequence))
         threading.Thread(target=self._report, args=(event.assoc, requester, information), daemon=True).start()
-        return SUCCESS, None
+        return Status.SUCCESS, None
 
     # -- the result ---------------------------------------------------------------------------------------
     def result(self, information: Dataset) -> tuple[int, Dataset]:
@@ -96,19 +98,19 @@ class CommitmentService:
             item = Dataset()
             item.ReferencedSOPClassUID = sop_class
             item.ReferencedSOPInstanceUID = sop_instance
-            if held is None and "commit-unknown-succeeds" not in self.faults:
-                item.FailureReason = NO_SUCH_OBJECT_INSTANCE
+            if held is None and COMMIT_UNKNOWN_SUCCEEDS not in self.faults:
+                item.FailureReason = Status.NO_SUCH_OBJECT_INSTANCE
                 failed.append(item)
             elif held is not None and held.sop_class_uid != sop_class:
-                item.FailureReason = CLASS_INSTANCE_CONFLICT
+                item.FailureReason = Status.CLASS_INSTANCE_CONFLICT
                 failed.append(item)
             else:
                 committed.append(item)
-        if "commit-drops-reference" in self.faults and len(committed) > 1:
+        if COMMIT_DROPS_REFERENCE in self.faults and len(committed) > 1:
             committed = Sequence(list(committed)[:-1])
         report = Dataset()
         report.TransactionUID = information.TransactionUID
-        if "commit-new-transaction-uid" in self.faults:
+        if COMMIT_NEW_TRANSACTION_UID in self.faults:
             from pydicom.uid import generate_uid
             report.TransactionUID = generate_uid(prefix=None)
         report.RetrieveAETitle = self.ae_title

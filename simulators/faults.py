@@ -1,12 +1,18 @@
 """Named fault switches. Each makes exactly one requirement of the standard false, so the suites can be
-shown to fail, and so users can test their own clients against a misbehaving peer."""
+shown to fail, and so users can test their own clients against a misbehaving peer.
+
+Each fault is a module-level object, registered by name in FAULTS; simulators hold the Fault objects of a run
+(`faults_named` converts the names the command line and the provider give) and test them by identity
+(`if ECHO_FAILURE in self.faults`), so a check can only name a fault that exists.
+tests/test_faults_registry.py checks that no simulator compares a bare name and every fault is used."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)      # compared and hashed by identity: one object per registered fault
 class Fault:
     name: str
     breaks: str          # the requirement ID this fault makes false
@@ -18,112 +24,45 @@ class Fault:
     # the DIMSE suites, so the project's tests run only the web suites with it.
     suites: tuple[str, ...] = ()
 
+    def __str__(self) -> str:
+        return self.name
+
 
 FAULTS: dict[str, Fault] = {}
 
 
 def _fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = (),
-           suites: tuple[str, ...] = ()) -> None:
+           suites: tuple[str, ...] = ()) -> Fault:
+    if name in FAULTS:
+        raise ValueError(f"fault {name} registered twice")
     FAULTS[name] = Fault(name, breaks, description, also_breaks, suites)
+    return FAULTS[name]
 
 
-_fault("reject-implicit-vr", "ASSOC-ACCEPT-DEFAULT-TS",
-       "Verification is offered with Explicit VR Little Endian only, so the default transfer syntax is refused.")
-_fault("accept-any-abstract-syntax", "ASSOC-REJECT-UNKNOWN-ABSTRACT",
-       "Presentation contexts for unknown abstract syntaxes are accepted.")
-_fault("accept-unknown-transfer-syntax", "ASSOC-REJECT-UNKNOWN-TS",
-       "Presentation contexts proposing only unknown transfer syntaxes are accepted.")
-_fault("ignore-called-ae", "ASSOC-CALLED-AE-CHECK",
-       "Associations are accepted whatever called AE title they name.")
-_fault("ignore-calling-ae", "ASSOC-CALLING-AE-CHECK",
-       "Associations are accepted from any calling AE title, not only the configured ones.")
-_fault("reject-full-size-pdu", "ASSOC-MAX-PDU-ACCEPTED",
-       "The association is aborted when a P-DATA-TF is longer than half the maximum length we announced.")
-_fault("ignore-max-pdu", "ASSOC-MAX-PDU-HONOURED",
-       "P-DATA-TF PDUs are sent without regard to the peer's maximum length.")
-_fault("abort-on-release", "ASSOC-RELEASE",
-       "An A-RELEASE-RQ is answered with A-ABORT.")
-_fault("ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
-       "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
-       suites=("association",))
-_fault("refuse-after-abort", "ASSOC-ABORT-RECOVERY",
-       "After a peer's A-ABORT, the next association request is aborted.")
-_fault("echo-failure", "VERIFY-ECHO-SUCCESS",
-       "C-ECHO is answered with status 0110 (Processing failure).")
-_fault("echo-once", "VERIFY-ECHO-REPEATABLE",
-       "Only the first C-ECHO of an association is answered; later ones are ignored.")
-_fault("store-discards", "STORE-RETAINS-INSTANCE",
-       "C-STORE answers Success but does not keep the instance.",
-       also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
-                    "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
-                    "WEB-DIMSE-SAME-INSTANCES",
-                    # storage commitment can only commit what was kept
-                    "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS"))
-_fault("refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
-       "MR Image Storage is not offered in negotiation although the profile claims it.")
-_fault("refuse-deflate", "STORE-CLAIMED-TRANSFER-SYNTAXES",
-       "Deflated Explicit VR Little Endian is not offered although the profile claims it.")
-_fault("drop-private", "STORE-LEVEL2-KEEPS-ALL",
-       "Private attributes are removed before the instance is kept.")
-_fault("duplicate-deletes", "STORE-DUPLICATE-INSTANCE",
-       "A second C-STORE of a known SOP Instance UID answers Success and deletes the instance.")
-_fault("mismatch-aborts", "STORE-MISMATCH-STATUS",
-       "A data set whose SOP Class UID disagrees with the command's aborts the association.")
+class UnknownFault(ValueError):
+    pass
 
-# Query/Retrieve (PS3.4 Annex C), in simulators/query_retrieve.py
-_fault("patient-root-no-patients", "QR-FIND-PATIENT-ROOT",
-       "Patient Root C-FIND at PATIENT level finds no patients.")
-_fault("study-root-no-images", "QR-FIND-STUDY-ROOT",
-       "Study Root C-FIND at IMAGE level finds no instances.")
-_fault("hierarchical-only", "QR-FIND-RELATIONAL",
-       "C-FIND refuses queries without a single unique key for each level above the query level.")
-_fault("single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
-       "Single value matching of Accession Number ignores case.")
-_fault("universal-needs-value", "QR-MATCH-UNIVERSAL",
-       "A zero-length key matches only entities that have a value for it.",
-       also_breaks=("QR-FIND-REQUESTED-KEYS",))   # its zero-length keys must match entities without a value
-_fault("wildcard-star-literal", "QR-MATCH-WILDCARD-STAR",
-       "'*' in a key is matched literally instead of as any sequence of characters.")
-_fault("wildcard-question-literal", "QR-MATCH-WILDCARD-QUESTION",
-       "'?' in a key is matched literally instead of as any single character.")
-_fault("uid-list-first-only", "QR-MATCH-UID-LIST",
-       "A list of UIDs matches on its first UID only.")
-_fault("date-range-exclusive", "QR-MATCH-DATE-RANGE",
-       "A closed date range excludes its two end dates.")
-_fault("open-range-unmatched", "QR-MATCH-OPEN-DATE-RANGE",
-       "An open-ended date range ('<date>-' or '-<date>') matches nothing.")
-_fault("time-range-ignored", "QR-MATCH-TIME-RANGE",
-       "A time range matches nothing.")
-_fault("sequence-match-ignored", "QR-MATCH-SEQUENCE",
-       "Item keys of a sequence key are ignored: every entity matches.")
-_fault("modalities-first-only", "QR-MATCH-MULTIPLE-VALUES",
-       "Modalities in Study holds only the first of a study's modalities.")
-_fault("find-duplicate-pending", "QR-FIND-PENDING-PER-MATCH",
-       "The first match of a C-FIND is sent in two Pending responses.")
-_fault("find-final-with-identifier", "QR-FIND-FINAL-NO-IDENTIFIER",
-       "The final C-FIND Success response carries a data set.")
-_fault("drop-empty-keys", "QR-FIND-REQUESTED-KEYS",
-       "Requested keys the entity has no value for are left out of the response instead of zero length.")
-_fault("find-returns-extra", "QR-FIND-NO-UNREQUESTED",
-       "C-FIND responses carry Patient's Birth Date even when it was not requested.")
-_fault("omit-query-level", "QR-FIND-LEVEL-ECHOED",
-       "C-FIND responses leave out the Query/Retrieve Level.")
-_fault("stale-study-counts", "QR-FIND-RELATED-COUNTS",
-       "Number of Study Related Instances is one more than the study holds.")
-_fault("ignore-cancel", "QR-FIND-CANCEL",
-       "C-CANCEL is ignored: the C-FIND runs to the end and answers Success.")
-_fault("move-unknown-destination-success", "QR-MOVE-UNKNOWN-DESTINATION",
-       "A C-MOVE to an unknown destination answers Success with no sub-operations instead of A801.")
-_fault("move-corrupts-pixels", "QR-MOVE-TO-DESTINATION",
-       "C-MOVE sends each instance with its first pixel byte inverted.")
-_fault("move-miscounts", "QR-MOVE-SUBOP-COUNTS",
-       "The final C-MOVE response reports one completed sub-operation more than were sent.")
-_fault("get-series-drops-one", "QR-GET-RETRIEVES",
-       "A C-GET selecting several instances sends all but the last.")
-_fault("get-miscounts", "QR-GET-SUBOP-COUNTS",
-       "The final C-GET response reports one completed sub-operation more than were sent.")
-_fault("charset-dropped", "QR-FIND-CHARSET",
-       "C-FIND responses leave out Specific Character Set although values use ISO 8859-1 characters.")
+
+def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str, Fault] | None = None) -> frozenset[str]:
+    """The names, checked: UnknownFault says which are unknown and which exist."""
+    known = FAULTS if known is None else known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UnknownFault(f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(known))}")
+    return frozenset(names)
+
+
+def faults_named(faults: Iterable[str | Fault]) -> frozenset[Fault]:
+    """The registered Fault objects for names (Fault objects pass through): the boundary every simulator
+    constructor crosses, so the rest of the simulator compares objects, never strings."""
+    faults = list(faults)
+    names = [f.name if isinstance(f, Fault) else f for f in faults]
+    check_faults(names)
+    strays = [f.name for f in faults if isinstance(f, Fault) and FAULTS[f.name] is not f]
+    if strays:
+        raise UnknownFault(f"fault object(s) {', '.join(strays)} are not the registered ones")
+    return frozenset(FAULTS[name] for name in names)
+
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (
@@ -134,185 +73,387 @@ _QR_NEEDING_STORED_DATA = (
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
     "QR-MOVE-TO-DESTINATION", "QR-MOVE-SUBOP-COUNTS", "QR-GET-RETRIEVES", "QR-GET-SUBOP-COUNTS",
 )
-_discards = FAULTS["store-discards"]
-FAULTS["store-discards"] = Fault(_discards.name, _discards.breaks, _discards.description,
-                                 _discards.also_breaks + _QR_NEEDING_STORED_DATA)
 
-class UnknownFault(ValueError):
-    pass
+# -- association and Verification, storage (simulators/pacs.py) ----------------------------------------------
+REJECT_IMPLICIT_VR = _fault(
+    "reject-implicit-vr", "ASSOC-ACCEPT-DEFAULT-TS",
+    "Verification is offered with Explicit VR Little Endian only, so the default transfer syntax is refused.")
+ACCEPT_ANY_ABSTRACT_SYNTAX = _fault(
+    "accept-any-abstract-syntax", "ASSOC-REJECT-UNKNOWN-ABSTRACT",
+    "Presentation contexts for unknown abstract syntaxes are accepted.")
+ACCEPT_UNKNOWN_TRANSFER_SYNTAX = _fault(
+    "accept-unknown-transfer-syntax", "ASSOC-REJECT-UNKNOWN-TS",
+    "Presentation contexts proposing only unknown transfer syntaxes are accepted.")
+IGNORE_CALLED_AE = _fault(
+    "ignore-called-ae", "ASSOC-CALLED-AE-CHECK",
+    "Associations are accepted whatever called AE title they name.")
+IGNORE_CALLING_AE = _fault(
+    "ignore-calling-ae", "ASSOC-CALLING-AE-CHECK",
+    "Associations are accepted from any calling AE title, not only the configured ones.")
+REJECT_FULL_SIZE_PDU = _fault(
+    "reject-full-size-pdu", "ASSOC-MAX-PDU-ACCEPTED",
+    "The association is aborted when a P-DATA-TF is longer than half the maximum length we announced.")
+IGNORE_MAX_PDU = _fault(
+    "ignore-max-pdu", "ASSOC-MAX-PDU-HONOURED",
+    "P-DATA-TF PDUs are sent without regard to the peer's maximum length.")
+ABORT_ON_RELEASE = _fault(
+    "abort-on-release", "ASSOC-RELEASE",
+    "An A-RELEASE-RQ is answered with A-ABORT.")
+IGNORE_UNKNOWN_PDU = _fault(
+    "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
+    "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
+    suites=("association",))
+REFUSE_AFTER_ABORT = _fault(
+    "refuse-after-abort", "ASSOC-ABORT-RECOVERY",
+    "After a peer's A-ABORT, the next association request is aborted.")
+ECHO_FAILURE = _fault(
+    "echo-failure", "VERIFY-ECHO-SUCCESS",
+    "C-ECHO is answered with status 0110 (Processing failure).")
+ECHO_ONCE = _fault(
+    "echo-once", "VERIFY-ECHO-REPEATABLE",
+    "Only the first C-ECHO of an association is answered; later ones are ignored.")
+STORE_DISCARDS = _fault(
+    "store-discards", "STORE-RETAINS-INSTANCE",
+    "C-STORE answers Success but does not keep the instance.",
+    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
+                 "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
+                 "WEB-DIMSE-SAME-INSTANCES",
+                 # storage commitment can only commit what was kept
+                 "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
+REFUSE_MR_STORAGE = _fault(
+    "refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
+    "MR Image Storage is not offered in negotiation although the profile claims it.")
+REFUSE_DEFLATE = _fault(
+    "refuse-deflate", "STORE-CLAIMED-TRANSFER-SYNTAXES",
+    "Deflated Explicit VR Little Endian is not offered although the profile claims it.")
+DROP_PRIVATE = _fault(
+    "drop-private", "STORE-LEVEL2-KEEPS-ALL",
+    "Private attributes are removed before the instance is kept.")
+DUPLICATE_DELETES = _fault(
+    "duplicate-deletes", "STORE-DUPLICATE-INSTANCE",
+    "A second C-STORE of a known SOP Instance UID answers Success and deletes the instance.")
+MISMATCH_ABORTS = _fault(
+    "mismatch-aborts", "STORE-MISMATCH-STATUS",
+    "A data set whose SOP Class UID disagrees with the command's aborts the association.")
 
+# Query/Retrieve (PS3.4 Annex C), in simulators/query_retrieve.py
+PATIENT_ROOT_NO_PATIENTS = _fault(
+    "patient-root-no-patients", "QR-FIND-PATIENT-ROOT",
+    "Patient Root C-FIND at PATIENT level finds no patients.")
+STUDY_ROOT_NO_IMAGES = _fault(
+    "study-root-no-images", "QR-FIND-STUDY-ROOT",
+    "Study Root C-FIND at IMAGE level finds no instances.")
+HIERARCHICAL_ONLY = _fault(
+    "hierarchical-only", "QR-FIND-RELATIONAL",
+    "C-FIND refuses queries without a single unique key for each level above the query level.")
+SINGLE_VALUE_CASE_INSENSITIVE = _fault(
+    "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
+    "Single value matching of Accession Number ignores case.")
+UNIVERSAL_NEEDS_VALUE = _fault(
+    "universal-needs-value", "QR-MATCH-UNIVERSAL",
+    "A zero-length key matches only entities that have a value for it.",
+    also_breaks=("QR-FIND-REQUESTED-KEYS",))   # its zero-length keys must match entities without a value
+WILDCARD_STAR_LITERAL = _fault(
+    "wildcard-star-literal", "QR-MATCH-WILDCARD-STAR",
+    "'*' in a key is matched literally instead of as any sequence of characters.")
+WILDCARD_QUESTION_LITERAL = _fault(
+    "wildcard-question-literal", "QR-MATCH-WILDCARD-QUESTION",
+    "'?' in a key is matched literally instead of as any single character.")
+UID_LIST_FIRST_ONLY = _fault(
+    "uid-list-first-only", "QR-MATCH-UID-LIST",
+    "A list of UIDs matches on its first UID only.")
+DATE_RANGE_EXCLUSIVE = _fault(
+    "date-range-exclusive", "QR-MATCH-DATE-RANGE",
+    "A closed date range excludes its two end dates.")
+OPEN_RANGE_UNMATCHED = _fault(
+    "open-range-unmatched", "QR-MATCH-OPEN-DATE-RANGE",
+    "An open-ended date range ('<date>-' or '-<date>') matches nothing.")
+TIME_RANGE_IGNORED = _fault(
+    "time-range-ignored", "QR-MATCH-TIME-RANGE",
+    "A time range matches nothing.")
+SEQUENCE_MATCH_IGNORED = _fault(
+    "sequence-match-ignored", "QR-MATCH-SEQUENCE",
+    "Item keys of a sequence key are ignored: every entity matches.")
+MODALITIES_FIRST_ONLY = _fault(
+    "modalities-first-only", "QR-MATCH-MULTIPLE-VALUES",
+    "Modalities in Study holds only the first of a study's modalities.")
+FIND_DUPLICATE_PENDING = _fault(
+    "find-duplicate-pending", "QR-FIND-PENDING-PER-MATCH",
+    "The first match of a C-FIND is sent in two Pending responses.")
+FIND_FINAL_WITH_IDENTIFIER = _fault(
+    "find-final-with-identifier", "QR-FIND-FINAL-NO-IDENTIFIER",
+    "The final C-FIND Success response carries a data set.")
+DROP_EMPTY_KEYS = _fault(
+    "drop-empty-keys", "QR-FIND-REQUESTED-KEYS",
+    "Requested keys the entity has no value for are left out of the response instead of zero length.")
+FIND_RETURNS_EXTRA = _fault(
+    "find-returns-extra", "QR-FIND-NO-UNREQUESTED",
+    "C-FIND responses carry Patient's Birth Date even when it was not requested.")
+OMIT_QUERY_LEVEL = _fault(
+    "omit-query-level", "QR-FIND-LEVEL-ECHOED",
+    "C-FIND responses leave out the Query/Retrieve Level.")
+STALE_STUDY_COUNTS = _fault(
+    "stale-study-counts", "QR-FIND-RELATED-COUNTS",
+    "Number of Study Related Instances is one more than the study holds.")
+IGNORE_CANCEL = _fault(
+    "ignore-cancel", "QR-FIND-CANCEL",
+    "C-CANCEL is ignored: the C-FIND runs to the end and answers Success.")
+MOVE_UNKNOWN_DESTINATION_SUCCESS = _fault(
+    "move-unknown-destination-success", "QR-MOVE-UNKNOWN-DESTINATION",
+    "A C-MOVE to an unknown destination answers Success with no sub-operations instead of A801.")
+MOVE_CORRUPTS_PIXELS = _fault(
+    "move-corrupts-pixels", "QR-MOVE-TO-DESTINATION",
+    "C-MOVE sends each instance with its first pixel byte inverted.")
+MOVE_MISCOUNTS = _fault(
+    "move-miscounts", "QR-MOVE-SUBOP-COUNTS",
+    "The final C-MOVE response reports one completed sub-operation more than were sent.")
+GET_SERIES_DROPS_ONE = _fault(
+    "get-series-drops-one", "QR-GET-RETRIEVES",
+    "A C-GET selecting several instances sends all but the last.")
+GET_MISCOUNTS = _fault(
+    "get-miscounts", "QR-GET-SUBOP-COUNTS",
+    "The final C-GET response reports one completed sub-operation more than were sent.")
+CHARSET_DROPPED = _fault(
+    "charset-dropped", "QR-FIND-CHARSET",
+    "C-FIND responses leave out Specific Character Set although values use ISO 8859-1 characters.")
 
-def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str, Fault] | None = None) -> frozenset[str]:
-    known = FAULTS if known is None else known
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise UnknownFault(f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(known))}")
-    return frozenset(names)
 
 # -- workflow services: Modality Worklist and MPPS (simulators/ris.py), Storage Commitment (commitment.py) --
-_fault("mwl-ignore-patient-id", "MWL-MATCH-PATIENT-ID",
-       "Worklist queries ignore the Patient ID matching key.")
-_fault("mwl-ignore-sequence-keys", "MWL-MATCH-SPS-SEQUENCE",
-       "Worklist queries ignore Scheduled Station AE Title and Modality inside the Scheduled Procedure Step item.")
-_fault("mwl-date-exact", "MWL-MATCH-DATE-RANGE",
-       "A Scheduled Procedure Step Start Date range is matched as its first date only.")
-_fault("mwl-drop-return-keys", "MWL-RETURN-KEYS",
-       "Worklist responses leave out the Accession Number although it was asked for.")
-_fault("mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
-       "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
-_fault("mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
-       "N-CREATE answers Success but does not keep the Performed Procedure Step.",
-       also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE"))
-_fault("mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
-       "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
-_fault("mpps-refuse-completed", "MPPS-SET-COMPLETED",
-       "N-SET to COMPLETED is answered with 0110 (Processing failure).")
-_fault("mpps-set-not-kept", "MPPS-SET-COMPLETED",
-       "N-SET answers Success but changes nothing (the step reads back unchanged).",
-       also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE"))
-_fault("mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
-       "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
-_fault("mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",
-       "N-SET on a step that was never created answers Success.")
-_fault("commit-action-refused", "COMMIT-ACTION-ACCEPTED",
-       "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
-       also_breaks=("COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
-                    "COMMIT-NEW-ASSOCIATION"))
-_fault("commit-drops-reference", "COMMIT-REPORT-SUCCESS",
-       "The commitment result leaves the last committed instance out of the Referenced SOP Sequence.")
-_fault("commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
-       "Instances the store does not hold are reported as committed.")
-_fault("commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
-       "The commitment result carries a new Transaction UID instead of the request's.")
-_fault("commit-same-association-only", "COMMIT-NEW-ASSOCIATION",
-       "The commitment result is only ever sent on the request's association, dropped once it is released.")
+MWL_IGNORE_PATIENT_ID = _fault(
+    "mwl-ignore-patient-id", "MWL-MATCH-PATIENT-ID",
+    "Worklist queries ignore the Patient ID matching key.")
+MWL_IGNORE_SEQUENCE_KEYS = _fault(
+    "mwl-ignore-sequence-keys", "MWL-MATCH-SPS-SEQUENCE",
+    "Worklist queries ignore Scheduled Station AE Title and Modality inside the Scheduled Procedure Step item.")
+MWL_DATE_EXACT = _fault(
+    "mwl-date-exact", "MWL-MATCH-DATE-RANGE",
+    "A Scheduled Procedure Step Start Date range is matched as its first date only.")
+MWL_DROP_RETURN_KEYS = _fault(
+    "mwl-drop-return-keys", "MWL-RETURN-KEYS",
+    "Worklist responses leave out the Accession Number although it was asked for.")
+MWL_NO_MATCH_FAILURE = _fault(
+    "mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
+    "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
+MPPS_CREATE_FORGETS = _fault(
+    "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
+    "N-CREATE answers Success but does not keep the Performed Procedure Step.",
+    also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE"))
+MPPS_CREATE_ANY_STATUS = _fault(
+    "mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
+    "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
+MPPS_REFUSE_COMPLETED = _fault(
+    "mpps-refuse-completed", "MPPS-SET-COMPLETED",
+    "N-SET to COMPLETED is answered with 0110 (Processing failure).")
+MPPS_SET_NOT_KEPT = _fault(
+    "mpps-set-not-kept", "MPPS-SET-COMPLETED",
+    "N-SET answers Success but changes nothing (the step reads back unchanged).",
+    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE"))
+MPPS_UPDATE_AFTER_FINAL = _fault(
+    "mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
+    "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
+MPPS_SET_UNKNOWN_SUCCESS = _fault(
+    "mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",
+    "N-SET on a step that was never created answers Success.")
+COMMIT_ACTION_REFUSED = _fault(
+    "commit-action-refused", "COMMIT-ACTION-ACCEPTED",
+    "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
+    also_breaks=("COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
+                 "COMMIT-NEW-ASSOCIATION"))
+COMMIT_DROPS_REFERENCE = _fault(
+    "commit-drops-reference", "COMMIT-REPORT-SUCCESS",
+    "The commitment result leaves the last committed instance out of the Referenced SOP Sequence.")
+COMMIT_UNKNOWN_SUCCEEDS = _fault(
+    "commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
+    "Instances the store does not hold are reported as committed.")
+COMMIT_NEW_TRANSACTION_UID = _fault(
+    "commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
+    "The commitment result carries a new Transaction UID instead of the request's.")
+COMMIT_SAME_ASSOCIATION_ONLY = _fault(
+    "commit-same-association-only", "COMMIT-NEW-ASSOCIATION",
+    "The commitment result is only ever sent on the request's association, dropped once it is released.")
 
 # -- DICOMweb server simulator (simulators/dicomweb) ---------------------------------------------------
 WEB_SUITES = ("qido", "wado", "stow", "capabilities", "wado_uri")
 
 
-def _web_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> None:
-    _fault(name, breaks, description, also_breaks, suites=WEB_SUITES)
+def _web_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, suites=WEB_SUITES)
 
 
-_web_fault("qido-wrong-study-counts", "QIDO-STUDY-SEARCH",
-           "Study search results give Number of Study Related Instances one too many.")
-_web_fault("qido-series-ignores-study", "QIDO-SERIES-SEARCH",
-           "A search for a study's series lists the series of every study.")
-_web_fault("qido-instances-without-sop-class", "QIDO-INSTANCE-SEARCH",
-           "Instance search results lack SOP Class UID.")
-_web_fault("qido-date-range-as-value", "QIDO-ATTRIBUTE-MATCHING",
-           "A date range is matched as a single literal value.")
-_web_fault("qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
-           "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
-_web_fault("qido-ignores-includefield", "QIDO-INCLUDEFIELD",
-           "The includefield query parameter is ignored.")
-_web_fault("qido-ignores-offset", "QIDO-LIMIT-OFFSET",
-           "The offset query parameter is ignored.")
-_web_fault("qido-empty-200", "QIDO-NO-MATCH-204",
-           "A search with no results answers 200 with an empty array instead of 204.")
-_web_fault("qido-rejects-unknown-parameter", "QIDO-UNKNOWN-PARAMETER",
-           "A query parameter the server does not know is answered with 400.")
-_web_fault("json-pn-as-string", "QIDO-JSON-MODEL",
-           "Search results carry Person Name values as plain strings, not {\"Alphabetic\": ...} objects.")
-_web_fault("wado-series-drops-instance", "WADO-RETRIEVE-INSTANCES",
-           "A series retrieve leaves out the series' last instance.")
-_web_fault("multipart-no-type-parameter", "WADO-MULTIPART-FORMAT",
-           "Multipart responses of instances lack the type parameter of their Content-Type.")
-_web_fault("metadata-drops-type3", "WADO-METADATA",
-           "Metadata responses leave out Image Comments (a Type 3 attribute the instance has).")
-_web_fault("metadata-xml-answered-json", "WADO-METADATA-XML",
-           "Metadata asked for as multipart/related; type=\"application/dicom+xml\" comes back as DICOM JSON.")
-_web_fault("bulkdata-truncated", "WADO-BULKDATA",
-           "Bulkdata responses lose their last byte.")
-_web_fault("frames-off-by-one", "WADO-FRAMES",
-           "Frame numbers are taken as zero-based: frame n returns frame n+1.")
-_web_fault("rendered-wrong-size", "WADO-RENDERED",
-           "Rendered images come back with rows and columns swapped.")
-_web_fault("wado-ignores-accept", "WADO-NOT-ACCEPTABLE",
-           "Unacceptable Accept headers are ignored: the default media type is sent instead of 406.")
-_web_fault("wado-mislabels-transfer-syntax", "WADO-TRANSFER-SYNTAX",
-           "A requested transfer syntax is written in the part headers but the instance is sent as stored.")
-_web_fault("wado-unknown-study-200", "WADO-NOT-FOUND",
-           "A retrieve of an unknown study answers 200 with an empty multipart body instead of 404.")
-_web_fault("stow-keeps-first-only", "STOW-STORE-READ-BACK",
-           "A store request of several instances answers success for all but keeps only the first.")
-_web_fault("stow-response-no-retrieve-url", "STOW-RESPONSE-MODULE",
-           "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
-_web_fault("stow-accepts-other-study", "STOW-STUDY-MISMATCH",
-           "A store to /studies/{uid} keeps instances of other studies.")
-_web_fault("stow-ignores-content-type", "STOW-UNSUPPORTED-MEDIA-TYPE",
-           "A store request that is not multipart/related is answered 400 instead of 415.")
-_web_fault("web-hides-dimse-instances", "WEB-DIMSE-SAME-INSTANCES",
-           "The DICOMweb server shows only instances stored over DICOMweb, not those stored by C-STORE.")
-_web_fault("caps-wrong-base", "CAPS-WADL",
-           "The capabilities (WADL) document names another base URL in its resources element.")
-_web_fault("wado-uri-ignores-object-uid", "WADOURI-RETRIEVE-DICOM",
-           "WADO-URI returns the series' first instance whatever objectUID names.")
-_web_fault("wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
-           "WADO-URI without contentType returns application/dicom instead of image/jpeg.")
-_web_fault("web-auth-anonymous", "WEB-AUTH-REQUIRED",
-           "The DICOMweb server answers requests without credentials although it is configured to require them.")
-_web_fault("wado-uri-missing-uid-404", "WADOURI-MISSING-PARAMETER",
-           "WADO-URI requests missing a mandatory parameter are answered 404 instead of 400.")
+QIDO_WRONG_STUDY_COUNTS = _web_fault(
+    "qido-wrong-study-counts", "QIDO-STUDY-SEARCH",
+    "Study search results give Number of Study Related Instances one too many.")
+QIDO_SERIES_IGNORES_STUDY = _web_fault(
+    "qido-series-ignores-study", "QIDO-SERIES-SEARCH",
+    "A search for a study's series lists the series of every study.")
+QIDO_INSTANCES_WITHOUT_SOP_CLASS = _web_fault(
+    "qido-instances-without-sop-class", "QIDO-INSTANCE-SEARCH",
+    "Instance search results lack SOP Class UID.")
+QIDO_DATE_RANGE_AS_VALUE = _web_fault(
+    "qido-date-range-as-value", "QIDO-ATTRIBUTE-MATCHING",
+    "A date range is matched as a single literal value.")
+QIDO_NO_PERCENT_DECODING = _web_fault(
+    "qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
+    "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
+QIDO_IGNORES_INCLUDEFIELD = _web_fault(
+    "qido-ignores-includefield", "QIDO-INCLUDEFIELD",
+    "The includefield query parameter is ignored.")
+QIDO_IGNORES_OFFSET = _web_fault(
+    "qido-ignores-offset", "QIDO-LIMIT-OFFSET",
+    "The offset query parameter is ignored.")
+QIDO_EMPTY_200 = _web_fault(
+    "qido-empty-200", "QIDO-NO-MATCH-204",
+    "A search with no results answers 200 with an empty array instead of 204.")
+QIDO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
+    "qido-rejects-unknown-parameter", "QIDO-UNKNOWN-PARAMETER",
+    "A query parameter the server does not know is answered with 400.")
+JSON_PN_AS_STRING = _web_fault(
+    "json-pn-as-string", "QIDO-JSON-MODEL",
+    "Search results carry Person Name values as plain strings, not {\"Alphabetic\": ...} objects.")
+WADO_SERIES_DROPS_INSTANCE = _web_fault(
+    "wado-series-drops-instance", "WADO-RETRIEVE-INSTANCES",
+    "A series retrieve leaves out the series' last instance.")
+MULTIPART_NO_TYPE_PARAMETER = _web_fault(
+    "multipart-no-type-parameter", "WADO-MULTIPART-FORMAT",
+    "Multipart responses of instances lack the type parameter of their Content-Type.")
+METADATA_DROPS_TYPE3 = _web_fault(
+    "metadata-drops-type3", "WADO-METADATA",
+    "Metadata responses leave out Image Comments (a Type 3 attribute the instance has).")
+METADATA_XML_ANSWERED_JSON = _web_fault(
+    "metadata-xml-answered-json", "WADO-METADATA-XML",
+    "Metadata asked for as multipart/related; type=\"application/dicom+xml\" comes back as DICOM JSON.")
+BULKDATA_TRUNCATED = _web_fault(
+    "bulkdata-truncated", "WADO-BULKDATA",
+    "Bulkdata responses lose their last byte.")
+FRAMES_OFF_BY_ONE = _web_fault(
+    "frames-off-by-one", "WADO-FRAMES",
+    "Frame numbers are taken as zero-based: frame n returns frame n+1.")
+RENDERED_WRONG_SIZE = _web_fault(
+    "rendered-wrong-size", "WADO-RENDERED",
+    "Rendered images come back with rows and columns swapped.")
+WADO_IGNORES_ACCEPT = _web_fault(
+    "wado-ignores-accept", "WADO-NOT-ACCEPTABLE",
+    "Unacceptable Accept headers are ignored: the default media type is sent instead of 406.")
+WADO_MISLABELS_TRANSFER_SYNTAX = _web_fault(
+    "wado-mislabels-transfer-syntax", "WADO-TRANSFER-SYNTAX",
+    "A requested transfer syntax is written in the part headers but the instance is sent as stored.")
+WADO_UNKNOWN_STUDY_200 = _web_fault(
+    "wado-unknown-study-200", "WADO-NOT-FOUND",
+    "A retrieve of an unknown study answers 200 with an empty multipart body instead of 404.")
+STOW_KEEPS_FIRST_ONLY = _web_fault(
+    "stow-keeps-first-only", "STOW-STORE-READ-BACK",
+    "A store request of several instances answers success for all but keeps only the first.")
+STOW_RESPONSE_NO_RETRIEVE_URL = _web_fault(
+    "stow-response-no-retrieve-url", "STOW-RESPONSE-MODULE",
+    "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
+STOW_ACCEPTS_OTHER_STUDY = _web_fault(
+    "stow-accepts-other-study", "STOW-STUDY-MISMATCH",
+    "A store to /studies/{uid} keeps instances of other studies.")
+STOW_IGNORES_CONTENT_TYPE = _web_fault(
+    "stow-ignores-content-type", "STOW-UNSUPPORTED-MEDIA-TYPE",
+    "A store request that is not multipart/related is answered 400 instead of 415.")
+WEB_HIDES_DIMSE_INSTANCES = _web_fault(
+    "web-hides-dimse-instances", "WEB-DIMSE-SAME-INSTANCES",
+    "The DICOMweb server shows only instances stored over DICOMweb, not those stored by C-STORE.")
+CAPS_WRONG_BASE = _web_fault(
+    "caps-wrong-base", "CAPS-WADL",
+    "The capabilities (WADL) document names another base URL in its resources element.")
+WADO_URI_IGNORES_OBJECT_UID = _web_fault(
+    "wado-uri-ignores-object-uid", "WADOURI-RETRIEVE-DICOM",
+    "WADO-URI returns the series' first instance whatever objectUID names.")
+WADO_URI_DEFAULT_DICOM = _web_fault(
+    "wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
+    "WADO-URI without contentType returns application/dicom instead of image/jpeg.")
+WEB_AUTH_ANONYMOUS = _web_fault(
+    "web-auth-anonymous", "WEB-AUTH-REQUIRED",
+    "The DICOMweb server answers requests without credentials although it is configured to require them.")
+WADO_URI_MISSING_UID_404 = _web_fault(
+    "wado-uri-missing-uid-404", "WADOURI-MISSING-PARAMETER",
+    "WADO-URI requests missing a mandatory parameter are answered 404 instead of 400.")
 
 # -- UPS-RS, the Worklist Service (simulators/dicomweb/ups.py) --------------------------------------------------
 
 
-def _ups_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> None:
-    _fault(name, breaks, description, also_breaks, suites=("ups",))
+def _ups_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, suites=("ups",))
 
 
-_ups_fault("ups-create-drops-comments", "UPS-CREATE",
-           "A created workitem is kept without its Comments on the Scheduled Procedure Step.")
-_ups_fault("ups-create-overwrites", "UPS-CREATE-DUPLICATE",
-           "Creating a workitem whose UID exists replaces it and answers 201 instead of 409.")
-_ups_fault("ups-create-any-state", "UPS-CREATE-ONLY-SCHEDULED",
-           "A workitem is created whatever Procedure Step State the request gives it.")
-_ups_fault("ups-unknown-200-empty", "UPS-RETRIEVE-UNKNOWN",
-           "Retrieving an unknown workitem answers 200 with an empty array instead of 404.")
-_ups_fault("ups-retrieve-shows-transaction-uid", "UPS-RETRIEVE-HIDES-TRANSACTION-UID",
-           "A retrieved IN PROGRESS workitem carries its owner's Transaction UID.")
-_ups_fault("ups-claim-without-transaction-uid", "UPS-CLAIM",
-           "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.")
-_ups_fault("ups-reclaim-allowed", "UPS-CLAIM-ONCE",
-           "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.")
-_ups_fault("ups-state-ignores-transaction-uid", "UPS-STATE-NEEDS-TRANSACTION-UID",
-           "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.")
-_ups_fault("ups-complete-from-scheduled", "UPS-NO-SKIPPING-IN-PROGRESS",
-           "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.")
-_ups_fault("ups-complete-without-final-state-check", "UPS-FINAL-STATE-REQUIREMENTS",
-           "A workitem is set COMPLETED although its Performed Procedure information is missing.")
-_ups_fault("ups-update-partial", "UPS-UPDATE",
-           "An update answers 200 but keeps only the sequences it carries; other attributes are dropped.")
-_ups_fault("ups-update-ignores-transaction-uid", "UPS-UPDATE-NEEDS-TRANSACTION-UID",
-           "An IN PROGRESS workitem is updated whatever Transaction UID the request gives, or none.")
-_ups_fault("ups-update-after-completion", "UPS-UPDATE-FINAL-REFUSED",
-           "A COMPLETED or CANCELED workitem is still updated.")
-_ups_fault("ups-no-already-completed-warning", "UPS-ALREADY-IN-STATE-WARNING",
-           "Completing an already COMPLETED workitem answers 200 without the Warning PS3.18 requires.")
-_ups_fault("ups-cancel-request-ignored-when-scheduled", "UPS-REQUEST-CANCEL-SCHEDULED",
-           "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.")
-_ups_fault("ups-cancel-request-completed-202", "UPS-REQUEST-CANCEL-COMPLETED",
-           "A cancellation request for a COMPLETED workitem answers 202 instead of 409.")
-_ups_fault("ups-search-ignores-state", "UPS-SEARCH",
-           "Searches ignore the Procedure Step State matching key.")
-_ups_fault("ups-no-initial-state-report", "UPS-SUBSCRIBE-WORKITEM",
-           "Subscribing to a workitem sends no initial UPS State Report.")
-_ups_fault("ups-global-subscription-ignores-new", "UPS-GLOBAL-SUBSCRIPTION",
-           "A global subscription does not cover workitems created after it.",
-           also_breaks=("UPS-SUSPEND-GLOBAL",))    # suspending needs a global subscription that works
-_ups_fault("ups-suspend-ignored", "UPS-SUSPEND-GLOBAL",
-           "Suspending a global subscription answers 200 but new workitems still raise events.")
-_ups_fault("ups-unsubscribe-ignored", "UPS-UNSUBSCRIBE",
-           "Unsubscribing answers 200 but events for the workitem keep coming.")
-_ups_fault("ups-no-cancel-requested-event", "UPS-CANCEL-REQUESTED-EVENT",
-           "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")
-_ups_fault("ups-owner-cannot-cancel", "UPS-CANCEL-BY-OWNER",
-           "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.")
-_ups_fault("ups-no-progress-event", "UPS-PROGRESS-EVENT",
-           "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
-_ups_fault("ups-filter-ignored", "UPS-FILTERED-SUBSCRIPTION",
-           "A Filtered Worklist Subscription subscribes to every workitem, matching or not.")
-_ups_fault("ups-xml-answered-json", "UPS-RETRIEVE-XML",
-           "A workitem asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")
+UPS_CREATE_DROPS_COMMENTS = _ups_fault(
+    "ups-create-drops-comments", "UPS-CREATE",
+    "A created workitem is kept without its Comments on the Scheduled Procedure Step.")
+UPS_CREATE_OVERWRITES = _ups_fault(
+    "ups-create-overwrites", "UPS-CREATE-DUPLICATE",
+    "Creating a workitem whose UID exists replaces it and answers 201 instead of 409.")
+UPS_CREATE_ANY_STATE = _ups_fault(
+    "ups-create-any-state", "UPS-CREATE-ONLY-SCHEDULED",
+    "A workitem is created whatever Procedure Step State the request gives it.")
+UPS_UNKNOWN_200_EMPTY = _ups_fault(
+    "ups-unknown-200-empty", "UPS-RETRIEVE-UNKNOWN",
+    "Retrieving an unknown workitem answers 200 with an empty array instead of 404.")
+UPS_RETRIEVE_SHOWS_TRANSACTION_UID = _ups_fault(
+    "ups-retrieve-shows-transaction-uid", "UPS-RETRIEVE-HIDES-TRANSACTION-UID",
+    "A retrieved IN PROGRESS workitem carries its owner's Transaction UID.")
+UPS_CLAIM_WITHOUT_TRANSACTION_UID = _ups_fault(
+    "ups-claim-without-transaction-uid", "UPS-CLAIM",
+    "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.")
+UPS_RECLAIM_ALLOWED = _ups_fault(
+    "ups-reclaim-allowed", "UPS-CLAIM-ONCE",
+    "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.")
+UPS_STATE_IGNORES_TRANSACTION_UID = _ups_fault(
+    "ups-state-ignores-transaction-uid", "UPS-STATE-NEEDS-TRANSACTION-UID",
+    "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.")
+UPS_COMPLETE_FROM_SCHEDULED = _ups_fault(
+    "ups-complete-from-scheduled", "UPS-NO-SKIPPING-IN-PROGRESS",
+    "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.")
+UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK = _ups_fault(
+    "ups-complete-without-final-state-check", "UPS-FINAL-STATE-REQUIREMENTS",
+    "A workitem is set COMPLETED although its Performed Procedure information is missing.")
+UPS_UPDATE_PARTIAL = _ups_fault(
+    "ups-update-partial", "UPS-UPDATE",
+    "An update answers 200 but keeps only the sequences it carries; other attributes are dropped.")
+UPS_UPDATE_IGNORES_TRANSACTION_UID = _ups_fault(
+    "ups-update-ignores-transaction-uid", "UPS-UPDATE-NEEDS-TRANSACTION-UID",
+    "An IN PROGRESS workitem is updated whatever Transaction UID the request gives, or none.")
+UPS_UPDATE_AFTER_COMPLETION = _ups_fault(
+    "ups-update-after-completion", "UPS-UPDATE-FINAL-REFUSED",
+    "A COMPLETED or CANCELED workitem is still updated.")
+UPS_NO_ALREADY_COMPLETED_WARNING = _ups_fault(
+    "ups-no-already-completed-warning", "UPS-ALREADY-IN-STATE-WARNING",
+    "Completing an already COMPLETED workitem answers 200 without the Warning PS3.18 requires.")
+UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED = _ups_fault(
+    "ups-cancel-request-ignored-when-scheduled", "UPS-REQUEST-CANCEL-SCHEDULED",
+    "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.")
+UPS_CANCEL_REQUEST_COMPLETED_202 = _ups_fault(
+    "ups-cancel-request-completed-202", "UPS-REQUEST-CANCEL-COMPLETED",
+    "A cancellation request for a COMPLETED workitem answers 202 instead of 409.")
+UPS_SEARCH_IGNORES_STATE = _ups_fault(
+    "ups-search-ignores-state", "UPS-SEARCH",
+    "Searches ignore the Procedure Step State matching key.")
+UPS_NO_INITIAL_STATE_REPORT = _ups_fault(
+    "ups-no-initial-state-report", "UPS-SUBSCRIBE-WORKITEM",
+    "Subscribing to a workitem sends no initial UPS State Report.")
+UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW = _ups_fault(
+    "ups-global-subscription-ignores-new", "UPS-GLOBAL-SUBSCRIPTION",
+    "A global subscription does not cover workitems created after it.",
+    also_breaks=("UPS-SUSPEND-GLOBAL",))    # suspending needs a global subscription that works
+UPS_SUSPEND_IGNORED = _ups_fault(
+    "ups-suspend-ignored", "UPS-SUSPEND-GLOBAL",
+    "Suspending a global subscription answers 200 but new workitems still raise events.")
+UPS_UNSUBSCRIBE_IGNORED = _ups_fault(
+    "ups-unsubscribe-ignored", "UPS-UNSUBSCRIBE",
+    "Unsubscribing answers 200 but events for the workitem keep coming.")
+UPS_NO_CANCEL_REQUESTED_EVENT = _ups_fault(
+    "ups-no-cancel-requested-event", "UPS-CANCEL-REQUESTED-EVENT",
+    "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")
+UPS_OWNER_CANNOT_CANCEL = _ups_fault(
+    "ups-owner-cannot-cancel", "UPS-CANCEL-BY-OWNER",
+    "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.")
+UPS_NO_PROGRESS_EVENT = _ups_fault(
+    "ups-no-progress-event", "UPS-PROGRESS-EVENT",
+    "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
+UPS_FILTER_IGNORED = _ups_fault(
+    "ups-filter-ignored", "UPS-FILTERED-SUBSCRIPTION",
+    "A Filtered Worklist Subscription subscribes to every workitem, matching or not.")
+UPS_XML_ANSWERED_JSON = _ups_fault(
+    "ups-xml-answered-json", "UPS-RETRIEVE-XML",
+    "A workitem asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")

@@ -28,9 +28,13 @@ from pynetdicom.sop_class import (
 
 from dicom_harness.shared.mpps import COMPLETED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.status import Status
 
 WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
+# C-STORE answers that mean the image was kept: Success and the Warnings of PS3.4 Table B.2-1
+STORED = (Status.SUCCESS, Status.COERCION_OF_DATA_ELEMENTS, Status.ELEMENTS_DISCARDED,
+          Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS)
 
 Endpoint = tuple[str, str, int]       # AE title, host, port
 
@@ -95,7 +99,7 @@ class ModalitySimulator:
         with self._reports_changed:
             self._reports.append((how, int(event.request.EventTypeID), event.event_information))
             self._reports_changed.notify_all()
-        return 0x0000, None
+        return Status.SUCCESS, None
 
     def _on_report_new(self, event):
         return self._record(f"a new association from {event.assoc.requestor.ae_title}", event)
@@ -152,13 +156,13 @@ class ModalitySimulator:
             for status, identifier in assoc.send_c_find(query, ModalityWorklistInformationFind):
                 if status is None or "Status" not in status:
                     break
-                if status.Status in (0xFF00, 0xFF01):
+                if status.Status in (Status.PENDING, Status.PENDING_WARNING):
                     items.append(identifier)
                 else:
                     final = int(status.Status)
         finally:
             assoc.release()
-        if final != 0x0000:
+        if final != Status.SUCCESS:
             self._problem(result, f"worklist query ended with status {_hex(final)}")
             return None
         if not items:
@@ -230,7 +234,7 @@ class ModalitySimulator:
         finally:
             assoc.release()
         code = getattr(status, "Status", None)
-        if code != 0x0000:
+        if code != Status.SUCCESS:
             result.mpps = "failed"
             self._problem(result, f"MPPS N-CREATE answered {_hex(code)}")
             return
@@ -244,7 +248,7 @@ class ModalitySimulator:
             for image in images:
                 status = assoc.send_c_store(image)
                 code = getattr(status, "Status", None)
-                if code not in (0x0000, 0xB000, 0xB006, 0xB007):
+                if code not in STORED:
                     self._problem(result, f"C-STORE of {image.SOPInstanceUID} answered {_hex(code)}")
                     return
                 result.stored.append(image)
@@ -262,7 +266,7 @@ class ModalitySimulator:
         finally:
             assoc.release()
         code = getattr(status, "Status", None)
-        if code != 0x0000:
+        if code != Status.SUCCESS:
             result.mpps = "completion refused"
             self._problem(result, f"MPPS N-SET COMPLETED answered {_hex(code)}")
             return
@@ -289,7 +293,7 @@ class ModalitySimulator:
             status, _ = assoc.send_n_action(information, 1, StorageCommitmentPushModel,
                                             WELL_KNOWN_COMMITMENT_INSTANCE)
             code = getattr(status, "Status", None)
-            if code != 0x0000:
+            if code != Status.SUCCESS:
                 self._problem(result, f"storage commitment N-ACTION answered {_hex(code)}")
                 return
             report = self._wait_report(already, transaction)

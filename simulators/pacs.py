@@ -28,21 +28,34 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.status import Status
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.faults import (
+    ABORT_ON_RELEASE,
+    ACCEPT_ANY_ABSTRACT_SYNTAX,
+    ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
+    DROP_PRIVATE,
+    DUPLICATE_DELETES,
+    ECHO_FAILURE,
+    ECHO_ONCE,
+    IGNORE_CALLED_AE,
+    IGNORE_CALLING_AE,
+    IGNORE_MAX_PDU,
+    IGNORE_UNKNOWN_PDU,
+    MISMATCH_ABORTS,
+    REFUSE_AFTER_ABORT,
+    REFUSE_DEFLATE,
+    REFUSE_MR_STORAGE,
+    REJECT_FULL_SIZE_PDU,
+    REJECT_IMPLICIT_VR,
+    STORE_DISCARDS,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
-
-
-SUCCESS = 0x0000
-PENDING = 0xFF00
-PROCESSING_FAILURE = 0x0110
-WARNING_SOP_CLASS_MISMATCH = 0xB007
-OUT_OF_RESOURCES = 0xA700
-GET_IDENTIFIER_MISMATCH = 0xA900
-GET_SUBOPS_FAILED = 0xB000
 
 
 class _UnboundedPdu(DIMSEServiceProvider):
@@ -55,7 +68,7 @@ class _UnboundedPdu(DIMSEServiceProvider):
 
 class PacsSimulator:
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True, max_pdu: int = 65536,
+                 faults: Iterable[str | Fault] = (), check_called_ae: bool = True, max_pdu: int = 65536,
                  services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
                  commitment_delay: float = 0.0, commitment_answer_on: str = "new",
                  allowed_calling_aes: Iterable[str] | None = None,
@@ -64,7 +77,7 @@ class PacsSimulator:
         self.ae_title = ae_title
         self.host = host
         self.requested_port = port
-        self.faults = check_faults(list(faults))
+        self.faults = faults_named(faults)
         self.check_called_ae = check_called_ae
         self.allowed_calling_aes = list(allowed_calling_aes) if allowed_calling_aes else []
         self.max_pdu = max_pdu
@@ -88,16 +101,16 @@ class PacsSimulator:
         prepare_ae(ae)
         ae.maximum_pdu_size = self.max_pdu
         ae.maximum_associations = 32
-        ae.require_called_aet = self.check_called_ae and "ignore-called-ae" not in self.faults
-        if self.allowed_calling_aes and "ignore-calling-ae" not in self.faults:
+        ae.require_called_aet = self.check_called_ae and IGNORE_CALLED_AE not in self.faults
+        if self.allowed_calling_aes and IGNORE_CALLING_AE not in self.faults:
             ae.require_calling_aet = self.allowed_calling_aes
-        verification_ts = ([ExplicitVRLittleEndian] if "reject-implicit-vr" in self.faults
+        verification_ts = ([ExplicitVRLittleEndian] if REJECT_IMPLICIT_VR in self.faults
                            else VERIFICATION_TRANSFER_SYNTAXES)
         ae.add_supported_context(Verification, verification_ts)
         storage_ts = [ts for ts in STORAGE_TRANSFER_SYNTAXES
-                      if not ("refuse-deflate" in self.faults and ts == DeflatedExplicitVRLittleEndian)]
+                      if not (REFUSE_DEFLATE in self.faults and ts == DeflatedExplicitVRLittleEndian)]
         for context in AllStoragePresentationContexts:
-            if "refuse-mr-storage" in self.faults and context.abstract_syntax == MRImageStorage:
+            if REFUSE_MR_STORAGE in self.faults and context.abstract_syntax == MRImageStorage:
                 continue
             # scp_role/scu_role True: accept what the requestor proposes in role selection (C-GET needs it)
             ae.add_supported_context(context.abstract_syntax, storage_ts, scu_role=True, scp_role=True)
@@ -109,12 +122,12 @@ class PacsSimulator:
         return ae
 
     def _on_requested(self, event) -> None:
-        if "refuse-after-abort" in self.faults and self._aborted_since_last_association.is_set():
+        if REFUSE_AFTER_ABORT in self.faults and self._aborted_since_last_association.is_set():
             self._aborted_since_last_association.clear()
             self._refused.add(event.assoc)
             event.assoc.abort()
             return
-        if "accept-any-abstract-syntax" in self.faults or "accept-unknown-transfer-syntax" in self.faults:
+        if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
 
     def _widen_contexts(self, assoc) -> None:
@@ -124,18 +137,18 @@ class PacsSimulator:
         widened = list(assoc.acceptor.supported_contexts)
         for proposed in assoc.requestor.primitive.presentation_context_definition_list:
             known = supported.get(proposed.abstract_syntax)
-            if known is None and "accept-any-abstract-syntax" in self.faults:
+            if known is None and ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults:
                 widened.append(build_context(proposed.abstract_syntax, proposed.transfer_syntax))
-            elif known is not None and "accept-unknown-transfer-syntax" in self.faults:
+            elif known is not None and ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
                 extra = [ts for ts in proposed.transfer_syntax if ts not in known.transfer_syntax]
                 if extra:
                     known.transfer_syntax = list(known.transfer_syntax) + extra
         assoc.acceptor._contexts = widened  # the acceptor's supported list, read by negotiation
 
     def _on_pdu_recv(self, event) -> None:
-        if "abort-on-release" in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
+        if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
-        if ("reject-full-size-pdu" in self.faults and isinstance(event.pdu, P_DATA_TF)
+        if (REJECT_FULL_SIZE_PDU in self.faults and isinstance(event.pdu, P_DATA_TF)
                 and event.pdu.pdu_length > self.max_pdu // 2):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
 
@@ -145,13 +158,13 @@ class PacsSimulator:
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
-        if "echo-failure" in self.faults:
-            return PROCESSING_FAILURE
+        if ECHO_FAILURE in self.faults:
+            return Status.PROCESSING_FAILURE
         key = event.assoc
         self._echoes[key] = self._echoes.get(key, 0) + 1
-        if "echo-once" in self.faults and self._echoes[key] > 1:
+        if ECHO_ONCE in self.faults and self._echoes[key] > 1:
             event.assoc.abort()
-        return SUCCESS
+        return Status.SUCCESS
 
     def _on_store(self, event) -> int | tuple[int, Dataset]:
         try:
@@ -159,49 +172,49 @@ class PacsSimulator:
             dataset.file_meta = event.file_meta
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)
-            return 0xC210
+            return Status.CANNOT_UNDERSTAND_DATA_SET
         affected = UID(event.request.AffectedSOPClassUID)
         mismatch = str(dataset.get("SOPClassUID", "")) != affected
-        if mismatch and "mismatch-aborts" in self.faults:
+        if mismatch and MISMATCH_ABORTS in self.faults:
             event.assoc.abort()
-            return PROCESSING_FAILURE
+            return Status.PROCESSING_FAILURE
         sop_uid = str(dataset.get("SOPInstanceUID", ""))
         if not sop_uid:
-            return 0xA900
-        if "store-discards" in self.faults:
-            return SUCCESS
-        if "duplicate-deletes" in self.faults and self.store.get(sop_uid) is not None:
+            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
+        if STORE_DISCARDS in self.faults:
+            return Status.SUCCESS
+        if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
             self.store.delete(sop_uid)
-            return SUCCESS
+            return Status.SUCCESS
         try:
-            if "drop-private" in self.faults:
+            if DROP_PRIVATE in self.faults:
                 dataset.remove_private_tags()
                 self.store.put_file(_encode_file(dataset), dataset)
             else:
                 self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
         except OSError as exc:
             log.error("cannot keep %s: %s", sop_uid, exc)
-            return OUT_OF_RESOURCES
-        return WARNING_SOP_CLASS_MISMATCH if mismatch else SUCCESS
+            return Status.OUT_OF_RESOURCES
+        return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
 
     def _on_get(self, event) -> Iterator:
-        if "ignore-max-pdu" in self.faults:
+        if IGNORE_MAX_PDU in self.faults:
             event.assoc.dimse.__class__ = _UnboundedPdu
         matches = self.query_retrieve.get_selection(event)
         if matches is None:
             yield 0
-            yield GET_IDENTIFIER_MISMATCH, None
+            yield Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
             return
         yield len(matches)
         for instance in matches:
             if event.is_cancelled:
-                yield 0xFE00, None
+                yield Status.CANCEL, None
                 return
-            yield PENDING, instance.read()
+            yield Status.PENDING, instance.read()
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
-        keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if "ignore-unknown-pdu" in self.faults else []
+        keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if IGNORE_UNKNOWN_PDU in self.faults else []
         return [
             NODELAY_HANDLER,
             *keep_unknown,

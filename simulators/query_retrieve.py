@@ -1,5 +1,5 @@
 """Query/Retrieve SCP (PS3.4 Annex C) over the shared Store: C-FIND, C-MOVE and C-GET for the Patient Root and
-Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C-CANCEL.
+Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C-Status.CANCEL.
 
 Entities are built from the stored instances' indexed attributes; counts such as Number of Study Related
 Instances and Modalities in Study are computed from the store. Matching is the shared engine in
@@ -33,15 +33,41 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
+from dicom_harness.shared.status import Status
+from dicom_harness.simulators.faults import (
+    CHARSET_DROPPED,
+    DATE_RANGE_EXCLUSIVE,
+    DROP_EMPTY_KEYS,
+    FIND_DUPLICATE_PENDING,
+    FIND_FINAL_WITH_IDENTIFIER,
+    FIND_RETURNS_EXTRA,
+    GET_MISCOUNTS,
+    GET_SERIES_DROPS_ONE,
+    HIERARCHICAL_ONLY,
+    IGNORE_CANCEL,
+    MODALITIES_FIRST_ONLY,
+    MOVE_CORRUPTS_PIXELS,
+    MOVE_MISCOUNTS,
+    MOVE_UNKNOWN_DESTINATION_SUCCESS,
+    OMIT_QUERY_LEVEL,
+    OPEN_RANGE_UNMATCHED,
+    PATIENT_ROOT_NO_PATIENTS,
+    SEQUENCE_MATCH_IGNORED,
+    SINGLE_VALUE_CASE_INSENSITIVE,
+    STALE_STUDY_COUNTS,
+    STUDY_ROOT_NO_IMAGES,
+    TIME_RANGE_IGNORED,
+    UID_LIST_FIRST_ONLY,
+    UNIVERSAL_NEEDS_VALUE,
+    WILDCARD_QUESTION_LITERAL,
+    WILDCARD_STAR_LITERAL,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
 from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
-
-PENDING = 0xFF00
-CANCEL = 0xFE00
-IDENTIFIER_MISMATCH = 0xA900         # PS3.4 C.4.1.1.4: Identifier does not match SOP Class
-UNABLE_TO_PROCESS = 0xC000
 
 PATIENT_ROOT = "patient_root"
 STUDY_ROOT = "study_root"
@@ -131,11 +157,11 @@ class _Entity:
 
 
 class QueryRetrieveScp:
-    def __init__(self, store: Store, ae_title: str, faults: frozenset[str] = frozenset(),
+    def __init__(self, store: Store, ae_title: str, faults: Iterable[str | Fault] = (),
                  move_destinations: dict[str, tuple[str, int]] | None = None):
         self.store = store
         self.ae_title = ae_title
-        self.faults = faults
+        self.faults = faults_named(faults)
         self.move_destinations = {k.strip(): v for k, v in (move_destinations or {}).items()}
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
         # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
@@ -210,12 +236,12 @@ class QueryRetrieveScp:
             entity.NumberOfPatientRelatedInstances = len(instances)
         elif level == "STUDY":
             modalities = sorted({str(self._dataset(i).get("Modality", "")) for i in instances} - {""})
-            if "modalities-first-only" in self.faults:
+            if MODALITIES_FIRST_ONLY in self.faults:
                 modalities = modalities[:1]
             entity.ModalitiesInStudy = modalities
             entity.SOPClassesInStudy = sorted({i.sop_class_uid for i in instances})
             entity.NumberOfStudyRelatedSeries = len(series)
-            count = len(instances) + (1 if "stale-study-counts" in self.faults else 0)
+            count = len(instances) + (1 if STALE_STUDY_COUNTS in self.faults else 0)
             entity.NumberOfStudyRelatedInstances = count
         elif level == "SERIES":
             entity.NumberOfSeriesRelatedInstances = len(instances)
@@ -226,12 +252,12 @@ class QueryRetrieveScp:
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if level not in LEVELS[model]:
-            raise QueryError(IDENTIFIER_MISMATCH, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
-        if "hierarchical-only" in self.faults:
+            raise QueryError(Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
+        if HIERARCHICAL_ONLY in self.faults:
             self._require_hierarchical(identifier, level, model)
-        if "patient-root-no-patients" in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
+        if PATIENT_ROOT_NO_PATIENTS in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
             return []
-        if "study-root-no-images" in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
+        if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
             return []
         query, requested = self._split_keys(identifier, level, model)
         responses = []
@@ -239,7 +265,7 @@ class QueryRetrieveScp:
             if not matches(query, entity.dataset, MatchOptions()):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
-        if "find-duplicate-pending" in self.faults and responses:
+        if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
 
@@ -260,27 +286,27 @@ class QueryRetrieveScp:
     def _faulty_key(self, element: DataElement) -> DataElement:
         """Faults that change how a key is matched, by rewriting the key."""
         value = element.value
-        if element.VR == "SQ" and "sequence-match-ignored" in self.faults:
+        if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
-        if not value and "universal-needs-value" in self.faults and element.VR in WILDCARD_VRS:
+        if not value and UNIVERSAL_NEEDS_VALUE in self.faults and element.VR in WILDCARD_VRS:
             return DataElement(element.tag, element.VR, "*")
         if not isinstance(value, str) or not value:
-            if element.VR == "UI" and "uid-list-first-only" in self.faults and value and not isinstance(value, str):
+            if element.VR == "UI" and UID_LIST_FIRST_ONLY in self.faults and value and not isinstance(value, str):
                 return DataElement(element.tag, "UI", str(value[0]))
             return element
-        if "wildcard-star-literal" in self.faults and "*" in value:
+        if WILDCARD_STAR_LITERAL in self.faults and "*" in value:
             return DataElement(element.tag, element.VR, value.replace("*", "\x00"))
-        if "wildcard-question-literal" in self.faults and "?" in value:
+        if WILDCARD_QUESTION_LITERAL in self.faults and "?" in value:
             return DataElement(element.tag, element.VR, value.replace("?", "\x00"))
         if element.VR == "DA" and "-" in value:
             low, _, high = value.partition("-")
-            if "open-range-unmatched" in self.faults and (not low or not high):
+            if OPEN_RANGE_UNMATCHED in self.faults and (not low or not high):
                 return DataElement(element.tag, "DA", "00000000-00000000")
-            if "date-range-exclusive" in self.faults and low and high:
+            if DATE_RANGE_EXCLUSIVE in self.faults and low and high:
                 return DataElement(element.tag, "DA", f"{_next_day(low)}-{_previous_day(high)}")
-        if element.VR == "TM" and "-" in value and "time-range-ignored" in self.faults:
+        if element.VR == "TM" and "-" in value and TIME_RANGE_IGNORED in self.faults:
             return DataElement(element.tag, "TM", "000000-000000")
-        if "single-value-case-insensitive" in self.faults and element.keyword == "AccessionNumber" \
+        if SINGLE_VALUE_CASE_INSENSITIVE in self.faults and element.keyword == "AccessionNumber" \
                 and "*" not in value and "?" not in value:
             return DataElement(element.tag, element.VR, _any_case_pattern(value))
         return element
@@ -289,7 +315,7 @@ class QueryRetrieveScp:
         for keyword in (UNIQUE_KEY[lvl] for lvl in LEVELS[model] if _depth(lvl) < _depth(level)):
             values = _uids(identifier, keyword)
             if not values or len(values) != 1 or _has_wildcard(values):
-                raise QueryError(UNABLE_TO_PROCESS, f"hierarchical query without a single {keyword}")
+                raise QueryError(Status.UNABLE_TO_PROCESS, f"hierarchical query without a single {keyword}")
 
     def _response(self, identifier: Dataset, requested: list[DataElement], entity: Dataset, level: str) -> Dataset:
         response = Dataset()
@@ -297,16 +323,16 @@ class QueryRetrieveScp:
             found = entity.get(element.tag)
             if element.VR == "SQ":
                 response.add(self._sequence_response(element, found))
-            elif found is not None and not (found.value in (None, "") and "drop-empty-keys" in self.faults):
+            elif found is not None and not (found.value in (None, "") and DROP_EMPTY_KEYS in self.faults):
                 response.add(DataElement(element.tag, element.VR, found.value))
-            elif "drop-empty-keys" not in self.faults:
+            elif DROP_EMPTY_KEYS not in self.faults:
                 response.add(DataElement(element.tag, element.VR, None))     # zero length: known key, no value
-        if "omit-query-level" not in self.faults:
+        if OMIT_QUERY_LEVEL not in self.faults:
             response.QueryRetrieveLevel = level
         response.RetrieveAETitle = self.ae_title
-        if "SpecificCharacterSet" in entity and "charset-dropped" not in self.faults:
+        if "SpecificCharacterSet" in entity and CHARSET_DROPPED not in self.faults:
             response.SpecificCharacterSet = entity.SpecificCharacterSet
-        if "find-returns-extra" in self.faults and "PatientBirthDate" not in response:
+        if FIND_RETURNS_EXTRA in self.faults and "PatientBirthDate" not in response:
             response.PatientBirthDate = entity.get("PatientBirthDate", "")
         return response
 
@@ -328,7 +354,7 @@ class QueryRetrieveScp:
         return DataElement(key.tag, "SQ", Sequence(items))
 
     def on_find(self, event) -> Iterator:
-        if "find-final-with-identifier" in self.faults:
+        if FIND_FINAL_WITH_IDENTIFIER in self.faults:
             _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
         try:
             responses = self.find(event.identifier, event.request.AffectedSOPClassUID)
@@ -338,21 +364,21 @@ class QueryRetrieveScp:
             return
         except Exception as exc:     # an identifier we cannot even read
             log.warning("C-FIND identifier cannot be processed: %s", exc)
-            yield UNABLE_TO_PROCESS, None
+            yield Status.UNABLE_TO_PROCESS, None
             return
         message_id = int(event.request.MessageID)
         try:
             for response in responses:
-                time.sleep(0)     # let the association's reader thread take in a C-CANCEL
-                if self._cancelled(event) and "ignore-cancel" not in self.faults:
-                    yield CANCEL, None
+                time.sleep(0)     # let the association's reader thread take in a C-Status.CANCEL
+                if self._cancelled(event) and IGNORE_CANCEL not in self.faults:
+                    yield Status.CANCEL, None
                     return
-                yield PENDING, response
+                yield Status.PENDING, response
         finally:
             self._cancels.get(event.assoc, set()).discard(message_id)
 
     def on_dimse_recv(self, event) -> None:
-        """Note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
+        """Note C-Status.CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
         cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
         message = event.message
         if type(message).__name__ == "C_CANCEL_RQ":
@@ -384,7 +410,7 @@ class QueryRetrieveScp:
 
     def on_move(self, event) -> Iterator:
         destination = self.move_destinations.get(str(event.move_destination or "").strip())
-        if destination is None and "move-unknown-destination-success" not in self.faults:
+        if destination is None and MOVE_UNKNOWN_DESTINATION_SUCCESS not in self.faults:
             log.info("C-MOVE to unknown destination %r", event.move_destination)
             yield None, None
             return
@@ -398,12 +424,12 @@ class QueryRetrieveScp:
         yield len(selected)
         for instance in selected:
             if self._cancelled(event):
-                yield CANCEL, None
+                yield Status.CANCEL, None
                 return
             dataset = instance.read()
-            if "move-corrupts-pixels" in self.faults and "PixelData" in dataset:
+            if MOVE_CORRUPTS_PIXELS in self.faults and "PixelData" in dataset:
                 dataset.PixelData = bytes([dataset.PixelData[0] ^ 0xFF]) + dataset.PixelData[1:]
-            yield PENDING, dataset
+            yield Status.PENDING, dataset
 
     def _final_responses(self, assoc) -> None:
         _wrap_dimse(assoc, _FinalRetrieveResponse)
@@ -413,7 +439,7 @@ class QueryRetrieveScp:
         """The instances a C-GET sends (its sub-operations run on the same association)."""
         self._final_responses(event.assoc)
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID)
-        if selected and "get-series-drops-one" in self.faults and len(selected) > 1:
+        if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
 
@@ -473,7 +499,7 @@ class _FinalFindWithIdentifier:
     """Fault find-final-with-identifier: the final C-FIND Success carries a data set."""
 
     def send_msg(self, primitive, context_id):
-        if isinstance(primitive, C_FIND) and primitive.Status == 0x0000 and not primitive.Identifier:
+        if isinstance(primitive, C_FIND) and primitive.Status == Status.SUCCESS and not primitive.Identifier:
             extra = Dataset()
             extra.QueryRetrieveLevel = "STUDY"
             primitive.Identifier = BytesIO(encode(extra, True, True))
@@ -485,14 +511,14 @@ class _FinalRetrieveResponse:
     Sub-operations, which PS3.4 C.4.2.1.6 and C.4.3.1.5 forbid there: drop it. The move-miscounts and
     get-miscounts faults report one completed sub-operation too many."""
 
-    _dh_faults: frozenset[str] = frozenset()
+    _dh_faults: frozenset[Fault] = frozenset()
 
     def send_msg(self, primitive, context_id):
         kind = type(primitive).__name__
-        if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (0xFF00, 0xFF01):
-            if primitive.Status != 0xFE00:
+        if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (Status.PENDING, Status.PENDING_WARNING):
+            if primitive.Status != Status.CANCEL:
                 primitive.NumberOfRemainingSuboperations = None
-            fault = "move-miscounts" if kind == "C_MOVE" else "get-miscounts"
-            if primitive.Status == 0x0000 and fault in self._dh_faults and primitive.NumberOfCompletedSuboperations is not None:
+            miscounts = (MOVE_MISCOUNTS if kind == "C_MOVE" else GET_MISCOUNTS) in self._dh_faults
+            if primitive.Status == Status.SUCCESS and miscounts and primitive.NumberOfCompletedSuboperations is not None:
                 primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
         super().send_msg(primitive, context_id)

@@ -27,29 +27,31 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
+from dicom_harness.shared import mpps
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.status import Status, describe
 from dicom_harness.shared.worklist import worklist_item
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.faults import (
+    MPPS_CREATE_ANY_STATUS,
+    MPPS_CREATE_FORGETS,
+    MPPS_REFUSE_COMPLETED,
+    MPPS_SET_NOT_KEPT,
+    MPPS_SET_UNKNOWN_SUCCESS,
+    MPPS_UPDATE_AFTER_FINAL,
+    MWL_DATE_EXACT,
+    MWL_DROP_RETURN_KEYS,
+    MWL_IGNORE_PATIENT_ID,
+    MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_NO_MATCH_FAILURE,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.matching import matches
 
 log = logging.getLogger("simulators.ris")
 
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
-
-SUCCESS = 0x0000
-PENDING = 0xFF00
-CANCEL = 0xFE00
-UNABLE_TO_PROCESS = 0xC000
-INVALID_ATTRIBUTE_VALUE = 0x0106
-DUPLICATE_SOP_INSTANCE = 0x0111
-NO_SUCH_OBJECT_INSTANCE = 0x0112
-PROCESSING_FAILURE = 0x0110
-MISSING_ATTRIBUTE_VALUE = 0x0121
-# PS3.4 Table F.7.2-2: the Error ID sent with Processing failure when the step is already final
-ERROR_ID_NO_LONGER_UPDATABLE = 0xA710
-
-IN_PROGRESS, COMPLETED, DISCONTINUED = "IN PROGRESS", "COMPLETED", "DISCONTINUED"
-FINAL_STATES = (COMPLETED, DISCONTINUED)
+STATUS_KEYWORD = "PerformedProcedureStepStatus"      # (0040,0252), the state of a step
 
 
 class WorklistError(ValueError):
@@ -159,9 +161,9 @@ class RisService:
     sop_classes = (ModalityWorklistInformationFind, ModalityPerformedProcedureStep,
                    ModalityPerformedProcedureStepRetrieve)
 
-    def __init__(self, worklist: WorklistStore, faults: Iterable[str] = ()):
+    def __init__(self, worklist: WorklistStore, faults: Iterable[str | Fault] = ()):
         self.worklist = worklist
-        self.faults = check_faults(list(faults))
+        self.faults = faults_named(faults)
         self.performed: dict[str, Dataset] = {}
         self._lock = threading.Lock()
 
@@ -180,33 +182,33 @@ class RisService:
             query = event.identifier
         except Exception as exc:        # undecodable identifier
             log.warning("worklist C-FIND identifier cannot be decoded: %s", exc)
-            yield UNABLE_TO_PROCESS, None
+            yield Status.UNABLE_TO_PROCESS, None
             return
         found = [item for item in self.worklist.items() if self._matches(query, item)]
-        if not found and "mwl-no-match-failure" in self.faults:
-            yield UNABLE_TO_PROCESS, None
+        if not found and MWL_NO_MATCH_FAILURE in self.faults:
+            yield Status.UNABLE_TO_PROCESS, None
             return
-        drop = ("AccessionNumber",) if "mwl-drop-return-keys" in self.faults else ()
+        drop = ("AccessionNumber",) if MWL_DROP_RETURN_KEYS in self.faults else ()
         log.info("worklist C-FIND from %s: %d match(es)", event.assoc.requestor.ae_title, len(found))
         for item in found:
             if event.is_cancelled:
-                yield CANCEL, None
+                yield Status.CANCEL, None
                 return
-            yield PENDING, response_identifier(query, item, drop)
-        yield SUCCESS, None
+            yield Status.PENDING, response_identifier(query, item, drop)
+        yield Status.SUCCESS, None
 
     def _matches(self, query: Dataset, item: Dataset) -> bool:
         query = query.copy()
-        if "mwl-ignore-patient-id" in self.faults and "PatientID" in query:
+        if MWL_IGNORE_PATIENT_ID in self.faults and "PatientID" in query:
             query.PatientID = ""
         steps = query.get("ScheduledProcedureStepSequence")
         if steps and len(steps[0]):
             step = steps[0]
-            if "mwl-ignore-sequence-keys" in self.faults:
+            if MWL_IGNORE_SEQUENCE_KEYS in self.faults:
                 for keyword in ("ScheduledStationAETitle", "Modality"):
                     if keyword in step:
                         setattr(step, keyword, "")
-            if "mwl-date-exact" in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
+            if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         return matches(query, item)
 
@@ -217,24 +219,25 @@ class RisService:
             attributes = event.attribute_list
         except Exception as exc:
             log.warning("MPPS N-CREATE attribute list cannot be decoded: %s", exc)
-            return PROCESSING_FAILURE, None
+            return Status.PROCESSING_FAILURE, None
         uid = str(request.AffectedSOPInstanceUID or "")
-        status = str(attributes.get("PerformedProcedureStepStatus", ""))
-        # PS3.4 F.7.2.1.3: only IN PROGRESS may be created; other values get Invalid Attribute Value
-        if status != IN_PROGRESS and "mpps-create-any-status" not in self.faults:
-            log.info("MPPS N-CREATE %s refused: status %r", uid, status)
-            return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", status)
+        status = str(attributes.get(STATUS_KEYWORD, ""))
+        # the fault: any status is created as if it were IN PROGRESS
+        asked = mpps.IN_PROGRESS if MPPS_CREATE_ANY_STATUS in self.faults else status
         with self._lock:
-            if uid and uid in self.performed and "mpps-duplicate-overwrites" not in self.faults:
-                return DUPLICATE_SOP_INSTANCE, None
+            current = self.performed.get(uid) if uid else None
+            outcome = mpps.transition(self._column(current), "N-CREATE", asked)
+            if isinstance(outcome, mpps.Refuse):
+                log.info("MPPS N-CREATE %s refused: status %r, %s", uid, status, describe(outcome.status))
+                return _refused(outcome, status)
             answer = Dataset()
             if not uid:
                 uid = generate_uid(prefix=None)
                 answer.AffectedSOPInstanceUID = uid
-            if "mpps-create-forgets" not in self.faults:
+            if MPPS_CREATE_FORGETS not in self.faults:
                 self.performed[uid] = attributes
         log.info("MPPS N-CREATE %s (%s) from %s", uid, status, event.assoc.requestor.ae_title)
-        return SUCCESS, answer
+        return Status.SUCCESS, answer
 
     def on_n_set(self, event):
         request = event.request
@@ -243,35 +246,42 @@ class RisService:
             modification = event.modification_list
         except Exception as exc:
             log.warning("MPPS N-SET modification list cannot be decoded: %s", exc)
-            return PROCESSING_FAILURE, None
+            return Status.PROCESSING_FAILURE, None
         with self._lock:
             current = self.performed.get(uid)
-            if current is None:
-                if "mpps-set-unknown-success" in self.faults:
-                    return SUCCESS, None
-                return NO_SUCH_OBJECT_INSTANCE, None
-            state = str(current.get("PerformedProcedureStepStatus", ""))
-            # PS3.4 F.7.2.2.3: a final step may no longer be updated
-            if state in FINAL_STATES and "mpps-update-after-final" not in self.faults:
-                log.info("MPPS N-SET %s refused: already %s", uid, state)
-                return _processing_failure("Performed Procedure Step Object may no longer be updated")
-            new_state = str(modification.get("PerformedProcedureStepStatus", state))
-            if new_state not in (IN_PROGRESS, *FINAL_STATES):
-                return INVALID_ATTRIBUTE_VALUE, _attribute_list("PerformedProcedureStepStatus", new_state)
-            if new_state == COMPLETED and "mpps-refuse-completed" in self.faults:
-                return PROCESSING_FAILURE, None
-            if new_state in FINAL_STATES:
+            if current is None and MPPS_SET_UNKNOWN_SUCCESS in self.faults:
+                return Status.SUCCESS, None
+            column = self._column(current)
+            state = column if current is None else str(current.get(STATUS_KEYWORD, ""))
+            new_state = str(modification.get(STATUS_KEYWORD, state))     # no status asked: it stays
+            if column in mpps.FINAL_STATES and MPPS_UPDATE_AFTER_FINAL in self.faults:
+                column = mpps.IN_PROGRESS    # the fault: a final step is updated like one in progress
+            outcome = mpps.transition(column, "N-SET", new_state)
+            if isinstance(outcome, mpps.Refuse):
+                log.info("MPPS N-SET %s (%s -> %s) refused: %s", uid, state, new_state, describe(outcome.status))
+                return _refused(outcome, new_state)
+            if outcome.to == mpps.COMPLETED and MPPS_REFUSE_COMPLETED in self.faults:
+                return Status.PROCESSING_FAILURE, None
+            if outcome.final_state_check:
                 missing = _final_state_missing(current, modification)
                 if missing:
                     log.info("MPPS N-SET %s to %s refused: missing %s", uid, new_state, ", ".join(missing))
-                    return MISSING_ATTRIBUTE_VALUE, _attribute_list(missing[0], None)
-            if "mpps-set-not-kept" in self.faults:
-                return SUCCESS, None
+                    return Status.MISSING_ATTRIBUTE_VALUE, _attribute_list(missing[0], None)
+            if MPPS_SET_NOT_KEPT in self.faults:
+                return Status.SUCCESS, None
             for element in modification:
                 current[element.tag] = element
         log.info("MPPS N-SET %s: %s -> %s", uid, state, new_state)
-        return SUCCESS, None
+        return Status.SUCCESS, None
 
+    @staticmethod
+    def _column(current: Dataset | None) -> str:
+        """The step's column of the state table; a step the mpps-create-any-status fault created with another
+        status counts as in progress."""
+        if current is None:
+            return mpps.NOT_CREATED
+        state = str(current.get(STATUS_KEYWORD, ""))
+        return state if state in mpps.FINAL_STATES else mpps.IN_PROGRESS
 
     def on_n_get(self, event):
         """Modality Performed Procedure Step Retrieve (PS3.4 F.8): the attributes asked for, or all."""
@@ -279,15 +289,15 @@ class RisService:
         with self._lock:
             current = self.performed.get(uid)
             if current is None:
-                return NO_SUCH_OBJECT_INSTANCE, None
+                return Status.NO_SUCH_OBJECT_INSTANCE, None
             wanted = event.request.AttributeIdentifierList
             if not wanted:
-                return SUCCESS, current.copy()
+                return Status.SUCCESS, current.copy()
             answer = Dataset()
             for tag in ([wanted] if not isinstance(wanted, (list, tuple)) else wanted):
                 if tag in current:
                     answer.add(current[tag])
-            return SUCCESS, answer
+            return Status.SUCCESS, answer
 
 
 def _final_state_missing(current: Dataset, modification: Dataset) -> list[str]:
@@ -311,12 +321,18 @@ def _attribute_list(keyword: str, value) -> Dataset:
     return ds
 
 
-def _processing_failure(comment: str):
-    status = Dataset()
-    status.Status = PROCESSING_FAILURE
-    status.ErrorComment = comment
-    status.ErrorID = ERROR_ID_NO_LONGER_UPDATABLE
-    return status, None
+def _refused(refusal: mpps.Refuse, asked_status: str):
+    """The N-CREATE or N-SET response for a refusal of the state table: the status, with the Error ID and
+    Comment of Table F.7.2-2, or the offending Performed Procedure Step Status as the attribute list."""
+    if refusal.error_id is not None:
+        status = Dataset()
+        status.Status = refusal.status
+        status.ErrorComment = refusal.error_comment
+        status.ErrorID = refusal.error_id
+        return status, None
+    if refusal.status == Status.INVALID_ATTRIBUTE_VALUE:
+        return refusal.status, _attribute_list(STATUS_KEYWORD, asked_status)
+    return refusal.status, None
 
 
 # -- standalone ---------------------------------------------------------------------------------------------
@@ -324,7 +340,7 @@ class RisSimulator:
     """The RIS on its own AE: Verification, Modality Worklist and MPPS."""
 
     def __init__(self, worklist: WorklistStore, ae_title: str = "DH_RIS", host: str = "127.0.0.1", port: int = 0,
-                 faults: Iterable[str] = (), check_called_ae: bool = True):
+                 faults: Iterable[str | Fault] = (), check_called_ae: bool = True):
         self.service = RisService(worklist, faults)
         self.ae_title = ae_title
         self.host = host
@@ -340,7 +356,7 @@ class RisSimulator:
         ae.require_called_aet = self.check_called_ae
         ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
         self.service.add_contexts(ae)
-        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: SUCCESS), *self.service.handlers()]
+        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), *self.service.handlers()]
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
         self.port = self._server.server_address[1]
         log.info("RIS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)

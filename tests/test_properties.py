@@ -22,10 +22,10 @@ from pydicom.dataset import Dataset
 from dicom_harness.clients.multipart import parse_multipart
 from dicom_harness.clients.web import encode_query
 from dicom_harness.shared.codes import code_item
-from dicom_harness.shared.ups import INTERPRETATION
+from dicom_harness.shared.ups import CANCELED, COMPLETED, IN_PROGRESS, INTERPRETATION, SCHEDULED
 from dicom_harness.simulators.dicomweb.multipart import read_parts, write_parts
 from dicom_harness.simulators.dicomweb.search import parse_query
-from dicom_harness.simulators.dicomweb.ups import CANCELED, COMPLETED, IN_PROGRESS, SCHEDULED, Refusal, Worklist
+from dicom_harness.simulators.dicomweb.ups import Refusal, Worklist
 
 # -- the UPS state machine ----------------------------------------------------------------------------------
 FINAL = (COMPLETED, CANCELED)

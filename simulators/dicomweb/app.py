@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
+from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.multipart import (
@@ -33,6 +34,39 @@ from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
 from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
+from dicom_harness.simulators.faults import (
+    BULKDATA_TRUNCATED,
+    CAPS_WRONG_BASE,
+    FRAMES_OFF_BY_ONE,
+    JSON_PN_AS_STRING,
+    METADATA_DROPS_TYPE3,
+    METADATA_XML_ANSWERED_JSON,
+    MULTIPART_NO_TYPE_PARAMETER,
+    QIDO_DATE_RANGE_AS_VALUE,
+    QIDO_EMPTY_200,
+    QIDO_IGNORES_INCLUDEFIELD,
+    QIDO_IGNORES_OFFSET,
+    QIDO_INSTANCES_WITHOUT_SOP_CLASS,
+    QIDO_NO_PERCENT_DECODING,
+    QIDO_REJECTS_UNKNOWN_PARAMETER,
+    QIDO_SERIES_IGNORES_STUDY,
+    QIDO_WRONG_STUDY_COUNTS,
+    RENDERED_WRONG_SIZE,
+    STOW_ACCEPTS_OTHER_STUDY,
+    STOW_IGNORES_CONTENT_TYPE,
+    STOW_KEEPS_FIRST_ONLY,
+    STOW_RESPONSE_NO_RETRIEVE_URL,
+    WADO_IGNORES_ACCEPT,
+    WADO_MISLABELS_TRANSFER_SYNTAX,
+    WADO_SERIES_DROPS_INSTANCE,
+    WADO_UNKNOWN_STUDY_200,
+    WADO_URI_DEFAULT_DICOM,
+    WADO_URI_IGNORES_OBJECT_UID,
+    WADO_URI_MISSING_UID_404,
+    WEB_HIDES_DIMSE_INSTANCES,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
@@ -40,27 +74,22 @@ log = logging.getLogger("simulators.dicomweb")
 DICOM_JSON = "application/dicom+json"
 DICOM_XML = "application/dicom+xml"
 WADL = "application/vnd.sun.wadl+xml"
-# PS3.18 I.2.2 Failure Reason values
-PROCESSING_FAILURE = 0x0110
-SOP_CLASS_NOT_SUPPORTED = 0x0122
-CANNOT_UNDERSTAND = 0xC000
-STUDY_UID_MISMATCH = 0xC409        # in the Cxxx "cannot understand" range, as dcm4chee and Orthanc use it
 
 
 class DicomWebApp:
-    def __init__(self, store: Store, faults: frozenset[str] = frozenset(), root: str = "/dicom-web"):
+    def __init__(self, store: Store, faults: Iterable[str | Fault] = (), root: str = "/dicom-web"):
         self.store = store
-        self.faults = faults
+        self.faults = faults_named(faults)
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
-        self.ups = UpsRoutes(Worklist(store.root, faults), root)
+        self.ups = UpsRoutes(Worklist(store.root, self.faults), root)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:
         return f"{request.url.scheme}://{request.url.netloc}{self.root}"
 
     def _visible(self, found: list) -> list:
-        if "web-hides-dimse-instances" in self.faults:
+        if WEB_HIDES_DIMSE_INSTANCES in self.faults:
             return [i for i in found if i.sop_instance_uid in self.stowed]
         return found
 
@@ -83,11 +112,11 @@ class DicomWebApp:
             return self._error(406, "search results are offered as application/dicom+json or "
                                     'multipart/related; type="application/dicom+xml"')
         try:
-            query = qido.parse_query(request.url.query, percent_decode="qido-no-percent-decoding" not in self.faults,
-                                     reject_unknown="qido-rejects-unknown-parameter" in self.faults)
+            query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
+                                     reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
-        if "qido-series-ignores-study" in self.faults and level == "series":
+        if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
             study = None
         stored = self._instances(study=study, series=series)
         entities = qido.group(stored, level, self.base_url(request))
@@ -100,11 +129,11 @@ class DicomWebApp:
             if study is None or series is None:
                 return_keys += qido.SERIES_KEYS
         results = qido.search(entities, query, return_keys,
-                              literal_ranges="qido-date-range-as-value" in self.faults,
-                              ignore_offset="qido-ignores-offset" in self.faults,
-                              ignore_includefield="qido-ignores-includefield" in self.faults)
+                              literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
+                              ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
+                              ignore_includefield=QIDO_IGNORES_INCLUDEFIELD in self.faults)
         self._search_faults(level, results)
-        if not results and "qido-empty-200" not in self.faults:
+        if not results and QIDO_EMPTY_200 not in self.faults:
             return Response(status_code=204)
         if chosen[0].part_type == DICOM_XML:
             return self._xml_parts(results)
@@ -115,15 +144,15 @@ class DicomWebApp:
         return self._multipart(DICOM_XML, [({"Content-Type": DICOM_XML}, [to_native_xml(d)]) for d in datasets])
 
     def _search_faults(self, level: str, results: list[dict]) -> None:
-        if "qido-wrong-study-counts" in self.faults and level == "study":
+        if QIDO_WRONG_STUDY_COUNTS in self.faults and level == "study":
             for item in results:
                 entry = item.get(qido.hex_tag("NumberOfStudyRelatedInstances"))
                 if entry:
                     entry["Value"] = [int(entry["Value"][0]) + 1]
-        if "qido-instances-without-sop-class" in self.faults and level == "instance":
+        if QIDO_INSTANCES_WITHOUT_SOP_CLASS in self.faults and level == "instance":
             for item in results:
                 item.pop(qido.hex_tag("SOPClassUID"), None)
-        if "json-pn-as-string" in self.faults:
+        if JSON_PN_AS_STRING in self.faults:
             for item in results:
                 for entry in item.values():
                     if entry.get("vr") == "PN" and entry.get("Value"):
@@ -134,20 +163,20 @@ class DicomWebApp:
     def _resource(self, request: Request) -> list:
         p = request.path_params
         found = self._instances(study=p.get("study"), series=p.get("series"), sop=p.get("instance"))
-        if "wado-series-drops-instance" in self.faults and "series" in p and "instance" not in p and len(found) > 1:
+        if WADO_SERIES_DROPS_INSTANCE in self.faults and "series" in p and "instance" not in p and len(found) > 1:
             found = found[:-1]
         return found
 
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
-        if not found and "wado-unknown-study-200" not in self.faults:
+        if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
             return self._error(404, "no such resource")
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
         chosen = choose(request_ranges(request), offers)
         if chosen is None:
-            if "wado-ignores-accept" not in self.faults:
+            if WADO_IGNORES_ACCEPT not in self.faults:
                 return self._error(406, "instances are offered as multipart/related; type=\"application/dicom\"")
             chosen = (offers[0], parse_accept("*/*")[0])
         offer, media_range = chosen
@@ -158,7 +187,7 @@ class DicomWebApp:
                 syntax = io.choose_syntax(instance.transfer_syntax_uid, wanted)
             except io.NotAcceptable as exc:
                 return self._error(406, str(exc))
-            if "wado-mislabels-transfer-syntax" in self.faults and wanted not in (None, "*"):
+            if WADO_MISLABELS_TRANSFER_SYNTAX in self.faults and wanted not in (None, "*"):
                 plan.append((instance, instance.transfer_syntax_uid, wanted))
             else:
                 plan.append((instance, syntax, syntax))
@@ -178,7 +207,7 @@ class DicomWebApp:
     def _multipart(self, part_type: str, parts: Iterable) -> StreamingResponse:
         boundary = uuid.uuid4().hex
         media = f'multipart/related; type="{part_type}"; boundary={boundary}'
-        if "multipart-no-type-parameter" in self.faults and part_type == "application/dicom":
+        if MULTIPART_NO_TYPE_PARAMETER in self.faults and part_type == "application/dicom":
             media = f"multipart/related; boundary={boundary}"
         return StreamingResponse(write_parts(boundary, parts), media_type=media)
 
@@ -192,10 +221,10 @@ class DicomWebApp:
             return self._error(406, 'metadata is offered as application/dicom+json or multipart/related; '
                                     'type="application/dicom+xml"')
         base = self.base_url(request)
-        drop = ("ImageComments",) if "metadata-drops-type3" in self.faults else ()
+        drop = ("ImageComments",) if METADATA_DROPS_TYPE3 in self.faults else ()
         items = [io.metadata(i.path, f"{base}/studies/{i.study_instance_uid}/series/{i.series_instance_uid}"
                                      f"/instances/{i.sop_instance_uid}", drop) for i in found]
-        if chosen[0].part_type == DICOM_XML and "metadata-xml-answered-json" not in self.faults:
+        if chosen[0].part_type == DICOM_XML and METADATA_XML_ANSWERED_JSON not in self.faults:
             return self._xml_parts(items)
         return Response(json.dumps(items), media_type=DICOM_JSON)
 
@@ -215,7 +244,7 @@ class DicomWebApp:
             chunks, _ = io.bulk_value(instance.path, int(request.path_params["tag"], 16))
         except (io.NotFound, ValueError) as exc:
             return self._error(404, str(exc))
-        if "bulkdata-truncated" in self.faults:
+        if BULKDATA_TRUNCATED in self.faults:
             chunks = [b"".join(chunks)[:-1]]
         if chosen[0].part_type is None:
             return Response(b"".join(chunks), media_type="application/octet-stream")
@@ -233,7 +262,7 @@ class DicomWebApp:
         chosen = choose(request_ranges(request), [Offer("multipart/related", "application/octet-stream")])
         if chosen is None:
             return self._error(406, "frames are offered as multipart/related; type=\"application/octet-stream\"")
-        if "frames-off-by-one" in self.faults:
+        if FRAMES_OFF_BY_ONE in self.faults:
             numbers = [n + 1 for n in numbers]
         try:
             data = io.frames(instance.path, numbers)
@@ -265,7 +294,7 @@ class DicomWebApp:
         if thumbnail:
             size = size or (64, 64)
         try:
-            image = io.render(found[0].path, media, frame, size, swap="rendered-wrong-size" in self.faults)
+            image = io.render(found[0].path, media, frame, size, swap=RENDERED_WRONG_SIZE in self.faults)
         except io.NotFound as exc:
             return self._error(404, str(exc))
         return Response(image, media_type=media)
@@ -275,7 +304,7 @@ class DicomWebApp:
         media, params = parse_media_type(request.headers.get("content-type", ""))
         part_type = params.get("type", "").lower()
         if media != "multipart/related" or part_type not in ("application/dicom", ""):
-            status = 400 if "stow-ignores-content-type" in self.faults else 415
+            status = 400 if STOW_IGNORES_CONTENT_TYPE in self.faults else 415
             return self._error(status, 'the store transaction takes multipart/related; type="application/dicom"')
         if "boundary" not in params:
             return self._error(400, "multipart/related without a boundary parameter")
@@ -290,7 +319,7 @@ class DicomWebApp:
         try:
             for index, part in enumerate(parts):
                 outcome = self._store_part(part, part_type, target_study, base, keep=not (
-                    "stow-keeps-first-only" in self.faults and index > 0))
+                    STOW_KEEPS_FIRST_ONLY in self.faults and index > 0))
                 (referenced if outcome[0] else failed).append(outcome[1])
         finally:
             for part in parts:
@@ -299,7 +328,7 @@ class DicomWebApp:
         response = Dataset()
         if target_study or referenced:
             study_uid = target_study or self._study_of(referenced[0])
-            if study_uid and "stow-response-no-retrieve-url" not in self.faults:
+            if study_uid and STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
                 response.RetrieveURL = f"{base}/studies/{study_uid}"
         if failed:
             response.FailedSOPSequence = Sequence(failed)
@@ -309,8 +338,8 @@ class DicomWebApp:
             status = 200
         elif referenced:
             status = 202
-        elif any(int(f.FailureReason) == STUDY_UID_MISMATCH for f in failed) or any(
-                int(f.FailureReason) == SOP_CLASS_NOT_SUPPORTED for f in failed):
+        elif any(int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed) or any(
+                int(f.FailureReason) == Status.SOP_CLASS_NOT_SUPPORTED for f in failed):
             status = 409
         else:
             status = 400
@@ -333,22 +362,22 @@ class DicomWebApp:
             _ = ds.file_meta.TransferSyntaxUID
         except (InvalidDicomError, AttributeError, KeyError, ValueError, EOFError, OSError) as exc:
             log.info("STOW part not understood: %s", exc)
-            item.FailureReason = CANNOT_UNDERSTAND
+            item.FailureReason = Status.CANNOT_UNDERSTAND
             return False, item
         item.ReferencedSOPClassUID = sop_class
         item.ReferencedSOPInstanceUID = sop_uid
-        if target_study and study != target_study and "stow-accepts-other-study" not in self.faults:
-            item.FailureReason = STUDY_UID_MISMATCH
+        if target_study and study != target_study and STOW_ACCEPTS_OTHER_STUDY not in self.faults:
+            item.FailureReason = Status.STUDY_INSTANCE_UID_MISMATCH
             return False, item
         if keep:
             try:
                 self.store.adopt_file(part.path, ds)
             except OSError as exc:
                 log.error("cannot keep %s: %s", sop_uid, exc)
-                item.FailureReason = 0xA700
+                item.FailureReason = Status.OUT_OF_RESOURCES
                 return False, item
             self.stowed.add(sop_uid)
-        if "stow-response-no-retrieve-url" not in self.faults:
+        if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             item.RetrieveURL = f"{base}/studies/{study}/series/{ds.SeriesInstanceUID}/instances/{sop_uid}"
         return True, item
 
@@ -357,7 +386,7 @@ class DicomWebApp:
         if choose(request_ranges(request), [Offer(WADL), Offer("application/xml")]) is None:
             return self._error(406, "the capabilities are offered as application/vnd.sun.wadl+xml")
         base = self.base_url(request)
-        if "caps-wrong-base" in self.faults:
+        if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
         return Response(_wadl(base), media_type=WADL)
 
@@ -366,17 +395,17 @@ class DicomWebApp:
         q = request.query_params
         missing = [n for n in ("requestType", "studyUID", "seriesUID", "objectUID") if not q.get(n)]
         if missing:
-            status = 404 if "wado-uri-missing-uid-404" in self.faults else 400
+            status = 404 if WADO_URI_MISSING_UID_404 in self.faults else 400
             return self._error(status, f"missing mandatory parameter(s): {', '.join(missing)}")
         if q["requestType"] != "WADO":
             return self._error(400, f"requestType must be WADO, not {q['requestType']!r}")
         found = self._instances(study=q["studyUID"], series=q["seriesUID"])
-        if "wado-uri-ignores-object-uid" not in self.faults:
+        if WADO_URI_IGNORES_OBJECT_UID not in self.faults:
             found = [i for i in found if i.sop_instance_uid == q["objectUID"]]
         if not found:
             return self._error(404, "no such instance")
         instance = found[0]
-        default = "application/dicom" if "wado-uri-default-dicom" in self.faults else "image/jpeg"
+        default = "application/dicom" if WADO_URI_DEFAULT_DICOM in self.faults else "image/jpeg"
         wanted = [media.strip().split(";")[0] for media in q.get("contentType", default).split(",")]
         for media in wanted:
             if media == "application/dicom":
@@ -469,5 +498,5 @@ def _workitems_wadl() -> str:
     return f'<resource path="workitems">{method("GET")}{method("POST")}{workitem}</resource>'
 
 
-def create_app(store: Store, faults: frozenset[str] = frozenset()) -> Starlette:
+def create_app(store: Store, faults: Iterable[str | Fault] = ()) -> Starlette:
     return Starlette(routes=DicomWebApp(store, faults).routes())

@@ -12,22 +12,22 @@ import uvicorn
 
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
-from dicom_harness.simulators.faults import check_faults
+from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
 from dicom_harness.simulators.store import Store
 
 START_TIMEOUT = 10.0
 
 
 class DicomWebSimulator:
-    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str] = (),
+    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None):
         self.store = store
-        if "web-auth-anonymous" in check_faults(list(faults)):
+        self.faults = faults_named(faults)
+        if WEB_AUTH_ANONYMOUS in self.faults:
             token = user = password = None      # the fault: nobody is asked who they are
         self.credentials = {"token": token, "user": user, "password": password}
         self.host = host
         self.requested_port = port
-        self.faults = check_faults(list(faults))
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -1,7 +1,7 @@
 """The Unified Procedure Step worklist behind UPS-RS (PS3.18 11, PS3.4 CC): workitems kept durably as DICOM
-JSON files, the state machine of PS3.4 Table CC.1.1-2, subscriptions (Table CC.2.3-2) and the event reports
-they cause (CC.2.4.3). No HTTP here: the routes (ups_routes.py) turn Refusals into status codes and send the
-returned events over the notification channels."""
+JSON files, state changes looked up in PS3.4 Table CC.1.1-2 (harness/shared/ups.py), subscriptions (Table
+CC.2.3-2) and the event reports they cause (CC.2.4.3). No HTTP here beyond the status a Refusal carries: the
+routes (ups_routes.py) answer with it and send the returned events over the notification channels."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,18 +20,55 @@ from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
 from dicom_harness.shared.codes import code_item
+from dicom_harness.shared.status import Status
+from dicom_harness.shared.ups import (
+    CANCELED,
+    COMPLETED,
+    FILTERED_WORKLIST_UID,
+    FINAL_STATES,
+    IN_PROGRESS,
+    PROGRESS,
+    REQUEST_CANCEL,
+    SCHEDULED,
+    STATE_REPORT,
+    STATES,
+    UPS_PUSH_SOP_CLASS,
+    WORKLIST_UID,
+    Answer,
+    Report,
+    change_state_event,
+    transition,
+)
 from dicom_harness.simulators.dicomweb import search as qido
+from dicom_harness.simulators.faults import (
+    UPS_CANCEL_REQUEST_COMPLETED_202,
+    UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED,
+    UPS_CLAIM_WITHOUT_TRANSACTION_UID,
+    UPS_COMPLETE_FROM_SCHEDULED,
+    UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK,
+    UPS_CREATE_ANY_STATE,
+    UPS_CREATE_DROPS_COMMENTS,
+    UPS_CREATE_OVERWRITES,
+    UPS_FILTER_IGNORED,
+    UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW,
+    UPS_NO_ALREADY_COMPLETED_WARNING,
+    UPS_NO_CANCEL_REQUESTED_EVENT,
+    UPS_NO_INITIAL_STATE_REPORT,
+    UPS_NO_PROGRESS_EVENT,
+    UPS_OWNER_CANNOT_CANCEL,
+    UPS_RECLAIM_ALLOWED,
+    UPS_RETRIEVE_SHOWS_TRANSACTION_UID,
+    UPS_SEARCH_IGNORES_STATE,
+    UPS_STATE_IGNORES_TRANSACTION_UID,
+    UPS_SUSPEND_IGNORED,
+    UPS_UNSUBSCRIBE_IGNORED,
+    UPS_UPDATE_AFTER_COMPLETION,
+    UPS_UPDATE_IGNORES_TRANSACTION_UID,
+    UPS_UPDATE_PARTIAL,
+    Fault,
+    faults_named,
+)
 from dicom_harness.simulators.store import write_durably
-
-UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
-WORKLIST_UID = "1.2.840.10008.5.1.4.34.5"             # Global Subscription (PS3.4 CC.3.1)
-FILTERED_WORKLIST_UID = "1.2.840.10008.5.1.4.34.5.1"  # Filtered Global Subscription
-
-SCHEDULED, IN_PROGRESS, COMPLETED, CANCELED = "SCHEDULED", "IN PROGRESS", "COMPLETED", "CANCELED"
-FINAL_STATES = (COMPLETED, CANCELED)
-
-# Event Type IDs (PS3.4 Table CC.2.4-1)
-STATE_REPORT, CANCEL_REQUESTED, PROGRESS, ASSIGNED = 1, 2, 3, 5
 
 # Attributes N-CREATE requires a value for (PS3.4 Table CC.2.5-3, Req. Type 1 for the SCU)
 CREATE_TYPE_1 = ("ScheduledProcedureStepPriority", "ProcedureStepLabel", "ScheduledProcedureStepStartDateTime",
@@ -53,6 +91,10 @@ RETURN_KEYS = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority"
                "IssuerOfAdmissionIDSequence", "AdmittingDiagnosesDescription", "AdmittingDiagnosesCodeSequence",
                "ReferencedRequestSequence", "OtherPatientIDsSequence", "ProcedureStepState",
                "ProcedureStepProgressInformationSequence", "ReplacedProcedureStepSequence")
+
+
+# PS3.18 11.7.3 and 11.8.3: the Warning text of a refused or repeated state change
+INCONSISTENT = "The submitted request is inconsistent with the state of the UPS Instance."
 
 
 class Refusal(Exception):
@@ -97,10 +139,10 @@ def _has_value(ds: Dataset, keyword: str) -> bool:
 
 
 class Worklist:
-    def __init__(self, root: str | Path, faults: frozenset[str] = frozenset()):
+    def __init__(self, root: str | Path, faults: Iterable[str | Fault] = ()):
         self.folder = Path(root) / "workitems"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.faults = faults
+        self.faults = faults_named(faults)
         self.workitems: dict[str, Dataset] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self._message_id = 0
@@ -132,10 +174,10 @@ class Worklist:
         uid = uid or str(ds.get("SOPInstanceUID", "") or "")
         if not uid:
             raise Refusal(400, "the workitem UID is missing: give it as /workitems?{uid} or as SOP Instance UID")
-        if uid in self.workitems and "ups-create-overwrites" not in self.faults:
-            raise Refusal(409, f"workitem {uid} already exists")
+        if uid in self.workitems and UPS_CREATE_OVERWRITES not in self.faults:
+            raise Refusal(409, f"workitem {uid} already exists")     # Table CC.1.1-2, N-CREATE row: 0111
         state = normalise_state(str(ds.get("ProcedureStepState", "")))
-        if state != SCHEDULED and "ups-create-any-state" not in self.faults:
+        if state != SCHEDULED and UPS_CREATE_ANY_STATE not in self.faults:
             raise Refusal(400, f"Procedure Step State must be SCHEDULED at creation, not {state!r} (PS3.4 CC.2.5.3)")
         missing = [k for k in CREATE_TYPE_1 if not _has_value(ds, k)]
         if missing:
@@ -148,12 +190,12 @@ class Worklist:
         ds.ProcedureStepState = state
         ds.ScheduledProcedureStepModificationDateTime = _now()
         ds.TransactionUID = None
-        if "ups-create-drops-comments" in self.faults and "CommentsOnTheScheduledProcedureStep" in ds:
+        if UPS_CREATE_DROPS_COMMENTS in self.faults and "CommentsOnTheScheduledProcedureStep" in ds:
             del ds.CommentsOnTheScheduledProcedureStep
         self._keep(ds)
         events = []
         for title, subscriber in self.subscribers.items():
-            covered = subscriber.global_subscription and "ups-global-subscription-ignores-new" not in self.faults
+            covered = subscriber.global_subscription and UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW not in self.faults
             if covered or any(self._matches(ds, f) for f in subscriber.filters):
                 subscriber.workitems.add(uid)
                 events.append(self._state_report(title, ds))
@@ -161,25 +203,25 @@ class Worklist:
 
     def _matches(self, ds: Dataset, query: str) -> bool:
         """PS3.4 CC.2.3.3.1: a filtered subscription matches as a search with the same keys would."""
-        if "ups-filter-ignored" in self.faults:
+        if UPS_FILTER_IGNORED in self.faults:
             return True
         return bool(qido.search([qido.Entity(ds.to_json_dict(), {})], qido.parse_query(query), []))
 
     def retrieve(self, uid: str) -> Dataset:
         ds = copy.deepcopy(self._workitem(uid))
-        if "TransactionUID" in ds and "ups-retrieve-shows-transaction-uid" not in self.faults:
+        if "TransactionUID" in ds and UPS_RETRIEVE_SHOWS_TRANSACTION_UID not in self.faults:
             del ds.TransactionUID        # PS3.18 11.5.2: it is the owner's lock
         return ds
 
     def update(self, uid: str, transaction_uid: str | None, changes: Dataset) -> list[Event]:
         ds = self._workitem(uid)
         state = str(ds.ProcedureStepState)
-        if state in FINAL_STATES and "ups-update-after-completion" not in self.faults:
+        if state in FINAL_STATES and UPS_UPDATE_AFTER_COMPLETION not in self.faults:
             raise Refusal(400, f"workitem {uid} is {state} and may no longer be updated (PS3.18 11.6.2)",
                           "The submitted request is inconsistent with the current state of the Workitem.")
         transaction_uid = transaction_uid or str(changes.get("TransactionUID", "") or "")
         if (state == IN_PROGRESS and transaction_uid != str(ds.get("TransactionUID", ""))
-                and "ups-update-ignores-transaction-uid" not in self.faults):
+                and UPS_UPDATE_IGNORES_TRANSACTION_UID not in self.faults):
             raise Refusal(400, "the Transaction UID is missing or is not the one that claimed the workitem",
                           "The target URI did not reference a claimed Workitem.")
         refused = [k for k in NOT_SETTABLE if k in changes]
@@ -189,70 +231,63 @@ class Worklist:
         for element in changes:
             if element.keyword == "TransactionUID":
                 continue
-            if "ups-update-partial" in self.faults and element.VR != "SQ":
+            if UPS_UPDATE_PARTIAL in self.faults and element.VR != "SQ":
                 continue
             updated[element.tag] = element
         updated.ScheduledProcedureStepModificationDateTime = _now()
         self._keep(updated)
-        if "ProcedureStepProgressInformationSequence" in changes and "ups-no-progress-event" not in self.faults:
+        if "ProcedureStepProgressInformationSequence" in changes and UPS_NO_PROGRESS_EVENT not in self.faults:
             return self._to_subscribers(uid, lambda title: self._report(title, updated, PROGRESS, {
                 "ProcedureStepProgressInformationSequence": updated.ProcedureStepProgressInformationSequence}))
         return []
 
     def change_state(self, uid: str, transaction_uid: str, requested: str) -> tuple[str | None, list[Event]]:
-        """Table CC.1.1-2. Returns a Warning text (B304/B306 cases) and the events."""
+        """Table CC.1.1-2. Returns a Warning text (the B304 and B306 cells) and the events."""
         ds = self._workitem(uid)
         state, requested = str(ds.ProcedureStepState), normalise_state(requested)
+        if not transaction_uid and requested == IN_PROGRESS and UPS_CLAIM_WITHOUT_TRANSACTION_UID in self.faults:
+            transaction_uid = generate_uid()
         owner = str(ds.get("TransactionUID", "") or "")
-        if requested not in (IN_PROGRESS, COMPLETED, CANCELED):
-            if requested == SCHEDULED:
-                raise Refusal(400, "a workitem becomes SCHEDULED only by creation (C303)",
-                              "The submitted request is inconsistent with the state of the UPS Instance.")
-            raise Refusal(400, f"unknown Procedure Step State {requested!r}")
-        if not transaction_uid:
-            if requested == IN_PROGRESS and "ups-claim-without-transaction-uid" in self.faults:
-                transaction_uid = generate_uid()
-            else:
-                raise Refusal(400, "the Transaction UID is missing (C301)", "The Transaction UID is missing.")
-        if requested == IN_PROGRESS:
-            if state == SCHEDULED or "ups-reclaim-allowed" in self.faults and state == IN_PROGRESS:
-                ds = copy.deepcopy(ds)
-                ds.ProcedureStepState = IN_PROGRESS
-                ds.TransactionUID = transaction_uid
-                self._keep(ds)
-                return None, self._state_reports(uid, ds)
-            if state == IN_PROGRESS:
-                raise Refusal(409, "the workitem is already IN PROGRESS (C302)",
-                              "The submitted request is inconsistent with the state of the UPS Instance.")
-            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        # requested COMPLETED or CANCELED
-        if state == SCHEDULED and "ups-complete-from-scheduled" not in self.faults:
-            raise Refusal(409, f"the workitem is not yet IN PROGRESS, so it cannot become {requested} (C310)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        if state != SCHEDULED and transaction_uid != owner and "ups-state-ignores-transaction-uid" not in self.faults:
-            raise Refusal(400, "the Transaction UID is not the one that claimed the workitem (C301)",
-                          "The Transaction UID is incorrect.")
-        if state == requested:
-            if "ups-no-already-completed-warning" in self.faults:
-                return None, []
-            return f"The UPS is already in the requested state of {requested}.", []
-        if state in FINAL_STATES:
-            raise Refusal(409, f"the workitem is {state} and may no longer be changed (C300)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
-        if requested == CANCELED and "ups-owner-cannot-cancel" in self.faults:
-            raise Refusal(409, "the workitem may not be canceled", "The submitted request is inconsistent with "
-                                                                   "the state of the UPS Instance.")
-        missing = self._final_state_gaps(ds, requested)
-        from_scheduled = state == SCHEDULED      # reached only with the ups-complete-from-scheduled fault
-        if missing and not from_scheduled and "ups-complete-without-final-state-check" not in self.faults:
-            raise Refusal(409, f"the final state requirements for {requested} are not met (C304): "
-                               f"{', '.join(missing)} without a value (PS3.4 CC.2.5.1.1)",
-                          "The submitted request is inconsistent with the state of the UPS Instance.")
+        # "Correct" (PS3.4 CC.2.1.3): a claim's Transaction UID becomes the lock, and a SCHEDULED workitem has
+        # none to compare with; otherwise it must be the lock the claim recorded.
+        correct = bool(transaction_uid) and (requested == IN_PROGRESS or state == SCHEDULED or transaction_uid == owner
+                                             or UPS_STATE_IGNORES_TRANSACTION_UID in self.faults)
+        try:
+            event = change_state_event(requested, correct)
+        except KeyError:
+            raise Refusal(400, f"unknown Procedure Step State {requested!r}") from None
+        column = self._column(state)
+        if column == IN_PROGRESS and requested == IN_PROGRESS and UPS_RECLAIM_ALLOWED in self.faults:
+            column = SCHEDULED               # the fault: claimed again, as if nobody held it
+        if column == SCHEDULED and requested in FINAL_STATES and UPS_COMPLETE_FROM_SCHEDULED in self.faults:
+            column = IN_PROGRESS             # the fault: finished without being claimed
+        outcome = transition(column, event)
+        if isinstance(outcome, Answer):
+            if outcome.status in (Status.UPS_ALREADY_COMPLETED, Status.UPS_ALREADY_CANCELED):
+                if UPS_NO_ALREADY_COMPLETED_WARNING in self.faults:
+                    return None, []
+                return f"The UPS is already in the requested state of {requested}.", []
+            raise _refusal(outcome.status, state=state, requested=requested, transaction_uid=transaction_uid)
+        if outcome.to == CANCELED and UPS_OWNER_CANNOT_CANCEL in self.faults:
+            raise Refusal(409, "the workitem may not be canceled", INCONSISTENT)
+        if (outcome.final_state_check and state != SCHEDULED      # SCHEDULED: only with ups-complete-from-scheduled
+                and UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK not in self.faults):
+            missing = self._final_state_gaps(ds, requested)
+            if missing:
+                raise _refusal(Status.UPS_FINAL_STATE_REQUIREMENTS_NOT_MET, requested=requested,
+                               missing=", ".join(missing))
         ds = copy.deepcopy(ds)
-        ds.ProcedureStepState = requested
+        ds.ProcedureStepState = outcome.to
+        if outcome.record_transaction_uid:
+            ds.TransactionUID = transaction_uid
         self._keep(ds)
         return None, self._state_reports(uid, ds)
+
+    @staticmethod
+    def _column(state: str) -> str:
+        if state not in STATES:             # kept by the ups-create-any-state fault, say
+            raise Refusal(409, f"the workitem is in a state Table CC.1.1-2 does not know: {state!r}", INCONSISTENT)
+        return state
 
     @staticmethod
     def _final_state_gaps(ds: Dataset, requested: str) -> list[str]:
@@ -263,24 +298,28 @@ class Worklist:
         return [k for k in CANCELED_NEEDS if not _has_value(items[0], k)]
 
     def request_cancellation(self, uid: str, info: Dataset) -> tuple[str | None, list[Event]]:
-        """PS3.4 CC.2.2.3. The simulator never performs workitems itself: a SCHEDULED one it cancels (through
-        IN PROGRESS), an IN PROGRESS one it leaves to its performer and tells the subscribers."""
+        """PS3.4 CC.2.2.3, the Request Cancel row of Table CC.1.1-2. The simulator never performs workitems
+        itself: a SCHEDULED one it cancels (through IN PROGRESS), an IN PROGRESS one it leaves to its performer
+        and tells the subscribers."""
         ds = self._workitem(uid)
-        state = str(ds.ProcedureStepState)
-        if state == CANCELED:
-            return "The UPS is already in the requested state of CANCELED.", []
-        if state == COMPLETED and "ups-cancel-request-completed-202" not in self.faults:
-            raise Refusal(409, "the workitem is already COMPLETED (C311)")
-        if state == IN_PROGRESS or state == COMPLETED:
-            if "ups-no-cancel-requested-event" in self.faults:
+        column = self._column(str(ds.ProcedureStepState))
+        if column == COMPLETED and UPS_CANCEL_REQUEST_COMPLETED_202 in self.faults:
+            column = IN_PROGRESS             # the fault: taken as a request to pass on
+        outcome = transition(column, REQUEST_CANCEL)
+        if isinstance(outcome, Answer):
+            if outcome.status == Status.UPS_ALREADY_CANCELED:
+                return "The UPS is already in the requested state of CANCELED.", []
+            raise _refusal(outcome.status)
+        if isinstance(outcome, Report):
+            if UPS_NO_CANCEL_REQUESTED_EVENT in self.faults:
                 return None, []
             extra = {k: info.get(k) for k in ("ReasonForCancellation", "ContactDisplayName", "ContactURI",
                                               "ProcedureStepDiscontinuationReasonCodeSequence") if k in info}
-            return None, self._to_subscribers(uid, lambda title: self._report(title, ds, CANCEL_REQUESTED, extra))
-        if "ups-cancel-request-ignored-when-scheduled" in self.faults:
+            return None, self._to_subscribers(uid, lambda title: self._report(title, ds, outcome.event_type, extra))
+        if UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED in self.faults:
             return None, []
         events = []
-        for step in (IN_PROGRESS, CANCELED):
+        for step in (*outcome.through, outcome.to):
             ds = copy.deepcopy(ds)
             ds.ProcedureStepState = step
             if step == CANCELED:
@@ -299,7 +338,7 @@ class Worklist:
     def search(self, raw_query: str) -> list[dict]:
         query = qido.parse_query(raw_query)
         entities = [qido.Entity(self.retrieve(uid).to_json_dict(), {}) for uid in self.workitems]
-        if "ups-search-ignores-state" in self.faults:
+        if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
         return qido.search(entities, query, list(RETURN_KEYS))
@@ -320,7 +359,7 @@ class Worklist:
             return [self._state_report(title, ds) for ds in self.workitems.values()]
         ds = self._workitem(resource)
         subscriber.workitems.add(resource)
-        if "ups-no-initial-state-report" in self.faults:
+        if UPS_NO_INITIAL_STATE_REPORT in self.faults:
             return []
         return [self._state_report(title, ds)]
 
@@ -344,7 +383,7 @@ class Worklist:
 
     def unsubscribe(self, resource: str, title: str) -> None:
         subscriber = self.subscribers.get(title)
-        if "ups-unsubscribe-ignored" in self.faults:
+        if UPS_UNSUBSCRIBE_IGNORED in self.faults:
             return
         if resource in (WORKLIST_UID, FILTERED_WORKLIST_UID):
             # Unsubscribing globally removes every subscription, global and specific (PS3.4 CC.2.3.1 note)
@@ -361,7 +400,7 @@ class Worklist:
         subscriber = self.subscribers.get(title)
         if subscriber is None or not (subscriber.global_subscription or subscriber.filters):
             raise Refusal(404, f"{title} has no global subscription to suspend")
-        if "ups-suspend-ignored" not in self.faults:
+        if UPS_SUSPEND_IGNORED not in self.faults:
             subscriber.global_subscription = False     # specific subscriptions stay (PS3.18 11.12)
             subscriber.filters.clear()
 
@@ -386,3 +425,28 @@ class Worklist:
         for keyword, value in attributes.items():
             setattr(report, keyword, value)
         return Event(title, report.to_json_dict())
+
+
+# The HTTP answer (PS3.18 11.7.3, 11.8.3) to a refusal Table CC.1.1-2 names: status, text, Warning
+_REFUSALS = {
+    Status.UPS_MAY_NO_LONGER_BE_UPDATED: (409, "the workitem is {state} and may no longer be changed (C300)",
+                                          INCONSISTENT),
+    Status.UPS_ALREADY_IN_PROGRESS: (409, "the workitem is already IN PROGRESS (C302)", INCONSISTENT),
+    Status.UPS_SCHEDULED_ONLY_BY_CREATE: (400, "a workitem becomes SCHEDULED only by creation (C303)", INCONSISTENT),
+    Status.UPS_FINAL_STATE_REQUIREMENTS_NOT_MET: (
+        409, "the final state requirements for {requested} are not met (C304): {missing} without a value "
+             "(PS3.4 CC.2.5.1.1)", INCONSISTENT),
+    Status.UPS_NOT_YET_IN_PROGRESS: (409, "the workitem is not yet IN PROGRESS, so it cannot become {requested} (C310)",
+                                     INCONSISTENT),
+    Status.UPS_CANCEL_REFUSED_COMPLETED: (409, "the workitem is already COMPLETED (C311)", None),
+}
+
+
+def _refusal(status: Status, transaction_uid: str = "", **facts: str) -> Refusal:
+    if status == Status.UPS_TRANSACTION_UID_NOT_CORRECT:       # C301: missing, or not the lock
+        if not transaction_uid:
+            return Refusal(400, "the Transaction UID is missing (C301)", "The Transaction UID is missing.")
+        return Refusal(400, "the Transaction UID is not the one that claimed the workitem (C301)",
+                       "The Transaction UID is incorrect.")
+    http, text, warning = _REFUSALS[status]
+    return Refusal(http, text.format(**facts), warning)

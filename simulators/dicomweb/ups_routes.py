@@ -19,6 +19,7 @@ from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
 from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, request_ranges
 from dicom_harness.simulators.dicomweb.search import BadQuery
 from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
+from dicom_harness.simulators.faults import UPS_UNKNOWN_200_EMPTY, UPS_XML_ANSWERED_JSON
 
 log = logging.getLogger("simulators.dicomweb.ups")
 
@@ -113,11 +114,11 @@ class UpsRoutes:
         try:
             ds = self.worklist.retrieve(uid)
         except Refusal as refusal:
-            if refusal.status == 404 and "ups-unknown-200-empty" in self.worklist.faults:
+            if refusal.status == 404 and UPS_UNKNOWN_200_EMPTY in self.worklist.faults:
                 return Response("[]", media_type=DICOM_JSON)
             return self._refused(refusal, request)
         item = ds.to_json_dict()
-        if chosen[0].part_type == DICOM_XML and "ups-xml-answered-json" not in self.worklist.faults:
+        if chosen[0].part_type == DICOM_XML and UPS_XML_ANSWERED_JSON not in self.worklist.faults:
             boundary = uuid.uuid4().hex
             body = (f"--{boundary}\r\nContent-Type: {DICOM_XML}\r\n\r\n".encode() + to_native_xml(item)
                     + f"\r\n--{boundary}--\r\n".encode())
