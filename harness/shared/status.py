@@ -17,9 +17,7 @@ class Status(IntEnum):
     PENDING = 0xFF00
     PENDING_WARNING = 0xFF01            # Pending, some optional keys not supported (PS3.4 C.4.1.1.4)
     CANCEL = 0xFE00
-    INVALID_ATTRIBUTE_VALUE = 0x0106       # PS3.7 C.4.2: N-CREATE of an MPPS not IN PROGRESS (PS3.4 F.7.2.1.3)
     PROCESSING_FAILURE = 0x0110
-    NO_SUCH_OBJECT_INSTANCE = 0x0112       # PS3.7 C.4.4: N-SET of a step the SCP does not hold
     NO_SUCH_SOP_CLASS = 0x0118
     # -- C-STORE, PS3.4 B.2.3; C-FIND and C-MOVE, C.4.1.1.4 and C.4.2.1.5 -------------------------------
     OUT_OF_RESOURCES = 0xA700
