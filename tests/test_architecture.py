@@ -99,6 +99,23 @@ def test_no_import_cycle():
     assert _cycles(_graph()) == []
 
 
+def _part(module: str) -> str:
+    """The named part a module belongs to: a subpackage of the harness (clients, targets, plugin ...), or
+    simulators, suites, reports."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in ("simulators", "suites", "reports"):
+        return parts[1]
+    return ".".join(parts[:2])
+
+
+def test_no_import_cycle_between_the_named_parts():
+    """The parts of the harness form layers too: clients use targets' profiles, targets never use clients."""
+    parts: dict[str, set[str]] = {}
+    for module, imports in _graph().items():
+        parts.setdefault(_part(module), set()).update(_part(i) for i in imports if _part(i) != _part(module))
+    assert _cycles(parts) == []
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

@@ -348,7 +348,7 @@ class DimseClient:
             raise AssociationRejected(rejection)
         if not assoc.is_established:
             self.evidence.add("<", "no A-ASSOCIATE-AC: connection refused, aborted or timed out")
-            if not _reachable(self.endpoint):
+            if not can_connect(self.endpoint.host, self.endpoint.port):
                 raise TargetUnreachable(f"{self.endpoint.host}:{self.endpoint.port} does not accept connections")
             raise TargetFailure("the target did not accept the association (aborted or no answer)")
         self.evidence.add("<", "A-ASSOCIATE-AC max_pdu={} accepted={} rejected={}".format(
@@ -467,14 +467,3 @@ def _image_identifier(dataset: Dataset) -> Dataset:
     identifier.SeriesInstanceUID = dataset.SeriesInstanceUID
     identifier.SOPInstanceUID = dataset.SOPInstanceUID
     return identifier
-
-
-def _reachable(endpoint: DimseEndpoint) -> bool:
-    return can_connect(endpoint.host, endpoint.port)
-
-
-def check_reachable(endpoint: DimseEndpoint) -> None:
-    if not _reachable(endpoint):
-        raise TargetUnreachable(
-            f"cannot connect to {endpoint.ae_title}@{endpoint.host}:{endpoint.port}: is the target running "
-            "and the port right?")

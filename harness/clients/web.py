@@ -24,7 +24,6 @@ from pydicom.dataset import Dataset
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.multipart import Multipart, parse_multipart
 from dicom_harness.errors import ProfileError, TargetUnreachable
-from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
@@ -215,13 +214,6 @@ class DicomWebClient:
 
 
 @lru_cache(maxsize=1)
-def check_web_reachable(endpoint: WebEndpoint, timeout: float = 3.0) -> None:
-    """A TCP connection to the base URL's host and port, so a wrong URL is one clear line, not an ERROR a test."""
-    url = httpx.URL(endpoint.base_url)
-    if not can_connect(url.host, url.port or (443 if url.scheme == "https" else 80), timeout):
-        raise TargetUnreachable(f"cannot connect to {endpoint.base_url}: is the service running and the URL right?")
-
-
 def _tls_context() -> ssl.SSLContext:
     """One verifying TLS context for all clients: loading the CA bundle costs ~50 ms a time."""
     return ssl.create_default_context()

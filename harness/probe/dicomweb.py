@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from dicom_harness.clients.web import DICOM_JSON, check_web_reachable, json_value
+from dicom_harness.clients.web import DICOM_JSON, json_value
 from dicom_harness.errors import TargetUnreachable
 from dicom_harness.targets.profile import WebEndpoint
+from dicom_harness.targets.reachability import check_web_reachable
 
 ANSWERS = (200, 204)                          # a search that worked, with or without matches
 STOW_ANSWERS = (200, 202, 400, 409, 415)      # the resource exists and judged our empty body

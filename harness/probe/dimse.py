@@ -15,9 +15,9 @@ from pydicom.uid import UID
 from pynetdicom import AE, build_context, build_role
 from pynetdicom import sop_class as sop
 
-from dicom_harness.clients.dimse import check_reachable
 from dicom_harness.errors import TargetUnreachable
 from dicom_harness.targets.profile import DimseEndpoint
+from dicom_harness.targets.reachability import check_dimse_reachable
 
 MAX_CONTEXTS = 128            # PS3.8 9.3.2.2: presentation context IDs are odd numbers 1..255
 
@@ -170,7 +170,7 @@ class Negotiated:
 
 
 def probe(endpoint: DimseEndpoint, calling_ae: str = "DICOM_HARNESS") -> ProbeResult:
-    check_reachable(endpoint)
+    check_dimse_reachable(endpoint)
     started = time.monotonic()
     prober = _Prober(endpoint, calling_ae)
     result = ProbeResult(address=f"{endpoint.ae_title}@{endpoint.host}:{endpoint.port}", ae_title=endpoint.ae_title,

@@ -10,8 +10,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from dicom_harness.clients.dimse import check_reachable
-from dicom_harness.clients.web import check_web_reachable
 from dicom_harness.errors import ProfileError
 from dicom_harness.targets.profile import (
     Target,
@@ -20,6 +18,7 @@ from dicom_harness.targets.profile import (
     parse_dimse_address,
 )
 from dicom_harness.targets.provider import Provider, shipped_profile
+from dicom_harness.targets.reachability import check_dimse_reachable, check_web_reachable
 
 BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
@@ -34,7 +33,7 @@ class ExternalProvider(Provider):
 
     def start(self) -> Target:
         if self.profile.dimse is not None:
-            check_reachable(self.profile.dimse)
+            check_dimse_reachable(self.profile.dimse)
         if self.profile.dicomweb is not None:
             check_web_reachable(self.profile.dicomweb)
         return self.profile
