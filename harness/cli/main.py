@@ -26,6 +26,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from dicom_harness.cli.serving import (
+        catch_stop_signals,
         check_listen_options,
         faults_note,
         log_to_terminal,
@@ -38,17 +39,19 @@ def _simulate(args: argparse.Namespace) -> int:
     destinations = _move_destinations(args.move_dest)
     store = open_store(args.store)
     log_to_terminal()
+    stop = catch_stop_signals()
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                          check_called_ae=not args.any_called_ae, move_destinations=destinations,
                          **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
           + faults_note(args) + "; Ctrl-C to stop", flush=True)
-    serve_until_stopped(pacs.stop, store.close)
+    serve_until_stopped(stop, pacs.stop, store.close)
     return 0
 
 
 def _simulate_dicomweb(args: argparse.Namespace) -> int:
     from dicom_harness.cli.serving import (
+        catch_stop_signals,
         check_listen_options,
         faults_note,
         log_to_terminal,
@@ -59,6 +62,7 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     check_listen_options(args)
     store = open_store(args.store)
     log_to_terminal()
+    stop = catch_stop_signals()
     secrets = {}
     for key, variable in (("token", args.token_env), ("user", args.user_env), ("password", args.password_env)):
         if variable:
@@ -71,7 +75,7 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     workitems = len(list((store.root / "workitems").glob("*.json")))
     print(f"UPS-RS worklist at {web.base_url}/workitems ({workitems} workitems); event channels at "
           f"{web.base_url.replace('http', 'ws', 1)}/ws/subscribers/{{aetitle}}", flush=True)
-    serve_until_stopped(web.stop, store.close)
+    serve_until_stopped(stop, web.stop, store.close)
     return 0
 
 

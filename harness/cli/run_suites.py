@@ -20,16 +20,18 @@ def run(args: argparse.Namespace) -> int:
     from dicom_harness.plugin.roots import builtin_root, user_folders
     from dicom_harness.reports.render import load_results
     from dicom_harness.shared.verdicts import exit_code
+    from dicom_harness.targets.profile import check_deviations
     from dicom_harness.targets.providers import make_provider
     if args.targets:
         from dicom_harness.cli.many_targets import run_targets
         return run_targets(args)
     folders = user_folders(args.suite)                     # a missing folder: exit 2
-    load_catalogue(folders)                                # their requirements: a bad or duplicate one, exit 2
+    known = load_catalogue(folders)                        # their requirements: a bad or duplicate one, exit 2
     baseline = cli_reports.check_baseline(args.baseline)
     report_dir = Path(args.report_dir)
     _check_writable(report_dir)
     provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
+    check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
     running = provider.start()                                                # unreachable: exit 3
@@ -58,10 +60,13 @@ def run(args: argparse.Namespace) -> int:
         return int(code)          # the plugin stopped the session with a user error (2) or unreachable target (3)
     if int(code) == int(pytest.ExitCode.USAGE_ERROR) or int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
         return 2
-    if not results_file.exists():
-        print("dicom-harness: no test ran (check --test / -k)", file=sys.stderr)
+    results = load_results(results_file)["results"] if results_file.exists() else []
+    if not results:         # a run that executed nothing is not a pass
+        selection = " ".join(f"{flag} {value!r}" for flag, value in (("-k", args.k), ("--test", " ".join(args.test)))
+                             if value)
+        print(f"dicom-harness: no test ran{': ' + selection + ' selected none' if selection else ''}; "
+              "`dicom-harness run --help` shows how to select tests", file=sys.stderr)
         return 2
-    results = load_results(results_file)["results"]
     if baseline is not None:
         return cli_reports.baseline_exit(baseline, report_dir)
     return exit_code([r["verdict"] for r in results])

@@ -29,12 +29,18 @@ def faults_note(args: argparse.Namespace) -> str:
     return f", faults: {', '.join(args.fault)}" if args.fault else ""
 
 
-def serve_until_stopped(*stop_callbacks) -> None:
+def catch_stop_signals() -> threading.Event:
+    """SIGTERM and Ctrl-C set the returned event. Installed before a simulator says it is ready, so a signal sent
+    on that line is never lost; SIGINT explicitly, since a process started from a shell's background job
+    inherits SIGINT ignored and would otherwise never see Ctrl-C."""
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def serve_until_stopped(stop: threading.Event, *stop_callbacks) -> None:
+    while not stop.wait(timeout=1.0):     # a bounded wait keeps the main thread free to run the handlers
         pass
     for callback in stop_callbacks:
         callback()

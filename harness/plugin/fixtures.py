@@ -7,13 +7,14 @@ import pytest
 
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.errors import HarnessUserError, NotClaimed
-from dicom_harness.plugin.collection import requirements_of, suite_root
+from dicom_harness.plugin.collection import catalogue, requirements_of, suite_root
 from dicom_harness.plugin.state import EVIDENCE, HANDED_OVER, run_state
 
 
 @pytest.fixture(scope="session")
 def target(request):
     """The running target (frozen), started once per session by its provider."""
+    from dicom_harness.targets.profile import check_deviations
     from dicom_harness.targets.providers import make_provider
     config = request.config
     state = run_state(config)
@@ -25,6 +26,7 @@ def target(request):
     try:
         provider = make_provider(config.getoption("target"), config.getoption("dimse"),
                                  tuple(config.getoption("fault")), config.getoption("dicomweb"))
+        check_deviations(provider.profile, catalogue(config))
         running = provider.start()
     except HarnessUserError as exc:
         pytest.exit(f"dicom-harness: {exc}", returncode=exc.exit_code)

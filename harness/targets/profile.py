@@ -3,8 +3,10 @@ conformance statement). Loaded from TOML into a frozen Target; every problem is 
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from pydicom._uid_dict import UID_dictionary
 from pydicom.uid import UID
 
 from dicom_harness.errors import ProfileError
+from dicom_harness.targets.keys import check_keys
 from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
 SERVICES = (
@@ -100,17 +103,31 @@ def to_uid(name_or_uid: str, where: str) -> UID:
     raise ProfileError(f"{where}: {name_or_uid!r} is neither a UID nor a known UID keyword such as 'CTImageStorage'")
 
 
-def _table(data: dict, key: str, where: str) -> dict:
+# Every key a profile may hold, per table: a misspelled key is an error naming the closest one, never a setting
+# silently left at its default.
+TOP_KEYS = ("name", "harness_ae_title", "dimse", "dicomweb", "claims", "deviations", "peer", "worklist")
+DIMSE_KEYS = ("ae_title", "host", "port", "tls", "timeout")
+DICOMWEB_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout", "wado_uri")
+CLAIMS_KEYS = ("services", "storage_sop_classes", "storage_transfer_syntaxes", "called_ae_check", "calling_ae_check",
+               "storage_level", "retrieve", "query_retrieve")
+DEVIATION_KEYS = ("requirement", "reason", "link")
+PEER_KEYS = ("ae_title", "host", "port")
+WORKLIST_KEYS = ("folder",)
+
+
+def _table(data: dict, key: str, where: str, allowed: Iterable[str] = ()) -> dict:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ProfileError(f"{where}: [{key}] must be a table")
+    if allowed:
+        check_keys(value, allowed, f"{where} [{key}]")
     return value
 
 
 def _dimse(data: dict, where: str) -> DimseEndpoint | None:
     if "dimse" not in data:
         return None
-    t = _table(data, "dimse", where)
+    t = _table(data, "dimse", where, DIMSE_KEYS)
     missing = {"ae_title", "host", "port"} - t.keys()
     if missing:
         raise ProfileError(f"{where}: [dimse] needs {', '.join(sorted(missing))}")
@@ -138,6 +155,7 @@ def _dicomweb(data: dict, where: str) -> WebEndpoint | None:
             raise ProfileError(
                 f"{where}: [dicomweb] must not hold a {secret}; name an environment variable with {secret}_env"
             )
+    check_keys(t, DICOMWEB_KEYS, f"{where} [dicomweb]")
     auth = t.get("auth", "none")
     if auth not in ("none", "bearer", "basic"):
         raise ProfileError(f"{where}: [dicomweb] auth must be none, bearer or basic, not {auth!r}")
@@ -150,7 +168,7 @@ def _dicomweb(data: dict, where: str) -> WebEndpoint | None:
 
 
 def _claims(data: dict, where: str) -> Claims:
-    t = _table(data, "claims", where)
+    t = _table(data, "claims", where, CLAIMS_KEYS)
     services = t.get("services", [])
     unknown = set(services) - set(SERVICES)
     if unknown:
@@ -175,6 +193,9 @@ def _claims(data: dict, where: str) -> Claims:
 def _deviations(data: dict, where: str) -> dict[str, Deviation]:
     found = {}
     for entry in data.get("deviations", []):
+        if not isinstance(entry, dict):
+            raise ProfileError(f"{where}: [[deviations]] entries must be tables")
+        check_keys(entry, DEVIATION_KEYS, f"{where} [[deviations]]")
         if "requirement" not in entry or "reason" not in entry:
             raise ProfileError(f"{where}: each [[deviations]] needs requirement and reason")
         found[entry["requirement"]] = Deviation(entry["requirement"], entry["reason"], entry.get("link", ""))
@@ -182,9 +203,10 @@ def _deviations(data: dict, where: str) -> dict[str, Deviation]:
 
 
 def profile_from_dict(data: dict, where: str = "profile") -> Target:
+    check_keys(data, TOP_KEYS, where)
     if "name" not in data:
         raise ProfileError(f"{where}: needs a name = \"...\" line")
-    peer_t = _table(data, "peer", where)
+    peer_t = _table(data, "peer", where, PEER_KEYS)
     target = Target(
         name=str(data["name"]),
         dimse=_dimse(data, where),
@@ -194,7 +216,7 @@ def profile_from_dict(data: dict, where: str = "profile") -> Target:
         peer=Peer(ae_title=peer_t.get("ae_title", "DH_PEER"), host=peer_t.get("host", "127.0.0.1"),
                   port=int(peer_t.get("port", 0))),
         harness_ae_title=str(data.get("harness_ae_title", "DICOM_HARNESS")),
-        worklist_folder=str(_table(data, "worklist", where).get("folder", "")),
+        worklist_folder=str(_table(data, "worklist", where, WORKLIST_KEYS).get("folder", "")),
     )
     if target.dimse is None and target.dicomweb is None:
         raise ProfileError(f"{where}: needs a [dimse] or a [dicomweb] section saying where the target listens")
@@ -233,3 +255,14 @@ def parse_dimse_address(text: str) -> DimseEndpoint:
     if not 0 < port < 65536:
         raise ProfileError(f"--dimse {text!r}: port must be from 1 to 65535")
     return DimseEndpoint(ae_title=match.group(1), host=match.group(2), port=port)
+
+
+def check_deviations(target: Target, known_ids: Iterable[str]) -> None:
+    """A [[deviations]] entry must name a requirement of the catalogue: a typo would otherwise hide nothing and
+    say nothing."""
+    known_ids = tuple(known_ids)
+    for rid in sorted(set(target.deviations) - set(known_ids)):
+        close = difflib.get_close_matches(rid, known_ids, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else "; `dicom-harness requirements` lists them"
+        raise ProfileError(f"{target.name}: [[deviations]] names {rid!r}, which is not a requirement of the "
+                           f"catalogue{hint}")

@@ -33,7 +33,7 @@ class ExternalProvider(Provider):
 
     def start(self) -> Target:
         if self.profile.dimse is not None:
-            check_dimse_reachable(self.profile.dimse)
+            check_dimse_reachable(self.profile.dimse, self.profile.harness_ae_title)
         if self.profile.dicomweb is not None:
             check_web_reachable(self.profile.dicomweb)
         return self.profile

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dicom_harness.errors import ProfileError
+from dicom_harness.targets.keys import check_keys
 
 MODELS = ("patient_root", "study_root")
 OPERATIONS = ("C-FIND", "C-MOVE", "C-GET")
@@ -25,10 +26,14 @@ class QueryRetrieveClaims:
         return operation in self.operations
 
 
+QUERY_RETRIEVE_KEYS = ("models", "operations", "relational", "optional_keys")
+
+
 def parse_qr_claims(claims_table: dict, where: str) -> QueryRetrieveClaims:
     table = claims_table.get("query_retrieve", {})
     if not isinstance(table, dict):
         raise ProfileError(f"{where}: [claims.query_retrieve] must be a table")
+    check_keys(table, QUERY_RETRIEVE_KEYS, f"{where} [claims.query_retrieve]")
     models = tuple(table.get("models", ["study_root"]))
     unknown = set(models) - set(MODELS)
     if unknown:
