@@ -10,10 +10,19 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dicom_harness.shared.verdicts import DEVIATION, ERROR, FAIL, NOT_CLAIMED, PROBLEMS, SYMBOL, WARN
+from dicom_harness.shared.verdicts import DEVIATION, ERROR, FAIL, FIXED, NOT_CLAIMED, PASS, PROBLEMS, SYMBOL, WARN
 from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
 JUNIT_SKIPPED = (NOT_CLAIMED, DEVIATION, WARN)     # JUnit has no such verdicts: a CI shows them as skipped
+LEVEL_ORDER = ("SHALL", "SHOULD", "MAY")
+
+# Coverage of the catalogue in one run. A requirement is examined when a test checked it against the target:
+# NOT CLAIMED (not asked) and ERROR (the harness failed) examined nothing.
+EXAMINED = (PASS, FAIL, WARN, DEVIATION, FIXED)
+TESTED, NOT_RUN, NOT_YET_TESTED, NOT_TESTABLE = "tested in this run", "not examined in this run", "not yet tested", \
+    "not testable"
+COVERAGE = (TESTED, NOT_RUN, NOT_YET_TESTED, NOT_TESTABLE)
+NO_RESULT = "has a test, but not selected in this run (-k, --test)"
 
 
 def slug(text: str) -> str:
@@ -78,6 +87,66 @@ def worst(verdicts) -> str:
     return min(verdicts, key=VERDICT_ORDER.index)
 
 
+def _level_key(level: str) -> int:
+    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
+
+
+def _coverage_of(requirement: dict, records: list[dict]) -> tuple[str, str]:
+    """One requirement's coverage in this run and why it was not examined. A catalogue entry from an older
+    results.json has no status: it counts as tested when a record names it, else as not yet tested."""
+    verdicts = {record["verdict"] for record in records}
+    if verdicts & set(EXAMINED):
+        return TESTED, ""
+    status = requirement.get("status")
+    if status in (NOT_YET_TESTED, NOT_TESTABLE):
+        return status, requirement.get("reason", "")
+    if NOT_CLAIMED in verdicts:
+        return NOT_RUN, "NOT CLAIMED by the target"
+    if records:
+        return NOT_RUN, "the harness hit an ERROR"
+    if status == "tested":
+        return NOT_RUN, NO_RESULT
+    return NOT_YET_TESTED, requirement.get("reason") or "no test names it"
+
+
+def coverage(catalogue: list[dict], by_requirement: dict[str, list[dict]]) -> dict:
+    """What this run examined of the catalogue: counts per part and level, and per part the requirements not
+    examined with their reason, in clause order. Requirements tested but absent from the catalogue count too."""
+    entries = {r["id"]: r for r in catalogue}
+    for rid, records in by_requirement.items():
+        entries.setdefault(rid, next(q for q in records[0]["requirements"] if q["id"] == rid))
+    parts: dict[str, dict] = {}
+    total: Counter = Counter()
+    for rid, entry in sorted(entries.items(), key=lambda item: (clause_key(item[1]["clause"]), item[0])):
+        state, reason = _coverage_of(entry, by_requirement.get(rid, []))
+        part_name = entry["clause"].split()[0]
+        part = parts.setdefault(part_name, {"part": part_name, "levels": defaultdict(Counter), "counts": Counter(),
+                                            "gaps": []})
+        part["levels"][entry["level"]][state] += 1
+        part["counts"][state] += 1
+        total[state] += 1
+        if state != TESTED:
+            part["gaps"].append({**entry, "coverage": state, "why": reason, "has_records": rid in by_requirement})
+    for part in parts.values():
+        part["levels"] = sorted(part["levels"].items(), key=lambda item: _level_key(item[0]))
+    ordered = sorted(parts.values(), key=lambda part: clause_key(part["part"] + " 0"))
+    return {"parts": ordered, "total": total, "catalogued": sum(total.values()), "columns": COVERAGE}
+
+
+def coverage_line(run: dict, results: list[dict]) -> str:
+    """'115 of 115 catalogued requirements tested' for the terminal's summary line."""
+    found = coverage(run.get("catalogue", []), _by_requirement(results))
+    return f"{found['total'][TESTED]} of {found['catalogued']} catalogued requirements tested"
+
+
+def _by_requirement(results: list[dict]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = defaultdict(list)
+    for record in results:
+        for requirement in record["requirements"]:
+            found[requirement["id"]].append(record)
+    return found
+
+
 def summarise(data: dict) -> dict:
     results = data["results"]
     overall = Counter(r["verdict"] for r in results)
@@ -92,7 +161,6 @@ def summarise(data: dict) -> dict:
             by_level[requirement["level"]][record["verdict"]] += 1
             by_requirement[requirement["id"]].append(record)
     catalogue = data["run"].get("catalogue", [])
-    untested = sorted((r for r in catalogue if r["id"] not in by_requirement), key=lambda r: clause_key(r["clause"]))
 
     rows = []
     for rid, records in by_requirement.items():
@@ -113,12 +181,11 @@ def summarise(data: dict) -> dict:
         "overall": [(v, overall[v]) for v in VERDICT_ORDER if overall[v]],
         "by_service": {s: [(v, c[v]) for v in VERDICT_ORDER if c[v]] for s, c in sorted(by_service.items())},
         "by_level": {lvl: [(v, c[v]) for v in VERDICT_ORDER if c[v]]
-                     for lvl, c in sorted(by_level.items(), key=lambda item: ("SHALL", "SHOULD", "MAY").index(item[0])
-                                          if item[0] in ("SHALL", "SHOULD", "MAY") else 9)},
+                     for lvl, c in sorted(by_level.items(), key=lambda item: _level_key(item[0]))},
         "clauses": rows,
         "parts": list(parts.values()),
         "problems": problems,
-        "untested": untested,
+        "coverage": coverage(catalogue, by_requirement),
         "edition": ", ".join(editions),
         "total": len(results),
     }
@@ -133,7 +200,8 @@ def write_reports(data: dict, folder: Path) -> Path:
     (folder / "results.json").write_text(json.dumps(
         {"run": data["run"], "summary": {"overall": dict(summary["overall"]),
                                          "by_service": {s: dict(v) for s, v in summary["by_service"].items()},
-                                         "by_level": {s: dict(v) for s, v in summary["by_level"].items()}},
+                                         "by_level": {s: dict(v) for s, v in summary["by_level"].items()},
+                                         "coverage": {c: summary["coverage"]["total"][c] for c in COVERAGE}},
          "results": data["results"]}, indent=1), encoding="utf-8")
     env = environment()
     ordered = sorted(data["results"], key=lambda r: (VERDICT_ORDER.index(r["verdict"]), r["nodeid"]))

@@ -168,3 +168,42 @@ def test_targets_file_errors_are_one_line(tmp_path):
     entries.write_text('[[entry]]\nname = "x"\n')
     proc = run_cli("run", "--targets", str(entries), "--report-dir", str(tmp_path / "out"), timeout=60)
     assert proc.returncode == 2 and "exactly one of target" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_coverage_counts_only_what_a_test_examined():
+    """NOT CLAIMED and ERROR examined nothing; a catalogued requirement with a test that did not run is not
+    examined; declared statuses keep their reason."""
+    from dicom_harness.reports.render import coverage
+    catalogue = [{**_requirement(rid), "status": "tested", "reason": ""} for rid in ("R1", "R2", "R3", "R4")]
+    catalogue += [{**_requirement("R5", "MAY"), "status": "not testable", "reason": "client-side behaviour"}]
+    records = [_record("a", "FAIL", "R1"), _record("b", "NOT CLAIMED", "R2"), _record("c", "ERROR", "R3")]
+    by_requirement = {r["requirements"][0]["id"]: [r] for r in records}
+    found = coverage(catalogue, by_requirement)
+    assert dict(found["total"]) == {"tested in this run": 1, "not examined in this run": 3, "not testable": 1}
+    [part] = found["parts"]
+    assert [(g["id"], g["coverage"], g["why"]) for g in part["gaps"]] == [
+        ("R2", "not examined in this run", "NOT CLAIMED by the target"),
+        ("R3", "not examined in this run", "the harness hit an ERROR"),
+        ("R4", "not examined in this run", "has a test, but not selected in this run (-k, --test)"),
+        ("R5", "not testable", "client-side behaviour")]
+    assert [(level, dict(counts)) for level, counts in part["levels"]] == [
+        ("SHALL", {"tested in this run": 1, "not examined in this run": 3}), ("MAY", {"not testable": 1})]
+
+
+def test_an_old_results_json_without_statuses_renders_and_compares(tmp_path):
+    """results.json from before the catalogue had statuses: entries without status, records without quote."""
+    old = {"run": {"target": "old", "duration": 1.0, "catalogue": [_requirement("R1"), _requirement("R9")]},
+           "results": [_record("a", "PASS", "R1")]}
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "results.json").write_text(json.dumps(old))
+    from dicom_harness.reports.render import rerender
+    html = rerender(tmp_path / "old").read_text()
+    assert "1 of 2</strong> catalogued requirements tested in this run" in html
+    assert 'id="cov-R9"' in html and "no test names it" in html
+    summary = json.loads((tmp_path / "old" / "results.json").read_text())["summary"]
+    assert summary["coverage"]["not yet tested"] == 1
+    write_reports({"run": {"target": "new", "duration": 1.0, "catalogue": []},
+                   "results": [_record("a", "FAIL", "R1")]}, tmp_path / "new")
+    (tmp_path / "old" / "results.json").write_text(json.dumps(old))          # exactly the old file again
+    page = write_comparison([load_run(tmp_path / "old"), load_run(tmp_path / "new")], tmp_path / "cmp")
+    assert "1 new failures" in page.read_text()

@@ -100,11 +100,28 @@ def _faults(args: argparse.Namespace) -> int:
     return 0
 
 
+STATUS_FILTERS = {"tested": "tested", "untested": "not yet tested", "not-testable": "not testable"}
+
+
 def _requirements(args: argparse.Namespace) -> int:
+    """The catalogue with each requirement's status. Which requirements have a test is read from the suite files
+    (ast, nothing imported); a declaration a test contradicts is a warning here, an error in a run."""
     from dicom_harness.catalogue import load_catalogue
-    from dicom_harness.plugin.roots import user_folders
-    for req in load_catalogue(user_folders(args.suite)).values():
-        print(f"{req.id:34} {req.level:6} {req.clause:16} {req.statement}")
+    from dicom_harness.catalogue.coverage import derive, named_in_sources, stale
+    from dicom_harness.plugin.roots import builtin_root, user_folders
+    folders = user_folders(args.suite)
+    catalogue = load_catalogue(folders)
+    named = named_in_sources((builtin_root(), *folders))
+    for message in stale(catalogue, named):
+        print(f"dicom-harness: warning: {message}", file=sys.stderr)
+    coverage = derive(catalogue, named)
+    wanted = STATUS_FILTERS.get(args.status)
+    for req in catalogue.values():
+        status, reason = coverage[req.id].status, coverage[req.id].reason
+        if wanted and status != wanted:
+            continue
+        why = f" [{reason}]" if reason else ""
+        print(f"{req.id:34} {req.level:6} {req.clause:16} {status:14} {req.statement}{why}")
     return 0
 
 
@@ -165,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     faults.set_defaults(func=_faults)
     reqs = sub.add_parser("requirements", help="list the requirement catalogue")
     add_run_arguments(reqs, only=("--suite",))
+    reqs.add_argument("--status", choices=list(STATUS_FILTERS), default=None,
+                      help="only requirements with a test (tested), without one yet (untested), or that cannot be "
+                           "tested from the harness's side (not-testable)")
     reqs.set_defaults(func=_requirements)
     add_commands(sub)
     return parser
@@ -177,13 +197,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()          # inside the try: a reader that went away is a BrokenPipeError handled below
+        return code
     except HarnessUserError as exc:
         print(f"dicom-harness: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("dicom-harness: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`dicom-harness requirements | head`): stop quietly, as a C tool would on SIGPIPE.
+        # Python would otherwise fail again flushing stdout at exit, so stdout is pointed at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
 
 
 if __name__ == "__main__":

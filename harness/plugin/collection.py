@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dicom_harness.catalogue import CatalogueError, Requirement, load_catalogue
+from dicom_harness.catalogue.coverage import stale_message
 from dicom_harness.plugin.roots import SuiteFolderError, SuiteRoots
 from dicom_harness.plugin.state import RUN, RunState, run_state
 
@@ -47,8 +48,12 @@ def requirements_of(item) -> list[Requirement]:
     return [found[rid] for mark in item.iter_markers("requirement") for rid in mark.args]
 
 
+@pytest.hookimpl(tryfirst=True)          # before -k deselects: every collected test counts for coverage
 def pytest_collection_modifyitems(session, config, items):
+    """Each requirement a test names must be in the catalogue and not declared untested; the IDs named are kept
+    for the run header's coverage."""
     known = catalogue(config)
+    named = run_state(config).named
     for item in items:
         marks = list(item.iter_markers("requirement"))
         if not marks and suite_root(item) is not None:
@@ -57,3 +62,6 @@ def pytest_collection_modifyitems(session, config, items):
             for rid in mark.args:
                 if rid not in known:
                     raise pytest.UsageError(f"{item.nodeid}: unknown requirement ID {rid!r} (not in the catalogue)")
+                if known[rid].status:
+                    raise pytest.UsageError(stale_message(known[rid], item.nodeid))
+                named.setdefault(rid, []).append(item.nodeid)

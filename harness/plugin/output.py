@@ -10,9 +10,17 @@ import time
 from pathlib import Path
 
 from dicom_harness.catalogue import load_catalogue
+from dicom_harness.catalogue.coverage import as_header, named_in_sources
 from dicom_harness.plugin.options import pytest_values, target_arguments
 from dicom_harness.plugin.state import RUN, run_state
 from dicom_harness.shared import verdicts
+
+
+def _catalogue(state) -> list[dict]:
+    """The catalogue with each requirement's status. A test this run did not collect (--test) still counts as
+    a test when its file names the requirement; whether it ran is the report's business (its records)."""
+    named = {**named_in_sources(state.suite_folders), **state.named}
+    return as_header(load_catalogue(state.catalogue_folders), named)
 
 
 def _run_header(config) -> dict:
@@ -24,7 +32,7 @@ def _run_header(config) -> dict:
         "started": state.started,
         "duration": round(time.time() - state.started, 3),
         "python": sys.version.split()[0],
-        "catalogue": [r.__dict__ for r in load_catalogue(state.catalogue_folders).values()],
+        "catalogue": _catalogue(state),
     }
 
 
@@ -36,7 +44,7 @@ def pytest_sessionfinish(session, exitstatus):
     results_file, report_dir = config.getoption("results_file"), config.getoption("report_dir")
     if not state.records and not results_file and not report_dir:
         return
-    run = _run_header(config)
+    run = state.header = _run_header(config)
     if results_file:
         path = Path(results_file)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +67,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     parts = [f"{counts[v]} {v}" for v in verdicts.ORDER if v in counts]
     elapsed = time.time() - state.started
     line = f"dicom-harness: {', '.join(parts)} on {state.target_name or '?'} in {elapsed:.1f} s"
+    if state.header:
+        from dicom_harness.reports.render import coverage_line
+        line += f"; {coverage_line(state.header, state.records)}"
     if state.report:
         line += f"; report: {state.report}"
     terminalreporter.write_line(line, bold=True)

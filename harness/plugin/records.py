@@ -17,7 +17,7 @@ def make_record(item, root, requirements: list, verdict: str, message: str, devi
         "test": item.name,
         "module": item.module.__name__ if item.module else "",
         "doc": " ".join((item.function.__doc__ or "").split()),
-        "requirements": [r.__dict__ for r in requirements],
+        "requirements": [r.as_dict() for r in requirements],
         "service": requirements[0].service if requirements else "",
         "verdict": verdict,
         "message": message,

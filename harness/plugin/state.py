@@ -27,11 +27,18 @@ class RunState:
     target_name: str = ""
     provider: object = None           # the provider that started the target, if this session or the CLI did
     report: Path | None = None        # index.html, once written
+    named: dict[str, list[str]] = field(default_factory=dict)    # requirement ID -> collected tests naming it
+    header: dict | None = None        # the run header, once the session finished
 
     @property
     def catalogue_folders(self) -> tuple[Path, ...]:
         """Where requirements beyond the built-in catalogue come from: the user's suite folders."""
         return self.roots.user
+
+    @property
+    def suite_folders(self) -> tuple[Path, ...]:
+        """Every folder holding conformance tests: the built-in suites, then the user's."""
+        return (self.roots.builtin, *self.roots.user)
 
 
 RUN = pytest.StashKey[RunState]()
