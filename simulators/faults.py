@@ -8,6 +8,7 @@ tests/test_faults_registry.py checks that no simulator compares a bare name and 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,7 +49,10 @@ def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str,
     known = FAULTS if known is None else known
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise UnknownFault(f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(known))}")
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UnknownFault(f"unknown fault {', '.join(map(repr, unknown))}; {hint}"
+                           f"`dicom-harness faults` lists all {len(known)} with what each breaks")
     return frozenset(names)
 
 

@@ -111,7 +111,9 @@ def test_a_check_by_object_passes_the_scan():
 def test_names_become_the_registered_objects_at_the_boundary():
     assert faults_named(["echo-failure", faults.STORE_DISCARDS]) == {faults.ECHO_FAILURE, faults.STORE_DISCARDS}
     assert check_faults(["echo-failure"]) == frozenset({"echo-failure"})
-    with pytest.raises(UnknownFault, match="unknown fault no-such-fault; known faults: abort-on-release, "):
+    with pytest.raises(UnknownFault, match="unknown fault 'no-such-fault'; `dicom-harness faults` lists all"):
         faults_named(["no-such-fault"])
+    with pytest.raises(UnknownFault, match="did you mean 'echo-failure'"):
+        faults_named(["echo-failur"])
     with pytest.raises(UnknownFault):
         faults_named([Fault("echo-failure", "VERIFY-ECHO-SUCCESS", "a look-alike")])

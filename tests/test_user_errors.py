@@ -55,3 +55,22 @@ def test_rejected_association_is_one_line_and_exit_3(pacs, tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "rejected the association" in lines[0], done.stderr
     assert "called-AE-title-not-recognized" in lines[0] and "'WRONG'" in lines[0]
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+    done = run_cli("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"dicom-harness {version('dicom-harness')}"
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--fault", "store-discard"), "unknown fault 'store-discard'; did you mean 'store-discards'? "
+                                   "`dicom-harness faults` lists all"),
+    (("--target", "orthanx"), "did you mean 'orthanc'? give a built-in target (simulators, orthanc, dcmqrscp)"),
+    (("--target", "missing.toml"), "not found; give a profile .toml file or a built-in target: simulators, orthanc, "
+                                   "dcmqrscp"),
+])
+def test_a_wrong_name_gets_the_closest_and_where_to_look(args, words, tmp_path):
+    done = run_cli("run", *args, "--report-dir", str(tmp_path))
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 
+from dicom_harness import __version__
 from dicom_harness.errors import HarnessUserError
 
 EXIT_CODES = """exit codes:
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="DICOM conformance harness: runs the conformance suites against a target and writes an HTML, "
                     "JUnit XML and JSON report; runs stand-in DICOM products (simulators).",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"dicom-harness {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(

@@ -18,6 +18,9 @@ from dicom_harness.errors import ProfileError
 from dicom_harness.targets.keys import check_keys
 from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
+# The targets the harness starts itself (--target NAME); anything else is a profile file.
+BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
+
 SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",
     "qido", "wado", "stow", "ups", "capabilities", "wado_uri",
@@ -228,7 +231,8 @@ def load_profile(path: str | Path) -> Target:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProfileError(f"profile {path} not found; give a TOML file, 'simulators' or 'orthanc'") from None
+        raise ProfileError(f"profile {path} not found; give a profile .toml file or a built-in target: "
+                           f"{', '.join(BUILT_IN)}") from None
     except OSError as exc:
         raise ProfileError(f"profile {path} cannot be read: {exc.strerror}") from None
     try:

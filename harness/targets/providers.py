@@ -5,6 +5,7 @@ path or --dimse AET@host:port names a product that is already running."""
 
 from __future__ import annotations
 
+import difflib
 import shutil
 import tempfile
 from dataclasses import replace
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from dicom_harness.errors import ProfileError
 from dicom_harness.targets.profile import (
+    BUILT_IN,
     Target,
     load_profile,
     parse_dicomweb_url,
@@ -19,8 +21,6 @@ from dicom_harness.targets.profile import (
 )
 from dicom_harness.targets.provider import Provider, shipped_profile
 from dicom_harness.targets.reachability import check_dimse_reachable, check_web_reachable
-
-BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
 
 class ExternalProvider(Provider):
@@ -114,5 +114,8 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
     if target == "dcmqrscp":
         return DcmqrscpProvider()
     if not target.endswith(".toml") and not Path(target).exists():
-        raise ProfileError(f"--target {target!r}: give 'simulators', 'orthanc' or the path of a profile .toml file")
+        close = difflib.get_close_matches(target, BUILT_IN, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ProfileError(f"--target {target!r}: {hint}give a built-in target ({', '.join(BUILT_IN)}) or the path "
+                           "of a profile .toml file")
     return ExternalProvider(load_profile(target))
