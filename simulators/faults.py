@@ -362,7 +362,12 @@ STOW_RESPONSE_NO_RETRIEVE_URL = _web_fault(
     "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
 STOW_ACCEPTS_OTHER_STUDY = _web_fault(
     "stow-accepts-other-study", "STOW-STUDY-MISMATCH",
-    "A store to /studies/{uid} keeps instances of other studies.")
+    "A store to /studies/{uid} keeps instances of other studies.",
+    also_breaks=("STOW-MIXED-STUDY",))
+STOW_MIXED_409_KEEPS_MATCHING = _web_fault(
+    "stow-mixed-409-keeps-matching", "STOW-MIXED-STUDY",
+    "A store to /studies/{uid} with instances of that study and of another is answered 409 (none stored) although "
+    "the matching instances are kept.")
 STOW_IGNORES_CONTENT_TYPE = _web_fault(
     "stow-ignores-content-type", "STOW-UNSUPPORTED-MEDIA-TYPE",
     "A store request that is not multipart/related is answered 400 instead of 415.")

@@ -61,6 +61,7 @@ from dicom_harness.simulators.faults import (
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
+    STOW_MIXED_409_KEEPS_MATCHING,
     STOW_RESPONSE_NO_RETRIEVE_URL,
     WADO_DEFAULT_AS_STORED,
     WADO_IGNORES_ACCEPT,
@@ -371,6 +372,8 @@ class DicomWebApp:
             response.ReferencedSOPSequence = Sequence(referenced)
         if referenced and not failed:
             status = 200
+        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults:
+            status = 409
         elif referenced:
             status = 202
         elif any(int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed) or any(
