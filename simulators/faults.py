@@ -337,10 +337,24 @@ RENDERED_WRONG_SIZE = _web_fault(
     "Rendered images come back with rows and columns swapped.")
 WADO_IGNORES_ACCEPT = _web_fault(
     "wado-ignores-accept", "WADO-NOT-ACCEPTABLE",
-    "Unacceptable Accept headers are ignored: the default media type is sent instead of 406.")
+    "Instance retrieves look at the first media range of Accept only: when it is unsupported they answer 400 "
+    "(Bad Request), neither 406 nor the default media type (as Orthanc 1.10.1).")
 WADO_MISLABELS_TRANSFER_SYNTAX = _web_fault(
     "wado-mislabels-transfer-syntax", "WADO-TRANSFER-SYNTAX",
     "A requested transfer syntax is written in the part headers but the instance is sent as stored.")
+WADO_SENDS_IMPLICIT_VR = _web_fault(
+    "wado-sends-implicit-vr", "WADO-NO-IMPLICIT-VR",
+    "A transfer-syntax parameter naming Implicit VR Little Endian is honoured: the instance is sent in it.")
+WADO_DEFAULT_AS_STORED = _web_fault(
+    "wado-default-as-stored", "WADO-DEFAULT-TRANSFER-SYNTAX",
+    "Without a transfer-syntax parameter, compressed (RLE Lossless) instances are sent as stored, not in "
+    "Explicit VR Little Endian.")
+WADO_NO_ACCEPT_DEFAULT = _web_fault(
+    "wado-no-accept-default", "WADO-NO-ACCEPT-406",
+    "A WADO-RS request without an Accept header is answered as if it said */*, not 406.")
+WADO_MIXED_ACCEPT_SERVED = _web_fault(
+    "wado-mixed-accept-served", "WADO-MIXED-ACCEPT-400",
+    "An Accept header naming both DICOM and Rendered Media Types is served (first match), not answered 400.")
 WADO_UNKNOWN_STUDY_200 = _web_fault(
     "wado-unknown-study-200", "WADO-NOT-FOUND",
     "A retrieve of an unknown study answers 200 with an empty multipart body instead of 404.")
@@ -352,7 +366,12 @@ STOW_RESPONSE_NO_RETRIEVE_URL = _web_fault(
     "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
 STOW_ACCEPTS_OTHER_STUDY = _web_fault(
     "stow-accepts-other-study", "STOW-STUDY-MISMATCH",
-    "A store to /studies/{uid} keeps instances of other studies.")
+    "A store to /studies/{uid} keeps instances of other studies.",
+    also_breaks=("STOW-MIXED-STUDY",))
+STOW_MIXED_409_KEEPS_MATCHING = _web_fault(
+    "stow-mixed-409-keeps-matching", "STOW-MIXED-STUDY",
+    "A store to /studies/{uid} with instances of that study and of another is answered 409 (none stored) although "
+    "the matching instances are kept.")
 STOW_IGNORES_CONTENT_TYPE = _web_fault(
     "stow-ignores-content-type", "STOW-UNSUPPORTED-MEDIA-TYPE",
     "A store request that is not multipart/related is answered 400 instead of 415.")
@@ -365,6 +384,16 @@ CAPS_WRONG_BASE = _web_fault(
 WADO_URI_IGNORES_OBJECT_UID = _web_fault(
     "wado-uri-ignores-object-uid", "WADOURI-RETRIEVE-DICOM",
     "WADO-URI returns the series' first instance whatever objectUID names.")
+WADO_URI_DEFAULT_AS_STORED = _web_fault(
+    "wado-uri-default-as-stored", "WADOURI-DEFAULT-TRANSFER-SYNTAX",
+    "WADO-URI without transferSyntax sends a compressed (RLE Lossless) instance as stored, not in Explicit VR "
+    "Little Endian.")
+WADO_URI_BAD_REQUEST_TYPE_404 = _web_fault(
+    "wado-uri-bad-request-type-404", "WADOURI-BAD-REQUEST-TYPE",
+    "WADO-URI with a requestType other than WADO is answered 404 instead of 400 (as Orthanc 1.10.1).")
+WADO_URI_MISLABELS_RENDERED = _web_fault(
+    "wado-uri-mislabels-rendered", "WADOURI-RENDERED-MEDIA-TYPE",
+    "WADO-URI contentType=image/jpeg returns a JPEG labelled image/png (as Orthanc 1.10.1).")
 WADO_URI_DEFAULT_DICOM = _web_fault(
     "wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
     "WADO-URI without contentType returns application/dicom instead of image/jpeg.")

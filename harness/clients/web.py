@@ -128,20 +128,29 @@ class DicomWebClient:
     # -- the one place requests go out ---------------------------------------------------------------------
     def request(self, method: str, path: str, *, query: Sequence[tuple[str, object]] | str | None = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None,
-                auth=None) -> httpx.Response:
+                auth=None, omit_accept: bool = False) -> httpx.Response:
+        """One request, with its evidence. omit_accept: send no Accept header at all (httpx adds
+        'Accept: */*' to every request unless it is removed; the evidence then lists the headers sent)."""
         url = self.url(path)
         if query:
             url += "?" + (query if isinstance(query, str) else encode_query(query))
         headers = dict(headers or {})
         shown = " ".join(f"{k}: {v}" for k, v in headers.items())
         size = f" body {len(content)} bytes" if content is not None else ""
+        request = self._client.build_request(method, url, headers=headers, content=content)
+        if omit_accept:
+            request.headers.pop("accept", None)
+            shown = ("(no Accept header; headers sent: "
+                     f"{', '.join(k for k in request.headers.keys() if k.lower() != 'authorization')}) {shown}")
         self.evidence.add(">", f"{method} {url} {shown}{size}".rstrip())
         try:
-            response = self._client.request(method, url, headers=headers, content=content,
-                                            **({"auth": auth} if auth is not None else {}))
+            response = self._client.send(request, **({"auth": auth} if auth is not None else {}))
         except httpx.TimeoutException:
             self.evidence.add("<", f"no answer within {self.endpoint.timeout:.0f} s")
             raise AssertionError(f"{method} {url}: no answer within {self.endpoint.timeout:.0f} s") from None
+        except httpx.RemoteProtocolError as exc:        # the target broke HTTP (e.g. closed mid-body): its defect
+            self.evidence.add("<", f"HTTP protocol error: {exc}")
+            raise AssertionError(f"{method} {url}: the answer broke HTTP: {exc}") from None
         except httpx.ConnectError as exc:
             self.evidence.add("<", f"cannot connect: {exc}")
             raise TargetUnreachable(f"cannot connect to {self.base_url}: {exc}") from None
@@ -173,6 +182,10 @@ class DicomWebClient:
         response = self.retrieve(path, accept)
         assert response.status_code == 200, (
             f"GET {path} Accept {accept}: expected 200, observed {response.status_code} {response.text[:200]!r}")
+        return self.multipart_of(response, expected_type)
+
+    def multipart_of(self, response: httpx.Response, expected_type: str = "application/dicom") -> Multipart:
+        """The parts of a multipart response already received; format findings go to the evidence."""
         found = parse_multipart(response.headers.get("content-type", ""), response.content, expected_type)
         for finding in found.findings:
             self.evidence.add("#", f"multipart finding: {finding}")

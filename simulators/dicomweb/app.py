@@ -31,7 +31,13 @@ from dicom_harness.simulators.dicomweb.multipart import (
     write_parts,
 )
 from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
-from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, parse_accept, request_ranges
+from dicom_harness.simulators.dicomweb.negotiation import (
+    Offer,
+    choose,
+    has_accept_header,
+    mixes_dicom_and_rendered,
+    request_ranges,
+)
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -55,13 +61,21 @@ from dicom_harness.simulators.faults import (
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
+    STOW_MIXED_409_KEEPS_MATCHING,
     STOW_RESPONSE_NO_RETRIEVE_URL,
+    WADO_DEFAULT_AS_STORED,
     WADO_IGNORES_ACCEPT,
     WADO_MISLABELS_TRANSFER_SYNTAX,
+    WADO_MIXED_ACCEPT_SERVED,
+    WADO_NO_ACCEPT_DEFAULT,
+    WADO_SENDS_IMPLICIT_VR,
     WADO_SERIES_DROPS_INSTANCE,
     WADO_UNKNOWN_STUDY_200,
+    WADO_URI_BAD_REQUEST_TYPE_404,
+    WADO_URI_DEFAULT_AS_STORED,
     WADO_URI_DEFAULT_DICOM,
     WADO_URI_IGNORES_OBJECT_UID,
+    WADO_URI_MISLABELS_RENDERED,
     WADO_URI_MISSING_UID_404,
     WEB_HIDES_DIMSE_INSTANCES,
     Fault,
@@ -167,6 +181,16 @@ class DicomWebApp:
             found = found[:-1]
         return found
 
+    def _negotiate(self, request: Request, offers: list[Offer]):
+        """The WADO-RS Accept checks of PS3.18 8.7.5 and 8.7.7, then the selection of 8.7.8.1: a Response (the
+        error to send), or what choose() gives (None: no offer is acceptable)."""
+        if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
+            return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
+        ranges = request_ranges(request)
+        if mixes_dicom_and_rendered(ranges) and WADO_MIXED_ACCEPT_SERVED not in self.faults:
+            return self._error(400, "the Accept header names both DICOM and Rendered Media Types (PS3.18 8.7.5)")
+        return choose(ranges, offers)
+
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
         if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
@@ -174,17 +198,21 @@ class DicomWebApp:
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
-        chosen = choose(request_ranges(request), offers)
+        if WADO_IGNORES_ACCEPT in self.faults and choose(request_ranges(request)[:1], offers) is None:
+            return self._error(400, "unsupported media type in the Accept header")
+        chosen = self._negotiate(request, offers)
+        if isinstance(chosen, Response):
+            return chosen
         if chosen is None:
-            if WADO_IGNORES_ACCEPT not in self.faults:
-                return self._error(406, "instances are offered as multipart/related; type=\"application/dicom\"")
-            chosen = (offers[0], parse_accept("*/*")[0])
+            return self._error(406, "instances are offered as multipart/related; type=\"application/dicom\"")
         offer, media_range = chosen
         wanted = media_range.params.get("transfer-syntax")
         plan = []
         for instance in found:
             try:
-                syntax = io.choose_syntax(instance.transfer_syntax_uid, wanted)
+                syntax = io.choose_syntax(instance.transfer_syntax_uid, wanted,
+                                          allow_forbidden=WADO_SENDS_IMPLICIT_VR in self.faults,
+                                          default_as_stored=WADO_DEFAULT_AS_STORED in self.faults)
             except io.NotAcceptable as exc:
                 return self._error(406, str(exc))
             if WADO_MISLABELS_TRANSFER_SYNTAX in self.faults and wanted not in (None, "*"):
@@ -215,8 +243,10 @@ class DicomWebApp:
         found = self._resource(request)
         if not found:
             return self._error(404, "no such resource")
-        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer("application/json"),
-                                                Offer("multipart/related", DICOM_XML)])
+        chosen = self._negotiate(request, [Offer(DICOM_JSON), Offer("application/json"),
+                                           Offer("multipart/related", DICOM_XML)])
+        if isinstance(chosen, Response):
+            return chosen
         if chosen is None:
             return self._error(406, 'metadata is offered as application/dicom+json or multipart/related; '
                                     'type="application/dicom+xml"')
@@ -236,8 +266,10 @@ class DicomWebApp:
         instance = self._one_instance(request)
         if instance is None:
             return self._error(404, "no such instance")
-        chosen = choose(request_ranges(request), [Offer("multipart/related", "application/octet-stream"),
-                                                Offer("application/octet-stream")])
+        chosen = self._negotiate(request, [Offer("multipart/related", "application/octet-stream"),
+                                           Offer("application/octet-stream")])
+        if isinstance(chosen, Response):
+            return chosen
         if chosen is None:
             return self._error(406, "bulk data is offered as application/octet-stream")
         try:
@@ -259,7 +291,9 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
-        chosen = choose(request_ranges(request), [Offer("multipart/related", "application/octet-stream")])
+        chosen = self._negotiate(request, [Offer("multipart/related", "application/octet-stream")])
+        if isinstance(chosen, Response):
+            return chosen
         if chosen is None:
             return self._error(406, "frames are offered as multipart/related; type=\"application/octet-stream\"")
         if FRAMES_OFF_BY_ONE in self.faults:
@@ -277,7 +311,9 @@ class DicomWebApp:
             return self._error(404, "no such resource")
         if io.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
-        chosen = choose(request_ranges(request), [Offer("image/jpeg"), Offer("image/png")])
+        chosen = self._negotiate(request, [Offer("image/jpeg"), Offer("image/png")])
+        if isinstance(chosen, Response):
+            return chosen
         if chosen is None:
             return self._error(406, "rendered images are offered as image/jpeg and image/png")
         media = chosen[0].media
@@ -326,16 +362,18 @@ class DicomWebApp:
                 if os.path.exists(part.path):
                     os.unlink(part.path)
         response = Dataset()
-        if target_study or referenced:
-            study_uid = target_study or self._study_of(referenced[0])
-            if study_uid and STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
-                response.RetrieveURL = f"{base}/studies/{study_uid}"
+        if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
+            # PS3.18 Table I.1-1: Retrieve URL is Type 2, present and empty when no study can be named
+            study_uid = target_study or (self._study_of(referenced[0]) if referenced else "")
+            response.RetrieveURL = f"{base}/studies/{study_uid}" if study_uid else ""
         if failed:
             response.FailedSOPSequence = Sequence(failed)
         if referenced:
             response.ReferencedSOPSequence = Sequence(referenced)
         if referenced and not failed:
             status = 200
+        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults:
+            status = 409
         elif referenced:
             status = 202
         elif any(int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed) or any(
@@ -398,6 +436,8 @@ class DicomWebApp:
             status = 404 if WADO_URI_MISSING_UID_404 in self.faults else 400
             return self._error(status, f"missing mandatory parameter(s): {', '.join(missing)}")
         if q["requestType"] != "WADO":
+            if WADO_URI_BAD_REQUEST_TYPE_404 in self.faults:
+                return self._error(404, "no such resource")
             return self._error(400, f"requestType must be WADO, not {q['requestType']!r}")
         found = self._instances(study=q["studyUID"], series=q["seriesUID"])
         if WADO_URI_IGNORES_OBJECT_UID not in self.faults:
@@ -410,7 +450,8 @@ class DicomWebApp:
         for media in wanted:
             if media == "application/dicom":
                 try:
-                    syntax = io.choose_syntax(instance.transfer_syntax_uid, q.get("transferSyntax") or "*")
+                    syntax = io.choose_syntax(instance.transfer_syntax_uid, q.get("transferSyntax"),
+                                              default_as_stored=WADO_URI_DEFAULT_AS_STORED in self.faults)
                 except io.NotAcceptable as exc:
                     return self._error(406, str(exc))
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
@@ -420,7 +461,10 @@ class DicomWebApp:
                 chosen = "image/png" if media == "image/png" else "image/jpeg"
                 try:
                     frame = int(q.get("frameNumber", "1"))
-                    return Response(io.render(instance.path, chosen, frame), media_type=chosen)
+                    label = chosen
+                    if WADO_URI_MISLABELS_RENDERED in self.faults and "contentType" in q:
+                        label = "image/png" if chosen == "image/jpeg" else "image/jpeg"
+                    return Response(io.render(instance.path, chosen, frame), media_type=label)
                 except (io.NotFound, ValueError) as exc:
                     return self._error(400, str(exc))
         return self._error(406, f"cannot answer with {', '.join(wanted)}")

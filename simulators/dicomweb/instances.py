@@ -15,6 +15,7 @@ from pydicom.uid import (
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
+    RLELossless,
 )
 
 from dicom_harness.simulators.dicomweb.multipart import file_chunks
@@ -27,7 +28,12 @@ except ImportError:          # rendered resources are then not offered (406)
 BULK_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
 BULK_THRESHOLD = 1024
 UNCOMPRESSED = {ImplicitVRLittleEndian, ExplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian}
-TRANSCODE_TARGETS = {ImplicitVRLittleEndian, ExplicitVRLittleEndian}
+# PS3.18 8.7.3: "The Implicit VR Little Endian (1.2.840.10008.1.2), and Explicit VR Big Endian (1.2.840.10008.1.2.2 -
+# Retired) Transfer Syntaxes shall not be used with Web Services."
+FORBIDDEN = {ImplicitVRLittleEndian, ExplicitVRBigEndian}
+# What we can turn into Explicit VR Little Endian (PS3.18 8.7.3.4 note 2: every origin server can)
+DECODABLE = UNCOMPRESSED | {RLELossless}
+TRANSCODE_TARGETS = {ExplicitVRLittleEndian}
 PIXEL_DATA = 0x7FE00010
 
 
@@ -130,15 +136,28 @@ def frames(path: Path, numbers: list[int]) -> list[bytes]:
     return [data[(n - 1) * size:n * size] for n in numbers]
 
 
-def choose_syntax(stored: str, wanted: str | None) -> str:
-    """The transfer syntax to send (PS3.18 8.7.8.2); NotAcceptable when we cannot make the wanted one."""
+def choose_syntax(stored: str, wanted: str | None, *, allow_forbidden: bool = False,
+                  default_as_stored: bool = False) -> str:
+    """The transfer syntax to send (PS3.18 8.7.3.4, 8.7.3.5.2, 8.7.8); NotAcceptable when we cannot or may not
+    make the wanted one. No parameter: Explicit VR Little Endian, the Default Transfer Syntax, unless only a
+    lossy form is stored. '*': the stored syntax when it may be used with Web Services, else Explicit VR LE.
+    Implicit VR Little Endian and Explicit VR Big Endian are never sent (PS3.18 8.7.3: shall not be used).
+
+    allow_forbidden and default_as_stored are the two ways a faulty simulator breaks this (simulators/faults.py)."""
     stored = UID(stored)
     if wanted in (None, ""):
-        return str(ExplicitVRLittleEndian) if stored in UNCOMPRESSED else str(stored)
-    if wanted == "*" or wanted == stored:
+        if stored in DECODABLE and not (default_as_stored and stored not in FORBIDDEN):
+            return str(ExplicitVRLittleEndian)
         return str(stored)
-    if UID(wanted) in TRANSCODE_TARGETS and stored in UNCOMPRESSED:
-        return wanted
+    if wanted == "*":
+        return str(ExplicitVRLittleEndian) if stored in FORBIDDEN else str(stored)
+    wanted = UID(wanted)
+    if wanted in FORBIDDEN and not allow_forbidden:
+        raise NotAcceptable(f"transfer syntax {wanted} shall not be used with Web Services (PS3.18 8.7.3)")
+    if wanted == stored:
+        return str(stored)
+    if (wanted in TRANSCODE_TARGETS or (allow_forbidden and wanted == ImplicitVRLittleEndian)) and stored in DECODABLE:
+        return str(wanted)
     raise NotAcceptable(f"cannot send transfer syntax {wanted} (stored as {stored})")
 
 
@@ -148,6 +167,8 @@ def part10(path: Path, stored: str, syntax: str) -> list[bytes] | None:
         return None
     ds = dcmread(path)
     target = UID(syntax)
+    if UID(stored).is_compressed and not target.is_compressed:
+        ds.decompress(generate_instance_uid=False)
     ds.file_meta.TransferSyntaxUID = target
     buffer = BytesIO()
     ds.save_as(buffer, implicit_vr=target.is_implicit_VR, little_endian=target.is_little_endian,

@@ -43,6 +43,28 @@ def request_ranges(request) -> list[MediaRange]:
     return parse_accept(request.headers.get("accept"), accept_qp)
 
 
+def has_accept_header(request) -> bool:
+    """PS3.18 8.7.5: "The Accept header field, which shall be present." (a missing one is not */*)."""
+    return "accept" in request.headers
+
+
+# PS3.18 8.7.4: the Rendered Media Types (a transfer-syntax parameter makes an image type a DICOM one, 8.7.3.3)
+RENDERED_PREFIXES = ("image/", "video/")
+RENDERED_TYPES = {"application/pdf", "text/html", "text/plain", "text/rtf", "text/xml", "application/cda+xml"}
+# PS3.18 8.7.3: the DICOM Media Types and the multipart/related wrapper they travel in
+DICOM_TYPES = {"application/dicom", "application/dicom+json", "application/dicom+xml", "application/json",
+               "application/octet-stream", "multipart/related"}
+
+
+def mixes_dicom_and_rendered(ranges: list[MediaRange]) -> bool:
+    """PS3.18 8.7.5: "If the Acceptable Media Types contains both DICOM and Rendered Media Types, the origin
+    server shall return 400 (Bad Request)." Wildcard ranges (*/*) are neither."""
+    dicom = any(r.media in DICOM_TYPES or "transfer-syntax" in r.params for r in ranges)
+    rendered = any((r.media.startswith(RENDERED_PREFIXES) or r.media in RENDERED_TYPES)
+                   and "transfer-syntax" not in r.params for r in ranges)
+    return dicom and rendered
+
+
 def _type_matches(wanted: str, offered: str) -> bool:
     if wanted in ("*/*", "*"):
         return True

@@ -1,29 +1,8 @@
 """PS3.18 10.5: the Store Transaction (STOW-RS) and Annex I, the Store Instances Response Module."""
 
-import json
+from dicom_harness.testing import NotClaimed, json_value, pixel_digest, requirement, study_paths
 
-from dicom_harness.testing import DICOM_JSON, NotClaimed, json_value, pixel_digest, requirement, study_paths
-
-# PS3.18 Table I.2-2: Failure Reason values are in these ranges, or 0110, 0122, 0124 (PS3.4 status codes)
-FAILURE_REASON_RANGES = [(0xA700, 0xA7FF), (0xA900, 0xA9FF), (0xC000, 0xCFFF), (0x0110, 0x0110), (0x0122, 0x0122),
-                         (0x0124, 0x0124)]
-
-
-def _response_json(response, check_media_type: bool = True) -> dict:
-    media = response.headers.get("content-type", "").split(";")[0].strip()
-    if check_media_type:
-        assert media in (DICOM_JSON, "application/json"), (
-            f"store response Content-Type: expected {DICOM_JSON}, observed {media!r}")
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        raise AssertionError(f"store response is not JSON: {response.content[:120]!r}") from None
-    assert isinstance(data, dict), f"store response: expected one JSON data set, observed {type(data).__name__}"
-    return data
-
-
-def _items(data: dict, keyword_tag: str) -> list[dict]:
-    return data.get(keyword_tag, {}).get("Value", []) or []
+from .checks import judge_mixed, judge_refused, judge_response_module, optional_module, response_module
 
 
 @requirement("STOW-STORE-READ-BACK")
@@ -46,44 +25,44 @@ def test_stored_instances_are_found_and_retrieved_identical(dicomweb, dataset_fa
 
 @requirement("STOW-RESPONSE-MODULE")
 def test_store_response_references_each_instance(dicomweb, dataset_factory):
-    """POST two instances; the response data set must hold Retrieve URL and one Referenced SOP Sequence
-    item per instance with its SOP Class UID, SOP Instance UID and Retrieve URL (PS3.18 I.1)."""
+    """POST two instances; the 200 response carries a Store Instances Response Module: Retrieve URL (Type 2) and
+    one Referenced SOP Sequence item per instance with its UIDs and Retrieve URL (PS3.18 10.5.3.3, Table I.1-1)."""
     study = dataset_factory.study()
     sent = [dataset_factory.make("CT", study=study), dataset_factory.make("SC", study=study)]
     response = dicomweb.store(sent)
     assert response.status_code == 200, f"expected 200, observed {response.status_code}"
-    data = _response_json(response)
-    assert json_value(data, "RetrieveURL"), "the response lacks Retrieve URL (0008,1190)"
-    items = _items(data, "00081199")
-    observed = {json_value(i, "ReferencedSOPInstanceUID"): i for i in items}
-    wanted = {str(d.SOPInstanceUID): d for d in sent}
-    assert sorted(observed) == sorted(wanted), (
-        f"Referenced SOP Sequence: expected instances {sorted(wanted)}, observed {sorted(observed)}")
-    for uid, ds in wanted.items():
-        item = observed[uid]
-        assert json_value(item, "ReferencedSOPClassUID") == str(ds.SOPClassUID), (
-            f"{uid}: Referenced SOP Class UID expected {ds.SOPClassUID}, observed {json_value(item, 'ReferencedSOPClassUID')}")
-        url = json_value(item, "RetrieveURL")
-        assert url and uid in url, f"{uid}: expected a Retrieve URL naming the instance, observed {url!r}"
+    judge_response_module(response_module(response), {str(d.SOPInstanceUID): str(d.SOPClassUID) for d in sent})
+
+
+def _kept(dicomweb, ds) -> bool:
+    return bool(dicomweb.search_json("/instances", [("SOPInstanceUID", str(ds.SOPInstanceUID))]))
 
 
 @requirement("STOW-STUDY-MISMATCH")
-def test_store_to_another_study_is_409(dicomweb, dataset_factory):
-    """POST /studies/{A} with an instance of study B; PS3.18 10.5.3.1: 409 with a Failed SOP Sequence item
-    naming it and a Failure Reason; the instance must not be kept."""
+def test_store_to_another_study_is_409(dicomweb, dataset_factory, evidence):
+    """POST /studies/{A} with an instance of study B only; PS3.18 Table 10.5.1-1 and 10.5.3.1: 409, the instance
+    not kept; a Store Instances Response Module in the (optional) payload names it in Failed SOP Sequence."""
     target_study = dataset_factory.study()
     stray = dataset_factory.make("CT")
     response = dicomweb.store([stray], study=str(target_study.StudyInstanceUID))
     assert response.status_code == 409, f"expected 409 (Conflict), observed {response.status_code}"
-    data = _response_json(response, check_media_type=False)     # the media type is STOW-RESPONSE-MODULE's concern
-    failed = _items(data, "00081198")
-    named = [i for i in failed if json_value(i, "ReferencedSOPInstanceUID") == str(stray.SOPInstanceUID)]
-    assert named, f"expected a Failed SOP Sequence item for {stray.SOPInstanceUID}, observed {failed!r:.200}"
-    reason = json_value(named[0], "FailureReason")
-    assert reason is not None and any(low <= int(reason) <= high for low, high in FAILURE_REASON_RANGES), (
-        f"Failure Reason: expected a value of PS3.18 Table I.2-2, observed {reason!r}")
-    found = dicomweb.search_json("/instances", [("SOPInstanceUID", str(stray.SOPInstanceUID))])
-    assert found == [], f"the refused instance was kept: a search finds {len(found)} result(s)"
+    evidence.add("#", judge_refused(optional_module(response), str(stray.SOPInstanceUID)))
+    assert not _kept(dicomweb, stray), "the refused instance of another study was kept: a search finds it"
+
+
+@requirement("STOW-MIXED-STUDY")
+def test_mixed_store_keeps_only_the_matching_instance(dicomweb, dataset_factory, evidence):
+    """POST /studies/{A} with one instance of A and one of study B; PS3.18 Table 10.5.3-1: 202 with the first
+    stored, or 409 with neither; the instance of B is never kept."""
+    study = dataset_factory.study()
+    good, stray = dataset_factory.make("CT", study=study), dataset_factory.make("CT")
+    response = dicomweb.store([good, stray], study=str(study.StudyInstanceUID))
+    evidence.add("#", judge_mixed(response.status_code, optional_module(response), str(good.SOPInstanceUID),
+                                  str(stray.SOPInstanceUID)))
+    assert not _kept(dicomweb, stray), "the instance of another study was kept: a search finds it"
+    kept = _kept(dicomweb, good)
+    assert kept == (response.status_code == 202), (
+        f"answered {response.status_code} but the matching instance was {'kept' if kept else 'not kept'}")
 
 
 @requirement("STOW-UNSUPPORTED-MEDIA-TYPE")

@@ -3,8 +3,11 @@
 from io import BytesIO
 
 import pytest
+from pydicom.uid import RLELossless
 
-from dicom_harness.testing import pixel_digest, read_part10, requirement
+from dicom_harness.testing import NotClaimed, pixel_digest, read_part10, requirement
+
+EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 
 
 def _uids(ds):
@@ -44,6 +47,56 @@ def test_default_media_type_is_jpeg(dicomweb, web_study):
 
 @requirement("WADOURI-MISSING-PARAMETER")
 def test_missing_object_uid_is_400(dicomweb, web_study):
-    """GET with requestType, studyUID and seriesUID but no objectUID; PS3.18 9.4.3.1: 400 Bad Request."""
+    """GET with requestType, studyUID and seriesUID but no objectUID; PS3.18 9.4.2.2: the origin server shall
+    return 400 (Bad Request)."""
     response = dicomweb.wado_uri(_uids(web_study.images[0])[:3] + [("contentType", "application/dicom")])
     assert response.status_code == 400, f"expected 400 (Bad Request), observed {response.status_code}"
+
+
+@requirement("WADOURI-BAD-REQUEST-TYPE")
+def test_unknown_request_type_is_400(dicomweb, web_study):
+    """GET with requestType=XYZ and valid UIDs, contentType=application/dicom; PS3.18 9.4.2.1: a value other
+    than WADO that the origin server does not support gets 400 (Bad Request)."""
+    pairs = [("requestType", "XYZ")] + _uids(web_study.images[0])[1:] + [("contentType", "application/dicom")]
+    response = dicomweb.wado_uri(pairs)
+    assert response.status_code == 400, f"requestType=XYZ: expected 400 (Bad Request), observed {response.status_code}"
+
+
+@requirement("WADOURI-RENDERED-MEDIA-TYPE")
+def test_jpeg_content_type_is_sent_as_jpeg(dicomweb, web_study):
+    """GET with contentType=image/jpeg and Accept image/jpeg; PS3.18 9.5.3.3: a single rendered image encoded in
+    the Selected Media Type, image/jpeg, and labelled so (8.7.9)."""
+    Image = pytest.importorskip("PIL.Image")
+    response = dicomweb.wado_uri(_uids(web_study.images[0]) + [("contentType", "image/jpeg")], accept="image/jpeg")
+    assert response.status_code == 200, f"expected 200, observed {response.status_code}"
+    media = response.headers.get("content-type", "").split(";")[0].strip()
+    assert media == "image/jpeg", f"contentType=image/jpeg: Content-Type expected image/jpeg, observed {media!r}"
+    try:
+        found = Image.open(BytesIO(response.content)).format
+    except Exception as exc:
+        raise AssertionError(f"the body is not an image: {exc}") from None
+    assert found == "JPEG", f"contentType=image/jpeg: the body is {found}, not JPEG"
+
+
+@requirement("WADOURI-DEFAULT-TRANSFER-SYNTAX")
+def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, make_instance):
+    """Store a CT image in RLE Lossless by STOW-RS, GET it with contentType=application/dicom and no transferSyntax;
+    PS3.18 9.4.2.4: the payload is in Explicit VR Little Endian, with the same pixel data."""
+    if not claims.offers("stow"):
+        raise NotClaimed("the test needs an RLE Lossless instance put in by STOW-RS, which the target does not claim")
+    sent = make_instance("CT", transfer_syntax=RLELossless)
+    stored = dicomweb.store([sent])
+    if stored.status_code != 200:
+        raise NotClaimed(f"the target did not take an RLE Lossless instance by STOW-RS (answered "
+                         f"{stored.status_code}); the test needs one")
+    response = dicomweb.wado_uri(_uids(sent) + [("contentType", "application/dicom")])
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
+    try:
+        received = read_part10(response.content)
+    except Exception as exc:
+        raise AssertionError(f"the body is not a DICOM Part 10 file: {exc}") from None
+    syntax = str(received.file_meta.TransferSyntaxUID)
+    assert syntax == EXPLICIT_VR_LE, (
+        f"no transferSyntax parameter: file meta Transfer Syntax UID expected {EXPLICIT_VR_LE} (Explicit VR Little "
+        f"Endian), observed {syntax}")
+    assert pixel_digest(received) == pixel_digest(sent), "decoded pixel data differs from what was stored"
