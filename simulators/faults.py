@@ -103,9 +103,10 @@ IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
     suites=("association",))
-REFUSE_AFTER_ABORT = _fault(
-    "refuse-after-abort", "ASSOC-ABORT-RECOVERY",
-    "After a peer's A-ABORT, the next association request is aborted.")
+ABORT_KEEPS_CONNECTION = _fault(
+    "abort-keeps-connection", "ASSOC-ABORT-CLOSES-CONNECTION",
+    "After a peer's A-ABORT the association ends but the TCP connection is left open (closed a minute later).",
+    suites=("association",))
 ECHO_FAILURE = _fault(
     "echo-failure", "VERIFY-ECHO-SUCCESS",
     "C-ECHO is answered with status 0110 (Processing failure).")

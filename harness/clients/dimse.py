@@ -412,6 +412,64 @@ class DimseClient:
         self.evidence.add("<", reply.describe())
         return reply
 
+    def abort_after_association(self) -> tuple[RawReply, float]:
+        """On a bare TCP connection: send an A-ASSOCIATE-RQ proposing Verification, and once the A-ASSOCIATE-AC
+        is in, an A-ABORT PDU (source service-user). Then read until the target ends the connection or the
+        endpoint's timeout passes. Returns what came after the abort and the seconds until the connection ended."""
+        import time
+        host, port = self.endpoint.host, self.endpoint.port
+        calling, called = self.target.harness_ae_title, self.endpoint.ae_title
+        self.evidence.add(">", f"TCP connection to {host}:{port}; A-ASSOCIATE-RQ calling={calling} called={called} "
+                               "contexts=Verification[Implicit VR Little Endian]")
+        try:
+            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+        except OSError as exc:
+            raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
+        with sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                sock.sendall(_associate_rq(calling, called))
+                header = _read_exactly(sock, 6)
+                body = _read_exactly(sock, int.from_bytes(header[2:6], "big")) if len(header) == 6 else b""
+            except (socket.timeout, ConnectionResetError):
+                header, body = b"", b""
+            if header[:1] != b"\x02":
+                self.evidence.add("<", f"no A-ASSOCIATE-AC: {RawReply(header + body, 'kept').describe()}")
+                raise TargetFailure("the target did not accept the association (A-ASSOCIATE-AC expected, observed "
+                                    f"{'PDU type 0x' + header[:1].hex() if header else 'nothing'})")
+            self.evidence.add("<", f"A-ASSOCIATE-AC ({6 + len(body)} bytes)")
+            self.evidence.add(">", "A-ABORT PDU (source 0, service-user)")
+            started = time.monotonic()
+            sock.sendall(A_ABORT_PDU)
+            data, ended = b"", "timeout"
+            try:
+                while True:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        ended = "closed"
+                        break
+                    data += chunk
+            except socket.timeout:
+                ended = "timeout"
+            except ConnectionResetError:
+                ended = "reset"
+            elapsed = time.monotonic() - started
+        reply = RawReply(data, ended)
+        self.evidence.add("<", f"after the A-ABORT: {reply.describe()}"
+                               + (f" after {elapsed:.2f} s" if ended != "timeout" else
+                                  f" ({self.endpoint.timeout:.0f} s without the target closing it)"))
+        return reply, elapsed
+
+    def serves_again(self) -> None:
+        """Evidence only: whether a new association is accepted and answers C-ECHO. Never raises (no sentence of
+        the standard asks an SCP to go on serving after an abort or a bad PDU)."""
+        try:
+            with self.associate() as session:
+                response = session.echo()
+            self.evidence.add("#", f"afterwards a new association answered C-ECHO with {describe(response.status)}")
+        except Exception as exc:     # evidence only: whatever happened is recorded, not judged
+            self.evidence.add("#", f"afterwards a new association did not answer C-ECHO: {exc}")
+
     def read_back(self, dataset: Dataset) -> Dataset:
         """Retrieve the instance by its SOP Instance UID at IMAGE level, the way the profile claims: C-GET on
         this association, or C-MOVE to the harness peer."""
@@ -458,6 +516,41 @@ class DimseClient:
                                 f"{destination} at {self.peer.config.host}:{self.peer.port} as a move destination")
         self.evidence.add("#", f"{uid} arrived at {destination} by C-STORE (C-MOVE final status {final})")
         return self.peer.inbox.stored[uid]
+
+
+# PS3.8 9.3.8: type 07, reserved, length 4, reserved, reserved, source 0 (service-user), reason 0.
+A_ABORT_PDU = bytes([0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0])
+
+
+def _associate_rq(calling: str, called: str) -> bytes:
+    """An A-ASSOCIATE-RQ PDU proposing Verification in Implicit VR Little Endian (encoded by pynetdicom)."""
+    from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
+    from pynetdicom.pdu import A_ASSOCIATE_RQ
+    from pynetdicom.pdu_primitives import A_ASSOCIATE, ImplementationClassUIDNotification, MaximumLengthNotification
+    primitive = A_ASSOCIATE()
+    primitive.application_context_name = "1.2.840.10008.3.1.1.1"      # PS3.7 A.2.1
+    primitive.calling_ae_title, primitive.called_ae_title = calling, called
+    context = build_context(Verification, [ImplicitVRLittleEndian])
+    context.context_id = 1
+    primitive.presentation_context_definition_list = [context]
+    maximum = MaximumLengthNotification()
+    maximum.maximum_length_received = 16384
+    implementation = ImplementationClassUIDNotification()
+    implementation.implementation_class_uid = PYNETDICOM_IMPLEMENTATION_UID
+    primitive.user_information = [maximum, implementation]
+    pdu = A_ASSOCIATE_RQ()
+    pdu.from_primitive(primitive)
+    return pdu.encode()
+
+
+def _read_exactly(sock: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _image_identifier(dataset: Dataset) -> Dataset:
