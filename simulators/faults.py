@@ -103,8 +103,8 @@ IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
     suites=("association",))
-ABORT_KEEPS_CONNECTION = _fault(
-    "abort-keeps-connection", "ASSOC-ABORT-CLOSES-CONNECTION",
+NO_CLOSE_AFTER_ABORT = _fault(
+    "no-close-after-abort", "ASSOC-ABORT-CLOSES-CONNECTION",
     "After a peer's A-ABORT the association ends but the TCP connection is left open (closed a minute later).",
     suites=("association",))
 ECHO_FAILURE = _fault(
@@ -266,6 +266,9 @@ COMMIT_DROPS_REFERENCE = _fault(
 COMMIT_UNKNOWN_SUCCEEDS = _fault(
     "commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
     "Instances the store does not hold are reported as committed.")
+COMMIT_EMPTY_FAILURE_REASON = _fault(
+    "commit-empty-failure-reason", "COMMIT-REPORT-FAILED-ITEMS",
+    "Failed SOP Sequence items carry a Failure Reason element with no value.")
 COMMIT_NEW_TRANSACTION_UID = _fault(
     "commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
     "The commitment result carries a new Transaction UID instead of the request's.")

@@ -31,7 +31,6 @@ from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
-    ABORT_KEEPS_CONNECTION,
     ABORT_ON_RELEASE,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
@@ -44,6 +43,7 @@ from dicom_harness.simulators.faults import (
     IGNORE_MAX_PDU,
     IGNORE_UNKNOWN_PDU,
     MISMATCH_ABORTS,
+    NO_CLOSE_AFTER_ABORT,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
     REJECT_FULL_SIZE_PDU,
@@ -83,7 +83,7 @@ class PacsSimulator:
         self.max_pdu = max_pdu
         self.port: int | None = None
         self._server = None
-        self._left_open: list = []      # abort-keeps-connection: sockets kept open after an A-ABORT
+        self._left_open: list = []      # no-close-after-abort: sockets kept open after an A-ABORT
         # Per-association state lives in weak maps: id() of a finished association is reused by Python.
         self._echoes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
@@ -140,7 +140,7 @@ class PacsSimulator:
         assoc.acceptor._contexts = widened  # the acceptor's supported list, read by negotiation
 
     def _on_pdu_recv(self, event) -> None:
-        if ABORT_KEEPS_CONNECTION in self.faults and isinstance(event.pdu, A_ABORT_RQ):
+        if NO_CLOSE_AFTER_ABORT in self.faults and isinstance(event.pdu, A_ABORT_RQ):
             self._keep_connection_open(event.assoc)
         if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
@@ -149,7 +149,7 @@ class PacsSimulator:
             threading.Thread(target=event.assoc.abort, daemon=True).start()
 
     def _keep_connection_open(self, assoc) -> None:
-        """The abort-keeps-connection fault: pynetdicom's AA-3 then ends the association without shutting the
+        """The no-close-after-abort fault: pynetdicom's AA-3 then ends the association without shutting the
         socket; it is closed a minute later (or when the simulator stops)."""
         transport = assoc.dul.socket
         held = transport.socket

@@ -19,7 +19,15 @@ from pynetdicom.sop_class import (
 
 from dicom_harness.clients import query_retrieve
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_responses, responses_are_ours, uid_name
+from dicom_harness.clients.exchange import (
+    TargetFailure,
+    describe_keys,
+    int_or_none,
+    owning_responses,
+    read_event_information,
+    responses_are_ours,
+    uid_name,
+)
 from dicom_harness.errors import HarnessError, TargetUnreachable
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
 from dicom_harness.shared.status import Status, describe
@@ -71,10 +79,11 @@ class Response:
 @dataclass
 class EventReportReceived:
     """An N-EVENT-REPORT the target sent on the harness's own association."""
-    event_type_id: int
+    event_type_id: int | None       # None: the target sent no usable Event Type ID
     sop_class_uid: str
     sop_instance_uid: str
     information: Dataset | None
+    problem: str = ""               # why the Event Information could not be read, if it could not
 
 
 class Session:
@@ -349,9 +358,9 @@ class DimseClient:
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
         def on_event_report(event):
             request = event.request
-            information = event.event_information if request.EventInformation is not None else None
-            event_reports.append(EventReportReceived(int(request.EventTypeID), str(request.AffectedSOPClassUID),
-                                                     str(request.AffectedSOPInstanceUID), information))
+            information, problem = read_event_information(event)
+            event_reports.append(EventReportReceived(int_or_none(request.EventTypeID), str(request.AffectedSOPClassUID),
+                                                     str(request.AffectedSOPInstanceUID), information, problem))
             return Status.SUCCESS, None
 
         handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
