@@ -23,6 +23,7 @@ from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     COMMIT_ACTION_REFUSED,
     COMMIT_DROPS_REFERENCE,
+    COMMIT_EMPTY_FAILURE_REASON,
     COMMIT_NEW_TRANSACTION_UID,
     COMMIT_SAME_ASSOCIATION_ONLY,
     COMMIT_UNKNOWN_SUCCEEDS,
@@ -106,6 +107,9 @@ class CommitmentService:
                 failed.append(item)
             else:
                 committed.append(item)
+        if COMMIT_EMPTY_FAILURE_REASON in self.faults:
+            for item in failed:
+                item.FailureReason = None
         if COMMIT_DROPS_REFERENCE in self.faults and len(committed) > 1:
             committed = Sequence(list(committed)[:-1])
         report = Dataset()

@@ -107,9 +107,10 @@ IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
     suites=("association",))
-REFUSE_AFTER_ABORT = _fault(
-    "refuse-after-abort", "ASSOC-ABORT-RECOVERY",
-    "After a peer's A-ABORT, the next association request is aborted.")
+NO_CLOSE_AFTER_ABORT = _fault(
+    "no-close-after-abort", "ASSOC-ABORT-CLOSES-CONNECTION",
+    "After a peer's A-ABORT the association ends but the TCP connection is left open (closed a minute later).",
+    suites=("association",))
 ECHO_FAILURE = _fault(
     "echo-failure", "VERIFY-ECHO-SUCCESS",
     "C-ECHO is answered with status 0110 (Processing failure).")
@@ -269,6 +270,9 @@ COMMIT_DROPS_REFERENCE = _fault(
 COMMIT_UNKNOWN_SUCCEEDS = _fault(
     "commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
     "Instances the store does not hold are reported as committed.")
+COMMIT_EMPTY_FAILURE_REASON = _fault(
+    "commit-empty-failure-reason", "COMMIT-REPORT-FAILED-ITEMS",
+    "Failed SOP Sequence items carry a Failure Reason element with no value.")
 COMMIT_NEW_TRANSACTION_UID = _fault(
     "commit-new-transaction-uid", "COMMIT-TRANSACTION-UID",
     "The commitment result carries a new Transaction UID instead of the request's.")

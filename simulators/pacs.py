@@ -18,7 +18,7 @@ from pydicom.uid import (
 )
 from pynetdicom import AE, evt
 from pynetdicom.dimse import DIMSEServiceProvider
-from pynetdicom.pdu import A_RELEASE_RQ, P_DATA_TF
+from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
     MRImageStorage,
@@ -43,7 +43,7 @@ from dicom_harness.simulators.faults import (
     IGNORE_MAX_PDU,
     IGNORE_UNKNOWN_PDU,
     MISMATCH_ABORTS,
-    REFUSE_AFTER_ABORT,
+    NO_CLOSE_AFTER_ABORT,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
     REJECT_FULL_SIZE_PDU,
@@ -83,10 +83,9 @@ class PacsSimulator:
         self.max_pdu = max_pdu
         self.port: int | None = None
         self._server = None
-        self._aborted_since_last_association = threading.Event()
+        self._left_open: list = []      # no-close-after-abort: sockets kept open after an A-ABORT
         # Per-association state lives in weak maps: id() of a finished association is reused by Python.
         self._echoes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._refused: weakref.WeakSet = weakref.WeakSet()
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
         self.services = list(services)
         from dicom_harness.simulators.commitment import CommitmentService
@@ -122,11 +121,6 @@ class PacsSimulator:
         return ae
 
     def _on_requested(self, event) -> None:
-        if REFUSE_AFTER_ABORT in self.faults and self._aborted_since_last_association.is_set():
-            self._aborted_since_last_association.clear()
-            self._refused.add(event.assoc)
-            event.assoc.abort()
-            return
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
 
@@ -146,15 +140,26 @@ class PacsSimulator:
         assoc.acceptor._contexts = widened  # the acceptor's supported list, read by negotiation
 
     def _on_pdu_recv(self, event) -> None:
+        if NO_CLOSE_AFTER_ABORT in self.faults and isinstance(event.pdu, A_ABORT_RQ):
+            self._keep_connection_open(event.assoc)
         if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
         if (REJECT_FULL_SIZE_PDU in self.faults and isinstance(event.pdu, P_DATA_TF)
                 and event.pdu.pdu_length > self.max_pdu // 2):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
 
-    def _on_aborted(self, event) -> None:
-        if event.assoc not in self._refused:
-            self._aborted_since_last_association.set()
+    def _keep_connection_open(self, assoc) -> None:
+        """The no-close-after-abort fault: pynetdicom's AA-3 then ends the association without shutting the
+        socket; it is closed a minute later (or when the simulator stops)."""
+        transport = assoc.dul.socket
+        held = transport.socket
+        if held is None:
+            return
+        transport._shutdown_socket = lambda: None
+        self._left_open.append(held)
+        timer = threading.Timer(60.0, _close_quietly, (held,))
+        timer.daemon = True
+        timer.start()
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
@@ -220,7 +225,6 @@ class PacsSimulator:
             *keep_unknown,
             (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_PDU_RECV, self._on_pdu_recv),
-            (evt.EVT_ABORTED, self._on_aborted),
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
@@ -242,6 +246,8 @@ class PacsSimulator:
         if self._server is not None:
             self._server.shutdown()
             self._server = None
+        while self._left_open:
+            _close_quietly(self._left_open.pop())
 
 
 def _encode_file(dataset: Dataset) -> bytes:
@@ -249,6 +255,13 @@ def _encode_file(dataset: Dataset) -> bytes:
     buffer = BytesIO()
     dataset.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
+
+
+def _close_quietly(sock) -> None:
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 def _keep_unknown_pdus(event) -> None:

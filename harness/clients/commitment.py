@@ -32,9 +32,16 @@ class CommitmentResult:
         return _uids(self.information, "ReferencedSOPSequence")
 
     def failed(self) -> dict[str, int | None]:
+        """Failed SOP Sequence: instance UID -> Failure Reason (None when absent or without a usable value)."""
         items = (self.information or Dataset()).get("FailedSOPSequence") or []
-        return {str(i.get("ReferencedSOPInstanceUID", "")): (int(i.FailureReason) if "FailureReason" in i else None)
-                for i in items}
+        return {str(i.get("ReferencedSOPInstanceUID", "")): _failure_reason(i) for i in items}
+
+
+def _failure_reason(item: Dataset) -> int | None:
+    try:
+        return int(item.FailureReason) if "FailureReason" in item else None
+    except (TypeError, ValueError):          # zero length or several values: no reason the harness can read
+        return None
 
 
 def _uids(information: Dataset | None, keyword: str) -> set[str]:
@@ -85,11 +92,14 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
     if result.information is None:
         evidence.add("<", f"no N-EVENT-REPORT naming these instances within {timeout:.0f} s "
                           f"(on the association or at {peer.config.ae_title}:{peer.port})")
+        for report in peer.inbox.event_reports[already:]:
+            if report.problem:
+                evidence.add("<", f"an N-EVENT-REPORT from {report.calling_ae} could not be read: {report.problem}")
     else:
         failed = result.failed()
         evidence.add("<", f"N-EVENT-REPORT on the {result.arrived_on}: EventTypeID={result.event_type_id} "
                           f"TransactionUID={result.information.get('TransactionUID', '')} "
                           f"referenced={len(result.referenced())} failed={len(failed)} "
-                          + " ".join(f"FailureReason({uid})=0x{reason:04X}" for uid, reason in failed.items()
-                                     if reason is not None))
+                          + " ".join(f"FailureReason({uid})=" + ("(none)" if reason is None else f"0x{reason:04X}")
+                                     for uid, reason in failed.items()))
     return result

@@ -19,7 +19,15 @@ from pynetdicom.sop_class import (
 
 from dicom_harness.clients import query_retrieve
 from dicom_harness.clients.evidence import Evidence
-from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_responses, responses_are_ours, uid_name
+from dicom_harness.clients.exchange import (
+    TargetFailure,
+    describe_keys,
+    int_or_none,
+    owning_responses,
+    read_event_information,
+    responses_are_ours,
+    uid_name,
+)
 from dicom_harness.errors import HarnessError, TargetUnreachable
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
 from dicom_harness.shared.status import Status, describe
@@ -71,10 +79,11 @@ class Response:
 @dataclass
 class EventReportReceived:
     """An N-EVENT-REPORT the target sent on the harness's own association."""
-    event_type_id: int
+    event_type_id: int | None       # None: the target sent no usable Event Type ID
     sop_class_uid: str
     sop_instance_uid: str
     information: Dataset | None
+    problem: str = ""               # why the Event Information could not be read, if it could not
 
 
 class Session:
@@ -87,6 +96,9 @@ class Session:
         self._received = received
         self._message_id = 0
         self.event_reports: list[EventReportReceived] = []   # N-EVENT-REPORTs the target sent on this association
+        # The command set of the last DIMSE response read off the wire (DimseClient.associate's EVT_DIMSE_RECV
+        # handler fills it): pynetdicom's send_c_store and send_n_* hand back only the status elements.
+        self.wire_response: list[Dataset | None] = [None]
 
     @property
     def accepted(self) -> list[PresentationContext]:
@@ -113,18 +125,24 @@ class Session:
             self.evidence.add("<", f"association {state} by the target")
             raise TargetFailure(f"the target {state} the association instead of answering {what}")
 
-    def _response(self, what: str, status_ds: Dataset | None) -> Response:
+    def _response(self, what: str, status_ds: Dataset | None, message_id: int | None = None) -> Response:
         if status_ds is None or "Status" not in status_ds:
             self._check_alive(what)
             self.evidence.add("<", f"no {what} response within the DIMSE timeout")
             raise TargetFailure(f"no {what} response within {self.assoc.dimse_timeout:.0f} s")
-        response = Response(
-            status=int(status_ds.Status),
-            responded_to=int(status_ds.get("MessageIDBeingRespondedTo", -1)),
-            command=status_ds,
-        )
-        self.evidence.add("<", f"{what}-RSP MessageIDBeingRespondedTo={response.responded_to} "
-                               f"Status={describe(response.status)}")
+        carried, responded_to = _responded_to(status_ds)
+        if not carried and self.wire_response[0] is not None:
+            carried, responded_to = _responded_to(self.wire_response[0])
+        self.wire_response[0] = None
+        response = Response(status=int(status_ds.Status), message_id=message_id, responded_to=responded_to,
+                            command=status_ds)
+        # PS3.7 9.1.1.1.2 and the -RSP tables: shown as the wire carried it, never made up
+        shown = ""
+        if carried:
+            shown = f"MessageIDBeingRespondedTo={'(empty)' if responded_to is None else responded_to} "
+        if carried and message_id is not None and responded_to != message_id:
+            shown += f"(the request's MessageID was {message_id}) "
+        self.evidence.add("<", f"{what}-RSP {shown}Status={describe(response.status)}")
         return response
 
     def _exchange(self, request, context_id: int, what: str) -> Response:
@@ -137,9 +155,7 @@ class Session:
             status = Dataset()
             status.Status = reply.Status
             status.MessageIDBeingRespondedTo = reply.MessageIDBeingRespondedTo
-        response = self._response(what, status)
-        response.message_id = request.MessageID
-        return response
+        return self._response(what, status, request.MessageID)
 
     def echo(self) -> Response:
         from pynetdicom.dimse_primitives import C_ECHO
@@ -157,15 +173,14 @@ class Session:
         self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
                                f"TransferSyntax={uid_name(dataset.file_meta.TransferSyntaxUID)}")
+        self.wire_response[0] = None
         try:
             with responses_are_ours(self.assoc):
                 status = self.assoc.send_c_store(dataset, msg_id=message_id)
         except ValueError as exc:  # no accepted context fits this SOP class and transfer syntax
             self.evidence.add("#", f"cannot send: {exc}")
             raise TargetFailure(f"no accepted presentation context can carry this instance: {exc}") from None
-        response = self._response("C-STORE", status)
-        response.message_id = message_id
-        return response
+        return self._response("C-STORE", status, message_id)
 
     def store_as(self, dataset: Dataset, affected_sop_class: str) -> Response:
         """C-STORE with an Affected SOP Class UID of our choosing, whatever the data set says.
@@ -222,43 +237,53 @@ class Session:
 
     # -- DIMSE-N (MPPS, storage commitment); C-FIND is find() above, for worklist and Q/R alike --------
     def n_create(self, sop_class: str, sop_instance: str | None, attributes: Dataset) -> Response:
-        self.evidence.add(">", f"N-CREATE-RQ {uid_name(sop_class)} SOPInstance={sop_instance} {describe_keys(attributes)}")
-        status, reply = self._n_call("N-CREATE", self.assoc.send_n_create, attributes, sop_class, sop_instance)
-        return self._n_response("N-CREATE", status, reply)
+        message_id = self._next_id()
+        self.evidence.add(">", f"N-CREATE-RQ MessageID={message_id} {uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"{describe_keys(attributes)}")
+        status, reply = self._n_call("N-CREATE", self.assoc.send_n_create, attributes, sop_class, sop_instance,
+                                     msg_id=message_id)
+        return self._n_response("N-CREATE", status, reply, message_id)
 
     def n_set(self, sop_class: str, sop_instance: str, modification: Dataset) -> Response:
-        self.evidence.add(">", f"N-SET-RQ {uid_name(sop_class)} SOPInstance={sop_instance} {describe_keys(modification)}")
-        status, reply = self._n_call("N-SET", self.assoc.send_n_set, modification, sop_class, sop_instance)
-        return self._n_response("N-SET", status, reply)
+        message_id = self._next_id()
+        self.evidence.add(">", f"N-SET-RQ MessageID={message_id} {uid_name(sop_class)} SOPInstance={sop_instance} "
+                               f"{describe_keys(modification)}")
+        status, reply = self._n_call("N-SET", self.assoc.send_n_set, modification, sop_class, sop_instance,
+                                     msg_id=message_id)
+        return self._n_response("N-SET", status, reply, message_id)
 
     def n_action(self, sop_class: str, sop_instance: str, action_type: int, information: Dataset) -> Response:
-        self.evidence.add(">", f"N-ACTION-RQ {uid_name(sop_class)} SOPInstance={sop_instance} "
+        message_id = self._next_id()
+        self.evidence.add(">", f"N-ACTION-RQ MessageID={message_id} {uid_name(sop_class)} SOPInstance={sop_instance} "
                                f"ActionTypeID={action_type} {describe_keys(information)}")
         status, reply = self._n_call("N-ACTION", self.assoc.send_n_action, information, action_type, sop_class,
-                                     sop_instance)
-        return self._n_response("N-ACTION", status, reply)
+                                     sop_instance, msg_id=message_id)
+        return self._n_response("N-ACTION", status, reply, message_id)
 
     def n_get(self, sop_class: str, sop_instance: str, keywords: Sequence[str]) -> Response:
         from pydicom.datadict import tag_for_keyword
         from pydicom.tag import Tag
-        self.evidence.add(">", f"N-GET-RQ {uid_name(sop_class)} SOPInstance={sop_instance} "
+        message_id = self._next_id()
+        self.evidence.add(">", f"N-GET-RQ MessageID={message_id} {uid_name(sop_class)} SOPInstance={sop_instance} "
                                f"AttributeIdentifierList={','.join(keywords)}")
         tags = [Tag(tag_for_keyword(k)) for k in keywords]
-        status, reply = self._n_call("N-GET", self.assoc.send_n_get, tags, sop_class, sop_instance)
-        response = self._n_response("N-GET", status, reply)
+        status, reply = self._n_call("N-GET", self.assoc.send_n_get, tags, sop_class, sop_instance,
+                                     msg_id=message_id)
+        response = self._n_response("N-GET", status, reply, message_id)
         if reply is not None:
             self.evidence.add("<", f"N-GET-RSP attributes {describe_keys(reply)}")
         return response
 
-    def _n_call(self, what: str, send, *args):
+    def _n_call(self, what: str, send, *args, msg_id: int):
+        self.wire_response[0] = None
         try:
-            return send(*args)
+            return send(*args, msg_id=msg_id)
         except ValueError as exc:        # no accepted context for the SOP class
             self.evidence.add("#", f"cannot send: {exc}")
             raise TargetFailure(f"{what} cannot be sent: {exc}") from None
 
-    def _n_response(self, what: str, status: Dataset | None, reply: Dataset | None) -> Response:
-        response = self._response(what, status)
+    def _n_response(self, what: str, status: Dataset | None, reply: Dataset | None, message_id: int) -> Response:
+        response = self._response(what, status, message_id)
         extra = [f"{k}={status.get(k)!s}" for k in ("ErrorComment", "ErrorID", "AffectedSOPInstanceUID")
                  if status is not None and k in status]
         if extra:
@@ -309,6 +334,14 @@ class DimseClient:
                 # PS3.8 D.1: the negotiated maximum bounds the variable field, the 6-byte header excluded
                 pdata_lengths.append(int(event.pdu.pdu_length))
 
+        wire_response: list[Dataset | None] = [None]
+
+        def on_dimse_recv(event):
+            command = event.message.command_set
+            field = command.get("CommandField")
+            if isinstance(field, int) and field & 0x8000:      # a response (PS3.7 E.1: bit 15 set)
+                wire_response[0] = command
+
         def on_pdu_sent(event):
             if type(event.pdu).__name__ == "P_DATA_TF":
                 sent_pdata_lengths.append(int(event.pdu.pdu_length))
@@ -325,13 +358,14 @@ class DimseClient:
         ext = [build_role(uid, scp_role=True) for uid in scp_roles]
         def on_event_report(event):
             request = event.request
-            information = event.event_information if request.EventInformation is not None else None
-            event_reports.append(EventReportReceived(int(request.EventTypeID), str(request.AffectedSOPClassUID),
-                                                     str(request.AffectedSOPInstanceUID), information))
+            information, problem = read_event_information(event)
+            event_reports.append(EventReportReceived(int_or_none(request.EventTypeID), str(request.AffectedSOPClassUID),
+                                                     str(request.AffectedSOPInstanceUID), information, problem))
             return Status.SUCCESS, None
 
         handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
-                    (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report)]
+                    (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report),
+                    (evt.EVT_DIMSE_RECV, on_dimse_recv)]
         ae.requested_contexts = contexts
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
@@ -358,6 +392,7 @@ class DimseClient:
         session = Session(assoc, self.evidence, pdata_lengths, received)
         session.sent_pdata_lengths = sent_pdata_lengths
         session.event_reports = event_reports
+        session.wire_response = wire_response
         try:
             yield session
         finally:
@@ -412,6 +447,64 @@ class DimseClient:
         self.evidence.add("<", reply.describe())
         return reply
 
+    def abort_after_association(self) -> tuple[RawReply, float]:
+        """On a bare TCP connection: send an A-ASSOCIATE-RQ proposing Verification, and once the A-ASSOCIATE-AC
+        is in, an A-ABORT PDU (source service-user). Then read until the target ends the connection or the
+        endpoint's timeout passes. Returns what came after the abort and the seconds until the connection ended."""
+        import time
+        host, port = self.endpoint.host, self.endpoint.port
+        calling, called = self.target.harness_ae_title, self.endpoint.ae_title
+        self.evidence.add(">", f"TCP connection to {host}:{port}; A-ASSOCIATE-RQ calling={calling} called={called} "
+                               "contexts=Verification[Implicit VR Little Endian]")
+        try:
+            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+        except OSError as exc:
+            raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
+        with sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                sock.sendall(_associate_rq(calling, called))
+                header = _read_exactly(sock, 6)
+                body = _read_exactly(sock, int.from_bytes(header[2:6], "big")) if len(header) == 6 else b""
+            except (socket.timeout, ConnectionResetError):
+                header, body = b"", b""
+            if header[:1] != b"\x02":
+                self.evidence.add("<", f"no A-ASSOCIATE-AC: {RawReply(header + body, 'kept').describe()}")
+                raise TargetFailure("the target did not accept the association (A-ASSOCIATE-AC expected, observed "
+                                    f"{'PDU type 0x' + header[:1].hex() if header else 'nothing'})")
+            self.evidence.add("<", f"A-ASSOCIATE-AC ({6 + len(body)} bytes)")
+            self.evidence.add(">", "A-ABORT PDU (source 0, service-user)")
+            started = time.monotonic()
+            sock.sendall(A_ABORT_PDU)
+            data, ended = b"", "timeout"
+            try:
+                while True:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        ended = "closed"
+                        break
+                    data += chunk
+            except socket.timeout:
+                ended = "timeout"
+            except ConnectionResetError:
+                ended = "reset"
+            elapsed = time.monotonic() - started
+        reply = RawReply(data, ended)
+        self.evidence.add("<", f"after the A-ABORT: {reply.describe()}"
+                               + (f" after {elapsed:.2f} s" if ended != "timeout" else
+                                  f" ({self.endpoint.timeout:.0f} s without the target closing it)"))
+        return reply, elapsed
+
+    def serves_again(self) -> None:
+        """Evidence only: whether a new association is accepted and answers C-ECHO. Never raises (no sentence of
+        the standard asks an SCP to go on serving after an abort or a bad PDU)."""
+        try:
+            with self.associate() as session:
+                response = session.echo()
+            self.evidence.add("#", f"afterwards a new association answered C-ECHO with {describe(response.status)}")
+        except Exception as exc:     # evidence only: whatever happened is recorded, not judged
+            self.evidence.add("#", f"afterwards a new association did not answer C-ECHO: {exc}")
+
     def read_back(self, dataset: Dataset) -> Dataset:
         """Retrieve the instance by its SOP Instance UID at IMAGE level, the way the profile claims: C-GET on
         this association, or C-MOVE to the harness peer."""
@@ -458,6 +551,52 @@ class DimseClient:
                                 f"{destination} at {self.peer.config.host}:{self.peer.port} as a move destination")
         self.evidence.add("#", f"{uid} arrived at {destination} by C-STORE (C-MOVE final status {final})")
         return self.peer.inbox.stored[uid]
+
+
+# PS3.8 9.3.8: type 07, reserved, length 4, reserved, reserved, source 0 (service-user), reason 0.
+A_ABORT_PDU = bytes([0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0])
+
+
+def _associate_rq(calling: str, called: str) -> bytes:
+    """An A-ASSOCIATE-RQ PDU proposing Verification in Implicit VR Little Endian (encoded by pynetdicom)."""
+    from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID
+    from pynetdicom.pdu import A_ASSOCIATE_RQ
+    from pynetdicom.pdu_primitives import A_ASSOCIATE, ImplementationClassUIDNotification, MaximumLengthNotification
+    primitive = A_ASSOCIATE()
+    primitive.application_context_name = "1.2.840.10008.3.1.1.1"      # PS3.7 A.2.1
+    primitive.calling_ae_title, primitive.called_ae_title = calling, called
+    context = build_context(Verification, [ImplicitVRLittleEndian])
+    context.context_id = 1
+    primitive.presentation_context_definition_list = [context]
+    maximum = MaximumLengthNotification()
+    maximum.maximum_length_received = 16384
+    implementation = ImplementationClassUIDNotification()
+    implementation.implementation_class_uid = PYNETDICOM_IMPLEMENTATION_UID
+    primitive.user_information = [maximum, implementation]
+    pdu = A_ASSOCIATE_RQ()
+    pdu.from_primitive(primitive)
+    return pdu.encode()
+
+
+def _read_exactly(sock: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _responded_to(command: Dataset) -> tuple[bool, int | None]:
+    """(whether the element is there, its value): an element without a usable value is (True, None)."""
+    if "MessageIDBeingRespondedTo" not in command:
+        return False, None
+    value = command["MessageIDBeingRespondedTo"].value
+    try:
+        return True, int(value)
+    except (TypeError, ValueError):
+        return True, None
 
 
 def _image_identifier(dataset: Dataset) -> Dataset:

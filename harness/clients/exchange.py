@@ -31,6 +31,27 @@ def describe_keys(ds: Dataset | None) -> str:
     return " ".join(parts)
 
 
+def read_event_information(event) -> tuple[Dataset | None, str]:
+    """The N-EVENT-REPORT's Event Information, decoded, and what went wrong if it cannot be: target data never
+    raises inside pynetdicom's handler (that would answer a failure and lose the report)."""
+    if event.request.EventInformation is None:
+        return None, ""
+    try:
+        information = event.event_information
+        for _ in information:       # pydicom decodes lazily: touch every element now
+            pass
+        return information, ""
+    except Exception as exc:        # any decoding error is the target's data, reported as evidence
+        return None, f"Event Information cannot be decoded: {type(exc).__name__}: {exc}"
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def uid_name(uid: str) -> str:
     name = UID(uid).name
     return name if name and name != uid else str(uid)

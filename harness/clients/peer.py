@@ -13,6 +13,7 @@ from pynetdicom import AE, evt
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import StorageCommitmentPushModel, Verification
 
+from dicom_harness.clients.exchange import int_or_none, read_event_information
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES
@@ -22,10 +23,11 @@ from dicom_harness.targets.profile import Peer
 @dataclass
 class EventReport:
     calling_ae: str
-    event_type_id: int
+    event_type_id: int | None       # None: the target sent no usable Event Type ID
     sop_class_uid: str
     sop_instance_uid: str
     information: Dataset | None
+    problem: str = ""               # why the Event Information could not be read, if it could not
 
 
 @dataclass
@@ -54,12 +56,12 @@ class HarnessPeer:
 
     def _on_event_report(self, event):
         request = event.request
-        info = event.event_information if request.EventInformation is not None else None
+        info, problem = read_event_information(event)
         with self._changed:
             self.inbox.event_reports.append(EventReport(
-                calling_ae=event.assoc.requestor.ae_title, event_type_id=int(request.EventTypeID),
+                calling_ae=event.assoc.requestor.ae_title, event_type_id=int_or_none(request.EventTypeID),
                 sop_class_uid=str(request.AffectedSOPClassUID), sop_instance_uid=str(request.AffectedSOPInstanceUID),
-                information=info))
+                information=info, problem=problem))
             self._changed.notify_all()
         return Status.SUCCESS, None
 

@@ -27,6 +27,9 @@ def test_target_fragments_to_our_maximum_pdu_length(dimse, claims, make_instance
     identifier.SeriesInstanceUID = instance.SeriesInstanceUID
     identifier.SOPInstanceUID = instance.SOPInstanceUID
     with dimse.associate(contexts, max_pdu=SMALL_MAX_PDU, scp_roles=[instance.SOPClassUID]) as session:
+        accepted = {c.abstract_syntax for c in session.accepted}
+        assert StudyRootQueryRetrieveInformationModelGet in accepted, (
+            "the profile claims C-GET, but the Study Root C-GET presentation context was not accepted")
         result = session.get_instances(identifier)
         lengths = list(session.received_pdata_lengths)
     assert result.received, f"the C-GET returned no instance (final status {describe(result.final_status)})"
