@@ -295,12 +295,25 @@ QIDO_DATE_RANGE_AS_VALUE = _web_fault(
 QIDO_NO_PERCENT_DECODING = _web_fault(
     "qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
     "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
-QIDO_IGNORES_INCLUDEFIELD = _web_fault(
-    "qido-ignores-includefield", "QIDO-INCLUDEFIELD",
-    "The includefield query parameter is ignored.")
+QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
+    "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
+    "An includefield value given as a keyword (includefield=ImageComments) is ignored.")
+QIDO_INCLUDEFIELD_TAG_IGNORED = _web_fault(
+    "qido-includefield-tag-ignored", "QIDO-INCLUDEFIELD-TAG",
+    "An includefield value given as a tag (includefield=00204000) is ignored.")
+QIDO_INCLUDEFIELD_ALL_IGNORED = _web_fault(
+    "qido-includefield-all-ignored", "QIDO-INCLUDEFIELD-ALL",
+    "includefield=all adds nothing beyond the default attributes (like Orthanc 1.10.1).")
+QIDO_INCLUDEFIELD_ANY_LEVEL = _web_fault(
+    "qido-includefield-any-level", "QIDO-INCLUDEFIELD-LEVEL",
+    "A study or series search returns the instance-level attributes its includefield names.")
 QIDO_IGNORES_OFFSET = _web_fault(
     "qido-ignores-offset", "QIDO-LIMIT-OFFSET",
-    "The offset query parameter is ignored.")
+    "The offset query parameter is ignored.",
+    also_breaks=("QIDO-NO-MATCH-204",))      # offset=99 past the matches must give 204, not the whole result
+QIDO_NO_PAGING_WARNING = _web_fault(
+    "qido-no-paging-warning", "QIDO-PAGING-WARNING",
+    "A page that leaves matches unreturned carries no Warning: 299 header saying how many remain.")
 QIDO_EMPTY_200 = _web_fault(
     "qido-empty-200", "QIDO-NO-MATCH-204",
     "A search with no results answers 200 with an empty array instead of 204.")

@@ -44,9 +44,13 @@ from dicom_harness.simulators.faults import (
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
     QIDO_EMPTY_200,
-    QIDO_IGNORES_INCLUDEFIELD,
     QIDO_IGNORES_OFFSET,
+    QIDO_INCLUDEFIELD_ALL_IGNORED,
+    QIDO_INCLUDEFIELD_ANY_LEVEL,
+    QIDO_INCLUDEFIELD_KEYWORD_IGNORED,
+    QIDO_INCLUDEFIELD_TAG_IGNORED,
     QIDO_INSTANCES_WITHOUT_SOP_CLASS,
+    QIDO_NO_PAGING_WARNING,
     QIDO_NO_PERCENT_DECODING,
     QIDO_REJECTS_UNKNOWN_PARAMETER,
     QIDO_SERIES_IGNORES_STUDY,
@@ -113,7 +117,8 @@ class DicomWebApp:
                                     'multipart/related; type="application/dicom+xml"')
         try:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
-                                     reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults)
+                                     reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
+                                     ignore_includefield=self._includefield_faults())
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -128,16 +133,35 @@ class DicomWebApp:
             return_keys += ["StudyInstanceUID", "SeriesInstanceUID"]
             if study is None or series is None:
                 return_keys += qido.SERIES_KEYS
-        results = qido.search(entities, query, return_keys,
-                              literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
-                              ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
-                              ignore_includefield=QIDO_IGNORES_INCLUDEFIELD in self.faults)
+        page = qido.search_page(entities, query, return_keys, level=level,
+                                literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
+                                ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
+                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults)
+        results = page.results
         self._search_faults(level, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
-            return Response(status_code=204)
+            return Response(status_code=204)      # PS3.18 8.3.4.4.1: no results, empty payload
+        headers = {}
+        if page.remaining and QIDO_NO_PAGING_WARNING not in self.faults:
+            # PS3.18 8.3.4.4.1: "If (remaining > 0) the response shall include a Warning header field"
+            headers["Warning"] = (f"299 {self.base_url(request)}: There are {page.remaining} additional results "
+                                  "that can be requested")
         if chosen[0].part_type == DICOM_XML:
-            return self._xml_parts(results)
-        return Response(json.dumps(results), media_type=chosen[0].media)
+            response = self._xml_parts(results)
+            response.headers.update(headers)
+            return response
+        return Response(json.dumps(results), media_type=chosen[0].media, headers=headers)
+
+    def _includefield_faults(self) -> list[str]:
+        """The kinds of includefield value the faults switched on make the search ignore."""
+        ignored = []
+        if QIDO_INCLUDEFIELD_KEYWORD_IGNORED in self.faults:
+            ignored.append("keyword")
+        if QIDO_INCLUDEFIELD_TAG_IGNORED in self.faults:
+            ignored.append("tag")
+        if QIDO_INCLUDEFIELD_ALL_IGNORED in self.faults:
+            ignored.append("all")
+        return ignored
 
     def _xml_parts(self, datasets: list[dict]) -> StreamingResponse:
         """PS3.18 F.3.1: one Native DICOM Model document per data set, as multipart/related parts."""
