@@ -320,9 +320,28 @@ QIDO_EMPTY_200 = _web_fault(
 QIDO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
     "qido-rejects-unknown-parameter", "QIDO-UNKNOWN-PARAMETER",
     "A query parameter the server does not know is answered with 400.")
+QIDO_XML_ANSWERED_JSON = _web_fault(
+    "qido-xml-answered-json", "QIDO-XML-RESULTS",
+    "A search asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")
 JSON_PN_AS_STRING = _web_fault(
-    "json-pn-as-string", "QIDO-JSON-MODEL",
+    "json-pn-as-string", "QIDO-JSON-PN",
     "Search results carry Person Name values as plain strings, not {\"Alphabetic\": ...} objects.")
+JSON_UID_INLINE_BINARY = _web_fault(
+    "json-uid-inline-binary", "QIDO-JSON-MODEL",
+    "Search results carry each UID attribute twice: as a Value and as an InlineBinary (F.2.2 allows one, and "
+    "InlineBinary only for OB, OD, OF, OL, OV, OW and UN).")
+JSON_WRONG_VR = _web_fault(
+    "json-wrong-vr", "QIDO-JSON-VR",
+    "Search results give Modality (0008,0060) the vr LO instead of CS.")
+JSON_NUMBERS_AS_STRINGS = _web_fault(
+    "json-numbers-as-strings", "QIDO-JSON-VALUE-TYPES",
+    "Search results give US, UL, SS, SL, FL and FD values (Rows, Columns ...) as JSON strings, not numbers.")
+JSON_EMPTY_VALUE_ARRAY = _web_fault(
+    "json-empty-value-array", "QIDO-JSON-EMPTY-VALUE",
+    "Search results give an empty attribute an empty \"Value\": [] instead of no Value.")
+JSON_GROUP_LENGTH = _web_fault(
+    "json-group-length", "QIDO-JSON-NO-GROUP-LENGTH",
+    "Search results include a Group Length attribute (0008,0000).")
 WADO_SERIES_DROPS_INSTANCE = _web_fault(
     "wado-series-drops-instance", "WADO-RETRIEVE-INSTANCES",
     "A series retrieve leaves out the series' last instance.")
