@@ -38,6 +38,7 @@ from dicom_harness.clients.web import (
 from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest
 from dicom_harness.data.worklist import unique_tag, unique_worklist_item
 from dicom_harness.errors import NotClaimed
+from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
@@ -63,7 +64,7 @@ __all__ = [
     # DIMSE statuses
     "Status", "describe", "is_defined_store_status", "status_class",
     # shared verifiers
-    "assert_same_instance", "assert_suboperation_counts",
+    "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
     # DICOMweb bodies and paths
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
     "read_part10", "study_paths",

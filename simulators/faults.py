@@ -303,21 +303,53 @@ QIDO_DATE_RANGE_AS_VALUE = _web_fault(
 QIDO_NO_PERCENT_DECODING = _web_fault(
     "qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
     "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
-QIDO_IGNORES_INCLUDEFIELD = _web_fault(
-    "qido-ignores-includefield", "QIDO-INCLUDEFIELD",
-    "The includefield query parameter is ignored.")
+QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
+    "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
+    "An includefield value given as a keyword (includefield=ImageComments) is ignored.")
+QIDO_INCLUDEFIELD_TAG_IGNORED = _web_fault(
+    "qido-includefield-tag-ignored", "QIDO-INCLUDEFIELD-TAG",
+    "An includefield value given as a tag (includefield=00204000) is ignored.")
+QIDO_INCLUDEFIELD_ALL_IGNORED = _web_fault(
+    "qido-includefield-all-ignored", "QIDO-INCLUDEFIELD-ALL",
+    "includefield=all adds nothing beyond the default attributes (like Orthanc 1.10.1).")
+QIDO_INCLUDEFIELD_ANY_LEVEL = _web_fault(
+    "qido-includefield-any-level", "QIDO-INCLUDEFIELD-LEVEL",
+    "A study or series search returns the instance-level attributes its includefield names.")
 QIDO_IGNORES_OFFSET = _web_fault(
     "qido-ignores-offset", "QIDO-LIMIT-OFFSET",
-    "The offset query parameter is ignored.")
+    "The offset query parameter is ignored.",
+    also_breaks=("QIDO-NO-MATCH-204",))      # offset=99 past the matches must give 204, not the whole result
+QIDO_NO_PAGING_WARNING = _web_fault(
+    "qido-no-paging-warning", "QIDO-PAGING-WARNING",
+    "A page that leaves matches unreturned carries no Warning: 299 header saying how many remain.")
 QIDO_EMPTY_200 = _web_fault(
     "qido-empty-200", "QIDO-NO-MATCH-204",
     "A search with no results answers 200 with an empty array instead of 204.")
 QIDO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
     "qido-rejects-unknown-parameter", "QIDO-UNKNOWN-PARAMETER",
     "A query parameter the server does not know is answered with 400.")
+QIDO_XML_ANSWERED_JSON = _web_fault(
+    "qido-xml-answered-json", "QIDO-XML-RESULTS",
+    "A search asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")
 JSON_PN_AS_STRING = _web_fault(
-    "json-pn-as-string", "QIDO-JSON-MODEL",
+    "json-pn-as-string", "QIDO-JSON-PN",
     "Search results carry Person Name values as plain strings, not {\"Alphabetic\": ...} objects.")
+JSON_UID_INLINE_BINARY = _web_fault(
+    "json-uid-inline-binary", "QIDO-JSON-MODEL",
+    "Search results carry each UID attribute twice: as a Value and as an InlineBinary (F.2.2 allows one, and "
+    "InlineBinary only for OB, OD, OF, OL, OV, OW and UN).")
+JSON_WRONG_VR = _web_fault(
+    "json-wrong-vr", "QIDO-JSON-VR",
+    "Search results give Modality (0008,0060) the vr LO instead of CS.")
+JSON_NUMBERS_AS_STRINGS = _web_fault(
+    "json-numbers-as-strings", "QIDO-JSON-VALUE-TYPES",
+    "Search results give US, UL, SS, SL, FL and FD values (Rows, Columns ...) as JSON strings, not numbers.")
+JSON_EMPTY_VALUE_ARRAY = _web_fault(
+    "json-empty-value-array", "QIDO-JSON-EMPTY-VALUE",
+    "Search results give an empty attribute an empty \"Value\": [] instead of no Value.")
+JSON_GROUP_LENGTH = _web_fault(
+    "json-group-length", "QIDO-JSON-NO-GROUP-LENGTH",
+    "Search results include a Group Length attribute (0008,0000).")
 WADO_SERIES_DROPS_INSTANCE = _web_fault(
     "wado-series-drops-instance", "WADO-RETRIEVE-INSTANCES",
     "A series retrieve leaves out the series' last instance.")

@@ -14,7 +14,7 @@ PUBLIC = [
     "requirement",
     "AssociationRejected", "NotClaimed", "TargetFailure",
     "Status", "describe", "is_defined_store_status", "status_class",
-    "assert_same_instance", "assert_suboperation_counts",
+    "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
     "read_part10", "study_paths",
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",

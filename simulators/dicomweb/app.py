@@ -5,6 +5,7 @@ Handlers are small functions over the store; faults (simulators/faults.py) each 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -44,19 +45,29 @@ from dicom_harness.simulators.faults import (
     BULKDATA_TRUNCATED,
     CAPS_WRONG_BASE,
     FRAMES_OFF_BY_ONE,
+    JSON_EMPTY_VALUE_ARRAY,
+    JSON_GROUP_LENGTH,
+    JSON_NUMBERS_AS_STRINGS,
     JSON_PN_AS_STRING,
+    JSON_UID_INLINE_BINARY,
+    JSON_WRONG_VR,
     METADATA_DROPS_TYPE3,
     METADATA_XML_ANSWERED_JSON,
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
     QIDO_EMPTY_200,
-    QIDO_IGNORES_INCLUDEFIELD,
     QIDO_IGNORES_OFFSET,
+    QIDO_INCLUDEFIELD_ALL_IGNORED,
+    QIDO_INCLUDEFIELD_ANY_LEVEL,
+    QIDO_INCLUDEFIELD_KEYWORD_IGNORED,
+    QIDO_INCLUDEFIELD_TAG_IGNORED,
     QIDO_INSTANCES_WITHOUT_SOP_CLASS,
+    QIDO_NO_PAGING_WARNING,
     QIDO_NO_PERCENT_DECODING,
     QIDO_REJECTS_UNKNOWN_PARAMETER,
     QIDO_SERIES_IGNORES_STUDY,
     QIDO_WRONG_STUDY_COUNTS,
+    QIDO_XML_ANSWERED_JSON,
     RENDERED_WRONG_SIZE,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_IGNORES_CONTENT_TYPE,
@@ -127,7 +138,8 @@ class DicomWebApp:
                                     'multipart/related; type="application/dicom+xml"')
         try:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
-                                     reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults)
+                                     reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
+                                     ignore_includefield=self._includefield_faults())
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -142,16 +154,37 @@ class DicomWebApp:
             return_keys += ["StudyInstanceUID", "SeriesInstanceUID"]
             if study is None or series is None:
                 return_keys += qido.SERIES_KEYS
-        results = qido.search(entities, query, return_keys,
-                              literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
-                              ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
-                              ignore_includefield=QIDO_IGNORES_INCLUDEFIELD in self.faults)
+        page = qido.search_page(entities, query, return_keys, level=level,
+                                literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
+                                ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
+                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults)
+        results = page.results
         self._search_faults(level, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
-            return Response(status_code=204)
-        if chosen[0].part_type == DICOM_XML:
-            return self._xml_parts(results)
-        return Response(json.dumps(results), media_type=chosen[0].media)
+            return Response(status_code=204)      # PS3.18 8.3.4.4.1: no results, empty payload
+        headers = {}
+        if page.remaining and QIDO_NO_PAGING_WARNING not in self.faults:
+            # PS3.18 8.3.4.4.1: "If (remaining > 0) the response shall include a Warning header field"
+            headers["Warning"] = (f"299 {self.base_url(request)}: There are {page.remaining} additional results "
+                                  "that can be requested")
+        if chosen[0].part_type == DICOM_XML and QIDO_XML_ANSWERED_JSON not in self.faults:
+            response = self._xml_parts(results)
+            response.headers.update(headers)
+            return response
+        self._json_faults(results)
+        return Response(json.dumps(results), media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
+                        headers=headers)
+
+    def _includefield_faults(self) -> list[str]:
+        """The kinds of includefield value the faults switched on make the search ignore."""
+        ignored = []
+        if QIDO_INCLUDEFIELD_KEYWORD_IGNORED in self.faults:
+            ignored.append("keyword")
+        if QIDO_INCLUDEFIELD_TAG_IGNORED in self.faults:
+            ignored.append("tag")
+        if QIDO_INCLUDEFIELD_ALL_IGNORED in self.faults:
+            ignored.append("all")
+        return ignored
 
     def _xml_parts(self, datasets: list[dict]) -> StreamingResponse:
         """PS3.18 F.3.1: one Native DICOM Model document per data set, as multipart/related parts."""
@@ -166,12 +199,27 @@ class DicomWebApp:
         if QIDO_INSTANCES_WITHOUT_SOP_CLASS in self.faults and level == "instance":
             for item in results:
                 item.pop(qido.hex_tag("SOPClassUID"), None)
-        if JSON_PN_AS_STRING in self.faults:
-            for item in results:
-                for entry in item.values():
-                    if entry.get("vr") == "PN" and entry.get("Value"):
-                        entry["Value"] = [v.get("Alphabetic", "") if isinstance(v, dict) else v
-                                          for v in entry["Value"]]
+
+    def _json_faults(self, results: list[dict]) -> None:
+        """Faults of the DICOM JSON encoding (PS3.18 F.2) of search results."""
+        for item in results:
+            for entry in item.values():
+                vr, value = entry.get("vr"), entry.get("Value")
+                if JSON_PN_AS_STRING in self.faults and vr == "PN" and value:
+                    entry["Value"] = [v.get("Alphabetic", "") if isinstance(v, dict) else v for v in value]
+                if JSON_UID_INLINE_BINARY in self.faults and vr == "UI" and value:
+                    entry["InlineBinary"] = base64.b64encode("\\".join(value).encode()).decode()
+                if JSON_NUMBERS_AS_STRINGS in self.faults and vr in ("US", "UL", "SS", "SL", "FL", "FD") and value:
+                    entry["Value"] = [str(v) for v in value]
+                if JSON_EMPTY_VALUE_ARRAY in self.faults and vr != "SQ" and not {"Value", "BulkDataURI",
+                                                                                   "InlineBinary"} & set(entry):
+                    entry["Value"] = []
+            if JSON_WRONG_VR in self.faults and qido.hex_tag("Modality") in item:
+                item[qido.hex_tag("Modality")]["vr"] = "LO"
+            if JSON_GROUP_LENGTH in self.faults:
+                grouped = {"00080000": {"vr": "UL", "Value": [0]}, **item}
+                item.clear()
+                item.update(sorted(grouped.items()))
 
     # -- WADO-RS: instances ----------------------------------------------------------------------------------
     def _resource(self, request: Request) -> list:

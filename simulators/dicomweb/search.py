@@ -6,10 +6,11 @@ are percent-decoded here (PS3.18 8.3.1), after splitting lists on the literal co
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from pydicom.datadict import dictionary_VR, tag_for_keyword
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -22,6 +23,22 @@ SERIES_KEYS = ("Modality", "SeriesDescription", "SeriesInstanceUID", "SeriesNumb
 INSTANCE_KEYS = ("SOPClassUID", "SOPInstanceUID", "InstanceNumber", "Rows", "Columns", "BitsAllocated",
                  "NumberOfFrames")
 CONTROL_PARAMETERS = {"limit", "offset", "includefield", "fuzzymatching", "accept", "charset"}
+# The level each attribute lives at (PS3.4 C.6.1.1: patient and study attributes are Study Level in the Study
+# Root): what an includefield may add at the study and series levels (PS3.18 10.6.3.3.1 and 10.6.3.3.2: "Series or
+# Instance Level Attributes contained in includefield parameters shall not be returned"). Anything not named
+# here, and outside the Patient group, is Instance Level.
+STUDY_LEVEL = frozenset(STUDY_KEYS) | {
+    "ModalitiesInStudy", "NumberOfStudyRelatedSeries", "NumberOfStudyRelatedInstances", "PhysiciansOfRecord",
+    "NameOfPhysiciansReadingStudy", "IssuerOfAccessionNumberSequence", "ReferencedStudySequence",
+    "ProcedureCodeSequence", "AdmittingDiagnosesDescription", "PatientAge", "PatientSize", "PatientWeight",
+    "Occupation", "AdditionalPatientHistory", "OtherStudyNumbers"}
+SERIES_LEVEL = frozenset(SERIES_KEYS) | {
+    "NumberOfSeriesRelatedInstances", "SeriesDate", "SeriesTime", "Laterality", "BodyPartExamined",
+    "ProtocolName", "OperatorsName", "PerformingPhysicianName", "PatientPosition", "RequestAttributesSequence",
+    "FrameOfReferenceUID", "PositionReferenceIndicator", "Manufacturer", "InstitutionName", "StationName",
+    "ManufacturerModelName", "DeviceSerialNumber", "SoftwareVersions", "ConversionType"}
+# Returned at every level (PS3.18 Tables 10.6.3-3 to -5 and the character set of the results)
+EVERY_LEVEL = frozenset({"SpecificCharacterSet", "RetrieveURL", "InstanceAvailability", "TimezoneOffsetFromUTC"})
 
 
 class BadQuery(ValueError):
@@ -30,6 +47,21 @@ class BadQuery(ValueError):
 
 def hex_tag(keyword: str) -> str:
     return f"{tag_for_keyword(keyword):08X}"
+
+
+def attribute_level(tag: int) -> str:
+    """'study', 'series' or 'instance' (or 'every' for attributes every level returns)."""
+    keyword = keyword_for_tag(tag)
+    if keyword in EVERY_LEVEL:
+        return "every"
+    if keyword in STUDY_LEVEL or tag >> 16 == 0x0010:
+        return "study"
+    return "series" if keyword in SERIES_LEVEL else "instance"
+
+
+# The levels whose attributes a search at a level returns (PS3.18 10.6.3.3.1 to 10.6.3.3.3)
+LEVELS_RETURNED = {"study": {"every", "study"}, "series": {"every", "study", "series"},
+                   "instance": {"every", "study", "series", "instance"}}
 
 
 def resolve_attribute(name: str) -> int | None:
@@ -50,7 +82,10 @@ class Query:
     fuzzy: bool = False
 
 
-def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False) -> Query:
+def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
+                ignore_includefield: Iterable[str] = ()) -> Query:
+    """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults)."""
+    ignored = set(ignore_includefield)
     decode = unquote if percent_decode else (lambda text: text)
     query = Query()
     for piece in raw.split("&"):
@@ -66,12 +101,14 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
         elif name == "includefield":
             for value in values:
                 if value == "all":
-                    query.include_all = True
+                    query.include_all = "all" not in ignored
                     continue
                 tags = [resolve_attribute(p) for p in value.split(".")]
                 if None in tags or not value:
                     raise BadQuery(f"includefield names an unknown attribute {value!r}")
-                query.includefield.append(tags[-1])
+                kind = "keyword" if tag_for_keyword(value.split(".")[-1]) is not None else "tag"
+                if kind not in ignored:
+                    query.includefield.append(tags[-1])
         elif name == "fuzzymatching":
             if values[0] not in ("true", "false"):
                 raise BadQuery(f"fuzzymatching must be true or false, not {raw_value!r}")
@@ -162,29 +199,47 @@ def _candidate(attributes: dict, tags: set[int]) -> Dataset:
         return Dataset()
 
 
-def search(entities: list[Entity], query: Query, return_keys: list[str], *, literal_ranges: bool = False,
-           ignore_offset: bool = False, ignore_includefield: bool = False) -> list[dict]:
+@dataclass
+class Page:
+    """One response's results, and what PS3.18 8.3.4.4.1 needs to say how many matches it left out."""
+    results: list[dict]
+    matches: int
+    offset: int
+
+    @property
+    def remaining(self) -> int:
+        """The number of matches that were not yet returned (those after this page)."""
+        return max(0, self.matches - self.offset - len(self.results))
+
+
+def search_page(entities: list[Entity], query: Query, return_keys: list[str], *, level: str = "instance",
+                literal_ranges: bool = False, ignore_offset: bool = False, any_level: bool = False) -> Page:
+    """The matching entities, paged (offset, limit) and cut to the return keys, includefield attributes and
+    (includefield=all) the available attributes of the level (any_level: of every level, a fault)."""
     key_ds = _key_dataset(query.keys, literal_ranges)
     matching_tags = {path[0] for path, _ in query.keys}
     options = MatchOptions(pn_case_insensitive=query.fuzzy)
     found = [e for e in entities if matches(key_ds, _candidate(e.attributes, matching_tags), options)]
     offset = 0 if ignore_offset else query.offset
-    found = found[offset:]
+    page = found[offset:]
     if query.limit is not None:
-        found = found[:query.limit]
+        page = page[:query.limit]
     keep = {hex_tag(k) for k in return_keys} | {f"{t:08X}" for t in matching_tags}
     keep |= {hex_tag(k) for k in ("RetrieveURL", "InstanceAvailability", "NumberOfStudyRelatedSeries",
                                   "NumberOfStudyRelatedInstances", "ModalitiesInStudy",
                                   "NumberOfSeriesRelatedInstances", "SpecificCharacterSet")}
-    if not ignore_includefield:
-        keep |= {f"{t:08X}" for t in query.includefield}
+    levels = LEVELS_RETURNED["instance" if any_level else level]
+    keep |= {f"{t:08X}" for t in query.includefield if attribute_level(t) in levels}
     results = []
-    for entity in found:
+    for entity in page:
         source = dict(entity.representative)
         source.update(entity.attributes)
-        if query.include_all and not ignore_includefield:
-            chosen = source
-        else:
-            chosen = {k: v for k, v in source.items() if k in keep}
+        chosen = {k: v for k, v in source.items()
+                  if k in keep or (query.include_all and attribute_level(int(k, 16)) in levels)}
         results.append({k: chosen[k] for k in sorted(chosen)})
-    return results
+    return Page(results, len(found), offset)
+
+
+def search(entities: list[Entity], query: Query, return_keys: list[str], **options) -> list[dict]:
+    """The results of search_page alone."""
+    return search_page(entities, query, return_keys, **options).results

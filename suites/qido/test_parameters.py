@@ -1,20 +1,60 @@
-"""PS3.18 8.3 and 8.3.4: includefield, limit and offset, unknown parameters; PS3.18 10.6.3.1: status codes."""
+"""PS3.18 8.3 and 8.3.4: includefield, limit and offset and the paging Warning, unknown parameters, the 204 of an
+empty result (8.3.4.4.1); PS3.18 10.6.3.3.x: which includefield attributes each level returns."""
+
+import re
 
 from dicom_harness.testing import json_value, requirement
 
+ADDITIONAL = re.compile(r"There are (\d+) additional results")
 
-@requirement("QIDO-INCLUDEFIELD")
-def test_includefield_by_keyword_tag_and_all(dicomweb, web_study):
-    """Search a series' instances with includefield=ImageComments, =00204000 and =all; each result must
-    then carry Image Comments (a Type 3 attribute the instances have)."""
+
+def _image_comments(dicomweb, web_study, value):
+    """Search the first series' instances with includefield=value: (expected, observed Image Comments)."""
     first = web_study.images[0]
     path = f"/studies/{web_study.uid}/series/{first.SeriesInstanceUID}/instances"
-    for value in ("ImageComments", "00204000", "all"):
-        results = dicomweb.search_json(path, [("includefield", value)])
-        assert results, f"includefield={value}: expected 2 instances, observed none"
-        comments = [json_value(r, "ImageComments") for r in results]
-        assert comments == [first.ImageComments] * len(results), (
-            f"includefield={value}: expected Image Comments {first.ImageComments!r} in each result, observed {comments}")
+    results = dicomweb.search_json(path, [("includefield", value)])
+    assert results, f"includefield={value}: expected 2 instances, observed none"
+    return [first.ImageComments] * len(results), [json_value(r, "ImageComments") for r in results]
+
+
+@requirement("QIDO-INCLUDEFIELD-KEYWORD")
+def test_includefield_by_keyword_adds_the_attribute(dicomweb, web_study):
+    """Search a series' instances with includefield=ImageComments (a keyword); PS3.18 10.6.3.3.3: each
+    result shall contain Image Comments, a Type 3 attribute the instances have."""
+    expected, observed = _image_comments(dicomweb, web_study, "ImageComments")
+    assert observed == expected, (
+        f"includefield=ImageComments: expected Image Comments {expected[0]!r} in each result, observed {observed}")
+
+
+@requirement("QIDO-INCLUDEFIELD-TAG")
+def test_includefield_by_tag_adds_the_attribute(dicomweb, web_study):
+    """Search a series' instances with includefield=00204000 (the tag of Image Comments; PS3.18 8.3.4.1: an
+    attribute is a tag or a keyword); PS3.18 10.6.3.3.3: each result shall contain it."""
+    expected, observed = _image_comments(dicomweb, web_study, "00204000")
+    assert observed == expected, (
+        f"includefield=00204000: expected Image Comments {expected[0]!r} in each result, observed {observed}")
+
+
+@requirement("QIDO-INCLUDEFIELD-ALL")
+def test_includefield_all_adds_available_instance_attributes(dicomweb, web_study):
+    """Search a series' instances with includefield=all; PS3.18 10.6.3.3.3: the results shall contain all
+    available Instance Level attributes, so Image Comments (Type 3, present) too."""
+    expected, observed = _image_comments(dicomweb, web_study, "all")
+    assert observed == expected, (
+        f"includefield=all: expected Image Comments {expected[0]!r} in each result, observed {observed}")
+
+
+@requirement("QIDO-INCLUDEFIELD-LEVEL")
+def test_includefield_of_a_lower_level_is_not_returned(dicomweb, web_study):
+    """Search the study and its series with includefield=SOPInstanceUID (an Instance Level attribute);
+    PS3.18 10.6.3.3.1 and 10.6.3.3.2: Instance Level attributes in includefield shall not be returned."""
+    for path, query in (("/studies", [("StudyInstanceUID", web_study.uid)]),
+                        (f"/studies/{web_study.uid}/series", [])):
+        results = dicomweb.search_json(path, [*query, ("includefield", "SOPInstanceUID")])
+        assert results, f"{path}: expected the study's results, observed none"
+        leaked = [json_value(r, "SOPInstanceUID") for r in results if "00080018" in r]
+        assert not leaked, (f"{path} includefield=SOPInstanceUID: expected no SOP Instance UID (00080018) at this "
+                            f"level, observed {leaked}")
 
 
 @requirement("QIDO-LIMIT-OFFSET")
@@ -31,12 +71,48 @@ def test_limit_and_offset_page_through_results(dicomweb, web_study):
     assert sorted(first + second) == whole, f"pages {first} + {second} do not make up the whole result {whole}"
 
 
+def _warnings(response) -> list[str]:
+    """The warn-values of the Warning header fields (RFC 7234 5.5), split on commas outside quotes."""
+    values = []
+    for field in response.headers.get_list("warning"):
+        current, quoted = "", False
+        for char in field:
+            if char == '"':
+                quoted = not quoted
+            if char == "," and not quoted:
+                values.append(current.strip())
+                current = ""
+            else:
+                current += char
+        values.append(current.strip())
+    return [v for v in values if v]
+
+
+@requirement("QIDO-PAGING-WARNING")
+def test_truncated_page_carries_warning_299(dicomweb, web_study):
+    """Search the study's three instances with limit=2 (offset 0, so one match remains); PS3.18 8.3.4.4.1:
+    "If (remaining > 0) the response shall include a Warning header field" with warn-code 299."""
+    response = dicomweb.search(f"/studies/{web_study.uid}/instances", [("limit", 2)])
+    assert response.status_code == 200, f"limit=2: expected 200, observed {response.status_code}"
+    warnings = _warnings(response)
+    paging = [w for w in warnings if w.startswith("299 ")]
+    assert paging, (f"limit=2 of 3 matches: expected a Warning: 299 <service>: There are 1 additional results "
+                    f"that can be requested, observed Warning header(s) {warnings or 'none'}")
+    counts = [int(m.group(1)) for w in paging if (m := ADDITIONAL.search(w))]
+    assert all(c == 1 for c in counts), (
+        f"limit=2 of 3 matches: the Warning says {counts} additional results, expected 1 ({paging})")
+
+
 @requirement("QIDO-NO-MATCH-204")
 def test_search_without_results_is_204(dicomweb, web_study):
-    """Search /studies for a Study Instance UID nobody has; PS3.18 10.6.3.1: 204 No Content."""
-    response = dicomweb.search("/studies", [("StudyInstanceUID", "2.25.9")])
-    assert response.status_code == 204, (
-        f"expected 204 (No Content), observed {response.status_code} with body {response.content[:80]!r}")
+    """Search /studies for a Study Instance UID nobody has, and the study's instances from offset=99; PS3.18
+    8.3.4.4.1: no results, so "a 204 (No Content) response shall be returned with an empty payload"."""
+    for path, query in (("/studies", [("StudyInstanceUID", "2.25.9")]),
+                        (f"/studies/{web_study.uid}/instances", [("offset", 99)])):
+        response = dicomweb.search(path, query)
+        assert response.status_code == 204 and not response.content, (
+            f"{path} {query}: expected 204 (No Content) with an empty payload, observed {response.status_code} "
+            f"with body {response.content[:80]!r}")
 
 
 @requirement("QIDO-UNKNOWN-PARAMETER")

@@ -2,6 +2,7 @@
 
 from dicom_harness.testing import (
     MULTIPART_OCTET,
+    assert_json_model,
     json_value,
     native_dicom_attributes,
     native_values,
@@ -23,6 +24,7 @@ def test_study_metadata_lists_every_instance_with_its_attributes(dicomweb, web_s
     """GET /studies/{uid}/metadata: one DICOM JSON object per instance, with Image Comments (Type 3) as
     stored, and Pixel Data as BulkDataURI or InlineBinary, never inline as Value."""
     items = _metadata(dicomweb, f"/studies/{web_study.uid}/metadata")
+    assert_json_model(items, source="study metadata")     # PS3.18 F.2: the shared DICOM JSON verifier
     by_uid = {json_value(i, "SOPInstanceUID"): i for i in items}
     wanted = sorted(str(d.SOPInstanceUID) for d in web_study.instances)
     assert sorted(by_uid) == wanted, f"expected metadata of {wanted}, observed {sorted(by_uid)}"
