@@ -9,11 +9,18 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
+from dicom_harness.reports import SCHEMA_VERSION
+from dicom_harness.reports.causes import look_at_first
 from dicom_harness.shared.verdicts import DEVIATION, ERROR, FAIL, FIXED, NOT_CLAIMED, PASS, PROBLEMS, SYMBOL, WARN
 from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
-JUNIT_SKIPPED = (NOT_CLAIMED, DEVIATION, WARN)     # JUnit has no such verdicts: a CI shows them as skipped
+# JUnit knows passed, failure, error and skipped. NOT CLAIMED and DEVIATION are skipped; WARN (a SHOULD not met,
+# exit code 0) is skipped in junit.xml, which agrees with the exit code, and a <failure type="WARN"> in
+# junit-strict.xml, for a dashboard that should show every WARN.
+JUNIT_SKIPPED = (NOT_CLAIMED, DEVIATION, WARN)
+JUNIT_FILES = {"junit.xml": False, "junit-strict.xml": True}        # file name: WARN written as a failure
 LEVEL_ORDER = ("SHALL", "SHOULD", "MAY")
 
 # Coverage of the catalogue in one run. A requirement is examined when a test checked it against the target:
@@ -25,18 +32,40 @@ COVERAGE = (TESTED, NOT_RUN, NOT_YET_TESTED, NOT_TESTABLE)
 NO_RESULT = "has a test, but not selected in this run (-k, --test)"
 
 
+# Characters XML 1.0 does not allow (C0 controls other than tab, newline and carriage return; lone surrogates;
+# U+FFFE and U+FFFF). A target's error body can hold any of them; every rendered file shows them as escapes.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape_code(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value):
+    """Any value a template prints, with the characters XML 1.0 forbids written as \\x00 or \\ud800 (the one
+    place they are handled: the environment's finalize, so no template can forget)."""
+    if isinstance(value, str) and _NOT_IN_XML.search(value):
+        cleaned = _NOT_IN_XML.sub(_escape_code, str(value))
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("dicom_harness.reports", "templates"),
-                      autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True)
+                      autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True,
+                      finalize=printable)
     env.filters["css"] = lambda verdict: verdict.lower().replace(" ", "-")
     env.filters["slug"] = slug
     env.filters["letter"] = lambda verdict: SYMBOL.get(verdict, "?")
     env.filters["timestamp"] = lambda seconds: time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
-    env.globals.update(problem_verdicts=list(PROBLEMS), junit_skipped=JUNIT_SKIPPED)
+    env.filters["seconds"] = lambda value: f"{float(value or 0):.3f}"
+    env.filters["first_line"] = lambda text: (text or "").strip().partition("\n")[0]
+    env.globals.update(problem_verdicts=list(PROBLEMS))
     return env
 
 
@@ -175,8 +204,7 @@ def summarise(data: dict) -> dict:
         part["rows"].append(row)
         part["counts"][row["verdict"]] += 1
     editions = sorted({r.get("edition", "") for r in catalogue if r.get("edition")}) or ["the catalogue's edition"]
-    problems = sorted((r for r in results if r["verdict"] in PROBLEMS),
-                      key=lambda r: (VERDICT_ORDER.index(r["verdict"]), r["nodeid"]))
+    problems = look_at_first(results)
     return {
         "overall": [(v, overall[v]) for v in VERDICT_ORDER if overall[v]],
         "by_service": {s: [(v, c[v]) for v in VERDICT_ORDER if c[v]] for s, c in sorted(by_service.items())},
@@ -192,28 +220,40 @@ def summarise(data: dict) -> dict:
 
 
 def write_reports(data: dict, folder: Path) -> Path:
-    """Write results.json, index.html and junit.xml; returns the path of index.html. `data` is not changed."""
+    """Write results.json, index.html, junit.xml and junit-strict.xml; returns the path of index.html. `data` is
+    not changed."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = {**data, "results": with_anchors(data["results"])}
     summary = summarise(data)
     (folder / "results.json").write_text(json.dumps(
-        {"run": data["run"], "summary": {"overall": dict(summary["overall"]),
-                                         "by_service": {s: dict(v) for s, v in summary["by_service"].items()},
-                                         "by_level": {s: dict(v) for s, v in summary["by_level"].items()},
-                                         "coverage": {c: summary["coverage"]["total"][c] for c in COVERAGE}},
+        {"schema_version": SCHEMA_VERSION, "run": data["run"],
+         "summary": {"overall": dict(summary["overall"]),
+                     "by_service": {s: dict(v) for s, v in summary["by_service"].items()},
+                     "by_level": {s: dict(v) for s, v in summary["by_level"].items()},
+                     "coverage": {c: summary["coverage"]["total"][c] for c in COVERAGE}},
          "results": data["results"]}, indent=1), encoding="utf-8")
     env = environment()
     ordered = sorted(data["results"], key=lambda r: (VERDICT_ORDER.index(r["verdict"]), r["nodeid"]))
     (folder / "index.html").write_text(env.get_template("index.html.j2").render(
         run=data["run"], summary=summary, results=ordered, verdict_order=VERDICT_ORDER), encoding="utf-8")
-    (folder / "junit.xml").write_text(env.get_template("junit.xml.j2").render(
-        run=data["run"], results=data["results"],
-        failures=sum(r["verdict"] == FAIL for r in data["results"]),
-        errors=sum(r["verdict"] == ERROR for r in data["results"]),
-        skipped=sum(r["verdict"] in JUNIT_SKIPPED for r in data["results"])),
-        encoding="utf-8")
+    for name, warn_as_failure in JUNIT_FILES.items():
+        (folder / name).write_text(junit(env, data["run"], data["results"], warn_as_failure), encoding="utf-8")
     return folder / "index.html"
+
+
+def junit(env: Environment, run: dict, results: list[dict], warn_as_failure: bool) -> str:
+    """JUnit XML as CI servers validate it (tests/schemas/junit.xsd): each testcase's verdict in its `status`,
+    FAIL as <failure>, ERROR as <error>, NOT CLAIMED, DEVIATION and WARN as <skipped>, or WARN as
+    <failure type="WARN"> with `warn_as_failure`."""
+    failed = (FAIL, WARN) if warn_as_failure else (FAIL,)
+    skipped = tuple(v for v in JUNIT_SKIPPED if v not in failed)
+    return env.get_template("junit.xml.j2").render(
+        run=run, results=results, failed=failed, skipped=skipped,
+        timestamp=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(run["started"])) if run.get("started") else "",
+        counts={"failures": sum(r["verdict"] in failed for r in results),
+                "errors": sum(r["verdict"] == ERROR for r in results),
+                "skipped": sum(r["verdict"] in skipped for r in results)})
 
 
 def rerender(run_dir: Path) -> Path:

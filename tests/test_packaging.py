@@ -60,6 +60,8 @@ def test_installed_package_carries_its_data(installed):
     assert sorted(p.name for p in (package / "catalogue" / "requirements").glob("*.toml"))
     assert (package / "targets" / "profiles" / "simulators.toml").is_file()
     assert (package / "reports" / "templates" / "index.html.j2").is_file()
+    assert (package / "reports" / "results.schema.json").is_file(), "results.json's published schema"
+    assert (package / "reports" / "prerequisites.toml").is_file()
     assert (package / "suites" / "verification" / "test_c_echo.py").is_file()
 
 

@@ -95,3 +95,23 @@ def test_comparison_page_renders_and_its_filter_works(browser, report_of_a_fault
                              ".filter(r => !r.hidden).map(r => r.querySelector('code').innerText)")
     assert set(shown) == failing
     browser.screenshot(ARTEFACTS / "compare.png")
+
+
+def test_tables_keep_their_shape(browser, report_of_a_faulty_run):
+    """The short "By level" table beside "By service" is as tall as its rows, its header one line; no header
+    cell breaks a word ("Requireme-nt"), nor a level ("SH-AL-L") or a clause in the clause matrix."""
+    index, _ = report_of_a_faulty_run
+    browser.open(index.as_uri())
+    heights = browser.evaluate(
+        "['by-level', 'by-service'].map(id => [document.getElementById(id).getBoundingClientRect().height,"
+        " document.querySelector('#' + id + ' tr').getBoundingClientRect().height])")
+    (level_table, level_header), (service_table, service_header) = heights
+    assert level_header <= service_header * 1.2, heights
+    assert level_table < service_table, f"By level is stretched to the height of By service: {heights}"
+    lines = ("(cell => { const range = document.createRange(); range.selectNodeContents(cell);"
+             " return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size; })")
+    broken = browser.evaluate(
+        f"Array.from(document.querySelectorAll('th, #matrix table.matrix td:nth-child(-n+3)'))"
+        f".filter(cell => cell.innerText.trim() && !/\\s/.test(cell.innerText.trim()) && {lines}(cell) > 1)"
+        f".map(cell => cell.innerText)")
+    assert broken == [], f"cells broken inside a word: {broken[:10]}"

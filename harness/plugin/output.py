@@ -13,6 +13,7 @@ from dicom_harness.catalogue import load_catalogue
 from dicom_harness.catalogue.coverage import as_header, named_in_sources
 from dicom_harness.plugin.options import pytest_values, target_arguments
 from dicom_harness.plugin.state import RUN, run_state
+from dicom_harness.reports import SCHEMA_VERSION
 from dicom_harness.shared import verdicts
 
 
@@ -49,7 +50,7 @@ def pytest_sessionfinish(session, exitstatus):
         path = Path(results_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps({"run": run}) + "\n")
+            handle.write(json.dumps({"schema_version": SCHEMA_VERSION, "run": run}) + "\n")
             for record in state.records:
                 handle.write(json.dumps(record) + "\n")
     if report_dir:
@@ -78,12 +79,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _write_failure_links(terminalreporter, records: list, report: Path, limit: int = 10) -> None:
-    """One click from the terminal to the page that explains each failure; the anchors are the report's own."""
-    from dicom_harness.reports.render import anchors
+    """One click from the terminal to the page that explains each failure, root causes first as in the report's
+    "to look at first"; the anchors are the report's own."""
+    from dicom_harness.reports.causes import look_at_first
+    from dicom_harness.reports.render import with_anchors
     page = report.resolve().as_uri()
-    problems = [(record, anchor) for record, anchor in zip(records, anchors(records))
+    problems = [record for record in look_at_first(with_anchors(records))
                 if record["verdict"] in (verdicts.FAIL, verdicts.ERROR)]
-    for record, anchor in problems[:limit]:
-        terminalreporter.write_line(f"  {record['verdict']} {record['test']}: {page}#{anchor}")
+    for record in problems[:limit]:
+        cause = f" (likely a consequence of {', '.join(record['consequence_of'])})" if record["consequence_of"] else ""
+        terminalreporter.write_line(f"  {record['verdict']} {record['test']}: {page}#{record['anchor']}{cause}")
     if len(problems) > limit:
         terminalreporter.write_line(f"  ... and {len(problems) - limit} more: {page}?problems=1")
