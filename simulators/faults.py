@@ -67,7 +67,7 @@ def faults_named(faults: Iterable[str | Fault]) -> frozenset[Fault]:
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (
     "QR-FIND-PATIENT-ROOT", "QR-FIND-STUDY-ROOT", "QR-FIND-RELATIONAL", "QR-MATCH-SINGLE-VALUE",
-    "QR-MATCH-UNIVERSAL", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
+    "QR-MATCH-UNIVERSAL", "QR-MATCH-UNKNOWN-VALUE", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
     "QR-MATCH-DATE-RANGE", "QR-MATCH-OPEN-DATE-RANGE", "QR-MATCH-TIME-RANGE", "QR-MATCH-SEQUENCE",
     "QR-MATCH-MULTIPLE-VALUES", "QR-FIND-PENDING-PER-MATCH", "QR-FIND-REQUESTED-KEYS", "QR-FIND-NO-UNREQUESTED",
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
@@ -146,6 +146,10 @@ STUDY_ROOT_NO_IMAGES = _fault(
 HIERARCHICAL_ONLY = _fault(
     "hierarchical-only", "QR-FIND-RELATIONAL",
     "C-FIND refuses queries without a single unique key for each level above the query level.")
+UNKNOWN_VALUE_FAILS = _fault(
+    "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
+    "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
+    "matching (C.2.2.1.2).")
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
     "Single value matching of Accession Number ignores case.")

@@ -59,12 +59,13 @@ from dicom_harness.simulators.faults import (
     TIME_RANGE_IGNORED,
     UID_LIST_FIRST_ONLY,
     UNIVERSAL_NEEDS_VALUE,
+    UNKNOWN_VALUE_FAILS,
     WILDCARD_QUESTION_LITERAL,
     WILDCARD_STAR_LITERAL,
     Fault,
     faults_named,
 )
-from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
+from dicom_harness.simulators.matching import IGNORED, MatchOptions, matches
 from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
@@ -260,14 +261,21 @@ class QueryRetrieveScp:
         if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
             return []
         query, requested = self._split_keys(identifier, level, model)
+        options = self._match_options()
         responses = []
         for entity in self.entities(identifier, level, model):
-            if not matches(query, entity.dataset, MatchOptions()):
+            if not matches(query, entity.dataset, options):
+                continue
+            if UNIVERSAL_NEEDS_VALUE in self.faults and not _has_universal_values(query, entity.dataset):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
+
+    def _match_options(self) -> MatchOptions:
+        """PS3.4 C.2.2.1.2: an entity whose key is zero length (unknown) matches any value of that key."""
+        return MatchOptions(unknown_matches=UNKNOWN_VALUE_FAILS not in self.faults)
 
     def _split_keys(self, identifier: Dataset, level: str, model: str) -> tuple[Dataset, list[DataElement]]:
         """The matching keys and the requested keys, both limited to this level and the levels above."""
@@ -288,8 +296,6 @@ class QueryRetrieveScp:
         value = element.value
         if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
-        if not value and UNIVERSAL_NEEDS_VALUE in self.faults and element.VR in WILDCARD_VRS:
-            return DataElement(element.tag, element.VR, "*")
         if not isinstance(value, str) or not value:
             if element.VR == "UI" and UID_LIST_FIRST_ONLY in self.faults and value and not isinstance(value, str):
                 return DataElement(element.tag, "UI", str(value[0]))
@@ -404,7 +410,7 @@ class QueryRetrieveScp:
                 query.add(identifier[UNIQUE_KEY[lvl]])
         selected = []
         for entity in self.entities(identifier, level, model):
-            if matches(query, entity.dataset):
+            if matches(query, entity.dataset, self._match_options()):
                 selected.extend(entity.instances)
         return selected
 
@@ -442,6 +448,16 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _has_universal_values(query: Dataset, entity: Dataset) -> bool:
+    """For the universal-needs-value fault: the entity has a value for every zero-length key."""
+    for element in query:
+        if element.VR != "SQ" and element.value in (None, "", b""):
+            found = entity.get(element.tag)
+            if found is None or found.value in (None, "", b""):
+                return False
+    return True
 
 
 def _storage_contexts(instances: Iterable[StoredInstance]) -> list:

@@ -166,7 +166,8 @@ def search(entities: list[Entity], query: Query, return_keys: list[str], *, lite
            ignore_offset: bool = False, ignore_includefield: bool = False) -> list[dict]:
     key_ds = _key_dataset(query.keys, literal_ranges)
     matching_tags = {path[0] for path, _ in query.keys}
-    options = MatchOptions(pn_case_insensitive=query.fuzzy)
+    # PS3.18 8.3.4.1.1: C-FIND's matching, so an unknown (zero length) value matches (PS3.4 C.2.2.1.2)
+    options = MatchOptions(pn_case_insensitive=query.fuzzy, unknown_matches=True)
     found = [e for e in entities if matches(key_ds, _candidate(e.attributes, matching_tags), options)]
     offset = 0 if ignore_offset else query.offset
     found = found[offset:]

@@ -17,17 +17,31 @@ def find_studies(qr, **keys):
 
 @requirement("QR-MATCH-SINGLE-VALUE")
 def test_single_value_matching(qr, world):
-    """Patient ID of patient A matches both its studies; its prefix matches nothing; Accession Number in
-    lower case matches nothing (PS3.4 C.2.2.2.1: exact, case-sensitive outside PN)."""
+    """Patient ID of patient A matches both its studies; its prefix matches nothing; patient B's Accession
+    Number matches its study, in lower case nothing (PS3.4 C.2.2.2.1: exact, case-sensitive outside PN)."""
     assert_matches(find_studies(qr, PatientID=world.pid("A")), "StudyInstanceUID", studies(world, "A1", "A2"),
                    f"PatientID={world.pid('A')}")
     prefix = world.pid("A")[:-1]
     assert_matches(find_studies(qr, PatientID=prefix), "StudyInstanceUID", set(), f"PatientID={prefix} (a prefix)")
+    # Patient B's only study has an accession number: no entity with an unknown value is in scope, so the
+    # rule for those (C.2.2.1.2, QR-MATCH-UNKNOWN-VALUE) neither adds nor removes a match here.
+    accession = str(world.studies["B1"].AccessionNumber)
+    assert_matches(find_studies(qr, PatientID=world.pid("B"), AccessionNumber=accession), "StudyInstanceUID",
+                   studies(world, "B1"), f"AccessionNumber={accession}")
+    assert_matches(find_studies(qr, PatientID=world.pid("B"), AccessionNumber=accession.lower()),
+                   "StudyInstanceUID", set(), f"AccessionNumber={accession.lower()} (other case)")
+
+
+@requirement("QR-MATCH-UNKNOWN-VALUE")
+def test_unknown_required_key_matches(qr, world):
+    """Study A2 has a zero-length Accession Number (a Required Key, Table C.6-5): PS3.4 C.2.2.1.2 says its
+    unknown value matches any Accession Number, so A1's accession matches A1 and A2, another one A2 alone."""
     accession = str(world.studies["A1"].AccessionNumber)
     assert_matches(find_studies(qr, PatientID=world.pid("A"), AccessionNumber=accession), "StudyInstanceUID",
-                   studies(world, "A1"), f"AccessionNumber={accession}")
-    assert_matches(find_studies(qr, PatientID=world.pid("A"), AccessionNumber=accession.lower()),
-                   "StudyInstanceUID", set(), f"AccessionNumber={accession.lower()} (other case)")
+                   studies(world, "A1", "A2"), f"AccessionNumber={accession} (A2 has none)")
+    other = f"NOPE{world.run}"
+    assert_matches(find_studies(qr, PatientID=world.pid("A"), AccessionNumber=other), "StudyInstanceUID",
+                   studies(world, "A2"), f"AccessionNumber={other} (A2 has none)")
 
 
 @requirement("QR-MATCH-UNIVERSAL")
