@@ -144,8 +144,13 @@ STUDY_ROOT_NO_IMAGES = _fault(
     "study-root-no-images", "QR-FIND-STUDY-ROOT",
     "Study Root C-FIND at IMAGE level finds no instances.")
 HIERARCHICAL_ONLY = _fault(
-    "hierarchical-only", "QR-FIND-RELATIONAL",
-    "C-FIND refuses queries without a single unique key for each level above the query level.")
+    "hierarchical-only", "QR-FIND-RELATIONAL-NEGOTIATION",
+    "Relational-queries are turned down (0) in SOP Class Extended Negotiation although the profile claims them, "
+    "so every C-FIND is hierarchical.")
+RELATIONAL_REFUSED = _fault(
+    "relational-refused", "QR-FIND-RELATIONAL",
+    "Relational-queries are agreed in negotiation, then a C-FIND without a unique key for each level above the "
+    "query level is answered C000 (Unable to process).")
 UNKNOWN_VALUE_FAILS = _fault(
     "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
     "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "

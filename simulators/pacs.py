@@ -224,6 +224,7 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
+            (evt.EVT_SOP_EXTENDED, self.query_retrieve.on_sop_extended),
             (evt.EVT_C_FIND, self.query_retrieve.on_find),
             (evt.EVT_C_MOVE, self.query_retrieve.on_move),
             (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),

@@ -3,7 +3,9 @@ Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C
 
 Entities are built from the stored instances' indexed attributes; counts such as Number of Study Related
 Instances and Modalities in Study are computed from the store. Matching is the shared engine in
-matching.py. The simulator answers relational queries too (PS3.4 C.4.1.3.2), like many real archives.
+matching.py. Relational-queries (PS3.4 C.4.1.3.2.1) are answered on an association that agreed them in SOP
+Class Extended Negotiation (C.5.1.1); without that, only the baseline hierarchical search (C.4.1.3.1.1) is
+performed and a query without a single unique key for each level above its level gets C000.
 
 The handlers are plain generators for pynetdicom's EVT_C_FIND, EVT_C_MOVE and EVT_C_GET. Faults each break
 one requirement; they are switched by name, see faults.py."""
@@ -52,6 +54,7 @@ from dicom_harness.simulators.faults import (
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
+    RELATIONAL_REFUSED,
     SEQUENCE_MATCH_IGNORED,
     SINGLE_VALUE_CASE_INSENSITIVE,
     STALE_STUDY_COUNTS,
@@ -167,12 +170,27 @@ class QueryRetrieveScp:
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
         # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
         self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
+        self._relational: weakref.WeakSet = weakref.WeakSet()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
         """C-FIND and C-MOVE abstract syntaxes (C-GET ones are added with storage by the PACS)."""
         for model in (*FIND_MODELS, *MOVE_MODELS):
             ae.add_supported_context(model, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+
+    def on_sop_extended(self, event) -> dict:
+        """PS3.4 C.5.1.1: answer byte 1 (relational-queries) of the SOP Class Extended Negotiation sub-item of each
+        C-FIND model, one byte (a one-byte answer to a longer offer leaves the other options 0: not agreed)."""
+        answers = {}
+        for uid, information in (event.app_info or {}).items():
+            if UID(uid) not in FIND_MODELS or not information:
+                continue
+            agreed = information[0] == 1 and HIERARCHICAL_ONLY not in self.faults
+            answers[uid] = bytes([1 if agreed else 0])
+            if agreed:
+                self._relational.add(event.assoc)
+        return answers
 
     # -- entities from the store -----------------------------------------------------------------------
     def _candidates(self, identifier: Dataset, level: str) -> list[StoredInstance]:
@@ -248,14 +266,15 @@ class QueryRetrieveScp:
             entity.NumberOfSeriesRelatedInstances = len(instances)
 
     # -- C-FIND ----------------------------------------------------------------------------------------------
-    def find(self, identifier: Dataset, model_uid: str) -> list[Dataset]:
-        """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed."""
+    def find(self, identifier: Dataset, model_uid: str, relational: bool = False) -> list[Dataset]:
+        """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed.
+        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2)."""
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if level not in LEVELS[model]:
             raise QueryError(Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
-        if HIERARCHICAL_ONLY in self.faults:
-            self._require_hierarchical(identifier, level, model)
+        if not relational or RELATIONAL_REFUSED in self.faults:
+            self._require_hierarchical(identifier, level, model)     # baseline behaviour (C.4.1.3.2)
         if PATIENT_ROOT_NO_PATIENTS in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
             return []
         if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
@@ -363,7 +382,8 @@ class QueryRetrieveScp:
         if FIND_FINAL_WITH_IDENTIFIER in self.faults:
             _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
         try:
-            responses = self.find(event.identifier, event.request.AffectedSOPClassUID)
+            responses = self.find(event.identifier, event.request.AffectedSOPClassUID,
+                                  relational=event.assoc in self._relational)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
             yield exc.status, None

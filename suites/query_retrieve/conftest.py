@@ -13,6 +13,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
+from pynetdicom.pdu_primitives import SOPClassExtendedNegotiation
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
     PatientRootQueryRetrieveInformationModelGet,
@@ -197,6 +198,24 @@ class QueryRetrieve:
         contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
         with self.dimse.associate(contexts) as session:
             yield session, uid
+
+    @contextmanager
+    def relational_session(self, model: str):
+        """An association of its own for C-FIND that proposes relational-queries in SOP Class Extended
+        Negotiation (PS3.4 C.5.1.1, byte 1 = 1): yields (session, model UID, the acceptor's answer for the
+        model: its bytes, or None when it returned no sub-item, which C.5.1.1 makes "not supported")."""
+        uid = self.model(model, "C-FIND")
+        item = SOPClassExtendedNegotiation()
+        item.sop_class_uid = uid
+        item.service_class_application_information = b"\x01"
+        contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
+        self.dimse.evidence.add(">", f"SOP Class Extended Negotiation sub-item {uid}: relational-queries=1")
+        with self.dimse.associate(contexts, extended_negotiation=[item]) as session:
+            returned = session.assoc.acceptor.sop_class_extended
+            answer = next((bytes(v) for k, v in returned.items() if str(k) == str(uid)), None)
+            self.dimse.evidence.add("<", "SOP Class Extended Negotiation sub-item for the model: " + (
+                "none returned" if answer is None else f"returned, bytes {answer.hex(' ')}"))
+            yield session, uid, answer
 
     def move(self, model: str, identifier: Dataset, destination: str):
         uid = self.model(model, "C-MOVE")
