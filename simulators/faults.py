@@ -209,7 +209,7 @@ IGNORE_CANCEL = _fault(
     "C-CANCEL is ignored: the C-FIND runs to the end and answers Success.")
 MOVE_UNKNOWN_DESTINATION_SUCCESS = _fault(
     "move-unknown-destination-success", "QR-MOVE-UNKNOWN-DESTINATION",
-    "A C-MOVE to an unknown destination answers Success with no sub-operations instead of A801.")
+    "A C-MOVE to an unknown destination answers Success with no sub-operations instead of a failure (A801).")
 MOVE_CORRUPTS_PIXELS = _fault(
     "move-corrupts-pixels", "QR-MOVE-TO-DESTINATION",
     "C-MOVE sends each instance with its first pixel byte inverted.")

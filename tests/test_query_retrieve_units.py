@@ -114,3 +114,21 @@ def test_simulator_is_hierarchical_unless_relational_queries_are_agreed(tmp_path
     declined = _Negotiation({study_root_find: b"\x01"})
     assert QueryRetrieveScp(store, "DH_PACS", [HIERARCHICAL_ONLY]).on_sop_extended(declined) == {study_root_find: b"\x00"}
     store.close()
+
+
+def test_final_count_of_an_odd_response_is_judged_not_raised():
+    """A zero-length count is no count (None); a value that is not a number is the target's failure, never a
+    TypeError that would turn the verdict into ERROR."""
+    from pydicom.dataelem import DataElement
+
+    from dicom_harness.clients.exchange import TargetFailure
+    from dicom_harness.clients.query_retrieve import RetrieveResult
+    final = Dataset()
+    final.Status = 0
+    final.add(DataElement(0x00001021, "US", None))                # Number of Completed Sub-operations, empty
+    result = RetrieveResult(message_id=1, final=final)
+    assert result.final_count("NumberOfCompletedSuboperations") is None
+    assert result.final_count("NumberOfFailedSuboperations") is None
+    final.add(DataElement(0x00001023, "US", "x"))                 # Number of Warning Sub-operations, not a number
+    with pytest.raises(TargetFailure):
+        result.final_count("NumberOfWarningSuboperations")

@@ -55,9 +55,16 @@ class RetrieveResult:
         return [r for r in self.responses if int(r.Status) in PENDING_CODES]
 
     def final_count(self, keyword: str) -> int | None:
+        """A sub-operation count of the final response; None when absent or zero length (no value to judge)."""
         if self.final is None or keyword not in self.final:
             return None
-        return int(self.final[keyword].value)
+        value = self.final[keyword].value
+        if value is None or value == "" or value == b"":
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise TargetFailure(f"the final response's {keyword} holds {value!r}, not a count") from None
 
 
 def _context(session, model: str):
