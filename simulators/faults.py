@@ -201,6 +201,10 @@ FIND_FINAL_WITH_IDENTIFIER = _fault(
 DROP_EMPTY_KEYS = _fault(
     "drop-empty-keys", "QR-FIND-REQUESTED-KEYS",
     "Requested keys the entity has no value for are left out of the response instead of zero length.")
+FIND_OMITS_PATIENT_NAME = _fault(
+    "find-omits-patient-name", "QR-FIND-REQUESTED-KEYS",
+    "C-FIND responses leave out Patient's Name although it was requested.",
+    also_breaks=("QR-FIND-CHARSET",))        # it reads the name back
 FIND_RETURNS_EXTRA = _fault(
     "find-returns-extra", "QR-FIND-NO-UNREQUESTED",
     "C-FIND responses carry Patient's Birth Date even when it was not requested.")

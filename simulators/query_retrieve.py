@@ -42,6 +42,7 @@ from dicom_harness.simulators.faults import (
     DROP_EMPTY_KEYS,
     FIND_DUPLICATE_PENDING,
     FIND_FINAL_WITH_IDENTIFIER,
+    FIND_OMITS_PATIENT_NAME,
     FIND_RETURNS_EXTRA,
     GET_MISCOUNTS,
     GET_SERIES_DROPS_ONE,
@@ -346,6 +347,8 @@ class QueryRetrieveScp:
         response = Dataset()
         for element in requested:
             found = entity.get(element.tag)
+            if FIND_OMITS_PATIENT_NAME in self.faults and element.keyword == "PatientName":
+                continue
             if element.VR == "SQ":
                 response.add(self._sequence_response(element, found))
             elif found is not None and not (found.value in (None, "") and DROP_EMPTY_KEYS in self.faults):

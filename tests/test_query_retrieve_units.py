@@ -132,3 +132,14 @@ def test_final_count_of_an_odd_response_is_judged_not_raised():
     final.add(DataElement(0x00001023, "US", "x"))                 # Number of Warning Sub-operations, not a number
     with pytest.raises(TargetFailure):
         result.final_count("NumberOfWarningSuboperations")
+
+
+def test_target_data_that_breaks_a_test_is_a_fail_not_an_error(tmp_path):
+    """Issue 11 section 7: a response without the requested Patient's Name made test_specific_character_set
+    raise AttributeError (ERROR, not counted against the target); it is a FAIL with evidence."""
+    from tests.conftest import run_suites
+    proc, records = run_suites(tmp_path, "--fault", "find-omits-patient-name",
+                               "--test", "query_retrieve/test_find_responses.py::test_specific_character_set")
+    (record,) = records
+    assert record["verdict"] == "FAIL", (record["verdict"], record["message"])
+    assert "Patient's Name" in record["message"] and record["evidence"]

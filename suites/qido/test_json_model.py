@@ -15,8 +15,12 @@ def test_search_results_follow_the_json_model(dicomweb, web_study):
     assert response.status_code == 200, f"expected 200, observed {response.status_code}"
     media = response.headers.get("content-type", "").split(";")[0].strip()
     assert media == "application/dicom+json", f"Content-Type: expected application/dicom+json, observed {media!r}"
-    results = response.json()
-    assert isinstance(results, list) and len(results) == 1, f"expected an array of one result, observed {results!r:.200}"
+    try:
+        results = response.json()
+    except ValueError:
+        raise AssertionError(f"the body is not JSON: {response.text[:200]!r}") from None
+    assert isinstance(results, list) and len(results) == 1 and isinstance(results[0], dict), (
+        f"expected an array of one result object, observed {results!r:.200}")
     for key, entry in results[0].items():
         assert TAG.match(key), f"attribute key {key!r} is not 8 upper-case hex digits"
         assert isinstance(entry, dict) and "vr" in entry, f"{key}: expected an object with 'vr', observed {entry!r:.120}"
@@ -25,6 +29,6 @@ def test_search_results_follow_the_json_model(dicomweb, web_study):
             if entry["vr"] == "PN":
                 assert all(isinstance(v, dict) for v in entry["Value"]), (
                     f"{key}: PN values must be objects with Alphabetic/Ideographic/Phonetic, observed {entry['Value']!r}")
-    name = results[0].get("00100010", {}).get("Value", [{}])[0]
+    name = (results[0].get("00100010", {}).get("Value") or [{}])[0]
     assert name == {"Alphabetic": str(web_study.context.PatientName)}, (
         f"Patient Name: expected {{'Alphabetic': {str(web_study.context.PatientName)!r}}}, observed {name!r}")

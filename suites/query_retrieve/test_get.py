@@ -30,6 +30,8 @@ def test_get_delivers_intact_instances(level, qr, world):
     the same association, same UIDs and pixel data (PS3.4 C.4.3.3.1)."""
     result, instances = _get(qr, world, level)
     assert result.final_status == Status.SUCCESS, f"expected final Success, observed {describe(result.final_status)}"
+    nameless = sum("SOPInstanceUID" not in d for d in result.received)
+    assert not nameless, f"{nameless} C-STORE sub-operation data set(s) without SOP Instance UID"
     received = {str(d.SOPInstanceUID): d for d in result.received}
     expected = {str(i.SOPInstanceUID) for i in instances}
     assert set(received) == expected, (
