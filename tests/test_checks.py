@@ -56,3 +56,37 @@ def test_undecodable_read_back_is_a_failure_not_an_error(sent):
     del received.Rows
     with pytest.raises(TargetFailure, match="pixel data cannot be read"):
         assert_same_instance(sent, received)
+
+
+def _retrieve(final_counts: dict, pending_counts: dict | None = None):
+    from pydicom.dataset import Dataset
+
+    from dicom_harness.clients.query_retrieve import RetrieveResult
+    final = Dataset()
+    final.Status = 0
+    for keyword, value in final_counts.items():
+        setattr(final, keyword, value)
+    responses = []
+    if pending_counts is not None:
+        pending = Dataset()
+        pending.Status = 0xFF00
+        for keyword, value in pending_counts.items():
+            setattr(pending, keyword, value)
+        responses.append(pending)
+    return RetrieveResult(message_id=1, responses=[*responses, final], final=final)
+
+
+ALL_COUNTS = {"NumberOfRemainingSuboperations": 1, "NumberOfCompletedSuboperations": 1,
+              "NumberOfFailedSuboperations": 0, "NumberOfWarningSuboperations": 0}
+
+
+def test_final_counts_may_be_absent():
+    """PS3.4 C.4.2.1.7 and C.4.3.1.6: a final Success "may contain" the Completed count, so none is no fault."""
+    from dicom_harness.checks import assert_suboperation_counts
+    assert_suboperation_counts(_retrieve({}, ALL_COUNTS), 2, "C-GET")
+    with pytest.raises(AssertionError, match="Completed"):
+        assert_suboperation_counts(_retrieve({"NumberOfCompletedSuboperations": 3}), 2, "C-MOVE")
+    with pytest.raises(AssertionError, match="Remaining"):
+        assert_suboperation_counts(_retrieve({"NumberOfRemainingSuboperations": 0}), 2, "C-MOVE")
+    with pytest.raises(AssertionError, match="Pending"):
+        assert_suboperation_counts(_retrieve({}, {"NumberOfCompletedSuboperations": 1}), 2, "C-GET")

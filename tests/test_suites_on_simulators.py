@@ -41,11 +41,13 @@ def test_all_suites_pass_on_clean_simulators(tmp_path):
 def test_fault_fails_exactly_its_requirement(fault, fault_runs):
     proc, records = fault_runs[fault]
     expected = {FAULTS[fault].breaks, *FAULTS[fault].also_breaks}
-    assert proc.returncode == 1, f"exit code {proc.returncode}: {proc.stderr[-1500:]}"
+    # A fault of a requirement that is not a SHALL gives WARN (verdicts.judge), and WARN alone exits 0
+    shall = load_catalogue()[FAULTS[fault].breaks].level == "SHALL"
+    assert proc.returncode == (1 if shall else 0), f"exit code {proc.returncode}: {proc.stderr[-1500:]}"
     assert failing_requirements(records) == expected
     verdicts = {r["verdict"] for r in records if {q["id"] for q in r["requirements"]} & expected}
-    assert "FAIL" in verdicts, verdicts
-    assert all(r["evidence"] for r in records if r["verdict"] == "FAIL"), "a FAIL without evidence"
+    assert ("FAIL" if shall else "WARN") in verdicts, verdicts
+    assert all(r["evidence"] for r in records if r["verdict"] in ("FAIL", "WARN")), "a FAIL without evidence"
 
 
 def test_every_requirement_has_a_fault():

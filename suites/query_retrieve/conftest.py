@@ -1,6 +1,7 @@
 """The data the Query/Retrieve suites query, seeded once per run by C-STORE, and a small client for the tests.
 
-Every seeded patient's name and ID carry this run's ID, and every query is scoped by one of them, so the
+Every seeded patient's name and ID carry this run's ID, and every query is scoped by the ID (never by a
+wildcard on the name: for PN that is implementation dependent, PS3.4 C.2.2.2.4), so the
 expected results are exact even when the target holds other data (earlier runs, real patients)."""
 
 from __future__ import annotations
@@ -72,10 +73,6 @@ class World:
 
     def instances(self, *series: str) -> list[Dataset]:
         return [i for s in series for i in self.series[s]]
-
-    @property
-    def name_prefix(self) -> str:
-        return f"DH^QR{self.run}"
 
     @property
     def id_prefix(self) -> str:

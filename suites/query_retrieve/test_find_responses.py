@@ -22,7 +22,7 @@ def _study_keys(world, patient="A"):
 def test_each_match_in_its_own_pending_response(qr, world):
     """C-FIND for this run's three studies: three Pending responses, each with an identifier of one
     distinct study (PS3.4 C.4.1.3.1)."""
-    result = qr.find("study_root", query("STUDY", PatientName=world.name_prefix + "*", StudyInstanceUID=""))
+    result = qr.find("study_root", query("STUDY", PatientID=world.id_prefix + "*", StudyInstanceUID=""))
     pending = [s for s in result.statuses if s in (Status.PENDING, Status.PENDING_WARNING)]
     uids = [str(i.get("StudyInstanceUID", "")) for i in result.identifiers]
     assert result.pending_without_identifier == 0, (
