@@ -84,7 +84,7 @@ def test_comparison_page_renders_and_its_filter_works(browser, report_of_a_fault
     fixed["run"] = dict(fixed["run"], target="all fixed")
     write_reports(copy.deepcopy(fixed), tmp_path / "fixed")
     page = write_comparison([load_run(index.parent), load_run(tmp_path / "fixed")], tmp_path / "compare")
-    failing = {q["id"] for r in records if r["verdict"] == "FAIL" for q in r["requirements"]}
+    failing = {q["id"] for r in records if r["verdict"] in ("FAIL", "WARN") for q in r["requirements"]}
 
     browser.open(page.as_uri())
     assert browser.evaluate("document.body.dataset.ready") == "1"
