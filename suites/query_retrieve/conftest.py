@@ -1,8 +1,8 @@
 """The data the Query/Retrieve suites query, seeded once per run by C-STORE, and a small client for the tests.
 
 Every seeded patient's name and ID carry this run's ID, and every query is scoped by the ID (never by a
-wildcard on the name: for PN that is implementation dependent, PS3.4 C.2.2.2.4), so the
-expected results are exact even when the target holds other data (earlier runs, real patients)."""
+wildcard on the name: for PN that is implementation dependent, PS3.4 C.2.2.2.4), so the expected results are
+exact even when the target holds other data (earlier runs, real patients)."""
 
 from __future__ import annotations
 
@@ -242,6 +242,19 @@ def matched(result, keyword: str) -> set[str]:
     assert result.final_status == Status.SUCCESS, (
         f"expected the C-FIND to end with Success, observed {describe(result.final_status)}")
     return {str(i.get(keyword, "")) for i in result.identifiers}
+
+
+@dataclass
+class Merged:
+    """Several C-FIND results read as one: Success only if each ended in Success."""
+    final_status: int | None
+    identifiers: list[Dataset]
+
+
+def merged(results) -> Merged:
+    results = list(results)
+    failed = [r.final_status for r in results if r.final_status != Status.SUCCESS]
+    return Merged(failed[0] if failed else Status.SUCCESS, [i for r in results for i in r.identifiers])
 
 
 def assert_matches(result, keyword: str, expected: set[str], what: str) -> None:
