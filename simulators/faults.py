@@ -71,7 +71,7 @@ def faults_named(faults: Iterable[str | Fault]) -> frozenset[Fault]:
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (
     "QR-FIND-PATIENT-ROOT", "QR-FIND-STUDY-ROOT", "QR-FIND-RELATIONAL", "QR-MATCH-SINGLE-VALUE",
-    "QR-MATCH-UNIVERSAL", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
+    "QR-MATCH-UNIVERSAL", "QR-MATCH-UNKNOWN-VALUE", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
     "QR-MATCH-DATE-RANGE", "QR-MATCH-OPEN-DATE-RANGE", "QR-MATCH-TIME-RANGE", "QR-MATCH-SEQUENCE",
     "QR-MATCH-MULTIPLE-VALUES", "QR-FIND-PENDING-PER-MATCH", "QR-FIND-REQUESTED-KEYS", "QR-FIND-NO-UNREQUESTED",
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
@@ -125,6 +125,12 @@ STORE_DISCARDS = _fault(
                  "WEB-DIMSE-SAME-INSTANCES",
                  # storage commitment can only commit what was kept
                  "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
+COERCE_WITHOUT_WARNING = _fault(
+    "coerce-without-warning", "STORE-RETAINS-INSTANCE",
+    "Issuer of Patient ID is coerced to the archive's own (PS3.4 Table B.4-1 allows it) but the C-STORE answers "
+    "Success, not the Warning B.4.1.3 requires.",
+    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
+                 "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-ACCEPTED"))     # every read-back after a store
 REFUSE_MR_STORAGE = _fault(
     "refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
     "MR Image Storage is not offered in negotiation although the profile claims it.")
@@ -149,8 +155,17 @@ STUDY_ROOT_NO_IMAGES = _fault(
     "study-root-no-images", "QR-FIND-STUDY-ROOT",
     "Study Root C-FIND at IMAGE level finds no instances.")
 HIERARCHICAL_ONLY = _fault(
-    "hierarchical-only", "QR-FIND-RELATIONAL",
-    "C-FIND refuses queries without a single unique key for each level above the query level.")
+    "hierarchical-only", "QR-FIND-RELATIONAL-NEGOTIATION",
+    "Relational-queries are turned down (0) in SOP Class Extended Negotiation although the profile claims them, "
+    "so every C-FIND is hierarchical.")
+RELATIONAL_REFUSED = _fault(
+    "relational-refused", "QR-FIND-RELATIONAL",
+    "Relational-queries are agreed in negotiation, then a C-FIND without a unique key for each level above the "
+    "query level is answered C000 (Unable to process).")
+UNKNOWN_VALUE_FAILS = _fault(
+    "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
+    "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
+    "matching (C.2.2.1.2).")
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
     "Single value matching of Accession Number ignores case.")
@@ -191,6 +206,10 @@ FIND_FINAL_WITH_IDENTIFIER = _fault(
 DROP_EMPTY_KEYS = _fault(
     "drop-empty-keys", "QR-FIND-REQUESTED-KEYS",
     "Requested keys the entity has no value for are left out of the response instead of zero length.")
+FIND_OMITS_PATIENT_NAME = _fault(
+    "find-omits-patient-name", "QR-FIND-REQUESTED-KEYS",
+    "C-FIND responses leave out Patient's Name although it was requested.",
+    also_breaks=("QR-FIND-CHARSET",))        # it reads the name back
 FIND_RETURNS_EXTRA = _fault(
     "find-returns-extra", "QR-FIND-NO-UNREQUESTED",
     "C-FIND responses carry Patient's Birth Date even when it was not requested.")
@@ -205,7 +224,7 @@ IGNORE_CANCEL = _fault(
     "C-CANCEL is ignored: the C-FIND runs to the end and answers Success.")
 MOVE_UNKNOWN_DESTINATION_SUCCESS = _fault(
     "move-unknown-destination-success", "QR-MOVE-UNKNOWN-DESTINATION",
-    "A C-MOVE to an unknown destination answers Success with no sub-operations instead of A801.")
+    "A C-MOVE to an unknown destination answers Success with no sub-operations instead of a failure (A801).")
 MOVE_CORRUPTS_PIXELS = _fault(
     "move-corrupts-pixels", "QR-MOVE-TO-DESTINATION",
     "C-MOVE sends each instance with its first pixel byte inverted.")

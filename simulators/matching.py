@@ -3,7 +3,15 @@
 A query is a pydicom Dataset of keys; a candidate is the Dataset of a stored object. Every non-empty key is a
 matching key; empty keys are universal (return keys only). Kinds of matching: single value, universal,
 wildcard (* and ?), list of UIDs, range (DA, TM, DT), sequence matching. PN matching is case-insensitive when
-asked for (fuzzy / PN rules vary by product, so it is a switch)."""
+asked for (fuzzy / PN rules vary by product, so it is a switch).
+
+An entity with no value for a matching key (absent or zero length) is where the services differ, so it is a
+switch too: Query/Retrieve (PS3.4 C.2.2.1.2, "all matching against the zero length Required Key shall be
+considered a successful match") and QIDO-RS, whose matching is C-FIND's (PS3.18 8.3.4.1.1), match it
+(unknown_matches=True); Modality Worklist (PS3.4 K.2.2.1.1.1, "the unknown value shall fail to match any
+Matching Key value") does not, except by a lone '*' (K.2.2.1.1.1 note 1; C.2.2.2.4: '*' matches "any
+sequence of characters (including a zero length value)"). UPS search (CC.2.6) says nothing more than C.2.2.2
+and keeps the default."""
 
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ RANGE_VRS = {"DA", "TM", "DT"}
 @dataclass(frozen=True)
 class MatchOptions:
     pn_case_insensitive: bool = False
+    # An entity whose value for a matching key is unknown (absent or zero length) matches it (PS3.4 C.2.2.1.2)
+    unknown_matches: bool = False
 
 
 DEFAULT = MatchOptions()
@@ -43,6 +53,8 @@ def matches(query: Dataset, candidate: Dataset, options: MatchOptions = DEFAULT)
             continue
         found = candidate.get(element.tag)
         if found is None or _is_universal(found.value):
+            if options.unknown_matches or (element.VR in WILDCARD_VRS and element.value == "*"):
+                continue
             return False
         if not _element_matches(element.VR, element.value, found.value, options):
             return False

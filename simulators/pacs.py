@@ -34,6 +34,7 @@ from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
+    COERCE_WITHOUT_WARNING,
     DROP_PRIVATE,
     DUPLICATE_DELETES,
     ECHO_FAILURE,
@@ -56,6 +57,7 @@ from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
+COERCED_ISSUER = "DH_PACS_ISSUER"      # the coerce-without-warning fault's Issuer of Patient ID
 
 
 class _UnboundedPdu(DIMSEServiceProvider):
@@ -195,6 +197,9 @@ class PacsSimulator:
             if DROP_PRIVATE in self.faults:
                 dataset.remove_private_tags()
                 self.store.put_file(_encode_file(dataset), dataset)
+            elif COERCE_WITHOUT_WARNING in self.faults:
+                dataset.IssuerOfPatientID = COERCED_ISSUER
+                self.store.put_file(_encode_file(dataset), dataset)
             else:
                 self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
         except OSError as exc:
@@ -228,6 +233,7 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
+            (evt.EVT_SOP_EXTENDED, self.query_retrieve.on_sop_extended),
             (evt.EVT_C_FIND, self.query_retrieve.on_find),
             (evt.EVT_C_MOVE, self.query_retrieve.on_move),
             (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),

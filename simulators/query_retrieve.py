@@ -3,7 +3,9 @@ Study Root information models, at PATIENT, STUDY, SERIES and IMAGE level, with C
 
 Entities are built from the stored instances' indexed attributes; counts such as Number of Study Related
 Instances and Modalities in Study are computed from the store. Matching is the shared engine in
-matching.py. The simulator answers relational queries too (PS3.4 C.4.1.3.2), like many real archives.
+matching.py. Relational-queries (PS3.4 C.4.1.3.2.1) are answered on an association that agreed them in SOP
+Class Extended Negotiation (C.5.1.1); without that, only the baseline hierarchical search (C.4.1.3.1.1) is
+performed and a query without a single unique key for each level above its level gets C000.
 
 The handlers are plain generators for pynetdicom's EVT_C_FIND, EVT_C_MOVE and EVT_C_GET. Faults each break
 one requirement; they are switched by name, see faults.py."""
@@ -40,6 +42,7 @@ from dicom_harness.simulators.faults import (
     DROP_EMPTY_KEYS,
     FIND_DUPLICATE_PENDING,
     FIND_FINAL_WITH_IDENTIFIER,
+    FIND_OMITS_PATIENT_NAME,
     FIND_RETURNS_EXTRA,
     GET_MISCOUNTS,
     GET_SERIES_DROPS_ONE,
@@ -52,6 +55,7 @@ from dicom_harness.simulators.faults import (
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
+    RELATIONAL_REFUSED,
     SEQUENCE_MATCH_IGNORED,
     SINGLE_VALUE_CASE_INSENSITIVE,
     STALE_STUDY_COUNTS,
@@ -59,12 +63,13 @@ from dicom_harness.simulators.faults import (
     TIME_RANGE_IGNORED,
     UID_LIST_FIRST_ONLY,
     UNIVERSAL_NEEDS_VALUE,
+    UNKNOWN_VALUE_FAILS,
     WILDCARD_QUESTION_LITERAL,
     WILDCARD_STAR_LITERAL,
     Fault,
     faults_named,
 )
-from dicom_harness.simulators.matching import IGNORED, WILDCARD_VRS, MatchOptions, matches
+from dicom_harness.simulators.matching import IGNORED, MatchOptions, matches
 from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
@@ -166,12 +171,27 @@ class QueryRetrieveScp:
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
         # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
         self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
+        self._relational: weakref.WeakSet = weakref.WeakSet()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
         """C-FIND and C-MOVE abstract syntaxes (C-GET ones are added with storage by the PACS)."""
         for model in (*FIND_MODELS, *MOVE_MODELS):
             ae.add_supported_context(model, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+
+    def on_sop_extended(self, event) -> dict:
+        """PS3.4 C.5.1.1: answer byte 1 (relational-queries) of the SOP Class Extended Negotiation sub-item of each
+        C-FIND model, one byte (a one-byte answer to a longer offer leaves the other options 0: not agreed)."""
+        answers = {}
+        for uid, information in (event.app_info or {}).items():
+            if UID(uid) not in FIND_MODELS or not information:
+                continue
+            agreed = information[0] == 1 and HIERARCHICAL_ONLY not in self.faults
+            answers[uid] = bytes([1 if agreed else 0])
+            if agreed:
+                self._relational.add(event.assoc)
+        return answers
 
     # -- entities from the store -----------------------------------------------------------------------
     def _candidates(self, identifier: Dataset, level: str) -> list[StoredInstance]:
@@ -247,27 +267,35 @@ class QueryRetrieveScp:
             entity.NumberOfSeriesRelatedInstances = len(instances)
 
     # -- C-FIND ----------------------------------------------------------------------------------------------
-    def find(self, identifier: Dataset, model_uid: str) -> list[Dataset]:
-        """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed."""
+    def find(self, identifier: Dataset, model_uid: str, relational: bool = False) -> list[Dataset]:
+        """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed.
+        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2)."""
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if level not in LEVELS[model]:
             raise QueryError(Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
-        if HIERARCHICAL_ONLY in self.faults:
-            self._require_hierarchical(identifier, level, model)
+        if not relational or RELATIONAL_REFUSED in self.faults:
+            self._require_hierarchical(identifier, level, model)     # baseline behaviour (C.4.1.3.2)
         if PATIENT_ROOT_NO_PATIENTS in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
             return []
         if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
             return []
         query, requested = self._split_keys(identifier, level, model)
+        options = self._match_options()
         responses = []
         for entity in self.entities(identifier, level, model):
-            if not matches(query, entity.dataset, MatchOptions()):
+            if not matches(query, entity.dataset, options):
+                continue
+            if UNIVERSAL_NEEDS_VALUE in self.faults and not _has_universal_values(query, entity.dataset):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
+
+    def _match_options(self) -> MatchOptions:
+        """PS3.4 C.2.2.1.2: an entity whose key is zero length (unknown) matches any value of that key."""
+        return MatchOptions(unknown_matches=UNKNOWN_VALUE_FAILS not in self.faults)
 
     def _split_keys(self, identifier: Dataset, level: str, model: str) -> tuple[Dataset, list[DataElement]]:
         """The matching keys and the requested keys, both limited to this level and the levels above."""
@@ -288,8 +316,6 @@ class QueryRetrieveScp:
         value = element.value
         if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
-        if not value and UNIVERSAL_NEEDS_VALUE in self.faults and element.VR in WILDCARD_VRS:
-            return DataElement(element.tag, element.VR, "*")
         if not isinstance(value, str) or not value:
             if element.VR == "UI" and UID_LIST_FIRST_ONLY in self.faults and value and not isinstance(value, str):
                 return DataElement(element.tag, "UI", str(value[0]))
@@ -321,6 +347,8 @@ class QueryRetrieveScp:
         response = Dataset()
         for element in requested:
             found = entity.get(element.tag)
+            if FIND_OMITS_PATIENT_NAME in self.faults and element.keyword == "PatientName":
+                continue
             if element.VR == "SQ":
                 response.add(self._sequence_response(element, found))
             elif found is not None and not (found.value in (None, "") and DROP_EMPTY_KEYS in self.faults):
@@ -357,7 +385,8 @@ class QueryRetrieveScp:
         if FIND_FINAL_WITH_IDENTIFIER in self.faults:
             _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
         try:
-            responses = self.find(event.identifier, event.request.AffectedSOPClassUID)
+            responses = self.find(event.identifier, event.request.AffectedSOPClassUID,
+                                  relational=event.assoc in self._relational)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
             yield exc.status, None
@@ -404,7 +433,7 @@ class QueryRetrieveScp:
                 query.add(identifier[UNIQUE_KEY[lvl]])
         selected = []
         for entity in self.entities(identifier, level, model):
-            if matches(query, entity.dataset):
+            if matches(query, entity.dataset, self._match_options()):
                 selected.extend(entity.instances)
         return selected
 
@@ -442,6 +471,16 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _has_universal_values(query: Dataset, entity: Dataset) -> bool:
+    """For the universal-needs-value fault: the entity has a value for every zero-length key."""
+    for element in query:
+        if element.VR != "SQ" and element.value in (None, "", b""):
+            found = entity.get(element.tag)
+            if found is None or found.value in (None, "", b""):
+                return False
+    return True
 
 
 def _storage_contexts(instances: Iterable[StoredInstance]) -> list:

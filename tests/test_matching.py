@@ -45,3 +45,29 @@ def test_sequence_matching():
     assert not matches(_ds(ScheduledProcedureStepSequence=Sequence([_ds(Modality="MR")])), worklist)
     assert matches(_ds(ScheduledProcedureStepSequence=Sequence([_ds(ScheduledProcedureStepStartDate="20240301-")])), worklist)
     assert matches(_ds(ScheduledProcedureStepSequence=Sequence([Dataset()])), worklist)      # universal item
+
+
+# PS3.4 C.2.2.1.2 (Query/Retrieve, and QIDO-RS through PS3.18 8.3.4.1.1): an entity whose key is zero length
+# or absent has an unknown value, and matching against it succeeds. K.2.2.1.1.1 (Worklist): it fails, except
+# for a lone '*' (note 1; C.2.2.2.4 '*' matches a zero length value). The engine's default is the Worklist one.
+UNKNOWN = _ds(PatientID="P1", AccessionNumber="", StudyDate="")
+QR = MatchOptions(unknown_matches=True)
+
+
+@pytest.mark.parametrize("query", [{"AccessionNumber": "A7"}, {"AccessionNumber": "A*"}, {"StudyDate": "20240315"},
+                                   {"StudyDate": "20240301-20240331"}, {"ReferringPhysicianName": "X*"}])
+def test_unknown_value_matches_any_value_for_query_retrieve(query):
+    assert matches(_ds(PatientID="P1", **query), UNKNOWN, QR)
+    assert not matches(_ds(PatientID="P2", **query), UNKNOWN, QR)      # the other keys still count
+
+
+@pytest.mark.parametrize("query", [{"AccessionNumber": "A7"}, {"AccessionNumber": "A*"}, {"StudyDate": "20240315"},
+                                   {"ReferringPhysicianName": "X*"}])
+def test_unknown_value_fails_to_match_for_worklist(query):
+    assert not matches(_ds(**query), UNKNOWN)
+
+
+def test_lone_star_matches_an_unknown_value_everywhere():
+    assert matches(_ds(AccessionNumber="*"), UNKNOWN)
+    assert matches(_ds(ReferringPhysicianName="*"), UNKNOWN)
+    assert matches(_ds(AccessionNumber="*"), UNKNOWN, QR)

@@ -77,3 +77,69 @@ def test_bad_move_destination_is_one_clear_line(tmp_path):
     proc = run_cli("simulate", "pacs", "--port", "0", "--store", str(tmp_path), "--move-dest", "NOPORT=localhost")
     assert proc.returncode == 2
     assert "AET=host:port" in _one_clear_line(proc)
+
+
+class _Negotiation:
+    """What pynetdicom hands an EVT_SOP_EXTENDED handler: the association and the offered sub-items."""
+
+    def __init__(self, app_info):
+        self.assoc = type("Assoc", (), {})()
+        self.app_info = app_info
+
+
+def test_simulator_is_hierarchical_unless_relational_queries_are_agreed(tmp_path):
+    """PS3.4 C.4.1.3.2 and C.5.1.1: relational-queries only on an association that agreed them; the
+    hierarchical-only fault turns them down in negotiation."""
+    from dicom_harness.simulators.faults import HIERARCHICAL_ONLY
+    store = Store(tmp_path)
+    factory = DatasetFactory(seed=4)
+    instance = factory.make("CT")
+    from io import BytesIO
+    buffer = BytesIO()
+    instance.save_as(buffer, enforce_file_format=True)
+    store.put_file(buffer.getvalue(), instance)
+    study_root_find = "1.2.840.10008.5.1.4.1.2.2.1"
+    query = Dataset()
+    query.QueryRetrieveLevel = "SERIES"
+    query.PatientID = instance.PatientID
+    query.SeriesInstanceUID = ""
+    scp = QueryRetrieveScp(store, "DH_PACS")
+    with pytest.raises(QueryError):                           # no Study Instance UID: not a baseline query
+        scp.find(query, study_root_find)
+    (answer,) = scp.find(query, study_root_find, relational=True)
+    assert answer.SeriesInstanceUID == instance.SeriesInstanceUID
+    offered = _Negotiation({study_root_find: b"\x01\x01", "1.2.840.10008.5.1.4.1.1.2": b"\x01"})
+    assert scp.on_sop_extended(offered) == {study_root_find: b"\x01"}     # storage classes are not ours to answer
+    assert offered.assoc in scp._relational
+    declined = _Negotiation({study_root_find: b"\x01"})
+    assert QueryRetrieveScp(store, "DH_PACS", [HIERARCHICAL_ONLY]).on_sop_extended(declined) == {study_root_find: b"\x00"}
+    store.close()
+
+
+def test_final_count_of_an_odd_response_is_judged_not_raised():
+    """A zero-length count is no count (None); a value that is not a number is the target's failure, never a
+    TypeError that would turn the verdict into ERROR."""
+    from pydicom.dataelem import DataElement
+
+    from dicom_harness.clients.exchange import TargetFailure
+    from dicom_harness.clients.query_retrieve import RetrieveResult
+    final = Dataset()
+    final.Status = 0
+    final.add(DataElement(0x00001021, "US", None))                # Number of Completed Sub-operations, empty
+    result = RetrieveResult(message_id=1, final=final)
+    assert result.final_count("NumberOfCompletedSuboperations") is None
+    assert result.final_count("NumberOfFailedSuboperations") is None
+    final.add(DataElement(0x00001023, "US", "x"))                 # Number of Warning Sub-operations, not a number
+    with pytest.raises(TargetFailure):
+        result.final_count("NumberOfWarningSuboperations")
+
+
+def test_target_data_that_breaks_a_test_is_a_fail_not_an_error(tmp_path):
+    """Issue 11 section 7: a response without the requested Patient's Name made test_specific_character_set
+    raise AttributeError (ERROR, not counted against the target); it is a FAIL with evidence."""
+    from tests.conftest import run_suites
+    proc, records = run_suites(tmp_path, "--fault", "find-omits-patient-name",
+                               "--test", "query_retrieve/test_find_responses.py::test_specific_character_set")
+    (record,) = records
+    assert record["verdict"] == "FAIL", (record["verdict"], record["message"])
+    assert "Patient's Name" in record["message"] and record["evidence"]

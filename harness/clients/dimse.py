@@ -316,7 +316,9 @@ class DimseClient:
     @contextmanager
     def associate(self, contexts: Sequence[PresentationContext] | None = None, *, called_ae: str | None = None,
                   max_pdu: int = 65536, scp_roles: Sequence[str] = (), release: bool = True,
-                  calling_ae: str | None = None) -> Iterator[Session]:
+                  calling_ae: str | None = None, extended_negotiation: Sequence = ()) -> Iterator[Session]:
+        """extended_negotiation: further user information sub-items to propose (pynetdicom's SOP Class Extended
+        Negotiation items, say); what the acceptor returned is session.assoc.acceptor."""
         contexts = list(contexts) if contexts else [build_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         called = called_ae if called_ae is not None else self.endpoint.ae_title
         ae = self._ae(max_pdu, calling_ae)
@@ -355,7 +357,7 @@ class DimseClient:
         self.evidence.add(">", f"A-ASSOCIATE-RQ calling={ae.ae_title} called={called} max_pdu={max_pdu} contexts=" +
                           "; ".join(f"{uid_name(c.abstract_syntax)}[{', '.join(uid_name(t) for t in c.transfer_syntax)}]"
                                     for c in contexts))
-        ext = [build_role(uid, scp_role=True) for uid in scp_roles]
+        ext = [build_role(uid, scp_role=True) for uid in scp_roles] + list(extended_negotiation)
         def on_event_report(event):
             request = event.request
             information, problem = read_event_information(event)

@@ -55,9 +55,16 @@ class RetrieveResult:
         return [r for r in self.responses if int(r.Status) in PENDING_CODES]
 
     def final_count(self, keyword: str) -> int | None:
+        """A sub-operation count of the final response; None when absent or zero length (no value to judge)."""
         if self.final is None or keyword not in self.final:
             return None
-        return int(self.final[keyword].value)
+        value = self.final[keyword].value
+        if value is None or value == "" or value == b"":
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise TargetFailure(f"the final response's {keyword} holds {value!r}, not a count") from None
 
 
 def _context(session, model: str):
@@ -113,7 +120,14 @@ def _find_exchange(session, request: C_FIND, context, syntax: UID, cancel: bool,
         result.statuses.append(status)
         if status in PENDING_CODES:
             if raw:
-                found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
+                try:
+                    found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
+                    describe_keys(found)            # reads every element: a malformed one fails here
+                except Exception as exc:
+                    session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} with an identifier that "
+                                              f"cannot be decoded ({len(raw)} bytes: {raw[:16].hex(' ')})")
+                    raise TargetFailure(f"a Pending C-FIND response carries an identifier that cannot be decoded "
+                                        f"in {syntax.name}: {type(exc).__name__}: {exc}") from None
                 result.identifiers.append(found)
                 result.raw_identifiers.append(raw)
                 session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {describe_keys(found)}")
@@ -170,6 +184,7 @@ def _collect(session, what: str, responses, result: RetrieveResult) -> RetrieveR
 
 
 def move(session, identifier: Dataset, destination: str, model: str) -> RetrieveResult:
+    _context(session, model)            # a context the target turned down is its failure, not a ValueError
     message_id = session._next_id()
     session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id} {UID(model).name} MoveDestination={destination} "
                               f"{describe_keys(identifier)}")
@@ -181,6 +196,7 @@ def move(session, identifier: Dataset, destination: str, model: str) -> Retrieve
 
 def get(session, identifier: Dataset, model: str) -> RetrieveResult:
     """C-GET; the instances arrive by C-STORE on this association (the session's store handler keeps them)."""
+    _context(session, model)
     message_id = session._next_id()
     session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {describe_keys(identifier)}")
     session._received.clear()

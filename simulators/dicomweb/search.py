@@ -218,7 +218,8 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
     (includefield=all) the available attributes of the level (any_level: of every level, a fault)."""
     key_ds = _key_dataset(query.keys, literal_ranges)
     matching_tags = {path[0] for path, _ in query.keys}
-    options = MatchOptions(pn_case_insensitive=query.fuzzy)
+    # PS3.18 8.3.4.1.1: C-FIND's matching, so an unknown (zero length) value matches (PS3.4 C.2.2.1.2)
+    options = MatchOptions(pn_case_insensitive=query.fuzzy, unknown_matches=True)
     found = [e for e in entities if matches(key_ds, _candidate(e.attributes, matching_tags), options)]
     offset = 0 if ignore_offset else query.offset
     page = found[offset:]

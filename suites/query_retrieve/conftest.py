@@ -1,7 +1,8 @@
 """The data the Query/Retrieve suites query, seeded once per run by C-STORE, and a small client for the tests.
 
-Every seeded patient's name and ID carry this run's ID, and every query is scoped by one of them, so the
-expected results are exact even when the target holds other data (earlier runs, real patients)."""
+Every seeded patient's name and ID carry this run's ID, and every query is scoped by the ID (never by a
+wildcard on the name: for PN that is implementation dependent, PS3.4 C.2.2.2.4), so the expected results are
+exact even when the target holds other data (earlier runs, real patients)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import build_context
+from pynetdicom.pdu_primitives import SOPClassExtendedNegotiation
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
     PatientRootQueryRetrieveInformationModelGet,
@@ -71,10 +73,6 @@ class World:
 
     def instances(self, *series: str) -> list[Dataset]:
         return [i for s in series for i in self.series[s]]
-
-    @property
-    def name_prefix(self) -> str:
-        return f"DH^QR{self.run}"
 
     @property
     def id_prefix(self) -> str:
@@ -198,6 +196,24 @@ class QueryRetrieve:
         with self.dimse.associate(contexts) as session:
             yield session, uid
 
+    @contextmanager
+    def relational_session(self, model: str):
+        """An association of its own for C-FIND that proposes relational-queries in SOP Class Extended
+        Negotiation (PS3.4 C.5.1.1, byte 1 = 1): yields (session, model UID, the acceptor's answer for the
+        model: its bytes, or None when it returned no sub-item, which C.5.1.1 makes "not supported")."""
+        uid = self.model(model, "C-FIND")
+        item = SOPClassExtendedNegotiation()
+        item.sop_class_uid = uid
+        item.service_class_application_information = b"\x01"
+        contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
+        self.dimse.evidence.add(">", f"SOP Class Extended Negotiation sub-item {uid}: relational-queries=1")
+        with self.dimse.associate(contexts, extended_negotiation=[item]) as session:
+            returned = session.assoc.acceptor.sop_class_extended
+            answer = next((bytes(v) for k, v in returned.items() if str(k) == str(uid)), None)
+            self.dimse.evidence.add("<", "SOP Class Extended Negotiation sub-item for the model: " + (
+                "none returned" if answer is None else f"returned, bytes {answer.hex(' ')}"))
+            yield session, uid, answer
+
     def move(self, model: str, identifier: Dataset, destination: str):
         uid = self.model(model, "C-MOVE")
         with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
@@ -226,6 +242,19 @@ def matched(result, keyword: str) -> set[str]:
     assert result.final_status == Status.SUCCESS, (
         f"expected the C-FIND to end with Success, observed {describe(result.final_status)}")
     return {str(i.get(keyword, "")) for i in result.identifiers}
+
+
+@dataclass
+class Merged:
+    """Several C-FIND results read as one: Success only if each ended in Success."""
+    final_status: int | None
+    identifiers: list[Dataset]
+
+
+def merged(results) -> Merged:
+    results = list(results)
+    failed = [r.final_status for r in results if r.final_status != Status.SUCCESS]
+    return Merged(failed[0] if failed else Status.SUCCESS, [i for r in results for i in r.identifiers])
 
 
 def assert_matches(result, keyword: str, expected: set[str], what: str) -> None:

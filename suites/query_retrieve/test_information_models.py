@@ -1,5 +1,5 @@
 """PS3.4 C.3, C.4.1.3 and C.6: the Patient Root and Study Root information models, level by level, and
-relational queries where claimed. Each query names the seeded entities' unique keys and expects exactly them."""
+relational-queries where claimed (agreed in SOP Class Extended Negotiation first, C.5.1.1). Each query names the seeded entities' unique keys and expects exactly them."""
 
 import pytest
 
@@ -52,11 +52,37 @@ def test_study_root_level(level, qr, world):
     assert_matches(result, UNIQUE_KEY[level], expected, f"Study Root {level} level")
 
 
+def _relational_claimed(claims):
+    if not claims.query_retrieve.relational:
+        raise NotClaimed("the target does not claim relational-queries")
+
+
+def _agreed(answer) -> bool:
+    return bool(answer) and answer[0] == 1
+
+
+@requirement("QR-FIND-RELATIONAL-NEGOTIATION")
+@pytest.mark.parametrize("model", ["patient_root", "study_root"])
+def test_relational_queries_are_agreed_in_negotiation(model, qr, claims):
+    """Propose relational-queries for the C-FIND model in SOP Class Extended Negotiation: an SCP that supports
+    them "shall also support extended negotiation of relational-queries" (PS3.4 C.6.1.2.2.1, C.6.2.2.2.1)."""
+    _relational_claimed(claims)
+    with qr.relational_session(model) as (_, uid, answer):
+        assert _agreed(answer), (
+            f"relational-queries proposed for {uid} (byte 1 = 1); the A-ASSOCIATE-AC "
+            + ("returned no SOP Class Extended Negotiation sub-item (C.5.1.1: not supported over the association)"
+               if answer is None else f"returned byte 1 = {answer[0] if answer else '<empty>'}, turning it down")
+            + ", although the profile claims relational-queries")
+
+
 @requirement("QR-FIND-RELATIONAL")
 def test_relational_series_query_without_study_uid(qr, claims, world):
-    """C-FIND (Study Root) at SERIES level by Patient ID and Modality, with no Study Instance UID; an SCP
-    offering relational queries (PS3.4 C.4.1.3.2) matches keys of any level."""
-    if not claims.query_retrieve.relational:
-        raise NotClaimed("the target does not claim relational queries")
-    result = qr.find("study_root", query("SERIES", PatientID=world.pid("A"), Modality="CR", SeriesInstanceUID=""))
+    """With relational-queries agreed for Study Root, C-FIND at SERIES level by Patient ID and Modality and no
+    Study Instance UID: the SCP matches keys of every level (PS3.4 C.4.1.3.2.1), so only study A2's CR series."""
+    _relational_claimed(claims)
+    with qr.relational_session("study_root") as (session, uid, answer):
+        if not _agreed(answer):
+            raise NotClaimed("relational-queries were turned down in negotiation, so the target does not offer them "
+                             "over the association (PS3.4 C.5.1.1); QR-FIND-RELATIONAL-NEGOTIATION judges the claim")
+        result = session.find(query("SERIES", PatientID=world.pid("A"), Modality="CR", SeriesInstanceUID=""), uid)
     assert_matches(result, "SeriesInstanceUID", {world.series_uid("A2-CR")}, "relational SERIES query")

@@ -3,11 +3,16 @@ instance compared with what was stored; unknown destinations; sub-operation coun
 
 import pytest
 
-from dicom_harness.testing import Status, assert_same_instance, assert_suboperation_counts, describe, requirement
+from dicom_harness.testing import (
+    Status,
+    assert_same_instance,
+    assert_suboperation_counts,
+    describe,
+    requirement,
+    status_class,
+)
 
 from .conftest import query
-
-UNKNOWN_DESTINATION = Status.MOVE_DESTINATION_UNKNOWN
 
 
 def _cases(world):
@@ -32,13 +37,18 @@ def _move_to_peer(qr, harness_peer, model, identifier, expected_uids):
 
 
 @requirement("QR-MOVE-UNKNOWN-DESTINATION")
-def test_unknown_move_destination_is_refused(qr, world, harness_peer):
-    """C-MOVE of study A1 to an AE title the SCP cannot know: PS3.4 C.4.2.1.5 requires A801 (Move
-    Destination unknown) and nothing sent."""
+def test_unknown_move_destination_is_refused(qr, world, harness_peer, evidence):
+    """C-MOVE of study A1 to an AE title the SCP cannot know: nothing can be delivered, so the final status is
+    of the Failure class (PS3.4 C.4.2.3.1) and no sub-operation completed. A801 (Move Destination unknown) is
+    the code Table C.4-2 defines for it, but the table lists codes that "might be returned": any failure will do."""
     unknown = ("NO_" + harness_peer.config.ae_title)[:16]     # surely not registered with the target
     result = qr.move("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), unknown)
-    assert result.final_status == UNKNOWN_DESTINATION, (
-        f"expected final status 0xA801 (Move Destination unknown), observed {describe(result.final_status)}")
+    final = result.final_status
+    assert final is not None and status_class(final) == "Failure", (
+        f"expected a final status of the Failure class (A801 Move Destination unknown, or another failure), "
+        f"observed {describe(final)}")
+    evidence.add("#", "final status " + ("A801 (Move Destination unknown)" if final == Status.MOVE_DESTINATION_UNKNOWN
+                                         else f"another failure, {describe(final)}"))
     completed = result.final_count("NumberOfCompletedSuboperations") or 0
     assert completed == 0, f"{completed} sub-operation(s) reported completed for an unknown destination"
 
@@ -55,13 +65,15 @@ def test_move_delivers_intact_instances(level, qr, world, harness_peer):
     assert delivered == expected, f"{level}: expected {len(expected)} instance(s) at the destination, " \
                                   f"{len(delivered)} arrived; missing {sorted(expected - delivered)}"
     for instance in world.instances(*series):
-        assert_same_instance(instance, harness_peer.inbox.stored[str(instance.SOPInstanceUID)])
+        # What the storage SCP did to the Table B.4-1 attributes is STORE-RETAINS-INSTANCE's to judge
+        assert_same_instance(instance, harness_peer.inbox.stored[str(instance.SOPInstanceUID)], coercion_allowed=True)
 
 
 @requirement("QR-MOVE-SUBOP-COUNTS")
 def test_move_suboperation_counts(qr, world, harness_peer):
     """C-MOVE of study A1 (3 instances): each Pending response carries all four counts; the final one
-    none Remaining (PS3.4 C.4.2.1.6) and Completed equal to the instances that arrived, Failed 0."""
+    none Remaining (PS3.4 C.4.2.1.6) and, if it has them (C.4.2.1.7 "may"), Completed equal to the instances
+    that arrived and Failed 0."""
     model, identifier, series = _cases(world)["STUDY"]
     expected = world.sop_uids(*series)
     result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
