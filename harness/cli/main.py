@@ -26,44 +26,32 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from dicom_harness.cli.serving import (
-        catch_stop_signals,
-        check_listen_options,
-        faults_note,
-        log_to_terminal,
-        serve_until_stopped,
-    )
+    from dicom_harness.cli import serving
     from dicom_harness.cli.simulate_workflow import commitment_options
     from dicom_harness.targets.builtin import PacsSimulator, open_store
 
-    check_listen_options(args)
+    serving.check_listen_options(args)
     destinations = _move_destinations(args.move_dest)
     store = open_store(args.store)
-    log_to_terminal()
-    stop = catch_stop_signals()
+    serving.log_to_terminal()
+    stop = serving.catch_stop_signals()
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                          check_called_ae=not args.any_called_ae, move_destinations=destinations,
                          **commitment_options(args)).start()
     print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
-          + faults_note(args) + "; Ctrl-C to stop", flush=True)
-    serve_until_stopped(stop, pacs.stop, store.close)
+          + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
+    serving.serve_until_stopped(stop, pacs.stop, store.close)
     return 0
 
 
 def _simulate_dicomweb(args: argparse.Namespace) -> int:
-    from dicom_harness.cli.serving import (
-        catch_stop_signals,
-        check_listen_options,
-        faults_note,
-        log_to_terminal,
-        serve_until_stopped,
-    )
+    from dicom_harness.cli import serving
     from dicom_harness.targets.builtin import DicomWebSimulator, open_store
 
-    check_listen_options(args)
+    serving.check_listen_options(args)
     store = open_store(args.store)
-    log_to_terminal()
-    stop = catch_stop_signals()
+    serving.log_to_terminal()
+    stop = serving.catch_stop_signals()
     secrets = {}
     for key, variable in (("token", args.token_env), ("user", args.user_env), ("password", args.password_env)):
         if variable:
@@ -72,11 +60,11 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
             secrets[key] = os.environ[variable]
     web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
     print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
-          f"({store.count()} instances)" + faults_note(args) + "; Ctrl-C to stop", flush=True)
+          f"({store.count()} instances)" + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
     workitems = len(list((store.root / "workitems").glob("*.json")))
     print(f"UPS-RS worklist at {web.base_url}/workitems ({workitems} workitems); event channels at "
           f"{web.base_url.replace('http', 'ws', 1)}/ws/subscribers/{{aetitle}}", flush=True)
-    serve_until_stopped(stop, web.stop, store.close)
+    serving.serve_until_stopped(stop, web.stop, store.close)
     return 0
 
 

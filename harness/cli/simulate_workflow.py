@@ -9,16 +9,10 @@ from dicom_harness.errors import HarnessUserError
 
 
 def _simulate_ris(args: argparse.Namespace) -> int:
-    from dicom_harness.cli.serving import (
-        catch_stop_signals,
-        check_listen_options,
-        faults_note,
-        log_to_terminal,
-        serve_until_stopped,
-    )
+    from dicom_harness.cli import serving
     from dicom_harness.targets.builtin import RisSimulator, WorklistError, WorklistStore, parse_item
 
-    check_listen_options(args)
+    serving.check_listen_options(args)
     worklist = WorklistStore(Path(args.worklist) if args.worklist else None)
     try:
         for text in args.item:
@@ -26,14 +20,14 @@ def _simulate_ris(args: argparse.Namespace) -> int:
         count = worklist.check()
     except WorklistError as exc:
         raise HarnessUserError(str(exc)) from None
-    log_to_terminal()
-    stop = catch_stop_signals()
+    serving.log_to_terminal()
+    stop = serving.catch_stop_signals()
     ris = RisSimulator(worklist, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                        check_called_ae=not args.any_called_ae).start()
     print(f"RIS simulator {args.ae} on {args.host}:{ris.port}: Modality Worklist ({count} item(s)"
           + (f", folder {worklist.folder}" if worklist.folder else "") + ") and MPPS"
-          + faults_note(args) + "; Ctrl-C to stop", flush=True)
-    serve_until_stopped(stop, ris.stop)
+          + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
+    serving.serve_until_stopped(stop, ris.stop)
     return 0
 
 

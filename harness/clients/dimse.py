@@ -431,20 +431,15 @@ class DimseClient:
             sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
         except OSError as exc:
             raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
-        data, ended = b"", "kept"
         with sock:
             try:
                 sock.sendall(payload)
-                while len(data) < wait_for:
-                    chunk = sock.recv(4096)
-                    if not chunk:
-                        ended = "closed"
-                        break
-                    data += chunk
             except socket.timeout:
-                ended = "timeout"
+                data, ended = b"", "timeout"
             except ConnectionResetError:
-                ended = "reset"
+                data, ended = b"", "reset"
+            else:
+                data, ended = _read_until_ended(sock, wait_for)
         reply = RawReply(data, ended)
         self.evidence.add("<", reply.describe())
         return reply
@@ -478,18 +473,7 @@ class DimseClient:
             self.evidence.add(">", "A-ABORT PDU (source 0, service-user)")
             started = time.monotonic()
             sock.sendall(A_ABORT_PDU)
-            data, ended = b"", "timeout"
-            try:
-                while True:
-                    chunk = sock.recv(4096)
-                    if not chunk:
-                        ended = "closed"
-                        break
-                    data += chunk
-            except socket.timeout:
-                ended = "timeout"
-            except ConnectionResetError:
-                ended = "reset"
+            data, ended = _read_until_ended(sock)
             elapsed = time.monotonic() - started
         reply = RawReply(data, ended)
         self.evidence.add("<", f"after the A-ABORT: {reply.describe()}"
@@ -608,3 +592,20 @@ def _image_identifier(dataset: Dataset) -> Dataset:
     identifier.SeriesInstanceUID = dataset.SeriesInstanceUID
     identifier.SOPInstanceUID = dataset.SOPInstanceUID
     return identifier
+
+
+def _read_until_ended(sock: socket.socket, wait_for: int | None = None) -> tuple[bytes, str]:
+    """Read until `wait_for` bytes have come ('kept'), the peer closes ('closed') or resets ('reset') the
+    connection, or the socket's timeout passes ('timeout')."""
+    data = b""
+    try:
+        while wait_for is None or len(data) < wait_for:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data, "closed"
+            data += chunk
+    except socket.timeout:
+        return data, "timeout"
+    except ConnectionResetError:
+        return data, "reset"
+    return data, "kept"
