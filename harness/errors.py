@@ -29,5 +29,11 @@ class NotClaimed(Exception):
     """The target does not claim the service or SOP class a test needs."""
 
 
+class NotVerified(Exception):
+    """What could be judged held, but the rest of the requirement cannot be checked on this target, for a stated
+    reason that is neither the harness's fault nor a missing claim (a storage SCP without C-GET or C-MOVE to read
+    back from, PS3.4 B.1.2 note 1): verdict NOT VERIFIED, never counted against the target."""
+
+
 class HarnessError(Exception):
     """The harness itself could not do its part (no read-back path, bad fixture): verdict ERROR."""

@@ -37,7 +37,7 @@ from dicom_harness.clients.web import (
 )
 from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest
 from dicom_harness.data.worklist import unique_tag, unique_worklist_item
-from dicom_harness.errors import NotClaimed
+from dicom_harness.errors import NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
 from dicom_harness.shared.codes import code_item
@@ -60,7 +60,7 @@ __all__ = [
     # marking a test
     "requirement",
     # what a test raises or catches
-    "AssociationRejected", "NotClaimed", "TargetFailure",
+    "AssociationRejected", "NotClaimed", "NotVerified", "TargetFailure",
     # DIMSE statuses
     "Status", "describe", "is_defined_store_status", "status_class",
     # shared verifiers

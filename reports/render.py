@@ -13,18 +13,31 @@ from markupsafe import Markup
 
 from dicom_harness.reports import SCHEMA_VERSION
 from dicom_harness.reports.causes import look_at_first
-from dicom_harness.shared.verdicts import DEVIATION, ERROR, FAIL, FIXED, NOT_CLAIMED, PASS, PROBLEMS, SYMBOL, WARN
+from dicom_harness.shared.verdicts import (
+    DEVIATION,
+    ERROR,
+    FAIL,
+    FIXED,
+    NOT_CLAIMED,
+    NOT_VERIFIED,
+    PASS,
+    PROBLEMS,
+    SYMBOL,
+    WARN,
+)
 from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
-# JUnit knows passed, failure, error and skipped. NOT CLAIMED and DEVIATION are skipped; WARN (a SHOULD not met,
+# JUnit knows passed, failure, error and skipped. NOT CLAIMED, NOT VERIFIED and DEVIATION are skipped (with the
+# reason); WARN (a SHOULD not met,
 # exit code 0) is skipped in junit.xml, which agrees with the exit code, and a <failure type="WARN"> in
 # junit-strict.xml, for a dashboard that should show every WARN.
-JUNIT_SKIPPED = (NOT_CLAIMED, DEVIATION, WARN)
+JUNIT_SKIPPED = (NOT_CLAIMED, NOT_VERIFIED, DEVIATION, WARN)
 JUNIT_FILES = {"junit.xml": False, "junit-strict.xml": True}        # file name: WARN written as a failure
 LEVEL_ORDER = ("SHALL", "SHOULD", "MAY")
 
 # Coverage of the catalogue in one run. A requirement is examined when a test checked it against the target:
-# NOT CLAIMED (not asked) and ERROR (the harness failed) examined nothing.
+# NOT CLAIMED (not asked), NOT VERIFIED (could not be checked to the end on this target) and ERROR (the harness
+# failed) examined nothing that completes the requirement.
 EXAMINED = (PASS, FAIL, WARN, DEVIATION, FIXED)
 TESTED, NOT_RUN, NOT_YET_TESTED, NOT_TESTABLE = "tested in this run", "not examined in this run", "not yet tested", \
     "not testable"
@@ -131,6 +144,8 @@ def _coverage_of(requirement: dict, records: list[dict]) -> tuple[str, str]:
         return status, requirement.get("reason", "")
     if NOT_CLAIMED in verdicts:
         return NOT_RUN, "NOT CLAIMED by the target"
+    if NOT_VERIFIED in verdicts:
+        return NOT_RUN, "NOT VERIFIED on this target"
     if records:
         return NOT_RUN, "the harness hit an ERROR"
     if status == "tested":
@@ -244,7 +259,7 @@ def write_reports(data: dict, folder: Path) -> Path:
 
 def junit(env: Environment, run: dict, results: list[dict], warn_as_failure: bool) -> str:
     """JUnit XML as CI servers validate it (tests/schemas/junit.xsd): each testcase's verdict in its `status`,
-    FAIL as <failure>, ERROR as <error>, NOT CLAIMED, DEVIATION and WARN as <skipped>, or WARN as
+    FAIL as <failure>, ERROR as <error>, NOT CLAIMED, NOT VERIFIED, DEVIATION and WARN as <skipped>, or WARN as
     <failure type="WARN"> with `warn_as_failure`."""
     failed = (FAIL, WARN) if warn_as_failure else (FAIL,)
     skipped = tuple(v for v in JUNIT_SKIPPED if v not in failed)

@@ -17,7 +17,7 @@ from tests.conftest import run_suites
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FORBIDDEN_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-VERDICTS = ("PASS", "FAIL", "WARN", "NOT CLAIMED", "DEVIATION", "FIXED", "ERROR")
+VERDICTS = ("PASS", "FAIL", "WARN", "NOT CLAIMED", "NOT VERIFIED", "DEVIATION", "FIXED", "ERROR")
 
 
 def _junit_schema():
@@ -59,7 +59,8 @@ def test_junit_xml_of_every_verdict_is_valid(tmp_path):
         f"test_{v.lower().replace(' ', '_')}": v for v in VERDICTS}
     assert cases["test_fail"].find("failure").get("type") == "FAIL"
     assert cases["test_error"].find("error") is not None
-    assert all(cases[f"test_{v}"].find("skipped") is not None for v in ("not_claimed", "deviation"))
+    assert all(cases[f"test_{v}"].find("skipped") is not None for v in ("not_claimed", "not_verified", "deviation"))
+    assert cases["test_not_verified"].find("skipped").get("message").startswith("NOT VERIFIED: expected x")
     assert "requirement R1 (SHALL, PS3.4 B.1.2" in cases["test_fail"].find("system-out").text
     failures = sum(case.find("failure") is not None for case in cases.values())
     skipped = sum(case.find("skipped") is not None for case in cases.values())

@@ -190,6 +190,21 @@ def test_coverage_counts_only_what_a_test_examined():
         ("SHALL", {"tested in this run": 1, "not examined in this run": 3}), ("MAY", {"not testable": 1})]
 
 
+def test_not_verified_is_neither_examined_nor_scored(tmp_path):
+    """NOT VERIFIED (a storage-only SCP: no read-back) checked the requirement only in part: the coverage says
+    why it was not examined, the leaderboard gives it nothing, and the report shows its badge and filter."""
+    from dicom_harness.reports.render import coverage
+    records = [_record("a", "NOT VERIFIED", "R1"), _record("b", "PASS", "R2")]
+    found = coverage([{**_requirement(rid), "status": "tested", "reason": ""} for rid in ("R1", "R2")],
+                     {r["requirements"][0]["id"]: [r] for r in records})
+    assert [(g["id"], g["why"]) for g in found["parts"][0]["gaps"]] == [("R1", "NOT VERIFIED on this target")]
+    [score] = leaderboard([_run("storage-only", records)])
+    assert score.text("SHALL") == "1/2"
+    write_reports({"run": {"target": "t", "duration": 1.0, "catalogue": []}, "results": records}, tmp_path)
+    html = (tmp_path / "index.html").read_text()
+    assert 'class="badge not-verified"' in html and "<option>NOT VERIFIED</option>" in html
+
+
 def test_an_old_results_json_without_statuses_renders_and_compares(tmp_path):
     """results.json from before the catalogue had statuses: entries without status, records without quote."""
     old = {"run": {"target": "old", "duration": 1.0, "catalogue": [_requirement("R1"), _requirement("R9")]},

@@ -15,6 +15,8 @@ from tests.conftest import StandalonePacs, run_cli
     ("failed", ["SHOULD"], False, verdicts.WARN),
     ("failed", ["SHALL"], True, verdicts.DEVIATION),
     ("not-claimed", ["SHALL"], False, verdicts.NOT_CLAIMED),
+    ("not-verified", ["SHALL"], False, verdicts.NOT_VERIFIED),
+    ("not-verified", ["SHALL"], True, verdicts.NOT_VERIFIED),     # a declared deviation cannot be confirmed either
     ("error", ["SHALL"], True, verdicts.ERROR),
 ])
 def test_judge(outcome, levels, deviated, expected):
@@ -23,6 +25,9 @@ def test_judge(outcome, levels, deviated, expected):
 
 def test_exit_codes():
     assert verdicts.exit_code([verdicts.PASS, verdicts.DEVIATION, verdicts.NOT_CLAIMED]) == 0
+    assert verdicts.exit_code([verdicts.NOT_VERIFIED, verdicts.NOT_CLAIMED]) == 0
+    assert verdicts.NOT_VERIFIED not in verdicts.PROBLEMS
+    assert verdicts.ORDER.index(verdicts.NOT_VERIFIED) == verdicts.ORDER.index(verdicts.NOT_CLAIMED) + 1
     assert verdicts.exit_code([verdicts.PASS, verdicts.FAIL, verdicts.ERROR]) == 1
     assert verdicts.exit_code([verdicts.PASS, verdicts.ERROR]) == 4
 

@@ -28,7 +28,7 @@ from dicom_harness.clients.exchange import (
     responses_are_ours,
     uid_name,
 )
-from dicom_harness.errors import HarnessError, TargetUnreachable
+from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
@@ -493,7 +493,11 @@ class DimseClient:
 
     def read_back(self, dataset: Dataset) -> Dataset:
         """Retrieve the instance by its SOP Instance UID at IMAGE level, the way the profile claims: C-GET on
-        this association, or C-MOVE to the harness peer."""
+        this association, or C-MOVE to the harness peer. A target that offers neither (retrieve = "none")
+        cannot be read back: NotVerified (PS3.4 B.1.2 note 1 lets a storage SCP have no retrieve service)."""
+        if self.target.claims.retrieve == "none":
+            raise NotVerified("the target offers no C-GET or C-MOVE, so retention cannot be read back "
+                              "(PS3.4 B.1.2 note 1: storage does not imply Query/Retrieve)")
         if self.target.claims.retrieve == "C-MOVE":
             return self._read_back_by_move(dataset)
         syntaxes = list(dict.fromkeys([dataset.file_meta.TransferSyntaxUID, ExplicitVRLittleEndian,

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-PASS, FAIL, WARN, NOT_CLAIMED, DEVIATION, FIXED, ERROR = (
-    "PASS", "FAIL", "WARN", "NOT CLAIMED", "DEVIATION", "FIXED", "ERROR")
-ORDER = (FAIL, ERROR, WARN, DEVIATION, FIXED, NOT_CLAIMED, PASS)          # worst first
-LETTER = {PASS: ".", FAIL: "F", WARN: "W", NOT_CLAIMED: "n", DEVIATION: "d", FIXED: "X", ERROR: "E"}
+PASS, FAIL, WARN, NOT_CLAIMED, NOT_VERIFIED, DEVIATION, FIXED, ERROR = (
+    "PASS", "FAIL", "WARN", "NOT CLAIMED", "NOT VERIFIED", "DEVIATION", "FIXED", "ERROR")
+ORDER = (FAIL, ERROR, WARN, DEVIATION, FIXED, NOT_CLAIMED, NOT_VERIFIED, PASS)      # worst first
+LETTER = {PASS: ".", FAIL: "F", WARN: "W", NOT_CLAIMED: "n", NOT_VERIFIED: "v", DEVIATION: "d", FIXED: "X",
+          ERROR: "E"}
 SYMBOL = {**LETTER, PASS: "✓"}      # in reports a PASS is a tick, where the progress line prints pytest's dot
 PROBLEMS = (FAIL, ERROR, WARN, FIXED)                                      # what a reader should look at first
 
 
 def judge(outcome: str, levels: list[str], deviated: bool) -> str:
-    """outcome: 'passed', 'failed' (the target broke a requirement), 'not-claimed' or 'error'."""
+    """outcome: 'passed', 'failed' (the target broke a requirement), 'not-claimed', 'not-verified' (what could
+    be judged held, the rest cannot be checked on this target for a stated reason) or 'error'."""
     if outcome == "error":
         return ERROR
     if outcome == "not-claimed":
         return NOT_CLAIMED
+    if outcome == "not-verified":
+        return NOT_VERIFIED
     if outcome == "passed":
         return FIXED if deviated else PASS
     if deviated:
@@ -24,7 +28,8 @@ def judge(outcome: str, levels: list[str], deviated: bool) -> str:
 
 
 def exit_code(verdicts: list[str]) -> int:
-    """0: no failures (deviations allowed); 1: failures; 4: no failures but harness errors."""
+    """0: no failures (deviations, NOT CLAIMED and NOT VERIFIED allowed); 1: failures; 4: no failures but
+    harness errors."""
     if FAIL in verdicts:
         return 1
     if ERROR in verdicts:

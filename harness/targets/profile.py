@@ -64,7 +64,7 @@ class Claims:
     called_ae_check: bool = False
     calling_ae_check: bool = False
     storage_level: int = 0
-    retrieve: str = "C-GET"     # how the harness reads back what it stored: C-GET or C-MOVE
+    retrieve: str = "C-GET"     # how the harness reads back what it stored: C-GET, C-MOVE or none (NOT VERIFIED)
     query_retrieve: QueryRetrieveClaims = field(default_factory=QueryRetrieveClaims)
 
     def offers(self, service: str) -> bool:
@@ -114,6 +114,9 @@ DICOMWEB_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "t
 CLAIMS_KEYS = ("services", "storage_sop_classes", "storage_transfer_syntaxes", "called_ae_check", "calling_ae_check",
                "storage_level", "retrieve", "query_retrieve")
 DEVIATION_KEYS = ("requirement", "reason", "link")
+# How the harness reads back what it stored; "none": a storage-only SCP (PS3.4 B.1.2 note 1), read-backs are
+# NOT VERIFIED.
+RETRIEVE_WAYS = ("C-GET", "C-MOVE", "none")
 PEER_KEYS = ("ae_title", "host", "port")
 WORKLIST_KEYS = ("folder",)
 
@@ -177,8 +180,8 @@ def _claims(data: dict, where: str) -> Claims:
     if unknown:
         raise ProfileError(f"{where}: [claims] unknown services {sorted(unknown)}; known: {', '.join(SERVICES)}")
     retrieve = t.get("retrieve", "C-GET")
-    if retrieve not in ("C-GET", "C-MOVE"):
-        raise ProfileError(f"{where}: [claims] retrieve must be 'C-GET' or 'C-MOVE', not {retrieve!r}")
+    if retrieve not in RETRIEVE_WAYS:
+        raise ProfileError(f"{where}: [claims] retrieve must be 'C-GET', 'C-MOVE' or 'none', not {retrieve!r}")
     return Claims(
         services=frozenset(services),
         storage_sop_classes=tuple(to_uid(u, f"{where} [claims] storage_sop_classes")

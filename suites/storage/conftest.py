@@ -1,15 +1,11 @@
 """Storing and reading back (PS3.4 B.2.2, B.4.1). A Success or a Warning means the SCP kept the instance (PS3.7
 9.1.1.1.9: Warning, "able to store the composite SOP Instance, but detected a probable error"); what the
-read-back must still hold follows the coercion rules of B.4.1.3 and the claimed storage level (B.4.1.1)."""
+read-back must still hold follows the coercion rules of B.4.1.3 and the claimed storage level (B.4.1.1). A
+target without C-GET or C-MOVE (retrieve = "none", B.1.2 note 1) is judged on its status, then NOT VERIFIED."""
 
 import pytest
 
-from dicom_harness.testing import Status, TargetFailure, assert_same_instance, describe, status_class
-
-
-class NotVerified(Exception):
-    """The standard allows what the target did, and the harness cannot look further: ERROR, never counted
-    against the target (a verdict of its own, NOT VERIFIED, would fit; issue 11 section 9)."""
+from dicom_harness.testing import NotVerified, Status, TargetFailure, assert_same_instance, describe, status_class
 
 
 def assert_kept(response_status: int | None, what: str = "C-STORE") -> None:
@@ -20,7 +16,8 @@ def assert_kept(response_status: int | None, what: str = "C-STORE") -> None:
 @pytest.fixture
 def store_and_read_back(dimse, claims):
     """C-STORE the instance, require Success or Warning, read it back and compare: SOP Instance and Class UID
-    always; the Table B.4-1 attributes unless the SCP answered a Warning; pixel data at levels 1 and 2."""
+    always; the Table B.4-1 attributes unless the SCP answered a Warning; pixel data at levels 1 and 2. The
+    status is judged first: a target that cannot be read back (retrieve = "none") is then NOT VERIFIED."""
     def run(instance):
         response = dimse.store(instance)
         assert_kept(response.status)

@@ -1,5 +1,6 @@
 """PS3.4 Annex B: the Storage service class, SCP side. Every Success or Warning is checked by reading the
-instance back and comparing it with what was sent."""
+instance back and comparing it with what was sent; on a target with no retrieve service (B.1.2 note 1) the
+status and negotiation are judged and the read-back is NOT VERIFIED, never a PASS."""
 
 import pytest
 from pydicom.uid import (
