@@ -341,6 +341,9 @@ QIDO_IGNORES_OFFSET = _web_fault(
 QIDO_NO_PAGING_WARNING = _web_fault(
     "qido-no-paging-warning", "QIDO-PAGING-WARNING",
     "A page that leaves matches unreturned carries no Warning: 299 header saying how many remain.")
+QIDO_ORDER_ALTERNATES = _web_fault(
+    "qido-order-alternates", "QIDO-IDEMPOTENT",
+    "Every second search returns its page of matches in reverse order (the same matches, another order).")
 QIDO_EMPTY_200 = _web_fault(
     "qido-empty-200", "QIDO-NO-MATCH-204",
     "A search with no results answers 200 with an empty array instead of 204.")

@@ -64,6 +64,7 @@ from dicom_harness.simulators.faults import (
     QIDO_INSTANCES_WITHOUT_SOP_CLASS,
     QIDO_NO_PAGING_WARNING,
     QIDO_NO_PERCENT_DECODING,
+    QIDO_ORDER_ALTERNATES,
     QIDO_REJECTS_UNKNOWN_PARAMETER,
     QIDO_SERIES_IGNORES_STUDY,
     QIDO_WRONG_STUDY_COUNTS,
@@ -107,6 +108,7 @@ class DicomWebApp:
         self.faults = faults_named(faults)
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
+        self.searches = 0                 # for the qido-order-alternates fault only
         self.ups = UpsRoutes(Worklist(store.root, self.faults), root)
 
     # -- helpers ------------------------------------------------------------------------------------------
@@ -199,6 +201,10 @@ class DicomWebApp:
         if QIDO_INSTANCES_WITHOUT_SOP_CLASS in self.faults and level == "instance":
             for item in results:
                 item.pop(qido.hex_tag("SOPClassUID"), None)
+        if QIDO_ORDER_ALTERNATES in self.faults:
+            self.searches += 1
+            if self.searches % 2 == 0:
+                results.reverse()
 
     def _json_faults(self, results: list[dict]) -> None:
         """Faults of the DICOM JSON encoding (PS3.18 F.2) of search results."""

@@ -66,3 +66,15 @@ def test_instance_search_at_every_resource(dicomweb, web_study):
         classes = {json_value(r, "SOPInstanceUID"): json_value(r, "SOPClassUID") for r in results}
         wanted = {str(d.SOPInstanceUID): str(d.SOPClassUID) for d in instances}
         assert classes == wanted, f"{path}: SOP Class UIDs: expected {wanted}, observed {classes}"
+
+
+@requirement("QIDO-IDEMPOTENT")
+def test_identical_searches_return_the_same_ordered_list(dicomweb, web_study):
+    """GET /studies/{uid}/instances twice, the same query, nothing stored between; PS3.18 8.3.4.4.1: the two
+    search requests shall return the same ordered list of matches."""
+    path = f"/studies/{web_study.uid}/instances"
+    first = [str(json_value(r, "SOPInstanceUID")) for r in dicomweb.search_json(path)]
+    second = [str(json_value(r, "SOPInstanceUID")) for r in dicomweb.search_json(path)]
+    assert first, f"search {path}: expected the study's {len(web_study.instances)} instances, observed none"
+    assert second == first, (
+        f"two identical searches {path}: expected the same ordered list of matches, observed {first} then {second}")
