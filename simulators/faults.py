@@ -455,6 +455,9 @@ WADO_URI_MISLABELS_RENDERED = _web_fault(
 WADO_URI_DEFAULT_DICOM = _web_fault(
     "wado-uri-default-dicom", "WADOURI-DEFAULT-JPEG",
     "WADO-URI without contentType returns application/dicom instead of image/jpeg.")
+WADO_URI_UNSUPPORTED_SYNTAX_200 = _web_fault(
+    "wado-uri-unsupported-syntax-200", "WADOURI-TRANSFER-SYNTAX-UNSUPPORTED-406",
+    "WADO-URI with a valid transferSyntax it cannot send answers 200 in Explicit VR Little Endian, not 406.")
 WEB_AUTH_ANONYMOUS = _web_fault(
     "web-auth-anonymous", "WEB-AUTH-REQUIRED",
     "The DICOMweb server answers requests without credentials although it is configured to require them.")

@@ -89,6 +89,7 @@ from dicom_harness.simulators.faults import (
     WADO_URI_IGNORES_OBJECT_UID,
     WADO_URI_MISLABELS_RENDERED,
     WADO_URI_MISSING_UID_404,
+    WADO_URI_UNSUPPORTED_SYNTAX_200,
     WEB_HIDES_DIMSE_INSTANCES,
     Fault,
     faults_named,
@@ -507,7 +508,9 @@ class DicomWebApp:
                     syntax = io.choose_syntax(instance.transfer_syntax_uid, q.get("transferSyntax"),
                                               default_as_stored=WADO_URI_DEFAULT_AS_STORED in self.faults)
                 except io.NotAcceptable as exc:
-                    return self._error(406, str(exc))
+                    if WADO_URI_UNSUPPORTED_SYNTAX_200 not in self.faults:
+                        return self._error(406, str(exc))
+                    syntax = io.choose_syntax(instance.transfer_syntax_uid, None)
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
                 return StreamingResponse(iter(body) if body else file_chunks(instance.path),
                                          media_type="application/dicom")

@@ -8,6 +8,7 @@ from pydicom.uid import RLELossless
 from dicom_harness.testing import NotClaimed, pixel_digest, read_part10, requirement
 
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
+JPEG2000_LOSSLESS = "1.2.840.10008.1.2.4.90"
 
 
 def _uids(ds):
@@ -100,3 +101,24 @@ def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, 
         f"no transferSyntax parameter: file meta Transfer Syntax UID expected {EXPLICIT_VR_LE} (Explicit VR Little "
         f"Endian), observed {syntax}")
     assert pixel_digest(received) == pixel_digest(sent), "decoded pixel data differs from what was stored"
+
+
+@requirement("WADOURI-TRANSFER-SYNTAX-UNSUPPORTED-406")
+def test_unsupported_transfer_syntax_is_406(dicomweb, web_study):
+    """GET contentType=application/dicom&transferSyntax=JPEG 2000 (Lossless Only), a valid Transfer Syntax UID;
+    PS3.18 9.4.2.4: 406 (Not Acceptable) unless supported, in which case the payload is in that syntax."""
+    pairs = _uids(web_study.images[0]) + [("contentType", "application/dicom"), ("transferSyntax", JPEG2000_LOSSLESS)]
+    response = dicomweb.wado_uri(pairs)
+    if response.status_code == 406:
+        return
+    assert response.status_code == 200, (
+        f"transferSyntax={JPEG2000_LOSSLESS}: expected 406 (Not Acceptable), or 200 encoded in that syntax if "
+        f"supported; observed {response.status_code} {response.text[:120]!r}")
+    try:
+        syntax = str(read_part10(response.content).file_meta.TransferSyntaxUID)
+    except Exception as exc:
+        raise AssertionError(f"200 to transferSyntax={JPEG2000_LOSSLESS}, but the body is not a DICOM Part 10 file: "
+                             f"{exc}") from None
+    assert syntax == JPEG2000_LOSSLESS, (
+        f"transferSyntax={JPEG2000_LOSSLESS}: expected 406 (Not Acceptable) if not supported, or a payload in that "
+        f"syntax; observed 200 with Transfer Syntax UID {syntax}")
