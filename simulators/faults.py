@@ -258,6 +258,10 @@ MWL_DROP_RETURN_KEYS = _fault(
 MWL_NO_MATCH_FAILURE = _fault(
     "mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
     "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
+MWL_UNKNOWN_MATCHES = _fault(
+    "mwl-unknown-matches", "MWL-UNKNOWN-VALUE-FAILS",
+    "A worklist item with no value (zero length) for a matching key matches any value of that key, as in "
+    "Query/Retrieve.")
 MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",
