@@ -191,6 +191,9 @@ OPEN_RANGE_UNMATCHED = _fault(
 TIME_RANGE_IGNORED = _fault(
     "time-range-ignored", "QR-MATCH-TIME-RANGE",
     "A time range matches nothing.")
+SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE = _fault(
+    "sequence-empty-item-needs-sequence", "QR-MATCH-SEQUENCE-EMPTY-ITEM",
+    "A sequence key holding one empty item matches only entities that hold that sequence, not all entities.")
 SEQUENCE_MATCH_IGNORED = _fault(
     "sequence-match-ignored", "QR-MATCH-SEQUENCE",
     "Item keys of a sequence key are ignored: every entity matches.")
