@@ -191,6 +191,9 @@ OPEN_RANGE_UNMATCHED = _fault(
 TIME_RANGE_IGNORED = _fault(
     "time-range-ignored", "QR-MATCH-TIME-RANGE",
     "A time range matches nothing.")
+SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE = _fault(
+    "sequence-empty-item-needs-sequence", "QR-MATCH-SEQUENCE-EMPTY-ITEM",
+    "A sequence key holding one empty item matches only entities that hold that sequence, not all entities.")
 SEQUENCE_MATCH_IGNORED = _fault(
     "sequence-match-ignored", "QR-MATCH-SEQUENCE",
     "Item keys of a sequence key are ignored: every entity matches.")
@@ -258,6 +261,10 @@ MWL_DROP_RETURN_KEYS = _fault(
 MWL_NO_MATCH_FAILURE = _fault(
     "mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
     "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
+MWL_UNKNOWN_MATCHES = _fault(
+    "mwl-unknown-matches", "MWL-UNKNOWN-VALUE-FAILS",
+    "A worklist item with no value (zero length) for a matching key matches any value of that key, as in "
+    "Query/Retrieve.")
 MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",

@@ -56,6 +56,7 @@ from dicom_harness.simulators.faults import (
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
     RELATIONAL_REFUSED,
+    SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE,
     SEQUENCE_MATCH_IGNORED,
     SINGLE_VALUE_CASE_INSENSITIVE,
     STALE_STUDY_COUNTS,
@@ -288,6 +289,8 @@ class QueryRetrieveScp:
                 continue
             if UNIVERSAL_NEEDS_VALUE in self.faults and not _has_universal_values(query, entity.dataset):
                 continue
+            if SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE in self.faults and _lacks_empty_item_sequence(query, entity.dataset):
+                continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
@@ -471,6 +474,12 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _lacks_empty_item_sequence(query: Dataset, dataset: Dataset) -> bool:
+    """The fault sequence-empty-item-needs-sequence: a sequence key of one empty item, absent from the entity."""
+    return any(e.VR == "SQ" and len(e.value) and all(len(i) == 0 for i in e.value) and e.tag not in dataset
+               for e in query)
 
 
 def _has_universal_values(query: Dataset, entity: Dataset) -> bool:

@@ -43,10 +43,11 @@ from dicom_harness.simulators.faults import (
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
     MWL_NO_MATCH_FAILURE,
+    MWL_UNKNOWN_MATCHES,
     Fault,
     faults_named,
 )
-from dicom_harness.simulators.matching import matches
+from dicom_harness.simulators.matching import DEFAULT, MatchOptions, matches
 
 log = logging.getLogger("simulators.ris")
 
@@ -210,7 +211,9 @@ class RisService:
                         setattr(step, keyword, "")
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
-        return matches(query, item)
+        # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's
+        options = MatchOptions(unknown_matches=True) if MWL_UNKNOWN_MATCHES in self.faults else DEFAULT
+        return matches(query, item, options)
 
     # Modality Performed Procedure Step -----------------------------------------------------------------
     def on_n_create(self, event):

@@ -266,3 +266,8 @@ def assert_matches(result, keyword: str, expected: set[str], what: str) -> None:
 
 def sequence_of(*items: Dataset) -> Sequence:
     return Sequence(list(items))
+
+
+def one_empty_item() -> Sequence:
+    """A sequence key holding one zero-length item (PS3.4 C.2.2.2.6: asks for the sequence, matches all)."""
+    return Sequence([Dataset()])

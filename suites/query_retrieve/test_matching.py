@@ -5,7 +5,7 @@ one kind of matching per test, each with a query that must match and one that mu
 
 from dicom_harness.testing import NotClaimed, code_item, requirement
 
-from .conftest import assert_matches, merged, query, sequence_of
+from .conftest import assert_matches, merged, one_empty_item, query, sequence_of
 
 
 def studies(world, *names):
@@ -137,6 +137,18 @@ def test_sequence_matching(qr, claims, world):
     codes = [str(item.get("CodeValue", "")) for item in (returned or [])]
     assert codes == ["113000"], f"returned Concept Name Code Sequence: expected one item 113000, observed {codes}"
 
+
+
+@requirement("QR-MATCH-SEQUENCE-EMPTY-ITEM")
+def test_sequence_key_with_empty_item_matches_all(qr, world):
+    """IMAGE-level C-FINDs (Patient Root) per series of study A2, Concept Name Code Sequence one empty item: all
+    entities match (PS3.4 C.2.2.2.6), the CR image without that sequence as much as the two key objects."""
+    result = merged(qr.find("patient_root", query(
+        "IMAGE", PatientID=world.pid("A"), StudyInstanceUID=world.study_uid("A2"),
+        SeriesInstanceUID=world.series_uid(series), SOPInstanceUID="", ConceptNameCodeSequence=one_empty_item()))
+        for series in ("A2-CR", "A2-KO"))
+    assert_matches(result, "SOPInstanceUID", world.sop_uids("A2-CR", "A2-KO"),
+                   "ConceptNameCodeSequence with one empty item (the CR image has no such sequence)")
 
 @requirement("QR-MATCH-MULTIPLE-VALUES")
 def test_multi_valued_modalities_in_study(qr, claims, world):

@@ -86,3 +86,20 @@ def test_query_without_matches_gets_success_only(worklist_find, dataset_factory)
     assert result.statuses == [Status.SUCCESS], (
         f"query PatientName={nobody}: expected exactly one Success response, observed statuses "
         + ", ".join(f"0x{s:04X}" for s in result.statuses))
+
+
+@requirement("MWL-UNKNOWN-VALUE-FAILS")
+def test_item_without_value_does_not_match(seed_worklist, worklist_find, dataset_factory):
+    """Seed two items at a station of their own, one with a zero-length Scheduled Performing Physician's Name;
+    query that name: K.2.2.1.1.1 says the unknown value shall fail to match, so only the other item comes back."""
+    station = unique_tag(dataset_factory, "DU", 16)
+    named = unique_worklist_item(dataset_factory, station=station)
+    unnamed = unique_worklist_item(dataset_factory, station=station)
+    unnamed.ScheduledProcedureStepSequence[0].ScheduledPerformingPhysicianName = ""
+    seed_worklist([named, unnamed])
+    physician = str(named.ScheduledProcedureStepSequence[0].ScheduledPerformingPhysicianName)
+    query = worklist_query(ScheduledStationAETitle=station, ScheduledPerformingPhysicianName=physician)
+    found = ours(worklist_find(query).identifiers, [named, unnamed])
+    assert patient_ids(found) == [named.PatientID], (
+        f"query ScheduledPerformingPhysicianName={physician}: expected only item {named.PatientID}, observed "
+        f"{patient_ids(found)} (item {unnamed.PatientID} has a zero-length value, PS3.4 K.2.2.1.1.1)")
