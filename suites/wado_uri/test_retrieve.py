@@ -16,17 +16,22 @@ def _uids(ds):
             ("objectUID", str(ds.SOPInstanceUID))]
 
 
+def _retrieved_part10(dicomweb, sent):
+    """The instance as application/dicom: a 200 whose body is a Part 10 file, or a failed assertion saying which."""
+    response = dicomweb.wado_uri(_uids(sent) + [("contentType", "application/dicom")])
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
+    try:
+        return read_part10(response.content)
+    except Exception as exc:
+        raise AssertionError(f"the body is not a DICOM Part 10 file: {exc}") from None
+
+
 @requirement("WADOURI-RETRIEVE-DICOM")
 def test_retrieve_dicom_instance(dicomweb, web_study):
     """GET ?requestType=WADO&studyUID&seriesUID&objectUID (the series' second instance)&contentType=
     application/dicom; PS3.18 9.4: that instance, identical."""
     sent = web_study.images[1]
-    response = dicomweb.wado_uri(_uids(sent) + [("contentType", "application/dicom")])
-    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
-    try:
-        received = read_part10(response.content)
-    except Exception as exc:
-        raise AssertionError(f"the body is not a DICOM Part 10 file: {exc}") from None
+    received = _retrieved_part10(dicomweb, sent)
     assert str(received.SOPInstanceUID) == str(sent.SOPInstanceUID), (
         f"expected instance {sent.SOPInstanceUID}, observed {received.SOPInstanceUID}")
     assert pixel_digest(received) == pixel_digest(sent), "pixel data differs from what was stored"
@@ -90,12 +95,7 @@ def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, 
     if stored.status_code != 200:
         raise NotClaimed(f"the target did not take an RLE Lossless instance by STOW-RS (answered "
                          f"{stored.status_code}); the test needs one")
-    response = dicomweb.wado_uri(_uids(sent) + [("contentType", "application/dicom")])
-    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
-    try:
-        received = read_part10(response.content)
-    except Exception as exc:
-        raise AssertionError(f"the body is not a DICOM Part 10 file: {exc}") from None
+    received = _retrieved_part10(dicomweb, sent)
     syntax = str(received.file_meta.TransferSyntaxUID)
     assert syntax == EXPLICIT_VR_LE, (
         f"no transferSyntax parameter: file meta Transfer Syntax UID expected {EXPLICIT_VR_LE} (Explicit VR Little "
