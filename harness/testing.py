@@ -14,6 +14,7 @@ by name:
 - dataset_factory, make_instance: synthetic, PHI-free data sets with unique UIDs
 - seed_worklist: put worklist items on the target
 - web_study: one small study put in the target once for the DICOMweb suites
+- recording: what a client product sent while `dicom-harness listen` listened (client-side suites)
 
 IN_PROGRESS and COMPLETED are one Defined Term each for a UPS Procedure Step State (PS3.4 Table CC.1.1-1) and
 an MPPS Performed Procedure Step Status (F.7.2.1); DISCONTINUED is MPPS only, SCHEDULED and CANCELED UPS only.
@@ -40,6 +41,8 @@ from dicom_harness.data.worklist import unique_tag, unique_worklist_item
 from dicom_harness.errors import NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
+from dicom_harness.recorded import received, requested, well_formed
+from dicom_harness.shared import associate_rq
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.status import Status, describe, is_defined_store_status, status_class
@@ -55,6 +58,8 @@ from dicom_harness.shared.ups import (
     WORKLIST_UID,
 )
 from dicom_harness.shared.worklist import RETURN_KEYS, SPS_RETURN_KEYS, worklist_query
+from dicom_harness.targets.scenarios import steps_claiming
+from dicom_harness.validation import TYPE1, TYPE2, UIDS, UNREADABLE, VALUES, uid_problem, uid_values, validate
 
 __all__ = [
     # marking a test
@@ -79,4 +84,7 @@ __all__ = [
     "SCHEDULED", "STATE_REPORT", "WORKLIST_UID", "about", "is_event", "state_of", "subscriber_title",
     # Storage Commitment
     "request_commitment",
+    # judging a client from its recording (`dicom-harness listen`)
+    "associate_rq", "received", "requested", "steps_claiming", "well_formed",
+    "TYPE1", "TYPE2", "UIDS", "UNREADABLE", "VALUES", "uid_problem", "uid_values", "validate",
 ]

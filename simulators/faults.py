@@ -24,6 +24,8 @@ class Fault:
     # The suite folders this fault can reach (empty: all). A fault inside the DICOMweb server cannot touch
     # the DIMSE suites, so the project's tests run only the web suites with it.
     suites: tuple[str, ...] = ()
+    # A fault of the modality simulator acting as a client (`listen` judges it), not of a server simulator
+    client: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -33,10 +35,10 @@ FAULTS: dict[str, Fault] = {}
 
 
 def _fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = (),
-           suites: tuple[str, ...] = ()) -> Fault:
+           suites: tuple[str, ...] = (), client: bool = False) -> Fault:
     if name in FAULTS:
         raise ValueError(f"fault {name} registered twice")
-    FAULTS[name] = Fault(name, breaks, description, also_breaks, suites)
+    FAULTS[name] = Fault(name, breaks, description, also_breaks, suites, client)
     return FAULTS[name]
 
 
@@ -66,6 +68,57 @@ def faults_named(faults: Iterable[str | Fault]) -> frozenset[Fault]:
     if strays:
         raise UnknownFault(f"fault object(s) {', '.join(strays)} are not the registered ones")
     return frozenset(FAULTS[name] for name in names)
+
+
+# -- Faults of the modality simulator as a client: each makes one client-side requirement false, for `listen`
+def _client_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, client=True)
+
+
+CLIENT_PROTOCOL_VERSION_2 = _client_fault(
+    "client-protocol-version-2", "ASSOC-RQ-PROTOCOL-VERSION",
+    "The A-ASSOCIATE-RQ gives Protocol-version 0002H (bit 0 clear).")
+CLIENT_EVEN_CONTEXT_ID = _client_fault(
+    "client-even-context-id", "ASSOC-RQ-CONTEXT-ID-ODD",
+    "The A-ASSOCIATE-RQ numbers its presentation contexts 2, 4, ... instead of odd IDs.")
+CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX = _client_fault(
+    "client-context-without-transfer-syntax", "ASSOC-RQ-CONTEXT-ITEM-SYNTAXES",
+    "One proposed presentation context carries an Abstract Syntax but no Transfer Syntax sub-item.")
+CLIENT_NO_MAXIMUM_LENGTH = _client_fault(
+    "client-no-maximum-length", "ASSOC-RQ-MAXIMUM-LENGTH-ITEM",
+    "The A-ASSOCIATE-RQ's user information has no Maximum Length sub-item.")
+CLIENT_NO_IMPLEMENTATION_UID = _client_fault(
+    "client-no-implementation-uid", "ASSOC-RQ-IMPLEMENTATION-UID",
+    "The A-ASSOCIATE-RQ's user information has no Implementation Class UID sub-item.")
+CLIENT_IGNORES_MAX_PDU = _client_fault(
+    "client-ignores-max-pdu", "ASSOC-RQ-MAX-PDU-RESPECTED",
+    "Each C-STORE goes in one P-DATA-TF PDU, however small a maximum length the acceptor announced.")
+CLIENT_STORES_NOTHING = _client_fault(
+    "client-stores-nothing", "STORE-SCU-SENDS-CLAIMED",
+    "The acquisition runs but no image is ever sent (no C-STORE).",
+    also_breaks=("STORE-SCU-IOD-TYPE1", "STORE-SCU-IOD-TYPE2", "STORE-SCU-IOD-VALUES", "STORE-SCU-UID-SYNTAX",
+                 "STORE-SCU-AFFECTED-SOP-CLASS", "STORE-SCU-AFFECTED-SOP-INSTANCE", "STORE-SCU-PRIORITY"))
+CLIENT_OMITS_TYPE1 = _client_fault(
+    "client-omits-type1", "STORE-SCU-IOD-TYPE1",
+    "The CT images lack Image Type (0008,0008), Type 1 in the CT Image Module.")
+CLIENT_OMITS_TYPE2 = _client_fault(
+    "client-omits-type2", "STORE-SCU-IOD-TYPE2",
+    "The CT images lack KVP (0018,0060), Type 2 in the CT Image Module.")
+CLIENT_BAD_ENUMERATED_VALUE = _client_fault(
+    "client-bad-enumerated-value", "STORE-SCU-IOD-VALUES",
+    "The CT images give Photometric Interpretation MONOCHROME3, not an Enumerated Value.")
+CLIENT_BAD_UID = _client_fault(
+    "client-bad-uid", "STORE-SCU-UID-SYNTAX",
+    "The Series Instance UID has a component with a leading zero (e.g. 2.25.0123...).")
+CLIENT_AFFECTED_CLASS_MISMATCH = _client_fault(
+    "client-affected-class-mismatch", "STORE-SCU-AFFECTED-SOP-CLASS",
+    "C-STORE-RQ's Affected SOP Class UID names MR Image Storage while the data set is a CT image.")
+CLIENT_AFFECTED_INSTANCE_MISMATCH = _client_fault(
+    "client-affected-instance-mismatch", "STORE-SCU-AFFECTED-SOP-INSTANCE",
+    "C-STORE-RQ's Affected SOP Instance UID differs from the data set's SOP Instance UID.")
+CLIENT_BAD_PRIORITY = _client_fault(
+    "client-bad-priority", "STORE-SCU-PRIORITY",
+    "C-STORE-RQ's Priority is 0003H, none of LOW (0002H), MEDIUM (0000H) or HIGH (0001H).")
 
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.

@@ -11,24 +11,45 @@ import datetime
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 from pynetdicom import AE, evt
+from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.sop_class import (
     CTImageStorage,
     ModalityPerformedProcedureStep,
     ModalityWorklistInformationFind,
+    MRImageStorage,
     StorageCommitmentPushModel,
     Verification,
 )
 
+from dicom_harness.shared import associate_rq
 from dicom_harness.shared.mpps import COMPLETED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
+from dicom_harness.simulators.faults import (
+    CLIENT_AFFECTED_CLASS_MISMATCH,
+    CLIENT_AFFECTED_INSTANCE_MISMATCH,
+    CLIENT_BAD_ENUMERATED_VALUE,
+    CLIENT_BAD_PRIORITY,
+    CLIENT_BAD_UID,
+    CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX,
+    CLIENT_EVEN_CONTEXT_ID,
+    CLIENT_IGNORES_MAX_PDU,
+    CLIENT_NO_IMPLEMENTATION_UID,
+    CLIENT_NO_MAXIMUM_LENGTH,
+    CLIENT_OMITS_TYPE1,
+    CLIENT_OMITS_TYPE2,
+    CLIENT_PROTOCOL_VERSION_2,
+    CLIENT_STORES_NOTHING,
+    Fault,
+    faults_named,
+)
 
 WELL_KNOWN_COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
@@ -37,6 +58,15 @@ STORED = (Status.SUCCESS, Status.COERCION_OF_DATA_ELEMENTS, Status.ELEMENTS_DISC
           Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS)
 
 Endpoint = tuple[str, str, int]       # AE title, host, port
+SIDE = 128      # image rows and columns: 32 KB of pixels, more than one PDU at common maximum lengths
+
+
+class _UnboundedPdu(DIMSEServiceProvider):
+    """For the client-ignores-max-pdu fault: never fragment to the acceptor's maximum length."""
+
+    @property
+    def maximum_pdu_size(self) -> int:
+        return 0
 
 
 @dataclass
@@ -60,7 +90,9 @@ class Acquisition:
 class ModalitySimulator:
     def __init__(self, *, worklist: Endpoint, store: Endpoint, mpps: Endpoint | None = None,
                  commitment: Endpoint | None = None, ae_title: str = "DH_MODALITY", host: str = "127.0.0.1",
-                 port: int = 0, images: int = 3, timeout: float = 10.0, log: Callable[[str], None] = print):
+                 port: int = 0, images: int = 3, timeout: float = 10.0, log: Callable[[str], None] = print,
+                 faults: Iterable[str | Fault] = ()):
+        self.faults = faults_named(faults)
         self.worklist = worklist
         self.store = store
         self.mpps_endpoint = mpps or worklist
@@ -116,6 +148,66 @@ class ModalitySimulator:
             raise ConnectionError(f"{endpoint[0]}@{endpoint[1]}:{endpoint[2]} did not accept an association")
         return assoc
 
+    # -- faults of this modality as a client ---------------------------------------------------------------
+    ASSOCIATION_FAULTS = frozenset((CLIENT_PROTOCOL_VERSION_2, CLIENT_EVEN_CONTEXT_ID,
+                                    CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX, CLIENT_NO_MAXIMUM_LENGTH,
+                                    CLIENT_NO_IMPLEMENTATION_UID))
+
+    def _faulty_association(self, endpoint: Endpoint) -> None:
+        """Association faults: one extra Verification association whose A-ASSOCIATE-RQ is rewritten, so the
+        acquisition's own associations, and so every other requirement, stay untouched."""
+        chosen = sorted(map(str, self.faults & self.ASSOCIATION_FAULTS))
+        if not chosen:
+            return
+        self.log(f"0. (faults: {', '.join(chosen)}) C-ECHO to {endpoint[0]} with a rewritten A-ASSOCIATE-RQ")
+
+        def rewrite_request(event) -> None:
+            transport = event.assoc.dul.socket
+            send = transport.send
+
+            def send_rewritten(data: bytes) -> None:
+                if data[:1] == b"\x01":
+                    data = self._rewritten_request(bytes(data))
+                send(data)
+            transport.send = send_rewritten
+
+        try:
+            assoc = self._associate(endpoint, [Verification, CTImageStorage], [(evt.EVT_CONN_OPEN, rewrite_request)])
+            assoc.release()
+        except (ConnectionError, OSError, ValueError) as exc:
+            self.log(f"   the peer did not take it: {exc}")
+
+    def _rewritten_request(self, raw: bytes) -> bytes:
+        request = associate_rq.parse(raw)
+        if CLIENT_PROTOCOL_VERSION_2 in self.faults:
+            request.protocol_version = 0x0002
+        contexts = request.presentation_contexts
+        if CLIENT_EVEN_CONTEXT_ID in self.faults:
+            for number, item in enumerate(contexts, start=1):
+                item.value = bytes([2 * number]) + item.value[1:]
+        if CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX in self.faults and contexts:
+            contexts[-1].children = [c for c in contexts[-1].children if c.type != associate_rq.TRANSFER_SYNTAX]
+        dropped = set()
+        if CLIENT_NO_MAXIMUM_LENGTH in self.faults:
+            dropped.add(associate_rq.MAXIMUM_LENGTH)
+        if CLIENT_NO_IMPLEMENTATION_UID in self.faults:
+            dropped.add(associate_rq.IMPLEMENTATION_CLASS_UID)
+        for user_information in request.items_of(associate_rq.USER_INFORMATION):
+            user_information.children = [c for c in user_information.children if c.type not in dropped]
+        return associate_rq.encode(request)
+
+    def _mangle_store_request(self, event) -> None:
+        """Command faults: change the C-STORE-RQ's command set after pynetdicom built it, before it is encoded."""
+        command = event.message.command_set
+        if command.get("CommandField") != 0x0001:
+            return
+        if CLIENT_BAD_PRIORITY in self.faults:
+            command.Priority = 0x0003
+        if CLIENT_AFFECTED_CLASS_MISMATCH in self.faults:
+            command.AffectedSOPClassUID = MRImageStorage
+        if CLIENT_AFFECTED_INSTANCE_MISMATCH in self.faults:
+            command.AffectedSOPInstanceUID = generate_uid(prefix=None)
+
     # -- the acquisition ------------------------------------------------------------------------------------
     def run(self, **match: str) -> Acquisition:
         """match: worklist matching keys (PatientID, Modality, ScheduledStationAETitle, ...)."""
@@ -125,7 +217,10 @@ class ModalitySimulator:
             if item is None:
                 return result
             series_uid = generate_uid(prefix=None)
+            if CLIENT_BAD_UID in self.faults:
+                series_uid = "2.25.0" + series_uid.removeprefix("2.25.")[:50]
             images = [self._image(item, series_uid, number) for number in range(1, self.images + 1)]
+            self._faulty_association(self.store)
             self._mpps_create(item, result)
             self._store_images(images, result)
             if result.problems:
@@ -204,15 +299,23 @@ class ModalitySimulator:
         ds.PixelSpacing = [1, 1]
         ds.SliceThickness = 5
         ds.KVP = 120
-        ds.FrameOfReferenceUID = series_uid
+        ds.FrameOfReferenceUID = generate_uid(prefix=None, entropy_srcs=[series_uid, "frame of reference"])
+        ds.PatientPosition = "HFS"
+        ds.BodyPartExamined = "CHEST"
+        ds.AcquisitionNumber = 1
         ds.PositionReferenceIndicator = ""
         ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
         ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
-        ds.Rows = ds.Columns = 64
+        ds.Rows = ds.Columns = SIDE
         ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.PhotometricInterpretation = "MONOCHROME3" if CLIENT_BAD_ENUMERATED_VALUE in self.faults else "MONOCHROME2"
         ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-        ds.PixelData = struct.pack("<4096H", *(((x + y + number * 16) % 4096) for y in range(64) for x in range(64)))
+        ds.PixelData = struct.pack(f"<{SIDE * SIDE}H", *(((x + y + number * 16) % 4096)
+                                                          for y in range(SIDE) for x in range(SIDE)))
+        if CLIENT_OMITS_TYPE1 in self.faults:
+            del ds.ImageType
+        if CLIENT_OMITS_TYPE2 in self.faults:
+            del ds.KVP
         ds.file_meta = FileMetaDataset()
         ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
@@ -242,8 +345,14 @@ class ModalitySimulator:
         self.log(f"   step {uid} IN PROGRESS")
 
     def _store_images(self, images: list[Dataset], result: Acquisition) -> None:
+        if CLIENT_STORES_NOTHING in self.faults:
+            self.log(f"3. (fault {CLIENT_STORES_NOTHING}) no C-STORE of the {len(images)} CT image(s)")
+            result.stored.extend(images)
+            return
         self.log(f"3. C-STORE of {len(images)} CT image(s) to {self.store[0]}")
-        assoc = self._associate(self.store, [CTImageStorage])
+        assoc = self._associate(self.store, [CTImageStorage], [(evt.EVT_DIMSE_SENT, self._mangle_store_request)])
+        if CLIENT_IGNORES_MAX_PDU in self.faults:
+            assoc.dimse.__class__ = _UnboundedPdu
         try:
             for image in images:
                 status = assoc.send_c_store(image)

@@ -74,7 +74,7 @@ class PacsSimulator:
                  services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
                  commitment_delay: float = 0.0, commitment_answer_on: str = "new",
                  allowed_calling_aes: Iterable[str] | None = None,
-                 move_destinations: dict[str, tuple[str, int]] | None = None):
+                 move_destinations: dict[str, tuple[str, int]] | None = None, recorder=None):
         self.store = store
         self.ae_title = ae_title
         self.host = host
@@ -95,6 +95,7 @@ class PacsSimulator:
                                             answer_on=commitment_answer_on, faults=self.faults)
         self.services.append(self.commitment)
         self.query_retrieve = QueryRetrieveScp(store, ae_title, self.faults, move_destinations)
+        self.recorder = recorder        # listen mode: a Recorder (recorder.py) that keeps what products send
 
     # -- negotiation ---------------------------------------------------------------------------------------
     def _build_ae(self) -> AE:
@@ -242,8 +243,10 @@ class PacsSimulator:
     def start(self) -> "PacsSimulator":
         ae = self._build_ae()
         from dicom_harness.simulators.services import combine_handlers
-        self._server = ae.start_server((self.host, self.requested_port), block=False,
-                                       evt_handlers=combine_handlers(self.handlers(), self.services))
+        handlers = combine_handlers(self.handlers(), self.services)
+        if self.recorder is not None:       # notification handlers: bound beside the services' own
+            handlers += self.recorder.handlers()
+        self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
         return self

@@ -19,10 +19,21 @@ def main(argv: list[str]) -> int:
     for name in argv[1:]:
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        scope = [f"--test={suite}" for suite in fault_scope(FAULTS[name])]
-        code = cli_main(["run", "--fault", name, *scope, "--report-dir", str(folder)])
+        if FAULTS[name].client:
+            code = cli_main(listen_to_modality(folder, name))
+        else:
+            scope = [f"--test={suite}" for suite in fault_scope(FAULTS[name])]
+            code = cli_main(["run", "--fault", name, *scope, "--report-dir", str(folder)])
         (folder / "exit_code").write_text(str(code))
     return 0
+
+
+def listen_to_modality(folder: Path, fault: str | None = None) -> list[str]:
+    """`dicom-harness listen` arguments judging one acquisition of the modality simulator (with a client fault)."""
+    drive = (f"{sys.executable} -m dicom_harness simulate modality --worklist {{ae}}@{{host}}:{{port}} "
+             f"--store {{ae}}@{{host}}:{{port}} --timeout 5" + (f" --fault {fault}" if fault else ""))
+    return ["listen", "--as", "pacs,ris", "--port", "0", "--product", "modality simulator", "--report-dir",
+            str(folder), "--drive", drive]
 
 
 def fault_scope(fault) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from dicom_harness.catalogue import load_catalogue
 from dicom_harness.simulators.faults import FAULTS
 from tests.conftest import failing_requirements, run_suites
-from tests.fault_batch import run_fault_batch
+from tests.fault_batch import listen_to_modality, run_fault_batch
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,18 @@ def test_all_suites_pass_on_clean_simulators(tmp_path):
     assert {r["verdict"] for r in records} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in records
                                                         if r["verdict"] != "PASS"]
     assert (tmp_path / "index.html").exists() and (tmp_path / "junit.xml").exists()
+
+
+def test_modality_simulator_meets_every_client_requirement(tmp_path):
+    """The client side's clean run: one acquisition of the modality simulator, judged by `listen`."""
+    from dicom_harness.cli.main import main
+    code = main(listen_to_modality(tmp_path))
+    records = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert {r["verdict"] for r in records} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in records
+                                                        if r["verdict"] != "PASS"]
+    assert code == 0
+    tested = {q["id"] for r in records for q in r["requirements"]}
+    assert tested == {rid for rid, req in load_catalogue().items() if req.role == "client" and not req.status}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

@@ -25,7 +25,10 @@ DECLARED = (NOT_YET_TESTED, NOT_TESTABLE)          # what an entry's `status` ma
 
 REQUIRED_KEYS = ("id", "clause", "level", "statement")
 ENTRY_KEYS = (*REQUIRED_KEYS, "quote", "status", "reason", "edition", "service")
-FILE_KEYS = ("edition", "service", "requirement")
+FILE_KEYS = ("edition", "service", "role", "requirement")
+# Whose behaviour a requirement is about: a server's (judged by `run`) or a client's (judged by `listen`)
+SERVER, CLIENT = "server", "client"
+ROLES = (SERVER, CLIENT)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Requirement:
     status: str = ""                 # "" (meant to be tested), "not yet tested" or "not testable": as declared
     reason: str = ""                 # why it has no test; required with a status
     source: str = field(default="", compare=False, repr=False)     # the catalogue file it came from
+    role: str = SERVER               # SERVER or CLIENT: which kind of product it judges
 
     @property
     def part(self) -> str:
@@ -49,7 +53,7 @@ class Requirement:
     def as_dict(self) -> dict:
         """The JSON form result records carry (the declared status is the catalogue's business, not a record's)."""
         return {"id": self.id, "clause": self.clause, "edition": self.edition, "level": self.level,
-                "service": self.service, "statement": self.statement, "quote": self.quote}
+                "service": self.service, "role": self.role, "statement": self.statement, "quote": self.quote}
 
 
 class CatalogueError(HarnessUserError):
@@ -102,6 +106,9 @@ def _parse(name: str, text: str) -> list[Requirement]:
     service = data.get("service")
     if not edition or not service:
         raise CatalogueError(f"{name}: needs top-level 'edition' and 'service'")
+    role = data.get("role", SERVER)
+    if role not in ROLES:
+        raise CatalogueError(f"{name}: role {role!r} is not one of {ROLES}")
     found = []
     for entry in data.get("requirement", []):
         rid = _check_entry(name, entry)
@@ -117,6 +124,7 @@ def _parse(name: str, text: str) -> list[Requirement]:
                 status=entry.get("status", ""),
                 reason=_folded(name, rid, entry, "reason"),
                 source=name,
+                role=role,
             )
         )
     return found

@@ -177,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "tested from the harness's side (not-testable)")
     reqs.set_defaults(func=_requirements)
     add_commands(sub)
+    from dicom_harness.cli.listen import add_parsers as add_listen_commands
+    add_listen_commands(sub)
     return parser
 
 

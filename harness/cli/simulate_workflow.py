@@ -44,9 +44,9 @@ def _endpoint(text: str | None, option: str):
 
 
 def _simulate_modality(args: argparse.Namespace) -> int:
-    from dicom_harness.targets.builtin import ModalitySimulator
+    from dicom_harness.targets.builtin import ModalitySimulator, checked_faults
     from dicom_harness.targets.ports import port_in_use
-
+    checked_faults(args.fault)
     if args.port and port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")
     match = {}
@@ -60,7 +60,7 @@ def _simulate_modality(args: argparse.Namespace) -> int:
     modality = ModalitySimulator(worklist=_endpoint(args.worklist, "--worklist"), store=_endpoint(args.store, "--store"),
                                  mpps=_endpoint(args.mpps, "--mpps"), commitment=_endpoint(args.commitment, "--commitment"),
                                  ae_title=args.ae, host=args.host, port=args.port, images=args.images,
-                                 timeout=args.timeout, log=lambda line: print(line, flush=True))
+                                 timeout=args.timeout, log=lambda line: print(line, flush=True), faults=args.fault)
     modality.start_listener()
     print(f"modality {args.ae}: listening for storage commitment results on {args.host}:{modality.port}", flush=True)
     try:
@@ -95,6 +95,8 @@ def add_parsers(sim_sub) -> None:
                           help="further worklist matching keys, e.g. --match PatientID=P1 --match Modality=CT")
     modality.add_argument("--images", type=int, default=3, help="number of CT images to acquire (default 3)")
     modality.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
+    modality.add_argument("--fault", action="append", default=[], metavar="NAME",
+                          help="behave as a faulty client: switch on a named client fault (see `dicom-harness faults`)")
     modality.set_defaults(func=_simulate_modality)
 
     ris = sim_sub.add_parser("ris", help="RIS: Modality Worklist C-FIND and MPPS (N-CREATE, N-SET)",

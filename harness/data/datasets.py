@@ -142,6 +142,9 @@ class DatasetFactory:
         ds.Modality = "CT"
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
         ds.KVP = "120"
+        ds.AcquisitionNumber = "1"
+        ds.PatientPosition = "HFS"          # Type 2C for CT, and an unpaired body part needs no Laterality
+        ds.BodyPartExamined = "CHEST"
         ds.RescaleIntercept, ds.RescaleSlope = "-1024", "1"
         self._cross_section(ds, spacing=0.5, thickness="1")
 

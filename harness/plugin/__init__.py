@@ -11,7 +11,7 @@ judging     verdicts from outcomes; records      one result record per test
 output      results file, report folder, terminal summary
 """
 
-from dicom_harness.plugin.collection import pytest_collection_modifyitems, pytest_configure
+from dicom_harness.plugin.collection import pytest_collection_modifyitems, pytest_configure, pytest_ignore_collect
 from dicom_harness.plugin.fixtures import (
     _service_claimed,
     claims,
@@ -21,6 +21,7 @@ from dicom_harness.plugin.fixtures import (
     evidence,
     harness_peer,
     make_instance,
+    recording,
     seed_worklist,
     target,
     ups,
@@ -31,8 +32,8 @@ from dicom_harness.plugin.options import pytest_addoption
 from dicom_harness.plugin.output import pytest_sessionfinish, pytest_terminal_summary
 
 __all__ = [
-    "pytest_addoption", "pytest_configure", "pytest_collection_modifyitems", "pytest_runtest_makereport",
+    "pytest_addoption", "pytest_configure", "pytest_ignore_collect", "pytest_collection_modifyitems", "pytest_runtest_makereport",
     "pytest_report_teststatus", "pytest_sessionfinish", "pytest_terminal_summary",
-    "target", "harness_peer", "seed_worklist", "claims", "evidence", "dimse", "dicomweb", "ups", "web_study",
+    "target", "recording", "harness_peer", "seed_worklist", "claims", "evidence", "dimse", "dicomweb", "ups", "web_study",
     "dataset_factory", "make_instance", "_service_claimed",
 ]

@@ -18,7 +18,8 @@ def pytest_configure(config):
         roots = SuiteRoots.from_paths(config.getoption("suite"))
     except SuiteFolderError as exc:
         raise pytest.UsageError(f"dicom-harness: {exc}") from None
-    config.stash[RUN] = RunState(roots)
+    recording = config.getoption("recording")
+    config.stash[RUN] = RunState(roots, recording=Path(recording).resolve() if recording else None)
     _collect_user_folders(config, roots)
 
 
@@ -29,6 +30,25 @@ def _collect_user_folders(config, roots: SuiteRoots) -> None:
     for folder in roots.user:
         if not any(path.is_relative_to(folder) for path in named):
             config.args.append(str(folder))
+
+
+CLIENT_SUITES = "clients"       # the built-in suites' folder of client-side tests
+
+
+def pytest_ignore_collect(collection_path, config):
+    """A run judges one kind of product: with --recording only the client-side suites are collected, without it
+    only the server-side ones."""
+    state = config.stash.get(RUN, None)
+    if state is None or not collection_path.is_relative_to(state.roots.builtin):
+        return None
+    relative = collection_path.relative_to(state.roots.builtin).parts
+    if not relative:
+        return None
+    if relative[0] in ("__init__.py", "conftest.py"):
+        return None
+    if (state.role == "client") != (relative[0] == CLIENT_SUITES):
+        return True
+    return None
 
 
 def catalogue(config) -> dict[str, Requirement]:

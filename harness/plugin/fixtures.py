@@ -18,6 +18,13 @@ def target(request):
     from dicom_harness.targets.providers import make_provider
     config = request.config
     state = run_state(config)
+    if state.recording is not None:    # judging a client: the product the recording is of
+        from dicom_harness.targets.scenarios import subject_target
+        subject = request.getfixturevalue("recording").subject
+        found = subject_target(subject)
+        state.target_name = found.name
+        yield found
+        return
     handed = config.stash.get(HANDED_OVER, None)
     if handed is not None:             # the command line started it and will stop it
         state.target_name, state.provider = handed.target.name, handed.provider
@@ -33,6 +40,19 @@ def target(request):
     state.target_name, state.provider = running.name, provider
     yield running
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def recording(request):
+    """What a client product sent while `dicom-harness listen` listened (NOT CLAIMED when judging a server)."""
+    from dicom_harness.shared.recording import Recording, RecordingError
+    folder = run_state(request.config).recording
+    if folder is None:
+        raise NotClaimed("this run tests a server; client-side tests judge a recording (`dicom-harness listen`)")
+    try:
+        return Recording.read(folder)
+    except RecordingError as exc:
+        pytest.exit(f"dicom-harness: {exc}", returncode=2)
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,9 @@ def _message(call, outcome: str) -> str:
     if call.excinfo is None:
         return ""
     message = call.excinfo.exconly() if outcome != "error" else _error_message(call.excinfo)
+    if outcome == "failed" and not message.startswith("AssertionError: assert "):
+        # the test's own words say expected, observed and clause; pytest's rewritten-assert detail repeats them
+        message = message.split("\nassert ", 1)[0]
     return message.removeprefix("dicom_harness.errors.NotClaimed: ").removeprefix(
         "dicom_harness.errors.NotVerified: ").removeprefix(
         "dicom_harness.clients.exchange.TargetFailure: ").removeprefix("AssertionError: ")

@@ -52,6 +52,9 @@ OPTIONS = (
            help="where index.html, junit.xml and results.json go (`dicom-harness run`: default ./conformance-report)"),
     Option("--results-file", metavar="FILE", cli=False,
            help="write one JSON result record per test to this file"),
+    Option("--recording", metavar="DIR", cli=False,
+           help="judge a client instead of testing a server: the recording `dicom-harness listen` made of what the "
+                "product sent; runs the client-side suites only"),
 )
 TARGET_OPTIONS = tuple(o for o in OPTIONS if o.names_target)
 
@@ -102,8 +105,10 @@ def target_arguments(values: Mapping[str, object]) -> list[str]:
 
 def rerun_command(values: Mapping[str, object], node: str, suite: str | None = None) -> str:
     """`dicom-harness run ... --test NODE`: runs this one test again on the same target; `suite` is the user's
-    suite folder holding it (None for the built-in suites)."""
+    suite folder holding it (None for the built-in suites). A client's test judges its recording again."""
     extra = ["--suite", suite] if suite else []
+    if values.get("recording"):
+        return shlex.join(["dicom-harness", "judge", str(values["recording"]), *extra, "--test", node])
     return shlex.join(["dicom-harness", "run", *target_arguments(values), *extra, "--test", node])
 
 

@@ -21,7 +21,9 @@ def _catalogue(state) -> list[dict]:
     """The catalogue with each requirement's status. A test this run did not collect (--test) still counts as
     a test when its file names the requirement; whether it ran is the report's business (its records)."""
     named = {**named_in_sources(state.suite_folders), **state.named}
-    return as_header(load_catalogue(state.catalogue_folders), named)
+    # coverage of what this run could judge: a server's requirements, or (from a recording) a client's
+    chosen = {rid: req for rid, req in load_catalogue(state.catalogue_folders).items() if req.role == state.role}
+    return as_header(chosen, named)
 
 
 def _run_header(config) -> dict:
@@ -33,8 +35,16 @@ def _run_header(config) -> dict:
         "started": state.started,
         "duration": round(time.time() - state.started, 3),
         "python": sys.version.split()[0],
+        "role": state.role,
+        **({"recording": str(state.recording), "validators": _validators()} if state.recording else {}),
         "catalogue": _catalogue(state),
     }
+
+
+def _validators() -> list[dict]:
+    """The IOD validator the client-side checks use, with its version, beside the catalogue's edition."""
+    from dicom_harness.validation import VALIDATOR, validator_version
+    return [{"name": VALIDATOR, "version": validator_version() or "not installed"}]
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -29,6 +29,12 @@ class RunState:
     report: Path | None = None        # index.html, once written
     named: dict[str, list[str]] = field(default_factory=dict)    # requirement ID -> collected tests naming it
     header: dict | None = None        # the run header, once the session finished
+    recording: Path | None = None     # judging a client: the recording of what it sent (else a server is tested)
+
+    @property
+    def role(self) -> str:
+        """Whose requirements this run judges: 'client' with a recording, else 'server'."""
+        return "client" if self.recording is not None else "server"
 
     @property
     def catalogue_folders(self) -> tuple[Path, ...]:

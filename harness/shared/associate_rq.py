@@ -1,0 +1,99 @@
+"""The A-ASSOCIATE-RQ PDU as bytes (PS3.8 9.3.2): read into its fields and items without trusting it, and written
+back. The harness reads what a product sent with it (checks need the bytes as they were, not pynetdicom's
+reading of them); the modality simulator's faults rewrite their own requests with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+APPLICATION_CONTEXT, PRESENTATION_CONTEXT, USER_INFORMATION = 0x10, 0x20, 0x50
+ABSTRACT_SYNTAX, TRANSFER_SYNTAX = 0x30, 0x40
+MAXIMUM_LENGTH, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME = 0x51, 0x52, 0x55
+
+
+class MalformedPdu(ValueError):
+    """The bytes do not hold a complete A-ASSOCIATE-RQ; the message says where they stop making sense."""
+
+
+@dataclass
+class Item:
+    type: int
+    value: bytes
+    children: list[Item] = field(default_factory=list)     # sub-items of presentation context / user info items
+
+    def text(self) -> str:
+        return self.value.decode("ascii", "replace").rstrip("\x00 ")
+
+
+@dataclass
+class AssociateRequest:
+    protocol_version: int
+    called_ae: bytes
+    calling_ae: bytes
+    header_rest: bytes          # bytes 9-10 (reserved) and 43-74 (reserved), kept to write the PDU back as it was
+    items: list[Item]
+
+    def items_of(self, kind: int) -> list[Item]:
+        return [item for item in self.items if item.type == kind]
+
+    @property
+    def presentation_contexts(self) -> list[Item]:
+        return self.items_of(PRESENTATION_CONTEXT)
+
+    def user_sub_items(self, kind: int) -> list[Item]:
+        return [sub for item in self.items_of(USER_INFORMATION) for sub in item.children if sub.type == kind]
+
+
+def context_id(item: Item) -> int:
+    """The Presentation-context-ID of a presentation context item (its first value byte)."""
+    return item.value[0] if item.value else -1
+
+
+def _items(data: bytes, where: str) -> list[Item]:
+    found, offset = [], 0
+    while offset < len(data):
+        if offset + 4 > len(data):
+            raise MalformedPdu(f"{where}: {len(data) - offset} stray byte(s) where an item header should start")
+        kind, length = data[offset], int.from_bytes(data[offset + 2:offset + 4], "big")
+        value = data[offset + 4:offset + 4 + length]
+        if len(value) != length:
+            raise MalformedPdu(f"{where}: item 0x{kind:02X} says {length} bytes, {len(value)} follow")
+        item = Item(kind, value)
+        if kind == PRESENTATION_CONTEXT:
+            # ID, reserved, reserved, reserved, then the sub-items
+            item.children = _items(value[4:], f"presentation context item {value[0] if value else '?'}")
+        elif kind == USER_INFORMATION:
+            item.children = _items(value, "user information item")
+        found.append(item)
+        offset += 4 + length
+    return found
+
+
+def parse(raw: bytes) -> AssociateRequest:
+    if len(raw) < 74 or raw[0] != 0x01:
+        raise MalformedPdu(f"not an A-ASSOCIATE-RQ: {len(raw)} bytes starting 0x{raw[:1].hex() or '--'}")
+    length = int.from_bytes(raw[2:6], "big")
+    if length != len(raw) - 6:
+        raise MalformedPdu(f"PDU-length says {length} bytes, {len(raw) - 6} follow the header")
+    return AssociateRequest(protocol_version=int.from_bytes(raw[6:8], "big"), called_ae=raw[10:26],
+                            calling_ae=raw[26:42], header_rest=raw[8:10] + raw[42:74],
+                            items=_items(raw[74:], "variable items"))
+
+
+def _encode_items(items: list[Item]) -> bytes:
+    out = b""
+    for item in items:
+        if item.type == PRESENTATION_CONTEXT:
+            value = item.value[:4] + _encode_items(item.children)
+        elif item.type == USER_INFORMATION:
+            value = _encode_items(item.children)
+        else:
+            value = item.value
+        out += bytes([item.type, 0]) + len(value).to_bytes(2, "big") + value
+    return out
+
+
+def encode(request: AssociateRequest) -> bytes:
+    body = (request.protocol_version.to_bytes(2, "big") + request.header_rest[:2] + request.called_ae
+            + request.calling_ae + request.header_rest[2:] + _encode_items(request.items))
+    return b"\x01\x00" + len(body).to_bytes(4, "big") + body
