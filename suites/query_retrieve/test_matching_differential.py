@@ -5,7 +5,11 @@ one, or leaves it to the implementation.
 
 Deterministic: the studies and the queries both come from the run's --seed (default 0), the same seed giving
 the same queries; hypothesis neither stores nor shrinks examples (no shrinking against a slow target): a
-mismatch is reduced here, by dropping keys one at a time, to the fewest keys that still show it."""
+mismatch is reduced here, by dropping keys one at a time, to the fewest keys that still show it.
+
+A reduced mismatch names the rule(s) it breaks (the requirement IDs of the model). One whose rules are all
+declared deviations of the target (say QR-MATCH-UNKNOWN-VALUE, judged DEVIATION by its own test) is written to
+the evidence as explained and does not fail this test again; any other fails it."""
 
 from __future__ import annotations
 
@@ -160,6 +164,7 @@ def explicit_queries(world: DifferentialWorld) -> list[dict[str, str]]:
     dates = sorted({s["StudyDate"] for s in studies})
     times = sorted({s["StudyTime"] for s in studies})
     return [
+        {},                                                               # the scope alone: the UID list
         {"AccessionNumber": ""},                                          # universal, over unknown values too
         {"AccessionNumber": accession},                                   # single value (and unknown values)
         {"PatientID": pid[:-1] + "?"},                                    # '?': exactly one character
@@ -180,15 +185,17 @@ class Mismatch:
 
     def rules(self) -> list[str]:
         """The rules the target broke: those of the keys that forbid the match it made, or (a required match
-        missed) those of every key, since any of them may be the one it failed."""
-        if self.matched:
-            return self.judgement.rules([matching_model.MUST_NOT])
-        return self.judgement.rules()
+        missed) those of every drawn key, since any of them may be the one it failed. The scope (the list of
+        the studies' UIDs) counts only in the query that has nothing else, which is always sent first."""
+        judged = {k: j for k, j in self.judgement.keys.items() if k in self.keys or not self.keys}
+        wanted = (matching_model.MUST_NOT,) if self.matched else (matching_model.MUST, matching_model.MAY,
+                                                                 matching_model.MUST_NOT)
+        return list(dict.fromkeys(j.rule for j in judged.values() if j.verdict in wanted))
 
     def __str__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.keys.items())
         answer = "matched" if self.matched else "did not match"
-        why = "; ".join(f"{k}: {j}" for k, j in self.judgement.keys.items() if k in self.keys)
+        why = "; ".join(f"{k}: {j}" for k, j in self.judgement.keys.items() if k in self.keys or not self.keys)
         return f"query {{{shown}}}: study #{self.study + 1} {answer}, but the text says it {self.judgement.verdict} ({why})"
 
 
