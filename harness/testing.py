@@ -42,7 +42,7 @@ from dicom_harness.errors import NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
 from dicom_harness.recorded import received, requested, well_formed
-from dicom_harness.shared import associate_rq
+from dicom_harness.shared import associate_rq, matching_model
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.status import Status, describe, is_defined_store_status, status_class
@@ -77,6 +77,8 @@ __all__ = [
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",
     # Modality Worklist
     "RETURN_KEYS", "SPS_RETURN_KEYS", "unique_tag", "unique_worklist_item", "worklist_query",
+    # C-FIND matching: what the text allows (PS3.4 C.2.2; Worklist K.2.2.1.1.1)
+    "matching_model",
     # MPPS
     "DISCONTINUED", "final_state_attributes", "in_progress_attributes",
     # UPS

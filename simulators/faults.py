@@ -120,11 +120,14 @@ CLIENT_BAD_PRIORITY = _client_fault(
     "client-bad-priority", "STORE-SCU-PRIORITY",
     "C-STORE-RQ's Priority is 0003H, none of LOW (0002H), MEDIUM (0000H) or HIGH (0001H).")
 
+# The differential matching test (QR-MATCH-DIFFERENTIAL) sends a query of every kind of matching, so a fault in
+# one kind breaks it too.
+_DIFFERENTIAL = "QR-MATCH-DIFFERENTIAL"
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (
     "QR-FIND-PATIENT-ROOT", "QR-FIND-STUDY-ROOT", "QR-FIND-RELATIONAL", "QR-MATCH-SINGLE-VALUE",
-    "QR-MATCH-UNIVERSAL", "QR-MATCH-UNKNOWN-VALUE", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
+    "QR-MATCH-DIFFERENTIAL", "QR-MATCH-UNIVERSAL", "QR-MATCH-UNKNOWN-VALUE", "QR-MATCH-WILDCARD-STAR", "QR-MATCH-WILDCARD-QUESTION", "QR-MATCH-UID-LIST",
     "QR-MATCH-DATE-RANGE", "QR-MATCH-OPEN-DATE-RANGE", "QR-MATCH-TIME-RANGE", "QR-MATCH-SEQUENCE",
     "QR-MATCH-SEQUENCE-EMPTY-ITEM", "QR-MATCH-MULTIPLE-VALUES", "QR-FIND-PENDING-PER-MATCH", "QR-FIND-REQUESTED-KEYS", "QR-FIND-NO-UNREQUESTED",
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
@@ -218,32 +221,40 @@ RELATIONAL_REFUSED = _fault(
 UNKNOWN_VALUE_FAILS = _fault(
     "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
     "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
-    "matching (C.2.2.1.2).")
+    "matching (C.2.2.1.2).",
+    also_breaks=(_DIFFERENTIAL,))
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
-    "Single value matching of Accession Number ignores case.")
+    "Single value matching of Accession Number ignores case.",
+    also_breaks=(_DIFFERENTIAL,))
 UNIVERSAL_NEEDS_VALUE = _fault(
     "universal-needs-value", "QR-MATCH-UNIVERSAL",
     "A zero-length key matches only entities that have a value for it.",
-    also_breaks=("QR-FIND-REQUESTED-KEYS",))   # its zero-length keys must match entities without a value
+    also_breaks=(_DIFFERENTIAL, "QR-FIND-REQUESTED-KEYS",))   # its zero-length keys must match entities without a value
 WILDCARD_STAR_LITERAL = _fault(
     "wildcard-star-literal", "QR-MATCH-WILDCARD-STAR",
-    "'*' in a key is matched literally instead of as any sequence of characters.")
+    "'*' in a key is matched literally instead of as any sequence of characters.",
+    also_breaks=(_DIFFERENTIAL,))
 WILDCARD_QUESTION_LITERAL = _fault(
     "wildcard-question-literal", "QR-MATCH-WILDCARD-QUESTION",
-    "'?' in a key is matched literally instead of as any single character.")
+    "'?' in a key is matched literally instead of as any single character.",
+    also_breaks=(_DIFFERENTIAL,))
 UID_LIST_FIRST_ONLY = _fault(
     "uid-list-first-only", "QR-MATCH-UID-LIST",
-    "A list of UIDs matches on its first UID only.")
+    "A list of UIDs matches on its first UID only.",
+    also_breaks=(_DIFFERENTIAL,))
 DATE_RANGE_EXCLUSIVE = _fault(
     "date-range-exclusive", "QR-MATCH-DATE-RANGE",
-    "A closed date range excludes its two end dates.")
+    "A closed date range excludes its two end dates.",
+    also_breaks=(_DIFFERENTIAL,))
 OPEN_RANGE_UNMATCHED = _fault(
     "open-range-unmatched", "QR-MATCH-OPEN-DATE-RANGE",
-    "An open-ended date range ('<date>-' or '-<date>') matches nothing.")
+    "An open-ended date range ('<date>-' or '-<date>') matches nothing.",
+    also_breaks=(_DIFFERENTIAL,))
 TIME_RANGE_IGNORED = _fault(
     "time-range-ignored", "QR-MATCH-TIME-RANGE",
-    "A time range matches nothing.")
+    "A time range matches nothing.",
+    also_breaks=(_DIFFERENTIAL,))
 SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE = _fault(
     "sequence-empty-item-needs-sequence", "QR-MATCH-SEQUENCE-EMPTY-ITEM",
     "A sequence key holding one empty item matches only entities that hold that sequence, not all entities.")
@@ -611,3 +622,10 @@ UPS_FILTER_IGNORED = _ups_fault(
 UPS_XML_ANSWERED_JSON = _ups_fault(
     "ups-xml-answered-json", "UPS-RETRIEVE-XML",
     "A workitem asked for as multipart/related; type=\"application/dicom+xml\" is answered in DICOM JSON.")
+
+
+# -- issue 11, DIMSE depth: the differential C-FIND matching and what it catches -------------------------------
+WILDCARD_QUESTION_OPTIONAL = _fault(
+    "wildcard-question-optional", "QR-MATCH-DIFFERENTIAL",
+    "'?' in a key also matches no character at all ('A?' matches 'A'), not exactly one (PS3.4 C.2.2.2.4); the "
+    "targeted '?' test, whose patterns have a character for every '?', does not see it.")

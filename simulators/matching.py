@@ -34,6 +34,8 @@ class MatchOptions:
     pn_case_insensitive: bool = False
     # An entity whose value for a matching key is unknown (absent or zero length) matches it (PS3.4 C.2.2.1.2)
     unknown_matches: bool = False
+    # A fault switch (wildcard-question-optional): '?' also matches no character at all
+    question_mark_optional: bool = False
 
 
 DEFAULT = MatchOptions()
@@ -86,7 +88,7 @@ def _element_matches(vr: str, wanted, found, options: MatchOptions) -> bool:
     for w in wanted_values:
         for f in found_values:
             if vr in WILDCARD_VRS and ("*" in w or "?" in w):
-                if _wildcard(w, case_insensitive).fullmatch(f.rstrip(" ") if vr != "PN" else f):
+                if _wildcard(w, case_insensitive, options.question_mark_optional).fullmatch(f.rstrip(" ") if vr != "PN" else f):
                     return True
             elif (w.lower() == f.lower()) if case_insensitive else (w == f.rstrip(" ") or w == f):
                 return True
@@ -94,8 +96,9 @@ def _element_matches(vr: str, wanted, found, options: MatchOptions) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _wildcard(pattern: str, case_insensitive: bool) -> re.Pattern:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+def _wildcard(pattern: str, case_insensitive: bool, question_optional: bool = False) -> re.Pattern:
+    question = ".?" if question_optional else "."
+    body = "".join(".*" if c == "*" else question if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.IGNORECASE | re.DOTALL if case_insensitive else re.DOTALL)
 
 

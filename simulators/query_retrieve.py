@@ -66,6 +66,7 @@ from dicom_harness.simulators.faults import (
     UNIVERSAL_NEEDS_VALUE,
     UNKNOWN_VALUE_FAILS,
     WILDCARD_QUESTION_LITERAL,
+    WILDCARD_QUESTION_OPTIONAL,
     WILDCARD_STAR_LITERAL,
     Fault,
     faults_named,
@@ -298,7 +299,8 @@ class QueryRetrieveScp:
 
     def _match_options(self) -> MatchOptions:
         """PS3.4 C.2.2.1.2: an entity whose key is zero length (unknown) matches any value of that key."""
-        return MatchOptions(unknown_matches=UNKNOWN_VALUE_FAILS not in self.faults)
+        return MatchOptions(unknown_matches=UNKNOWN_VALUE_FAILS not in self.faults,
+                            question_mark_optional=WILDCARD_QUESTION_OPTIONAL in self.faults)
 
     def _split_keys(self, identifier: Dataset, level: str, model: str) -> tuple[Dataset, list[DataElement]]:
         """The matching keys and the requested keys, both limited to this level and the levels above."""

@@ -1,0 +1,224 @@
+"""A reference model of C-FIND attribute matching (PS3.4 C.2.2.1, C.2.2.2, C.2.2.3; Worklist K.2.2.1.1.1).
+
+Where the simulators' engine (simulators/matching.py) has to pick one answer, this model says what the text
+allows: for a stored value and a key, a conformant SCP MUST match, MUST NOT match, or MAY do either
+(implementation dependent: PN case and accent, PN wild cards, reduced-precision times, optional keys the
+SCP does not match on, the lone '*' against an unknown worklist value). Each judgement names the rule (the
+requirement ID of the catalogue) that decides it, so a differential test can say which rule a target broke.
+
+Pure functions over plain strings: a multi-valued value is backslash-separated, as on the wire; '' is zero
+length. Not modelled (callers must not draw them): sequence keys (C.2.2.2.6), Timezone adjustment and combined
+date-time matching (both need extended negotiation), fractional seconds, ranges whose first end is after the
+second (C.2.2.2.5 defines only "<date1> is less or equal to <date2>"), multi-valued keys other than UI."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MUST, MUST_NOT, MAY = "must match", "must not match", "may match or not"
+
+QR, WORKLIST = "query_retrieve", "worklist"
+WILDCARD_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"})
+RANGE_VRS = frozenset({"DA", "TM", "DT"})
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str               # MUST, MUST_NOT or MAY
+    rule: str                  # the requirement ID that decides it
+    why: str                   # in words, for evidence
+
+    def __str__(self) -> str:
+        return f"{self.verdict} ({self.rule}: {self.why})"
+
+
+@dataclass(frozen=True)
+class EntityJudgement:
+    verdict: str
+    keys: dict[str, Judgement]          # keyword -> its judgement
+
+    def rules(self, verdicts: Iterable[str] | None = None) -> list[str]:
+        """The rules of the keys with one of these verdicts (all keys when None), in key order, once each."""
+        wanted = set(verdicts) if verdicts is not None else None
+        found = [j.rule for j in self.keys.values() if wanted is None or j.verdict in wanted]
+        return list(dict.fromkeys(found))
+
+    def explain(self) -> str:
+        return "; ".join(f"{k}: {j}" for k, j in self.keys.items())
+
+
+def both(*verdicts: str) -> str:
+    """Kleene AND: an entity matches a query when every key matches."""
+    if MUST_NOT in verdicts:
+        return MUST_NOT
+    if all(v == MUST for v in verdicts):
+        return MUST
+    return MAY
+
+
+def _either(verdicts: Iterable[str]) -> str:
+    """Kleene OR: a multi-valued attribute matches when any of its values does (C.2.2.3)."""
+    verdicts = list(verdicts)
+    if MUST in verdicts:
+        return MUST
+    if MAY in verdicts:
+        return MAY
+    return MUST_NOT
+
+
+def _split(value: str) -> list[str]:
+    return value.split("\\") if value else [""]
+
+
+def _unpadded(vr: str, value: str) -> str:
+    """Trailing spaces are padding in the string VRs (PS3.5 6.2); leading ones too in AE, CS, DA, DT, TM."""
+    value = value.rstrip(" ")
+    return value.lstrip(" ") if vr in ("AE", "CS", "DA", "DT", "TM") else value
+
+
+def judge_key(vr: str, key: str, stored: str, *, service: str = QR, optional: bool = False,
+              matched_on: bool = True) -> Judgement:
+    """One key against one stored attribute value.
+
+    optional: the key is an Optional Key (C.2.2.1.3); matched_on: the SCP says it supports matching on it.
+    An optional key the SCP may not match on is "processed in the same manner as a zero length Required Key",
+    so where the rules say MUST NOT, an SCP that ignores the key matches: MAY."""
+    judgement = _judge(vr, key, stored, service)
+    if optional and not matched_on and judgement.verdict == MUST_NOT:
+        return Judgement(MAY, judgement.rule, judgement.why + "; an Optional Key the SCP may not match on "
+                         "(C.2.2.1.3)")
+    return judgement
+
+
+def _judge(vr: str, key: str, stored: str, service: str) -> Judgement:
+    if key == "":
+        return Judgement(MUST, "QR-MATCH-UNIVERSAL", "a zero-length key matches every entity (C.2.2.2.3)")
+    values = [_unpadded(vr, v) for v in _split(stored)]
+    if all(v == "" for v in values):
+        return _unknown(vr, key, service)
+    judged = [_one_value(vr, key, v) for v in values if v != ""]
+    verdict = _either(j.verdict for j in judged)
+    best = next(j for j in judged if j.verdict == verdict)
+    if len(values) > 1:
+        return Judgement(verdict, best.rule, best.why + f" (one of {len(values)} values, C.2.2.3)")
+    return best
+
+
+def _unknown(vr: str, key: str, service: str) -> Judgement:
+    if service == WORKLIST:
+        if vr in WILDCARD_VRS and key == "*":
+            return Judgement(MAY, "MWL-UNKNOWN-VALUE-FAILS", "a lone '*' against an unknown value: K.2.2.1.1.1 "
+                             "fails it, its note 1 and C.2.2.2.4 note 1 (universal) reach it")
+        return Judgement(MUST_NOT, "MWL-UNKNOWN-VALUE-FAILS",
+                         "an unknown (zero-length) value fails to match any Matching Key value (K.2.2.1.1.1)")
+    return Judgement(MUST, "QR-MATCH-UNKNOWN-VALUE",
+                     "an unknown (zero-length) stored value matches any key value (C.2.2.1.2)")
+
+
+def _one_value(vr: str, key: str, value: str) -> Judgement:
+    if vr == "UI":
+        listed = [k.strip(" \x00") for k in key.split("\\")]
+        rule = "QR-MATCH-UID-LIST" if len(listed) > 1 else "QR-MATCH-SINGLE-VALUE"
+        hit = value.rstrip("\x00") in listed
+        return Judgement(MUST if hit else MUST_NOT, rule, f"{value} {'in' if hit else 'not in'} the UID list")
+    if vr in RANGE_VRS:
+        return _date_time(vr, key.strip(" "), value)
+    if vr in WILDCARD_VRS and ("*" in key or "?" in key):
+        return _wildcard(vr, key, value)
+    if vr == "PN":
+        return _person_name(key, value)
+    same = _unpadded(vr, key) == value
+    return Judgement(MUST if same else MUST_NOT, "QR-MATCH-SINGLE-VALUE",
+                     f"{value!r} {'equals' if same else 'differs from'} {key!r} (exact, case-sensitive, C.2.2.2.1)")
+
+
+def _wildcard(vr: str, key: str, value: str) -> Judgement:
+    rule = "QR-MATCH-WILDCARD-QUESTION" if "?" in key and "*" not in key else "QR-MATCH-WILDCARD-STAR"
+    pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in _unpadded(vr, key))
+    hit = re.fullmatch(pattern, value, re.DOTALL) is not None
+    if vr == "PN":
+        return Judgement(MAY, rule, "Wild Card Matching of PN is implementation dependent (C.2.2.2.4)")
+    return Judgement(MUST if hit else MUST_NOT, rule, f"{value!r} {'fits' if hit else 'does not fit'} {key!r} "
+                     "('*' any sequence, '?' one character, case-sensitive, C.2.2.2.4)")
+
+
+def _folded(name: str) -> str:
+    """Case, accents and trailing empty components removed: what a PN match may ignore (C.2.2.2.1.1)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\^=]+$", "", bare.casefold().rstrip(" "))
+
+
+def _person_name(key: str, value: str) -> Judgement:
+    if key.rstrip(" ") == value:
+        return Judgement(MUST, "QR-MATCH-SINGLE-VALUE", f"{value!r} equals {key!r}")
+    groups = value.split("=")
+    if _folded(key) == _folded(value) or any(_folded(key) == _folded(g) for g in groups if g):
+        return Judgement(MAY, "QR-MATCH-SINGLE-VALUE", f"{value!r} differs from {key!r} only in case, accent, "
+                         "component groups or trailing delimiters: PN literal matching may ignore them (C.2.2.2.1.1)")
+    return Judgement(MUST_NOT, "QR-MATCH-SINGLE-VALUE", f"{value!r} is not {key!r} in any reading (C.2.2.2.1.1)")
+
+
+# -- dates and times ----------------------------------------------------------------------------------------
+def _fill(vr: str, value: str, upper: bool) -> str:
+    """A comparable string: DA YYYYMMDD; TM HHMMSS.ffffff; DT YYYYMMDDHHMMSS.ffffff, a reduced precision
+    filled with the lowest (or, upper, the highest) value it covers."""
+    value = value.replace(":", "") if vr == "TM" else value
+    if vr == "DA":
+        return value
+    whole, _, fraction = value.partition(".")
+    width = 6 if vr == "TM" else 14
+    if vr == "DT":
+        whole = whole[:14]
+        low = "00000101000000"[len(whole):] if len(whole) < 8 else "000000"[max(len(whole) - 8, 0):]
+        high = "99991231235959"[len(whole):] if len(whole) < 8 else "235959"[max(len(whole) - 8, 0):]
+        whole = (whole + (high if upper else low))[:width]
+    else:
+        whole = whole + ("235959" if upper else "000000")[len(whole):]
+    fraction = fraction + ("9" if upper and not fraction else "0") * (6 - len(fraction))
+    return f"{whole}.{fraction[:6]}"
+
+
+def _date_time(vr: str, key: str, value: str) -> Judgement:
+    kind = {"DA": "DATE", "TM": "TIME", "DT": "DATETIME"}[vr]
+    if "-" not in key or (vr == "DT" and re.fullmatch(r"\d+(\.\d+)?[+-]\d{4}", key)):
+        same = key == value
+        if same:
+            return Judgement(MUST, "QR-MATCH-SINGLE-VALUE", f"{value!r} equals {key!r}")
+        moment = _fill(vr, value, False)          # a stored value is a moment, zero-filled
+        if _fill(vr, key, False) <= moment <= _fill(vr, key, True):
+            return Judgement(MAY, "QR-MATCH-SINGLE-VALUE", f"{value!r} lies within {key!r}: single value "
+                             "matching of dates and times is implementation dependent (C.2.2.2.1.3)")
+        return Judgement(MUST_NOT, "QR-MATCH-SINGLE-VALUE", f"{value!r} is another {kind.lower()} than {key!r}")
+    low, _, high = key.partition("-")
+    rule = "QR-MATCH-TIME-RANGE" if vr == "TM" else (
+        "QR-MATCH-DATE-RANGE" if low and high else "QR-MATCH-OPEN-DATE-RANGE") if vr == "DA" else "QR-MATCH-RANGE"
+    moment = _fill(vr, value, False)              # a stored value is a moment, zero-filled
+    verdicts = []
+    if low:          # "<time1> and subsequent": from the first moment <time1> covers
+        verdicts.append(MUST if moment >= _fill(vr, low, False) else MUST_NOT)
+    if high:         # "prior to and including <time2>": surely up to its first moment, perhaps to its last
+        end_low, end_high = _fill(vr, high, False), _fill(vr, high, True)
+        verdicts.append(MUST if moment <= end_low else MAY if moment <= end_high else MUST_NOT)
+    verdict = both(*verdicts)
+    words = {MUST: "inside", MUST_NOT: "outside", MAY: "at the reduced-precision end of"}[verdict]
+    return Judgement(verdict, rule, f"{value!r} is {words} the range {key!r} (inclusive, C.2.2.2.5)")
+
+
+# -- entities -----------------------------------------------------------------------------------------------
+def judge_entity(keys: Mapping[str, tuple[str, str]], entity: Mapping[str, str], *, service: str = QR,
+                 optional: Iterable[str] = (), matched_on: Iterable[str] = ()) -> EntityJudgement:
+    """keys: keyword -> (VR, key value); entity: keyword -> stored value ('' or absent: unknown).
+    optional: the keywords that are Optional Keys; matched_on: those of them the SCP claims to match on."""
+    optional, matched_on = set(optional), set(matched_on)
+    judged = {k: judge_key(vr, value, entity.get(k, ""), service=service, optional=k in optional,
+                           matched_on=k in matched_on) for k, (vr, value) in keys.items()}
+    return EntityJudgement(both(*(j.verdict for j in judged.values())) if judged else MUST, judged)
+
+
+def allows(judgement: EntityJudgement | Judgement, matched: bool) -> bool:
+    """Whether the target's answer (matched or not) is one the text allows."""
+    return judgement.verdict == MAY or (judgement.verdict == MUST) == matched
