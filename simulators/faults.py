@@ -629,3 +629,71 @@ WILDCARD_QUESTION_OPTIONAL = _fault(
     "wildcard-question-optional", "QR-MATCH-DIFFERENTIAL",
     "'?' in a key also matches no character at all ('A?' matches 'A'), not exactly one (PS3.4 C.2.2.2.4); the "
     "targeted '?' test, whose patterns have a character for every '?', does not see it.")
+
+# -- DICOMweb depth (issue 12): rendering parameters, thumbnails, negotiation ------------------------------------
+RENDERED_PROGRESSIVE_JPEG = _web_fault(
+    "rendered-progressive-jpeg", "WADO-RENDERED-JPEG-BASELINE",
+    "Rendered image/jpeg is encoded progressive (SOF2), not JPEG baseline (SOF0).")
+RENDERED_PNG_16_BIT = _web_fault(
+    "rendered-png-16-bit", "WADO-RENDERED-8-BIT",
+    "A 12-bit image rendered as image/png keeps 16 bits per sample.")
+RENDERED_NO_GIF = _web_fault(
+    "rendered-no-gif", "WADO-RENDERED-REQUIRED-IMAGE-TYPES",
+    "Rendered resources are not offered as image/gif (406), which Table 8.7.4-1 requires of RESTful servers.")
+RENDERED_QUALITY_UNCHECKED = _web_fault(
+    "rendered-quality-unchecked", "WADO-QUALITY-INVALID-400",
+    "A quality parameter out of 1..100, not an integer or without a value is ignored (200), not answered 400.")
+RENDERED_VIEWPORT_SHRINK_ONLY = _web_fault(
+    "rendered-viewport-shrink-only", "WADO-VIEWPORT-DEFAULTS",
+    "viewport=vw,vh only ever shrinks the image: a viewport larger than the image leaves it unscaled.")
+RENDERED_VIEWPORT_IGNORES_CROP = _web_fault(
+    "rendered-viewport-ignores-crop", "WADO-VIEWPORT-CROP-SCALE",
+    "viewport=vw,vh,sx,sy,sw,sh scales the whole image; the source region is not cropped.")
+RENDERED_VIEWPORT_UNCHECKED = _web_fault(
+    "rendered-viewport-unchecked", "WADO-VIEWPORT-INVALID-400",
+    "An ill-formed viewport is ignored (200, unscaled), not answered 400.")
+RENDERED_WINDOW_UNCHECKED = _web_fault(
+    "rendered-window-unchecked", "WADO-WINDOW-INVALID-400",
+    "A window parameter without a valid function, or with an ill-formed center, is ignored (200), not 400.")
+RENDERED_WINDOW_IGNORED = _web_fault(
+    "rendered-window-ignored", "WADO-WINDOW-APPLIED",
+    "window=center,width,function is accepted but the image is rendered with its own full value range.")
+RENDERED_ANNOTATION_UNCHECKED = _web_fault(
+    "rendered-annotation-unchecked", "WADO-ANNOTATION-INVALID-400",
+    "An annotation parameter without a value is ignored (200), not answered 400.")
+RENDERED_ANNOTATION_NO_WARNING = _web_fault(
+    "rendered-annotation-no-warning", "WADO-ANNOTATION-UNSUPPORTED-WARNING",
+    "Unsupported annotation values are ignored without the Warning 299 header naming them.")
+RENDERED_FRAME_IGNORED = _web_fault(
+    "rendered-frame-ignored", "WADO-RENDERED-FRAMES",
+    "A Rendered Frames resource always renders frame 1, whatever frame the path names.")
+THUMBNAIL_NOT_RENDERED_TYPE = _web_fault(
+    "thumbnail-not-rendered-type", "WADO-THUMBNAIL-RENDERED",
+    "Thumbnails are labelled application/octet-stream, not a Rendered Media Type.")
+THUMBNAIL_STUDY_MULTIPART = _web_fault(
+    "thumbnail-study-multipart", "WADO-THUMBNAIL-SINGLE-IMAGE",
+    "A study or series thumbnail is a multipart/related payload with one image per instance.")
+THUMBNAIL_FRAME_MISSING = _web_fault(
+    "thumbnail-frame-missing", "WADO-THUMBNAIL-ALL-LEVELS",
+    "The Frame Thumbnail resource is answered 404 although the other Thumbnail resources are served.")
+ACCEPT_IGNORES_Q = _web_fault(
+    "accept-ignores-q", "WADO-ACCEPT-QVALUE",
+    "Accept media ranges are tried in the order listed, whatever their q values.")
+ACCEPT_UNKNOWN_PARAMETER_406 = _web_fault(
+    "accept-unknown-parameter-406", "WADO-ACCEPT-INVALID-IGNORED",
+    "An Accept media range with a parameter the server does not know is treated as unacceptable, not ignored.")
+ACCEPT_PARAM_OVERRIDES_HEADER = _web_fault(
+    "accept-param-overrides-header", "WADO-ACCEPT-PARAM-DEFAULT",
+    "An accept query parameter naming no supported media type hides the Accept header: 406, not the default.")
+ACCEPT_PARAM_MIXED_SERVED = _web_fault(
+    "accept-param-mixed-served", "WADO-ACCEPT-PARAM-MIXED-400",
+    "An accept query parameter naming a DICOM and a Rendered Media Type is served (its first type), not 400.")
+CHARSET_PARAMETER_406 = _web_fault(
+    "charset-parameter-406", "WADO-CHARSET-MEDIA-PARAMETER",
+    "A metadata Accept media type with a charset parameter (charset=utf-8) is treated as unacceptable (406).")
+WADO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
+    "wado-rejects-unknown-parameter", "WADO-UNKNOWN-PARAMETER-IGNORED",
+    "A retrieve with a Query Parameter the server does not know is answered 400, not as if it were absent.")
+QIDO_INVALID_LIMIT_IGNORED = _web_fault(
+    "qido-invalid-limit-ignored", "QIDO-INVALID-PARAMETER-VALUE-400",
+    "A search with limit=abc or offset=-1 is answered as if the parameter were absent, not 400.")

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
+from dicom_harness.simulators.dicomweb import rendering
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.multipart import (
     MultipartError,
@@ -37,13 +38,19 @@ from dicom_harness.simulators.dicomweb.negotiation import (
     choose,
     has_accept_header,
     mixes_dicom_and_rendered,
+    parse_accept,
     request_ranges,
 )
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
+    ACCEPT_IGNORES_Q,
+    ACCEPT_PARAM_MIXED_SERVED,
+    ACCEPT_PARAM_OVERRIDES_HEADER,
+    ACCEPT_UNKNOWN_PARAMETER_406,
     BULKDATA_TRUNCATED,
     CAPS_WRONG_BASE,
+    CHARSET_PARAMETER_406,
     FRAMES_OFF_BY_ONE,
     JSON_EMPTY_VALUE_ARRAY,
     JSON_GROUP_LENGTH,
@@ -62,6 +69,7 @@ from dicom_harness.simulators.faults import (
     QIDO_INCLUDEFIELD_KEYWORD_IGNORED,
     QIDO_INCLUDEFIELD_TAG_IGNORED,
     QIDO_INSTANCES_WITHOUT_SOP_CLASS,
+    QIDO_INVALID_LIMIT_IGNORED,
     QIDO_NO_PAGING_WARNING,
     QIDO_NO_PERCENT_DECODING,
     QIDO_ORDER_ALTERNATES,
@@ -69,17 +77,33 @@ from dicom_harness.simulators.faults import (
     QIDO_SERIES_IGNORES_STUDY,
     QIDO_WRONG_STUDY_COUNTS,
     QIDO_XML_ANSWERED_JSON,
+    RENDERED_ANNOTATION_NO_WARNING,
+    RENDERED_ANNOTATION_UNCHECKED,
+    RENDERED_FRAME_IGNORED,
+    RENDERED_NO_GIF,
+    RENDERED_PNG_16_BIT,
+    RENDERED_PROGRESSIVE_JPEG,
+    RENDERED_QUALITY_UNCHECKED,
+    RENDERED_VIEWPORT_IGNORES_CROP,
+    RENDERED_VIEWPORT_SHRINK_ONLY,
+    RENDERED_VIEWPORT_UNCHECKED,
+    RENDERED_WINDOW_IGNORED,
+    RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
     STOW_MIXED_409_KEEPS_MATCHING,
     STOW_RESPONSE_NO_RETRIEVE_URL,
+    THUMBNAIL_FRAME_MISSING,
+    THUMBNAIL_NOT_RENDERED_TYPE,
+    THUMBNAIL_STUDY_MULTIPART,
     WADO_DEFAULT_AS_STORED,
     WADO_IGNORES_ACCEPT,
     WADO_MISLABELS_TRANSFER_SYNTAX,
     WADO_MIXED_ACCEPT_SERVED,
     WADO_NO_ACCEPT_DEFAULT,
+    WADO_REJECTS_UNKNOWN_PARAMETER,
     WADO_SENDS_IMPLICIT_VR,
     WADO_SERIES_DROPS_INSTANCE,
     WADO_UNKNOWN_STUDY_200,
@@ -101,6 +125,8 @@ log = logging.getLogger("simulators.dicomweb")
 DICOM_JSON = "application/dicom+json"
 DICOM_XML = "application/dicom+xml"
 WADL = "application/vnd.sun.wadl+xml"
+# The Query Parameters of retrieves (PS3.18 10.4.1.2, Table 10.4.1-5); any other is ignored (PS3.18 8.3)
+RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
 class DicomWebApp:
@@ -142,7 +168,8 @@ class DicomWebApp:
         try:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
                                      reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
-                                     ignore_includefield=self._includefield_faults())
+                                     ignore_includefield=self._includefield_faults(),
+                                     lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -241,10 +268,19 @@ class DicomWebApp:
         error to send), or what choose() gives (None: no offer is acceptable)."""
         if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
             return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
-        ranges = request_ranges(request)
-        if mixes_dicom_and_rendered(ranges) and WADO_MIXED_ACCEPT_SERVED not in self.faults:
-            return self._error(400, "the Accept header names both DICOM and Rendered Media Types (PS3.18 8.7.5)")
-        return choose(ranges, offers)
+        unknown = set(request.query_params) - RETRIEVE_PARAMETERS
+        if unknown and WADO_REJECTS_UNKNOWN_PARAMETER in self.faults:
+            return self._error(400, f"unknown query parameter(s) {', '.join(sorted(unknown))}")
+        ranges = request_ranges(request, by_q=ACCEPT_IGNORES_Q not in self.faults,
+                                query_only=ACCEPT_PARAM_OVERRIDES_HEADER in self.faults)
+        if mixes_dicom_and_rendered(parse_accept(request.headers.get("accept"))):
+            if WADO_MIXED_ACCEPT_SERVED not in self.faults:
+                return self._error(400, "the Accept header names both DICOM and Rendered Media Types (PS3.18 8.7.5)")
+        elif mixes_dicom_and_rendered(ranges) and ACCEPT_PARAM_MIXED_SERVED not in self.faults:
+            return self._error(400, "the accept Query Parameter and Accept header name both DICOM and Rendered Media "
+                                    "Types (PS3.18 8.3.3.1)")
+        return choose(ranges, offers, unknown_parameters_refused=ACCEPT_UNKNOWN_PARAMETER_406 in self.faults,
+                      charset_refused=CHARSET_PARAMETER_406 in self.faults)
 
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
@@ -253,7 +289,7 @@ class DicomWebApp:
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
-        if WADO_IGNORES_ACCEPT in self.faults and choose(request_ranges(request)[:1], offers) is None:
+        if WADO_IGNORES_ACCEPT in self.faults and choose(parse_accept(request.headers.get("accept")), offers) is None:
             return self._error(400, "unsupported media type in the Accept header")
         chosen = self._negotiate(request, offers)
         if isinstance(chosen, Response):
@@ -361,34 +397,63 @@ class DicomWebApp:
                                [({"Content-Type": "application/octet-stream"}, [frame]) for frame in data])
 
     async def retrieve_rendered(self, request: Request) -> Response:
+        """Rendered and Thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4) with the rendering Query Parameters
+        of 8.3.5.1, which Table 10.4.1-5 makes mandatory for the origin server (iccprofile aside)."""
         found = self._resource(request)
         if not found:
             return self._error(404, "no such resource")
-        if io.Image is None:
+        if rendering.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
-        chosen = self._negotiate(request, [Offer("image/jpeg"), Offer("image/png")])
+        thumbnail = request.url.path.endswith("/thumbnail")
+        if thumbnail and "frames" in request.path_params and THUMBNAIL_FRAME_MISSING in self.faults:
+            return self._error(404, "no such resource")
+        offers = [Offer(media) for media in rendering.FORMATS
+                  if not (media == "image/gif" and RENDERED_NO_GIF in self.faults)]
+        chosen = self._negotiate(request, offers)
         if isinstance(chosen, Response):
             return chosen
         if chosen is None:
-            return self._error(406, "rendered images are offered as image/jpeg and image/png")
+            return self._error(406, "rendered images are offered as image/jpeg, image/png and image/gif")
         media = chosen[0].media
-        frame = int(request.path_params.get("frames", "1").split(",")[0])
-        thumbnail = request.url.path.endswith("/thumbnail")
-        size = None
-        viewport = request.query_params.get("viewport")
-        if viewport:
-            try:
-                rows, columns = (int(v) for v in viewport.split(",")[:2])
-                size = (rows, columns)
-            except ValueError:
-                return self._error(400, "viewport is vw,vh")
-        if thumbnail:
-            size = size or (64, 64)
         try:
-            image = io.render(found[0].path, media, frame, size, swap=RENDERED_WRONG_SIZE in self.faults)
+            spec = rendering.parse(request.query_params, thumbnail=thumbnail,
+                                   check_quality=RENDERED_QUALITY_UNCHECKED not in self.faults,
+                                   check_viewport=RENDERED_VIEWPORT_UNCHECKED not in self.faults,
+                                   check_window=RENDERED_WINDOW_UNCHECKED not in self.faults,
+                                   check_annotation=RENDERED_ANNOTATION_UNCHECKED not in self.faults)
+            frame = int(request.path_params.get("frames", "1").split(",")[0])
+        except (rendering.BadParameter, ValueError) as exc:
+            return self._error(400, str(exc))
+        if RENDERED_FRAME_IGNORED in self.faults:
+            frame = 1
+        headers = {}
+        if spec.unsupported_annotations and RENDERED_ANNOTATION_NO_WARNING not in self.faults:
+            # PS3.18 8.3.5.1.1: "If unsupported values are present, the origin server shall include ... Warning"
+            headers["Warning"] = (f"299 {self.base_url(request)}: The following annotation values are not "
+                                  f"supported: {','.join(spec.unsupported_annotations)}")
+        # the fault of WADO-RENDERED only: a plain rendered instance, no parameters, not a frame or thumbnail
+        swap = (RENDERED_WRONG_SIZE in self.faults and not request.query_params and not thumbnail
+                and "frames" not in request.path_params)
+        many = thumbnail and THUMBNAIL_STUDY_MULTIPART in self.faults and "instance" not in request.path_params
+        try:
+            images = [rendering.render(
+                instance.path, media, frame, spec, thumbnail=thumbnail, swap=swap,
+                shrink_only=RENDERED_VIEWPORT_SHRINK_ONLY in self.faults,
+                ignore_crop=RENDERED_VIEWPORT_IGNORES_CROP in self.faults,
+                ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
+                sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
+                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
             return self._error(404, str(exc))
-        return Response(image, media_type=media)
+        except rendering.BadParameter as exc:
+            return self._error(400, str(exc))
+        if many:
+            response = self._multipart(media, [({"Content-Type": media}, [image]) for image in images])
+            response.headers.update(headers)
+            return response
+        if thumbnail and THUMBNAIL_NOT_RENDERED_TYPE in self.faults:
+            media = "application/octet-stream"
+        return Response(images[0], media_type=media, headers=headers)
 
     # -- STOW-RS ------------------------------------------------------------------------------------------------
     async def store_instances(self, request: Request) -> Response:
@@ -514,15 +579,15 @@ class DicomWebApp:
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
                 return StreamingResponse(iter(body) if body else file_chunks(instance.path),
                                          media_type="application/dicom")
-            if media in ("image/jpeg", "image/png", "*/*", "image/*") and io.Image is not None:
+            if media in ("image/jpeg", "image/png", "*/*", "image/*") and rendering.Image is not None:
                 chosen = "image/png" if media == "image/png" else "image/jpeg"
                 try:
                     frame = int(q.get("frameNumber", "1"))
                     label = chosen
                     if WADO_URI_MISLABELS_RENDERED in self.faults and "contentType" in q:
                         label = "image/png" if chosen == "image/jpeg" else "image/jpeg"
-                    return Response(io.render(instance.path, chosen, frame), media_type=label)
-                except (io.NotFound, ValueError) as exc:
+                    return Response(rendering.render(instance.path, chosen, frame), media_type=label)
+                except (io.NotFound, rendering.BadParameter, ValueError) as exc:
                     return self._error(400, str(exc))
         return self._error(406, f"cannot answer with {', '.join(wanted)}")
 

@@ -1,5 +1,5 @@
 """Reading stored instances for WADO: metadata as DICOM JSON, bulk data and frames by file offset,
-transcoding between the uncompressed transfer syntaxes, rendering to JPEG/PNG (when Pillow is present)."""
+transcoding between the uncompressed transfer syntaxes (rendering: rendering.py)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ from pydicom.uid import (
 )
 
 from dicom_harness.simulators.dicomweb.multipart import file_chunks
-
-try:
-    from PIL import Image
-except ImportError:          # rendered resources are then not offered (406)
-    Image = None
 
 BULK_VRS = {"OB", "OD", "OF", "OL", "OV", "OW", "UN"}
 BULK_THRESHOLD = 1024
@@ -174,36 +169,3 @@ def part10(path: Path, stored: str, syntax: str) -> list[bytes] | None:
     ds.save_as(buffer, implicit_vr=target.is_implicit_VR, little_endian=target.is_little_endian,
                enforce_file_format=True)
     return [buffer.getvalue()]
-
-
-def render(path: Path, media: str, frame: int = 1, size: tuple[int, int] | None = None,
-           swap: bool = False) -> bytes:
-    """One frame as an 8-bit JPEG or PNG, windowed by the instance's window or its value range."""
-    if Image is None:
-        raise NotAcceptable("rendering needs Pillow")
-    import numpy as np
-    ds = dcmread(path)
-    if "PixelData" not in ds:
-        raise NotFound("the instance has no pixel data")
-    pixels = ds.pixel_array
-    count = int(ds.get("NumberOfFrames", 1) or 1)
-    if count > 1:
-        if not 1 <= frame <= count:
-            raise NotFound(f"frame {frame} outside 1..{count}")
-        pixels = pixels[frame - 1]
-    pixels = pixels.astype("float64")
-    if "WindowCenter" in ds and "WindowWidth" in ds:
-        centre = float(ds.WindowCenter[0] if ds["WindowCenter"].VM > 1 else ds.WindowCenter)
-        width = float(ds.WindowWidth[0] if ds["WindowWidth"].VM > 1 else ds.WindowWidth)
-        low, high = centre - width / 2, centre + width / 2
-    else:
-        low, high = float(pixels.min()), float(pixels.max())
-    scaled = np.clip((pixels - low) / max(high - low, 1e-9) * 255.0, 0, 255).astype("uint8")
-    image = Image.fromarray(scaled, mode="RGB" if scaled.ndim == 3 else "L")
-    if size:
-        image.thumbnail((size[1], size[0]))
-    if swap:
-        image = image.transpose(Image.Transpose.TRANSPOSE)
-    buffer = BytesIO()
-    image.save(buffer, format="PNG" if media == "image/png" else "JPEG")
-    return buffer.getvalue()

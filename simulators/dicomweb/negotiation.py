@@ -20,9 +20,19 @@ class Offer:
     part_type: str | None = None    # the type parameter of a multipart offer
 
 
-def parse_accept(header: str | None, accept_query: list[str] | None = None) -> list[MediaRange]:
-    """Media ranges, best first. The accept query parameter (8.3.3.1) overrides the header."""
-    text = ",".join(accept_query) if accept_query else (header or "*/*")
+def parse_accept(header: str | None, accept_query: list[str] | None = None, *, by_q: bool = True,
+                 query_only: bool = False) -> list[MediaRange]:
+    """Media ranges, best first: those of the accept query parameter (8.3.3.1), then those of the header, each
+    set prioritized by its q values on its own (8.7.8.1: "shall each be separately prioritized"; steps 2 and 3
+    try the query parameter first). A missing header counts as */* here (has_accept_header tells them apart).
+    by_q=False and query_only=True are the ways a faulty simulator breaks this (simulators/faults.py)."""
+    query = _ranges(",".join(accept_query), by_q) if accept_query else []
+    if query and query_only:
+        return query
+    return query + _ranges(header or "*/*", by_q)
+
+
+def _ranges(text: str, by_q: bool) -> list[MediaRange]:
     ranges = []
     for item in _split_outside_quotes(text, ","):
         if not item.strip():
@@ -34,13 +44,13 @@ def parse_accept(header: str | None, accept_query: list[str] | None = None) -> l
             q = 1.0
         if q > 0:
             ranges.append(MediaRange(media, params, q))
-    return sorted(ranges, key=lambda r: -r.q)
+    return sorted(ranges, key=lambda r: -r.q) if by_q else ranges
 
 
-def request_ranges(request) -> list[MediaRange]:
-    """The media ranges a Starlette request accepts: its accept query parameter (PS3.18 8.3.3.1) or header."""
+def request_ranges(request, *, by_q: bool = True, query_only: bool = False) -> list[MediaRange]:
+    """The media ranges a Starlette request accepts: its accept query parameter (PS3.18 8.3.3.1), then header."""
     accept_qp = [v for k, v in request.query_params.multi_items() if k == "accept"]
-    return parse_accept(request.headers.get("accept"), accept_qp)
+    return parse_accept(request.headers.get("accept"), accept_qp, by_q=by_q, query_only=query_only)
 
 
 def has_accept_header(request) -> bool:
@@ -73,9 +83,18 @@ def _type_matches(wanted: str, offered: str) -> bool:
     return wanted == offered
 
 
-def choose(ranges: list[MediaRange], offers: list[Offer]) -> tuple[Offer, MediaRange] | None:
-    """The first offer the best media range accepts; None means 406."""
+# The media type parameters a range may carry here; any other is ignored (PS3.18 8.7.7)
+KNOWN_PARAMETERS = {"type", "transfer-syntax", "charset"}
+
+
+def choose(ranges: list[MediaRange], offers: list[Offer], *, unknown_parameters_refused: bool = False,
+           charset_refused: bool = False) -> tuple[Offer, MediaRange] | None:
+    """The first offer the best media range accepts; None means 406. The keyword switches are faults."""
     for media_range in ranges:
+        if unknown_parameters_refused and set(media_range.params) - KNOWN_PARAMETERS:
+            continue
+        if charset_refused and "charset" in media_range.params:
+            continue
         for offer in offers:
             if not _type_matches(media_range.media, offer.media):
                 continue

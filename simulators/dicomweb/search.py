@@ -83,8 +83,9 @@ class Query:
 
 
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
-                ignore_includefield: Iterable[str] = ()) -> Query:
-    """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults)."""
+                ignore_includefield: Iterable[str] = (), lenient_paging: bool = False) -> Query:
+    """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
+    lenient_paging: an invalid limit or offset counts as absent (a fault)."""
     ignored = set(ignore_includefield)
     decode = unquote if percent_decode else (lambda text: text)
     query = Query()
@@ -96,6 +97,8 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
         values = [decode(v) for v in raw_value.split(",")] if raw_value else [""]
         if name in ("limit", "offset"):
             if len(values) != 1 or not values[0].isdigit():
+                if lenient_paging:
+                    continue
                 raise BadQuery(f"{name} must be an unsigned integer, not {raw_value!r}")
             setattr(query, name, int(values[0]))
         elif name == "includefield":

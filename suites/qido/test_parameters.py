@@ -124,3 +124,15 @@ def test_unknown_query_parameter_is_ignored(dicomweb, web_study):
     assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:120]!r}"
     found = [json_value(r, "StudyInstanceUID") for r in response.json()]
     assert found == [web_study.uid], f"expected [{web_study.uid}], observed {found}"
+
+
+@requirement("QIDO-INVALID-PARAMETER-VALUE-400")
+def test_invalid_limit_or_offset_is_400(dicomweb, web_study):
+    """Search the study's instances with limit=abc, then offset=-1; PS3.18 8.3: "If a supported Query Parameter has
+    an invalid value, the origin server shall return a 400 (Bad Request) error response"."""
+    wrong = []
+    for name, value in (("limit", "abc"), ("offset", "-1")):
+        response = dicomweb.search(f"/studies/{web_study.uid}/instances", [(name, value)])
+        if response.status_code != 400:
+            wrong.append(f"{name}={value} answered {response.status_code}")
+    assert not wrong, f"expected 400 (Bad Request) for an invalid limit or offset; {'; '.join(wrong)}"

@@ -91,3 +91,127 @@ def judge_forbidden_syntax(dicomweb, response, asked: str) -> str:
                 f"transfer-syntax={asked}: 200 with {where} {named} ({FORBIDDEN_SYNTAXES[named]}), which PS3.18 "
                 f"8.7.3 says shall not be used with Web Services; expected 406 or another transfer syntax")
     return "200 in " + ", ".join(sorted({str(ds.file_meta.TransferSyntaxUID) for ds, _ in found}))
+
+
+# -- rendered resources (PS3.18 10.4.1.1.3, 8.3.5.1, 8.7.4) ----------------------------------------------------
+
+RENDERED_PREFIXES = ("image/", "video/", "text/")
+RENDERED_TYPES = {"application/pdf", "application/cda+xml"}
+
+
+def media_of(response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def is_rendered_media_type(media: str) -> bool:
+    """PS3.18 8.7.4: the Rendered Media Types are consumer formats (images, video, text documents, PDF)."""
+    return media.startswith(RENDERED_PREFIXES) or media in RENDERED_TYPES
+
+
+def rendered(dicomweb, path: str, query: str | None = None, accept: str = "image/png"):
+    """GET a rendered resource; 200 with one decodable image in a Rendered Media Type, as (PIL image, response)."""
+    from io import BytesIO
+
+    from PIL import Image
+    response = dicomweb.request("GET", path, query=query, headers={"Accept": accept})
+    shown = f"GET {path.rsplit('/', 2)[-2:]}{'?' + query if query else ''} Accept {accept}"
+    assert response.status_code == 200, (
+        f"{shown}: expected 200 with a rendered image, observed {response.status_code} {response.text[:160]!r}")
+    try:
+        image = Image.open(BytesIO(response.content))
+        image.load()
+    except Exception as exc:
+        raise AssertionError(f"{shown}: the {media_of(response)!r} body is not a decodable image: {exc}") from None
+    return image, response
+
+
+def refused_with_400(dicomweb, path: str, queries: list[str], accept: str, clause: str) -> None:
+    """Each query answered 400 (Bad Request); the message lists every other answer."""
+    wrong = []
+    for query in queries:
+        response = dicomweb.request("GET", path, query=query, headers={"Accept": accept})
+        if response.status_code != 400:
+            wrong.append(f"?{query} answered {response.status_code}")
+    assert not wrong, f"expected 400 (Bad Request, PS3.18 {clause}) for each; {'; '.join(wrong)}"
+
+
+def fitted_size(vw: int, vh: int, width: float, height: float) -> tuple[float, float]:
+    """PS3.18 8.3.5.1.3: width x height scaled, keeping its aspect ratio, as large as fits in vw x vh."""
+    scale = min(vw / width, vh / height)
+    return width * scale, height * scale
+
+
+def judge_viewport(image, viewport: tuple[int, int], region: tuple[float, float]) -> None:
+    """The rendered size for a viewport: the region fitted into it (within a pixel of rounding), or the viewport's
+    own size (vw, vh "specifying the width and height, in pixels, of the rendered image", the fitted content
+    centred in it). Both readings are allowed."""
+    vw, vh = viewport
+    width, height = fitted_size(vw, vh, *region)
+    fitted = abs(image.width - width) <= 1 and abs(image.height - height) <= 1
+    assert fitted or image.size == (vw, vh), (
+        f"viewport={vw},{vh} of a {region[0]:g} x {region[1]:g} region: expected {width:.1f} x {height:.1f} "
+        f"(fitted, aspect ratio kept) or {vw} x {vh} (the viewport), observed {image.width} x {image.height}")
+
+
+def grey_levels(image):
+    """The rendered image as one 8-bit grey channel (numpy array), whatever its mode."""
+    import numpy as np
+    return np.asarray(image.convert("L"), dtype="int32")
+
+
+def monotonic_function_findings(stored, shown) -> list[str]:
+    """Findings unless the rendered grey level is a non-decreasing function of the stored value (pixel by pixel):
+    what any grey-scale rendering of a MONOCHROME2 frame gives, whatever window or display mapping it uses."""
+    import numpy as np
+    findings = []
+    values = np.unique(stored)
+    last = -1
+    for value in values:
+        levels = np.unique(shown[stored == value])
+        if len(levels) > 1:
+            findings.append(f"stored value {value} is rendered as {len(levels)} different grey levels "
+                            f"({', '.join(map(str, levels[:5]))})")
+            break
+        if levels[0] < last:
+            findings.append(f"stored value {value} is rendered darker ({levels[0]}) than a lower value ({last})")
+            break
+        last = levels[0]
+    return findings
+
+
+def warn_values(response) -> list[str]:
+    """The warn-values of the Warning header fields (RFC 7234 5.5), split on commas outside quotes."""
+    values = []
+    for field in response.headers.get_list("warning"):
+        current, quoted = "", False
+        for char in field:
+            if char == '"':
+                quoted = not quoted
+            if char == "," and not quoted:
+                values.append(current.strip())
+                current = ""
+            else:
+                current += char
+        values.append(current.strip())
+    return [v for v in values if v]
+
+
+def jpeg_frame_marker(data: bytes) -> tuple[int, int] | None:
+    """(SOFn marker, sample precision) of the first frame header of a JPEG stream; None if there is none."""
+    sof = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1
+            continue
+        if marker in sof:
+            return marker, data[at + 4]
+        if marker in (0xD9, 0xDA):
+            return None
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return None

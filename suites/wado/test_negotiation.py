@@ -1,8 +1,8 @@
 """PS3.18 8.7.5 to 8.7.8: the Accept header of a WADO-RS retrieve (Acceptable and Selected Media Types)."""
 
-from dicom_harness.testing import MULTIPART_DICOM, requirement, study_paths
+from dicom_harness.testing import MULTIPART_DICOM, json_value, requirement, study_paths
 
-from .checks import judge_unacceptable
+from .checks import instances_in, judge_unacceptable, media_of
 
 UNSUPPORTED = "application/x-dh-unsupported"
 
@@ -43,3 +43,86 @@ def test_dicom_and_rendered_accept_is_400(dicomweb, web_study):
     response = dicomweb.retrieve(study_paths(web_study.images[0])["instance"], accept=f"{MULTIPART_DICOM}, image/jpeg")
     assert response.status_code == 400, (
         f"Accept with DICOM and Rendered Media Types: expected 400 (Bad Request), observed {response.status_code}")
+
+
+@requirement("WADO-ACCEPT-QVALUE")
+def test_higher_q_value_wins(dicomweb, web_study):
+    """GET the rendered instance with Accept: image/jpeg;q=0.5, image/png, then image/png;q=0.4, image/jpeg;
+    PS3.18 8.7.8.1: the media ranges are prioritized by their q values (RFC 7231 5.3.1): the type of q=1 wins."""
+    path = study_paths(web_study.images[0])["instance"] + "/rendered"
+    for accept, wanted in (("image/jpeg;q=0.5, image/png", "image/png"), ("image/png;q=0.4, image/jpeg", "image/jpeg")):
+        response = dicomweb.retrieve(path, accept=accept)
+        assert response.status_code == 200, f"Accept {accept}: expected 200, observed {response.status_code}"
+        assert media_of(response) == wanted, (
+            f"Accept {accept}: expected {wanted} (highest q), observed Content-Type {media_of(response)!r}")
+
+
+@requirement("WADO-ACCEPT-INVALID-IGNORED")
+def test_unknown_accept_parameter_and_invalid_value_are_ignored(dicomweb, web_study):
+    """GET an instance with Accept: multipart/related; type="application/dicom"; dh-unknown=1, then with an invalid
+    value before the valid range; PS3.18 8.7.7: values and parameters "not valid or not supported shall be
+    ignored", so the instance is served."""
+    sent = web_study.images[0]
+    for accept in (f"{MULTIPART_DICOM}; dh-unknown=1", f"dh-not-a-media-type, {MULTIPART_DICOM}"):
+        response = dicomweb.retrieve(study_paths(sent)["instance"], accept=accept)
+        assert response.status_code == 200, (
+            f"Accept {accept}: the invalid or unknown part is to be ignored; expected 200, observed "
+            f"{response.status_code} {response.text[:120]!r}")
+        uids = [str(ds.get("SOPInstanceUID", "")) for ds, _ in instances_in(dicomweb, response)]
+        assert uids == [str(sent.SOPInstanceUID)], f"Accept {accept}: expected instance {sent.SOPInstanceUID}, " \
+                                                   f"observed {uids}"
+
+
+@requirement("WADO-ACCEPT-PARAM-DEFAULT")
+def test_unsupported_accept_parameter_gets_default(dicomweb, web_study):
+    """GET an instance with ?accept=application/x-dh-unsupported and Accept: */*; PS3.18 8.3.3.1: none of the
+    Acceptable Media Types is supported, so the response "shall be in the default media type" (8.7.8.1 steps 3
+    and 4 agree)."""
+    sent = web_study.images[0]
+    response = dicomweb.request("GET", study_paths(sent)["instance"], query=[("accept", UNSUPPORTED)],
+                                headers={"Accept": "*/*"})
+    assert response.status_code == 200, (
+        f"?accept={UNSUPPORTED} with Accept */*: expected 200 in the default media type, observed "
+        f"{response.status_code} {response.text[:120]!r}")
+    uids = [str(ds.get("SOPInstanceUID", "")) for ds, _ in instances_in(dicomweb, response)]
+    assert uids == [str(sent.SOPInstanceUID)], f"expected instance {sent.SOPInstanceUID}, observed {uids}"
+
+
+@requirement("WADO-ACCEPT-PARAM-MIXED-400")
+def test_accept_parameter_with_dicom_and_rendered_is_400(dicomweb, web_study):
+    """GET an instance with ?accept=multipart/related; type="application/dicom",image/jpeg and Accept: */*;
+    PS3.18 8.3.3.1: "If both DICOM and non-DICOM Media Types are present, the response shall be 400"."""
+    response = dicomweb.request("GET", study_paths(web_study.images[0])["instance"],
+                                query=[("accept", [MULTIPART_DICOM, "image/jpeg"])], headers={"Accept": "*/*"})
+    assert response.status_code == 400, (
+        f"accept query parameter with a DICOM and a Rendered Media Type: expected 400 (Bad Request), observed "
+        f"{response.status_code}")
+
+
+@requirement("WADO-CHARSET-MEDIA-PARAMETER")
+def test_metadata_with_charset_parameter(dicomweb, web_study):
+    """GET an instance's metadata with Accept: application/dicom+json; charset=utf-8; PS3.18 8.7.3.5.3: "The
+    origin server shall support the Transfer Syntax and Character Set media type parameters": 200, the metadata."""
+    sent = web_study.images[0]
+    response = dicomweb.retrieve(study_paths(sent)["instance"] + "/metadata",
+                                 accept="application/dicom+json; charset=utf-8")
+    assert response.status_code == 200, (
+        f"Accept application/dicom+json; charset=utf-8: expected 200, observed {response.status_code}")
+    items = response.json()
+    uids = [json_value(i, "SOPInstanceUID") for i in items] if isinstance(items, list) else items
+    assert uids == [str(sent.SOPInstanceUID)], f"expected the metadata of {sent.SOPInstanceUID}, observed {uids}"
+
+
+@requirement("WADO-UNKNOWN-PARAMETER-IGNORED")
+def test_unknown_query_parameter_on_retrieve_is_ignored(dicomweb, web_study):
+    """GET an instance, then its metadata, with ?dh_unknown_parameter=1; PS3.18 8.3: "The origin server shall
+    ignore any unsupported Query Parameters": both answered as without it."""
+    sent = web_study.images[0]
+    path = study_paths(sent)["instance"]
+    query = [("dh_unknown_parameter", "1")]
+    response = dicomweb.request("GET", path, query=query, headers={"Accept": MULTIPART_DICOM})
+    assert response.status_code == 200, f"instance ?dh_unknown_parameter=1: expected 200, observed {response.status_code}"
+    uids = [str(ds.get("SOPInstanceUID", "")) for ds, _ in instances_in(dicomweb, response)]
+    assert uids == [str(sent.SOPInstanceUID)], f"expected instance {sent.SOPInstanceUID}, observed {uids}"
+    response = dicomweb.request("GET", path + "/metadata", query=query, headers={"Accept": "application/dicom+json"})
+    assert response.status_code == 200, f"metadata ?dh_unknown_parameter=1: expected 200, observed {response.status_code}"
