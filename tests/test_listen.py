@@ -51,6 +51,9 @@ def test_storescu_of_a_valid_ct_passes(tmp_path, ct_files):
     assert run["target"] == "dcmtk storescu" and run["role"] == "client"
     assert run["validators"][0]["name"] == "dciodvfy" and run["validators"][0]["version"].startswith("dicom3tools")
     assert "listening as PACS: AE DH_PACS at 127.0.0.1:" in proc.stdout
+    page = (tmp_path / "index.html").read_text()
+    assert "Subject (a client, judged from what it sent): <strong>dcmtk storescu</strong>" in page
+    assert "IOD validator dciodvfy (dicom3tools" in page and f"dicom-harness judge {tmp_path}" in page
 
 
 def test_storescu_of_a_ct_without_a_type_1_attribute_fails_naming_it(tmp_path, ct_files):

@@ -31,7 +31,8 @@ def _run_header(config) -> dict:
     return {
         "tool": "dicom-harness",
         "target": state.target_name,
-        "target_spec": shlex.join(target_arguments(pytest_values(config))),
+        # a client is not started by options: its recording (below) says what was judged
+        **({} if state.recording else {"target_spec": shlex.join(target_arguments(pytest_values(config)))}),
         "started": state.started,
         "duration": round(time.time() - state.started, 3),
         "python": sys.version.split()[0],
