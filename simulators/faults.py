@@ -90,6 +90,15 @@ CLIENT_NO_MAXIMUM_LENGTH = _client_fault(
 CLIENT_NO_IMPLEMENTATION_UID = _client_fault(
     "client-no-implementation-uid", "ASSOC-RQ-IMPLEMENTATION-UID",
     "The A-ASSOCIATE-RQ's user information has no Implementation Class UID sub-item.")
+CLIENT_BLANK_CALLING_AE = _client_fault(
+    "client-blank-calling-ae", "ASSOC-RQ-AE-TITLES",
+    "The A-ASSOCIATE-RQ's Calling-AE-title is 16 spaces (no Application Name).")
+CLIENT_NO_APPLICATION_CONTEXT = _client_fault(
+    "client-no-application-context", "ASSOC-RQ-VARIABLE-ITEMS",
+    "The A-ASSOCIATE-RQ has no Application Context item.")
+CLIENT_RESERVED_NOT_ZERO = _client_fault(
+    "client-reserved-not-zero", "ASSOC-RQ-RESERVED-ZERO",
+    "The A-ASSOCIATE-RQ's reserved header bytes are sent as FFH.")
 CLIENT_IGNORES_MAX_PDU = _client_fault(
     "client-ignores-max-pdu", "ASSOC-RQ-MAX-PDU-RESPECTED",
     "Each C-STORE goes in one P-DATA-TF PDU, however small a maximum length the acceptor announced.")

@@ -38,14 +38,17 @@ from dicom_harness.simulators.faults import (
     CLIENT_BAD_ENUMERATED_VALUE,
     CLIENT_BAD_PRIORITY,
     CLIENT_BAD_UID,
+    CLIENT_BLANK_CALLING_AE,
     CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX,
     CLIENT_EVEN_CONTEXT_ID,
     CLIENT_IGNORES_MAX_PDU,
+    CLIENT_NO_APPLICATION_CONTEXT,
     CLIENT_NO_IMPLEMENTATION_UID,
     CLIENT_NO_MAXIMUM_LENGTH,
     CLIENT_OMITS_TYPE1,
     CLIENT_OMITS_TYPE2,
     CLIENT_PROTOCOL_VERSION_2,
+    CLIENT_RESERVED_NOT_ZERO,
     CLIENT_STORES_NOTHING,
     Fault,
     faults_named,
@@ -151,7 +154,8 @@ class ModalitySimulator:
     # -- faults of this modality as a client ---------------------------------------------------------------
     ASSOCIATION_FAULTS = frozenset((CLIENT_PROTOCOL_VERSION_2, CLIENT_EVEN_CONTEXT_ID,
                                     CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX, CLIENT_NO_MAXIMUM_LENGTH,
-                                    CLIENT_NO_IMPLEMENTATION_UID))
+                                    CLIENT_NO_IMPLEMENTATION_UID, CLIENT_BLANK_CALLING_AE,
+                                    CLIENT_NO_APPLICATION_CONTEXT, CLIENT_RESERVED_NOT_ZERO))
 
     def _faulty_association(self, endpoint: Endpoint) -> None:
         """Association faults: one extra Verification association whose A-ASSOCIATE-RQ is rewritten, so the
@@ -181,6 +185,12 @@ class ModalitySimulator:
         request = associate_rq.parse(raw)
         if CLIENT_PROTOCOL_VERSION_2 in self.faults:
             request.protocol_version = 0x0002
+        if CLIENT_BLANK_CALLING_AE in self.faults:
+            request.calling_ae = b" " * 16
+        if CLIENT_RESERVED_NOT_ZERO in self.faults:
+            request.header_rest = b"\xff" * len(request.header_rest)
+        if CLIENT_NO_APPLICATION_CONTEXT in self.faults:
+            request.items = [item for item in request.items if item.type != associate_rq.APPLICATION_CONTEXT]
         contexts = request.presentation_contexts
         if CLIENT_EVEN_CONTEXT_ID in self.faults:
             for number, item in enumerate(contexts, start=1):

@@ -83,3 +83,50 @@ def test_pdus_sent_fit_the_acceptors_maximum_length(recording, evidence):
         assert not limit or largest <= limit, (
             f"association {association.number}: a P-DATA-TF carries {largest} bytes of PDVs; the acceptor's maximum "
             f"length was {limit} (PS3.8 D.1)")
+
+
+def _ae_title_problem(field: bytes) -> str:
+    if len(field) != 16:
+        return f"{len(field)} bytes, not 16"
+    if any(not 0x20 <= byte <= 0x7E for byte in field):
+        return f"{field!r} has characters outside the ISO 646 Basic G0 set (20H-7EH)"
+    if field == b" " * 16:
+        return "16 spaces, which means no Application Name"
+    return ""
+
+
+@requirement("ASSOC-RQ-AE-TITLES")
+def test_ae_titles_are_16_g0_characters_not_all_spaces(recording, evidence):
+    """Read the Called- and Calling-AE-title fields of every A-ASSOCIATE-RQ; PS3.8 9.3.2 says each shall be 16
+    ISO 646 G0 characters, and 16 spaces (no Application Name) shall not be used."""
+    for association, request in well_formed(requested(recording, evidence)):
+        for name, field in (("Called", request.called_ae), ("Calling", request.calling_ae)):
+            problem = _ae_title_problem(field)
+            assert not problem, f"association {association.number}: {name}-AE-title {problem} (PS3.8 9.3.2)"
+
+
+@requirement("ASSOC-RQ-VARIABLE-ITEMS")
+def test_variable_field_has_its_three_kinds_of_item(recording, evidence):
+    """Count the items of every A-ASSOCIATE-RQ's variable field; PS3.8 9.3.2 says it shall hold one Application
+    Context item, one or more Presentation Context items and one User Information item."""
+    for association, request in well_formed(requested(recording, evidence)):
+        counts = {kind: len(request.items_of(kind)) for kind in (associate_rq.APPLICATION_CONTEXT,
+                                                                   associate_rq.PRESENTATION_CONTEXT,
+                                                                   associate_rq.USER_INFORMATION)}
+        evidence.add("#", f"association {association.number}: items " + ", ".join(
+            f"{kind:02X}H x{count}" for kind, count in counts.items()))
+        assert (counts[associate_rq.APPLICATION_CONTEXT] == 1 and counts[associate_rq.PRESENTATION_CONTEXT] >= 1
+                and counts[associate_rq.USER_INFORMATION] == 1), (
+            f"association {association.number}: {counts[associate_rq.APPLICATION_CONTEXT]} Application Context, "
+            f"{counts[associate_rq.PRESENTATION_CONTEXT]} Presentation Context and "
+            f"{counts[associate_rq.USER_INFORMATION]} User Information item(s); expected 1, 1 or more, 1 (PS3.8 9.3.2)")
+
+
+@requirement("ASSOC-RQ-RESERVED-ZERO")
+def test_reserved_header_fields_are_zero(recording, evidence):
+    """Read the reserved bytes 9-10 and 43-74 of every A-ASSOCIATE-RQ; PS3.8 9.3.2 says they shall be sent as
+    zeros (a receiver does not test them, so a product's mistake here goes unnoticed elsewhere)."""
+    for association, request in well_formed(requested(recording, evidence)):
+        assert not any(request.header_rest), (
+            f"association {association.number}: reserved header bytes {request.header_rest.hex()}; expected all 00H "
+            "(PS3.8 9.3.2)")
