@@ -399,7 +399,8 @@ class ModalitySimulator:
         ds.AcquisitionNumber = 1
         ds.PositionReferenceIndicator = ""
         ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
-        ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
+        if item.get("RequestedProcedureID") and step.get("ScheduledProcedureStepID"):     # not when unscheduled
+            ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
         ds.Rows = ds.Columns = SIDE
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME3" if CLIENT_BAD_ENUMERATED_VALUE in self.faults else "MONOCHROME2"
