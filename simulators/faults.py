@@ -132,6 +132,93 @@ CLIENT_BAD_PRIORITY = _client_fault(
 # The differential matching test (QR-MATCH-DIFFERENTIAL) sends a query of every kind of matching, so a fault in
 # one kind breaks it too.
 _DIFFERENTIAL = "QR-MATCH-DIFFERENTIAL"
+# -- the modality as Modality Worklist, MPPS and Storage Commitment SCU (PS3.4 K, F.7, J.3). The faults of one
+# query, create or set add an extra message of their own beside the acquisition's, so the rest stays judged clean.
+_MWL_SCU = ("MWL-SCU-SOP-CLASS", "MWL-SCU-SEQUENCE-ONE-ITEM", "MWL-SCU-CHARSET", "MWL-SCU-TIMEZONE-NOT-EMPTY",
+            "MWL-SCU-NO-QR-LEVEL")
+CLIENT_SKIPS_WORKLIST = _client_fault(
+    "client-skips-worklist", "MWL-SCU-QUERIES-CLAIMED",
+    "The acquisition runs on a locally made (unscheduled) item: no worklist C-FIND is ever sent.",
+    also_breaks=_MWL_SCU)
+CLIENT_WORKLIST_WRONG_SOP_CLASS = _client_fault(
+    "client-worklist-wrong-sop-class", "MWL-SCU-SOP-CLASS",
+    "An extra worklist query on the Modality Worklist context names Study Root Query/Retrieve FIND as its "
+    "Affected SOP Class UID.")
+CLIENT_WORKLIST_TWO_ITEM_SEQUENCE = _client_fault(
+    "client-worklist-two-item-sequence", "MWL-SCU-SEQUENCE-ONE-ITEM",
+    "An extra worklist query gives the Scheduled Procedure Step Sequence key two items (CT and MR).")
+CLIENT_WORKLIST_UNDECLARED_CHARSET = _client_fault(
+    "client-worklist-undeclared-charset", "MWL-SCU-CHARSET",
+    "An extra worklist query matches Patient's Name M\u00dcLLER* in ISO 8859-1 bytes without Specific Character Set.")
+CLIENT_WORKLIST_EMPTY_TIMEZONE = _client_fault(
+    "client-worklist-empty-timezone", "MWL-SCU-TIMEZONE-NOT-EMPTY",
+    "An extra worklist query carries Timezone Offset From UTC (0008,0201) with a zero-length value.")
+CLIENT_WORKLIST_QR_LEVEL = _client_fault(
+    "client-worklist-qr-level", "MWL-SCU-NO-QR-LEVEL",
+    "An extra worklist query carries Query/Retrieve Level (0008,0052), which no worklist information model defines.")
+
+_MPPS_SCU = ("MPPS-SCU-SOP-CLASS", "MPPS-SCU-CREATE-INSTANCE-UID", "MPPS-SCU-CREATE-IN-PROGRESS",
+             "MPPS-SCU-CREATE-TYPE1", "MPPS-SCU-CREATE-TYPE2", "MPPS-SCU-SET-INSTANCE", "MPPS-SCU-FINAL-STATE",
+             "MPPS-SCU-REFERENCES-IMAGES", "MPPS-SCU-NO-SET-AFTER-FINAL", "MPPS-SCU-SET-ONLY-CREATED")
+CLIENT_SKIPS_MPPS = _client_fault(
+    "client-skips-mpps", "MPPS-SCU-SENDS-CLAIMED",
+    "The acquisition never reports its performed step: no MPPS N-CREATE or N-SET.", also_breaks=_MPPS_SCU)
+CLIENT_MPPS_WRONG_SOP_CLASS = _client_fault(
+    "client-mpps-wrong-sop-class", "MPPS-SCU-SOP-CLASS",
+    "An extra MPPS N-CREATE names Modality Performed Procedure Step Retrieve as its Affected SOP Class UID.")
+CLIENT_MPPS_CREATE_WITHOUT_UID = _client_fault(
+    "client-mpps-create-without-uid", "MPPS-SCU-CREATE-INSTANCE-UID",
+    "An extra MPPS N-CREATE has no Affected SOP Instance UID (the SCP would have to assign one).")
+CLIENT_MPPS_CREATE_COMPLETED = _client_fault(
+    "client-mpps-create-completed", "MPPS-SCU-CREATE-IN-PROGRESS",
+    "An extra MPPS N-CREATE asks for Performed Procedure Step Status COMPLETED instead of IN PROGRESS.")
+CLIENT_MPPS_OMITS_TYPE1 = _client_fault(
+    "client-mpps-omits-type1", "MPPS-SCU-CREATE-TYPE1",
+    "The MPPS N-CREATE lacks Performed Station AE Title (0040,0241), Type 1 at N-CREATE.")
+CLIENT_MPPS_OMITS_TYPE2 = _client_fault(
+    "client-mpps-omits-type2", "MPPS-SCU-CREATE-TYPE2",
+    "The MPPS N-CREATE lacks Performed Location (0040,0243), Type 2 at N-CREATE.")
+CLIENT_MPPS_SET_UNKNOWN_INSTANCE = _client_fault(
+    "client-mpps-set-unknown-instance", "MPPS-SCU-SET-INSTANCE",
+    "An extra MPPS N-SET names a Requested SOP Instance UID no N-CREATE created.")
+CLIENT_MPPS_COMPLETES_WITHOUT_END_TIME = _client_fault(
+    "client-mpps-completes-without-end-time", "MPPS-SCU-FINAL-STATE",
+    "The N-SET to COMPLETED lacks Performed Procedure Step End Time, empty since the N-CREATE (Final State Type 1).")
+CLIENT_MPPS_REFERENCES_SOME_IMAGES = _client_fault(
+    "client-mpps-references-some-images", "MPPS-SCU-REFERENCES-IMAGES",
+    "The N-SET to COMPLETED lists every image of the series but the last one stored.")
+CLIENT_MPPS_SET_AFTER_COMPLETED = _client_fault(
+    "client-mpps-set-after-completed", "MPPS-SCU-NO-SET-AFTER-FINAL",
+    "After the N-SET to COMPLETED, one more N-SET of the same step (a new description).")
+CLIENT_MPPS_SETS_UNCREATED = _client_fault(
+    "client-mpps-sets-uncreated", "MPPS-SCU-SET-ONLY-CREATED",
+    "The N-SET to COMPLETED also sets Comments on the Performed Procedure Step, which the N-CREATE did not create.")
+
+_COMMIT_SCU = ("COMMIT-SCU-ACTION-TYPE", "COMMIT-SCU-WELL-KNOWN-INSTANCE", "COMMIT-SCU-TRANSACTION-UID",
+               "COMMIT-SCU-TRANSACTION-UNIQUE", "COMMIT-SCU-REFERENCED-ITEMS", "COMMIT-SCU-REFERENCED-CLASS")
+CLIENT_SKIPS_COMMITMENT = _client_fault(
+    "client-skips-commitment", "COMMIT-SCU-SENDS-CLAIMED",
+    "The acquisition stores its images but never asks for storage commitment (no N-ACTION).",
+    also_breaks=_COMMIT_SCU)
+CLIENT_COMMIT_ACTION_TYPE_2 = _client_fault(
+    "client-commit-action-type-2", "COMMIT-SCU-ACTION-TYPE",
+    "The storage commitment N-ACTION gives Action Type ID 2 instead of 1.")
+CLIENT_COMMIT_OTHER_INSTANCE = _client_fault(
+    "client-commit-other-instance", "COMMIT-SCU-WELL-KNOWN-INSTANCE",
+    "The storage commitment N-ACTION's Requested SOP Instance UID is a new UID, not 1.2.840.10008.1.20.1.1.")
+CLIENT_COMMIT_BAD_TRANSACTION_UID = _client_fault(
+    "client-commit-bad-transaction-uid", "COMMIT-SCU-TRANSACTION-UID",
+    "The Transaction UID has a component with a leading zero (e.g. 2.25.0123...).")
+CLIENT_COMMIT_REPEATS_TRANSACTION = _client_fault(
+    "client-commit-repeats-transaction", "COMMIT-SCU-TRANSACTION-UNIQUE",
+    "The storage commitment request is sent twice with the same Transaction UID.")
+CLIENT_COMMIT_ITEMS_WITHOUT_CLASS = _client_fault(
+    "client-commit-items-without-class", "COMMIT-SCU-REFERENCED-ITEMS",
+    "The Referenced SOP Sequence items of the N-ACTION lack Referenced SOP Class UID.")
+CLIENT_COMMIT_WRONG_CLASS = _client_fault(
+    "client-commit-wrong-class", "COMMIT-SCU-REFERENCED-CLASS",
+    "The N-ACTION references the CT images it stored as MR Image Storage instances.")
+
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (

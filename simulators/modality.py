@@ -7,6 +7,7 @@ fails ends the acquisition."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import struct
 import threading
@@ -22,14 +23,16 @@ from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.sop_class import (
     CTImageStorage,
     ModalityPerformedProcedureStep,
+    ModalityPerformedProcedureStepRetrieve,
     ModalityWorklistInformationFind,
     MRImageStorage,
     StorageCommitmentPushModel,
+    StudyRootQueryRetrieveInformationModelFind,
     Verification,
 )
 
 from dicom_harness.shared import associate_rq
-from dicom_harness.shared.mpps import COMPLETED, final_state_attributes, in_progress_attributes
+from dicom_harness.shared.mpps import COMPLETED, IN_PROGRESS, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
@@ -39,9 +42,25 @@ from dicom_harness.simulators.faults import (
     CLIENT_BAD_PRIORITY,
     CLIENT_BAD_UID,
     CLIENT_BLANK_CALLING_AE,
+    CLIENT_COMMIT_ACTION_TYPE_2,
+    CLIENT_COMMIT_BAD_TRANSACTION_UID,
+    CLIENT_COMMIT_ITEMS_WITHOUT_CLASS,
+    CLIENT_COMMIT_OTHER_INSTANCE,
+    CLIENT_COMMIT_REPEATS_TRANSACTION,
+    CLIENT_COMMIT_WRONG_CLASS,
     CLIENT_CONTEXT_WITHOUT_TRANSFER_SYNTAX,
     CLIENT_EVEN_CONTEXT_ID,
     CLIENT_IGNORES_MAX_PDU,
+    CLIENT_MPPS_COMPLETES_WITHOUT_END_TIME,
+    CLIENT_MPPS_CREATE_COMPLETED,
+    CLIENT_MPPS_CREATE_WITHOUT_UID,
+    CLIENT_MPPS_OMITS_TYPE1,
+    CLIENT_MPPS_OMITS_TYPE2,
+    CLIENT_MPPS_REFERENCES_SOME_IMAGES,
+    CLIENT_MPPS_SET_AFTER_COMPLETED,
+    CLIENT_MPPS_SET_UNKNOWN_INSTANCE,
+    CLIENT_MPPS_SETS_UNCREATED,
+    CLIENT_MPPS_WRONG_SOP_CLASS,
     CLIENT_NO_APPLICATION_CONTEXT,
     CLIENT_NO_IMPLEMENTATION_UID,
     CLIENT_NO_MAXIMUM_LENGTH,
@@ -49,7 +68,15 @@ from dicom_harness.simulators.faults import (
     CLIENT_OMITS_TYPE2,
     CLIENT_PROTOCOL_VERSION_2,
     CLIENT_RESERVED_NOT_ZERO,
+    CLIENT_SKIPS_COMMITMENT,
+    CLIENT_SKIPS_MPPS,
+    CLIENT_SKIPS_WORKLIST,
     CLIENT_STORES_NOTHING,
+    CLIENT_WORKLIST_EMPTY_TIMEZONE,
+    CLIENT_WORKLIST_QR_LEVEL,
+    CLIENT_WORKLIST_TWO_ITEM_SEQUENCE,
+    CLIENT_WORKLIST_UNDECLARED_CHARSET,
+    CLIENT_WORKLIST_WRONG_SOP_CLASS,
     Fault,
     faults_named,
 )
@@ -110,6 +137,7 @@ class ModalitySimulator:
         self._server = None
         self._reports: list[tuple[str, int, Dataset]] = []
         self._reports_changed = threading.Condition()
+        self._next_class: dict[int, str] = {}     # command field -> the SOP Class UID its next request names
 
     def _problem(self, result: "Acquisition", text: str) -> None:
         result.problems.append(text)
@@ -218,6 +246,65 @@ class ModalitySimulator:
         if CLIENT_AFFECTED_INSTANCE_MISMATCH in self.faults:
             command.AffectedSOPInstanceUID = generate_uid(prefix=None)
 
+    def _mangle_class(self, event) -> None:
+        """The wrong-SOP-class faults: the next request of a kind names another SOP Class than its context's."""
+        command = event.message.command_set
+        replacement = self._next_class.pop(int(command.get("CommandField", 0)), None)
+        if replacement is not None:
+            command.AffectedSOPClassUID = replacement
+
+    def _faulty_queries(self, query: Dataset) -> list[tuple[Dataset, bool]]:
+        """Worklist faults: extra queries sent before the acquisition's own, each with one flaw (and whether its
+        request is to name another SOP Class)."""
+        extras = []
+        if CLIENT_WORKLIST_WRONG_SOP_CLASS in self.faults:
+            extras.append(copy.deepcopy(query))
+        if CLIENT_WORKLIST_TWO_ITEM_SEQUENCE in self.faults:
+            extra = copy.deepcopy(query)
+            first, second = Dataset(), Dataset()
+            first.Modality, second.Modality = "CT", "MR"
+            extra.ScheduledProcedureStepSequence = Sequence([first, second])
+            extras.append(extra)
+        if CLIENT_WORKLIST_UNDECLARED_CHARSET in self.faults:
+            extra = copy.deepcopy(query)
+            extra.PatientName = b"M\xdcLLER*"          # ISO 8859-1, and no Specific Character Set
+            extras.append(extra)
+        if CLIENT_WORKLIST_EMPTY_TIMEZONE in self.faults:
+            extra = copy.deepcopy(query)
+            extra.TimezoneOffsetFromUTC = ""
+            extras.append(extra)
+        if CLIENT_WORKLIST_QR_LEVEL in self.faults:
+            extra = copy.deepcopy(query)
+            extra.QueryRetrieveLevel = "STUDY"
+            extras.append(extra)
+        wrong = CLIENT_WORKLIST_WRONG_SOP_CLASS in self.faults
+        return [(extra, wrong and number == 0) for number, extra in enumerate(extras)]
+
+    def _extra_query(self, query: Dataset, wrong_class: bool) -> None:
+        """One faulty worklist query, its answers ignored."""
+        def send(assoc) -> None:
+            if wrong_class:
+                self._next_class[0x0020] = StudyRootQueryRetrieveInformationModelFind
+            for _ in assoc.send_c_find(query, ModalityWorklistInformationFind):
+                pass
+        self._extra(f"an extra worklist query to {self.worklist[0]}", self.worklist,
+                    ModalityWorklistInformationFind, send)
+
+    def _extra(self, what: str, endpoint: Endpoint, sop_class: str, send: Callable) -> None:
+        """A faulty request on an association of its own, so that a peer aborting it leaves the acquisition's
+        own associations alone; its answer is ignored."""
+        self.log(f"   (fault) {what}")
+        try:
+            assoc = self._associate(endpoint, [sop_class], [(evt.EVT_DIMSE_SENT, self._mangle_class)])
+            try:
+                send(assoc)
+            finally:
+                if assoc.is_established:
+                    assoc.release()
+        except (ConnectionError, OSError, RuntimeError, ValueError) as exc:
+            self.log(f"   the peer did not take it: {exc}")
+        self._next_class.clear()
+
     # -- the acquisition ------------------------------------------------------------------------------------
     def run(self, **match: str) -> Acquisition:
         """match: worklist matching keys (PatientID, Modality, ScheduledStationAETitle, ...)."""
@@ -243,6 +330,11 @@ class ModalitySimulator:
         return result
 
     def _query_worklist(self, match: dict, result: Acquisition) -> Dataset | None:
+        if CLIENT_SKIPS_WORKLIST in self.faults:
+            item = _unscheduled_item(match)
+            self.log(f"1. (fault {CLIENT_SKIPS_WORKLIST}) no worklist query; unscheduled patient {item.PatientID}")
+            result.worklist_item = item
+            return item
         query = Dataset()
         for keyword in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AccessionNumber",
                         "StudyInstanceUID", "RequestedProcedureID", "RequestedProcedureDescription"):
@@ -255,6 +347,8 @@ class ModalitySimulator:
         keys = ", ".join(f"{k}={v}" for k, v in [*((e.keyword, e.value) for e in query if e.VR != "SQ"),
                                                  *((e.keyword, e.value) for e in step)] if v)
         self.log(f"1. worklist query to {self.worklist[0]}: {keys or 'everything'}")
+        for extra, wrong_class in self._faulty_queries(query):
+            self._extra_query(extra, wrong_class)
         assoc = self._associate(self.worklist, [ModalityWorklistInformationFind])
         items, final = [], None
         try:
@@ -315,7 +409,8 @@ class ModalitySimulator:
         ds.AcquisitionNumber = 1
         ds.PositionReferenceIndicator = ""
         ds.RescaleIntercept, ds.RescaleSlope = -1024, 1
-        ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
+        if item.get("RequestedProcedureID") and step.get("ScheduledProcedureStepID"):     # not when unscheduled
+            ds.RequestAttributesSequence = Sequence([_request_attributes(item, step)])
         ds.Rows = ds.Columns = SIDE
         ds.SamplesPerPixel = 1
         ds.PhotometricInterpretation = "MONOCHROME3" if CLIENT_BAD_ENUMERATED_VALUE in self.faults else "MONOCHROME2"
@@ -333,6 +428,10 @@ class ModalitySimulator:
         return ds
 
     def _mpps_create(self, item: Dataset, result: Acquisition) -> None:
+        if CLIENT_SKIPS_MPPS in self.faults:
+            result.mpps = "skipped (fault)"
+            self.log(f"2. (fault {CLIENT_SKIPS_MPPS}) no MPPS")
+            return
         self.log(f"2. MPPS N-CREATE IN PROGRESS to {self.mpps_endpoint[0]}")
         # Verification rides along so that a peer without MPPS still accepts the association and says so
         assoc = self._associate(self.mpps_endpoint, [ModalityPerformedProcedureStep, Verification])
@@ -341,9 +440,17 @@ class ModalitySimulator:
                 result.mpps = "skipped (not offered)"
                 self.log(f"   {self.mpps_endpoint[0]} does not offer MPPS: skipped")
                 return
+            attributes = _mpps_in_progress(item, self.ae_title)
+            if self.faults & self.EXTRA_CREATE_FAULTS:
+                assoc.release()         # the extra requests first, each on an association of its own
+                self._faulty_creates(attributes)
+                assoc = self._associate(self.mpps_endpoint, [ModalityPerformedProcedureStep])
+            if CLIENT_MPPS_OMITS_TYPE1 in self.faults:
+                del attributes.PerformedStationAETitle
+            if CLIENT_MPPS_OMITS_TYPE2 in self.faults:
+                del attributes.PerformedLocation
             uid = generate_uid(prefix=None)
-            status, _ = assoc.send_n_create(_mpps_in_progress(item, self.ae_title), ModalityPerformedProcedureStep,
-                                            uid)
+            status, _ = assoc.send_n_create(attributes, ModalityPerformedProcedureStep, uid)
         finally:
             assoc.release()
         code = getattr(status, "Status", None)
@@ -353,6 +460,28 @@ class ModalitySimulator:
             return
         result.mpps_uid, result.mpps = uid, "in progress"
         self.log(f"   step {uid} IN PROGRESS")
+
+    EXTRA_CREATE_FAULTS = frozenset((CLIENT_MPPS_WRONG_SOP_CLASS, CLIENT_MPPS_CREATE_WITHOUT_UID,
+                                     CLIENT_MPPS_CREATE_COMPLETED))
+
+    def _faulty_creates(self, attributes: Dataset) -> None:
+        """MPPS N-CREATE faults: an extra N-CREATE with one flaw, before the acquisition's own."""
+        def create(uid: str | None, status: str = IN_PROGRESS, wrong_class: bool = False):
+            def send(assoc) -> None:
+                extra = copy.deepcopy(attributes)
+                extra.PerformedProcedureStepStatus = status
+                if wrong_class:
+                    self._next_class[0x0140] = ModalityPerformedProcedureStepRetrieve
+                assoc.send_n_create(extra, ModalityPerformedProcedureStep, uid)
+            return send
+        mpps = self.mpps_endpoint, ModalityPerformedProcedureStep
+        if CLIENT_MPPS_WRONG_SOP_CLASS in self.faults:
+            self._extra("an extra N-CREATE naming MPPS Retrieve as its SOP Class", *mpps,
+                        create(generate_uid(prefix=None), wrong_class=True))
+        if CLIENT_MPPS_CREATE_WITHOUT_UID in self.faults:
+            self._extra("an extra N-CREATE without Affected SOP Instance UID", *mpps, create(None))
+        if CLIENT_MPPS_CREATE_COMPLETED in self.faults:
+            self._extra("an extra N-CREATE asking for COMPLETED", *mpps, create(generate_uid(prefix=None), COMPLETED))
 
     def _store_images(self, images: list[Dataset], result: Acquisition) -> None:
         if CLIENT_STORES_NOTHING in self.faults:
@@ -379,9 +508,22 @@ class ModalitySimulator:
         if not result.mpps_uid:
             return
         self.log(f"4. MPPS N-SET COMPLETED to {self.mpps_endpoint[0]}")
+        completion = _mpps_completed(images[:-1] if CLIENT_MPPS_REFERENCES_SOME_IMAGES in self.faults else images)
+        if CLIENT_MPPS_COMPLETES_WITHOUT_END_TIME in self.faults:
+            del completion.PerformedProcedureStepEndTime
+        if CLIENT_MPPS_SETS_UNCREATED in self.faults:
+            completion.CommentsOnThePerformedProcedureStep = "NOT CREATED AT N-CREATE"
         assoc = self._associate(self.mpps_endpoint, [ModalityPerformedProcedureStep])
         try:
-            status, _ = assoc.send_n_set(_mpps_completed(images), ModalityPerformedProcedureStep, result.mpps_uid)
+            if CLIENT_MPPS_SET_UNKNOWN_INSTANCE in self.faults:
+                self.log("   (fault) an extra N-SET of a step never created")
+                assoc.send_n_set(_description("NO SUCH STEP"), ModalityPerformedProcedureStep,
+                                 generate_uid(prefix=None))
+            status, _ = assoc.send_n_set(completion, ModalityPerformedProcedureStep, result.mpps_uid)
+            if CLIENT_MPPS_SET_AFTER_COMPLETED in self.faults:
+                self.log("   (fault) one more N-SET after COMPLETED")
+                assoc.send_n_set(_description("AMENDED AFTER COMPLETION"), ModalityPerformedProcedureStep,
+                                 result.mpps_uid)
         finally:
             assoc.release()
         code = getattr(status, "Status", None)
@@ -393,7 +535,12 @@ class ModalitySimulator:
         self.log(f"   step {result.mpps_uid} COMPLETED")
 
     def _commit(self, images: list[Dataset], result: Acquisition) -> None:
+        if CLIENT_SKIPS_COMMITMENT in self.faults:
+            self.log(f"5. (fault {CLIENT_SKIPS_COMMITMENT}) no storage commitment request")
+            return
         transaction = generate_uid(prefix=None)
+        if CLIENT_COMMIT_BAD_TRANSACTION_UID in self.faults:
+            transaction = "2.25.0" + transaction.removeprefix("2.25.")[:50]
         self.log(f"5. storage commitment request {transaction} to {self.commitment_endpoint[0]} for "
                  f"{len(images)} instance(s)")
         information = Dataset()
@@ -401,7 +548,9 @@ class ModalitySimulator:
         refs = []
         for image in images:
             ref = Dataset()
-            ref.ReferencedSOPClassUID = image.SOPClassUID
+            if CLIENT_COMMIT_ITEMS_WITHOUT_CLASS not in self.faults:
+                ref.ReferencedSOPClassUID = (MRImageStorage if CLIENT_COMMIT_WRONG_CLASS in self.faults
+                                             else image.SOPClassUID)
             ref.ReferencedSOPInstanceUID = image.SOPInstanceUID
             refs.append(ref)
         information.ReferencedSOPSequence = Sequence(refs)
@@ -409,8 +558,13 @@ class ModalitySimulator:
         handlers = [(evt.EVT_N_EVENT_REPORT, lambda event: self._record("the same association", event))]
         assoc = self._associate(self.commitment_endpoint, [StorageCommitmentPushModel], handlers)
         try:
-            status, _ = assoc.send_n_action(information, 1, StorageCommitmentPushModel,
-                                            WELL_KNOWN_COMMITMENT_INSTANCE)
+            action_type = 2 if CLIENT_COMMIT_ACTION_TYPE_2 in self.faults else 1
+            instance = (generate_uid(prefix=None) if CLIENT_COMMIT_OTHER_INSTANCE in self.faults
+                        else WELL_KNOWN_COMMITMENT_INSTANCE)
+            if CLIENT_COMMIT_REPEATS_TRANSACTION in self.faults:
+                self.log(f"   (fault) the request sent twice with transaction {transaction}")
+                assoc.send_n_action(information, action_type, StorageCommitmentPushModel, instance)
+            status, _ = assoc.send_n_action(information, action_type, StorageCommitmentPushModel, instance)
             code = getattr(status, "Status", None)
             if code != Status.SUCCESS:
                 self._problem(result, f"storage commitment N-ACTION answered {_hex(code)}")
@@ -466,6 +620,24 @@ def _mpps_completed(images: list[Dataset]) -> Dataset:
     return final_state_attributes(COMPLETED, series_uid=images[0].SeriesInstanceUID,
                                   images=[(image.SOPClassUID, image.SOPInstanceUID) for image in images],
                                   date=now.strftime("%Y%m%d"), time=now.strftime("%H%M%S"))
+
+
+def _unscheduled_item(match: dict) -> Dataset:
+    """For the client-skips-worklist fault: the item of an unscheduled acquisition, made on the modality."""
+    item = Dataset()
+    item.PatientName = match.get("PatientName") or "UNSCHEDULED^PATIENT"
+    item.PatientID = match.get("PatientID") or "DH-UNSCHEDULED"
+    item.StudyInstanceUID = generate_uid(prefix=None)
+    step = Dataset()
+    step.Modality = match.get("Modality") or "CT"
+    item.ScheduledProcedureStepSequence = Sequence([step])
+    return item
+
+
+def _description(text: str) -> Dataset:
+    ds = Dataset()
+    ds.PerformedProcedureStepDescription = text
+    return ds
 
 
 def _hex(code: int | None) -> str:

@@ -32,8 +32,8 @@ def listen_to_modality(folder: Path, fault: str | None = None) -> list[str]:
     """`dicom-harness listen` arguments judging one acquisition of the modality simulator (with a client fault)."""
     drive = (f"{sys.executable} -m dicom_harness simulate modality --worklist {{ae}}@{{host}}:{{port}} "
              f"--store {{ae}}@{{host}}:{{port}} --timeout 5" + (f" --fault {fault}" if fault else ""))
-    return ["listen", "--as", "pacs,ris", "--port", "0", "--product", "modality simulator", "--report-dir",
-            str(folder), "--drive", drive]
+    return ["listen", "--as", "pacs,ris", "--scenario", "worklist,mpps,store,commitment", "--port", "0",
+            "--product", "modality simulator", "--report-dir", str(folder), "--drive", drive]
 
 
 def fault_scope(fault) -> list[str]:

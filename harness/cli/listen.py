@@ -44,8 +44,9 @@ def add_parsers(sub) -> None:
     listen.add_argument("--as", dest="counterparts", action="append", default=[], metavar="ROLE",
                         help="the counterpart(s) to play: pacs, ris, or pacs,ris (one AE offering both)")
     listen.add_argument("--scenario", default=None, metavar="STEPS",
-                        help="what the product claims to do, comma-separated (steps: store); a claimed step that "
-                             "never happens is a FAIL (default: store with --as pacs)")
+                        help="what the product claims to do, comma-separated (steps: store, commitment with --as "
+                             "pacs; worklist, mpps with --as ris); a claimed step that never happens is a FAIL (default: "
+                             "store with --as pacs, worklist,mpps with --as ris)")
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
     listen.add_argument("--drive", default=None, metavar="CMD",
                         help="a shell command that makes the product act, run once the counterparts listen; "

@@ -138,3 +138,60 @@ def final_state_attributes(status: str, *, series_uid: str, images: Iterable[tup
     ds.PerformedProcedureStepEndTime = time
     ds.PerformedSeriesSequence = Sequence([series])
     return ds
+
+
+# -- what an SCU must send: PS3.4 Table F.7.2-1, the SCU's side --------------------------------------------------
+# Paths name an attribute, or (sequence>keyword) an attribute of every item of a sequence that is present. The
+# items of the code sequence macros (Tables F.7.2-1a to -1f) are not listed. A Type 1 sequence needs an item.
+STATUS_KEYWORD = "PerformedProcedureStepStatus"     # (0040,0252)
+SSA = "ScheduledStepAttributesSequence"
+SERIES = "PerformedSeriesSequence"
+CREATE_TYPE1 = (
+    SSA, f"{SSA}>StudyInstanceUID", f"{SSA}>ReferencedStudySequence>ReferencedSOPClassUID",
+    f"{SSA}>ReferencedStudySequence>ReferencedSOPInstanceUID", "ReferencedPatientSequence>ReferencedSOPClassUID",
+    "ReferencedPatientSequence>ReferencedSOPInstanceUID", "PerformedProcedureStepID", "PerformedStationAETitle",
+    "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime", STATUS_KEYWORD,
+    "Modality", f"{SERIES}>ProtocolName", f"{SERIES}>SeriesInstanceUID",
+    f"{SERIES}>ReferencedImageSequence>ReferencedSOPClassUID",
+    f"{SERIES}>ReferencedImageSequence>ReferencedSOPInstanceUID",
+    f"{SERIES}>ReferencedNonImageCompositeSOPInstanceSequence>ReferencedSOPClassUID",
+    f"{SERIES}>ReferencedNonImageCompositeSOPInstanceSequence>ReferencedSOPInstanceUID")
+CREATE_TYPE2 = (
+    f"{SSA}>ReferencedStudySequence", f"{SSA}>AccessionNumber", f"{SSA}>RequestedProcedureID",
+    f"{SSA}>RequestedProcedureDescription", f"{SSA}>ScheduledProcedureStepID",
+    f"{SSA}>ScheduledProcedureStepDescription", f"{SSA}>ScheduledProtocolCodeSequence", "PatientName", "PatientID",
+    "PatientBirthDate", "PatientSex", "ReferencedPatientSequence", "PerformedStationName", "PerformedLocation",
+    "PerformedProcedureStepDescription", "PerformedProcedureTypeDescription", "ProcedureCodeSequence",
+    "PerformedProcedureStepEndDate", "PerformedProcedureStepEndTime", "StudyID", "PerformedProtocolCodeSequence",
+    SERIES, f"{SERIES}>PerformingPhysicianName", f"{SERIES}>OperatorsName", f"{SERIES}>SeriesDescription",
+    f"{SERIES}>RetrieveAETitle", f"{SERIES}>ReferencedImageSequence",
+    f"{SERIES}>ReferencedNonImageCompositeSOPInstanceSequence")
+# The Final State column (with Note 2: the Performed Series Sequence holds an item when the step ends)
+FINAL_TYPE1 = ("PerformedProcedureStepEndDate", "PerformedProcedureStepEndTime", SERIES, f"{SERIES}>ProtocolName",
+               f"{SERIES}>SeriesInstanceUID")
+FINAL_TYPE2 = (f"{SERIES}>PerformingPhysicianName", f"{SERIES}>OperatorsName", f"{SERIES}>SeriesDescription",
+               f"{SERIES}>RetrieveAETitle")
+
+
+def missing(ds: Dataset, paths: Iterable[str], *, with_value: bool) -> list[str]:
+    """The paths of Table F.7.2-1 that ds lacks (with_value: Type 1, present with a value; else Type 2, present),
+    each named as it would be found, e.g. 'PerformedSeriesSequence[0]>ProtocolName'."""
+    found: list[str] = []
+    for path in paths:
+        found += _missing_in(ds, path.split(">"), "", with_value)
+    return found
+
+
+def _missing_in(ds: Dataset, parts: list[str], prefix: str, with_value: bool) -> list[str]:
+    keyword, rest = parts[0], parts[1:]
+    if rest:
+        if keyword not in ds or ds[keyword].VR != "SQ":
+            return []           # the sequence's own row says whether it must be there
+        return [problem for number, item in enumerate(ds[keyword].value)
+                for problem in _missing_in(item, rest, f"{prefix}{keyword}[{number}]>", with_value)]
+    if keyword not in ds:
+        return [f"{prefix}{keyword}"]
+    value = ds[keyword].value
+    if with_value and (value is None or value == "" or (ds[keyword].VR == "SQ" and len(value) == 0)):
+        return [f"{prefix}{keyword} (empty)"]
+    return []

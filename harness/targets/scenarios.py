@@ -23,8 +23,11 @@ class Step:
 
 STEPS = {step.name: step for step in (
     Step("store", "pacs", ("storage-scu",), "a C-STORE of the images"),
+    Step("worklist", "ris", ("worklist-scu",), "a Modality Worklist C-FIND"),
+    Step("mpps", "ris", ("mpps-scu",), "an MPPS N-CREATE, then an N-SET to COMPLETED or DISCONTINUED"),
+    Step("commitment", "pacs", ("commitment-scu",), "a Storage Commitment N-ACTION"),
 )}
-DEFAULT_SCENARIO = {"pacs": ("store",)}
+DEFAULT_SCENARIO = {"pacs": ("store",), "ris": ("worklist", "mpps")}
 
 
 def parse_scenario(text: str | None, counterparts: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,7 +39,8 @@ def parse_scenario(text: str | None, counterparts: tuple[str, ...]) -> tuple[str
         if name not in STEPS:
             raise HarnessUserError(f"--scenario: unknown step {name!r}; steps are {', '.join(STEPS)}")
         if STEPS[name].counterpart not in counterparts:
-            raise HarnessUserError(f"--scenario {name} needs --as {STEPS[name].counterpart}")
+            raise HarnessUserError(f"--scenario {name} needs --as {STEPS[name].counterpart} (it expects "
+                                   f"{STEPS[name].expects}); add it, e.g. --as {','.join((*counterparts, STEPS[name].counterpart))}")
     return names
 
 

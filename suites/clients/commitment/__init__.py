@@ -1,0 +1,1 @@
+"""PS3.4 J.3: the Storage Commitment Push Model SCU."""

@@ -1,0 +1,1 @@
+"""PS3.4 Annex K: the Modality Worklist SCU."""
