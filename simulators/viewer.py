@@ -58,10 +58,12 @@ class Session:
 
 
 class ViewerSimulator:
-    def __init__(self, base_url: str, *, patient_name: str = "DH^*", store: bool = True, timeout: float = 10.0,
+    def __init__(self, base_url: str, *, patient_name: str = "DH^*", study: str = "", store: bool = True,
+                 timeout: float = 10.0,
                  log: Callable[[str], None] = lambda line: None, faults: Iterable[str | Fault] = ()):
         self.base_url = base_url.rstrip("/")
         self.patient_name = patient_name
+        self.study = study          # the study to open when the search finds none (a viewer launched on a study)
         self.store = store
         self.log = log
         self.faults = faults_named(faults)
@@ -70,7 +72,7 @@ class ViewerSimulator:
     def run(self) -> Session:
         session = Session()
         try:
-            study = self._search(session)
+            study = self._search(session) or self.study
             if study:
                 self._retrieve(study, session)
             if self.store:
@@ -175,6 +177,7 @@ class ViewerSimulator:
         ds.SeriesInstanceUID = generate_uid(prefix=None)
         ds.Modality = "OT"
         ds.SeriesNumber = 999
+        ds.Laterality = ""
         ds.InstanceNumber = 1
         ds.ContentDate, ds.ContentTime = now.strftime("%Y%m%d"), now.strftime("%H%M%S")
         ds.ConversionType = "WSD"

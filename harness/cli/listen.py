@@ -51,7 +51,8 @@ def add_parsers(sub) -> None:
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
     listen.add_argument("--drive", default=None, metavar="CMD",
                         help="a shell command that makes the product act, run once the counterparts listen; "
-                             "{ae} {host} {port} are replaced by where it must connect ({url}: the DICOMweb base URL); "
+                             "{ae} {host} {port} are replaced by where it must connect ({url}: the DICOMweb base URL, "
+                             "{study}: the Study Instance UID it holds); "
                              "listening ends when it ends")
     listen.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="listen this long (with --drive: the longest the command may take, default 600)")
@@ -267,7 +268,7 @@ class _WebCounterpart:
         self._web = self._recorder = None
 
     def start(self, store, host: str, writer) -> None:
-        from dicom_harness.targets.builtin import DicomWebSimulator, HttpRecorder
+        from dicom_harness.targets.builtin import DicomWebSimulator
         from dicom_harness.targets.ports import port_in_use
         if self.requested_port and port_in_use(self.requested_port, host):
             raise PortInUse(f"port {self.requested_port} is in use on {host}: stop what listens there or pick "
@@ -294,7 +295,7 @@ class _WebCounterpart:
 
     def endpoint(self, endpoint: dict, host: str, with_dimse: bool) -> dict:
         """The --drive placeholders: {url}, and {host} {port} of the web server when there is no DIMSE side."""
-        found = {**endpoint, "url": self._web.base_url}
+        found = {**endpoint, "url": self._web.base_url, **({"study": self.seeded} if self.seeded else {})}
         return found if with_dimse else {**found, "port": self._web.port}
 
     @property
@@ -328,7 +329,7 @@ def _drive(template: str, endpoint: dict, timeout: float) -> int | None:
         command = template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
         raise HarnessUserError(f"--drive: cannot fill in {exc}; the placeholders are {{ae}} {{host}} {{port}} "
-                               "{{url}} (write {{ and }} for literal braces)") from None
+                               "{{url}} {{study}} (write {{ and }} for literal braces)") from None
     print(f"dicom-harness: driving: {command}", flush=True)
     stop = catch_stop_signals()
     proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -79,7 +79,7 @@ def _simulate_viewer(args: argparse.Namespace) -> int:
     checked_faults(args.fault)
     if not args.url.startswith(("http://", "https://")):
         raise HarnessUserError(f"--url {args.url}: expected the DICOMweb base URL, e.g. http://127.0.0.1:8080/dicom-web")
-    viewer = ViewerSimulator(args.url, patient_name=args.patient_name, store=not args.no_store, timeout=args.timeout,
+    viewer = ViewerSimulator(args.url, patient_name=args.patient_name, study=args.study, store=not args.no_store, timeout=args.timeout,
                              log=lambda line: print(line, flush=True), faults=args.fault)
     session = viewer.run()
     if session.ok:
@@ -100,6 +100,9 @@ def add_parsers(sim_sub) -> None:
                                                                    "http://127.0.0.1:8080/dicom-web")
     viewer.add_argument("--patient-name", default="DH^*", metavar="PATTERN",
                         help="the Patient Name to search for (default DH^*, a wildcard)")
+    viewer.add_argument("--study", default="", metavar="UID",
+                        help="the Study Instance UID to retrieve when the search finds none (a viewer opened on a "
+                             "study)")
     viewer.add_argument("--no-store", action="store_true", help="search and retrieve only, no STOW-RS")
     viewer.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
     viewer.add_argument("--fault", action="append", default=[], metavar="NAME",

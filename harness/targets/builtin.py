@@ -13,7 +13,6 @@ from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError, ProfileError
 from dicom_harness.simulators.dicomweb import DicomWebSimulator
-from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
 from dicom_harness.simulators.faults import FAULTS, UnknownFault, check_faults
 from dicom_harness.simulators.modality import ModalitySimulator
 from dicom_harness.simulators.pacs import PacsSimulator
@@ -24,7 +23,7 @@ from dicom_harness.simulators.viewer import ViewerSimulator
 from dicom_harness.targets.profile import Target
 from dicom_harness.targets.provider import Provider, shipped_profile
 
-__all__ = ["FAULTS", "DicomWebSimulator", "HttpRecorder", "ModalitySimulator", "PacsSimulator", "Recorder",
+__all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "Recorder",
            "RisService", "RisSimulator", "SimulatorProvider", "ViewerSimulator",
            "Store", "WorklistError", "WorklistStore", "checked_faults", "open_store", "parse_item"]
 
