@@ -124,3 +124,15 @@ def test_requests_are_told_apart_by_their_resource_path():
     assert [r.number for r in requests_of(recording, "search")] == [0, 1, 2]
     assert [r.number for r in requests_of(recording, "retrieve")] == [3, 4, 5]
     assert [r.number for r in requests_of(recording, "store")] == [6, 7]
+
+
+def test_dicomweb_alone_opens_no_dimse_port(tmp_path):
+    """--as dicomweb starts no AE: a --port in use elsewhere does not stop it (only --web-port matters)."""
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        proc = run_cli("listen", "--as", "dicomweb", "--port", str(busy.getsockname()[1]), "--web-port", "0",
+                       "--report-dir", str(tmp_path), "--duration", "0.1", timeout=60)
+    assert "listening as DICOMweb: DICOMweb at http://127.0.0.1:" in proc.stdout, proc.stdout + proc.stderr
+    assert "heard 0 HTTP request(s)" in proc.stdout

@@ -217,7 +217,8 @@ class _Counterparts:
             parse_item,
         )
         from dicom_harness.targets.ports import port_in_use
-        if self.requested_port and port_in_use(self.requested_port, self.host):
+        dimse = any(c in self.counterparts for c in ("pacs", "ris"))     # else DICOMweb alone: no AE
+        if dimse and self.requested_port and port_in_use(self.requested_port, self.host):
             raise PortInUse(f"port {self.requested_port} is in use on {self.host}: stop what listens there or pick "
                             "--port (0: any free port)")
         # pynetdicom's own logging handlers run before the recorder's and choke on what faulty clients send (a
@@ -236,7 +237,7 @@ class _Counterparts:
         self._store = Store(Path(self._store_dir))
         if self.web is not None:
             self.web.start(self._store, self.host, self.writer)
-        if not any(c in self.counterparts for c in ("pacs", "ris")):
+        if not dimse:
             return
         self._pacs = PacsSimulator(self._store, ae_title=self.ae_title, host=self.host, port=self.requested_port,
                                    check_called_ae=False, max_pdu=self.max_pdu, services=services,
