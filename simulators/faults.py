@@ -220,6 +220,55 @@ CLIENT_COMMIT_WRONG_CLASS = _client_fault(
     "The N-ACTION references the CT images it stored as MR Image Storage instances.")
 
 
+# -- Faults of the viewer simulator (simulators/viewer.py), a DICOMweb user agent judged by `listen --as dicomweb`
+VIEWER_SUITES = ("clients/dicomweb",)
+
+
+def _viewer_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, suites=VIEWER_SUITES, client=True)
+
+
+VIEWER_SEARCHES_NOTHING = _viewer_fault(
+    "viewer-searches-nothing", "QIDO-UA-SEARCH-CLAIMED", "The viewer never sends its QIDO-RS search.",
+    also_breaks=("QIDO-UA-ACCEPT", "QIDO-UA-ATTRIBUTE-ID", "QIDO-UA-PERCENT-ENCODING", "QIDO-UA-INCLUDEFIELD",
+                 "QIDO-UA-LIMIT-OFFSET"))
+VIEWER_SEARCH_NO_ACCEPT = _viewer_fault(
+    "viewer-search-no-accept", "QIDO-UA-ACCEPT", "The QIDO-RS search carries no Accept header field.")
+VIEWER_SEARCH_BAD_ATTRIBUTE = _viewer_fault(
+    "viewer-search-bad-attribute", "QIDO-UA-ATTRIBUTE-ID",
+    "The search names Patient Name as '0010,0010' (percent-encoded), neither a keyword nor an 8-digit tag.")
+VIEWER_SEARCH_UNENCODED = _viewer_fault(
+    "viewer-search-unencoded", "QIDO-UA-PERCENT-ENCODING",
+    "The search sends PatientName=DH^* with the '^' as it is, not percent-encoded.")
+VIEWER_INCLUDEFIELD_ALL_AND_MORE = _viewer_fault(
+    "viewer-includefield-all-and-more", "QIDO-UA-INCLUDEFIELD",
+    "The search sends includefield=all beside another includefield parameter.")
+VIEWER_LIMIT_NEGATIVE = _viewer_fault(
+    "viewer-limit-negative", "QIDO-UA-LIMIT-OFFSET", "The search sends limit=-1, not an unsigned integer.")
+VIEWER_RETRIEVES_NOTHING = _viewer_fault(
+    "viewer-retrieves-nothing", "WADO-UA-RETRIEVE-CLAIMED", "The viewer never sends its WADO-RS retrieve.",
+    also_breaks=("WADO-UA-ACCEPT", "WADO-UA-ACCEPT-MULTIPART-TYPE"))
+VIEWER_RETRIEVE_NO_ACCEPT = _viewer_fault(
+    "viewer-retrieve-no-accept", "WADO-UA-ACCEPT", "The WADO-RS retrieve carries no Accept header field.")
+VIEWER_ACCEPT_MULTIPART_WITHOUT_TYPE = _viewer_fault(
+    "viewer-accept-multipart-without-type", "WADO-UA-ACCEPT-MULTIPART-TYPE",
+    "The WADO-RS retrieve asks for Accept: multipart/related, without the type parameter.")
+VIEWER_STORES_NOTHING = _viewer_fault(
+    "viewer-stores-nothing", "STOW-UA-STORE-CLAIMED", "The viewer never sends its STOW-RS store.",
+    also_breaks=("STOW-UA-ACCEPT", "STOW-UA-CONTENT-TYPE", "STOW-UA-PART-CONTENT-TYPE", "STOW-UA-IOD"))
+VIEWER_STOW_NO_ACCEPT = _viewer_fault(
+    "viewer-stow-no-accept", "STOW-UA-ACCEPT", "The STOW-RS request carries no Accept header field.")
+VIEWER_STOW_NO_TYPE_PARAMETER = _viewer_fault(
+    "viewer-stow-no-type-parameter", "STOW-UA-CONTENT-TYPE",
+    "The STOW-RS request's Content-Type is multipart/related without the type parameter.")
+VIEWER_STOW_PART_OCTET_STREAM = _viewer_fault(
+    "viewer-stow-part-octet-stream", "STOW-UA-PART-CONTENT-TYPE",
+    "The STOW-RS request says type=\"application/dicom\" but labels its part application/octet-stream.")
+VIEWER_STOW_OMITS_TYPE1 = _viewer_fault(
+    "viewer-stow-omits-type1", "STOW-UA-IOD",
+    "The Secondary Capture image stored lacks Conversion Type (0008,0064), Type 1 in the SC Equipment Module.")
+
+
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (
     "QR-FIND-PATIENT-ROOT", "QR-FIND-STUDY-ROOT", "QR-FIND-RELATIONAL", "QR-MATCH-SINGLE-VALUE",

@@ -14,12 +14,14 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     from dicom_harness.cli.main import main as cli_main
-    from dicom_harness.simulators.faults import FAULTS
+    from dicom_harness.simulators.faults import FAULTS, VIEWER_SUITES
     root = Path(argv[0])
     for name in argv[1:]:
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        if FAULTS[name].client:
+        if FAULTS[name].client and FAULTS[name].suites == VIEWER_SUITES:
+            code = cli_main(listen_to_viewer(folder, name))
+        elif FAULTS[name].client:
             code = cli_main(listen_to_modality(folder, name))
         else:
             scope = [f"--test={suite}" for suite in fault_scope(FAULTS[name])]
@@ -34,6 +36,15 @@ def listen_to_modality(folder: Path, fault: str | None = None) -> list[str]:
              f"--store {{ae}}@{{host}}:{{port}} --timeout 5" + (f" --fault {fault}" if fault else ""))
     return ["listen", "--as", "pacs,ris", "--scenario", "worklist,mpps,store,commitment", "--port", "0",
             "--product", "modality simulator", "--report-dir", str(folder), "--drive", drive]
+
+
+def listen_to_viewer(folder: Path, fault: str | None = None) -> list[str]:
+    """`dicom-harness listen --as dicomweb` arguments judging one session of the viewer simulator (search,
+    retrieve, store), with a client fault."""
+    drive = f"{sys.executable} -m dicom_harness simulate viewer --url {{url}} --study {{study}} --timeout 5" + (
+        f" --fault {fault}" if fault else "")
+    return ["listen", "--as", "dicomweb", "--web-port", "0", "--scenario", "web-search,web-retrieve,web-store",
+            "--product", "viewer simulator", "--report-dir", str(folder), "--drive", drive]
 
 
 def fault_scope(fault) -> list[str]:

@@ -42,20 +42,26 @@ def add_parsers(sub) -> None:
         epilog=EXIT_CODES + "\n\nexample:\n  dicom-harness listen --as pacs --drive 'storescu -aec {ae} {host} {port} "
                "ct.dcm'", formatter_class=argparse.RawDescriptionHelpFormatter)
     listen.add_argument("--as", dest="counterparts", action="append", default=[], metavar="ROLE",
-                        help="the counterpart(s) to play: pacs, ris, or pacs,ris (one AE offering both)")
+                        help="the counterpart(s) to play: pacs, ris, or pacs,ris (one AE offering both); dicomweb (a "
+                             "DICOMweb origin server, alone or beside them, e.g. pacs,dicomweb)")
     listen.add_argument("--scenario", default=None, metavar="STEPS",
                         help="what the product claims to do, comma-separated (steps: store, commitment with --as "
-                             "pacs; worklist, mpps with --as ris); a claimed step that never happens is a FAIL (default: "
-                             "store with --as pacs, worklist,mpps with --as ris)")
+                             "pacs; worklist, mpps with --as ris; web-search, web-retrieve, web-store with --as "
+                             "dicomweb); a claimed step that never happens is a FAIL (default: store with --as pacs, "
+                             "worklist,mpps with --as ris, web-search,web-retrieve with --as dicomweb)")
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
     listen.add_argument("--drive", default=None, metavar="CMD",
                         help="a shell command that makes the product act, run once the counterparts listen; "
-                             "{ae} {host} {port} are replaced by where it must connect; listening ends when it ends")
+                             "{ae} {host} {port} are replaced by where it must connect ({url}: the DICOMweb base URL, "
+                             "{study}: the Study Instance UID it holds); "
+                             "listening ends when it ends")
     listen.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="listen this long (with --drive: the longest the command may take, default 600)")
     listen.add_argument("--ae", default=None, help="the counterparts' AE title (default DH_PACS, or DH_RIS as RIS only)")
     listen.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     listen.add_argument("--port", type=int, default=11112, help="TCP port to listen on (default 11112; 0: any free port)")
+    listen.add_argument("--web-port", type=int, default=8080, metavar="PORT",
+                        help="as dicomweb: the HTTP port (default 8080; 0: any free port)")
     listen.add_argument("--max-pdu", type=int, default=16384, metavar="BYTES",
                         help="the maximum PDU length the counterparts announce (default 16384, as dcmtk's)")
     listen.add_argument("--item", action="append", default=[], metavar="'Keyword=Value ...'",
@@ -93,10 +99,19 @@ def listen_command(args: argparse.Namespace) -> int:
     folder = _fresh_recording_folder(report_dir / RECORDING)
     ae_title = args.ae or ("DH_PACS" if "pacs" in counterparts else "DH_RIS")
     listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder)
+    listening.web = _WebCounterpart(args.web_port, scenario) if "dicomweb" in counterparts else None
     listening.start()
     endpoint = {"ae": ae_title, "host": args.host, "port": listening.port}
-    print(f"dicom-harness: listening as {' and '.join(c.upper() for c in counterparts)}: AE {ae_title} at "
-          f"{args.host}:{listening.port}; scenario: {', '.join(scenario) or 'none'}", flush=True)
+    dimse = [c.upper() for c in counterparts if c != "dicomweb"]
+    where = [f"AE {ae_title} at {args.host}:{listening.port}"] if dimse else []
+    if listening.web is not None:
+        endpoint = listening.web.endpoint(endpoint, args.host, bool(dimse))
+        where.append(f"DICOMweb at {endpoint['url']}")
+    print(f"dicom-harness: listening as {' and '.join(dimse + (['DICOMweb'] if listening.web else []))}: "
+          f"{'; '.join(where)}; scenario: {', '.join(scenario) or 'none'}", flush=True)
+    if listening.web is not None and listening.web.seeded:
+        print(f"dicom-harness: the DICOMweb store holds study {listening.web.seeded} (patient "
+              f"{listening.web.patient_id})", flush=True)
     started = time.time()
     drive = None
     try:
@@ -115,8 +130,10 @@ def listen_command(args: argparse.Namespace) -> int:
         "started": started, "ended": time.time(),
     })
     listening.writer.close()
-    heard = listening.recorder.associations
-    print(f"dicom-harness: heard {heard} association(s); judging {args.product} ...", flush=True)
+    heard = f"{listening.recorder.associations} association(s)" if dimse else ""
+    if listening.web is not None:
+        heard = " and ".join(filter(None, (heard, f"{listening.web.requests} HTTP request(s)")))
+    print(f"dicom-harness: heard {heard}; judging {args.product} ...", flush=True)
     return judge(folder, report_dir, [], args.verbose)
 
 
@@ -189,6 +206,7 @@ class _Counterparts:
         self._store_dir = tempfile.mkdtemp(prefix="dh-listen-")
         self._store = self._pacs = None
         self.port = port
+        self.web = None
 
     def start(self) -> None:
         from dicom_harness.targets.builtin import (
@@ -200,7 +218,8 @@ class _Counterparts:
             parse_item,
         )
         from dicom_harness.targets.ports import port_in_use
-        if self.requested_port and port_in_use(self.requested_port, self.host):
+        dimse = any(c in self.counterparts for c in ("pacs", "ris"))     # else DICOMweb alone: no AE
+        if dimse and self.requested_port and port_in_use(self.requested_port, self.host):
             raise PortInUse(f"port {self.requested_port} is in use on {self.host}: stop what listens there or pick "
                             "--port (0: any free port)")
         # pynetdicom's own logging handlers run before the recorder's and choke on what faulty clients send (a
@@ -217,18 +236,78 @@ class _Counterparts:
                 raise HarnessUserError(f"--item: {exc}") from None
             services.append(RisService(worklist))
         self._store = Store(Path(self._store_dir))
+        if self.web is not None:
+            self.web.start(self._store, self.host, self.writer)
+        if not dimse:
+            return
         self._pacs = PacsSimulator(self._store, ae_title=self.ae_title, host=self.host, port=self.requested_port,
                                    check_called_ae=False, max_pdu=self.max_pdu, services=services,
                                    commitment_answer_on="same", recorder=self.recorder).start()
         self.port = self._pacs.port
 
     def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
         if self._pacs is not None:
             self._pacs.stop()
             self._pacs = None
         if self._store is not None:
             self._store.close()
         shutil.rmtree(self._store_dir, ignore_errors=True)
+
+
+class _WebCounterpart:
+    """`--as dicomweb`: the DICOMweb simulator over the counterparts' store, every request recorded; with a
+    scenario that searches or retrieves, the store first holds one small synthetic study to find."""
+
+    SEEDING_STEPS = ("web-search", "web-retrieve")
+
+    def __init__(self, port: int, scenario: tuple[str, ...]):
+        if not 0 <= port < 65536:
+            raise HarnessUserError(f"--web-port {port}: not a TCP port")
+        self.requested_port, self.scenario = port, scenario
+        self.seeded = self.patient_id = ""
+        self._web = self._recorder = None
+
+    def start(self, store, host: str, writer) -> None:
+        from dicom_harness.targets.builtin import DicomWebSimulator
+        from dicom_harness.targets.ports import port_in_use
+        if self.requested_port and port_in_use(self.requested_port, host):
+            raise PortInUse(f"port {self.requested_port} is in use on {host}: stop what listens there or pick "
+                            "--web-port (0: any free port)")
+        if any(step in self.scenario for step in self.SEEDING_STEPS):
+            self._seed(store)
+        self._web = DicomWebSimulator(store, host=host, port=self.requested_port, recorder=writer).start()
+        self._recorder = self._web.http_recorder
+
+    def _seed(self, store) -> None:
+        """One patient, one study, two series (CT and MR), three instances."""
+        from io import BytesIO
+
+        from dicom_harness.data.datasets import DatasetFactory
+        factory = DatasetFactory()
+        study = factory.study()
+        ct, mr = factory.uid(), factory.uid()
+        for kind, series in (("CT", ct), ("CT", ct), ("MR", mr)):
+            instance = factory.make(kind, study=study, series_uid=series)
+            encoded = BytesIO()
+            instance.save_as(encoded, enforce_file_format=True)
+            store.put_file(encoded.getvalue(), instance)
+        self.seeded, self.patient_id = str(study.StudyInstanceUID), str(study.PatientID)
+
+    def endpoint(self, endpoint: dict, host: str, with_dimse: bool) -> dict:
+        """The --drive placeholders: {url}, and {host} {port} of the web server when there is no DIMSE side."""
+        found = {**endpoint, "url": self._web.base_url, **({"study": self.seeded} if self.seeded else {})}
+        return found if with_dimse else {**found, "port": self._web.port}
+
+    @property
+    def requests(self) -> int:
+        return self._recorder.requests if self._recorder is not None else 0
+
+    def stop(self) -> None:
+        if self._web is not None:
+            self._web.stop()
+            self._web = None
 
 
 def _wait(duration: float | None) -> None:
@@ -252,7 +331,7 @@ def _drive(template: str, endpoint: dict, timeout: float) -> int | None:
         command = template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
         raise HarnessUserError(f"--drive: cannot fill in {exc}; the placeholders are {{ae}} {{host}} {{port}} "
-                               "(write {{ and }} for literal braces)") from None
+                               "{{url}} {{study}} (write {{ and }} for literal braces)") from None
     print(f"dicom-harness: driving: {command}", flush=True)
     stop = catch_stop_signals()
     proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

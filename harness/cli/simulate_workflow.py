@@ -1,4 +1,4 @@
-"""`dicom-harness simulate ris` and `simulate modality`: the workflow simulators on the command line."""
+"""`dicom-harness simulate ris`, `simulate modality` and `simulate viewer`: the workflow simulators on the command line."""
 
 from __future__ import annotations
 
@@ -74,7 +74,42 @@ def _simulate_modality(args: argparse.Namespace) -> int:
     return 1
 
 
+def _simulate_viewer(args: argparse.Namespace) -> int:
+    from dicom_harness.targets.builtin import ViewerSimulator, checked_faults
+    checked_faults(args.fault)
+    if not args.url.startswith(("http://", "https://")):
+        raise HarnessUserError(f"--url {args.url}: expected the DICOMweb base URL, e.g. http://127.0.0.1:8080/dicom-web")
+    viewer = ViewerSimulator(args.url, patient_name=args.patient_name, study=args.study, store=not args.no_store, timeout=args.timeout,
+                             log=lambda line: print(line, flush=True), faults=args.fault)
+    session = viewer.run()
+    if session.ok:
+        print(f"session done: {len(session.studies)} study(ies) found, {len(session.retrieved)} instance(s) "
+              f"retrieved{', 1 stored' if session.stored else ''}", flush=True)
+        return 0
+    print(f"session incomplete: {'; '.join(session.problems)}", flush=True)
+    return 1
+
+
 def add_parsers(sim_sub) -> None:
+    viewer = sim_sub.add_parser(
+        "viewer", help="viewer: a DICOMweb user agent (QIDO-RS search, WADO-RS retrieve, STOW-RS store)",
+        description="Play one reading session against a DICOMweb origin server with a readable log: QIDO-RS search "
+                    "for studies -> WADO-RS retrieve of the first study found -> STOW-RS of one Secondary Capture "
+                    "image into it. Exit 0 when every step succeeded, 1 otherwise.")
+    viewer.add_argument("--url", required=True, metavar="URL", help="the DICOMweb base URL, e.g. "
+                                                                   "http://127.0.0.1:8080/dicom-web")
+    viewer.add_argument("--patient-name", default="DH^*", metavar="PATTERN",
+                        help="the Patient Name to search for (default DH^*, a wildcard)")
+    viewer.add_argument("--study", default="", metavar="UID",
+                        help="the Study Instance UID to retrieve when the search finds none (a viewer opened on a "
+                             "study)")
+    viewer.add_argument("--no-store", action="store_true", help="search and retrieve only, no STOW-RS")
+    viewer.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
+    viewer.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="behave as a faulty user agent: switch on a named client fault (see `dicom-harness "
+                             "faults`)")
+    viewer.set_defaults(func=_simulate_viewer)
+
     modality = sim_sub.add_parser(
         "modality", help="modality: play one acquisition (worklist, MPPS, C-STORE, storage commitment)",
         description="Play one acquisition with a readable log: worklist query -> MPPS IN PROGRESS -> C-STORE of "

@@ -6,6 +6,7 @@ one folder so the client-side suites can judge it afterwards (and again later, f
     events.jsonl     one JSON object a line, in arrival order: associations (the raw A-ASSOCIATE-RQ bytes and
                      what was accepted), DIMSE messages (command fields and the data set's file), their ends
     datasets/        each received data set as a DICOM Part 10 file, in the transfer syntax it arrived in
+    bodies/          each HTTP request body (STOW-RS, UPS-RS) as it arrived, one file per request
 
 The simulators write it (RecordingWriter, thread-safe: one thread per association), the harness reads it
 (Recording). Both sides share this module, so the format is defined once."""
@@ -21,6 +22,7 @@ from pathlib import Path
 SUBJECT_FILE = "subject.json"
 EVENTS_FILE = "events.jsonl"
 DATASETS_FOLDER = "datasets"
+BODIES_FOLDER = "bodies"
 
 
 class RecordingError(ValueError):
@@ -49,6 +51,13 @@ class RecordingWriter:
         """Keep a received data set; returns its path relative to the folder."""
         relative = f"{DATASETS_FOLDER}/{number:06d}.dcm"
         (self.folder / relative).write_bytes(part10)
+        return relative
+
+    def body_file(self, number: int, body: bytes) -> str:
+        """Keep an HTTP request's body as it arrived; returns its path relative to the folder."""
+        (self.folder / BODIES_FOLDER).mkdir(exist_ok=True)
+        relative = f"{BODIES_FOLDER}/{number:06d}.bin"
+        (self.folder / relative).write_bytes(body)
         return relative
 
     def write_subject(self, subject: dict) -> None:
@@ -98,11 +107,37 @@ class RecordedAssociation:
 
 
 @dataclass
+class RecordedRequest:
+    """One HTTP request received from the product (a DICOMweb user agent), as it arrived."""
+    number: int
+    method: str
+    path: str                       # the request target's path, percent-encoding kept as sent
+    query: str                      # the query component as it arrived (no leading "?"; "" when absent)
+    headers: list[tuple[str, str]]  # every header field in arrival order, names lower-cased
+    body_file: str = ""             # relative to the recording folder, "" when the request had no body
+    body_length: int = 0
+    status: int | None = None       # the simulator's answer
+
+    def header(self, name: str) -> str | None:
+        """The header field's value (several fields of the name joined by ", "), None when absent."""
+        found = [value for key, value in self.headers if key == name.lower()]
+        return ", ".join(found) if found else None
+
+    def target(self) -> str:
+        return self.path + (f"?{self.query}" if self.query else "")
+
+    def describe(self) -> str:
+        answer = f" -> {self.status}" if self.status is not None else ""
+        return f"request {self.number}: {self.method} {self.target()}{answer}"
+
+
+@dataclass
 class Recording:
     folder: Path
     subject: dict
     associations: list[RecordedAssociation]
     messages: list[RecordedMessage]
+    requests: list[RecordedRequest] = field(default_factory=list)
 
     @classmethod
     def read(cls, folder: Path) -> Recording:
@@ -118,6 +153,7 @@ class Recording:
             raise RecordingError(f"{folder}: cannot read the recording: {exc}") from None
         associations: dict[int, RecordedAssociation] = {}
         messages: dict[int, RecordedMessage] = {}
+        requests: list[RecordedRequest] = []
         for event in events:
             kind = event.pop("kind")
             if kind == "association-requested":
@@ -137,10 +173,16 @@ class Recording:
                 messages[event["number"]] = RecordedMessage(**event)
             elif kind == "response" and event["number"] in messages:
                 messages[event["number"]].response_status = event["status"]
-        return cls(folder, subject, list(associations.values()), list(messages.values()))
+            elif kind == "http-request":
+                event["headers"] = [tuple(pair) for pair in event["headers"]]
+                requests.append(RecordedRequest(**event))
+        return cls(folder, subject, list(associations.values()), list(messages.values()), requests)
 
     def messages_of(self, command: str) -> list[RecordedMessage]:
         return [m for m in self.messages if m.command == command]
 
     def path(self, message: RecordedMessage) -> Path:
         return self.folder / message.dataset_file
+
+    def body(self, request: RecordedRequest) -> bytes:
+        return (self.folder / request.body_file).read_bytes() if request.body_file else b""

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from dicom_harness.errors import HarnessUserError
 from dicom_harness.targets.profile import Claims, Target
 
-COUNTERPARTS = ("pacs", "ris")
-ALWAYS_CLAIMED = ("association-requester",)     # every client opens associations
+COUNTERPARTS = ("pacs", "ris", "dicomweb")
+ALWAYS_CLAIMED = ("association-requester",)     # every DIMSE client opens associations
+DIMSE_COUNTERPARTS = ("pacs", "ris")            # (a DICOMweb user agent alone opens none)
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,11 @@ STEPS = {step.name: step for step in (
     Step("worklist", "ris", ("worklist-scu",), "a Modality Worklist C-FIND"),
     Step("mpps", "ris", ("mpps-scu",), "an MPPS N-CREATE, then an N-SET to COMPLETED or DISCONTINUED"),
     Step("commitment", "pacs", ("commitment-scu",), "a Storage Commitment N-ACTION"),
+    Step("web-search", "dicomweb", ("qido-ua",), "a QIDO-RS search"),
+    Step("web-retrieve", "dicomweb", ("wado-ua",), "a WADO-RS retrieve"),
+    Step("web-store", "dicomweb", ("stow-ua",), "a STOW-RS store"),
 )}
-DEFAULT_SCENARIO = {"pacs": ("store",), "ris": ("worklist", "mpps")}
+DEFAULT_SCENARIO = {"pacs": ("store",), "ris": ("worklist", "mpps"), "dicomweb": ("web-search", "web-retrieve")}
 
 
 def parse_scenario(text: str | None, counterparts: tuple[str, ...]) -> tuple[str, ...]:
@@ -57,7 +61,8 @@ def parse_counterparts(values: list[str]) -> tuple[str, ...]:
 
 def subject_target(subject: dict) -> Target:
     """The product a recording is of, as the run's target: its name, and its scenario's services as claims."""
-    services = set(ALWAYS_CLAIMED)
+    counterparts = subject.get("counterparts", DIMSE_COUNTERPARTS)
+    services = set(ALWAYS_CLAIMED) if any(c in DIMSE_COUNTERPARTS for c in counterparts) else set()
     for name in subject.get("scenario", []):
         if name in STEPS:
             services.update(STEPS[name].services)

@@ -20,8 +20,11 @@ START_TIMEOUT = 10.0
 
 class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
-                 token: str | None = None, user: str | None = None, password: str | None = None):
+                 token: str | None = None, user: str | None = None, password: str | None = None,
+                 recorder=None):
         self.store = store
+        self.recorder = recorder    # a RecordingWriter: `listen` records every request (dicomweb/recorder.py)
+        self.http_recorder = None
         self.faults = faults_named(faults)
         if WEB_AUTH_ANONYMOUS in self.faults:
             token = user = password = None      # the fault: nobody is asked who they are
@@ -49,6 +52,9 @@ class DicomWebSimulator:
         app = create_app(self.store, self.faults)
         if self.credentials["token"] or self.credentials["user"]:
             app = RequireAuth(app, **self.credentials)
+        if self.recorder is not None:
+            from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
+            app = self.http_recorder = HttpRecorder(app, self.recorder)
         config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
