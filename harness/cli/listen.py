@@ -44,7 +44,7 @@ def add_parsers(sub) -> None:
     listen.add_argument("--as", dest="counterparts", action="append", default=[], metavar="ROLE",
                         help="the counterpart(s) to play: pacs, ris, or pacs,ris (one AE offering both)")
     listen.add_argument("--scenario", default=None, metavar="STEPS",
-                        help="what the product claims to do, comma-separated (steps: store); a claimed step that "
+                        help="what the product claims to do, comma-separated (steps: store, query-retrieve); a claimed step that "
                              "never happens is a FAIL (default: store with --as pacs)")
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
     listen.add_argument("--drive", default=None, metavar="CMD",
@@ -59,6 +59,8 @@ def add_parsers(sub) -> None:
                         help="the maximum PDU length the counterparts announce (default 16384, as dcmtk's)")
     listen.add_argument("--item", action="append", default=[], metavar="'Keyword=Value ...'",
                         help="as RIS: a worklist item to offer (repeatable; default one scheduled CT procedure)")
+    from dicom_harness.cli import listen_qr
+    listen_qr.add_arguments(listen)         # --move-dest: the C-MOVE destinations the PACS knows
     listen.add_argument("--report-dir", default="conformance-report", metavar="DIR",
                         help="where the report and the recording go (default ./conformance-report)")
     listen.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
@@ -91,11 +93,16 @@ def listen_command(args: argparse.Namespace) -> int:
     _check_writable(report_dir)
     folder = _fresh_recording_folder(report_dir / RECORDING)
     ae_title = args.ae or ("DH_PACS" if "pacs" in counterparts else "DH_RIS")
-    listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder)
+    from dicom_harness.cli import listen_qr
+    listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder,
+                              move_destinations=listen_qr.move_destinations(args.move_dest),
+                              seed_study=listen_qr.wants_study(scenario))
     listening.start()
     endpoint = {"ae": ae_title, "host": args.host, "port": listening.port}
     print(f"dicom-harness: listening as {' and '.join(c.upper() for c in counterparts)}: AE {ae_title} at "
           f"{args.host}:{listening.port}; scenario: {', '.join(scenario) or 'none'}", flush=True)
+    if listening.seeded is not None:
+        print(f"dicom-harness: {listening.seeded.describe()}", flush=True)
     started = time.time()
     drive = None
     try:
@@ -178,7 +185,8 @@ class PortInUse(HarnessUserError):
 class _Counterparts:
     """The simulators a product talks to, on one AE, with the recorder bound to it."""
 
-    def __init__(self, counterparts, ae_title, host, port, max_pdu, items, folder: Path):
+    def __init__(self, counterparts, ae_title, host, port, max_pdu, items, folder: Path, move_destinations=None,
+                 seed_study: bool = False):
         from dicom_harness.shared.recording import RecordingWriter
         from dicom_harness.targets.builtin import Recorder
         self.counterparts, self.ae_title, self.host, self.requested_port = counterparts, ae_title, host, port
@@ -188,6 +196,7 @@ class _Counterparts:
         self._store_dir = tempfile.mkdtemp(prefix="dh-listen-")
         self._store = self._pacs = None
         self.port = port
+        self.move_destinations, self.seed_study, self.seeded = move_destinations or {}, seed_study, None
 
     def start(self) -> None:
         from dicom_harness.targets.builtin import (
@@ -216,9 +225,13 @@ class _Counterparts:
                 raise HarnessUserError(f"--item: {exc}") from None
             services.append(RisService(worklist))
         self._store = Store(Path(self._store_dir))
+        if self.seed_study:         # a Query/Retrieve SCU needs something to find (listen_qr.py)
+            from dicom_harness.cli.listen_qr import seed
+            self.seeded = seed(self._store)
         self._pacs = PacsSimulator(self._store, ae_title=self.ae_title, host=self.host, port=self.requested_port,
                                    check_called_ae=False, max_pdu=self.max_pdu, services=services,
-                                   commitment_answer_on="same", recorder=self.recorder).start()
+                                   commitment_answer_on="same", recorder=self.recorder,
+                                   move_destinations=self.move_destinations).start()
         self.port = self._pacs.port
 
     def stop(self) -> None:

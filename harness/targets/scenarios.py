@@ -23,6 +23,7 @@ class Step:
 
 STEPS = {step.name: step for step in (
     Step("store", "pacs", ("storage-scu",), "a C-STORE of the images"),
+    Step("query-retrieve", "pacs", ("qr-scu",), "a C-FIND, then a C-MOVE or C-GET"),
 )}
 DEFAULT_SCENARIO = {"pacs": ("store",)}
 
