@@ -19,7 +19,9 @@ def main(argv: list[str]) -> int:
     for name in argv[1:]:
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)
-        if FAULTS[name].client:
+        if FAULTS[name].client and "clients/query_retrieve" in FAULTS[name].suites:
+            code = cli_main(listen_to_workstation(folder, name))
+        elif FAULTS[name].client:
             code = cli_main(listen_to_modality(folder, name))
         else:
             scope = [f"--test={suite}" for suite in fault_scope(FAULTS[name])]
@@ -34,6 +36,18 @@ def listen_to_modality(folder: Path, fault: str | None = None) -> list[str]:
              f"--store {{ae}}@{{host}}:{{port}} --timeout 5" + (f" --fault {fault}" if fault else ""))
     return ["listen", "--as", "pacs,ris", "--port", "0", "--product", "modality simulator", "--report-dir",
             str(folder), "--drive", drive]
+
+
+def listen_to_workstation(folder: Path, fault: str | None = None) -> list[str]:
+    """`dicom-harness listen` arguments judging one Q/R session of the workstation simulator (C-GET, then C-MOVE
+    to its own storage listener, which listen's PACS knows by --move-dest), with a client fault."""
+    from dicom_harness.targets.ports import free_port
+    port = free_port()
+    drive = (f"{sys.executable} -m dicom_harness simulate workstation --pacs {{ae}}@{{host}}:{{port}} --retrieve both "
+             f"--port {port} --timeout 5" + (f" --fault {fault}" if fault else ""))
+    return ["listen", "--as", "pacs", "--scenario", "query-retrieve", "--port", "0", "--move-dest",
+            f"DH_WORKSTATION=127.0.0.1:{port}", "--product", "workstation simulator", "--report-dir", str(folder),
+            "--drive", drive]
 
 
 def fault_scope(fault) -> list[str]:
