@@ -88,11 +88,12 @@ def test_find_has_no_other_keys_of_levels_above(recording, evidence):
     for message, model, ds, query_level in _judged(_queries(recording, evidence), evidence, True, recording):
         above = levels_above(model, query_level)
         unique = {UNIQUE_KEY[lvl] for lvl in above}
-        stray = [element.keyword or str(element.tag) for element in ds
+        stray = [f"{element.keyword or element.tag}={str(element.value or '')!r}" for element in ds
                  if element.keyword not in unique and level_of(element.keyword, model) in above]
         assert not stray, (f"message {message.number}: {query_level}-level C-FIND ({model}) carries "
-                           f"{', '.join(stray)}, key(s) of level {'/'.join(above)} above the query's; expected only "
-                           "those levels' Unique Keys (PS3.4 C.4.1.2.1)")
+                           f"{', '.join(stray)}, key(s) of level {'/'.join(above)} above the query's (a zero-length "
+                           "key is a key too, universal matching); expected only those levels' Unique Keys "
+                           "(PS3.4 C.4.1.2.1)")
 
 
 @requirement("QR-SCU-FIND-UNIQUE-KEY-AT-LEVEL")

@@ -91,7 +91,8 @@ def test_retrieve_carries_no_required_or_optional_keys(recording, evidence):
     character set or timezone; PS3.4 C.2.2.1.2 and C.2.2.1.3 say Required and Optional Keys shall not be there."""
     allowed = CONTROL | set(UNIQUE_KEY.values())
     for message, model, ds in _retrieves(recording, evidence):
-        stray = [element.keyword or str(element.tag) for element in ds if element.keyword not in allowed]
+        stray = [f"{element.keyword or element.tag}={str(element.value or '')!r}" for element in ds
+                 if element.keyword not in allowed]
         assert not stray, (f"message {message.number}: {message.command} Identifier ({model}) carries "
                            f"{', '.join(stray)}; expected only the Query/Retrieve Level and Unique Keys "
                            "(PS3.4 C.2.2.1.2, C.2.2.1.3)")
