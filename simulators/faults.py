@@ -268,6 +268,50 @@ VIEWER_STOW_OMITS_TYPE1 = _viewer_fault(
     "viewer-stow-omits-type1", "STOW-UA-IOD",
     "The Secondary Capture image stored lacks Conversion Type (0008,0064), Type 1 in the SC Equipment Module.")
 
+# -- Faults of the workstation simulator (simulators/workstation.py) as a Query/Retrieve SCU, for `listen`
+_QR_SCU_SUITES = ("clients/query_retrieve",)      # the fault matrix listens to the workstation for these
+
+
+def _qr_client_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, suites=_QR_SCU_SUITES, client=True)
+
+
+CLIENT_RETRIEVES_NOTHING = _qr_client_fault(
+    "client-retrieves-nothing", "QR-SCU-SENDS-CLAIMED",
+    "The workstation queries but never retrieves (no C-GET, no C-MOVE).",
+    also_breaks=("QR-SCU-RETRIEVE-LEVEL", "QR-SCU-RETRIEVE-UNIQUE-KEYS", "QR-SCU-RETRIEVE-NO-OTHER-KEYS",
+                 "QR-SCU-MOVE-DESTINATION", "QR-SCU-GET-ROLE-SELECTION"))
+CLIENT_FIND_WITHOUT_LEVEL = _qr_client_fault(
+    "client-find-without-level", "QR-SCU-FIND-LEVEL",
+    "The workstation's IMAGE-level C-FIND Identifier lacks Query/Retrieve Level (0008,0052).")
+CLIENT_FIND_WITHOUT_SERIES_UID = _qr_client_fault(
+    "client-find-without-series-uid", "QR-SCU-FIND-UNIQUE-KEYS-ABOVE",
+    "The workstation's IMAGE-level C-FIND gives no Series Instance UID (a level above) though not relational.")
+CLIENT_FIND_KEYS_ABOVE = _qr_client_fault(
+    "client-find-keys-above", "QR-SCU-FIND-NO-KEYS-ABOVE",
+    "The workstation's IMAGE-level C-FIND also carries Modality and Study Date, keys of levels above IMAGE.")
+CLIENT_FIND_WITHOUT_LEVEL_KEY = _qr_client_fault(
+    "client-find-without-level-key", "QR-SCU-FIND-UNIQUE-KEY-AT-LEVEL",
+    "The workstation's IMAGE-level C-FIND has no SOP Instance UID, the Unique Key of its level.")
+CLIENT_CANCEL_WRONG_ID = _qr_client_fault(
+    "client-cancel-wrong-id", "QR-SCU-CANCEL-MESSAGE-ID",
+    "The workstation's C-CANCEL names a Message ID no request of the association used.")
+CLIENT_RETRIEVE_WITHOUT_LEVEL = _qr_client_fault(
+    "client-retrieve-without-level", "QR-SCU-RETRIEVE-LEVEL",
+    "The workstation's first retrieve (C-GET, or C-MOVE with --retrieve move) has no Query/Retrieve Level.")
+CLIENT_RETRIEVE_WITHOUT_UID = _qr_client_fault(
+    "client-retrieve-without-uid", "QR-SCU-RETRIEVE-UNIQUE-KEYS",
+    "The workstation's first retrieve asks for STUDY level with an empty Study Instance UID.")
+CLIENT_RETRIEVE_REQUIRED_KEY = _qr_client_fault(
+    "client-retrieve-required-key", "QR-SCU-RETRIEVE-NO-OTHER-KEYS",
+    "The workstation's first retrieve Identifier also carries Patient's Name and Study Date (Required Keys).")
+CLIENT_MOVE_WITHOUT_DESTINATION = _qr_client_fault(
+    "client-move-without-destination", "QR-SCU-MOVE-DESTINATION",
+    "The workstation's C-MOVE-RQ gives a Move Destination of spaces only.")
+CLIENT_GET_WITHOUT_ROLE = _qr_client_fault(
+    "client-get-without-role", "QR-SCU-GET-ROLE-SELECTION",
+    "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.")
+
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.
 _QR_NEEDING_STORED_DATA = (

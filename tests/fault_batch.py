@@ -21,6 +21,8 @@ def main(argv: list[str]) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         if FAULTS[name].client and FAULTS[name].suites == VIEWER_SUITES:
             code = cli_main(listen_to_viewer(folder, name))
+        elif FAULTS[name].client and "clients/query_retrieve" in FAULTS[name].suites:
+            code = cli_main(listen_to_workstation(folder, name))
         elif FAULTS[name].client:
             code = cli_main(listen_to_modality(folder, name))
         else:
@@ -45,6 +47,18 @@ def listen_to_viewer(folder: Path, fault: str | None = None) -> list[str]:
         f" --fault {fault}" if fault else "")
     return ["listen", "--as", "dicomweb", "--web-port", "0", "--scenario", "web-search,web-retrieve,web-store",
             "--product", "viewer simulator", "--report-dir", str(folder), "--drive", drive]
+
+
+def listen_to_workstation(folder: Path, fault: str | None = None) -> list[str]:
+    """`dicom-harness listen` arguments judging one Q/R session of the workstation simulator (C-GET, then C-MOVE
+    to its own storage listener, which listen's PACS knows by --move-dest), with a client fault."""
+    from dicom_harness.targets.ports import free_port
+    port = free_port()
+    drive = (f"{sys.executable} -m dicom_harness simulate workstation --pacs {{ae}}@{{host}}:{{port}} --retrieve both "
+             f"--port {port} --timeout 5" + (f" --fault {fault}" if fault else ""))
+    return ["listen", "--as", "pacs", "--scenario", "query-retrieve", "--port", "0", "--move-dest",
+            f"DH_WORKSTATION=127.0.0.1:{port}", "--product", "workstation simulator", "--report-dir", str(folder),
+            "--drive", drive]
 
 
 def fault_scope(fault) -> list[str]:

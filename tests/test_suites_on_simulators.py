@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from dicom_harness.catalogue import load_catalogue
 from dicom_harness.simulators.faults import FAULTS
 from tests.conftest import failing_requirements, run_suites
-from tests.fault_batch import listen_to_modality, listen_to_viewer, run_fault_batch
+from tests.fault_batch import run_fault_batch
 
 
 @pytest.fixture(scope="module")
@@ -42,38 +41,6 @@ def test_all_suites_pass_on_clean_simulators(tmp_path):
     assert (tmp_path / "index.html").exists() and (tmp_path / "junit.xml").exists()
 
 
-WEB_CLIENT_SERVICES = {"qido-ua", "wado-ua", "stow-ua", "ups-ua"}      # judged on the viewer simulator
-
-
-def _client_run(records: list[dict], web: bool) -> set[str]:
-    """The requirements a clean client run tested (all PASS); the other kind's tests are NOT CLAIMED."""
-    def of_web(record):
-        return {q["service"] for q in record["requirements"]} <= WEB_CLIENT_SERVICES
-    judged = [r for r in records if of_web(r) == web]
-    assert {r["verdict"] for r in judged} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in judged
-                                                       if r["verdict"] != "PASS"]
-    assert {r["verdict"] for r in records if of_web(r) != web} <= {"NOT CLAIMED"}
-    tested = {q["id"] for r in judged for q in r["requirements"]}
-    assert tested == {rid for rid, req in load_catalogue().items() if req.role == "client" and not req.status
-                      and (req.service in WEB_CLIENT_SERVICES) == web}
-    return tested
-
-
-def test_modality_simulator_meets_every_client_requirement(tmp_path):
-    """The client side's clean run: one acquisition of the modality simulator, judged by `listen`."""
-    from dicom_harness.cli.main import main
-    code = main(listen_to_modality(tmp_path))
-    _client_run(json.loads((tmp_path / "results.json").read_text())["results"], web=False)
-    assert code == 0
-
-
-def test_viewer_simulator_meets_every_dicomweb_user_agent_requirement(tmp_path):
-    """The DICOMweb user agent's clean run: one session of the viewer simulator (search, retrieve, store),
-    judged by `listen --as dicomweb`."""
-    from dicom_harness.cli.main import main
-    code = main(listen_to_viewer(tmp_path))
-    _client_run(json.loads((tmp_path / "results.json").read_text())["results"], web=True)
-    assert code == 0
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))

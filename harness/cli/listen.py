@@ -66,6 +66,8 @@ def add_parsers(sub) -> None:
                         help="the maximum PDU length the counterparts announce (default 16384, as dcmtk's)")
     listen.add_argument("--item", action="append", default=[], metavar="'Keyword=Value ...'",
                         help="as RIS: a worklist item to offer (repeatable; default one scheduled CT procedure)")
+    from dicom_harness.cli import listen_qr
+    listen_qr.add_arguments(listen)         # --move-dest: the C-MOVE destinations the PACS knows
     listen.add_argument("--report-dir", default="conformance-report", metavar="DIR",
                         help="where the report and the recording go (default ./conformance-report)")
     listen.add_argument("-v", "--verbose", action="store_true", help="one line per test, with tracebacks")
@@ -98,7 +100,10 @@ def listen_command(args: argparse.Namespace) -> int:
     _check_writable(report_dir)
     folder = _fresh_recording_folder(report_dir / RECORDING)
     ae_title = args.ae or ("DH_PACS" if "pacs" in counterparts else "DH_RIS")
-    listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder)
+    from dicom_harness.cli import listen_qr
+    listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder,
+                              move_destinations=listen_qr.move_destinations(args.move_dest),
+                              seed_study=listen_qr.wants_study(scenario))
     listening.web = _WebCounterpart(args.web_port, scenario) if "dicomweb" in counterparts else None
     listening.start()
     endpoint = {"ae": ae_title, "host": args.host, "port": listening.port}
@@ -112,6 +117,8 @@ def listen_command(args: argparse.Namespace) -> int:
     if listening.web is not None and listening.web.seeded:
         print(f"dicom-harness: the DICOMweb store holds study {listening.web.seeded} (patient "
               f"{listening.web.patient_id})", flush=True)
+    if listening.seeded is not None:
+        print(f"dicom-harness: {listening.seeded.describe()}", flush=True)
     started = time.time()
     drive = None
     try:
@@ -196,7 +203,8 @@ class PortInUse(HarnessUserError):
 class _Counterparts:
     """The simulators a product talks to, on one AE, with the recorder bound to it."""
 
-    def __init__(self, counterparts, ae_title, host, port, max_pdu, items, folder: Path):
+    def __init__(self, counterparts, ae_title, host, port, max_pdu, items, folder: Path, move_destinations=None,
+                 seed_study: bool = False):
         from dicom_harness.shared.recording import RecordingWriter
         from dicom_harness.targets.builtin import Recorder
         self.counterparts, self.ae_title, self.host, self.requested_port = counterparts, ae_title, host, port
@@ -207,6 +215,7 @@ class _Counterparts:
         self._store = self._pacs = None
         self.port = port
         self.web = None
+        self.move_destinations, self.seed_study, self.seeded = move_destinations or {}, seed_study, None
 
     def start(self) -> None:
         from dicom_harness.targets.builtin import (
@@ -236,13 +245,17 @@ class _Counterparts:
                 raise HarnessUserError(f"--item: {exc}") from None
             services.append(RisService(worklist))
         self._store = Store(Path(self._store_dir))
+        if self.seed_study:         # a Query/Retrieve SCU needs something to find (listen_qr.py)
+            from dicom_harness.cli.listen_qr import seed
+            self.seeded = seed(self._store)
         if self.web is not None:
             self.web.start(self._store, self.host, self.writer)
         if not dimse:
             return
         self._pacs = PacsSimulator(self._store, ae_title=self.ae_title, host=self.host, port=self.requested_port,
                                    check_called_ae=False, max_pdu=self.max_pdu, services=services,
-                                   commitment_answer_on="same", recorder=self.recorder).start()
+                                   commitment_answer_on="same", recorder=self.recorder,
+                                   move_destinations=self.move_destinations).start()
         self.port = self._pacs.port
 
     def stop(self) -> None:

@@ -87,6 +87,31 @@ def _simulate_viewer(args: argparse.Namespace) -> int:
               f"retrieved{', 1 stored' if session.stored else ''}", flush=True)
         return 0
     print(f"session incomplete: {'; '.join(session.problems)}", flush=True)
+
+
+def _simulate_workstation(args: argparse.Namespace) -> int:
+    from dicom_harness.targets.builtin import WorkstationSimulator, checked_faults
+    from dicom_harness.targets.ports import port_in_use
+    checked_faults(args.fault)
+    retrieve = "move" if args.move and args.retrieve == "get" else args.retrieve
+    if args.port and port_in_use(args.port, args.host):
+        raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")
+    workstation = WorkstationSimulator(pacs=_endpoint(args.pacs, "--pacs"), ae_title=args.ae, host=args.host,
+                                       port=args.port, retrieve=retrieve, timeout=args.timeout,
+                                       log=lambda line: print(line, flush=True), faults=args.fault)
+    if retrieve != "get":
+        workstation.start_listener()
+        print(f"workstation {args.ae}: C-MOVE destination listening on {args.host}:{workstation.port} (the PACS "
+              f"must know {args.ae} at this address)", flush=True)
+    try:
+        result = workstation.run(patient_id=args.patient_id)
+    finally:
+        workstation.stop()
+    if result.ok:
+        print(f"session done: {', '.join(f'{how} brought {n} instance(s)' for how, n in result.retrieved.items())}",
+              flush=True)
+        return 0
+    print(f"session incomplete: {'; '.join(result.problems) or 'nothing retrieved'}", flush=True)
     return 1
 
 
@@ -109,6 +134,25 @@ def add_parsers(sim_sub) -> None:
                         help="behave as a faulty user agent: switch on a named client fault (see `dicom-harness "
                              "faults`)")
     viewer.set_defaults(func=_simulate_viewer)
+    workstation = sim_sub.add_parser(
+        "workstation", help="workstation: find a study (C-FIND STUDY, SERIES, IMAGE) and retrieve it (C-GET/C-MOVE)",
+        description="Play one Query/Retrieve session with a readable log: C-FIND STUDY -> C-FIND SERIES of the "
+                    "first study (cancelled after the first series) -> C-FIND IMAGE of that series -> C-GET and/or "
+                    "C-MOVE of the study. Exit 0 when every retrieve succeeded and brought instances, 1 otherwise.")
+    workstation.add_argument("--pacs", required=True, metavar="AET@HOST:PORT", help="the Query/Retrieve SCP")
+    workstation.add_argument("--retrieve", choices=("get", "move", "both"), default="get",
+                             help="how to retrieve the study: C-GET (default), C-MOVE to this AE, or both")
+    workstation.add_argument("--move", action="store_true", help="retrieve with C-MOVE (--retrieve move)")
+    workstation.add_argument("--ae", default="DH_WORKSTATION", help="this workstation's AE title (default DH_WORKSTATION)")
+    workstation.add_argument("--host", default="127.0.0.1", help="address for the C-MOVE destination listener")
+    workstation.add_argument("--port", type=int, default=0,
+                             help="port for the C-MOVE destination listener (default: any free port; the PACS must "
+                                  "know this AE title at this address)")
+    workstation.add_argument("--patient-id", default="", metavar="ID", help="query for this Patient ID (default: any)")
+    workstation.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
+    workstation.add_argument("--fault", action="append", default=[], metavar="NAME",
+                             help="behave as a faulty client: switch on a named client fault (see `dicom-harness faults`)")
+    workstation.set_defaults(func=_simulate_workstation)
 
     modality = sim_sub.add_parser(
         "modality", help="modality: play one acquisition (worklist, MPPS, C-STORE, storage commitment)",

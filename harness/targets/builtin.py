@@ -20,12 +20,13 @@ from dicom_harness.simulators.recorder import Recorder
 from dicom_harness.simulators.ris import RisService, RisSimulator, WorklistError, WorklistStore, parse_item
 from dicom_harness.simulators.store import Store
 from dicom_harness.simulators.viewer import ViewerSimulator
+from dicom_harness.simulators.workstation import WorkstationSimulator
 from dicom_harness.targets.profile import Target
 from dicom_harness.targets.provider import Provider, shipped_profile
 
-__all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "Recorder",
-           "RisService", "RisSimulator", "SimulatorProvider", "ViewerSimulator",
-           "Store", "WorklistError", "WorklistStore", "checked_faults", "open_store", "parse_item"]
+__all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "Recorder", "RisService",
+           "RisSimulator", "SimulatorProvider", "Store", "ViewerSimulator", "WorklistError", "WorklistStore",
+           "WorkstationSimulator", "checked_faults", "open_store", "parse_item"]
 
 
 def checked_faults(names, error: type[HarnessUserError] = HarnessUserError) -> frozenset[str]:

@@ -30,6 +30,7 @@ STEPS = {step.name: step for step in (
     Step("web-search", "dicomweb", ("qido-ua",), "a QIDO-RS search"),
     Step("web-retrieve", "dicomweb", ("wado-ua",), "a WADO-RS retrieve"),
     Step("web-store", "dicomweb", ("stow-ua",), "a STOW-RS store"),
+    Step("query-retrieve", "pacs", ("qr-scu",), "a C-FIND, then a C-MOVE or C-GET"),
 )}
 DEFAULT_SCENARIO = {"pacs": ("store",), "ris": ("worklist", "mpps"), "dicomweb": ("web-search", "web-retrieve")}
 

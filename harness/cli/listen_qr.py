@@ -1,0 +1,69 @@
+"""`dicom-harness listen` playing the PACS for a Query/Retrieve SCU (a workstation): the study it holds for the
+product to find and retrieve, and the C-MOVE destinations it knows (--move-dest, as `simulate pacs` has; a
+C-MOVE to any other AE is answered A801, Move Destination unknown, as the PACS simulator does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+QUERY_RETRIEVE_STEP = "query-retrieve"
+SERIES = (("CT", 2), ("MR", 1))         # the seeded study: a CT series of 2 images, an MR series of 1
+
+
+@dataclass(frozen=True)
+class SeededStudy:
+    patient_name: str
+    patient_id: str
+    study_uid: str
+    series_uids: tuple[str, ...]
+    instances: int
+
+    def describe(self) -> str:
+        return (f"holding patient {self.patient_name} (Patient ID {self.patient_id}), study {self.study_uid}: "
+                f"{len(self.series_uids)} series, {self.instances} instances")
+
+
+def add_arguments(listen) -> None:
+    listen.add_argument("--move-dest", action="append", default=[], metavar="AET=HOST:PORT",
+                        help="as PACS: a C-MOVE destination it knows (repeatable; e.g. the product's own storage "
+                             "AE); a C-MOVE to any other AE is answered A801")
+
+
+def move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
+    """--move-dest AET=host:port, repeatable -> {AET: (host, port)} (the syntax of `simulate pacs --move-dest`)."""
+    import re
+
+    from dicom_harness.errors import HarnessUserError
+    found = {}
+    for spec in specs:
+        match = re.fullmatch(r"([^=]{1,16})=([^:]+):(\d{1,5})", spec)
+        if not match or not 0 < int(match.group(3)) < 65536:
+            raise HarnessUserError(f"--move-dest {spec!r}: expected AET=host:port, for example WS=127.0.0.1:11114")
+        found[match.group(1).strip()] = (match.group(2), int(match.group(3)))
+    return found
+
+
+def wants_study(scenario) -> bool:
+    return QUERY_RETRIEVE_STEP in scenario
+
+
+def seed(store) -> SeededStudy:
+    """One synthetic patient with one study of two series (harness/data DatasetFactory), put in the store."""
+    from dicom_harness.data.datasets import DatasetFactory
+    factory = DatasetFactory()
+    study = factory.study()
+    series_uids, count = [], 0
+    for kind, images in SERIES:
+        series_uid = factory.uid()
+        series_uids.append(str(series_uid))
+        for number in range(1, images + 1):
+            ds = factory.make(kind, study=study, series_uid=series_uid, private=False)
+            ds.SeriesNumber = len(series_uids)
+            ds.InstanceNumber = number
+            buffer = BytesIO()
+            ds.save_as(buffer, enforce_file_format=True)
+            store.put_file(buffer.getvalue(), ds)
+            count += 1
+    return SeededStudy(str(study.PatientName), str(study.PatientID), str(study.StudyInstanceUID),
+                       tuple(series_uids), count)
