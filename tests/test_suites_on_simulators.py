@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from dicom_harness.catalogue import load_catalogue
 from dicom_harness.simulators.faults import FAULTS
 from tests.conftest import failing_requirements, run_suites
-from tests.fault_batch import run_fault_batch
+from tests.fault_batch import listen_to_modality, listen_to_viewer, listen_to_workstation, run_fault_batch
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,39 @@ def test_all_suites_pass_on_clean_simulators(tmp_path):
     assert (tmp_path / "index.html").exists() and (tmp_path / "junit.xml").exists()
 
 
+
+MODALITY = {"association-requester", "storage-scu", "worklist-scu", "mpps-scu", "commitment-scu"}
+WORKSTATION = {"association-requester", "qr-scu"}
+VIEWER = {"qido-ua", "wado-ua", "stow-ua"}
+
+
+@pytest.mark.parametrize("simulator, arguments, services", [
+    ("modality", listen_to_modality, MODALITY),
+    ("workstation", listen_to_workstation, WORKSTATION),
+    ("viewer", listen_to_viewer, VIEWER),
+])
+def test_client_simulator_meets_every_client_requirement_of_its_services(simulator, arguments, services, tmp_path):
+    """The client side's clean runs, judged by `listen`: one acquisition of the modality simulator, one Q/R session
+    of the workstation, one reading session of the viewer; every requirement of the services its scenario claims
+    PASS, the others NOT CLAIMED."""
+    from dicom_harness.cli.main import main
+    code = main(arguments(tmp_path))
+    records = json.loads((tmp_path / "results.json").read_text())["results"]
+    catalogue = load_catalogue()
+    claimed = [r for r in records if {catalogue[q["id"]].service for q in r["requirements"]} & services]
+    assert {r["verdict"] for r in claimed} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in claimed
+                                                        if r["verdict"] != "PASS"]
+    assert {r["verdict"] for r in records if r not in claimed} <= {"NOT CLAIMED"}
+    assert code == 0
+    tested = {q["id"] for r in claimed for q in r["requirements"]}
+    assert tested == {rid for rid, req in catalogue.items()
+                      if req.role == "client" and not req.status and req.service in services}
+
+
+def test_every_client_requirement_is_met_by_a_client_simulator():
+    """Each tested client-side requirement belongs to a service one of the client simulators' clean runs claims."""
+    services = MODALITY | WORKSTATION | VIEWER
+    assert {req.service for req in load_catalogue().values() if req.role == "client" and not req.status} <= services
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
