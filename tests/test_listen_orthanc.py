@@ -39,9 +39,9 @@ def test_orthanc_as_storage_scu_is_judged(tmp_path):
         orthanc.stop()
     assert "Orthanc C-STORE: 200" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-2000:]
     records = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
-    verdicts = {r["requirements"][0]["id"]: r["verdict"] for r in records}
+    verdicts = {r["requirements"][0]["id"]: r["verdict"] for r in records if r["verdict"] != "NOT CLAIMED"}
     # Orthanc sends what it received, unchanged, through dcmtk's network stack: every client-side check holds
     assert set(verdicts.values()) == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in records
-                                                if r["verdict"] != "PASS"]
+                                                if r["verdict"] not in ("PASS", "NOT CLAIMED")]
     assert {"STORE-SCU-IOD-TYPE1", "ASSOC-RQ-MAX-PDU-RESPECTED", "STORE-SCU-SENDS-CLAIMED"} <= set(verdicts)
     assert proc.returncode == 0
