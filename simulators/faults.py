@@ -30,6 +30,14 @@ class Fault:
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def carrier(self) -> str:
+        """Which simulator has it: 'server' (pacs, ris, dicomweb: `run --fault`), or the client simulator
+        'modality', 'workstation' or 'viewer' (`simulate ... --fault`, judged by `listen`)."""
+        if not self.client:
+            return "server"
+        return {VIEWER_SUITES: "viewer", _QR_SCU_SUITES: "workstation"}.get(self.suites, "modality")
+
 
 FAULTS: dict[str, Fault] = {}
 
@@ -46,8 +54,10 @@ class UnknownFault(ValueError):
     pass
 
 
-def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str, Fault] | None = None) -> frozenset[str]:
-    """The names, checked: UnknownFault says which are unknown and which exist."""
+def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str, Fault] | None = None,
+                 carrier: str | None = None) -> frozenset[str]:
+    """The names, checked: UnknownFault says which are unknown and which exist, or (with `carrier`) which belong
+    to another simulator than the one they were given to."""
     known = FAULTS if known is None else known
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -55,6 +65,13 @@ def check_faults(names: list[str] | tuple[str, ...] | set[str], known: dict[str,
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise UnknownFault(f"unknown fault {', '.join(map(repr, unknown))}; {hint}"
                            f"`dicom-harness faults` lists all {len(known)} with what each breaks")
+    for name in names:
+        owner = known[name].carrier
+        if carrier is not None and owner != carrier:
+            where = ("`dicom-harness run --fault NAME` or `simulate pacs|ris|dicomweb --fault NAME`" if owner == "server"
+                     else f"`dicom-harness simulate {owner} --fault NAME`, judged by `dicom-harness listen`")
+            raise UnknownFault(f"fault {name!r} belongs to the {owner} simulator{'s' if owner == 'server' else ''}, "
+                               f"not this one: use it with {where}")
     return frozenset(names)
 
 

@@ -2,6 +2,8 @@
 
 import socket
 
+import pytest
+
 from tests.conftest import run_cli
 
 
@@ -70,6 +72,22 @@ def test_faults_lists_each_fault_with_its_requirement():
     proc = run_cli("faults")
     assert proc.returncode == 0
     assert "store-discards" in proc.stdout and "STORE-RETAINS-INSTANCE" in proc.stdout
+    assert "Client faults of the modality: `simulate modality --fault NAME`" in proc.stdout
+    assert proc.stdout.index("client-omits-type1") > proc.stdout.index("Client faults of the modality")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["run", "--fault", "client-omits-type1"], "fault 'client-omits-type1' belongs to the modality simulator, not "
+                                                "this one: use it with `dicom-harness simulate modality --fault NAME`"),
+    (["simulate", "modality", "--worklist", "X@127.0.0.1:1", "--store", "X@127.0.0.1:1", "--fault", "echo-failure"],
+     "fault 'echo-failure' belongs to the server simulators, not this one"),
+    (["simulate", "viewer", "--url", "http://127.0.0.1:1/dicom-web", "--fault", "client-omits-type1"],
+     "fault 'client-omits-type1' belongs to the modality simulator"),
+])
+def test_a_fault_given_to_the_wrong_simulator_is_one_line(tmp_path, args, expected):
+    proc = run_cli(*args, "--report-dir", str(tmp_path)) if args[0] == "run" else run_cli(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert expected in _one_clear_line(proc)
 
 
 def test_single_test_rerun_command_works(tmp_path):

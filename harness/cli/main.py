@@ -84,8 +84,21 @@ def _faults(args: argparse.Namespace) -> int:
     from dicom_harness.targets.builtin import FAULTS
     name_width = max(len(f.name) for f in FAULTS.values())
     breaks_width = max(len(f.breaks) for f in FAULTS.values())
-    for fault in FAULTS.values():
-        print(f"{fault.name:{name_width}} breaks {fault.breaks:{breaks_width}} {fault.description}")
+    headings = {
+        "server": "Server faults: `dicom-harness run --fault NAME`, or `simulate pacs|ris|dicomweb --fault NAME`",
+        "modality": "Client faults of the modality: `simulate modality --fault NAME`, judged by `dicom-harness listen`",
+        "workstation": "Client faults of the workstation (Q/R SCU): `simulate workstation --fault NAME`, judged by "
+                       "`dicom-harness listen`",
+        "viewer": "Client faults of the viewer (DICOMweb user agent): `simulate viewer --fault NAME`, judged by "
+                  "`dicom-harness listen --as dicomweb`",
+    }
+    for carrier, heading in headings.items():
+        faults = [fault for fault in FAULTS.values() if fault.carrier == carrier]
+        if not faults:
+            continue
+        print(("\n" if carrier != "server" else "") + f"{heading} ({len(faults)}):")
+        for fault in faults:
+            print(f"  {fault.name:{name_width}} breaks {fault.breaks:{breaks_width}} {fault.description}")
     return 0
 
 

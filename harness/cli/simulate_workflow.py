@@ -46,7 +46,7 @@ def _endpoint(text: str | None, option: str):
 def _simulate_modality(args: argparse.Namespace) -> int:
     from dicom_harness.targets.builtin import ModalitySimulator, checked_faults
     from dicom_harness.targets.ports import port_in_use
-    checked_faults(args.fault)
+    checked_faults(args.fault, carrier="modality")
     if args.port and port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")
     match = {}
@@ -76,7 +76,7 @@ def _simulate_modality(args: argparse.Namespace) -> int:
 
 def _simulate_viewer(args: argparse.Namespace) -> int:
     from dicom_harness.targets.builtin import ViewerSimulator, checked_faults
-    checked_faults(args.fault)
+    checked_faults(args.fault, carrier="viewer")
     if not args.url.startswith(("http://", "https://")):
         raise HarnessUserError(f"--url {args.url}: expected the DICOMweb base URL, e.g. http://127.0.0.1:8080/dicom-web")
     viewer = ViewerSimulator(args.url, patient_name=args.patient_name, study=args.study, store=not args.no_store, timeout=args.timeout,
@@ -92,7 +92,7 @@ def _simulate_viewer(args: argparse.Namespace) -> int:
 def _simulate_workstation(args: argparse.Namespace) -> int:
     from dicom_harness.targets.builtin import WorkstationSimulator, checked_faults
     from dicom_harness.targets.ports import port_in_use
-    checked_faults(args.fault)
+    checked_faults(args.fault, carrier="workstation")
     retrieve = "move" if args.move and args.retrieve == "get" else args.retrieve
     if args.port and port_in_use(args.port, args.host):
         raise HarnessUserError(f"port {args.port} is in use on {args.host}: pick another --port")

@@ -29,10 +29,11 @@ __all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", 
            "WorkstationSimulator", "checked_faults", "open_store", "parse_item"]
 
 
-def checked_faults(names, error: type[HarnessUserError] = HarnessUserError) -> frozenset[str]:
-    """The named faults, or `error` saying which names are unknown and which exist."""
+def checked_faults(names, error: type[HarnessUserError] = HarnessUserError, carrier: str = "server") -> frozenset[str]:
+    """The named faults of this simulator (`carrier`), or `error` saying which names are unknown and which exist,
+    or which simulator a fault belongs to."""
     try:
-        return check_faults(names)
+        return check_faults(names, carrier=carrier)
     except UnknownFault as exc:
         raise error(str(exc)) from None
 
