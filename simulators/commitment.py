@@ -25,6 +25,7 @@ from dicom_harness.simulators.faults import (
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
     COMMIT_NEW_TRANSACTION_UID,
+    COMMIT_REPORT_WRONG_INSTANCE,
     COMMIT_SAME_ASSOCIATION_ONLY,
     COMMIT_UNKNOWN_SUCCEEDS,
     Fault,
@@ -124,6 +125,12 @@ class CommitmentService:
             report.FailedSOPSequence = failed
         return (EVENT_FAILURES_EXIST if failed else EVENT_SUCCESSFUL), report
 
+    def _instance(self, report: Dataset) -> str:
+        """The N-EVENT-REPORT's Affected SOP Instance UID: the well-known instance (PS3.4 J.3.5)."""
+        if COMMIT_REPORT_WRONG_INSTANCE in self.faults:
+            return str(report.TransactionUID)
+        return WELL_KNOWN_INSTANCE
+
     def _report(self, assoc, requester: str, information: Dataset) -> None:
         if self.delay:
             time.sleep(self.delay)
@@ -144,7 +151,7 @@ class CommitmentService:
             return
         try:
             status, _ = assoc.send_n_event_report(report, event_type, StorageCommitmentPushModel,
-                                                  WELL_KNOWN_INSTANCE)
+                                                  self._instance(report))
         except (RuntimeError, ValueError) as exc:
             log.warning("storage commitment result on the same association failed: %s", exc)
             return
@@ -165,7 +172,7 @@ class CommitmentService:
             return False
         try:
             status, _ = assoc.send_n_event_report(report, event_type, StorageCommitmentPushModel,
-                                                  WELL_KNOWN_INSTANCE)
+                                                  self._instance(report))
         finally:
             assoc.release()
         self.reports_sent.append((NEW, event_type, report))

@@ -903,3 +903,66 @@ WADO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
 QIDO_INVALID_LIMIT_IGNORED = _web_fault(
     "qido-invalid-limit-ignored", "QIDO-INVALID-PARAMETER-VALUE-400",
     "A search with limit=abc or offset=-1 is answered as if the parameter were absent, not 400.")
+
+# -- issue 11, DIMSE depth (server side, second round): response command fields (PS3.7), C-FIND refusals, MPPS
+# steps and the commitment report. The command-field faults change a response after pynetdicom built it, before
+# it is encoded (PacsSimulator._mangle_response).
+ECHO_RSP_WRONG_CLASS = _fault(
+    "echo-rsp-wrong-class", "VERIFY-RSP-AFFECTED-SOP-CLASS",
+    "The C-ECHO-RSP's Affected SOP Class UID names CT Image Storage, not the Verification SOP Class of the request.")
+ECHO_RSP_WITH_DATA_SET = _fault(
+    "echo-rsp-with-data-set", "VERIFY-RSP-NO-DATASET",
+    "The C-ECHO-RSP says a data set follows (Command Data Set Type 0001) and sends one.")
+STORE_RSP_WRONG_MESSAGE_ID = _fault(
+    "store-rsp-wrong-message-id", "STORE-RSP-MESSAGE-ID",
+    "The C-STORE-RSP's Message ID Being Responded To is the request's Message ID plus 1000.")
+STORE_RSP_WRONG_INSTANCE = _fault(
+    "store-rsp-wrong-instance", "STORE-RSP-AFFECTED-UIDS",
+    "The C-STORE-RSP's Affected SOP Instance UID is a fresh UID, not the one of the request.")
+FIND_RSP_WRONG_MESSAGE_ID = _fault(
+    "find-rsp-wrong-message-id", "QR-FIND-RSP-MESSAGE-ID",
+    "The final C-FIND-RSP's Message ID Being Responded To is the request's Message ID plus 1000 (Pending ones "
+    "are right).")
+FIND_RSP_WRONG_CLASS = _fault(
+    "find-rsp-wrong-class", "QR-FIND-RSP-AFFECTED-SOP-CLASS",
+    "C-FIND-RSPs of the Study Root model name the Patient Root FIND SOP Class as Affected SOP Class, and "
+    "the other way round.")
+MOVE_RSP_WRONG_MESSAGE_ID = _fault(
+    "move-rsp-wrong-message-id", "QR-MOVE-RSP-MESSAGE-ID",
+    "C-MOVE-RSPs name the request's Message ID plus 1000 as Message ID Being Responded To.")
+GET_RSP_WRONG_MESSAGE_ID = _fault(
+    "get-rsp-wrong-message-id", "QR-GET-RSP-MESSAGE-ID",
+    "C-GET-RSPs name the request's Message ID plus 1000 as Message ID Being Responded To.")
+MOVE_PENDING_WITH_DATA_SET = _fault(
+    "move-pending-with-data-set", "QR-MOVE-PENDING-NO-DATASET",
+    "Pending C-MOVE-RSPs carry a data set (an empty Failed SOP Instance UID List) although nothing failed.")
+FIND_NO_LEVEL_SUCCESS = _fault(
+    "find-no-level-success", "QR-FIND-UNABLE-REFUSED-OR-FAILED",
+    "A C-FIND without a Query/Retrieve Level is answered Success with no matches, not Refused or Failed.")
+FIND_FAILURE_WITH_IDENTIFIER = _fault(
+    "find-failure-with-identifier", "QR-FIND-FAILURE-NO-IDENTIFIER",
+    "A Failed or Refused C-FIND-RSP carries an identifier (the request's level) after its command set.")
+MPPS_CREATE_RSP_WRONG_MESSAGE_ID = _fault(
+    "mpps-create-rsp-wrong-message-id", "MPPS-CREATE-RSP-FIELDS",
+    "The N-CREATE-RSP's Message ID Being Responded To is the request's Message ID plus 1000.")
+MPPS_SET_RSP_WRONG_INSTANCE = _fault(
+    "mpps-set-rsp-wrong-instance", "MPPS-SET-RSP-FIELDS",
+    "The MPPS N-SET-RSP's Affected SOP Instance UID is a fresh UID, not the Requested SOP Instance UID.")
+COMMIT_ACTION_RSP_WRONG_MESSAGE_ID = _fault(
+    "commit-action-rsp-wrong-message-id", "COMMIT-ACTION-RSP-FIELDS",
+    "The N-ACTION-RSP's Message ID Being Responded To is the request's Message ID plus 1000.")
+MPPS_CREATE_DUPLICATE_OVERWRITES = _fault(
+    "mpps-create-duplicate-overwrites", "MPPS-CREATE-DUPLICATE",
+    "An N-CREATE naming the SOP Instance UID of an existing step replaces that step and answers Success.")
+MPPS_REFUSE_DISCONTINUED = _fault(
+    "mpps-refuse-discontinued", "MPPS-SET-DISCONTINUED",
+    "An N-SET of an IN PROGRESS step to DISCONTINUED is refused with Processing Failure (0110).",
+    also_breaks=("MPPS-FINAL-NOT-UPDATABLE",))    # that test discontinues a step first
+MPPS_CREATE_UID_NOT_RETURNED = _fault(
+    "mpps-create-uid-not-returned", "MPPS-CREATE-ASSIGNS-UID",
+    "The Success N-CREATE-RSP leaves out the Affected SOP Instance UID, also when the SCP assigned it (the request "
+    "had none).")
+COMMIT_REPORT_WRONG_INSTANCE = _fault(
+    "commit-report-wrong-instance", "COMMIT-REPORT-WELL-KNOWN-INSTANCE",
+    "The N-EVENT-REPORT names the Transaction UID as Affected SOP Instance, not the well-known instance "
+    "1.2.840.10008.1.20.1.1.")

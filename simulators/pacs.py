@@ -21,35 +21,53 @@ from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
+    CTImageStorage,
+    ModalityPerformedProcedureStep,
     MRImageStorage,
+    PatientRootQueryRetrieveInformationModelFind,
     PatientRootQueryRetrieveInformationModelGet,
+    StudyRootQueryRetrieveInformationModelFind,
     StudyRootQueryRetrieveInformationModelGet,
     Verification,
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
-from dicom_harness.shared.status import Status
+from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
     COERCE_WITHOUT_WARNING,
+    COMMIT_ACTION_RSP_WRONG_MESSAGE_ID,
     DROP_PRIVATE,
     DUPLICATE_DELETES,
     ECHO_FAILURE,
     ECHO_ONCE,
+    ECHO_RSP_WITH_DATA_SET,
+    ECHO_RSP_WRONG_CLASS,
+    FIND_FAILURE_WITH_IDENTIFIER,
+    FIND_RSP_WRONG_CLASS,
+    FIND_RSP_WRONG_MESSAGE_ID,
+    GET_RSP_WRONG_MESSAGE_ID,
     IGNORE_CALLED_AE,
     IGNORE_CALLING_AE,
     IGNORE_MAX_PDU,
     IGNORE_UNKNOWN_PDU,
     MISMATCH_ABORTS,
+    MOVE_PENDING_WITH_DATA_SET,
+    MOVE_RSP_WRONG_MESSAGE_ID,
+    MPPS_CREATE_RSP_WRONG_MESSAGE_ID,
+    MPPS_CREATE_UID_NOT_RETURNED,
+    MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
     STORE_DISCARDS,
+    STORE_RSP_WRONG_INSTANCE,
+    STORE_RSP_WRONG_MESSAGE_ID,
     Fault,
     faults_named,
 )
@@ -57,6 +75,14 @@ from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.pacs")
+# The faults _mangle_response carries out (only bound when one of them is on)
+RESPONSE_FAULTS = {ECHO_RSP_WRONG_CLASS, ECHO_RSP_WITH_DATA_SET, STORE_RSP_WRONG_MESSAGE_ID, STORE_RSP_WRONG_INSTANCE,
+                   FIND_RSP_WRONG_MESSAGE_ID, FIND_RSP_WRONG_CLASS, FIND_FAILURE_WITH_IDENTIFIER,
+                   MOVE_RSP_WRONG_MESSAGE_ID, MOVE_PENDING_WITH_DATA_SET, GET_RSP_WRONG_MESSAGE_ID,
+                   MPPS_CREATE_RSP_WRONG_MESSAGE_ID, MPPS_CREATE_UID_NOT_RETURNED, MPPS_SET_RSP_WRONG_INSTANCE,
+                   COMMIT_ACTION_RSP_WRONG_MESSAGE_ID}
+_QR_FIND_SWAP = {StudyRootQueryRetrieveInformationModelFind: PatientRootQueryRetrieveInformationModelFind,
+                 PatientRootQueryRetrieveInformationModelFind: StudyRootQueryRetrieveInformationModelFind}
 COERCED_ISSUER = "DH_PACS_ISSUER"      # the coerce-without-warning fault's Issuer of Patient ID
 
 
@@ -223,12 +249,73 @@ class PacsSimulator:
                 return
             yield Status.PENDING, instance.read()
 
+    def _mangle_response(self, event) -> None:
+        """Response faults: change a response's command set (or add a data set) after pynetdicom built it,
+        before it is encoded (EVT_DIMSE_SENT comes first). PS3.7 Annex E: the Command Field of each response."""
+        message = event.message
+        command = message.command_set
+        field = command.get("CommandField")
+        sop_class = str(command.get("AffectedSOPClassUID", ""))
+        status = int(command.get("Status", 0))
+
+        def shift_message_id() -> None:
+            command.MessageIDBeingRespondedTo = (int(command.MessageIDBeingRespondedTo) + 1000) % 0x10000
+
+        def add_data_set(keyword: str, value) -> None:
+            from io import BytesIO
+
+            from pynetdicom.dsutils import encode
+            data_set = Dataset()
+            setattr(data_set, keyword, value)
+            command.CommandDataSetType = 0x0001
+            message.data_set = BytesIO(encode(data_set, True, True))
+
+        if field == 0x8030:                                                     # C-ECHO-RSP
+            if ECHO_RSP_WRONG_CLASS in self.faults:
+                command.AffectedSOPClassUID = CTImageStorage
+            if ECHO_RSP_WITH_DATA_SET in self.faults:
+                add_data_set("PatientID", "DH_ECHO")
+        elif field == 0x8001:                                                   # C-STORE-RSP
+            if STORE_RSP_WRONG_MESSAGE_ID in self.faults:
+                shift_message_id()
+            if STORE_RSP_WRONG_INSTANCE in self.faults:
+                from pydicom.uid import generate_uid
+                command.AffectedSOPInstanceUID = generate_uid(prefix=None)
+        elif field == 0x8020 and sop_class in _QR_FIND_SWAP:                    # C-FIND-RSP (Query/Retrieve)
+            pending = status in (Status.PENDING, Status.PENDING_WARNING)
+            if FIND_RSP_WRONG_MESSAGE_ID in self.faults and not pending:
+                shift_message_id()
+            if FIND_RSP_WRONG_CLASS in self.faults:
+                command.AffectedSOPClassUID = _QR_FIND_SWAP[sop_class]
+            if FIND_FAILURE_WITH_IDENTIFIER in self.faults and status_class(status) == "Failure":
+                add_data_set("QueryRetrieveLevel", "STUDY")
+        elif field == 0x8021:                                                   # C-MOVE-RSP
+            if MOVE_RSP_WRONG_MESSAGE_ID in self.faults:
+                shift_message_id()
+            if MOVE_PENDING_WITH_DATA_SET in self.faults and status == Status.PENDING:
+                add_data_set("FailedSOPInstanceUIDList", None)
+        elif field == 0x8010 and GET_RSP_WRONG_MESSAGE_ID in self.faults:      # C-GET-RSP
+            shift_message_id()
+        elif field == 0x8140 and sop_class == ModalityPerformedProcedureStep:   # N-CREATE-RSP
+            if MPPS_CREATE_RSP_WRONG_MESSAGE_ID in self.faults:
+                shift_message_id()
+            if MPPS_CREATE_UID_NOT_RETURNED in self.faults and "AffectedSOPInstanceUID" in command:
+                del command.AffectedSOPInstanceUID
+        elif field == 0x8120 and sop_class == ModalityPerformedProcedureStep:   # N-SET-RSP
+            if MPPS_SET_RSP_WRONG_INSTANCE in self.faults:
+                from pydicom.uid import generate_uid
+                command.AffectedSOPInstanceUID = generate_uid(prefix=None)
+        elif field == 0x8130 and COMMIT_ACTION_RSP_WRONG_MESSAGE_ID in self.faults:  # N-ACTION-RSP
+            shift_message_id()
+
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
         keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if IGNORE_UNKNOWN_PDU in self.faults else []
+        mangle = [(evt.EVT_DIMSE_SENT, self._mangle_response)] if set(self.faults) & RESPONSE_FAULTS else []
         return [
             NODELAY_HANDLER,
             *keep_unknown,
+            *mangle,
             (evt.EVT_REQUESTED, self._on_requested),
             (evt.EVT_PDU_RECV, self._on_pdu_recv),
             (evt.EVT_C_ECHO, self._on_echo),

@@ -42,6 +42,7 @@ from dicom_harness.simulators.faults import (
     DROP_EMPTY_KEYS,
     FIND_DUPLICATE_PENDING,
     FIND_FINAL_WITH_IDENTIFIER,
+    FIND_NO_LEVEL_SUCCESS,
     FIND_OMITS_PATIENT_NAME,
     FIND_RETURNS_EXTRA,
     GET_MISCOUNTS,
@@ -274,6 +275,8 @@ class QueryRetrieveScp:
         relational: the association agreed relational-queries (PS3.4 C.4.1.3.2)."""
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
+        if not level and FIND_NO_LEVEL_SUCCESS in self.faults:
+            return []      # the fault: no level, no matches, Success
         if level not in LEVELS[model]:
             raise QueryError(Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, f"Query/Retrieve Level {level!r} is not one of {LEVELS[model]}")
         if not relational or RELATIONAL_REFUSED in self.faults:

@@ -33,8 +33,10 @@ from dicom_harness.shared.status import Status, describe
 from dicom_harness.shared.worklist import worklist_item
 from dicom_harness.simulators.faults import (
     MPPS_CREATE_ANY_STATUS,
+    MPPS_CREATE_DUPLICATE_OVERWRITES,
     MPPS_CREATE_FORGETS,
     MPPS_REFUSE_COMPLETED,
+    MPPS_REFUSE_DISCONTINUED,
     MPPS_SET_NOT_KEPT,
     MPPS_SET_UNKNOWN_SUCCESS,
     MPPS_UPDATE_AFTER_FINAL,
@@ -229,6 +231,8 @@ class RisService:
         asked = mpps.IN_PROGRESS if MPPS_CREATE_ANY_STATUS in self.faults else status
         with self._lock:
             current = self.performed.get(uid) if uid else None
+            if MPPS_CREATE_DUPLICATE_OVERWRITES in self.faults:
+                current = None       # the fault: an existing step is created anew
             outcome = mpps.transition(self._column(current), "N-CREATE", asked)
             if isinstance(outcome, mpps.Refuse):
                 log.info("MPPS N-CREATE %s refused: status %r, %s", uid, status, describe(outcome.status))
@@ -264,6 +268,8 @@ class RisService:
                 log.info("MPPS N-SET %s (%s -> %s) refused: %s", uid, state, new_state, describe(outcome.status))
                 return _refused(outcome, new_state)
             if outcome.to == mpps.COMPLETED and MPPS_REFUSE_COMPLETED in self.faults:
+                return Status.PROCESSING_FAILURE, None
+            if outcome.to == mpps.DISCONTINUED and MPPS_REFUSE_DISCONTINUED in self.faults:
                 return Status.PROCESSING_FAILURE, None
             if outcome.final_state_check:
                 missing = _final_state_missing(current, modification)

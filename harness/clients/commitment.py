@@ -27,6 +27,8 @@ class CommitmentResult:
     event_type_id: int | None = None
     information: Dataset | None = None
     arrived_on: str = ""           # "same association" or "new association from <AE>"
+    sop_class_uid: str = ""        # the N-EVENT-REPORT's Affected SOP Class and Instance UID
+    sop_instance_uid: str = ""
 
     def referenced(self) -> set[str]:
         return _uids(self.information, "ReferencedSOPSequence")
@@ -77,6 +79,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
                 same = [r for r in session.event_reports if _mentions(r.information, uids)]
                 if same:
                     result.event_type_id, result.information = same[0].event_type_id, same[0].information
+                    result.sop_class_uid, result.sop_instance_uid = same[0].sop_class_uid, same[0].sop_instance_uid
                     result.arrived_on = "same association"
                     break
                 if any(_mentions(r.information, uids) for r in peer.inbox.event_reports[already:]):
@@ -88,6 +91,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
         if found:
             report = next(r for r in peer.inbox.event_reports[already:] if _mentions(r.information, uids))
             result.event_type_id, result.information = report.event_type_id, report.information
+            result.sop_class_uid, result.sop_instance_uid = report.sop_class_uid, report.sop_instance_uid
             result.arrived_on = f"new association from {report.calling_ae}"
     if result.information is None:
         evidence.add("<", f"no N-EVENT-REPORT naming these instances within {timeout:.0f} s "
@@ -98,6 +102,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
     else:
         failed = result.failed()
         evidence.add("<", f"N-EVENT-REPORT on the {result.arrived_on}: EventTypeID={result.event_type_id} "
+                          f"AffectedSOPClassUID={result.sop_class_uid} AffectedSOPInstanceUID={result.sop_instance_uid} "
                           f"TransactionUID={result.information.get('TransactionUID', '')} "
                           f"referenced={len(result.referenced())} failed={len(failed)} "
                           + " ".join(f"FailureReason({uid})=" + ("(none)" if reason is None else f"0x{reason:04X}")

@@ -70,6 +70,7 @@ class Response:
     responded_to: int | None = None
     command: Dataset | None = None
     reply: Dataset | None = None     # the attribute list or event reply of a DIMSE-N response, if any
+    wire: Dataset | None = None      # the response's whole command set as the wire carried it (PS3.7 E.1)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +100,9 @@ class Session:
         # The command set of the last DIMSE response read off the wire (DimseClient.associate's EVT_DIMSE_RECV
         # handler fills it): pynetdicom's send_c_store and send_n_* hand back only the status elements.
         self.wire_response: list[Dataset | None] = [None]
+        # Every DIMSE response command set read off the wire on this association, in order (C-MOVE and C-GET
+        # give several; query_retrieve.py takes its operation's share)
+        self.wire_log: list[Dataset] = []
 
     @property
     def accepted(self) -> list[PresentationContext]:
@@ -131,11 +135,12 @@ class Session:
             self.evidence.add("<", f"no {what} response within the DIMSE timeout")
             raise TargetFailure(f"no {what} response within {self.assoc.dimse_timeout:.0f} s")
         carried, responded_to = _responded_to(status_ds)
-        if not carried and self.wire_response[0] is not None:
-            carried, responded_to = _responded_to(self.wire_response[0])
+        wire = self.wire_response[0]
+        if not carried and wire is not None:
+            carried, responded_to = _responded_to(wire)
         self.wire_response[0] = None
         response = Response(status=int(status_ds.Status), message_id=message_id, responded_to=responded_to,
-                            command=status_ds)
+                            command=status_ds, wire=wire)
         # PS3.7 9.1.1.1.2 and the -RSP tables: shown as the wire carried it, never made up
         shown = ""
         if carried:
@@ -337,12 +342,15 @@ class DimseClient:
                 pdata_lengths.append(int(event.pdu.pdu_length))
 
         wire_response: list[Dataset | None] = [None]
+        wire_log: list[Dataset] = []
 
         def on_dimse_recv(event):
             command = event.message.command_set
             field = command.get("CommandField")
             if isinstance(field, int) and field & 0x8000:      # a response (PS3.7 E.1: bit 15 set)
                 wire_response[0] = command
+                if len(wire_log) < 10000:
+                    wire_log.append(command)
 
         def on_pdu_sent(event):
             if type(event.pdu).__name__ == "P_DATA_TF":
@@ -395,6 +403,7 @@ class DimseClient:
         session.sent_pdata_lengths = sent_pdata_lengths
         session.event_reports = event_reports
         session.wire_response = wire_response
+        session.wire_log = wire_log
         try:
             yield session
         finally:

@@ -19,6 +19,8 @@ from dicom_harness.clients.exchange import TargetFailure, describe_keys, owning_
 from dicom_harness.shared.status import Status, describe
 
 PENDING_CODES = (Status.PENDING, Status.PENDING_WARNING)
+# PS3.7 Annex E: the Command Field of each response
+C_FIND_RSP, C_GET_RSP, C_MOVE_RSP = 0x8020, 0x8010, 0x8021
 COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
                   "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
 
@@ -32,6 +34,7 @@ class FindResult:
     final_status: int | None = None
     final_data_set: bytes = b""                                 # what the final response carried (should be none)
     raw_identifiers: list[bytes] = field(default_factory=list)
+    commands: list[Dataset] = field(default_factory=list)       # every C-FIND-RSP command set, as on the wire
 
     def values(self, keyword: str) -> list[str]:
         return [str(i.get(keyword, "")) for i in self.identifiers]
@@ -45,6 +48,7 @@ class RetrieveResult:
     final: Dataset | None = None
     final_identifier: Dataset | None = None
     received: list[Dataset] = field(default_factory=list)
+    commands: list[Dataset] = field(default_factory=list)       # every response's command set, as on the wire
 
     @property
     def final_status(self) -> int | None:
@@ -88,8 +92,10 @@ def find(session, identifier: Dataset, model: str, cancel: bool = False) -> Find
     result = FindResult(message_id=request.MessageID)
     session.evidence.add(">", f"C-FIND-RQ MessageID={request.MessageID} {UID(model).name} {describe_keys(identifier)}")
     assoc = session.assoc
+    start = len(session.wire_log)
     with owning_responses(assoc):       # as pynetdicom's own send_c_find: we read the responses ourselves
         _find_exchange(session, request, context, syntax, cancel, result)
+    result.commands = _commands(session, start, C_FIND_RSP)
     if result.final_status is None:
         session._check_alive("C-FIND")
         session.evidence.add("<", "no final C-FIND response within the DIMSE timeout")
@@ -161,6 +167,11 @@ def _send_in_one_write(assoc, primitives: list, context_id: int) -> None:
     assoc.dul.socket.send(b"".join(encoded))
 
 
+def _commands(session, start: int, command_field: int) -> list[Dataset]:
+    """The response command sets of one operation, read off the wire since `start` (the session's wire_log)."""
+    return [c for c in session.wire_log[start:] if c.get("CommandField") == command_field]
+
+
 def _status_line(what: str, status: Dataset) -> str:
     counts = " ".join(f"{k.removeprefix('NumberOf').removesuffix('Suboperations')}={status[k].value}"
                       for k in COUNT_KEYWORDS if k in status)
@@ -189,9 +200,12 @@ def move(session, identifier: Dataset, destination: str, model: str) -> Retrieve
     session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id} {UID(model).name} MoveDestination={destination} "
                               f"{describe_keys(identifier)}")
     result = RetrieveResult(message_id=message_id)
+    start = len(session.wire_log)
     with responses_are_ours(session.assoc):
-        return _collect(session, "C-MOVE",
-                        session.assoc.send_c_move(identifier, destination, model, msg_id=message_id), result)
+        _collect(session, "C-MOVE", session.assoc.send_c_move(identifier, destination, model, msg_id=message_id),
+                 result)
+    result.commands = _commands(session, start, C_MOVE_RSP)
+    return result
 
 
 def get(session, identifier: Dataset, model: str) -> RetrieveResult:
@@ -201,8 +215,10 @@ def get(session, identifier: Dataset, model: str) -> RetrieveResult:
     session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {describe_keys(identifier)}")
     session._received.clear()
     result = RetrieveResult(message_id=message_id)
+    start = len(session.wire_log)
     with responses_are_ours(session.assoc):
         _collect(session, "C-GET", session.assoc.send_c_get(identifier, model, msg_id=message_id), result)
+    result.commands = _commands(session, start, C_GET_RSP)
     result.received = list(session._received)
     session.evidence.add("#", f"{len(result.received)} instance(s) received by C-STORE on this association")
     return result

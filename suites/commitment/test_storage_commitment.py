@@ -5,6 +5,9 @@ from dicom_harness.testing import Status, describe, requirement
 
 from .conftest import references
 
+STORAGE_COMMITMENT = "1.2.840.10008.1.20.1"         # PS3.4 J.3.5, the Push Model SOP Class UID
+WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"     # PS3.4 J.3.5, its well-known SOP Instance
+
 
 def _report_arrived(result):
     assert result.information is not None, (
@@ -68,3 +71,30 @@ def test_report_arrives_on_a_new_association(commit, stored_instances, dataset_f
     assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
     assert result.information is not None and result.arrived_on.startswith("new association"), (
         "after release, no N-EVENT-REPORT arrived on a new association to the harness peer")
+
+
+@requirement("COMMIT-ACTION-RSP-FIELDS")
+def test_action_response_names_the_request(commit, stored_instances, dataset_factory):
+    """N-ACTION Request Storage Commitment: the N-ACTION-RSP names the request's Message ID (PS3.7 Table 10.3-7);
+    an Affected SOP Class or Instance UID in it equals the request's (10.1.4.1.7, 10.1.4.1.8)."""
+    action = commit(references(stored_instances(1)), str(dataset_factory.uid())).action
+    observed = "absent or empty" if action.responded_to is None else action.responded_to
+    assert action.responded_to == action.message_id, (
+        f"N-ACTION-RSP Message ID Being Responded To: expected {action.message_id}, observed {observed}")
+    expected = {"AffectedSOPClassUID": STORAGE_COMMITMENT, "AffectedSOPInstanceUID": WELL_KNOWN_INSTANCE}
+    wrong = [f"{k}: expected {v}, observed {action.wire.get(k)}" for k, v in expected.items()
+             if k in action.wire and str(action.wire.get(k)).rstrip("\0 ") != v]
+    assert not wrong, "N-ACTION-RSP: " + "; ".join(wrong)
+
+
+@requirement("COMMIT-REPORT-WELL-KNOWN-INSTANCE")
+def test_report_names_the_well_known_instance(commit, stored_instances, dataset_factory):
+    """Commit one stored instance: the N-EVENT-REPORT names the Storage Commitment Push Model SOP Class and its
+    well-known instance 1.2.840.10008.1.20.1.1 (PS3.4 J.3.5) as Affected SOP Class and Instance UID."""
+    result = commit(references(stored_instances(1)), str(dataset_factory.uid()))
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: {describe(result.action.status)}"
+    _report_arrived(result)
+    observed = (result.sop_class_uid.rstrip("\0 "), result.sop_instance_uid.rstrip("\0 "))
+    assert observed == (STORAGE_COMMITMENT, WELL_KNOWN_INSTANCE), (
+        f"N-EVENT-REPORT Affected SOP Class/Instance UID: expected {STORAGE_COMMITMENT} / {WELL_KNOWN_INSTANCE}, "
+        f"observed {observed[0]} / {observed[1]}")

@@ -3,7 +3,16 @@ DISCONTINUED, and the state machine's refusals."""
 
 from pydicom.dataset import Dataset
 
-from dicom_harness.testing import COMPLETED, DISCONTINUED, IN_PROGRESS, Status, describe, requirement, status_class
+from dicom_harness.testing import (
+    COMPLETED,
+    DISCONTINUED,
+    IN_PROGRESS,
+    NotVerified,
+    Status,
+    describe,
+    requirement,
+    status_class,
+)
 
 from .conftest import MPPS, created, final, in_progress, read_back
 
@@ -65,3 +74,95 @@ def test_set_on_unknown_step_is_refused(mpps_session, dataset_factory):
     assert status_class(response.status) == "Failure", (
         f"N-SET on an unknown step: expected a Failure ({describe(Status.NO_SUCH_OBJECT_INSTANCE)}), observed "
         f"{describe(response.status)}")
+
+
+def _named_uids(response, expected: dict[str, str]) -> list[str]:
+    """Affected UIDs of a response's command set that differ from the request's (absent ones are allowed)."""
+    wire = response.wire
+    return [f"{keyword}: expected {value}, observed {wire.get(keyword)}" for keyword, value in expected.items()
+            if keyword in wire and str(wire.get(keyword)).rstrip("\0 ") != value]
+
+
+@requirement("MPPS-CREATE-RSP-FIELDS")
+def test_create_response_names_the_request(mpps_session, dataset_factory):
+    """N-CREATE a step: the N-CREATE-RSP names the request's Message ID (PS3.7 Table 10.3-9), and an Affected
+    SOP Class UID in it is the MPPS class of the request (10.1.5.1.3)."""
+    with mpps_session() as session:
+        response = session.n_create(MPPS, str(dataset_factory.uid()), in_progress(dataset_factory))
+    observed = "absent or empty" if response.responded_to is None else response.responded_to
+    assert response.responded_to == response.message_id, (
+        f"N-CREATE-RSP Message ID Being Responded To: expected {response.message_id}, observed {observed}")
+    wrong = _named_uids(response, {"AffectedSOPClassUID": MPPS})
+    assert not wrong, "N-CREATE-RSP: " + "; ".join(wrong)
+
+
+@requirement("MPPS-SET-RSP-FIELDS")
+def test_set_response_names_the_request(mpps_session, dataset_factory):
+    """N-SET a description on a step IN PROGRESS: the N-SET-RSP names the request's Message ID (PS3.7 Table
+    10.3-5); an Affected SOP Class or Instance UID in it equals the request's (10.1.3.1.7, 10.1.3.1.8)."""
+    with mpps_session() as session:
+        uid = created(session, dataset_factory)
+        change = Dataset()
+        change.PerformedProcedureStepDescription = "DH FIELDS"
+        response = session.n_set(MPPS, uid, change)
+    observed = "absent or empty" if response.responded_to is None else response.responded_to
+    assert response.responded_to == response.message_id, (
+        f"N-SET-RSP Message ID Being Responded To: expected {response.message_id}, observed {observed}")
+    wrong = _named_uids(response, {"AffectedSOPClassUID": MPPS, "AffectedSOPInstanceUID": uid})
+    assert not wrong, "N-SET-RSP: " + "; ".join(wrong)
+
+
+@requirement("MPPS-CREATE-DUPLICATE")
+def test_second_create_of_a_step_is_refused(mpps_session, dataset_factory):
+    """N-CREATE a step, then N-CREATE again with the same SOP Instance UID: a failure status (PS3.7 10.1.5.1.6
+    names Duplicate SOP Instance, 0111), never Success, and the first step is kept as it was."""
+    with mpps_session() as session:
+        uid = str(dataset_factory.uid())
+        first = in_progress(dataset_factory)
+        first.PerformedProcedureStepDescription = "DH FIRST"
+        response = session.n_create(MPPS, uid, first)
+        assert response.status == Status.SUCCESS, f"first N-CREATE: expected Success, observed {describe(response.status)}"
+        second = in_progress(dataset_factory)
+        second.PerformedProcedureStepDescription = "DH SECOND"
+        again = session.n_create(MPPS, uid, second)
+        assert status_class(again.status) == "Failure", (
+            f"second N-CREATE of step {uid}: expected a failure ({describe(Status.DUPLICATE_SOP_INSTANCE)}), "
+            f"observed {describe(again.status)}")
+        read_back(session, uid, {"PerformedProcedureStepDescription": "DH FIRST"})
+
+
+@requirement("MPPS-SET-DISCONTINUED")
+def test_set_discontinued_ends_the_step(mpps_session, dataset_factory):
+    """N-SET an IN PROGRESS step to DISCONTINUED with the final-state attributes: Success (F.7.2.2.3 accepts an
+    N-SET while the step is IN PROGRESS), the step reads back DISCONTINUED, and a further N-SET is refused."""
+    with mpps_session() as session:
+        uid = created(session, dataset_factory)
+        response = session.n_set(MPPS, uid, final(dataset_factory, DISCONTINUED))
+        assert response.status == Status.SUCCESS, (
+            f"N-SET to DISCONTINUED: expected Success, observed {describe(response.status)}")
+        read_back(session, uid, {"PerformedProcedureStepStatus": DISCONTINUED})
+        change = Dataset()
+        change.PerformedProcedureStepDescription = "DH AFTER"
+        again = session.n_set(MPPS, uid, change)
+        assert status_class(again.status) == "Failure", (
+            f"N-SET after DISCONTINUED: expected a failure ({describe(Status.PROCESSING_FAILURE)}), observed "
+            f"{describe(again.status)}")
+
+
+@requirement("MPPS-CREATE-ASSIGNS-UID")
+def test_create_without_uid_returns_the_assigned_one(mpps_session, dataset_factory):
+    """N-CREATE a step without Affected SOP Instance UID: a Success response must carry the UID the SCP assigned
+    (PS3.7 10.1.5.1.4), and an N-SET to that UID is accepted. PS3.4 F.7.2.1.2 asks the SCU to supply the UID, so
+    a refusal is legal: then nothing is left to judge."""
+    with mpps_session() as session:
+        response = session.n_create(MPPS, None, in_progress(dataset_factory))
+        if response.status != Status.SUCCESS:
+            raise NotVerified(f"the N-CREATE without a UID was answered {describe(response.status)}; PS3.4 F.7.2.1.2 "
+                              f"lets the SCP expect the UID from the SCU, and 10.1.5.1.4 binds only a Success")
+        assigned = str(response.wire.get("AffectedSOPInstanceUID") or "").rstrip("\0 ")
+        assert assigned, "the Success N-CREATE-RSP carries no Affected SOP Instance UID, although the request had none"
+        change = Dataset()
+        change.PerformedProcedureStepDescription = "DH ASSIGNED"
+        update = session.n_set(MPPS, assigned, change)
+        assert update.status == Status.SUCCESS, (
+            f"N-SET to the assigned UID {assigned}: expected Success, observed {describe(update.status)}")

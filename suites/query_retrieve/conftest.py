@@ -271,3 +271,13 @@ def sequence_of(*items: Dataset) -> Sequence:
 def one_empty_item() -> Sequence:
     """A sequence key holding one zero-length item (PS3.4 C.2.2.2.6: asks for the sequence, matches all)."""
     return Sequence([Dataset()])
+
+
+def assert_responses_name_request(commands, message_id: int, what: str) -> None:
+    """Every response of one operation, pending and final, names the request's Message ID in Message ID Being
+    Responded To (PS3.7 Tables 9.3-4, 9.3-6, 9.3-8: "Shall be set to the value of the Message ID")."""
+    assert commands, f"no {what}-RSP command set was read off the wire"
+    wrong = [f"response {n + 1}: {c.get('MessageIDBeingRespondedTo', '(absent)')}" for n, c in enumerate(commands)
+             if c.get("MessageIDBeingRespondedTo") != message_id]
+    assert not wrong, (f"{what}-RSP Message ID Being Responded To: expected {message_id} (the request's Message ID) "
+                       f"in all {len(commands)} response(s), observed " + "; ".join(wrong))

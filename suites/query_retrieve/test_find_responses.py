@@ -1,9 +1,9 @@
 """PS3.4 C.4.1.1.3.2, C.4.1.1.4 and C.4.1.3.1: what C-FIND responses carry. One Pending per match, a final
 Success without identifier, the requested keys (zero length when empty) and nothing unrequested."""
 
-from dicom_harness.testing import NotClaimed, Status, describe, requirement
+from dicom_harness.testing import NotClaimed, NotVerified, Status, describe, requirement, status_class
 
-from .conftest import assert_matches, query
+from .conftest import assert_matches, assert_responses_name_request, query
 
 REQUIRED_STUDY_KEYS = ("PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID",
                        "StudyInstanceUID")
@@ -116,3 +116,65 @@ def test_specific_character_set(qr, world):
     assert "PatientName" in identifier, "the response lacks the requested Patient's Name (PS3.4 C.4.1.1.3.2)"
     returned = str(identifier.get("PatientName") or "")
     assert returned == world.name("B"), f"Patient's Name: stored {world.name('B')!r}, returned {returned!r}"
+
+
+@requirement("QR-FIND-RSP-MESSAGE-ID")
+def test_every_find_response_names_the_request(qr, world):
+    """C-FIND for the studies of patient A (two Pending, then Success): each response names the request's
+    Message ID as Message ID Being Responded To (PS3.7 Table 9.3-4)."""
+    result = qr.find("study_root", query("STUDY", PatientID=world.pid("A"), StudyInstanceUID=""))
+    assert_responses_name_request(result.commands, result.message_id, "C-FIND")
+
+
+@requirement("QR-FIND-RSP-AFFECTED-SOP-CLASS")
+def test_find_responses_name_the_request_sop_class(qr, world):
+    """C-FIND in each claimed information model: an Affected SOP Class UID in any response must be the one of
+    the request (PS3.7 9.1.2.1.3: "shall be equal to the value in the request"). Absent is allowed."""
+    cases = [("study_root", query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")),
+             ("patient_root", query("PATIENT", PatientID=world.pid("A")))]
+    judged = 0
+    for model, identifier in cases:
+        if not qr.claims.offers_model(model):
+            continue
+        uid = qr.model(model, "C-FIND")
+        result = qr.find(model, identifier)
+        judged += 1
+        wrong = [str(c.AffectedSOPClassUID) for c in result.commands
+                 if "AffectedSOPClassUID" in c and str(c.AffectedSOPClassUID).rstrip("\0 ") != uid]
+        assert not wrong, (f"{model.replace('_', ' ')} C-FIND-RSP Affected SOP Class UID: expected {uid} as in the "
+                           f"request, observed {wrong}")
+    if not judged:
+        raise NotClaimed("the target claims neither the Study Root nor the Patient Root information model")
+
+
+@requirement("QR-FIND-UNABLE-REFUSED-OR-FAILED")
+def test_find_without_level_is_refused_or_failed(qr, world):
+    """C-FIND whose identifier lacks the Query/Retrieve Level (C.4.1.1.3.1 says it "shall contain" one): the SCP
+    cannot process it, so the C-FIND ends Refused or Failed (PS3.4 C.4.1.3.1), any code of that class."""
+    identifier = query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")
+    del identifier.QueryRetrieveLevel
+    result = qr.find("study_root", identifier)
+    assert status_class(result.final_status) == "Failure", (
+        f"C-FIND without Query/Retrieve Level: expected a Refused or Failed status (A700, A900, Cxxx...), "
+        f"observed {describe(result.final_status)} after {len(result.identifiers)} Pending response(s)")
+
+
+@requirement("QR-FIND-FAILURE-NO-IDENTIFIER")
+def test_failed_find_response_has_no_identifier(qr, world):
+    """C-FIND without Query/Retrieve Level and with an undefined one: each Refused or Failed response must carry
+    no identifier (PS3.4 C.4.1.3.1): Command Data Set Type 0101H, no data set."""
+    missing = query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")
+    del missing.QueryRetrieveLevel
+    undefined = query("DH_NO_SUCH_LEVEL", PatientID=world.pid("A"), StudyInstanceUID="")
+    judged = 0
+    for what, identifier in (("without level", missing), ("with an undefined level", undefined)):
+        result = qr.find("study_root", identifier)
+        if status_class(result.final_status) != "Failure":
+            continue
+        judged += 1
+        kind = result.commands[-1].get("CommandDataSetType") if result.commands else None
+        assert not result.final_data_set and kind == 0x0101, (
+            f"C-FIND {what}: the {describe(result.final_status)} response carries an identifier (Command Data Set "
+            f"Type {'absent' if kind is None else f'0x{int(kind):04X}'}, {len(result.final_data_set)} byte(s))")
+    if not judged:
+        raise NotVerified("neither request was answered Refused or Failed, so there is no such response to judge")

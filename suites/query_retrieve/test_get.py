@@ -5,7 +5,7 @@ import pytest
 
 from dicom_harness.testing import Status, assert_same_instance, assert_suboperation_counts, describe, requirement
 
-from .conftest import query
+from .conftest import assert_responses_name_request, query
 
 
 def _cases(world):
@@ -49,3 +49,11 @@ def test_get_suboperation_counts(qr, world):
     result, _ = _get(qr, world, "STUDY")
     assert result.received, f"no instance arrived to count (final status {describe(result.final_status)})"
     assert_suboperation_counts(result, len(result.received), "C-GET")
+
+
+@requirement("QR-GET-RSP-MESSAGE-ID")
+def test_every_get_response_names_the_request(qr, world):
+    """C-GET of study A1: every C-GET-RSP, Pending and final, names the request's Message ID as Message ID Being
+    Responded To (PS3.7 Table 9.3-6)."""
+    result, _ = _get(qr, world, "STUDY")
+    assert_responses_name_request(result.commands, result.message_id, "C-GET")

@@ -12,7 +12,7 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import query
+from .conftest import assert_responses_name_request, query
 
 
 def _cases(world):
@@ -79,3 +79,27 @@ def test_move_suboperation_counts(qr, world, harness_peer):
     result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
     assert delivered, f"nothing arrived at the destination to count (final status {describe(result.final_status)})"
     assert_suboperation_counts(result, len(delivered), "C-MOVE")
+
+
+@requirement("QR-MOVE-RSP-MESSAGE-ID")
+def test_every_move_response_names_the_request(qr, world, harness_peer):
+    """C-MOVE of study A1 to the harness peer: every C-MOVE-RSP, Pending and final, names the request's Message
+    ID as Message ID Being Responded To (PS3.7 Table 9.3-8)."""
+    model, identifier, series = _cases(world)["STUDY"]
+    result, _ = _move_to_peer(qr, harness_peer, model, identifier, world.sop_uids(*series))
+    assert_responses_name_request(result.commands, result.message_id, "C-MOVE")
+
+
+@requirement("QR-MOVE-PENDING-NO-DATASET")
+def test_move_responses_carry_no_data_set_without_failures(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances) to the harness peer: while no sub-operation failed there is no Failed SOP
+    Instance UID List, so no C-MOVE-RSP carries a data set (PS3.4 C.4.2.1.4.2): Command Data Set Type 0101H."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    result, delivered = _move_to_peer(qr, harness_peer, model, identifier, expected)
+    assert result.commands, "no C-MOVE-RSP command set was read off the wire"
+    failed = result.final_count("NumberOfFailedSuboperations") or 0
+    judged = result.commands if (delivered == expected and not failed) else result.commands[:-1]
+    carrying = [f"response {n + 1} (status 0x{int(c.Status):04X}): Command Data Set Type 0x{int(c.CommandDataSetType):04X}"
+                for n, c in enumerate(judged) if c.get("CommandDataSetType", 0x0101) != 0x0101]
+    assert not carrying, "C-MOVE-RSPs carry a data set although no sub-operation had failed: " + "; ".join(carrying)
