@@ -35,6 +35,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
+from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNIQUE_KEY, level_of
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CHARSET_DROPPED,
@@ -77,8 +78,6 @@ from dicom_harness.simulators.store import Store, StoredInstance
 
 log = logging.getLogger("simulators.query_retrieve")
 
-PATIENT_ROOT = "patient_root"
-STUDY_ROOT = "study_root"
 MODELS = {
     PatientRootQueryRetrieveInformationModelFind: PATIENT_ROOT,
     PatientRootQueryRetrieveInformationModelMove: PATIENT_ROOT,
@@ -89,36 +88,7 @@ MODELS = {
 }
 FIND_MODELS = (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind)
 MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelMove)
-LEVELS = {PATIENT_ROOT: ("PATIENT", "STUDY", "SERIES", "IMAGE"), STUDY_ROOT: ("STUDY", "SERIES", "IMAGE")}
-UNIQUE_KEY = {"PATIENT": "PatientID", "STUDY": "StudyInstanceUID", "SERIES": "SeriesInstanceUID",
-              "IMAGE": "SOPInstanceUID"}
 
-# Which attributes live at which level (PS3.4 C.6.1.1.2 to C.6.1.1.5 and the modules of each entity).
-# Whatever is in none of these sets is an IMAGE (composite object instance) level attribute.
-PATIENT_ATTRIBUTES = frozenset({
-    "PatientName", "PatientID", "IssuerOfPatientID", "ReferencedPatientSequence", "PatientBirthDate",
-    "PatientBirthTime", "PatientSex", "OtherPatientIDsSequence", "OtherPatientNames", "EthnicGroup",
-    "PatientComments", "NumberOfPatientRelatedStudies", "NumberOfPatientRelatedSeries",
-    "NumberOfPatientRelatedInstances", "IssuerOfPatientIDQualifiersSequence", "PatientSpeciesDescription",
-    "ResponsiblePerson", "PatientIdentityRemoved",
-})
-STUDY_ATTRIBUTES = frozenset({
-    "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyInstanceUID", "ModalitiesInStudy",
-    "SOPClassesInStudy", "AnatomicRegionsInStudyCodeSequence", "ReferringPhysicianName", "StudyDescription",
-    "ProcedureCodeSequence", "NameOfPhysiciansReadingStudy", "AdmittingDiagnosesDescription",
-    "ReferencedStudySequence", "PatientAge", "PatientSize", "PatientWeight", "Occupation",
-    "AdditionalPatientHistory", "OtherStudyNumbers", "NumberOfStudyRelatedSeries",
-    "NumberOfStudyRelatedInstances", "IssuerOfAccessionNumberSequence", "PhysiciansOfRecord",
-    "RequestingService", "StudyStatusID",
-})
-SERIES_ATTRIBUTES = frozenset({
-    "Modality", "SeriesNumber", "SeriesInstanceUID", "NumberOfSeriesRelatedInstances", "SeriesDescription",
-    "SeriesDate", "SeriesTime", "BodyPartExamined", "Laterality", "ProtocolName", "OperatorsName",
-    "PerformingPhysicianName", "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime",
-    "PerformedProcedureStepID", "RequestAttributesSequence", "Manufacturer", "InstitutionName",
-    "StationName", "ManufacturerModelName", "FrameOfReferenceUID", "PositionReferenceIndicator",
-})
-_LEVEL_ATTRIBUTES = {"PATIENT": PATIENT_ATTRIBUTES, "STUDY": STUDY_ATTRIBUTES, "SERIES": SERIES_ATTRIBUTES}
 # Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
 RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
 
@@ -130,13 +100,6 @@ class QueryError(Exception):
         super().__init__(reason)
         self.status = status
 
-
-def level_of(keyword: str, model: str) -> str:
-    """The level an attribute belongs to in the model (patient attributes are study level in Study Root)."""
-    for level in ("PATIENT", "STUDY", "SERIES"):
-        if keyword in _LEVEL_ATTRIBUTES[level]:
-            return "STUDY" if (level == "PATIENT" and model == STUDY_ROOT) else level
-    return "IMAGE"
 
 
 def _depth(level: str) -> int:

@@ -100,9 +100,9 @@ def listen_command(args: argparse.Namespace) -> int:
     _check_writable(report_dir)
     folder = _fresh_recording_folder(report_dir / RECORDING)
     ae_title = args.ae or ("DH_PACS" if "pacs" in counterparts else "DH_RIS")
-    from dicom_harness.cli import listen_qr
+    from dicom_harness.cli import listen_qr, serving
     listening = _Counterparts(counterparts, ae_title, args.host, args.port, args.max_pdu, args.item, folder,
-                              move_destinations=listen_qr.move_destinations(args.move_dest),
+                              move_destinations=serving.move_destinations(args.move_dest),
                               seed_study=listen_qr.wants_study(scenario))
     listening.web = _WebCounterpart(args.web_port, scenario) if "dicomweb" in counterparts else None
     listening.start()

@@ -30,20 +30,6 @@ def add_arguments(listen) -> None:
                              "AE); a C-MOVE to any other AE is answered A801")
 
 
-def move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
-    """--move-dest AET=host:port, repeatable -> {AET: (host, port)} (the syntax of `simulate pacs --move-dest`)."""
-    import re
-
-    from dicom_harness.errors import HarnessUserError
-    found = {}
-    for spec in specs:
-        match = re.fullmatch(r"([^=]{1,16})=([^:]+):(\d{1,5})", spec)
-        if not match or not 0 < int(match.group(3)) < 65536:
-            raise HarnessUserError(f"--move-dest {spec!r}: expected AET=host:port, for example WS=127.0.0.1:11114")
-        found[match.group(1).strip()] = (match.group(2), int(match.group(3)))
-    return found
-
-
 def wants_study(scenario) -> bool:
     return QUERY_RETRIEVE_STEP in scenario
 

@@ -31,7 +31,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from dicom_harness.targets.builtin import PacsSimulator, open_store
 
     serving.check_listen_options(args)
-    destinations = _move_destinations(args.move_dest)
+    destinations = serving.move_destinations(args.move_dest)
     store = open_store(args.store)
     serving.log_to_terminal()
     stop = serving.catch_stop_signals()
@@ -67,17 +67,6 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
     serving.serve_until_stopped(stop, web.stop, store.close)
     return 0
 
-
-def _move_destinations(specs: list[str]) -> dict[str, tuple[str, int]]:
-    """--move-dest AET=host:port, repeatable -> {AET: (host, port)}."""
-    import re
-    found = {}
-    for spec in specs:
-        match = re.fullmatch(r"([^=]{1,16})=([^:]+):(\d{1,5})", spec)
-        if not match or not 0 < int(match.group(3)) < 65536:
-            raise HarnessUserError(f"--move-dest {spec!r}: expected AET=host:port, for example STORESCP=127.0.0.1:11113")
-        found[match.group(1)] = (match.group(2), int(match.group(3)))
-    return found
 
 
 def _faults(args: argparse.Namespace) -> int:

@@ -45,3 +45,15 @@ def serve_until_stopped(stop: threading.Event, *stop_callbacks) -> None:
     for callback in stop_callbacks:
         callback()
     print("stopped", flush=True)
+
+
+def move_destinations(specs: list[str], option: str = "--move-dest") -> dict[str, tuple[str, int]]:
+    """--move-dest AET=host:port, repeatable -> {AET: (host, port)}: the C-MOVE destinations a PACS knows."""
+    import re
+    found = {}
+    for spec in specs:
+        match = re.fullmatch(r"([^=]{1,16})=([^:]+):(\d{1,5})", spec)
+        if not match or not 0 < int(match.group(3)) < 65536:
+            raise HarnessUserError(f"{option} {spec!r}: expected AET=host:port, for example STORESCP=127.0.0.1:11113")
+        found[match.group(1).strip()] = (match.group(2), int(match.group(3)))
+    return found

@@ -5,10 +5,12 @@ PS3.4 C.6.1 (Patient Root) and C.6.2 (Study Root) with the attributes each level
 import pydicom
 from pydicom.multival import MultiValue
 
-from dicom_harness.testing import NotVerified, associate_rq
+from dicom_harness.testing import NotVerified, associate_rq, qr_levels
+
+PATIENT_ROOT, STUDY_ROOT, PATIENT_STUDY_ONLY = qr_levels.PATIENT_ROOT, qr_levels.STUDY_ROOT, qr_levels.PATIENT_STUDY_ONLY
+LEVELS, UNIQUE_KEY, level_of = qr_levels.LEVELS, qr_levels.UNIQUE_KEY, qr_levels.level_of
 
 _QR = "1.2.840.10008.5.1.4.1.2."
-PATIENT_ROOT, STUDY_ROOT, PATIENT_STUDY_ONLY = "Patient Root", "Study Root", "Patient/Study Only"
 # SOP Class UID -> (information model, operation)
 MODELS = {
     _QR + "1.1": (PATIENT_ROOT, "C-FIND"), _QR + "1.2": (PATIENT_ROOT, "C-MOVE"), _QR + "1.3": (PATIENT_ROOT, "C-GET"),
@@ -16,48 +18,11 @@ MODELS = {
     _QR + "3.1": (PATIENT_STUDY_ONLY, "C-FIND"), _QR + "3.2": (PATIENT_STUDY_ONLY, "C-MOVE"),
     _QR + "3.3": (PATIENT_STUDY_ONLY, "C-GET"),
 }
-LEVELS = {PATIENT_ROOT: ("PATIENT", "STUDY", "SERIES", "IMAGE"), STUDY_ROOT: ("STUDY", "SERIES", "IMAGE"),
-          PATIENT_STUDY_ONLY: ("PATIENT", "STUDY")}
-UNIQUE_KEY = {"PATIENT": "PatientID", "STUDY": "StudyInstanceUID", "SERIES": "SeriesInstanceUID",
-              "IMAGE": "SOPInstanceUID"}
 # Identifier attributes that are no key of any entity (PS3.4 C.4.1.1.3.1, C.4.2.1.4.1)
 CONTROL = frozenset({"QueryRetrieveLevel", "QueryRetrieveView", "SpecificCharacterSet", "TimezoneOffsetFromUTC"})
 
-# The attributes of each level (PS3.4 C.6.1.1.2 to C.6.1.1.4 and the modules of each entity); an attribute in
-# none of them is taken as IMAGE level, so it is never "above" a query's level (the lenient reading).
-PATIENT_ATTRIBUTES = frozenset({
-    "PatientName", "PatientID", "IssuerOfPatientID", "ReferencedPatientSequence", "PatientBirthDate",
-    "PatientBirthTime", "PatientSex", "OtherPatientIDsSequence", "OtherPatientNames", "EthnicGroup",
-    "PatientComments", "NumberOfPatientRelatedStudies", "NumberOfPatientRelatedSeries",
-    "NumberOfPatientRelatedInstances", "IssuerOfPatientIDQualifiersSequence", "PatientSpeciesDescription",
-    "ResponsiblePerson", "PatientIdentityRemoved",
-})
-STUDY_ATTRIBUTES = frozenset({
-    "StudyDate", "StudyTime", "AccessionNumber", "StudyID", "StudyInstanceUID", "ModalitiesInStudy",
-    "SOPClassesInStudy", "AnatomicRegionsInStudyCodeSequence", "ReferringPhysicianName", "StudyDescription",
-    "ProcedureCodeSequence", "NameOfPhysiciansReadingStudy", "AdmittingDiagnosesDescription",
-    "ReferencedStudySequence", "PatientAge", "PatientSize", "PatientWeight", "Occupation",
-    "AdditionalPatientHistory", "OtherStudyNumbers", "NumberOfStudyRelatedSeries",
-    "NumberOfStudyRelatedInstances", "IssuerOfAccessionNumberSequence", "PhysiciansOfRecord",
-    "RequestingService", "StudyStatusID",
-})
-SERIES_ATTRIBUTES = frozenset({
-    "Modality", "SeriesNumber", "SeriesInstanceUID", "NumberOfSeriesRelatedInstances", "SeriesDescription",
-    "SeriesDate", "SeriesTime", "BodyPartExamined", "Laterality", "ProtocolName", "OperatorsName",
-    "PerformingPhysicianName", "PerformedProcedureStepStartDate", "PerformedProcedureStepStartTime",
-    "PerformedProcedureStepID", "RequestAttributesSequence", "Manufacturer", "InstitutionName",
-    "StationName", "ManufacturerModelName", "FrameOfReferenceUID", "PositionReferenceIndicator",
-})
-_BY_LEVEL = (("PATIENT", PATIENT_ATTRIBUTES), ("STUDY", STUDY_ATTRIBUTES), ("SERIES", SERIES_ATTRIBUTES))
 ROLE_SELECTION, SOP_CLASS_EXTENDED = 0x54, 0x56       # user information sub-items (PS3.7 D.3.3.4, D.3.3.5)
 
-
-def level_of(keyword: str, model: str) -> str:
-    """The level an attribute belongs to in a model: in Study Root the patient's attributes are study level."""
-    for level, attributes in _BY_LEVEL:
-        if keyword in attributes:
-            return "STUDY" if level == "PATIENT" and model == STUDY_ROOT else level
-    return "IMAGE"
 
 
 def qr_requests(recording, command: str, evidence) -> list:
