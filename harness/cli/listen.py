@@ -35,7 +35,7 @@ def add_parsers(sub) -> None:
     listen = sub.add_parser(
         "listen", help="judge a client: play its PACS/RIS, record what it sends, judge it",
         description="Start the counterparts a client product talks to (a PACS: storage, query/retrieve, storage "
-                    "commitment; a RIS: worklist and MPPS), print where the product must connect, record every "
+                    "commitment; a RIS: worklist and MPPS; a DICOMweb origin server: QIDO-RS, WADO-RS, STOW-RS), print where the product must connect, record every "
                     "association and message it sends, then judge the recording against the client-side "
                     "requirements and write the report. Listening ends when --drive's command finishes, after "
                     "--duration seconds, or on Ctrl-C.",
@@ -45,8 +45,8 @@ def add_parsers(sub) -> None:
                         help="the counterpart(s) to play: pacs, ris, or pacs,ris (one AE offering both); dicomweb (a "
                              "DICOMweb origin server, alone or beside them, e.g. pacs,dicomweb)")
     listen.add_argument("--scenario", default=None, metavar="STEPS",
-                        help="what the product claims to do, comma-separated (steps: store, commitment with --as "
-                             "pacs; worklist, mpps with --as ris; web-search, web-retrieve, web-store with --as "
+                        help="what the product claims to do, comma-separated (steps: store, commitment, "
+                             "query-retrieve with --as pacs; worklist, mpps with --as ris; web-search, web-retrieve, web-store with --as "
                              "dicomweb); a claimed step that never happens is a FAIL (default: store with --as pacs, "
                              "worklist,mpps with --as ris, web-search,web-retrieve with --as dicomweb)")
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
