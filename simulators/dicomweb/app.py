@@ -75,6 +75,7 @@ from dicom_harness.simulators.faults import (
     QIDO_ORDER_ALTERNATES,
     QIDO_REJECTS_UNKNOWN_PARAMETER,
     QIDO_SERIES_IGNORES_STUDY,
+    QIDO_WILDCARD_IGNORES_CASE,
     QIDO_WRONG_STUDY_COUNTS,
     QIDO_XML_ANSWERED_JSON,
     RENDERED_ANNOTATION_NO_WARNING,
@@ -187,7 +188,8 @@ class DicomWebApp:
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
-                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults)
+                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults,
+                                wildcard_ignores_case=QIDO_WILDCARD_IGNORES_CASE in self.faults)
         results = page.results
         self._search_faults(level, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
