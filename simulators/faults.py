@@ -895,3 +895,9 @@ QIDO_WILDCARD_IGNORES_CASE = _web_fault(
     "'*' and '?' keys of the case-sensitive VRs (SH, LO, CS ...) match without regard to case ('w*' matches "
     "'W123'), as an SQL LIKE in a case-insensitive collation would; PS3.4 C.2.2.2.4 leaves case to the "
     "implementation for PN only. The targeted matching test, whose wild cards keep the stored case, does not see it.")
+CAPS_LABELLED_XML = _web_fault(
+    "caps-labelled-xml", "CAPS-ACCEPTABLE-MEDIA-TYPE",
+    "The WADL asked for as application/vnd.sun.wadl+xml is labelled application/xml.")
+CAPS_WADL_FLAT = _web_fault(
+    "caps-wadl-flat", "CAPS-RESOURCE-TREE",
+    "The WADL lists the studies resource without its children (no study, series, instance or metadata resources).")

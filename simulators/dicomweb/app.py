@@ -49,6 +49,8 @@ from dicom_harness.simulators.faults import (
     ACCEPT_PARAM_OVERRIDES_HEADER,
     ACCEPT_UNKNOWN_PARAMETER_406,
     BULKDATA_TRUNCATED,
+    CAPS_LABELLED_XML,
+    CAPS_WADL_FLAT,
     CAPS_WRONG_BASE,
     CHARSET_PARAMETER_406,
     FRAMES_OFF_BY_ONE,
@@ -548,7 +550,8 @@ class DicomWebApp:
         base = self.base_url(request)
         if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
-        return Response(_wadl(base), media_type=WADL)
+        wadl = _wadl(base, flat=CAPS_WADL_FLAT in self.faults)
+        return Response(wadl, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
     async def wado_uri(self, request: Request) -> Response:
@@ -631,8 +634,9 @@ class DicomWebApp:
         ]
 
 
-def _wadl(base: str) -> str:
-    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves."""
+def _wadl(base: str, flat: bool = False) -> str:
+    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves (flat: the top-level
+    resources only, without their children: a fault)."""
     get, post = '<method name="GET"/>', '<method name="POST"/>'
     retrieve_children = "".join(f'<resource path="{name}">{get}</resource>'
                                 for name in ("metadata", "rendered", "thumbnail"))
@@ -648,7 +652,7 @@ def _wadl(base: str) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<application xmlns="http://wadl.dev.java.net/2009/02">'
             f'<resources base="{base}">'
-            f'<resource path="studies">{get}{post}{study}</resource>'
+            f'<resource path="studies">{get}{post}{"" if flat else study}</resource>'
             f'<resource path="series">{get}</resource>'
             f'<resource path="instances">{get}</resource>'
             f'{_workitems_wadl()}'
