@@ -59,7 +59,9 @@ def build_world(factory) -> tuple[World, list]:
     run, rng = factory.run_id, random.Random(f"qido-differential/{factory.seed}")
     world = World(run)
     patients = [(name, f"DH-{run}-{suffix}") for name, suffix in (
-        ("DH^GAMMA", "QA"), ("DH^GAMMAB", "QAB"), ("DH^GAMMA^X", "QB"), ("DH^DELTA", "RA"))]
+        ("DH^GAMMA", "WDA"), ("DH^GAMMAB", "WDAB"), ("DH^GAMMA^X", "WDB"), ("DH^DELTA", "WEA"))]
+    # (Patient IDs apart from every other suite's: the DIMSE suites' 'DH-<run>-Q?' must not reach these studies,
+    # which the simulators' one store shares with them.)
     owners = [0, 0, 1, 2, 3, 3]
     instances = []
     for index in range(STUDIES):
