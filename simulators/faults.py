@@ -595,10 +595,12 @@ QIDO_INSTANCES_WITHOUT_SOP_CLASS = _web_fault(
     "Instance search results lack SOP Class UID.")
 QIDO_DATE_RANGE_AS_VALUE = _web_fault(
     "qido-date-range-as-value", "QIDO-ATTRIBUTE-MATCHING",
-    "A date range is matched as a single literal value.")
+    "A date range is matched as a single literal value.",
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))      # its set searches hold a date range and a PN with '^'
 QIDO_NO_PERCENT_DECODING = _web_fault(
     "qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
-    "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
+    "Query values are matched without percent-decoding (like Orthanc 1.10.1).",
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))      # its set searches hold a date range and a PN with '^'
 QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
     "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
     "An includefield value given as a keyword (includefield=ImageComments) is ignored.")
@@ -966,3 +968,16 @@ COMMIT_REPORT_WRONG_INSTANCE = _fault(
     "commit-report-wrong-instance", "COMMIT-REPORT-WELL-KNOWN-INSTANCE",
     "The N-EVENT-REPORT names the Transaction UID as Affected SOP Instance, not the well-known instance "
     "1.2.840.10008.1.20.1.1.")
+
+# -- DICOMweb depth (issue 12, round 2): differential QIDO matching, STOW responses, capabilities ----------------
+QIDO_WILDCARD_IGNORES_CASE = _web_fault(
+    "qido-wildcard-ignores-case", "QIDO-MATCH-DIFFERENTIAL",
+    "'*' and '?' keys of the case-sensitive VRs (SH, LO, CS ...) match without regard to case ('w*' matches "
+    "'W123'), as an SQL LIKE in a case-insensitive collation would; PS3.4 C.2.2.2.4 leaves case to the "
+    "implementation for PN only. The targeted matching test, whose wild cards keep the stored case, does not see it.")
+CAPS_LABELLED_XML = _web_fault(
+    "caps-labelled-xml", "CAPS-ACCEPTABLE-MEDIA-TYPE",
+    "The WADL asked for as application/vnd.sun.wadl+xml is labelled application/xml.")
+CAPS_WADL_FLAT = _web_fault(
+    "caps-wadl-flat", "CAPS-RESOURCE-TREE",
+    "The WADL lists the studies resource without its children (no study, series, instance or metadata resources).")

@@ -49,6 +49,8 @@ from dicom_harness.simulators.faults import (
     ACCEPT_PARAM_OVERRIDES_HEADER,
     ACCEPT_UNKNOWN_PARAMETER_406,
     BULKDATA_TRUNCATED,
+    CAPS_LABELLED_XML,
+    CAPS_WADL_FLAT,
     CAPS_WRONG_BASE,
     CHARSET_PARAMETER_406,
     FRAMES_OFF_BY_ONE,
@@ -75,6 +77,7 @@ from dicom_harness.simulators.faults import (
     QIDO_ORDER_ALTERNATES,
     QIDO_REJECTS_UNKNOWN_PARAMETER,
     QIDO_SERIES_IGNORES_STUDY,
+    QIDO_WILDCARD_IGNORES_CASE,
     QIDO_WRONG_STUDY_COUNTS,
     QIDO_XML_ANSWERED_JSON,
     RENDERED_ANNOTATION_NO_WARNING,
@@ -187,7 +190,8 @@ class DicomWebApp:
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
-                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults)
+                                any_level=QIDO_INCLUDEFIELD_ANY_LEVEL in self.faults,
+                                wildcard_ignores_case=QIDO_WILDCARD_IGNORES_CASE in self.faults)
         results = page.results
         self._search_faults(level, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
@@ -546,7 +550,8 @@ class DicomWebApp:
         base = self.base_url(request)
         if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
-        return Response(_wadl(base), media_type=WADL)
+        wadl = _wadl(base, flat=CAPS_WADL_FLAT in self.faults)
+        return Response(wadl, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
     async def wado_uri(self, request: Request) -> Response:
@@ -629,8 +634,9 @@ class DicomWebApp:
         ]
 
 
-def _wadl(base: str) -> str:
-    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves."""
+def _wadl(base: str, flat: bool = False) -> str:
+    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves (flat: the top-level
+    resources only, without their children: a fault)."""
     get, post = '<method name="GET"/>', '<method name="POST"/>'
     retrieve_children = "".join(f'<resource path="{name}">{get}</resource>'
                                 for name in ("metadata", "rendered", "thumbnail"))
@@ -646,7 +652,7 @@ def _wadl(base: str) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<application xmlns="http://wadl.dev.java.net/2009/02">'
             f'<resources base="{base}">'
-            f'<resource path="studies">{get}{post}{study}</resource>'
+            f'<resource path="studies">{get}{post}{"" if flat else study}</resource>'
             f'<resource path="series">{get}</resource>'
             f'<resource path="instances">{get}</resource>'
             f'{_workitems_wadl()}'

@@ -215,15 +215,40 @@ class Page:
         return max(0, self.matches - self.offset - len(self.results))
 
 
+def _lower_wildcard_keys(key_ds: Dataset) -> set[int]:
+    """Fault (qido-wildcard-ignores-case): wild card keys of the case-sensitive VRs lowered; their tags."""
+    lowered = set()
+    for element in key_ds:
+        if element.VR in ("AE", "CS", "LO", "LT", "SH", "ST", "UC", "UR", "UT") and isinstance(element.value, str) \
+                and ("*" in element.value or "?" in element.value):
+            element.value = element.value.lower()
+            lowered.add(int(element.tag))
+    return lowered
+
+
+def _lowered(candidate: Dataset, tags: set[int]) -> Dataset:
+    for tag in tags & {int(t) for t in candidate.keys()}:
+        value = candidate[tag].value
+        if isinstance(value, str):
+            candidate[tag].value = value.lower()
+        elif value:
+            candidate[tag].value = [str(v).lower() for v in value]
+    return candidate
+
+
 def search_page(entities: list[Entity], query: Query, return_keys: list[str], *, level: str = "instance",
-                literal_ranges: bool = False, ignore_offset: bool = False, any_level: bool = False) -> Page:
+                literal_ranges: bool = False, ignore_offset: bool = False, any_level: bool = False,
+                wildcard_ignores_case: bool = False) -> Page:
     """The matching entities, paged (offset, limit) and cut to the return keys, includefield attributes and
-    (includefield=all) the available attributes of the level (any_level: of every level, a fault)."""
+    (includefield=all) the available attributes of the level (any_level: of every level, a fault;
+    wildcard_ignores_case: '*' and '?' keys compared without case outside PN, a fault)."""
     key_ds = _key_dataset(query.keys, literal_ranges)
     matching_tags = {path[0] for path, _ in query.keys}
+    folded = _lower_wildcard_keys(key_ds) if wildcard_ignores_case else set()
     # PS3.18 8.3.4.1.1: C-FIND's matching, so an unknown (zero length) value matches (PS3.4 C.2.2.1.2)
     options = MatchOptions(pn_case_insensitive=query.fuzzy, unknown_matches=True)
-    found = [e for e in entities if matches(key_ds, _candidate(e.attributes, matching_tags), options)]
+    found = [e for e in entities
+             if matches(key_ds, _lowered(_candidate(e.attributes, matching_tags), folded), options)]
     offset = 0 if ignore_offset else query.offset
     page = found[offset:]
     if query.limit is not None:

@@ -24,3 +24,63 @@ def test_options_returns_a_wadl_describing_the_service(dicomweb):
     assert base == dicomweb.base_url, f"resources base: expected {dicomweb.base_url}, observed {base!r}"
     paths = [r.get("path", "").strip("/") for r in resources[0]]
     assert "studies" in paths, f"expected a 'studies' resource, observed {paths}"
+
+
+def _wadl_resources(response) -> ElementTree.Element:
+    assert response.status_code == 200, f"OPTIONS: expected 200, observed {response.status_code}"
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as exc:
+        raise AssertionError(f"the capabilities are not XML: {exc}; begins {response.content[:80]!r}") from None
+    resources = root.findall(f"{WADL_NS}resources") or root.findall("resources")
+    assert len(resources) == 1, f"expected one resources element, observed {len(resources)}"
+    return resources[0]
+
+
+def _described(element: ElementTree.Element, prefix: str = "") -> dict[str, set[str]]:
+    """The resource paths a WADL describes ('{...}' templates written '{}') -> their methods."""
+    found: dict[str, set[str]] = {}
+    for child in element:
+        if child.tag.removeprefix(WADL_NS) != "resource":
+            continue
+        steps = [("{}" if s.startswith("{") else s) for s in child.get("path", "").strip("/").split("/") if s]
+        path = "/".join([p for p in (prefix, "/".join(steps)) if p])
+        found.setdefault(path, set()).update(m.get("name", "").upper() for m in child
+                                             if m.tag.removeprefix(WADL_NS) == "method")
+        for sub, methods in _described(child, path).items():
+            found.setdefault(sub, set()).update(methods)
+    return found
+
+
+@requirement("CAPS-ACCEPTABLE-MEDIA-TYPE")
+def test_wadl_comes_labelled_as_the_selected_media_type(dicomweb):
+    """OPTIONS on the base URL with Accept application/vnd.sun.wadl+xml only; PS3.18 8.9.3.2: the Capabilities
+    Description comes "in the Selected Media Type", so its Content-Type is application/vnd.sun.wadl+xml."""
+    response = dicomweb.options()
+    _wadl_resources(response)
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    assert media == "application/vnd.sun.wadl+xml", (
+        f"Content-Type: expected application/vnd.sun.wadl+xml (the only Acceptable Media Type sent), observed "
+        f"{media!r} (PS3.18 8.9.2, 8.9.3.2)")
+
+
+# The resources of the Studies Service each claimed service puts in the tree (PS3.18 Table H-1; 10.4.1, 10.5.1,
+# 10.6.1): service -> (path, method)
+CLAIMED_RESOURCES = {
+    "qido": [("studies", "GET"), ("studies/{}/series", "GET"), ("studies/{}/series/{}/instances", "GET")],
+    "stow": [("studies", "POST")],
+    "wado": [("studies/{}", "GET"), ("studies/{}/metadata", "GET"), ("studies/{}/series/{}", "GET"),
+             ("studies/{}/series/{}/instances/{}", "GET"), ("studies/{}/series/{}/instances/{}/metadata", "GET")],
+}
+
+
+@requirement("CAPS-RESOURCE-TREE")
+def test_wadl_describes_the_children_of_the_studies_resource(dicomweb, claims):
+    """OPTIONS on the base URL; PS3.18 Annex H: the WADL has a resource for the Target Resource "describing all
+    methods and child resources" and its children: the study, series, instance and metadata resources."""
+    described = _described(_wadl_resources(dicomweb.options()))
+    wanted = [(path, method) for service, rows in CLAIMED_RESOURCES.items() if claims.offers(service)
+              for path, method in rows]
+    missing = [f"{method} {path}" for path, method in wanted if method not in described.get(path, set())]
+    assert not missing, (f"the WADL does not describe {len(missing)} resource(s) of the claimed services: "
+                         f"{', '.join(missing)}; it describes {sorted(described)[:12]} (PS3.18 Annex H, Table H-1)")
