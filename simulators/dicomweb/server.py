@@ -12,6 +12,7 @@ import uvicorn
 
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
+from dicom_harness.simulators.dicomweb.cors import Cors, origins_from_environment, parse_origins
 from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
 from dicom_harness.simulators.store import Store
 
@@ -21,8 +22,11 @@ START_TIMEOUT = 10.0
 class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None,
-                 recorder=None):
+                 recorder=None, cors_origins=None):
+        """cors_origins: the origins a browser page may call from ("*" any, a list, or () none); None takes
+        DICOM_HARNESS_CORS_ORIGINS, default any (dicomweb/cors.py)."""
         self.store = store
+        self.cors_origins = origins_from_environment() if cors_origins is None else parse_origins(cors_origins)
         self.recorder = recorder    # a RecordingWriter: `listen` records every request (dicomweb/recorder.py)
         self.http_recorder = None
         self.faults = faults_named(faults)
@@ -55,6 +59,9 @@ class DicomWebSimulator:
         if self.recorder is not None:
             from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
             app = self.http_recorder = HttpRecorder(app, self.recorder)
+        if self.cors_origins:
+            # outermost: preflights carry no credentials, and they are the browser's, not the user agent's requests
+            app = Cors(app, self.cors_origins)
         config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
