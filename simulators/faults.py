@@ -584,7 +584,8 @@ QIDO_NO_PERCENT_DECODING = _web_fault(
     "Query values are matched without percent-decoding (like Orthanc 1.10.1).")
 QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
     "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
-    "An includefield value given as a keyword (includefield=ImageComments) is ignored.")
+    "An includefield value given as a keyword (includefield=ImageComments) is ignored.",
+    also_breaks=("QIDO-INCLUDEFIELD-ENCODED-COMMA",))
 QIDO_INCLUDEFIELD_TAG_IGNORED = _web_fault(
     "qido-includefield-tag-ignored", "QIDO-INCLUDEFIELD-TAG",
     "An includefield value given as a tag (includefield=00204000) is ignored.")
@@ -886,3 +887,12 @@ WADO_REJECTS_UNKNOWN_PARAMETER = _web_fault(
 QIDO_INVALID_LIMIT_IGNORED = _web_fault(
     "qido-invalid-limit-ignored", "QIDO-INVALID-PARAMETER-VALUE-400",
     "A search with limit=abc or offset=-1 is answered as if the parameter were absent, not 400.")
+
+
+# -- Viewers against the DICOMweb server (issue 14): the comma of lists sent percent-encoded, frames and bulk data
+QIDO_ENCODED_COMMA_UID_LIST = _web_fault(
+    "qido-encoded-comma-uid-list", "QIDO-UID-LIST-ENCODED-COMMA",
+    "A UID list is split on the literal comma only: StudyInstanceUID=A%2CB is one UID 'A,B' that matches nothing.")
+QIDO_ENCODED_COMMA_INCLUDEFIELD = _web_fault(
+    "qido-encoded-comma-includefield", "QIDO-INCLUDEFIELD-ENCODED-COMMA",
+    "An includefield list is split on the literal comma only: includefield=00081030%2C00080060 is answered 400.")

@@ -63,6 +63,8 @@ from dicom_harness.simulators.faults import (
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
     QIDO_EMPTY_200,
+    QIDO_ENCODED_COMMA_INCLUDEFIELD,
+    QIDO_ENCODED_COMMA_UID_LIST,
     QIDO_IGNORES_OFFSET,
     QIDO_INCLUDEFIELD_ALL_IGNORED,
     QIDO_INCLUDEFIELD_ANY_LEVEL,
@@ -169,7 +171,9 @@ class DicomWebApp:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
                                      reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
                                      ignore_includefield=self._includefield_faults(),
-                                     lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults)
+                                     lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
+                                     encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
+                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
