@@ -603,7 +603,8 @@ QIDO_NO_PERCENT_DECODING = _web_fault(
     also_breaks=("QIDO-MATCH-DIFFERENTIAL",))      # its set searches hold a date range and a PN with '^'
 QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
     "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
-    "An includefield value given as a keyword (includefield=ImageComments) is ignored.")
+    "An includefield value given as a keyword (includefield=ImageComments) is ignored.",
+    also_breaks=("QIDO-INCLUDEFIELD-ENCODED-COMMA",))
 QIDO_INCLUDEFIELD_TAG_IGNORED = _web_fault(
     "qido-includefield-tag-ignored", "QIDO-INCLUDEFIELD-TAG",
     "An includefield value given as a tag (includefield=00204000) is ignored.")
@@ -668,7 +669,8 @@ BULKDATA_TRUNCATED = _web_fault(
     "Bulkdata responses lose their last byte.")
 FRAMES_OFF_BY_ONE = _web_fault(
     "frames-off-by-one", "WADO-FRAMES",
-    "Frame numbers are taken as zero-based: frame n returns frame n+1.")
+    "Frame numbers are taken as zero-based: frame n returns frame n+1.",
+    also_breaks=("WADO-FRAMES-DECOMPRESSED", "WADO-FRAMES-COMPRESSED-LABEL"))
 RENDERED_WRONG_SIZE = _web_fault(
     "rendered-wrong-size", "WADO-RENDERED",
     "Rendered images come back with rows and columns swapped.")
@@ -981,3 +983,23 @@ CAPS_LABELLED_XML = _web_fault(
 CAPS_WADL_FLAT = _web_fault(
     "caps-wadl-flat", "CAPS-RESOURCE-TREE",
     "The WADL lists the studies resource without its children (no study, series, instance or metadata resources).")
+
+
+# -- Viewers against the DICOMweb server (issue 14): the comma of lists sent percent-encoded, frames and bulk data
+QIDO_ENCODED_COMMA_UID_LIST = _web_fault(
+    "qido-encoded-comma-uid-list", "QIDO-UID-LIST-ENCODED-COMMA",
+    "A UID list is split on the literal comma only: StudyInstanceUID=A%2CB is one UID 'A,B' that matches nothing.")
+QIDO_ENCODED_COMMA_INCLUDEFIELD = _web_fault(
+    "qido-encoded-comma-includefield", "QIDO-INCLUDEFIELD-ENCODED-COMMA",
+    "An includefield list is split on the literal comma only: includefield=00081030%2C00080060 is answered 400.")
+FRAMES_COMPRESSED_AS_OCTET_STREAM = _web_fault(
+    "frames-compressed-as-octet-stream", "WADO-FRAMES-DECOMPRESSED",
+    "Frames of a compressed instance asked for as application/octet-stream are its compressed bytes, so labelled.")
+FRAMES_COMPRESSED_UNLABELLED = _web_fault(
+    "frames-compressed-unlabelled", "WADO-FRAMES-COMPRESSED-LABEL",
+    "Compressed frames (transfer-syntax=*) are labelled application/octet-stream, without their media type and "
+    "transfer-syntax parameter.")
+BULKDATA_PIXEL_DATA_ENCAPSULATED = _web_fault(
+    "bulkdata-pixel-data-encapsulated", "WADO-BULKDATA-COMPRESSED",
+    "The Pixel Data bulk data of a compressed instance is its encapsulated value (item tags and all) labelled "
+    "application/octet-stream.")

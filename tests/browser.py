@@ -26,8 +26,9 @@ class BrowserError(Exception):
 
 
 class Chromium:
-    def __init__(self, binary: str, timeout: float = 20.0):
+    def __init__(self, binary: str, timeout: float = 20.0, extra_flags: tuple[str, ...] = ()):
         self.binary = binary
+        self.extra_flags = tuple(extra_flags)
         self.timeout = timeout
         self._profile = tempfile.mkdtemp(prefix="dh-chromium-")
         self._process: subprocess.Popen | None = None
@@ -36,7 +37,8 @@ class Chromium:
         self._events: list[dict] = []
 
     def __enter__(self) -> Chromium:
-        self._process = subprocess.Popen([self.binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+        self._process = subprocess.Popen([self.binary, *FLAGS, *self.extra_flags, f"--user-data-dir={self._profile}",
+                                          "about:blank"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = Path(self._profile) / "DevToolsActivePort"
         deadline = time.monotonic() + self.timeout

@@ -16,6 +16,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
+from pydicom.uid import UID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -41,6 +42,7 @@ from dicom_harness.simulators.dicomweb.negotiation import (
     parse_accept,
     request_ranges,
 )
+from dicom_harness.simulators.dicomweb.pixels import choose_pixels
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -48,11 +50,14 @@ from dicom_harness.simulators.faults import (
     ACCEPT_PARAM_MIXED_SERVED,
     ACCEPT_PARAM_OVERRIDES_HEADER,
     ACCEPT_UNKNOWN_PARAMETER_406,
+    BULKDATA_PIXEL_DATA_ENCAPSULATED,
     BULKDATA_TRUNCATED,
     CAPS_LABELLED_XML,
     CAPS_WADL_FLAT,
     CAPS_WRONG_BASE,
     CHARSET_PARAMETER_406,
+    FRAMES_COMPRESSED_AS_OCTET_STREAM,
+    FRAMES_COMPRESSED_UNLABELLED,
     FRAMES_OFF_BY_ONE,
     JSON_EMPTY_VALUE_ARRAY,
     JSON_GROUP_LENGTH,
@@ -65,6 +70,8 @@ from dicom_harness.simulators.faults import (
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
     QIDO_EMPTY_200,
+    QIDO_ENCODED_COMMA_INCLUDEFIELD,
+    QIDO_ENCODED_COMMA_UID_LIST,
     QIDO_IGNORES_OFFSET,
     QIDO_INCLUDEFIELD_ALL_IGNORED,
     QIDO_INCLUDEFIELD_ANY_LEVEL,
@@ -133,8 +140,12 @@ RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport",
 
 
 class DicomWebApp:
-    def __init__(self, store: Store, faults: Iterable[str | Fault] = (), root: str = "/dicom-web"):
+    def __init__(self, store: Store, faults: Iterable[str | Fault] = (), root: str = "/dicom-web",
+                 public_url: str | None = None):
+        """public_url: the absolute URL clients reach the server at (scheme://host:port); every URL the answers
+        carry (Retrieve URL, BulkDataURI, the WADL base) is built from it. None: from the request's Host."""
         self.store = store
+        self.public_url = public_url.rstrip("/") if public_url else None
         self.faults = faults_named(faults)
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
@@ -143,6 +154,8 @@ class DicomWebApp:
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:
+        if self.public_url:
+            return f"{self.public_url}{self.root}"
         return f"{request.url.scheme}://{request.url.netloc}{self.root}"
 
     def _visible(self, found: list) -> list:
@@ -172,7 +185,9 @@ class DicomWebApp:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
                                      reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
                                      ignore_includefield=self._includefield_faults(),
-                                     lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults)
+                                     lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
+                                     encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
+                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -357,10 +372,33 @@ class DicomWebApp:
         found = self._resource(request)
         return found[0] if found else None
 
+    def _pixel_negotiation(self, request: Request, instance, single_part: bool):
+        """PS3.18 8.7.3.3 for Frames and Bulk Data of Pixel Data: a Response (an error), or a PixelAnswer."""
+        offers = [Offer("multipart/related"), Offer("*/*")] if single_part else [Offer("multipart/related")]
+        checked = self._negotiate(request, offers)
+        if isinstance(checked, Response):
+            return checked
+        stored = io.stored_syntax(instance.path)
+        ranges = request_ranges(request, by_q=ACCEPT_IGNORES_Q not in self.faults,
+                                query_only=ACCEPT_PARAM_OVERRIDES_HEADER in self.faults)
+        answer = choose_pixels(ranges, stored, decodable=io.can_decode(stored), single_part=single_part)
+        if answer is None:
+            media = io.COMPRESSED_MEDIA.get(stored)
+            return self._error(406, "pixel data is offered as application/octet-stream (Explicit VR Little Endian)"
+                                    + (f" when it can be decoded, or as {media}; transfer-syntax={stored}"
+                                       if media else ""))
+        return answer
+
     async def retrieve_bulkdata(self, request: Request) -> Response:
         instance = self._one_instance(request)
         if instance is None:
             return self._error(404, "no such instance")
+        try:
+            tag = int(request.path_params["tag"], 16)
+        except ValueError as exc:
+            return self._error(404, str(exc))
+        if tag == io.PIXEL_DATA and UID(io.stored_syntax(instance.path)).is_compressed:
+            return self._compressed_pixel_bulkdata(request, instance)
         chosen = self._negotiate(request, [Offer("multipart/related", "application/octet-stream"),
                                            Offer("application/octet-stream")])
         if isinstance(chosen, Response):
@@ -368,8 +406,8 @@ class DicomWebApp:
         if chosen is None:
             return self._error(406, "bulk data is offered as application/octet-stream")
         try:
-            chunks, _ = io.bulk_value(instance.path, int(request.path_params["tag"], 16))
-        except (io.NotFound, ValueError) as exc:
+            chunks, _ = io.bulk_value(instance.path, tag)
+        except io.NotFound as exc:
             return self._error(404, str(exc))
         if BULKDATA_TRUNCATED in self.faults:
             chunks = [b"".join(chunks)[:-1]]
@@ -377,6 +415,24 @@ class DicomWebApp:
             return Response(b"".join(chunks), media_type="application/octet-stream")
         return self._multipart("application/octet-stream",
                                [({"Content-Type": "application/octet-stream"}, chunks)])
+
+    def _compressed_pixel_bulkdata(self, request: Request, instance) -> Response:
+        """Pixel Data stored compressed (PS3.18 8.7.3.3.2): the compressed stream of each frame without the fragment
+        delimiters, in its own media type, or the decoded bytes as application/octet-stream."""
+        answer = self._pixel_negotiation(request, instance, single_part=True)
+        if isinstance(answer, Response):
+            return answer
+        if BULKDATA_PIXEL_DATA_ENCAPSULATED in self.faults:
+            data, content_type = [io.encapsulated_value(instance.path)], "application/octet-stream"
+        elif answer.compressed:
+            count = int(io.pixel_data_location(instance.path)[0].get("NumberOfFrames", 1) or 1)
+            data, content_type = io.compressed_frames(instance.path, list(range(1, count + 1))), answer.content_type
+        else:
+            data, content_type = [bytes(io.decoded_pixel_data(instance.path).PixelData)], answer.content_type
+        if not answer.multipart:
+            return Response(b"".join(data), media_type=content_type)
+        # PS3.18 8.7.3.3.2: a multi-frame image's compressed Pixel Data goes one frame per part
+        return self._multipart(answer.media, [({"Content-Type": content_type}, [d]) for d in data])
 
     async def retrieve_frames(self, request: Request) -> Response:
         instance = self._one_instance(request)
@@ -386,19 +442,26 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
-        chosen = self._negotiate(request, [Offer("multipart/related", "application/octet-stream")])
-        if isinstance(chosen, Response):
-            return chosen
-        if chosen is None:
-            return self._error(406, "frames are offered as multipart/related; type=\"application/octet-stream\"")
+        answer = self._pixel_negotiation(request, instance, single_part=False)
+        if isinstance(answer, Response):
+            return answer
         if FRAMES_OFF_BY_ONE in self.faults:
             numbers = [n + 1 for n in numbers]
+        stored_compressed = UID(io.stored_syntax(instance.path)).is_compressed
+        content_type = answer.content_type
         try:
-            data = io.frames(instance.path, numbers)
+            if answer.compressed or (stored_compressed and FRAMES_COMPRESSED_AS_OCTET_STREAM in self.faults):
+                data = io.compressed_frames(instance.path, numbers)
+                if FRAMES_COMPRESSED_UNLABELLED in self.faults or not answer.compressed:
+                    content_type = "application/octet-stream"
+            elif stored_compressed:
+                data = io.decoded_frames(instance.path, numbers)
+            else:
+                data = io.frames(instance.path, numbers)
         except io.NotFound as exc:
             return self._error(404, str(exc))
-        return self._multipart("application/octet-stream",
-                               [({"Content-Type": "application/octet-stream"}, [frame]) for frame in data])
+        return self._multipart(content_type.split(";")[0],
+                               [({"Content-Type": content_type}, [frame]) for frame in data])
 
     async def retrieve_rendered(self, request: Request) -> Response:
         """Rendered and Thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4) with the rendering Query Parameters
@@ -670,5 +733,5 @@ def _workitems_wadl() -> str:
     return f'<resource path="workitems">{method("GET")}{method("POST")}{workitem}</resource>'
 
 
-def create_app(store: Store, faults: Iterable[str | Fault] = ()) -> Starlette:
-    return Starlette(routes=DicomWebApp(store, faults).routes())
+def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None) -> Starlette:
+    return Starlette(routes=DicomWebApp(store, faults, public_url=public_url).routes())

@@ -169,3 +169,76 @@ def part10(path: Path, stored: str, syntax: str) -> list[bytes] | None:
     ds.save_as(buffer, implicit_vr=target.is_implicit_VR, little_endian=target.is_little_endian,
                enforce_file_format=True)
     return [buffer.getvalue()]
+
+
+# -- Compressed pixel data for Frames and Bulk Data resources (PS3.18 8.7.3.3) ---------------------------------------
+# Table 8.7.3-5: the media type of each compressed Transfer Syntax's Bulkdata
+COMPRESSED_MEDIA = {
+    "1.2.840.10008.1.2.4.50": "image/jpeg", "1.2.840.10008.1.2.4.51": "image/jpeg",
+    "1.2.840.10008.1.2.4.57": "image/jpeg", "1.2.840.10008.1.2.4.70": "image/jpeg",
+    str(RLELossless): "image/dicom-rle",
+    "1.2.840.10008.1.2.4.80": "image/jls", "1.2.840.10008.1.2.4.81": "image/jls",
+    "1.2.840.10008.1.2.4.90": "image/jp2", "1.2.840.10008.1.2.4.91": "image/jp2",
+    "1.2.840.10008.1.2.4.92": "image/jpx", "1.2.840.10008.1.2.4.93": "image/jpx",
+}
+# Names earlier editions and some viewers use for the same media types
+MEDIA_ALIASES = {"image/x-dicom-rle": "image/dicom-rle", "image/x-jls": "image/jls"}
+OCTET = "application/octet-stream"
+
+
+def stored_syntax(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return str(dcmread(handle, stop_before_pixels=True).file_meta.TransferSyntaxUID)
+
+
+def can_decode(syntax: str) -> bool:
+    """Whether pydicom has a working decoder for this Transfer Syntax here (RLE: numpy; JPEG family: pylibjpeg
+    with -libjpeg; JPEG 2000: -openjpeg; the `codecs` extra of pyproject.toml installs them)."""
+    if not UID(syntax).is_compressed:
+        return True
+    try:
+        from pydicom.pixels.decoders.base import get_decoder
+        return get_decoder(UID(syntax)).is_available
+    except (ImportError, NotImplementedError, ValueError):
+        return False
+
+
+def compressed_frames(path: Path, numbers: list[int]) -> list[bytes]:
+    """The compressed octet streams of frames (1-based) of an encapsulated instance, without the fragment item
+    tags (PS3.18 8.7.3.3.2: "Compressed Bulkdata contains only the compressed octet stream without the fragment
+    delimiters")."""
+    from pydicom.encaps import generate_frames
+    ds = dcmread(path)
+    count = int(ds.get("NumberOfFrames", 1) or 1)
+    _check_numbers(numbers, count)
+    every = list(generate_frames(ds.PixelData, number_of_frames=count))
+    return [every[n - 1] for n in numbers]
+
+
+def encapsulated_value(path: Path) -> bytes:
+    """The encapsulated Pixel Data value as stored, item tags and Basic Offset Table included (a fault sends it)."""
+    return bytes(dcmread(path).PixelData)
+
+
+def decoded_pixel_data(path: Path) -> Dataset:
+    """The instance with its Pixel Data decoded to native (Explicit VR Little Endian) form."""
+    ds = dcmread(path)
+    if UID(ds.file_meta.TransferSyntaxUID).is_compressed:
+        ds.decompress(generate_instance_uid=False)
+    return ds
+
+
+def decoded_frames(path: Path, numbers: list[int]) -> list[bytes]:
+    """The uncompressed bytes of frames (1-based), decoding a compressed instance first."""
+    ds = decoded_pixel_data(path)
+    count = int(ds.get("NumberOfFrames", 1) or 1)
+    _check_numbers(numbers, count)
+    size = frame_length(ds)
+    data = ds.PixelData
+    return [bytes(data[(n - 1) * size:n * size]) for n in numbers]
+
+
+def _check_numbers(numbers: list[int], count: int) -> None:
+    bad = [n for n in numbers if not 1 <= n <= count]
+    if bad:
+        raise NotFound(f"frame(s) {bad} outside 1..{count}")

@@ -1,10 +1,11 @@
 """QIDO-RS search (PS3.18 10.6) over the shared Store, matched by the shared engine (dicom_harness.simulators.matching).
 
 Works on the DICOM JSON the store keeps for each instance; query values arrive as raw query-string text and
-are percent-decoded here (PS3.18 8.3.1), after splitting lists on the literal comma."""
+are percent-decoded here (PS3.18 8.3.1), after splitting lists on the comma (parse_query says which)."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,10 +83,26 @@ class Query:
     fuzzy: bool = False
 
 
+ENCODED_COMMA = re.compile("%2C", re.IGNORECASE)
+
+
+def _split_list(raw_value: str, encoded_too: bool) -> list[str]:
+    """The items of a comma-separated list: split on the literal comma, and on %2C where encoded_too."""
+    pieces = raw_value.split(",")
+    return [p for piece in pieces for p in ENCODED_COMMA.split(piece)] if encoded_too else pieces
+
+
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
-                ignore_includefield: Iterable[str] = (), lenient_paging: bool = False) -> Query:
+                ignore_includefield: Iterable[str] = (), lenient_paging: bool = False,
+                encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True) -> Query:
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
-    lenient_paging: an invalid limit or offset counts as absent (a fault)."""
+    lenient_paging: an invalid limit or offset counts as absent (a fault).
+
+    Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
+    encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
+    00081030%2C00080060). A UID list (8.3.4.1 item 3) and an includefield list (8.3.4.3) are split on both,
+    since neither a UID nor an attribute can hold a comma; in any other value a %2C is a comma of the value.
+    encoded_comma_uids/encoded_comma_includefield False: split those on the literal comma only (faults)."""
     ignored = set(ignore_includefield)
     decode = unquote if percent_decode else (lambda text: text)
     query = Query()
@@ -94,7 +111,10 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
             continue
         raw_name, _, raw_value = piece.partition("=")
         name = unquote(raw_name)
-        values = [decode(v) for v in raw_value.split(",")] if raw_value else [""]
+        path = [resolve_attribute(p) for p in name.split(".")]
+        encoded_too = ((name == "includefield" and encoded_comma_includefield)
+                       or (None not in path and _vr(path[-1]) == "UI" and encoded_comma_uids))
+        values = [decode(v) for v in _split_list(raw_value, encoded_too)] if raw_value else [""]
         if name in ("limit", "offset"):
             if len(values) != 1 or not values[0].isdigit():
                 if lenient_paging:
@@ -119,7 +139,6 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
         elif name in CONTROL_PARAMETERS:
             continue
         else:
-            path = [resolve_attribute(p) for p in name.split(".")]
             if None in path:
                 if reject_unknown:
                     raise BadQuery(f"unknown query parameter {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -12,17 +13,25 @@ import uvicorn
 
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
+from dicom_harness.simulators.dicomweb.cors import Cors, origins_from_environment, parse_origins
 from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
 from dicom_harness.simulators.store import Store
 
 START_TIMEOUT = 10.0
+PUBLIC_URL_ENVIRONMENT = "DICOM_HARNESS_PUBLIC_URL"
 
 
 class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None,
-                 recorder=None):
+                 recorder=None, cors_origins=None, public_url: str | None = None):
+        """cors_origins: the origins a browser page may call from ("*" any, a list, or () none); None takes
+        DICOM_HARNESS_CORS_ORIGINS, default any (dicomweb/cors.py)."""
         self.store = store
+        self.cors_origins = origins_from_environment() if cors_origins is None else parse_origins(cors_origins)
+        # The URL the answers' URLs (BulkDataURI, Retrieve URL) start with: given, or DICOM_HARNESS_PUBLIC_URL, or
+        # the bound address when it is a single one (never the Host header a client happens to send).
+        self._public_url = public_url or os.environ.get(PUBLIC_URL_ENVIRONMENT) or None
         self.recorder = recorder    # a RecordingWriter: `listen` records every request (dicomweb/recorder.py)
         self.http_recorder = None
         self.faults = faults_named(faults)
@@ -34,6 +43,15 @@ class DicomWebSimulator:
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def public_url(self) -> str | None:
+        if self._public_url:
+            return self._public_url.rstrip("/")
+        if self.host in ("0.0.0.0", "::", ""):
+            return None                 # every address: only the request says which one the client used
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -49,12 +67,15 @@ class DicomWebSimulator:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self.port = sock.getsockname()[1]
-        app = create_app(self.store, self.faults)
+        app = create_app(self.store, self.faults, public_url=self.public_url)
         if self.credentials["token"] or self.credentials["user"]:
             app = RequireAuth(app, **self.credentials)
         if self.recorder is not None:
             from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
             app = self.http_recorder = HttpRecorder(app, self.recorder)
+        if self.cors_origins:
+            # outermost: preflights carry no credentials, and they are the browser's, not the user agent's requests
+            app = Cors(app, self.cors_origins)
         config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)

@@ -41,3 +41,13 @@ def test_person_name_with_percent_encoded_caret_matches(dicomweb, web_study):
     found = _studies(dicomweb, [("PatientName", name), ("PatientID", web_study.context.PatientID)])
     assert found == [web_study.uid], (
         f"PatientName={name!r} sent as {name.replace('^', '%5E')!r}: expected [{web_study.uid}], observed {found}")
+
+
+@requirement("QIDO-UID-LIST-ENCODED-COMMA")
+def test_uid_list_with_percent_encoded_comma_selects_the_study(dicomweb, web_study):
+    """Search /studies?StudyInstanceUID=2.25.1%2C{uid} (8.3.4.1 has ',' sent percent-encoded); a UID list is
+    comma-separated (item 3), and a UID holds no comma, so the origin server must match either UID."""
+    query = (f"PatientID={web_study.context.PatientID}&StudyInstanceUID=2.25.1%2C{web_study.uid}")
+    found = [json_value(r, "StudyInstanceUID") for r in dicomweb.search_json("/studies", query)]
+    assert found == [web_study.uid], (
+        f"/studies?{query}: expected [{web_study.uid}] (the list 2.25.1, {web_study.uid}), observed {found}")

@@ -136,3 +136,15 @@ def test_invalid_limit_or_offset_is_400(dicomweb, web_study):
         if response.status_code != 400:
             wrong.append(f"{name}={value} answered {response.status_code}")
     assert not wrong, f"expected 400 (Bad Request) for an invalid limit or offset; {'; '.join(wrong)}"
+
+
+@requirement("QIDO-INCLUDEFIELD-ENCODED-COMMA")
+def test_includefield_list_with_percent_encoded_comma(dicomweb, web_study):
+    """Search a series' instances with includefield=InstanceNumber%2CImageComments (',' percent-encoded, as
+    PS3.18 8.3.4.1 says and OHIF does); 8.3.4.3: a list of attributes, so each result shall hold Image Comments."""
+    first = web_study.images[0]
+    path = f"/studies/{web_study.uid}/series/{first.SeriesInstanceUID}/instances"
+    query = "includefield=InstanceNumber%2CImageComments"
+    observed = [json_value(r, "ImageComments") for r in dicomweb.search_json(path, query)]
+    assert observed and observed == [first.ImageComments] * len(observed), (
+        f"{path}?{query}: expected Image Comments {first.ImageComments!r} in each result, observed {observed}")

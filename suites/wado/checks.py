@@ -215,3 +215,49 @@ def jpeg_frame_marker(data: bytes) -> tuple[int, int] | None:
             return None
         at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
     return None
+
+
+# PS3.18 Table 8.7.3-5: the media types of compressed Bulkdata (image/x-dicom-rle and image/x-jls: older names)
+COMPRESSED_MEDIA_TYPES = {
+    "1.2.840.10008.1.2.4.50": ("image/jpeg",), "1.2.840.10008.1.2.4.51": ("image/jpeg",),
+    "1.2.840.10008.1.2.4.57": ("image/jpeg",), "1.2.840.10008.1.2.4.70": ("image/jpeg",),
+    "1.2.840.10008.1.2.5": ("image/dicom-rle", "image/x-dicom-rle"),
+    "1.2.840.10008.1.2.4.80": ("image/jls", "image/x-jls"), "1.2.840.10008.1.2.4.81": ("image/jls", "image/x-jls"),
+    "1.2.840.10008.1.2.4.90": ("image/jp2",), "1.2.840.10008.1.2.4.91": ("image/jp2",),
+    "1.2.840.10008.1.2.4.92": ("image/jpx",), "1.2.840.10008.1.2.4.93": ("image/jpx",),
+}
+
+
+def compressed_media_types(syntax: str) -> tuple[str, ...]:
+    return COMPRESSED_MEDIA_TYPES.get(syntax, ())
+
+
+def decoded_frames(sent) -> list[bytes]:
+    """The frames of what we sent, decoded to native (Explicit VR Little Endian) bytes."""
+    import copy
+    native = copy.deepcopy(sent)
+    if native.file_meta.TransferSyntaxUID.is_compressed:
+        native.decompress(generate_instance_uid=False)
+    count = int(native.get("NumberOfFrames", 1) or 1)
+    data = bytes(native.PixelData)
+    size = len(data) // count
+    return [data[n * size:(n + 1) * size] for n in range(count)]
+
+
+def decodes_to(sent, stream: bytes, syntax: str) -> bytes | None:
+    """One frame's compressed stream in syntax, decoded with the sent instance's pixel description (None: not
+    decodable)."""
+    import copy
+
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import UID
+    one = copy.deepcopy(sent)
+    one.NumberOfFrames = 1
+    one.file_meta.TransferSyntaxUID = UID(syntax)
+    one.PixelData = encapsulate([stream])
+    one["PixelData"].VR = "OB"
+    try:
+        one.decompress(generate_instance_uid=False)
+    except Exception:
+        return None
+    return bytes(one.PixelData)
