@@ -122,8 +122,10 @@ CLIENT_IGNORES_MAX_PDU = _client_fault(
 CLIENT_STORES_NOTHING = _client_fault(
     "client-stores-nothing", "STORE-SCU-SENDS-CLAIMED",
     "The acquisition runs but no image is ever sent (no C-STORE).",
+    # and what MPPS completion and storage commitment are judged against: the images a client stored
     also_breaks=("STORE-SCU-IOD-TYPE1", "STORE-SCU-IOD-TYPE2", "STORE-SCU-IOD-VALUES", "STORE-SCU-UID-SYNTAX",
-                 "STORE-SCU-AFFECTED-SOP-CLASS", "STORE-SCU-AFFECTED-SOP-INSTANCE", "STORE-SCU-PRIORITY"))
+                 "STORE-SCU-AFFECTED-SOP-CLASS", "STORE-SCU-AFFECTED-SOP-INSTANCE", "STORE-SCU-PRIORITY",
+                 "MPPS-SCU-REFERENCES-IMAGES", "COMMIT-SCU-REFERENCED-CLASS"))
 CLIENT_OMITS_TYPE1 = _client_fault(
     "client-omits-type1", "STORE-SCU-IOD-TYPE1",
     "The CT images lack Image Type (0008,0008), Type 1 in the CT Image Module.")

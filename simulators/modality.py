@@ -234,6 +234,31 @@ class ModalitySimulator:
             user_information.children = [c for c in user_information.children if c.type not in dropped]
         return associate_rq.encode(request)
 
+    COMMAND_FAULTS = frozenset((CLIENT_BAD_PRIORITY, CLIENT_AFFECTED_CLASS_MISMATCH, CLIENT_AFFECTED_INSTANCE_MISMATCH))
+
+    def _store_with_rewritten_command(self, image: Dataset) -> None:
+        """Command faults: one more C-STORE, on its own association, of an image outside the performed series, whose
+        command set is rewritten; a peer may refuse it or abort, and the acquisition itself stays untouched."""
+        chosen = sorted(map(str, self.faults & self.COMMAND_FAULTS))
+        if not chosen:
+            return
+        extra = copy.deepcopy(image)
+        extra.SeriesInstanceUID = generate_uid(prefix=None)
+        extra.SeriesNumber = 99
+        extra.SOPInstanceUID = extra.file_meta.MediaStorageSOPInstanceUID = generate_uid(prefix=None)
+        self.log(f"   (faults: {', '.join(chosen)}) one more C-STORE, of an image of another series, with a "
+                 "rewritten command")
+        try:
+            assoc = self._associate(self.store, [CTImageStorage], [(evt.EVT_DIMSE_SENT, self._mangle_store_request)])
+            try:
+                status = assoc.send_c_store(extra)
+                self.log(f"   answered {_hex(getattr(status, 'Status', None))}")
+            finally:
+                if assoc.is_established:
+                    assoc.release()
+        except (ConnectionError, OSError, ValueError, RuntimeError) as exc:
+            self.log(f"   the peer did not take it: {exc}")
+
     def _mangle_store_request(self, event) -> None:
         """Command faults: change the C-STORE-RQ's command set after pynetdicom built it, before it is encoded."""
         command = event.message.command_set
@@ -489,7 +514,8 @@ class ModalitySimulator:
             result.stored.extend(images)
             return
         self.log(f"3. C-STORE of {len(images)} CT image(s) to {self.store[0]}")
-        assoc = self._associate(self.store, [CTImageStorage], [(evt.EVT_DIMSE_SENT, self._mangle_store_request)])
+        self._store_with_rewritten_command(images[0])
+        assoc = self._associate(self.store, [CTImageStorage])
         if CLIENT_IGNORES_MAX_PDU in self.faults:
             assoc.dimse.__class__ = _UnboundedPdu
         try:
