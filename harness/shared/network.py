@@ -5,11 +5,16 @@ PS3.8's A-ABORT for unknown PDU types into pynetdicom."""
 
 from __future__ import annotations
 
+import logging
+import queue
 import select
 import socket
 
 from pynetdicom import AE, evt
+from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.dul import DULServiceProvider
+
+log = logging.getLogger("dicom_harness.network")
 
 NETWORK_TIMEOUT = 30.0
 DIMSE_TIMEOUT = 30.0
@@ -91,3 +96,51 @@ def prepare_ae(ae: AE) -> None:
 
 
 NODELAY_HANDLER = (evt.EVT_CONN_OPEN, set_nodelay)
+
+
+# -- command sets that cannot be served: A-ABORT at once ---------------------------------------------------------
+class GuardedDimse(DIMSEServiceProvider):
+    """pynetdicom's DIMSE provider, except that a command set it cannot decode (no Command Field, an unknown one,
+    no Command Data Set Type, bytes that are not a data set) no longer raises inside the DUL thread, which left
+    the association without a reader until every timeout ran out: the message is dropped and the DUL is told
+    what PS3.8 9.2 calls an invalid PDU (Evt19), so the peer gets an A-ABORT at once (AA-8)."""
+
+    def receive_primitive(self, primitive) -> None:
+        try:
+            super().receive_primitive(primitive)
+        except Exception as exc:   # noqa: BLE001 - whatever the decoder raised, the answer is the same
+            log.warning("undecodable DIMSE command set (%s: %s): A-ABORT", type(exc).__name__, exc)
+            self.message = None
+            self.dul.event_queue.put("Evt19")
+
+
+class _ScreenedQueue(queue.Queue):
+    """The decoded-message queue of a GuardedDimse. A request whose command set lacks an element its service
+    requires (PS3.7 9.3, 10.3: Message ID, Affected SOP Class and Instance UIDs, Priority...) cannot be answered
+    (a response names the Message ID it answers) and pynetdicom would drop it in silence, leaving the peer to
+    its timeout: it is not queued, and the DUL sends an A-ABORT instead."""
+
+    on_invalid = None
+
+    def put(self, item, block=True, timeout=None):
+        _, message = item
+        is_request = getattr(message, "Status", None) is None
+        if is_request and not getattr(message, "is_valid_request", True):
+            log.warning("DIMSE %s request without the elements its service requires: A-ABORT",
+                        getattr(message, "msg_type", "?"))
+            if self.on_invalid is not None:
+                self.on_invalid()
+            return
+        super().put(item, block, timeout)
+
+
+def guard_dimse(event) -> None:
+    """EVT_CONN_OPEN: this association's DIMSE provider becomes a GuardedDimse."""
+    dimse = getattr(event.assoc, "dimse", None)
+    if type(dimse) is DIMSEServiceProvider:
+        dimse.__class__ = GuardedDimse
+        dimse.msg_queue.__class__ = _ScreenedQueue
+        dimse.msg_queue.on_invalid = lambda: dimse.dul.event_queue.put("Evt19")
+
+
+GUARD_HANDLERS = [(evt.EVT_CONN_OPEN, guard_dimse)]

@@ -13,6 +13,7 @@ import uvicorn
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
 from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
+from dicom_harness.simulators.inspection import Limits
 from dicom_harness.simulators.store import Store
 
 START_TIMEOUT = 10.0
@@ -21,8 +22,9 @@ START_TIMEOUT = 10.0
 class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None,
-                 recorder=None):
+                 recorder=None, limits: Limits | None = None):
         self.store = store
+        self.limits = limits or Limits()
         self.recorder = recorder    # a RecordingWriter: `listen` records every request (dicomweb/recorder.py)
         self.http_recorder = None
         self.faults = faults_named(faults)
@@ -49,7 +51,7 @@ class DicomWebSimulator:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self.port = sock.getsockname()[1]
-        app = create_app(self.store, self.faults)
+        app = create_app(self.store, self.faults, self.limits)
         if self.credentials["token"] or self.credentials["user"]:
             app = RequireAuth(app, **self.credentials)
         if self.recorder is not None:
