@@ -27,7 +27,12 @@ _LENIENT_UID = re.compile(r"[0-9]+(\.[0-9]+)*")     # leading zeros in a compone
 
 @dataclass(frozen=True)
 class Limits:
+    """What one peer may cost a simulator. Defaults are documented in README.md ("Limits")."""
     max_inflated_bytes: int = DEFAULT_MAX_INFLATED_BYTES    # a Deflated data set inflating further is refused
+    max_associations: int = 32        # established DIMSE associations; more get A-ASSOCIATE-RJ (transient, 3-2)
+    max_connections: int = 512        # open DICOM connections, negotiating ones included
+    http_body_timeout: float = 30.0   # seconds an HTTP request body may pause before the request gets 408
+    event_send_timeout: float = 5.0   # seconds one WebSocket subscriber may take to accept one event
 
 
 def uid_problem(value: object, name: str = "UID") -> str | None:

@@ -111,7 +111,10 @@ class PacsSimulator:
         ae = AE(ae_title=self.ae_title)
         prepare_ae(ae)
         ae.maximum_pdu_size = self.max_pdu
-        ae.maximum_associations = 32
+        # pynetdicom counts every connection, negotiating or not, against maximum_associations: that is our
+        # connection cap; established associations are counted in _on_requested, so stalled connections (each
+        # closed by DeadlineSocket or ARTIM within seconds) cannot lock real clients out
+        ae.maximum_associations = self.limits.max_connections
         ae.require_called_aet = self.check_called_ae and IGNORE_CALLED_AE not in self.faults
         if self.allowed_calling_aes and IGNORE_CALLING_AE not in self.faults:
             ae.require_calling_aet = self.allowed_calling_aes
@@ -133,6 +136,13 @@ class PacsSimulator:
         return ae
 
     def _on_requested(self, event) -> None:
+        established = [a for a in event.assoc.ae.active_associations if a.is_acceptor and a.is_established]
+        if len(established) >= self.limits.max_associations:
+            log.warning("association from %s rejected: %d associations established (the limit)",
+                        event.assoc.requestor.address, len(established))
+            event.assoc.acse.send_reject(0x02, 0x03, 0x02)    # rejected-transient, local limit exceeded
+            event.assoc.kill()
+            return
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
 

@@ -259,3 +259,63 @@ def test_raw_socket_incomplete_command_gets_abort_pdu(pacs):
         sock.sendall(_p_data(1, 0x03, _command(CommandDataSetType=0x0101, MessageID=1)))
         answer = sock.recv(6)
     assert answer and answer[0] == A_ABORT_TYPE, f"expected an A-ABORT PDU, got {answer.hex()}"
+
+
+# -- stalled peers ---------------------------------------------------------------------------------------------
+def test_half_open_connections_do_not_lock_real_clients_out(pacs):
+    """150 connections that stop mid A-ASSOCIATE-RQ (the old limit was 32 of any kind): a real client still associates at once, and each
+    stalled connection is closed within the ACSE timeout (10 s), not the 30 s network timeout per read."""
+    from dicom_harness.shared.network import ACSE_TIMEOUT
+    stalled = []
+    try:
+        for _ in range(150):
+            sock = socket.create_connection(("127.0.0.1", pacs.port), timeout=5)
+            sock.sendall(struct.pack(">BBL", 0x01, 0, 200) + b"\x00\x01")     # half a PDU, then nothing
+            stalled.append(sock)
+        started = time.monotonic()
+        ae = AE(ae_title="REAL")
+        ae.add_requested_context(Verification)
+        assoc = ae.associate("127.0.0.1", pacs.port, ae_title="DH_PACS")
+        assert assoc.is_established, "a real client was locked out by stalled connections"
+        assert assoc.send_c_echo().Status == 0x0000
+        assoc.release()
+        assert time.monotonic() - started < 5
+        deadline = time.monotonic() + ACSE_TIMEOUT + 10
+        for sock in stalled:
+            sock.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                assert sock.recv(1024) is not None      # b"" (closed) or an A-ABORT: either way not held
+            except (TimeoutError, socket.timeout):
+                pytest.fail("a stalled connection was held past the ACSE timeout")
+            except ConnectionResetError:
+                pass
+    finally:
+        for sock in stalled:
+            sock.close()
+
+
+def test_established_association_limit_rejects_transiently(tmp_path):
+    from dicom_harness.simulators.inspection import Limits
+    from dicom_harness.simulators.pacs import PacsSimulator
+    from dicom_harness.simulators.store import Store
+    store = Store(tmp_path / "store")
+    pacs = PacsSimulator(store, limits=Limits(max_associations=2)).start()
+    held = []
+    try:
+        ae = AE(ae_title="MANY")
+        ae.add_requested_context(Verification)
+        for _ in range(2):
+            held.append(ae.associate("127.0.0.1", pacs.port, ae_title="DH_PACS"))
+            assert held[-1].is_established
+        third = ae.associate("127.0.0.1", pacs.port, ae_title="DH_PACS")
+        assert third.is_rejected and not third.is_established
+        held.pop().release()
+        time.sleep(0.5)
+        fourth = ae.associate("127.0.0.1", pacs.port, ae_title="DH_PACS")
+        assert fourth.is_established
+        held.append(fourth)
+    finally:
+        for assoc in held:
+            assoc.release()
+        pacs.stop()
+        store.close()

@@ -169,3 +169,117 @@ def test_valid_part10_still_stored(web):
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.save_as(buffer, enforce_file_format=True)
     assert _stow(web, buffer.getvalue()).status_code == 200
+
+
+# -- stalled and broken uploads, full disk ---------------------------------------------------------------------
+def _incoming(web) -> list:
+    return list((web.store.root / "incoming").iterdir())
+
+
+def test_body_shorter_than_its_content_length_gets_408(tmp_path):
+    """A Content-Length longer than the body: 408 with one line once the body pauses past the bound, the
+    connection closed, and nothing left in incoming/ (uvicorn alone held it open for ever)."""
+    import socket
+    import time
+    store = Store(tmp_path / "store")
+    web = DicomWebSimulator(store, limits=Limits(http_body_timeout=1.0)).start()
+    try:
+        boundary = uuid.uuid4().hex
+        head = (f"POST /dicom-web/studies HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                f"Content-Type: {MULTIPART.format(boundary)}\r\n\r\n").encode()
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", web.port), timeout=10) as sock:
+            sock.sendall(head + b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + b"x" * 500)
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert time.monotonic() - started < 8
+        assert answer.split(b"\r\n\r\n", 1)[1].strip().count(b"\n") == 0
+        assert _incoming(web) == []
+        assert _stow(web, _part10(_dataset())).status_code == 200     # and it still serves
+    finally:
+        web.stop()
+        store.close()
+
+
+def test_full_disk_on_stow_is_503_with_one_line(web, monkeypatch, caplog):
+    """No space left while the body is received: PS3.18 8.5 503 with a one-line reason, no traceback, no
+    partial file left behind."""
+    import errno
+
+    from dicom_harness.simulators.dicomweb import multipart
+
+    class FullDisk:
+        def __init__(self, path, mode):
+            self.path = path
+            open(path, "wb").close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(multipart, "open", FullDisk, raising=False)
+    response = _stow(web, _part10(_dataset()))
+    assert response.status_code == 503, (response.status_code, response.text)
+    assert "No space left" in response.text and response.text.strip().count("\n") == 0
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert _incoming(web) == [] and web.store.count() == 0
+
+
+def test_store_removes_partial_uploads_of_dead_writers_at_start(tmp_path):
+    import os
+    store = Store(tmp_path / "store")
+    incoming = store.root / "incoming"
+    store.close()
+    (incoming / "4194399-dead.part").write_bytes(b"partial")     # above any pid_max: no such process
+    (incoming / "legacy.part").write_bytes(b"partial")
+    mine = incoming / f"{os.getpid()}-live.part"
+    mine.write_bytes(b"in flight")
+    Store(tmp_path / "store").close()
+    assert sorted(p.name for p in incoming.iterdir()) == [mine.name]
+
+
+# -- slow WebSocket subscribers --------------------------------------------------------------------------------
+def test_a_subscriber_that_does_not_read_delays_only_itself():
+    """Two channels, one whose sends never complete: events reach the other at once, the transaction is not
+    held, and the stalled channel is dropped after the send timeout (PS3.4 CC.2.4.3: no retry owed)."""
+    import asyncio
+
+    from dicom_harness.simulators.dicomweb.ups import Event
+    from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes, _Channel
+
+    class Socket:
+        def __init__(self, stalls: bool):
+            self.stalls, self.sent, self.closed = stalls, [], False
+
+        async def send_text(self, text):
+            if self.stalls:
+                await asyncio.Event().wait()
+            self.sent.append(text)
+
+        async def close(self):
+            self.closed = True
+
+    async def scenario():
+        routes = UpsRoutes(worklist=None, root="/dicom-web", send_timeout=0.5)
+        fast, slow = Socket(False), Socket(True)
+        channels = [_Channel(fast, "UA", 0.5), _Channel(slow, "UA", 0.5)]
+        routes.channels["UA"] = set(channels)
+        senders = [asyncio.create_task(c.send_forever()) for c in channels]
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for n in range(20):
+            await routes._deliver([Event("UA", {"n": n})])
+        delivered_in = loop.time() - started
+        await asyncio.sleep(0.05)
+        assert len(fast.sent) == 20, fast.sent
+        assert delivered_in < 0.5, "the transactions waited for the slow subscriber"
+        await asyncio.sleep(1.0)
+        assert slow.closed and channels[1].closed
+        for task in senders:
+            task.cancel()
+
+    asyncio.run(scenario())

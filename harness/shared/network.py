@@ -9,10 +9,12 @@ import logging
 import queue
 import select
 import socket
+import time
 
 from pynetdicom import AE, evt
 from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.dul import DULServiceProvider
+from pynetdicom.transport import AssociationSocket
 
 log = logging.getLogger("dicom_harness.network")
 
@@ -134,8 +136,45 @@ class _ScreenedQueue(queue.Queue):
         super().put(item, block, timeout)
 
 
+class DeadlineSocket(AssociationSocket):
+    """pynetdicom reads a PDU with recv() calls that each wait up to the socket timeout, so a peer that stops
+    mid-PDU holds the connection for the network timeout, and one that sends a byte now and then holds it for
+    ever. Here a PDU, once its first byte is in, must arrive whole within a deadline: ACSE_TIMEOUT before the
+    association is established (the A-ASSOCIATE-RQ is small), NETWORK_TIMEOUT after. A peer that misses it
+    reads as a closed connection (pynetdicom's Evt17)."""
+
+    def recv(self, nr_bytes: int) -> bytearray:
+        sock = self.socket
+        if sock is None:
+            return bytearray()
+        assoc = getattr(self, "_assoc", None)
+        allowed = NETWORK_TIMEOUT if assoc is not None and assoc.is_established else ACSE_TIMEOUT
+        deadline = time.monotonic() + allowed
+        before = sock.gettimeout()
+        received = bytearray()
+        try:
+            while len(received) < nr_bytes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{nr_bytes - len(received)} bytes of a PDU missing after {allowed:.0f} s")
+                sock.settimeout(remaining if before is None else min(remaining, before))
+                chunk = sock.recv(min(65536, nr_bytes - len(received)))
+                if not chunk:
+                    return received
+                received.extend(chunk)
+        finally:
+            try:
+                sock.settimeout(before)
+            except OSError:
+                pass
+        return received
+
+
 def guard_dimse(event) -> None:
-    """EVT_CONN_OPEN: this association's DIMSE provider becomes a GuardedDimse."""
+    """EVT_CONN_OPEN: this association's DIMSE provider becomes a GuardedDimse and its socket a DeadlineSocket."""
+    transport = getattr(event.assoc.dul, "socket", None)
+    if type(transport) is AssociationSocket:
+        transport.__class__ = DeadlineSocket
     dimse = getattr(event.assoc, "dimse", None)
     if type(dimse) is DIMSEServiceProvider:
         dimse.__class__ = GuardedDimse

@@ -148,7 +148,7 @@ class DicomWebApp:
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
         self.searches = 0                 # for the qido-order-alternates fault only
-        self.ups = UpsRoutes(Worklist(store.root, self.faults), root)
+        self.ups = UpsRoutes(Worklist(store.root, self.faults), root, self.limits.event_send_timeout)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:

@@ -12,6 +12,7 @@ import uvicorn
 
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
+from dicom_harness.simulators.dicomweb.body_timeout import BodyTimeout
 from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
 from dicom_harness.simulators.inspection import Limits
 from dicom_harness.simulators.store import Store
@@ -57,6 +58,7 @@ class DicomWebSimulator:
         if self.recorder is not None:
             from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
             app = self.http_recorder = HttpRecorder(app, self.recorder)
+        app = BodyTimeout(app, self.limits.http_body_timeout)
         config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
         self._server = uvicorn.Server(config)
