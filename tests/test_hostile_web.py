@@ -283,3 +283,11 @@ def test_a_subscriber_that_does_not_read_delays_only_itself():
             task.cancel()
 
     asyncio.run(scenario())
+
+
+def test_body_without_parts_is_still_400(web):
+    """A multipart body with no part stores nothing for no want of resources: 400, as before (not 503)."""
+    boundary = uuid.uuid4().hex
+    response = httpx.post(f"{web.base_url}/studies", content=f"--{boundary}--\r\n".encode(), timeout=10,
+                          headers={"Content-Type": MULTIPART.format(boundary)})
+    assert response.status_code == 400, response.status_code

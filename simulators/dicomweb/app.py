@@ -511,7 +511,7 @@ class DicomWebApp:
             status = 409
         elif referenced:
             status = 202
-        elif all(int(f.FailureReason) & 0xFF00 == Status.OUT_OF_RESOURCES for f in failed):
+        elif failed and all(int(f.FailureReason) & 0xFF00 == Status.OUT_OF_RESOURCES for f in failed):
             # nothing kept for want of resources (PS3.18 8.5): a data set past our bound is 413 Payload Too Large,
             # a full disk 503 Service Unavailable
             status = 413 if any(int(f.FailureReason) == REFUSED_TOO_LARGE for f in failed) else 503
