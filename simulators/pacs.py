@@ -211,7 +211,11 @@ class PacsSimulator:
         sop_uid = str(dataset.get("SOPInstanceUID", ""))
         if not sop_uid:
             return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
-        refused = _refusal_of_dataset(dataset, str(event.request.AffectedSOPInstanceUID), affected)
+        # In listen mode (a recorder) the product's mismatch is recorded and judged by the client suites; the
+        # acquisition goes on as before (B007 for another class), so only that requirement fails
+        listening = self.recorder is not None
+        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
+                                      None if listening else affected)
         if refused is not None:
             return refused
         if STORE_DISCARDS in self.faults:
@@ -231,7 +235,7 @@ class PacsSimulator:
         except OSError as exc:
             log.error("cannot keep %s: %s", sop_uid, exc)
             return Status.OUT_OF_RESOURCES
-        return Status.SUCCESS
+        return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
 
     def _refusal_before_decoding(self, event) -> Dataset | None:
         """What the encoded data set and the command's UIDs earn before anything is decoded: a Deflated data set
@@ -302,7 +306,8 @@ class PacsSimulator:
             _close_quietly(self._left_open.pop())
 
 
-def _refusal_of_dataset(dataset: Dataset, affected_instance: str, affected_class: str) -> Dataset | None:
+def _refusal_of_dataset(dataset: Dataset, affected_instance: str | None,
+                        affected_class: str | None) -> Dataset | None:
     """The decoded data set against its command: UIDs that are not UIDs, and an instance or class that is not
     the one the command names (PS3.7 9.3.1.1: the Affected SOP Class and Instance UIDs of the request are the
     data set's), both Error: Data Set does not match SOP Class (A9xx); a bad SOP Instance UID is 0117H."""
@@ -312,10 +317,10 @@ def _refusal_of_dataset(dataset: Dataset, affected_instance: str, affected_class
     problem = dataset_uid_problem(dataset)
     if problem:
         return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, problem)
-    if str(dataset.SOPInstanceUID) != affected_instance:
+    if affected_instance is not None and str(dataset.SOPInstanceUID) != affected_instance:
         return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
                         f"SOP Instance UID not the command's: {dataset.SOPInstanceUID} vs {affected_instance}")
-    if str(dataset.get("SOPClassUID", "")) != affected_class:
+    if affected_class is not None and str(dataset.get("SOPClassUID", "")) != affected_class:
         return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
                         f"SOP Class UID not the command's: {dataset.get('SOPClassUID', '')} vs {affected_class}")
     return None
