@@ -17,7 +17,6 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
-from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
@@ -31,7 +30,7 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
@@ -71,6 +70,13 @@ from dicom_harness.simulators.faults import (
     Fault,
     faults_named,
 )
+from dicom_harness.simulators.inspection import (
+    TOO_LARGE,
+    Limits,
+    dataset_uid_problem,
+    encoded_dataset_problem,
+    uid_problem,
+)
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 
@@ -84,9 +90,10 @@ RESPONSE_FAULTS = {ECHO_RSP_WRONG_CLASS, ECHO_RSP_WITH_DATA_SET, STORE_RSP_WRONG
 _QR_FIND_SWAP = {StudyRootQueryRetrieveInformationModelFind: PatientRootQueryRetrieveInformationModelFind,
                  PatientRootQueryRetrieveInformationModelFind: StudyRootQueryRetrieveInformationModelFind}
 COERCED_ISSUER = "DH_PACS_ISSUER"      # the coerce-without-warning fault's Issuer of Patient ID
+INVALID_SOP_INSTANCE = 0x0117           # PS3.7 9.1.1.1.9 h: "Invalid SOP Instance", a UID breaking PS3.5 9.1
 
 
-class _UnboundedPdu(DIMSEServiceProvider):
+class _UnboundedPdu(GuardedDimse):
     """For the ignore-max-pdu fault: never fragment to the peer's maximum length."""
 
     @property
@@ -100,8 +107,10 @@ class PacsSimulator:
                  services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
                  commitment_delay: float = 0.0, commitment_answer_on: str = "new",
                  allowed_calling_aes: Iterable[str] | None = None,
-                 move_destinations: dict[str, tuple[str, int]] | None = None, recorder=None):
+                 move_destinations: dict[str, tuple[str, int]] | None = None, recorder=None,
+                 limits: Limits | None = None):
         self.store = store
+        self.limits = limits or Limits()
         self.ae_title = ae_title
         self.host = host
         self.requested_port = port
@@ -128,7 +137,10 @@ class PacsSimulator:
         ae = AE(ae_title=self.ae_title)
         prepare_ae(ae)
         ae.maximum_pdu_size = self.max_pdu
-        ae.maximum_associations = 32
+        # pynetdicom counts every connection, negotiating or not, against maximum_associations: that is our
+        # connection cap; established associations are counted in _on_requested, so stalled connections (each
+        # closed by DeadlineSocket or ARTIM within seconds) cannot lock real clients out
+        ae.maximum_associations = self.limits.max_connections
         ae.require_called_aet = self.check_called_ae and IGNORE_CALLED_AE not in self.faults
         if self.allowed_calling_aes and IGNORE_CALLING_AE not in self.faults:
             ae.require_calling_aet = self.allowed_calling_aes
@@ -150,6 +162,13 @@ class PacsSimulator:
         return ae
 
     def _on_requested(self, event) -> None:
+        established = [a for a in event.assoc.ae.active_associations if a.is_acceptor and a.is_established]
+        if len(established) >= self.limits.max_associations:
+            log.warning("association from %s rejected: %d associations established (the limit)",
+                        event.assoc.requestor.address, len(established))
+            event.assoc.acse.send_reject(0x02, 0x03, 0x02)    # rejected-transient, local limit exceeded
+            event.assoc.kill()
+            return
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
 
@@ -201,6 +220,9 @@ class PacsSimulator:
         return Status.SUCCESS
 
     def _on_store(self, event) -> int | tuple[int, Dataset]:
+        refused = self._refusal_before_decoding(event)
+        if refused is not None:
+            return refused
         try:
             dataset = event.dataset
             dataset.file_meta = event.file_meta
@@ -215,6 +237,13 @@ class PacsSimulator:
         sop_uid = str(dataset.get("SOPInstanceUID", ""))
         if not sop_uid:
             return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
+        # In listen mode (a recorder) the product's mismatch is recorded and judged by the client suites; the
+        # acquisition goes on as before (B007 for another class), so only that requirement fails
+        listening = self.recorder is not None
+        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
+                                      None if listening else affected)
+        if refused is not None:
+            return refused
         if STORE_DISCARDS in self.faults:
             return Status.SUCCESS
         if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
@@ -233,6 +262,23 @@ class PacsSimulator:
             log.error("cannot keep %s: %s", sop_uid, exc)
             return Status.OUT_OF_RESOURCES
         return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
+
+    def _refusal_before_decoding(self, event) -> Dataset | None:
+        """What the encoded data set and the command's UIDs earn before anything is decoded: a Deflated data set
+        past the inflation bound is Refused: Out of resources (A7xx), impossible element lengths are Error:
+        Cannot understand (Cxxx), a command UID that is not a UID is Invalid SOP Instance (0117H)."""
+        problem = uid_problem(event.request.AffectedSOPInstanceUID, "Affected SOP Instance UID")
+        if problem:
+            return _refusal(INVALID_SOP_INSTANCE, problem)
+        problem = uid_problem(event.request.AffectedSOPClassUID, "Affected SOP Class UID")
+        if problem:
+            return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, problem)
+        found = encoded_dataset_problem(event.encoded_dataset(include_meta=False), event.context.transfer_syntax,
+                                        self.limits)
+        if found is None:
+            return None
+        kind, problem = found
+        return _refusal(Status.OUT_OF_RESOURCES if kind == TOO_LARGE else Status.CANNOT_UNDERSTAND, problem)
 
     def _on_get(self, event) -> Iterator:
         if IGNORE_MAX_PDU in self.faults:
@@ -331,6 +377,7 @@ class PacsSimulator:
         ae = self._build_ae()
         from dicom_harness.simulators.services import combine_handlers
         handlers = combine_handlers(self.handlers(), self.services)
+        handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
@@ -344,6 +391,35 @@ class PacsSimulator:
             self._server = None
         while self._left_open:
             _close_quietly(self._left_open.pop())
+
+
+def _refusal_of_dataset(dataset: Dataset, affected_instance: str | None,
+                        affected_class: str | None) -> Dataset | None:
+    """The decoded data set against its command: UIDs that are not UIDs, and an instance or class that is not
+    the one the command names (PS3.7 9.3.1.1: the Affected SOP Class and Instance UIDs of the request are the
+    data set's), both Error: Data Set does not match SOP Class (A9xx); a bad SOP Instance UID is 0117H."""
+    problem = uid_problem(dataset.get("SOPInstanceUID"), "SOP Instance UID")
+    if problem:
+        return _refusal(INVALID_SOP_INSTANCE, problem)
+    problem = dataset_uid_problem(dataset)
+    if problem:
+        return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, problem)
+    if affected_instance is not None and str(dataset.SOPInstanceUID) != affected_instance:
+        return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+                        f"SOP Instance UID not the command's: {dataset.SOPInstanceUID} vs {affected_instance}")
+    if affected_class is not None and str(dataset.get("SOPClassUID", "")) != affected_class:
+        return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+                        f"SOP Class UID not the command's: {dataset.get('SOPClassUID', '')} vs {affected_class}")
+    return None
+
+
+def _refusal(status: int, reason: str) -> Dataset:
+    """A C-STORE failure status with its Error Comment (0000,0902), LO: at most 64 characters."""
+    log.warning("C-STORE refused with 0x%04X: %s", status, reason)
+    answer = Dataset()
+    answer.Status = status
+    answer.ErrorComment = reason[:64]
+    return answer
 
 
 def _encode_file(dataset: Dataset) -> bytes:

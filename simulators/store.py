@@ -61,6 +61,7 @@ class Store:
         self.root = Path(root).resolve()
         (self.root / "objects").mkdir(parents=True, exist_ok=True)
         (self.root / "incoming").mkdir(exist_ok=True)
+        self._clean_incoming()
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -69,6 +70,21 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._index_unindexed_files()
+
+    def _clean_incoming(self) -> None:
+        """Remove what writers that are gone left under incoming/ (a process killed mid-upload). A file's name
+        starts with the id of the process writing it; another live process's files (a second simulator on the
+        same store) are left alone."""
+        for path in (self.root / "incoming").iterdir():
+            owner = path.name.split("-", 1)[0]
+            if owner.isdigit() and int(owner) != os.getpid() and _alive(int(owner)):
+                continue
+            if owner.isdigit() and int(owner) == os.getpid():
+                continue
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
     def _index_unindexed_files(self) -> None:
         """Index files kept durably whose index rows were lost (a crash between fsync and commit)."""
@@ -171,7 +187,7 @@ class Store:
     # -- streamed writers (the DICOMweb server): the body never sits whole in memory -------------------
     def incoming_path(self) -> Path:
         """A fresh path under incoming/ for a writer that streams a Part 10 file before adopting it."""
-        return self.root / "incoming" / f"{uuid.uuid4().hex}.part"
+        return self.root / "incoming" / f"{os.getpid()}-{uuid.uuid4().hex}.part"
 
     def adopt_file(self, temporary: Path, dataset: Dataset) -> StoredInstance:
         """Make a Part 10 file written under incoming/ durable, move it into place and index it."""
@@ -183,6 +199,16 @@ class Store:
         final.parent.mkdir(parents=True, exist_ok=True)
         move_into_place(temporary, final)
         return self._index(relative, dataset)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_durably(final: Path, payload: bytes, temporary: Path) -> Path:

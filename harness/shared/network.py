@@ -5,11 +5,18 @@ PS3.8's A-ABORT for unknown PDU types into pynetdicom."""
 
 from __future__ import annotations
 
+import logging
+import queue
 import select
 import socket
+import time
 
 from pynetdicom import AE, evt
+from pynetdicom.dimse import DIMSEServiceProvider
 from pynetdicom.dul import DULServiceProvider
+from pynetdicom.transport import AssociationSocket
+
+log = logging.getLogger("dicom_harness.network")
 
 NETWORK_TIMEOUT = 30.0
 DIMSE_TIMEOUT = 30.0
@@ -91,3 +98,88 @@ def prepare_ae(ae: AE) -> None:
 
 
 NODELAY_HANDLER = (evt.EVT_CONN_OPEN, set_nodelay)
+
+
+# -- command sets that cannot be served: A-ABORT at once ---------------------------------------------------------
+class GuardedDimse(DIMSEServiceProvider):
+    """pynetdicom's DIMSE provider, except that a command set it cannot decode (no Command Field, an unknown one,
+    no Command Data Set Type, bytes that are not a data set) no longer raises inside the DUL thread, which left
+    the association without a reader until every timeout ran out: the message is dropped and the DUL is told
+    what PS3.8 9.2 calls an invalid PDU (Evt19), so the peer gets an A-ABORT at once (AA-8)."""
+
+    def receive_primitive(self, primitive) -> None:
+        try:
+            super().receive_primitive(primitive)
+        except Exception as exc:   # noqa: BLE001 - whatever the decoder raised, the answer is the same
+            log.warning("undecodable DIMSE command set (%s: %s): A-ABORT", type(exc).__name__, exc)
+            self.message = None
+            self.dul.event_queue.put("Evt19")
+
+
+class _ScreenedQueue(queue.Queue):
+    """The decoded-message queue of a GuardedDimse. A request whose command set lacks an element its service
+    requires (PS3.7 9.3, 10.3: Message ID, Affected SOP Class and Instance UIDs, Priority...) cannot be answered
+    (a response names the Message ID it answers) and pynetdicom would drop it in silence, leaving the peer to
+    its timeout: it is not queued, and the DUL sends an A-ABORT instead."""
+
+    on_invalid = None
+
+    def put(self, item, block=True, timeout=None):
+        _, message = item
+        is_request = getattr(message, "Status", None) is None
+        if is_request and not getattr(message, "is_valid_request", True):
+            log.warning("DIMSE %s request without the elements its service requires: A-ABORT",
+                        getattr(message, "msg_type", "?"))
+            if self.on_invalid is not None:
+                self.on_invalid()
+            return
+        super().put(item, block, timeout)
+
+
+class DeadlineSocket(AssociationSocket):
+    """pynetdicom reads a PDU with recv() calls that each wait up to the socket timeout, so a peer that stops
+    mid-PDU holds the connection for the network timeout, and one that sends a byte now and then holds it for
+    ever. Here a PDU, once its first byte is in, must arrive whole within a deadline: ACSE_TIMEOUT before the
+    association is established (the A-ASSOCIATE-RQ is small), NETWORK_TIMEOUT after. A peer that misses it
+    reads as a closed connection (pynetdicom's Evt17)."""
+
+    def recv(self, nr_bytes: int) -> bytearray:
+        sock = self.socket
+        if sock is None:
+            return bytearray()
+        assoc = getattr(self, "_assoc", None)
+        allowed = NETWORK_TIMEOUT if assoc is not None and assoc.is_established else ACSE_TIMEOUT
+        deadline = time.monotonic() + allowed
+        before = sock.gettimeout()
+        received = bytearray()
+        try:
+            while len(received) < nr_bytes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{nr_bytes - len(received)} bytes of a PDU missing after {allowed:.0f} s")
+                sock.settimeout(remaining if before is None else min(remaining, before))
+                chunk = sock.recv(min(65536, nr_bytes - len(received)))
+                if not chunk:
+                    return received
+                received.extend(chunk)
+        finally:
+            try:
+                sock.settimeout(before)
+            except OSError:
+                pass
+        return received
+
+
+def guard_dimse(event) -> None:
+    """EVT_CONN_OPEN: this association's DIMSE provider becomes a GuardedDimse and its socket a DeadlineSocket."""
+    transport = getattr(event.assoc.dul, "socket", None)
+    if type(transport) is AssociationSocket:
+        transport.__class__ = DeadlineSocket
+    dimse = getattr(event.assoc, "dimse", None)
+    if type(dimse) is DIMSEServiceProvider:
+        dimse.__class__ = GuardedDimse
+        dimse.msg_queue.__class__ = _ScreenedQueue
+        dimse.msg_queue.on_invalid = lambda: dimse.dul.event_queue.put("Evt19")
+
+
+GUARD_HANDLERS = [(evt.EVT_CONN_OPEN, guard_dimse)]

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Iterable
 
 from pydicom import dcmread
@@ -128,6 +129,12 @@ from dicom_harness.simulators.faults import (
     Fault,
     faults_named,
 )
+from dicom_harness.simulators.inspection import (
+    NOT_UNDERSTOOD,
+    Limits,
+    dataset_uid_problem,
+    part10_problem,
+)
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
@@ -136,21 +143,25 @@ DICOM_JSON = "application/dicom+json"
 DICOM_XML = "application/dicom+xml"
 WADL = "application/vnd.sun.wadl+xml"
 # The Query Parameters of retrieves (PS3.18 10.4.1.2, Table 10.4.1-5); any other is ignored (PS3.18 8.3)
+# A STOW-RS Failure Reason in PS3.18 Table I.2-2's A7xx "Refused out of Resources": this one is our bound on
+# how far a Deflated data set may inflate (simulators/inspection.py); A700 is a full disk
+REFUSED_TOO_LARGE = 0xA701
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
 class DicomWebApp:
     def __init__(self, store: Store, faults: Iterable[str | Fault] = (), root: str = "/dicom-web",
-                 public_url: str | None = None):
+                 public_url: str | None = None, limits: Limits | None = None):
         """public_url: the absolute URL clients reach the server at (scheme://host:port); every URL the answers
         carry (Retrieve URL, BulkDataURI, the WADL base) is built from it. None: from the request's Host."""
         self.store = store
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.limits = limits or Limits()
         self.faults = faults_named(faults)
         self.root = root
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
         self.searches = 0                 # for the qido-order-alternates fault only
-        self.ups = UpsRoutes(Worklist(store.root, self.faults), root)
+        self.ups = UpsRoutes(Worklist(store.root, self.faults), root, self.limits.event_send_timeout)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:
@@ -536,6 +547,9 @@ class DicomWebApp:
                                      lambda: str(self.store.incoming_path()))
         except MultipartError as exc:
             return self._error(400, f"malformed multipart body: {exc}")
+        except OSError as exc:      # the incoming folder is full (or gone): PS3.18 8.5, 503 Service Unavailable
+            log.error("STOW body not received: %s", exc.strerror or exc)
+            return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         target_study = request.path_params.get("study")
         base = self.base_url(request)
         referenced, failed = [], []
@@ -563,6 +577,10 @@ class DicomWebApp:
             status = 409
         elif referenced:
             status = 202
+        elif failed and all(int(f.FailureReason) & 0xFF00 == Status.OUT_OF_RESOURCES for f in failed):
+            # nothing kept for want of resources (PS3.18 8.5): a data set past our bound is 413 Payload Too Large,
+            # a full disk 503 Service Unavailable
+            status = 413 if any(int(f.FailureReason) == REFUSED_TOO_LARGE for f in failed) else 503
         elif any(int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed) or any(
                 int(f.FailureReason) == Status.SOP_CLASS_NOT_SUPPORTED for f in failed):
             status = 409
@@ -581,6 +599,11 @@ class DicomWebApp:
         try:
             if part_media != "application/dicom":
                 raise InvalidDicomError(f"part of type {part_media}")
+            found = part10_problem(part.path, self.limits)
+            if found is not None:
+                log.info("STOW part refused: %s", found[1])
+                item.FailureReason = Status.CANNOT_UNDERSTAND if found[0] == NOT_UNDERSTOOD else REFUSED_TOO_LARGE
+                return False, item
             ds = dcmread(part.path, stop_before_pixels=True)
             sop_class, sop_uid = str(ds.SOPClassUID), str(ds.SOPInstanceUID)
             study = str(ds.StudyInstanceUID)
@@ -589,8 +612,15 @@ class DicomWebApp:
             log.info("STOW part not understood: %s", exc)
             item.FailureReason = Status.CANNOT_UNDERSTAND
             return False, item
-        item.ReferencedSOPClassUID = sop_class
-        item.ReferencedSOPInstanceUID = sop_uid
+        with warnings.catch_warnings():     # the values go back as received, valid UIDs or not
+            warnings.simplefilter("ignore")
+            item.ReferencedSOPClassUID = sop_class
+            item.ReferencedSOPInstanceUID = sop_uid
+        problem = dataset_uid_problem(ds)
+        if problem:     # PS3.18 Table I.2-2, A9xx: the instance does not conform to its SOP Class (PS3.5 9.1)
+            log.info("STOW part refused: %s", problem)
+            item.FailureReason = Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
+            return False, item
         if target_study and study != target_study and STOW_ACCEPTS_OTHER_STUDY not in self.faults:
             item.FailureReason = Status.STUDY_INSTANCE_UID_MISMATCH
             return False, item
@@ -733,5 +763,6 @@ def _workitems_wadl() -> str:
     return f'<resource path="workitems">{method("GET")}{method("POST")}{workitem}</resource>'
 
 
-def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None) -> Starlette:
-    return Starlette(routes=DicomWebApp(store, faults, public_url=public_url).routes())
+def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
+               limits: Limits | None = None) -> Starlette:
+    return Starlette(routes=DicomWebApp(store, faults, public_url=public_url, limits=limits).routes())

@@ -13,8 +13,10 @@ import uvicorn
 
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.dicomweb.auth import RequireAuth
+from dicom_harness.simulators.dicomweb.body_timeout import BodyTimeout
 from dicom_harness.simulators.dicomweb.cors import Cors, origins_from_environment, parse_origins
 from dicom_harness.simulators.faults import WEB_AUTH_ANONYMOUS, Fault, faults_named
+from dicom_harness.simulators.inspection import Limits
 from dicom_harness.simulators.store import Store
 
 START_TIMEOUT = 10.0
@@ -24,7 +26,8 @@ PUBLIC_URL_ENVIRONMENT = "DICOM_HARNESS_PUBLIC_URL"
 class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None,
-                 recorder=None, cors_origins=None, public_url: str | None = None):
+                 recorder=None, cors_origins=None, public_url: str | None = None,
+                 limits: Limits | None = None):
         """cors_origins: the origins a browser page may call from ("*" any, a list, or () none); None takes
         DICOM_HARNESS_CORS_ORIGINS, default any (dicomweb/cors.py)."""
         self.store = store
@@ -32,6 +35,7 @@ class DicomWebSimulator:
         # The URL the answers' URLs (BulkDataURI, Retrieve URL) start with: given, or DICOM_HARNESS_PUBLIC_URL, or
         # the bound address when it is a single one (never the Host header a client happens to send).
         self._public_url = public_url or os.environ.get(PUBLIC_URL_ENVIRONMENT) or None
+        self.limits = limits or Limits()
         self.recorder = recorder    # a RecordingWriter: `listen` records every request (dicomweb/recorder.py)
         self.http_recorder = None
         self.faults = faults_named(faults)
@@ -67,12 +71,13 @@ class DicomWebSimulator:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self.port = sock.getsockname()[1]
-        app = create_app(self.store, self.faults, public_url=self.public_url)
+        app = create_app(self.store, self.faults, public_url=self.public_url, limits=self.limits)
         if self.credentials["token"] or self.credentials["user"]:
             app = RequireAuth(app, **self.credentials)
         if self.recorder is not None:
             from dicom_harness.simulators.dicomweb.recorder import HttpRecorder
             app = self.http_recorder = HttpRecorder(app, self.recorder)
+        app = BodyTimeout(app, self.limits.http_body_timeout)
         if self.cors_origins:
             # outermost: preflights carry no credentials, and they are the browser's, not the user agent's requests
             app = Cors(app, self.cors_origins)

@@ -68,6 +68,7 @@ from dicom_harness.simulators.faults import (
     Fault,
     faults_named,
 )
+from dicom_harness.simulators.inspection import uid_problem
 from dicom_harness.simulators.store import write_durably
 
 # Attributes N-CREATE requires a value for (PS3.4 Table CC.2.5-3, Req. Type 1 for the SCU)
@@ -174,6 +175,9 @@ class Worklist:
         uid = uid or str(ds.get("SOPInstanceUID", "") or "")
         if not uid:
             raise Refusal(400, "the workitem UID is missing: give it as /workitems?{uid} or as SOP Instance UID")
+        problem = uid_problem(uid, "the workitem UID")
+        if problem:
+            raise Refusal(400, problem)
         if uid in self.workitems and UPS_CREATE_OVERWRITES not in self.faults:
             raise Refusal(409, f"workitem {uid} already exists")     # Table CC.1.1-2, N-CREATE row: 0111
         state = normalise_state(str(ds.get("ProcedureStepState", "")))

@@ -25,7 +25,8 @@ log = logging.getLogger("simulators.dicomweb.ups")
 
 DICOM_JSON = "application/dicom+json"
 DICOM_XML = "application/dicom+xml"
-SEND_TIMEOUT = 5.0
+SEND_TIMEOUT = 5.0          # one subscriber's time to take one event (Limits.event_send_timeout)
+CHANNEL_BACKLOG = 256       # events waiting for one subscriber before it is dropped as not reading
 TRANSACTION_UID_PARAMETERS = ("transaction-uid", "transactionuid", "transaction")
 
 
@@ -40,11 +41,48 @@ def _bare_or_named(raw_query: str, names: tuple[str, ...]) -> str | None:
     return None
 
 
+class _Channel:
+    """One subscriber's WebSocket with its own queue and sender: a subscriber that does not read delays only
+    itself, and is dropped when its queue fills or one send outlasts the timeout (PS3.4 CC.2.4.3: no retry owed)."""
+
+    def __init__(self, websocket: WebSocket, title: str, timeout: float):
+        self.websocket = websocket
+        self.title = title
+        self.timeout = timeout
+        self.queue: asyncio.Queue[str] = asyncio.Queue(CHANNEL_BACKLOG)
+        self.closed = False
+
+    def offer(self, text: str) -> bool:
+        if self.closed:
+            return False
+        try:
+            self.queue.put_nowait(text)
+            return True
+        except asyncio.QueueFull:
+            return False
+
+    async def send_forever(self) -> None:
+        try:
+            while True:
+                text = await self.queue.get()
+                await asyncio.wait_for(self.websocket.send_text(text), self.timeout)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:    # noqa: BLE001 - whatever stopped the send, the channel is gone
+            log.info("event for %s not delivered: %s", self.title, exc or type(exc).__name__)
+            self.closed = True
+            try:
+                await asyncio.wait_for(self.websocket.close(), 1.0)
+            except Exception:   # noqa: BLE001
+                pass
+
+
 class UpsRoutes:
-    def __init__(self, worklist: Worklist, root: str):
+    def __init__(self, worklist: Worklist, root: str, send_timeout: float = SEND_TIMEOUT):
         self.worklist = worklist
         self.root = root
-        self.channels: dict[str, set[WebSocket]] = {}
+        self.send_timeout = send_timeout
+        self.channels: dict[str, set[_Channel]] = {}
 
     # -- helpers ------------------------------------------------------------------------------------------------
     @staticmethod
@@ -79,14 +117,15 @@ class UpsRoutes:
             raise Refusal(400, f"the payload is not a DICOM JSON data set: {exc}") from None
 
     async def _deliver(self, events: list[Event]) -> None:
-        """Send in order; a channel that cannot take a frame is dropped (PS3.4 CC.2.4.3: no retry owed)."""
+        """Queue each event on its subscriber's channels, in order; each channel sends on its own."""
         for event in events:
+            text = json.dumps(event.report)
             for channel in list(self.channels.get(event.subscriber, ())):
-                try:
-                    await asyncio.wait_for(channel.send_text(json.dumps(event.report)), SEND_TIMEOUT)
-                except Exception as exc:
-                    log.info("event for %s not delivered: %s", event.subscriber, exc)
+                if not channel.offer(text):
+                    log.info("subscriber %s does not read its events: channel dropped", event.subscriber)
                     self.channels[event.subscriber].discard(channel)
+                    channel.closed = True
+        await asyncio.sleep(0)      # let the senders start before the transaction answers
 
     def _events_url(self, request: Request, title: str) -> str:
         scheme = "wss" if request.url.scheme == "https" else "ws"
@@ -198,14 +237,17 @@ class UpsRoutes:
     async def open_channel(self, websocket: WebSocket) -> None:
         title = websocket.path_params["aetitle"]
         await websocket.accept()
-        self.channels.setdefault(title, set()).add(websocket)
+        channel = _Channel(websocket, title, self.send_timeout)
+        self.channels.setdefault(title, set()).add(channel)
+        sender = asyncio.create_task(channel.send_forever())
         try:
-            while True:                 # nothing is expected from the user agent; wait for it to go
+            while not channel.closed:   # nothing is expected from the user agent; wait for it to go
                 await websocket.receive_text()
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            self.channels.get(title, set()).discard(websocket)
+            self.channels.get(title, set()).discard(channel)
+            sender.cancel()
 
     def routes(self) -> list:
         w, s = "/workitems/{workitem}", "/subscribers/{aetitle}"
