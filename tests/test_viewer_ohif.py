@@ -42,6 +42,10 @@ OVERLAY = "(document.querySelector('[data-cy=viewport-overlay-top-left]') || {in
 IMAGE_ID = """(() => { try { const e = window.cornerstone && window.cornerstone.getEnabledElements()
   .find((e) => e.viewport && e.viewport.getCurrentImageId); return e ? e.viewport.getCurrentImageId() || '' : null; }
   catch (error) { return null; } })()"""
+# OHIF's warnings on each series (DisplaySetMessage codes; 3, "not reconstructable", is expected for one image)
+MESSAGES = """(() => { const s = window.services; if (!s || !s.displaySetService) return null;
+  return Object.fromEntries(s.displaySetService.getActiveDisplaySets().map((d) => [d.SeriesDescription,
+    ((d.messages && d.messages.messages) || []).map((m) => m.id)])); })()"""
 # The welcome banner and the guided tour cover the viewport: dismiss them if they are there
 DISMISS = """(() => { for (const b of document.querySelectorAll('button, [role=button]')) {
   const t = b.innerText.trim(); if (t === 'Confirm and hide' || t === 'Skip all') b.click(); } })()"""
@@ -146,7 +150,9 @@ def _judge(browser, url: str, instances, server: str, description: bool = True) 
     """description: whether the study list must show the study's description (asked for with includefield)."""
     listing = _study_list(browser, url, instances["CT"], server)
     seen = _open_study(browser, url, instances, server)
-    (ARTEFACTS / f"ohif-{server}.json").write_text(json.dumps({"study list": listing, "series": seen}, indent=1))
+    messages = browser.evaluate(MESSAGES)
+    (ARTEFACTS / f"ohif-{server}.json").write_text(json.dumps({"study list": listing, "series": seen,
+                                                               "display set messages": messages}, indent=1))
     problems = []
     if len(listing["rows"]) != 1 or listing["connection error"] or not listing["modalities"] \
             or not listing["instances"] or (description and not listing["description"]):
