@@ -108,3 +108,87 @@ class StaticServer:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+# OHIF's prebuilt viewer: the dist folder of the npm package @ohif/app (fetched with `npm pack`, no dependencies to
+# install: the folder is the built application)
+OHIF_VERSION = "3.13.2"
+
+
+def ohif_dist(npm: str) -> Path:
+    """The dist folder of @ohif/app OHIF_VERSION, unpacked into the cache folder once."""
+    import tarfile
+    import tempfile
+    root = cache_folder() / "ohif"
+    out = root / f"app-{OHIF_VERSION}"
+    if (out / "index.html").exists():
+        return out
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root) as work:
+        _run([npm, "pack", f"@ohif/app@{OHIF_VERSION}", "--pack-destination", work, "--silent"], root, timeout=600)
+        packed = next(Path(work).glob("*.tgz"), None)
+        if packed is None:
+            raise SetupError("npm pack @ohif/app gave no tarball")
+        staging = Path(work) / "dist"
+        with tarfile.open(packed) as archive:
+            members = [m for m in archive.getmembers()
+                       if m.name.startswith("package/dist/") and (m.isfile() or m.isdir())]
+            for member in members:
+                member.name = member.name[len("package/dist/"):]
+            archive.extractall(staging, members=[m for m in members if m.name], filter="data")
+        if not (staging / "index.html").exists():
+            raise SetupError(f"@ohif/app {OHIF_VERSION} has no dist/index.html")
+        staging.rename(out)
+    return out
+
+
+def ohif_config(base: str, name: str = "dicom-harness") -> str:
+    """app-config.js: one DICOMweb data source at base (QIDO-RS, WADO-RS with the wadors image loader)."""
+    source = {"namespace": "@ohif/extension-default.dataSourcesModule.dicomweb", "sourceName": "dh",
+              "configuration": {"friendlyName": name, "name": "dh", "qidoRoot": base, "wadoRoot": base,
+                                "wadoUriRoot": base, "qidoSupportsIncludeField": True, "imageRendering": "wadors",
+                                "thumbnailRendering": "wadors", "enableStudyLazyLoad": True,
+                                "supportsFuzzyMatching": False, "supportsWildcard": True, "staticWado": False,
+                                "singlepart": "bulkdata,video", "bulkDataURI": {"enabled": True},
+                                "omitQuotationForMultipartRequest": True}}
+    config = {"routerBasename": None, "extensions": [], "modes": [], "customizationService": {},
+              "showStudyList": True, "maxNumberOfWebWorkers": 1, "showWarningMessageForCrossOrigin": False,
+              "showCPUFallbackMessage": False, "showLoadingIndicator": True, "strictZSpacingForVolumeViewport": True,
+              "defaultDataSourceName": "dh", "dataSources": [source], "showErrorDetails": "always"}
+    return f"window.config = {json.dumps(config, indent=1)};\n"
+
+
+class _OhifHandler(_Handler):
+    """The dist folder, app-config.js from the server's config, index.html for every route of the single-page app."""
+
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path == "/app-config.js":
+            body = self.server.app_config.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        local = Path(self.translate_path(path))
+        if not local.is_file():
+            self.path = "/index.html"
+        return super().do_GET()
+
+    def guess_type(self, path):
+        if str(path).endswith(".wasm"):
+            return "application/wasm"
+        return http.server.SimpleHTTPRequestHandler.guess_type(self, path)
+
+
+class OhifServer(StaticServer):
+    """OHIF's dist folder over HTTP with an app-config.js pointing at one DICOMweb base URL."""
+
+    def __init__(self, folder: Path, base: str, name: str = "dicom-harness"):
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                       partial(_OhifHandler, directory=str(folder)))
+        self._server.app_config = ohif_config(base, name)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
-from dicom_harness.simulators.dicomweb import rendering
+from dicom_harness.simulators.dicomweb import rendering, wadl
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.multipart import (
     MultipartError,
@@ -643,8 +643,9 @@ class DicomWebApp:
         base = self.base_url(request)
         if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
-        wadl = _wadl(base, flat=CAPS_WADL_FLAT in self.faults)
-        return Response(wadl, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
+        childless = ("studies",) if CAPS_WADL_FLAT in self.faults else ()
+        description = wadl.describe(base, self.service_routes(), childless=childless)
+        return Response(description, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
     async def wado_uri(self, request: Request) -> Response:
@@ -690,9 +691,10 @@ class DicomWebApp:
         return self._error(406, f"cannot answer with {', '.join(wanted)}")
 
     # -- routing ---------------------------------------------------------------------------------------------------
-    def routes(self) -> list:
+    def service_routes(self) -> list:
+        """The routes under the service root (the WADL is generated from them)."""
         s, x, i = "/studies/{study}", "/series/{series}", "/instances/{instance}"
-        web = [
+        return [
             Route("/", self.capabilities, methods=["OPTIONS"]),
             Route("/studies", self.search, methods=["GET"]),
             Route("/studies", self.store_instances, methods=["POST"]),
@@ -720,47 +722,13 @@ class DicomWebApp:
             Route(s + x + i + "/frames/{frames}/thumbnail", self.retrieve_rendered, methods=["GET"]),
             *self.ups.routes(),
         ]
+
+    def routes(self) -> list:
         return [
             Route(self.root, self.capabilities, methods=["OPTIONS"]),
-            Mount(self.root, routes=web),
+            Mount(self.root, routes=self.service_routes()),
             Route("/wado", self.wado_uri, methods=["GET"]),
         ]
-
-
-def _wadl(base: str, flat: bool = False) -> str:
-    """A WADL document (PS3.18 Annex H) describing the resources this simulator serves (flat: the top-level
-    resources only, without their children: a fault)."""
-    get, post = '<method name="GET"/>', '<method name="POST"/>'
-    retrieve_children = "".join(f'<resource path="{name}">{get}</resource>'
-                                for name in ("metadata", "rendered", "thumbnail"))
-    instance = (f'<resource path="{{instance}}">{get}{retrieve_children}'
-                f'<resource path="bulkdata/{{tag}}">{get}</resource>'
-                f'<resource path="frames/{{frames}}">{get}<resource path="rendered">{get}</resource></resource>'
-                f'</resource>')
-    series = (f'<resource path="{{series}}">{get}{retrieve_children}'
-              f'<resource path="instances">{get}{instance}</resource></resource>')
-    study = (f'<resource path="{{study}}">{get}{post}{retrieve_children}'
-             f'<resource path="series">{get}{series}</resource>'
-             f'<resource path="instances">{get}</resource></resource>')
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<application xmlns="http://wadl.dev.java.net/2009/02">'
-            f'<resources base="{base}">'
-            f'<resource path="studies">{get}{post}{"" if flat else study}</resource>'
-            f'<resource path="series">{get}</resource>'
-            f'<resource path="instances">{get}</resource>'
-            f'{_workitems_wadl()}'
-            '</resources></application>\n')
-
-
-def _workitems_wadl() -> str:
-    """The UPS-RS resources (PS3.18 11.1.1) in the WADL."""
-    method = '<method name="{}"/>'.format
-    subscribers = (f'<resource path="subscribers/{{aetitle}}">{method("POST")}{method("DELETE")}'
-                   f'<resource path="suspend">{method("POST")}</resource></resource>')
-    workitem = (f'<resource path="{{workitem}}">{method("GET")}{method("POST")}'
-                f'<resource path="state">{method("PUT")}</resource>'
-                f'<resource path="cancelrequest">{method("POST")}</resource>{subscribers}</resource>')
-    return f'<resource path="workitems">{method("GET")}{method("POST")}{workitem}</resource>'
 
 
 def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
