@@ -96,3 +96,23 @@ def test_unknown_resources_are_404_operation_outcomes(served):
     for path in ("/ImagingStudy/1.2.3.4", "/Patient/nobody", "/Endpoint/none"):
         response = httpx.get(f"{web.fhir_url}{path}", timeout=10)
         assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_an_independent_fhir_client_follows_the_flow(served):
+    """fhirpy (an independent FHIR client from PyPI): Patient by identifier, its ImagingStudy with the Endpoint
+    included, and the series and instances it lists."""
+    fhirpy = pytest.importorskip("fhirpy", reason="the test extra installs fhirpy")
+    web, context, instances, _ = served
+    client = fhirpy.SyncFHIRClient(web.fhir_url)
+    patients = client.resources("Patient").search(identifier=str(context.PatientID)).fetch()
+    assert [p["identifier"][0]["value"] for p in patients] == [str(context.PatientID)]
+    studies = client.resources("ImagingStudy").search(patient=patients[0]["id"]).fetch()
+    assert [s["id"] for s in studies] == [str(context.StudyInstanceUID)]
+    bundle = client.resources("ImagingStudy").search(patient=patients[0]["id"]).include(
+        "ImagingStudy", "endpoint").fetch_raw()
+    endpoints = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Endpoint"]
+    assert [e["address"] for e in endpoints] == [web.base_url]
+    study = studies[0]
+    assert sorted(i["uid"] for s in study["series"] for i in s["instance"]) == sorted(
+        str(d.SOPInstanceUID) for d in instances)
+    assert study["subject"]["reference"] == f"Patient/{patients[0]['id']}"
