@@ -12,6 +12,7 @@ from dicom_harness.clients.web import DicomWebClient
 from dicom_harness.targets.profile import WebEndpoint
 
 FHIR_JSON = "application/fhir+json"
+SHOWN = 1500        # characters of each FHIR JSON answer kept in the evidence
 
 
 class FhirClient:
@@ -30,7 +31,20 @@ class FhirClient:
 
     def read(self, reference: str) -> dict:
         """GET [base]/Type/id: the resource, or a failed assertion (FAIL) saying what came back."""
-        return _json_object(self.get(reference), f"read {reference}")
+        return self._shown(_json_object(self.get(reference), f"read {reference}"))
+
+    def _shown(self, body: dict) -> dict:
+        """What the FHIR answer said, into the evidence as lines a reader can check by eye (the excerpt of the raw
+        body shows only its start): one per resource, one per ImagingStudy series."""
+        resources = [e.get("resource") for e in body.get("entry", []) if isinstance(e, dict)] \
+            if body.get("resourceType") == "Bundle" else [body]
+        if body.get("resourceType") == "Bundle":
+            self.evidence.add("#", f"Bundle type {body.get('type')} total {body.get('total')}: "
+                                   f"{len(resources)} entr{'y' if len(resources) == 1 else 'ies'}")
+        for resource in resources:
+            for line in summary(resource) if isinstance(resource, dict) else ["(an entry without a resource)"]:
+                self.evidence.add("#", line)
+        return body
 
     def search(self, resource_type: str, query=None) -> list[dict]:
         """GET [base]/Type?query: the matching resources of the searchset Bundle (included ones: searched())."""
@@ -39,7 +53,7 @@ class FhirClient:
 
     def searched(self, resource_type: str, query=None) -> list[dict]:
         """The entries of the searchset Bundle GET [base]/Type?query answers."""
-        bundle = _json_object(self.get(resource_type, query), f"search {resource_type}")
+        bundle = self._shown(_json_object(self.get(resource_type, query), f"search {resource_type}"))
         assert bundle.get("resourceType") == "Bundle" and bundle.get("type") == "searchset", (
             f"search {resource_type}: expected a Bundle of type searchset, observed resourceType "
             f"{bundle.get('resourceType')!r} type {bundle.get('type')!r}")
@@ -57,3 +71,26 @@ def _json_object(response: httpx.Response, what: str) -> dict:
         raise AssertionError(f"{what}: the body is not JSON: {response.content[:120]!r}") from None
     assert isinstance(body, dict), f"{what}: expected a JSON object, observed {type(body).__name__}"
     return body
+
+
+def summary(resource: dict) -> list[str]:
+    """A resource in a few lines: its identifiers and references; an ImagingStudy's series and instances."""
+    kind, rid = resource.get("resourceType"), resource.get("id")
+    identifiers = [f"{i.get('system', '')}|{i.get('value')}" for i in resource.get("identifier", [])
+                   if isinstance(i, dict)]
+    if kind == "ImagingStudy":
+        lines = [f"ImagingStudy/{rid} identifier {identifiers} subject {(resource.get('subject') or {}).get('reference')}"
+                 f" numberOfSeries {resource.get('numberOfSeries')} numberOfInstances "
+                 f"{resource.get('numberOfInstances')} endpoint {[e.get('reference') for e in resource.get('endpoint', [])]}"]
+        for series in resource.get("series", []):
+            modality = series.get("modality") or {}
+            instances = [f"{i.get('uid')} #{i.get('number')} {(i.get('sopClass') or {}).get('code')}"
+                         for i in series.get("instance", [])]
+            lines.append(f"  series {series.get('uid')} #{series.get('number')} modality "
+                         f"{modality.get('system')}|{modality.get('code')} numberOfInstances "
+                         f"{series.get('numberOfInstances')}: {instances}")
+        return lines
+    if kind == "Endpoint":
+        return [f"Endpoint/{rid} connectionType {(resource.get('connectionType') or {}).get('code')} address "
+                f"{resource.get('address')}"]
+    return [f"{kind}/{rid} identifier {identifiers}"]
