@@ -14,6 +14,7 @@ by name:
 - dataset_factory, make_instance: synthetic, PHI-free data sets with unique UIDs
 - seed_worklist: put worklist items on the target
 - web_study: one small study put in the target once for the DICOMweb suites
+- fhir: a FHIR R4 client for the target's [fhir] server (read, search), recording evidence
 - recording: what a client product sent while `dicom-harness listen` listened (client-side suites)
 
 IN_PROGRESS and COMPLETED are one Defined Term each for a UPS Procedure Step State (PS3.4 Table CC.1.1-1) and

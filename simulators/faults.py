@@ -1005,3 +1005,49 @@ BULKDATA_PIXEL_DATA_ENCAPSULATED = _web_fault(
     "bulkdata-pixel-data-encapsulated", "WADO-BULKDATA-COMPRESSED",
     "The Pixel Data bulk data of a compressed instance is its encapsulated value (item tags and all) labelled "
     "application/octet-stream.")
+
+
+# -- FHIR R4 (issue 18): the ImagingStudy face of the DICOMweb simulator (simulators/dicomweb/fhir.py) -------------
+FHIR_SUITES = ("fhir",)
+
+
+def _fhir_fault(name: str, breaks: str, description: str, also_breaks: tuple[str, ...] = ()) -> Fault:
+    return _fault(name, breaks, description, also_breaks, suites=FHIR_SUITES)
+
+
+FHIR_JSON_AS_PLAIN_JSON = _fhir_fault(
+    "fhir-json-as-plain-json", "FHIR-JSON-MEDIA-TYPE",
+    "FHIR resources and Bundles are labelled application/json, not application/fhir+json.")
+FHIR_PATIENT_IDENTIFIER_UNMATCHED = _fhir_fault(
+    "fhir-patient-identifier-unmatched", "FHIR-PATIENT-IDENTIFIER",
+    "Patient?identifier= compares the value with the Patient's name, so the DICOM Patient ID finds nobody.")
+FHIR_STUDY_UID_BARE = _fhir_fault(
+    "fhir-study-uid-bare", "FHIR-STUDY-IDENTIFIER-UID",
+    "ImagingStudy.identifier (system urn:dicom:uid) holds the bare Study Instance UID, without urn:oid:.")
+FHIR_STUDY_SUBJECT_WRONG = _fhir_fault(
+    "fhir-study-subject-wrong", "FHIR-STUDY-SUBJECT",
+    "ImagingStudy.subject references a Patient that is not the one with the study's Patient ID.")
+FHIR_STUDY_COUNTS_OFF = _fhir_fault(
+    "fhir-study-counts-off", "FHIR-STUDY-COUNTS",
+    "ImagingStudy.numberOfInstances is one more than the study holds.")
+FHIR_SERIES_UID_PREFIXED = _fhir_fault(
+    "fhir-series-uid-prefixed", "FHIR-SERIES-UID",
+    "ImagingStudy.series.uid is written urn:oid:UID, though it is of type id holding the Series Instance UID.")
+FHIR_SERIES_NUMBER_OFF = _fhir_fault(
+    "fhir-series-number-off", "FHIR-SERIES-NUMBER",
+    "ImagingStudy.series.number is one more than the Series Number.")
+FHIR_MODALITY_NO_SYSTEM = _fhir_fault(
+    "fhir-modality-no-system", "FHIR-SERIES-MODALITY",
+    "ImagingStudy.series.modality (and .modality) carry the code without the DCM system.")
+FHIR_INSTANCES_DROP_LAST = _fhir_fault(
+    "fhir-instances-drop-last", "FHIR-INSTANCE-UID",
+    "ImagingStudy.series.instance leaves out the last instance of each series of more than one.")
+FHIR_INSTANCE_SOP_CLASS_BARE = _fhir_fault(
+    "fhir-instance-sop-class-bare", "FHIR-INSTANCE-SOP-CLASS",
+    "ImagingStudy.series.instance.sopClass (system urn:ietf:rfc:3986) holds the bare SOP Class UID, not a URI.")
+FHIR_INSTANCE_NUMBER_OFF = _fhir_fault(
+    "fhir-instance-number-off", "FHIR-INSTANCE-NUMBER",
+    "ImagingStudy.series.instance.number is one more than the Instance Number.")
+FHIR_ENDPOINT_WRONG_ADDRESS = _fhir_fault(
+    "fhir-endpoint-wrong-address", "FHIR-ENDPOINT-WADO-RS",
+    "The dicom-wado-rs Endpoint's address is a path the server does not serve (/wado-rs instead of the DICOMweb root).")

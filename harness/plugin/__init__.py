@@ -19,6 +19,7 @@ from dicom_harness.plugin.fixtures import (
     dicomweb,
     dimse,
     evidence,
+    fhir,
     harness_peer,
     make_instance,
     recording,
@@ -34,6 +35,6 @@ from dicom_harness.plugin.output import pytest_sessionfinish, pytest_terminal_su
 __all__ = [
     "pytest_addoption", "pytest_configure", "pytest_ignore_collect", "pytest_collection_modifyitems", "pytest_runtest_makereport",
     "pytest_report_teststatus", "pytest_sessionfinish", "pytest_terminal_summary",
-    "target", "recording", "harness_peer", "seed_worklist", "claims", "evidence", "dimse", "dicomweb", "ups", "web_study",
+    "target", "recording", "harness_peer", "seed_worklist", "claims", "evidence", "dimse", "dicomweb", "fhir", "ups", "web_study",
     "dataset_factory", "make_instance", "_service_claimed",
 ]

@@ -112,6 +112,17 @@ def dicomweb(target, evidence):
 
 
 @pytest.fixture
+def fhir(target, evidence):
+    """A FHIR R4 client for the target's [fhir] server, recording evidence; NOT CLAIMED without one."""
+    from dicom_harness.clients.fhir import FhirClient
+    if target.fhir is None:
+        raise NotClaimed("the profile names no [fhir] server")
+    client = FhirClient(target.fhir, evidence)
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def ups(dicomweb, evidence, dataset_factory):
     """A UPS-RS user agent (PS3.18 11) with its notification channels, closed after the test."""
     from dicom_harness.clients.ups import UpsClient

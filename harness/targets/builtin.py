@@ -74,6 +74,8 @@ class SimulatorProvider(Provider):
             self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
             target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
                                                       wado_uri=self._web.wado_uri_url))
+            if target.fhir is not None:
+                target = replace(target, fhir=replace(target.fhir, base_url=self._web.fhir_url))
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
         return target

@@ -23,7 +23,7 @@ BUILT_IN = ("simulators", "orthanc", "dcmqrscp")
 
 SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",
-    "qido", "wado", "stow", "ups", "capabilities", "wado_uri",
+    "qido", "wado", "stow", "ups", "capabilities", "wado_uri", "fhir",
 )
 AE_TITLE = re.compile(r"^[\x20-\x7e]{1,16}$")
 _UID_BY_KEYWORD = {entry[4]: uid for uid, entry in UID_dictionary.items()}
@@ -84,6 +84,7 @@ class Target:
     name: str
     dimse: DimseEndpoint | None = None
     dicomweb: WebEndpoint | None = None
+    fhir: WebEndpoint | None = None        # [fhir]: a FHIR R4 server whose ImagingStudy resources describe the studies
     claims: Claims = field(default_factory=Claims)
     deviations: dict[str, Deviation] = field(default_factory=dict)
     peer: Peer = field(default_factory=Peer)
@@ -108,9 +109,10 @@ def to_uid(name_or_uid: str, where: str) -> UID:
 
 # Every key a profile may hold, per table: a misspelled key is an error naming the closest one, never a setting
 # silently left at its default.
-TOP_KEYS = ("name", "harness_ae_title", "dimse", "dicomweb", "claims", "deviations", "peer", "worklist")
+TOP_KEYS = ("name", "harness_ae_title", "dimse", "dicomweb", "fhir", "claims", "deviations", "peer", "worklist")
 DIMSE_KEYS = ("ae_title", "host", "port", "tls", "timeout")
 DICOMWEB_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout", "wado_uri")
+FHIR_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout")
 CLAIMS_KEYS = ("services", "storage_sop_classes", "storage_transfer_syntaxes", "called_ae_check", "calling_ae_check",
                "storage_level", "retrieve", "query_retrieve")
 DEVIATION_KEYS = ("requirement", "reason", "link")
@@ -150,21 +152,23 @@ def _dimse(data: dict, where: str) -> DimseEndpoint | None:
     )
 
 
-def _dicomweb(data: dict, where: str) -> WebEndpoint | None:
-    if "dicomweb" not in data:
+def _dicomweb(data: dict, where: str, key: str = "dicomweb", keys: tuple[str, ...] = DICOMWEB_KEYS
+              ) -> WebEndpoint | None:
+    """[dicomweb], or (key="fhir") the [fhir] table, which has the same keys but wado_uri."""
+    if key not in data:
         return None
-    t = _table(data, "dicomweb", where)
+    t = _table(data, key, where)
     if "base_url" not in t or not str(t["base_url"]).startswith(("http://", "https://")):
-        raise ProfileError(f"{where}: [dicomweb] needs base_url starting with http:// or https://")
+        raise ProfileError(f"{where}: [{key}] needs base_url starting with http:// or https://")
     for secret in ("token", "password"):
         if secret in t:
             raise ProfileError(
-                f"{where}: [dicomweb] must not hold a {secret}; name an environment variable with {secret}_env"
+                f"{where}: [{key}] must not hold a {secret}; name an environment variable with {secret}_env"
             )
-    check_keys(t, DICOMWEB_KEYS, f"{where} [dicomweb]")
+    check_keys(t, keys, f"{where} [{key}]")
     auth = t.get("auth", "none")
     if auth not in ("none", "bearer", "basic"):
-        raise ProfileError(f"{where}: [dicomweb] auth must be none, bearer or basic, not {auth!r}")
+        raise ProfileError(f"{where}: [{key}] auth must be none, bearer or basic, not {auth!r}")
     return WebEndpoint(
         base_url=str(t["base_url"]).rstrip("/"), auth=auth,
         token_env=t.get("token_env", ""), user_env=t.get("user_env", ""),
@@ -217,6 +221,7 @@ def profile_from_dict(data: dict, where: str = "profile") -> Target:
         name=str(data["name"]),
         dimse=_dimse(data, where),
         dicomweb=_dicomweb(data, where),
+        fhir=_dicomweb(data, where, "fhir", FHIR_KEYS),
         claims=_claims(data, where),
         deviations=_deviations(data, where),
         peer=Peer(ae_title=peer_t.get("ae_title", "DH_PEER"), host=peer_t.get("host", "127.0.0.1"),

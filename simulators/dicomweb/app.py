@@ -27,6 +27,7 @@ from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import rendering, wadl
 from dicom_harness.simulators.dicomweb import search as qido
+from dicom_harness.simulators.dicomweb.fhir import FhirRoutes
 from dicom_harness.simulators.dicomweb.multipart import (
     MultipartError,
     file_chunks,
@@ -162,6 +163,8 @@ class DicomWebApp:
         self.stowed: set[str] = set()     # for the web-hides-dimse-instances fault only
         self.searches = 0                 # for the qido-order-alternates fault only
         self.ups = UpsRoutes(Worklist(store.root, self.faults), root, self.limits.event_send_timeout)
+        # FHIR R4 (Patient, ImagingStudy, Endpoint) over the instances QIDO shows, its Endpoint this WADO-RS root
+        self.fhir = FhirRoutes(self._instances, self.base_url, self.faults)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def base_url(self, request: Request) -> str:
@@ -728,6 +731,7 @@ class DicomWebApp:
             Route(self.root, self.capabilities, methods=["OPTIONS"]),
             Mount(self.root, routes=self.service_routes()),
             Route("/wado", self.wado_uri, methods=["GET"]),
+            *self.fhir.routes(),
         ]
 
 

@@ -65,6 +65,10 @@ class DicomWebSimulator:
     def wado_uri_url(self) -> str:
         return f"http://{self.host}:{self.port}/wado"
 
+    @property
+    def fhir_url(self) -> str:
+        return f"http://{self.host}:{self.port}/fhir"
+
     def start(self) -> "DicomWebSimulator":
         # Bind here, so the port is known before uvicorn runs and port 0 can be read back.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
