@@ -284,6 +284,25 @@ VIEWER_STOW_PART_OCTET_STREAM = _viewer_fault(
 VIEWER_STOW_OMITS_TYPE1 = _viewer_fault(
     "viewer-stow-omits-type1", "STOW-UA-IOD",
     "The Secondary Capture image stored lacks Conversion Type (0008,0064), Type 1 in the SC Equipment Module.")
+# the viewer's UPS-RS pull (simulate viewer --ups): search, claim, update, complete
+VIEWER_UPS_PULLS_NOTHING = _viewer_fault(
+    "viewer-ups-pulls-nothing", "UPS-UA-PULL-CLAIMED",
+    "The viewer searches the worklist but never claims or completes a workitem.",
+    also_breaks=("UPS-UA-TRANSACTION-UID", "UPS-UA-STATE-VALUE", "UPS-UA-CONTENT-TYPE"))
+VIEWER_UPS_COMPLETE_OTHER_TRANSACTION = _viewer_fault(
+    "viewer-ups-complete-other-transaction", "UPS-UA-TRANSACTION-UID",
+    "The viewer completes the workitem it claimed with a new Transaction UID, not the one of its claim.")
+VIEWER_UPS_UPDATE_WITHOUT_TRANSACTION = _viewer_fault(
+    "viewer-ups-update-without-transaction", "UPS-UA-TRANSACTION-UID",
+    "The viewer updates the workitem it claimed (POST /workitems/{uid}) without the transaction-uid query parameter.")
+VIEWER_UPS_STATE_LOWER_CASE = _viewer_fault(
+    "viewer-ups-state-lower-case", "UPS-UA-STATE-VALUE",
+    "The viewer's completion asks for Procedure Step State 'completed', not the legal value COMPLETED.")
+VIEWER_UPS_STATE_NO_CONTENT_TYPE = _viewer_fault(
+    "viewer-ups-state-no-content-type", "UPS-UA-CONTENT-TYPE",
+    "The viewer's completion (PUT /workitems/{uid}/state) carries no Content-Type header field.")
+VIEWER_UPS_SEARCH_NO_ACCEPT = _viewer_fault(
+    "viewer-ups-search-no-accept", "UPS-UA-ACCEPT", "The viewer's Search for Workitems carries no Accept header field.")
 
 # -- Faults of the workstation simulator (simulators/workstation.py) as a Query/Retrieve SCU, for `listen`
 _QR_SCU_SUITES = ("clients/query_retrieve",)      # the fault matrix listens to the workstation for these
