@@ -316,7 +316,8 @@ CLIENT_RETRIEVES_NOTHING = _qr_client_fault(
     "client-retrieves-nothing", "QR-SCU-SENDS-CLAIMED",
     "The workstation queries but never retrieves (no C-GET, no C-MOVE).",
     also_breaks=("QR-SCU-RETRIEVE-LEVEL", "QR-SCU-RETRIEVE-UNIQUE-KEYS", "QR-SCU-RETRIEVE-NO-OTHER-KEYS",
-                 "QR-SCU-MOVE-DESTINATION", "QR-SCU-GET-ROLE-SELECTION"))
+                 "QR-SCU-MOVE-DESTINATION", "QR-SCU-GET-ROLE-SELECTION", "QR-SCU-GET-SUFFICIENT-CONTEXTS",
+                 "QR-SCU-GET-SERVES-STORAGE"))
 CLIENT_FIND_WITHOUT_LEVEL = _qr_client_fault(
     "client-find-without-level", "QR-SCU-FIND-LEVEL",
     "The workstation's IMAGE-level C-FIND Identifier lacks Query/Retrieve Level (0008,0052).")
@@ -346,7 +347,16 @@ CLIENT_MOVE_WITHOUT_DESTINATION = _qr_client_fault(
     "The workstation's C-MOVE-RQ gives a Move Destination of spaces only.")
 CLIENT_GET_WITHOUT_ROLE = _qr_client_fault(
     "client-get-without-role", "QR-SCU-GET-ROLE-SELECTION",
-    "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.")
+    "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.",
+    also_breaks=("QR-SCU-GET-SERVES-STORAGE",))     # no sub-operation can reach it: nothing to judge
+CLIENT_GET_MISSES_A_CLASS = _qr_client_fault(
+    "client-get-misses-a-class", "QR-SCU-GET-SUFFICIENT-CONTEXTS",
+    "The workstation's C-GET association proposes no context for MR Image Storage, though the study it retrieves "
+    "holds an MR image.")
+CLIENT_GET_STORE_UNDEFINED_STATUS = _qr_client_fault(
+    "client-get-store-undefined-status", "QR-SCU-GET-SERVES-STORAGE",
+    "The workstation answers the C-STORE sub-operations of its C-GET with 0107 (Attribute List Error, an N-SET "
+    "warning), no status of the Storage Service Class.")
 
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.

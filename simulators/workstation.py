@@ -37,6 +37,8 @@ from dicom_harness.simulators.faults import (
     CLIENT_FIND_WITHOUT_LEVEL,
     CLIENT_FIND_WITHOUT_LEVEL_KEY,
     CLIENT_FIND_WITHOUT_SERIES_UID,
+    CLIENT_GET_MISSES_A_CLASS,
+    CLIENT_GET_STORE_UNDEFINED_STATUS,
     CLIENT_GET_WITHOUT_ROLE,
     CLIENT_MOVE_WITHOUT_DESTINATION,
     CLIENT_RETRIEVE_REQUIRED_KEY,
@@ -106,6 +108,8 @@ class WorkstationSimulator:
     def _on_store(self, how: str, event) -> int:
         with self._lock:
             self._received[how] = self._received.get(how, 0) + 1
+        if how == "C-GET" and CLIENT_GET_STORE_UNDEFINED_STATUS in self.faults:
+            return 0x0107           # Attribute List Error (PS3.7 C.4.2): an N-SET warning, not a C-STORE status
         return Status.SUCCESS
 
     # -- the session ------------------------------------------------------------------------------------------
@@ -223,9 +227,10 @@ class WorkstationSimulator:
 
     def _get(self, study_uid: str, result: Session) -> None:
         self.log(f"4. C-GET of study {study_uid}")
-        roles = [] if CLIENT_GET_WITHOUT_ROLE in self.faults else [build_role(uid, scp_role=True)
-                                                                  for uid in STORAGE_CLASSES]
-        assoc = self._associate([StudyRootQueryRetrieveInformationModelGet, *STORAGE_CLASSES], roles,
+        classes = [uid for uid in STORAGE_CLASSES if not (CLIENT_GET_MISSES_A_CLASS in self.faults
+                                                          and uid == MRImageStorage)]
+        roles = [] if CLIENT_GET_WITHOUT_ROLE in self.faults else [build_role(uid, scp_role=True) for uid in classes]
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelGet, *classes], roles,
                                 [(evt.EVT_C_STORE, lambda event: self._on_store("C-GET", event))])
         final = None
         try:

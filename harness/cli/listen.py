@@ -138,6 +138,7 @@ def listen_command(args: argparse.Namespace) -> int:
         "product": args.product, "counterparts": list(counterparts), "scenario": list(scenario),
         "endpoint": endpoint, "drive": args.drive or "", "drive_exit_code": drive,
         "started": started, "ended": time.time(),
+        **({"seeded": listening.seeded.as_subject()} if listening.seeded is not None else {}),
     })
     listening.writer.close()
     heard = f"{listening.recorder.associations} association(s)" if dimse else ""
