@@ -248,7 +248,7 @@ def _viewer_fault(name: str, breaks: str, description: str, also_breaks: tuple[s
 VIEWER_SEARCHES_NOTHING = _viewer_fault(
     "viewer-searches-nothing", "QIDO-UA-SEARCH-CLAIMED", "The viewer never sends its QIDO-RS search.",
     also_breaks=("QIDO-UA-ACCEPT", "QIDO-UA-ATTRIBUTE-ID", "QIDO-UA-PERCENT-ENCODING", "QIDO-UA-INCLUDEFIELD",
-                 "QIDO-UA-LIMIT-OFFSET"))
+                 "QIDO-UA-LIMIT-OFFSET", "QIDO-UA-ATTRIBUTE-ONCE"))
 VIEWER_SEARCH_NO_ACCEPT = _viewer_fault(
     "viewer-search-no-accept", "QIDO-UA-ACCEPT", "The QIDO-RS search carries no Accept header field.")
 VIEWER_SEARCH_BAD_ATTRIBUTE = _viewer_fault(
@@ -284,6 +284,9 @@ VIEWER_STOW_PART_OCTET_STREAM = _viewer_fault(
 VIEWER_STOW_OMITS_TYPE1 = _viewer_fault(
     "viewer-stow-omits-type1", "STOW-UA-IOD",
     "The Secondary Capture image stored lacks Conversion Type (0008,0064), Type 1 in the SC Equipment Module.")
+VIEWER_SEARCH_ATTRIBUTE_TWICE = _viewer_fault(
+    "viewer-search-attribute-twice", "QIDO-UA-ATTRIBUTE-ONCE",
+    "The search names Patient Name twice: PatientName=DH%5E*&00100010=DH%5E*.")
 # the viewer's UPS-RS pull (simulate viewer --ups): search, claim, update, complete
 VIEWER_UPS_PULLS_NOTHING = _viewer_fault(
     "viewer-ups-pulls-nothing", "UPS-UA-PULL-CLAIMED",
@@ -349,6 +352,9 @@ CLIENT_GET_WITHOUT_ROLE = _qr_client_fault(
     "client-get-without-role", "QR-SCU-GET-ROLE-SELECTION",
     "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.",
     also_breaks=("QR-SCU-GET-SERVES-STORAGE",))     # no sub-operation can reach it: nothing to judge
+CLIENT_FIND_EMPTY_TIMEZONE = _qr_client_fault(
+    "client-find-empty-timezone", "QR-SCU-FIND-TIMEZONE-NOT-EMPTY",
+    "The workstation's IMAGE-level C-FIND carries Timezone Offset From UTC (0008,0201) with a zero-length value.")
 CLIENT_GET_MISSES_A_CLASS = _qr_client_fault(
     "client-get-misses-a-class", "QR-SCU-GET-SUFFICIENT-CONTEXTS",
     "The workstation's C-GET association proposes no context for MR Image Storage, though the study it retrieves "

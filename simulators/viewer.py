@@ -30,6 +30,7 @@ from dicom_harness.simulators.faults import (
     VIEWER_LIMIT_NEGATIVE,
     VIEWER_RETRIEVE_NO_ACCEPT,
     VIEWER_RETRIEVES_NOTHING,
+    VIEWER_SEARCH_ATTRIBUTE_TWICE,
     VIEWER_SEARCH_BAD_ATTRIBUTE,
     VIEWER_SEARCH_NO_ACCEPT,
     VIEWER_SEARCH_UNENCODED,
@@ -108,7 +109,10 @@ class ViewerSimulator:
                     if VIEWER_INCLUDEFIELD_ALL_AND_MORE in self.faults
                     else ["includefield=StudyDescription,00081030", "includefield=ModalitiesInStudy"])
         limit = "-1" if VIEWER_LIMIT_NEGATIVE in self.faults else "10"
-        query = "&".join([f"{quote(name_key, safe='')}={value}", *includes, f"limit={limit}", "offset=0"])
+        keys = [f"{quote(name_key, safe='')}={value}"]
+        if VIEWER_SEARCH_ATTRIBUTE_TWICE in self.faults:
+            keys.append(f"00100010={value}")
+        query = "&".join([*keys, *includes, f"limit={limit}", "offset=0"])
         headers = {} if VIEWER_SEARCH_NO_ACCEPT in self.faults else {"Accept": DICOM_JSON}
         answer = self._send("GET", f"/studies?{query}", headers)
         if answer.status_code >= 400:       # as a user would: search again, for every study

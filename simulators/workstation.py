@@ -33,6 +33,7 @@ from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CLIENT_CANCEL_WRONG_ID,
+    CLIENT_FIND_EMPTY_TIMEZONE,
     CLIENT_FIND_KEYS_ABOVE,
     CLIENT_FIND_WITHOUT_LEVEL,
     CLIENT_FIND_WITHOUT_LEVEL_KEY,
@@ -189,6 +190,8 @@ class WorkstationSimulator:
             query.Modality, query.StudyDate = "", ""
         if CLIENT_FIND_WITHOUT_LEVEL_KEY in self.faults:
             del query.SOPInstanceUID
+        if CLIENT_FIND_EMPTY_TIMEZONE in self.faults:
+            query.TimezoneOffsetFromUTC = ""
         return query
 
     def _find(self, assoc, query: Dataset, result: Session, cancel_after_first: bool = False) -> list[Dataset]:
