@@ -250,7 +250,7 @@ def _viewer_fault(name: str, breaks: str, description: str, also_breaks: tuple[s
 VIEWER_SEARCHES_NOTHING = _viewer_fault(
     "viewer-searches-nothing", "QIDO-UA-SEARCH-CLAIMED", "The viewer never sends its QIDO-RS search.",
     also_breaks=("QIDO-UA-ACCEPT", "QIDO-UA-ATTRIBUTE-ID", "QIDO-UA-PERCENT-ENCODING", "QIDO-UA-INCLUDEFIELD",
-                 "QIDO-UA-LIMIT-OFFSET"))
+                 "QIDO-UA-LIMIT-OFFSET", "QIDO-UA-ATTRIBUTE-ONCE"))
 VIEWER_SEARCH_NO_ACCEPT = _viewer_fault(
     "viewer-search-no-accept", "QIDO-UA-ACCEPT", "The QIDO-RS search carries no Accept header field.")
 VIEWER_SEARCH_BAD_ATTRIBUTE = _viewer_fault(
@@ -286,6 +286,28 @@ VIEWER_STOW_PART_OCTET_STREAM = _viewer_fault(
 VIEWER_STOW_OMITS_TYPE1 = _viewer_fault(
     "viewer-stow-omits-type1", "STOW-UA-IOD",
     "The Secondary Capture image stored lacks Conversion Type (0008,0064), Type 1 in the SC Equipment Module.")
+VIEWER_SEARCH_ATTRIBUTE_TWICE = _viewer_fault(
+    "viewer-search-attribute-twice", "QIDO-UA-ATTRIBUTE-ONCE",
+    "The search names Patient Name twice: PatientName=DH%5E*&00100010=DH%5E*.")
+# the viewer's UPS-RS pull (simulate viewer --ups): search, claim, update, complete
+VIEWER_UPS_PULLS_NOTHING = _viewer_fault(
+    "viewer-ups-pulls-nothing", "UPS-UA-PULL-CLAIMED",
+    "The viewer searches the worklist but never claims or completes a workitem.",
+    also_breaks=("UPS-UA-TRANSACTION-UID", "UPS-UA-STATE-VALUE", "UPS-UA-CONTENT-TYPE"))
+VIEWER_UPS_COMPLETE_OTHER_TRANSACTION = _viewer_fault(
+    "viewer-ups-complete-other-transaction", "UPS-UA-TRANSACTION-UID",
+    "The viewer completes the workitem it claimed with a new Transaction UID, not the one of its claim.")
+VIEWER_UPS_UPDATE_WITHOUT_TRANSACTION = _viewer_fault(
+    "viewer-ups-update-without-transaction", "UPS-UA-TRANSACTION-UID",
+    "The viewer updates the workitem it claimed (POST /workitems/{uid}) without the transaction-uid query parameter.")
+VIEWER_UPS_STATE_LOWER_CASE = _viewer_fault(
+    "viewer-ups-state-lower-case", "UPS-UA-STATE-VALUE",
+    "The viewer's completion asks for Procedure Step State 'completed', not the legal value COMPLETED.")
+VIEWER_UPS_STATE_NO_CONTENT_TYPE = _viewer_fault(
+    "viewer-ups-state-no-content-type", "UPS-UA-CONTENT-TYPE",
+    "The viewer's completion (PUT /workitems/{uid}/state) carries no Content-Type header field.")
+VIEWER_UPS_SEARCH_NO_ACCEPT = _viewer_fault(
+    "viewer-ups-search-no-accept", "UPS-UA-ACCEPT", "The viewer's Search for Workitems carries no Accept header field.")
 
 # -- Faults of the workstation simulator (simulators/workstation.py) as a Query/Retrieve SCU, for `listen`
 _QR_SCU_SUITES = ("clients/query_retrieve",)      # the fault matrix listens to the workstation for these
@@ -299,7 +321,8 @@ CLIENT_RETRIEVES_NOTHING = _qr_client_fault(
     "client-retrieves-nothing", "QR-SCU-SENDS-CLAIMED",
     "The workstation queries but never retrieves (no C-GET, no C-MOVE).",
     also_breaks=("QR-SCU-RETRIEVE-LEVEL", "QR-SCU-RETRIEVE-UNIQUE-KEYS", "QR-SCU-RETRIEVE-NO-OTHER-KEYS",
-                 "QR-SCU-MOVE-DESTINATION", "QR-SCU-GET-ROLE-SELECTION"))
+                 "QR-SCU-MOVE-DESTINATION", "QR-SCU-GET-ROLE-SELECTION", "QR-SCU-GET-SUFFICIENT-CONTEXTS",
+                 "QR-SCU-GET-SERVES-STORAGE"))
 CLIENT_FIND_WITHOUT_LEVEL = _qr_client_fault(
     "client-find-without-level", "QR-SCU-FIND-LEVEL",
     "The workstation's IMAGE-level C-FIND Identifier lacks Query/Retrieve Level (0008,0052).")
@@ -329,7 +352,19 @@ CLIENT_MOVE_WITHOUT_DESTINATION = _qr_client_fault(
     "The workstation's C-MOVE-RQ gives a Move Destination of spaces only.")
 CLIENT_GET_WITHOUT_ROLE = _qr_client_fault(
     "client-get-without-role", "QR-SCU-GET-ROLE-SELECTION",
-    "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.")
+    "The workstation's C-GET association proposes its Storage SOP Classes without SCP/SCU Role Selection.",
+    also_breaks=("QR-SCU-GET-SERVES-STORAGE",))     # no sub-operation can reach it: nothing to judge
+CLIENT_FIND_EMPTY_TIMEZONE = _qr_client_fault(
+    "client-find-empty-timezone", "QR-SCU-FIND-TIMEZONE-NOT-EMPTY",
+    "The workstation's IMAGE-level C-FIND carries Timezone Offset From UTC (0008,0201) with a zero-length value.")
+CLIENT_GET_MISSES_A_CLASS = _qr_client_fault(
+    "client-get-misses-a-class", "QR-SCU-GET-SUFFICIENT-CONTEXTS",
+    "The workstation's C-GET association proposes no context for MR Image Storage, though the study it retrieves "
+    "holds an MR image.")
+CLIENT_GET_STORE_UNDEFINED_STATUS = _qr_client_fault(
+    "client-get-store-undefined-status", "QR-SCU-GET-SERVES-STORAGE",
+    "The workstation answers the C-STORE sub-operations of its C-GET with 0107 (Attribute List Error, an N-SET "
+    "warning), no status of the Storage Service Class.")
 
 
 # Discarded instances leave the Query/Retrieve suites nothing to find or retrieve.

@@ -1,6 +1,7 @@
 """The recorder of `dicom-harness listen`: pynetdicom notification handlers that write, for every association a
 product opens, the raw A-ASSOCIATE-RQ, what was accepted, each DIMSE message received (its command fields and
-its data set as a Part 10 file), the final status of each answer and how the association ended.
+its data set as a Part 10 file), the final status of each answer and how the association ended; and the C-STORE
+sub-operations the PACS sends a C-GET SCU on its association, with the product's answers to them.
 
 Notification handlers only: the simulators' services answer as they always do, and a message is recorded when
 pynetdicom has it whole, before any service handles it (so before any response goes out)."""
@@ -26,6 +27,7 @@ COMMANDS = {0x0001: "C-STORE-RQ", 0x0010: "C-GET-RQ", 0x0020: "C-FIND-RQ", 0x002
             0x0120: "N-SET-RQ", 0x0130: "N-ACTION-RQ", 0x0140: "N-CREATE-RQ", 0x0150: "N-DELETE-RQ"}
 PENDING = (Status.PENDING, Status.PENDING_WARNING)
 A_ASSOCIATE_RQ, P_DATA_TF, A_RELEASE_RQ, A_ABORT = 0x01, 0x04, 0x05, 0x07
+C_STORE_RQ, C_STORE_RSP = 0x0001, 0x8001
 
 
 class _AssociationLog:
@@ -99,6 +101,9 @@ class Recorder:
         message = event.message
         found = self._log_of(event.assoc)
         command: Dataset = message.command_set
+        if command.get("CommandField") == C_STORE_RSP and "MessageIDBeingRespondedTo" in command:
+            self.writer.event("sub-operation-response", association=found.number,
+                              message_id=int(command.MessageIDBeingRespondedTo), status=int(command.get("Status", -1)))
         fields = {element.keyword or str(element.tag): _plain(element.value) for element in command}
         number = self.writer.next_number()
         context = next((cx for cx in event.assoc.accepted_contexts if cx.context_id == message.context_id), None)
@@ -120,6 +125,12 @@ class Recorder:
 
     def _on_sent(self, event) -> None:
         command = event.message.command_set
+        if command.get("CommandField") == C_STORE_RQ:       # a C-GET's sub-operation, sent to the product
+            found = self._log_of(event.assoc)
+            self.writer.event("sub-operation", association=found.number, message_id=int(command.MessageID),
+                              sop_class=str(command.get("AffectedSOPClassUID", "")),
+                              sop_instance=str(command.get("AffectedSOPInstanceUID", "")))
+            return
         status = command.get("Status")
         responded_to = command.get("MessageIDBeingRespondedTo")
         if status is None or responded_to is None or int(status) in PENDING:

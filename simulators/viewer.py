@@ -3,12 +3,15 @@ log.
 
 QIDO-RS search for studies (a Patient Name wildcard, a few includefields, a limit) -> WADO-RS retrieve of the
 first study found (multipart/related; type="application/dicom") -> STOW-RS of one Secondary Capture image into
-that study (a viewer saving a screenshot). Its client faults (simulators/faults.py, `viewer-*`) each break one
+that study (a viewer saving a screenshot); with ups=True, then a UPS-RS pull (PS3.18 11, PS3.4 CC): search the
+worklist for a SCHEDULED workitem, claim it (IN PROGRESS, with a Transaction UID of its own), update it with
+the performed procedure and complete it (that Transaction UID in each). Its client faults (simulators/faults.py, `viewer-*`) each break one
 user-agent requirement of PS3.18, for `dicom-harness listen --as dicomweb` to catch."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,12 +23,14 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
+from dicom_harness.shared.ups import performed_procedure
 from dicom_harness.simulators.faults import (
     VIEWER_ACCEPT_MULTIPART_WITHOUT_TYPE,
     VIEWER_INCLUDEFIELD_ALL_AND_MORE,
     VIEWER_LIMIT_NEGATIVE,
     VIEWER_RETRIEVE_NO_ACCEPT,
     VIEWER_RETRIEVES_NOTHING,
+    VIEWER_SEARCH_ATTRIBUTE_TWICE,
     VIEWER_SEARCH_BAD_ATTRIBUTE,
     VIEWER_SEARCH_NO_ACCEPT,
     VIEWER_SEARCH_UNENCODED,
@@ -35,6 +40,12 @@ from dicom_harness.simulators.faults import (
     VIEWER_STOW_NO_TYPE_PARAMETER,
     VIEWER_STOW_OMITS_TYPE1,
     VIEWER_STOW_PART_OCTET_STREAM,
+    VIEWER_UPS_COMPLETE_OTHER_TRANSACTION,
+    VIEWER_UPS_PULLS_NOTHING,
+    VIEWER_UPS_SEARCH_NO_ACCEPT,
+    VIEWER_UPS_STATE_LOWER_CASE,
+    VIEWER_UPS_STATE_NO_CONTENT_TYPE,
+    VIEWER_UPS_UPDATE_WITHOUT_TRANSACTION,
     Fault,
     faults_named,
 )
@@ -50,6 +61,7 @@ class Session:
     studies: list[dict] = field(default_factory=list)       # the QIDO-RS answer (DICOM JSON)
     retrieved: list[Dataset] = field(default_factory=list)
     stored: str = ""                                         # the SOP Instance UID sent by STOW-RS
+    completed: str = ""                                      # the UPS workitem pulled and completed
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -59,12 +71,13 @@ class Session:
 
 class ViewerSimulator:
     def __init__(self, base_url: str, *, patient_name: str = "DH^*", study: str = "", store: bool = True,
-                 timeout: float = 10.0,
+                 timeout: float = 10.0, ups: bool = False,
                  log: Callable[[str], None] = lambda line: None, faults: Iterable[str | Fault] = ()):
         self.base_url = base_url.rstrip("/")
         self.patient_name = patient_name
         self.study = study          # the study to open when the search finds none (a viewer launched on a study)
         self.store = store
+        self.ups = ups
         self.log = log
         self.faults = faults_named(faults)
         self.client = httpx.Client(timeout=timeout)
@@ -77,6 +90,8 @@ class ViewerSimulator:
                 self._retrieve(study, session)
             if self.store:
                 self._store(session)
+            if self.ups:
+                self._pull(session)
         except httpx.HTTPError as exc:
             session.problems.append(f"{type(exc).__name__}: {exc}")
         finally:
@@ -94,7 +109,10 @@ class ViewerSimulator:
                     if VIEWER_INCLUDEFIELD_ALL_AND_MORE in self.faults
                     else ["includefield=StudyDescription,00081030", "includefield=ModalitiesInStudy"])
         limit = "-1" if VIEWER_LIMIT_NEGATIVE in self.faults else "10"
-        query = "&".join([f"{quote(name_key, safe='')}={value}", *includes, f"limit={limit}", "offset=0"])
+        keys = [f"{quote(name_key, safe='')}={value}"]
+        if VIEWER_SEARCH_ATTRIBUTE_TWICE in self.faults:
+            keys.append(f"00100010={value}")
+        query = "&".join([*keys, *includes, f"limit={limit}", "offset=0"])
         headers = {} if VIEWER_SEARCH_NO_ACCEPT in self.faults else {"Accept": DICOM_JSON}
         answer = self._send("GET", f"/studies?{query}", headers)
         if answer.status_code >= 400:       # as a user would: search again, for every study
@@ -158,6 +176,57 @@ class ViewerSimulator:
         session.stored = str(image.SOPInstanceUID)
         self.log(f"store: secondary capture {session.stored} stored ({answer.status_code})")
 
+    # -- UPS-RS pull (PS3.18 11.9, 11.7, 11.6) -------------------------------------------------------------------
+    def _pull(self, session: Session) -> None:
+        headers = {} if VIEWER_UPS_SEARCH_NO_ACCEPT in self.faults else {"Accept": DICOM_JSON}
+        answer = self._send("GET", "/workitems?ProcedureStepState=SCHEDULED", headers)
+        if answer.status_code != 200:
+            session.problems.append(f"worklist search: answered {answer.status_code}")
+            return
+        found = [_json_value(item, "00080018", "") for item in answer.json()]
+        workitem = next((uid for uid in found if uid), "")
+        self.log(f"worklist search: {len(found)} scheduled workitem(s)")
+        if not workitem:
+            session.problems.append("worklist search: no workitem found")
+            return
+        if VIEWER_UPS_PULLS_NOTHING in self.faults:
+            self.log(f"pull: workitem {workitem} left alone")
+            return
+        transaction = generate_uid(prefix=None)
+        if not self._change_state(workitem, transaction, "IN PROGRESS", session):
+            return
+        update = performed_procedure(output=self._output(session), start=_now(), end=_now())
+        query = "" if VIEWER_UPS_UPDATE_WITHOUT_TRANSACTION in self.faults else f"?{transaction}"
+        answer = self._send("POST", f"/workitems/{workitem}{query}", {"Content-Type": DICOM_JSON},
+                            _json_body(update))
+        if answer.status_code != 200:
+            session.problems.append(f"workitem update: answered {answer.status_code}")
+        if VIEWER_UPS_COMPLETE_OTHER_TRANSACTION in self.faults:
+            transaction = generate_uid(prefix=None)
+        state = "completed" if VIEWER_UPS_STATE_LOWER_CASE in self.faults else "COMPLETED"
+        if self._change_state(workitem, transaction, state, session,
+                              typed=VIEWER_UPS_STATE_NO_CONTENT_TYPE not in self.faults):
+            session.completed = workitem
+            self.log(f"pull: workitem {workitem} claimed, updated and completed")
+
+    def _change_state(self, workitem: str, transaction: str, state: str, session: Session, typed: bool = True) -> bool:
+        payload = Dataset()
+        payload.TransactionUID = transaction
+        payload.ProcedureStepState = state
+        headers = {"Content-Type": DICOM_JSON} if typed else {}
+        answer = self._send("PUT", f"/workitems/{workitem}/state", headers, _json_body(payload))
+        if answer.status_code != 200:
+            session.problems.append(f"change state to {state}: answered {answer.status_code}")
+        return answer.status_code == 200
+
+    @staticmethod
+    def _output(session: Session) -> tuple[str, str, str, str]:
+        """What the pull produced, for the performed procedure: the screenshot stored, or the first instance read."""
+        for ds in session.retrieved:
+            return (str(ds.SOPClassUID), str(ds.SOPInstanceUID), str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID))
+        return (SecondaryCaptureImageStorage, session.stored or generate_uid(prefix=None), generate_uid(prefix=None),
+                generate_uid(prefix=None))
+
     def _screenshot(self, study: dict) -> Dataset:
         """A Secondary Capture image in the study found (a new study when none was)."""
         now = datetime.datetime.now()
@@ -209,6 +278,14 @@ class ViewerSimulator:
             request.headers.pop("Accept", None)       # httpx adds "Accept: */*" of its own
         self.log(f"{method} {target.split('?')[0]}{'?...' if '?' in target else ''}")
         return self.client.send(request)
+
+
+def _now() -> str:
+    return datetime.datetime.now().strftime("%Y%m%d%H%M%S")
+
+
+def _json_body(ds: Dataset) -> bytes:
+    return json.dumps([ds.to_json_dict()]).encode()
 
 
 def _encode(value: str) -> str:

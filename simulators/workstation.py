@@ -33,10 +33,13 @@ from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CLIENT_CANCEL_WRONG_ID,
+    CLIENT_FIND_EMPTY_TIMEZONE,
     CLIENT_FIND_KEYS_ABOVE,
     CLIENT_FIND_WITHOUT_LEVEL,
     CLIENT_FIND_WITHOUT_LEVEL_KEY,
     CLIENT_FIND_WITHOUT_SERIES_UID,
+    CLIENT_GET_MISSES_A_CLASS,
+    CLIENT_GET_STORE_UNDEFINED_STATUS,
     CLIENT_GET_WITHOUT_ROLE,
     CLIENT_MOVE_WITHOUT_DESTINATION,
     CLIENT_RETRIEVE_REQUIRED_KEY,
@@ -106,6 +109,8 @@ class WorkstationSimulator:
     def _on_store(self, how: str, event) -> int:
         with self._lock:
             self._received[how] = self._received.get(how, 0) + 1
+        if how == "C-GET" and CLIENT_GET_STORE_UNDEFINED_STATUS in self.faults:
+            return 0x0107           # Attribute List Error (PS3.7 C.4.2): an N-SET warning, not a C-STORE status
         return Status.SUCCESS
 
     # -- the session ------------------------------------------------------------------------------------------
@@ -185,6 +190,8 @@ class WorkstationSimulator:
             query.Modality, query.StudyDate = "", ""
         if CLIENT_FIND_WITHOUT_LEVEL_KEY in self.faults:
             del query.SOPInstanceUID
+        if CLIENT_FIND_EMPTY_TIMEZONE in self.faults:
+            query.TimezoneOffsetFromUTC = ""
         return query
 
     def _find(self, assoc, query: Dataset, result: Session, cancel_after_first: bool = False) -> list[Dataset]:
@@ -223,9 +230,10 @@ class WorkstationSimulator:
 
     def _get(self, study_uid: str, result: Session) -> None:
         self.log(f"4. C-GET of study {study_uid}")
-        roles = [] if CLIENT_GET_WITHOUT_ROLE in self.faults else [build_role(uid, scp_role=True)
-                                                                  for uid in STORAGE_CLASSES]
-        assoc = self._associate([StudyRootQueryRetrieveInformationModelGet, *STORAGE_CLASSES], roles,
+        classes = [uid for uid in STORAGE_CLASSES if not (CLIENT_GET_MISSES_A_CLASS in self.faults
+                                                          and uid == MRImageStorage)]
+        roles = [] if CLIENT_GET_WITHOUT_ROLE in self.faults else [build_role(uid, scp_role=True) for uid in classes]
+        assoc = self._associate([StudyRootQueryRetrieveInformationModelGet, *classes], roles,
                                 [(evt.EVT_C_STORE, lambda event: self._on_store("C-GET", event))])
         final = None
         try:

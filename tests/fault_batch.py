@@ -42,10 +42,10 @@ def listen_to_modality(folder: Path, fault: str | None = None) -> list[str]:
 
 def listen_to_viewer(folder: Path, fault: str | None = None) -> list[str]:
     """`dicom-harness listen --as dicomweb` arguments judging one session of the viewer simulator (search,
-    retrieve, store), with a client fault."""
-    drive = f"{sys.executable} -m dicom_harness simulate viewer --url {{url}} --study {{study}} --timeout 5" + (
+    retrieve, store, then a UPS-RS pull of the workitem listen seeds), with a client fault."""
+    drive = f"{sys.executable} -m dicom_harness simulate viewer --url {{url}} --study {{study}} --timeout 5 --ups" + (
         f" --fault {fault}" if fault else "")
-    return ["listen", "--as", "dicomweb", "--web-port", "0", "--scenario", "web-search,web-retrieve,web-store",
+    return ["listen", "--as", "dicomweb", "--web-port", "0", "--scenario", "web-search,web-retrieve,web-store,ups-pull",
             "--product", "viewer simulator", "--report-dir", str(folder), "--drive", drive]
 
 

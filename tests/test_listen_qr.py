@@ -57,6 +57,8 @@ def test_dcmtk_findscu_and_getscu(tmp_path):
     expected = {**dict.fromkeys(FIND_REQUIREMENTS + RETRIEVE_REQUIREMENTS, "PASS"),
                 "QR-SCU-CANCEL-MESSAGE-ID": "PASS",          # findscu --cancel 1
                 "QR-SCU-GET-ROLE-SELECTION": "PASS",         # getscu proposes its storage classes with the SCP role
+                "QR-SCU-GET-SUFFICIENT-CONTEXTS": "PASS",    # ... CT and MR among them, the seeded study's classes
+                "QR-SCU-GET-SERVES-STORAGE": "PASS",         # and answers each C-STORE sub-operation with Success
                 "QR-SCU-MOVE-DESTINATION": "NOT VERIFIED"}   # no C-MOVE: nothing to judge
     assert {rid: v for rid, v in verdicts.items() if rid.startswith("QR-SCU-")} == expected, _messages(tmp_path / "report")
 
@@ -73,7 +75,8 @@ def test_dcmtk_findscu_and_movescu(tmp_path):
     _association_passes(verdicts)
     expected = {**dict.fromkeys(FIND_REQUIREMENTS + RETRIEVE_REQUIREMENTS, "PASS"),
                 "QR-SCU-CANCEL-MESSAGE-ID": "PASS", "QR-SCU-MOVE-DESTINATION": "PASS",
-                "QR-SCU-GET-ROLE-SELECTION": "NOT VERIFIED"}
+                "QR-SCU-GET-ROLE-SELECTION": "NOT VERIFIED", "QR-SCU-GET-SUFFICIENT-CONTEXTS": "NOT VERIFIED",
+                "QR-SCU-GET-SERVES-STORAGE": "NOT VERIFIED"}
     assert {rid: v for rid, v in verdicts.items() if rid.startswith("QR-SCU-")} == expected, _messages(tmp_path / "report")
 
 
@@ -118,7 +121,8 @@ def test_orthanc_as_scu_through_its_rest_api(tmp_path, orthanc):
                 "QR-SCU-FIND-NO-KEYS-ABOVE": "FAIL",
                 "QR-SCU-MOVE-DESTINATION": "PASS",
                 "QR-SCU-CANCEL-MESSAGE-ID": "NOT VERIFIED",     # Orthanc never cancels
-                "QR-SCU-GET-ROLE-SELECTION": "NOT VERIFIED"}    # Orthanc 1.10 has no C-GET SCU
+                "QR-SCU-GET-ROLE-SELECTION": "NOT VERIFIED",    # Orthanc 1.10 has no C-GET SCU
+                "QR-SCU-GET-SUFFICIENT-CONTEXTS": "NOT VERIFIED", "QR-SCU-GET-SERVES-STORAGE": "NOT VERIFIED"}
     assert {rid: v for rid, v in verdicts.items() if rid.startswith("QR-SCU-")} == expected, _messages(tmp_path / "report")
     message = _messages(tmp_path / "report")["QR-SCU-FIND-NO-KEYS-ABOVE"]
     assert "SERIES-level C-FIND (Study Root) carries AccessionNumber='', PatientID=''" in message, message

@@ -45,7 +45,7 @@ def test_all_suites_pass_on_clean_simulators(tmp_path):
 
 MODALITY = {"association-requester", "storage-scu", "worklist-scu", "mpps-scu", "commitment-scu"}
 WORKSTATION = {"association-requester", "qr-scu"}
-VIEWER = {"qido-ua", "wado-ua", "stow-ua"}
+VIEWER = {"qido-ua", "wado-ua", "stow-ua", "ups-ua"}
 
 
 @pytest.mark.parametrize("simulator, arguments, services", [

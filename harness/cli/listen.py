@@ -22,6 +22,7 @@ from dicom_harness.errors import HarnessUserError
 DRIVE_TIMEOUT = 600.0       # --drive without --duration: the longest the command may take
 QUIET_TIMEOUT = 10.0        # after --drive ends: how long associations still open may take to finish
 RECORDING = "recording"     # the recording's folder inside the report folder
+UPS_PULL_STEP = "ups-pull"  # with it, the DICOMweb counterpart's worklist holds one SCHEDULED workitem
 
 EXIT_CODES = """exit codes (as for run):
   0  the product met every client-side requirement it was judged on
@@ -35,7 +36,7 @@ def add_parsers(sub) -> None:
     listen = sub.add_parser(
         "listen", help="judge a client: play its PACS/RIS, record what it sends, judge it",
         description="Start the counterparts a client product talks to (a PACS: storage, query/retrieve, storage "
-                    "commitment; a RIS: worklist and MPPS; a DICOMweb origin server: QIDO-RS, WADO-RS, STOW-RS), print where the product must connect, record every "
+                    "commitment; a RIS: worklist and MPPS; a DICOMweb origin server: QIDO-RS, WADO-RS, STOW-RS, UPS-RS), print where the product must connect, record every "
                     "association and message it sends, then judge the recording against the client-side "
                     "requirements and write the report. Listening ends when --drive's command finishes, after "
                     "--duration seconds, or on Ctrl-C.",
@@ -46,14 +47,14 @@ def add_parsers(sub) -> None:
                              "DICOMweb origin server, alone or beside them, e.g. pacs,dicomweb)")
     listen.add_argument("--scenario", default=None, metavar="STEPS",
                         help="what the product claims to do, comma-separated (steps: store, commitment, "
-                             "query-retrieve with --as pacs; worklist, mpps with --as ris; web-search, web-retrieve, web-store with --as "
+                             "query-retrieve with --as pacs; worklist, mpps with --as ris; web-search, web-retrieve, web-store, ups-pull with --as "
                              "dicomweb); a claimed step that never happens is a FAIL (default: store with --as pacs, "
                              "worklist,mpps with --as ris, web-search,web-retrieve with --as dicomweb)")
     listen.add_argument("--product", default="the product", metavar="NAME", help="the product's name in the report")
     listen.add_argument("--drive", default=None, metavar="CMD",
                         help="a shell command that makes the product act, run once the counterparts listen; "
                              "{ae} {host} {port} are replaced by where it must connect ({url}: the DICOMweb base URL, "
-                             "{study}: the Study Instance UID it holds); "
+                             "{study}: the Study Instance UID it holds, {workitem}: the UPS workitem's UID); "
                              "listening ends when it ends")
     listen.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                         help="listen this long (with --drive: the longest the command may take, default 600)")
@@ -117,6 +118,8 @@ def listen_command(args: argparse.Namespace) -> int:
     if listening.web is not None and listening.web.seeded:
         print(f"dicom-harness: the DICOMweb store holds study {listening.web.seeded} (patient "
               f"{listening.web.patient_id})", flush=True)
+    if listening.web is not None and listening.web.workitem:
+        print(f"dicom-harness: the UPS-RS worklist holds SCHEDULED workitem {listening.web.workitem}", flush=True)
     if listening.seeded is not None:
         print(f"dicom-harness: {listening.seeded.describe()}", flush=True)
     started = time.time()
@@ -135,6 +138,7 @@ def listen_command(args: argparse.Namespace) -> int:
         "product": args.product, "counterparts": list(counterparts), "scenario": list(scenario),
         "endpoint": endpoint, "drive": args.drive or "", "drive_exit_code": drive,
         "started": started, "ended": time.time(),
+        **({"seeded": listening.seeded.as_subject()} if listening.seeded is not None else {}),
     })
     listening.writer.close()
     heard = f"{listening.recorder.associations} association(s)" if dimse else ""
@@ -279,7 +283,7 @@ class _WebCounterpart:
         if not 0 <= port < 65536:
             raise HarnessUserError(f"--web-port {port}: not a TCP port")
         self.requested_port, self.scenario = port, scenario
-        self.seeded = self.patient_id = ""
+        self.seeded = self.patient_id = self.workitem = ""
         self._web = self._recorder = None
 
     def start(self, store, host: str, writer) -> None:
@@ -290,6 +294,8 @@ class _WebCounterpart:
                             "--web-port (0: any free port)")
         if any(step in self.scenario for step in self.SEEDING_STEPS):
             self._seed(store)
+        if UPS_PULL_STEP in self.scenario:
+            self._seed_workitem(store)
         self._web = DicomWebSimulator(store, host=host, port=self.requested_port, recorder=writer).start()
         self._recorder = self._web.http_recorder
 
@@ -308,9 +314,27 @@ class _WebCounterpart:
             store.put_file(encoded.getvalue(), instance)
         self.seeded, self.patient_id = str(study.StudyInstanceUID), str(study.PatientID)
 
+    def _seed_workitem(self, store) -> None:
+        """One SCHEDULED UPS workitem for a pull performer to find, claim and complete (PS3.4 CC.1.1); written
+        before the server starts, which reads the worklist from the store's folder."""
+        import datetime
+
+        from dicom_harness.data.datasets import DatasetFactory
+        from dicom_harness.shared.ups import new_workitem
+        from dicom_harness.targets.builtin import UpsWorklist
+        factory = DatasetFactory()
+        study = factory.study()
+        self.workitem = str(factory.uid())
+        ds = new_workitem(uid=self.workitem, patient=(str(study.PatientName), str(study.PatientID)),
+                          study_uid=self.seeded or str(study.StudyInstanceUID),
+                          start=datetime.datetime.now().strftime("%Y%m%d%H%M%S"),
+                          comments="dicom-harness listen: a workitem to pull")
+        UpsWorklist(store.root).create(self.workitem, ds)
+
     def endpoint(self, endpoint: dict, host: str, with_dimse: bool) -> dict:
         """The --drive placeholders: {url}, and {host} {port} of the web server when there is no DIMSE side."""
-        found = {**endpoint, "url": self._web.base_url, **({"study": self.seeded} if self.seeded else {})}
+        found = {**endpoint, "url": self._web.base_url, **({"study": self.seeded} if self.seeded else {}),
+                 **({"workitem": self.workitem} if self.workitem else {})}
         return found if with_dimse else {**found, "port": self._web.port}
 
     @property
@@ -344,7 +368,7 @@ def _drive(template: str, endpoint: dict, timeout: float) -> int | None:
         command = template.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
         raise HarnessUserError(f"--drive: cannot fill in {exc}; the placeholders are {{ae}} {{host}} {{port}} "
-                               "{{url}} {{study}} (write {{ and }} for literal braces)") from None
+                               "{{url}} {{study}} {{workitem}} (write {{ and }} for literal braces)") from None
     print(f"dicom-harness: driving: {command}", flush=True)
     stop = catch_stop_signals()
     proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -18,6 +18,13 @@ class SeededStudy:
     study_uid: str
     series_uids: tuple[str, ...]
     instances: int
+    sop_classes: tuple[tuple[str, str, str], ...] = ()     # (series UID, SOP Instance UID, SOP Class UID) each
+
+    def as_subject(self) -> dict:
+        """What subject.json keeps of it: the client tests judge a C-GET's contexts against what it selects."""
+        return {"patient_id": self.patient_id, "study_uid": self.study_uid,
+                "instances": [{"series": series, "sop_instance": instance, "sop_class": sop_class}
+                              for series, instance, sop_class in self.sop_classes]}
 
     def describe(self) -> str:
         return (f"holding patient {self.patient_name} (Patient ID {self.patient_id}), study {self.study_uid}: "
@@ -39,7 +46,7 @@ def seed(store) -> SeededStudy:
     from dicom_harness.data.datasets import DatasetFactory
     factory = DatasetFactory()
     study = factory.study()
-    series_uids, count = [], 0
+    series_uids, count, classes = [], 0, []
     for kind, images in SERIES:
         series_uid = factory.uid()
         series_uids.append(str(series_uid))
@@ -50,6 +57,7 @@ def seed(store) -> SeededStudy:
             buffer = BytesIO()
             ds.save_as(buffer, enforce_file_format=True)
             store.put_file(buffer.getvalue(), ds)
+            classes.append((str(series_uid), str(ds.SOPInstanceUID), str(ds.SOPClassUID)))
             count += 1
     return SeededStudy(str(study.PatientName), str(study.PatientID), str(study.StudyInstanceUID),
-                       tuple(series_uids), count)
+                       tuple(series_uids), count, tuple(classes))

@@ -79,12 +79,13 @@ def _simulate_viewer(args: argparse.Namespace) -> int:
     checked_faults(args.fault, carrier="viewer")
     if not args.url.startswith(("http://", "https://")):
         raise HarnessUserError(f"--url {args.url}: expected the DICOMweb base URL, e.g. http://127.0.0.1:8080/dicom-web")
-    viewer = ViewerSimulator(args.url, patient_name=args.patient_name, study=args.study, store=not args.no_store, timeout=args.timeout,
+    viewer = ViewerSimulator(args.url, patient_name=args.patient_name, study=args.study, store=not args.no_store, timeout=args.timeout, ups=args.ups,
                              log=lambda line: print(line, flush=True), faults=args.fault)
     session = viewer.run()
     if session.ok:
         print(f"session done: {len(session.studies)} study(ies) found, {len(session.retrieved)} instance(s) "
-              f"retrieved{', 1 stored' if session.stored else ''}", flush=True)
+              f"retrieved{', 1 stored' if session.stored else ''}"
+              f"{f', workitem {session.completed} completed' if session.completed else ''}", flush=True)
         return 0
     print(f"session incomplete: {'; '.join(session.problems)}", flush=True)
 
@@ -129,6 +130,9 @@ def add_parsers(sim_sub) -> None:
                         help="the Study Instance UID to retrieve when the search finds none (a viewer opened on a "
                              "study)")
     viewer.add_argument("--no-store", action="store_true", help="search and retrieve only, no STOW-RS")
+    viewer.add_argument("--ups", action="store_true",
+                        help="then pull a UPS-RS workitem: search the worklist for a SCHEDULED one, claim it (IN "
+                             "PROGRESS), update it and complete it, with one Transaction UID")
     viewer.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)")
     viewer.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="behave as a faulty user agent: switch on a named client fault (see `dicom-harness "

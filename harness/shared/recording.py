@@ -4,7 +4,8 @@ one folder so the client-side suites can judge it afterwards (and again later, f
     subject.json     who was listened to: the product's name, its scenario, where it had to connect, the
                      --drive command and how it ended
     events.jsonl     one JSON object a line, in arrival order: associations (the raw A-ASSOCIATE-RQ bytes and
-                     what was accepted), DIMSE messages (command fields and the data set's file), their ends
+                     what was accepted), DIMSE messages (command fields and the data set's file), their ends,
+                     the C-STORE sub-operations sent to a C-GET SCU and its answers
     datasets/        each received data set as a DICOM Part 10 file, in the transfer syntax it arrived in
     bodies/          each HTTP request body (STOW-RS, UPS-RS) as it arrived, one file per request
 
@@ -93,6 +94,21 @@ class RecordedMessage:
 
 
 @dataclass
+class RecordedSubOperation:
+    """A C-STORE sub-operation the counterpart sent the product (a C-GET SCU) on its association, and its answer."""
+    association: int
+    message_id: int
+    sop_class: str
+    sop_instance: str
+    response_status: int | None = None      # None: no C-STORE-RSP came back
+
+    def describe(self) -> str:
+        answer = "no answer" if self.response_status is None else f"answered 0x{self.response_status:04X}"
+        return (f"association {self.association}: C-STORE-RQ {self.message_id} sent ({self.sop_class}, "
+                f"{self.sop_instance}): {answer}")
+
+
+@dataclass
 class RecordedAssociation:
     number: int
     peer: str                       # "host:port" the product connected from
@@ -138,6 +154,7 @@ class Recording:
     associations: list[RecordedAssociation]
     messages: list[RecordedMessage]
     requests: list[RecordedRequest] = field(default_factory=list)
+    suboperations: list[RecordedSubOperation] = field(default_factory=list)
 
     @classmethod
     def read(cls, folder: Path) -> Recording:
@@ -154,6 +171,7 @@ class Recording:
         associations: dict[int, RecordedAssociation] = {}
         messages: dict[int, RecordedMessage] = {}
         requests: list[RecordedRequest] = []
+        suboperations: dict[tuple[int, int], RecordedSubOperation] = {}
         for event in events:
             kind = event.pop("kind")
             if kind == "association-requested":
@@ -173,10 +191,15 @@ class Recording:
                 messages[event["number"]] = RecordedMessage(**event)
             elif kind == "response" and event["number"] in messages:
                 messages[event["number"]].response_status = event["status"]
+            elif kind == "sub-operation":
+                suboperations[event["association"], event["message_id"]] = RecordedSubOperation(**event)
+            elif kind == "sub-operation-response" and (event["association"], event["message_id"]) in suboperations:
+                suboperations[event["association"], event["message_id"]].response_status = event["status"]
             elif kind == "http-request":
                 event["headers"] = [tuple(pair) for pair in event["headers"]]
                 requests.append(RecordedRequest(**event))
-        return cls(folder, subject, list(associations.values()), list(messages.values()), requests)
+        return cls(folder, subject, list(associations.values()), list(messages.values()), requests,
+                   list(suboperations.values()))
 
     def messages_of(self, command: str) -> list[RecordedMessage]:
         return [m for m in self.messages if m.command == command]

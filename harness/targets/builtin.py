@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError, ProfileError
 from dicom_harness.simulators.dicomweb import DicomWebSimulator
+from dicom_harness.simulators.dicomweb.ups import Worklist as UpsWorklist
 from dicom_harness.simulators.faults import FAULTS, UnknownFault, check_faults
 from dicom_harness.simulators.modality import ModalitySimulator
 from dicom_harness.simulators.pacs import PacsSimulator
@@ -25,7 +26,7 @@ from dicom_harness.targets.profile import Target
 from dicom_harness.targets.provider import Provider, shipped_profile
 
 __all__ = ["FAULTS", "DicomWebSimulator", "ModalitySimulator", "PacsSimulator", "Recorder", "RisService",
-           "RisSimulator", "SimulatorProvider", "Store", "ViewerSimulator", "WorklistError", "WorklistStore",
+           "RisSimulator", "SimulatorProvider", "Store", "UpsWorklist", "ViewerSimulator", "WorklistError", "WorklistStore",
            "WorkstationSimulator", "checked_faults", "open_store", "parse_item"]
 
 

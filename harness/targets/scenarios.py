@@ -31,6 +31,7 @@ STEPS = {step.name: step for step in (
     Step("web-retrieve", "dicomweb", ("wado-ua",), "a WADO-RS retrieve"),
     Step("web-store", "dicomweb", ("stow-ua",), "a STOW-RS store"),
     Step("query-retrieve", "pacs", ("qr-scu",), "a C-FIND, then a C-MOVE or C-GET"),
+    Step("ups-pull", "dicomweb", ("ups-ua",), "a UPS-RS workitem claimed and completed"),
 )}
 DEFAULT_SCENARIO = {"pacs": ("store",), "ris": ("worklist", "mpps"), "dicomweb": ("web-search", "web-retrieve")}
 

@@ -17,12 +17,22 @@ RETRIEVE = re.compile(rf"/studies/{_UID}(/series/{_UID}(/instances/{_UID})?)?"
                       r"(/(metadata|rendered|thumbnail|frames/[^/]+(/rendered|/thumbnail)?|bulkdata/.+))?$")
 STORE = re.compile(rf"/studies(/{_UID})?$")
 
-KINDS = {"search": ("GET", SEARCH), "retrieve": ("GET", RETRIEVE), "store": ("POST", STORE)}
-WHAT = {"search": "QIDO-RS search", "retrieve": "WADO-RS retrieve", "store": "STOW-RS store"}
+# UPS-RS (PS3.18 Table 11.1-1 and 11.2-x): Search for Workitems, Retrieve, Update and Change State of a Workitem
+WORKLIST = re.compile(r"/workitems$")
+WORKITEM = re.compile(rf"/workitems/({_UID})$")
+WORKITEM_STATE = re.compile(rf"/workitems/({_UID})/state$")
+
+KINDS = {"search": ("GET", SEARCH), "retrieve": ("GET", RETRIEVE), "store": ("POST", STORE),
+         "ups-search": ("GET", WORKLIST), "ups-retrieve": ("GET", WORKITEM), "ups-update": ("POST", WORKITEM),
+         "ups-state": ("PUT", WORKITEM_STATE)}
+WHAT = {"search": "QIDO-RS search", "retrieve": "WADO-RS retrieve", "store": "STOW-RS store",
+        "ups-search": "Search for Workitems", "ups-retrieve": "Retrieve Workitem", "ups-update": "Update Workitem",
+        "ups-state": "Change Workitem State"}
 
 
 def requests_of(recording, kind: str) -> list:
-    """The recorded requests of one kind: 'search', 'retrieve' or 'store'."""
+    """The recorded requests of one kind: 'search', 'retrieve', 'store', or a UPS-RS one ('ups-search',
+    'ups-retrieve', 'ups-update', 'ups-state')."""
     method, pattern = KINDS[kind]
     found = []
     for request in recording.requests:

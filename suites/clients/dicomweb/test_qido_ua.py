@@ -115,3 +115,26 @@ def test_limit_and_offset_are_unsigned_integers(recording, evidence):
                 for name, _, raw in parameters(request)
                 if name in ("limit", "offset") and not re.fullmatch(r"[0-9]+", unquote(raw))]
     assert not problems, f"{'; '.join(problems[:5])}; expected an unsigned integer (PS3.18 8.3.4.4)"
+
+
+def _attribute_path(name: str) -> str:
+    """A parameter name as the tags of its path, so PatientName and 00100010 are the same attribute."""
+    return ".".join(step.upper() if TAG.match(step) else f"{keyword_dict[step]:08X}" for step in name.split("."))
+
+
+@requirement("QIDO-UA-ATTRIBUTE-ONCE")
+def test_no_attribute_is_repeated_among_matching_parameters(recording, evidence):
+    """Count the matching parameters of each search by attribute (keyword and tag alike); PS3.18 8.3.4.1 says each
+    attribute in the Query Parameter shall not be repeated (a list of values goes in one parameter)."""
+    problems = []
+    for request in received_requests(recording, "search", evidence):
+        seen: dict[str, list[str]] = {}
+        for name, _, _ in parameters(request):
+            if name in QP_NAMES or (QP_NAME.match(name) and name not in keyword_dict) or attribute_problem(name):
+                continue
+            seen.setdefault(_attribute_path(name), []).append(name)
+        repeated = [names for names in seen.values() if len(names) > 1]
+        if repeated:
+            problems.append(f"request {request.number}: " + "; ".join(
+                f"{names[0]} given {len(names)} times ({', '.join(names)})" for names in repeated))
+    assert not problems, f"{'; '.join(problems[:5])} (PS3.18 8.3.4.1)"

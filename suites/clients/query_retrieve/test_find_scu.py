@@ -124,3 +124,19 @@ def test_cancel_names_the_operation_it_cancels(recording, evidence):
             f"message {cancel.number}: C-CANCEL-RQ for Message ID {target}; the association's earlier C-FIND/C-GET/"
             f"C-MOVE requests have Message IDs {sorted(k for k in earlier if k is not None) or 'none'} "
             "(PS3.7 9.3.2.3)")
+
+
+@requirement("QR-SCU-FIND-TIMEZONE-NOT-EMPTY")
+def test_find_never_sends_an_empty_timezone_offset(recording, evidence):
+    """Read Timezone Offset From UTC (0008,0201) in each C-FIND Identifier; PS3.4 C.4.1.1.3.1 says it is present
+    only to have range matching use it, and shall not be sent with a zero-length value."""
+    problems = []
+    for message, model, ds in _queries(recording, evidence):
+        if "TimezoneOffsetFromUTC" not in ds:
+            continue
+        value = ds["TimezoneOffsetFromUTC"].value
+        evidence.add("#", f"message {message.number}: TimezoneOffsetFromUTC {value!r}")
+        if value in (None, ""):
+            problems.append(f"message {message.number}: Timezone Offset From UTC (0008,0201) sent with a "
+                            "zero-length value")
+    assert not problems, f"{'; '.join(problems[:5])} (PS3.4 C.4.1.1.3.1)"

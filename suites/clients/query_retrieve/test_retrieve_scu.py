@@ -2,13 +2,14 @@
 for C-GET): the retrieves a workstation sent, judged from their command fields, Identifiers and the
 A-ASSOCIATE-RQ of their association."""
 
-from dicom_harness.testing import NotVerified, requested, requirement, well_formed
+from dicom_harness.testing import NotVerified, is_defined_store_status, requested, requirement, well_formed
 
 from .identifiers import (
     CONTROL,
     LEVELS,
     MODELS,
     UNIQUE_KEY,
+    association_request,
     identifier,
     level,
     levels_above,
@@ -129,3 +130,60 @@ def test_get_association_offers_the_storage_scp_role(recording, evidence):
                         f"{len(storage)} Storage SOP Class context(s) and none with an SCP/SCU Role Selection "
                         "sub-item setting the SCP role; no C-STORE sub-operation can reach it (PS3.4 C.5.3, "
                         "PS3.7 D.3.3.4)")
+
+
+def _selected(ds, seeded: dict) -> list[dict]:
+    """The seeded instances a C-GET Identifier selects (PS3.4 C.4.3.1.3.1: the Unique Keys down to its level)."""
+    instances = seeded.get("instances", [])
+    if values(ds, "PatientID") and seeded.get("patient_id") not in values(ds, "PatientID"):
+        return []
+    if values(ds, "StudyInstanceUID") and seeded.get("study_uid") not in values(ds, "StudyInstanceUID"):
+        return []
+    if values(ds, "SeriesInstanceUID"):
+        instances = [i for i in instances if i["series"] in values(ds, "SeriesInstanceUID")]
+    if values(ds, "SOPInstanceUID"):
+        instances = [i for i in instances if i["sop_instance"] in values(ds, "SOPInstanceUID")]
+    return instances
+
+
+@requirement("QR-SCU-GET-SUFFICIENT-CONTEXTS")
+def test_get_association_proposes_the_selected_classes(recording, evidence):
+    """Compare the SOP Classes of what each C-GET selects (what listen's PACS held) with the contexts its
+    A-ASSOCIATE-RQ proposed; PS3.4 C.4.3.2.1 says the SCU shall have proposed sufficient presentation contexts."""
+    seeded = recording.subject.get("seeded")
+    if not seeded:
+        raise NotVerified("the recording does not say what the PACS held (subject.json has no 'seeded'), so the "
+                          "SOP Classes a C-GET selects are unknown")
+    problems = []
+    for message in qr_requests(recording, "C-GET-RQ", evidence):
+        selected = _selected(identifier(recording, message), seeded)
+        request = association_request(recording, message.association)
+        proposed = proposed_abstract_syntaxes(request) if request is not None else set()
+        needed = sorted({i["sop_class"] for i in selected})
+        evidence.add("#", f"message {message.number}: selects {len(selected)} instance(s) of {needed}; association "
+                          f"{message.association} proposed {len(proposed)} abstract syntax(es)")
+        missing = [uid for uid in needed if uid not in proposed]
+        if missing:
+            problems.append(f"message {message.number}: its C-GET selects instances of {missing}, for which "
+                            f"association {message.association} proposed no presentation context")
+    assert not problems, f"{'; '.join(problems[:5])}; their C-STORE sub-operations cannot be sent (PS3.4 C.4.3.2.1)"
+
+
+@requirement("QR-SCU-GET-SERVES-STORAGE")
+def test_get_scu_answers_its_store_suboperations(recording, evidence):
+    """Read the product's C-STORE-RSP to each C-STORE sub-operation the PACS sent on a C-GET's association;
+    PS3.4 C.4.3.2.1 says the SCU shall serve as the SCP of the Storage Service Class (answers with its statuses)."""
+    gets = {m.association for m in qr_requests(recording, "C-GET-RQ", evidence)}
+    sent = [sub for sub in recording.suboperations if sub.association in gets]
+    if not sent:
+        raise NotVerified("the PACS sent no C-STORE sub-operation on the C-GET associations, so there is "
+                          "nothing to judge")
+    problems = []
+    for sub in sent:
+        evidence.add(">", sub.describe())
+        if sub.response_status is None:
+            problems.append(f"C-STORE-RQ {sub.message_id} on association {sub.association}: no C-STORE-RSP")
+        elif not is_defined_store_status(sub.response_status):
+            problems.append(f"C-STORE-RQ {sub.message_id} on association {sub.association}: answered "
+                            f"0x{sub.response_status:04X}, no status of PS3.4 Table B.2-1 or PS3.7 9.1.1.1.9")
+    assert not problems, f"{'; '.join(problems[:5])}; expected the answers of a Storage SCP (PS3.4 C.4.3.2.1)"
