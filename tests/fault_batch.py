@@ -73,19 +73,30 @@ def fault_scope(fault) -> list[str]:
     return sorted(services | {"verification"})
 
 
-def run_fault_batch(root: Path, names: list[str], timeout: float = 600) -> dict:
-    """{fault: (CompletedProcess-like, records)} for each fault, run in one child process."""
-    proc = subprocess.run([sys.executable, "-m", "tests.fault_batch", str(root), *names], capture_output=True,
-                          text=True, timeout=timeout, cwd=Path(__file__).resolve().parent.parent)
+SECONDS_PER_FAULT = 45.0      # a hang guard, far above a fault's few seconds on a loaded 2-core machine
+
+
+def run_fault_batch(root: Path, names: list[str]) -> dict:
+    """{fault: (CompletedProcess-like, records)} for each fault, run in one child process. A batch that hangs is
+    stopped after SECONDS_PER_FAULT per fault; the faults it finished keep their results, the others fail alone."""
+    args = [sys.executable, "-m", "tests.fault_batch", str(root), *names]
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS_PER_FAULT * len(names),
+                              cwd=Path(__file__).resolve().parent.parent)
+        stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        def text(value):
+            return value.decode(errors="replace") if isinstance(value, bytes) else (value or "")
+        stdout, returncode = text(exc.stdout), -1
+        stderr = text(exc.stderr) + f"\nthe batch was stopped after {exc.timeout:.0f} s"
     runs = {}
     for name in names:
         folder = root / name
         code_file, results = folder / "exit_code", folder / "results.json"
-        code = int(code_file.read_text()) if code_file.exists() else proc.returncode or -1
-        records = json.loads(results.read_text())["results"] if results.exists() else []
-        runs[name] = (subprocess.CompletedProcess(proc.args, code, proc.stdout[-2000:], proc.stderr[-2000:]), records)
+        code = int(code_file.read_text()) if code_file.exists() else returncode or -1
+        records = json.loads(results.read_text())["results"] if code_file.exists() and results.exists() else []
+        runs[name] = (subprocess.CompletedProcess(args, code, stdout[-2000:], stderr[-2000:]), records)
     return runs
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -30,7 +30,7 @@ def fault_runs(request, tmp_path_factory):
     return runs
 
 
-BATCHES = 3
+BATCHES = 4
 
 
 def test_all_suites_pass_on_clean_simulators(tmp_path):
