@@ -41,6 +41,7 @@ from dicom_harness.simulators.faults import (
     MPPS_SET_UNKNOWN_SUCCESS,
     MPPS_UPDATE_AFTER_FINAL,
     MWL_DATE_EXACT,
+    MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
@@ -49,12 +50,14 @@ from dicom_harness.simulators.faults import (
     Fault,
     faults_named,
 )
-from dicom_harness.simulators.matching import DEFAULT, MatchOptions, matches
+from dicom_harness.simulators.matching import MatchOptions, matches
 
 log = logging.getLogger("simulators.ris")
 
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
 STATUS_KEYWORD = "PerformedProcedureStepStatus"      # (0040,0252), the state of a step
+# Table K.6-1: the Scheduled Procedure Step Start Date and Time ranges are one period
+START_DATE_TIME = (("ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime"),)
 
 
 class WorklistError(ValueError):
@@ -214,7 +217,9 @@ class RisService:
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's
-        options = MatchOptions(unknown_matches=True) if MWL_UNKNOWN_MATCHES in self.faults else DEFAULT
+        options = MatchOptions(unknown_matches=MWL_UNKNOWN_MATCHES in self.faults,
+                               # the fault: the date range and the time range matched apart, not as one period
+                               date_time_pairs=() if MWL_DATE_TIME_SEPARATE in self.faults else START_DATE_TIME)
         return matches(query, item, options)
 
     # Modality Performed Procedure Step -----------------------------------------------------------------
