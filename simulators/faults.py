@@ -1016,3 +1016,23 @@ MWL_DATE_TIME_SEPARATE = _fault(
     "Scheduled Procedure Step Start Date and Time ranges are matched apart (a date in the date range and a time "
     "in the time range) rather than as one period (Table K.6-1): an item on July 6 at 8am misses the query July "
     "5 to 7, 10am to 6pm. Only the differential test sends both ranges at once.")
+MWL_MATCHING_KEYS_BLANK = _fault(
+    "mwl-matching-keys-blank", "MWL-MATCHING-KEYS-RETURNED",
+    "Scheduled Station AE Title and Modality given as matching keys in the Scheduled Procedure Step item come back "
+    "at zero length (only keys asked for empty are filled in, as if matching keys were not return keys).")
+MWL_LAST_MATCH_TWICE = _fault(
+    "mwl-last-match-twice", "MWL-PENDING-PER-MATCH",
+    "A worklist query with more than one match sends the last match in two Pending responses.")
+MWL_EMPTY_TIMEZONE = _fault(
+    "mwl-empty-timezone", "MWL-TIMEZONE-NOT-EMPTY",
+    "Every worklist response identifier carries Timezone Offset From UTC (0008,0201) with zero length.")
+MWL_UNREQUESTED_ATTRIBUTE = _fault(
+    "mwl-unrequested-attribute", "MWL-NO-UNREQUESTED",
+    "Worklist response identifiers add the item's Requesting Physician, which the query did not ask for.")
+FIND_EMPTY_TIMEZONE = _fault(
+    "find-empty-timezone", "QR-FIND-TIMEZONE-NOT-EMPTY",
+    "Every C-FIND response identifier carries Timezone Offset From UTC (0008,0201) with zero length.")
+FIND_PATIENT_ID_EMPTY = _fault(
+    "find-patient-id-empty", "QR-UNIQUE-KEY-NONZERO",
+    "PATIENT-level C-FIND responses to a request that asked Patient ID with zero length return it at zero length "
+    "(the key echoed, not the patient's value).")

@@ -43,10 +43,14 @@ from dicom_harness.simulators.faults import (
     MWL_DATE_EXACT,
     MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
+    MWL_EMPTY_TIMEZONE,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_LAST_MATCH_TWICE,
+    MWL_MATCHING_KEYS_BLANK,
     MWL_NO_MATCH_FAILURE,
     MWL_UNKNOWN_MATCHES,
+    MWL_UNREQUESTED_ATTRIBUTE,
     Fault,
     faults_named,
 )
@@ -196,12 +200,29 @@ class RisService:
             return
         drop = ("AccessionNumber",) if MWL_DROP_RETURN_KEYS in self.faults else ()
         log.info("worklist C-FIND from %s: %d match(es)", event.assoc.requestor.ae_title, len(found))
+        if MWL_LAST_MATCH_TWICE in self.faults and len(found) > 1:
+            found.append(found[-1])
         for item in found:
             if event.is_cancelled:
                 yield Status.CANCEL, None
                 return
-            yield Status.PENDING, response_identifier(query, item, drop)
+            yield Status.PENDING, self._identifier(query, item, drop)
         yield Status.SUCCESS, None
+
+    def _identifier(self, query: Dataset, item: Dataset, drop: tuple[str, ...]) -> Dataset:
+        answer = response_identifier(query, item, drop)
+        steps = answer.get("ScheduledProcedureStepSequence")
+        if MWL_MATCHING_KEYS_BLANK in self.faults and steps:
+            asked = query.ScheduledProcedureStepSequence[0] if query.get("ScheduledProcedureStepSequence") else None
+            for keyword in ("ScheduledStationAETitle", "Modality"):
+                if asked is not None and str(asked.get(keyword, "") or ""):
+                    for step in steps:
+                        setattr(step, keyword, "")
+        if MWL_EMPTY_TIMEZONE in self.faults:
+            answer.TimezoneOffsetFromUTC = ""
+        if MWL_UNREQUESTED_ATTRIBUTE in self.faults and "RequestingPhysician" in item:
+            answer.RequestingPhysician = item.RequestingPhysician
+        return answer
 
     def _matches(self, query: Dataset, item: Dataset) -> bool:
         query = query.copy()
