@@ -555,23 +555,28 @@ CHARSET_DROPPED = _fault(
 # -- workflow services: Modality Worklist and MPPS (simulators/ris.py), Storage Commitment (commitment.py) --
 MWL_IGNORE_PATIENT_ID = _fault(
     "mwl-ignore-patient-id", "MWL-MATCH-PATIENT-ID",
-    "Worklist queries ignore the Patient ID matching key.")
+    "Worklist queries ignore the Patient ID matching key.",
+    also_breaks=("MWL-MATCH-DIFFERENTIAL",))
 MWL_IGNORE_SEQUENCE_KEYS = _fault(
     "mwl-ignore-sequence-keys", "MWL-MATCH-SPS-SEQUENCE",
-    "Worklist queries ignore Scheduled Station AE Title and Modality inside the Scheduled Procedure Step item.")
+    "Worklist queries ignore Scheduled Station AE Title and Modality inside the Scheduled Procedure Step item.",
+    also_breaks=("MWL-MATCH-DIFFERENTIAL",))
 MWL_DATE_EXACT = _fault(
     "mwl-date-exact", "MWL-MATCH-DATE-RANGE",
-    "A Scheduled Procedure Step Start Date range is matched as its first date only.")
+    "A Scheduled Procedure Step Start Date range is matched as its first date only.",
+    also_breaks=("MWL-MATCH-DIFFERENTIAL",))
 MWL_DROP_RETURN_KEYS = _fault(
     "mwl-drop-return-keys", "MWL-RETURN-KEYS",
     "Worklist responses leave out the Accession Number although it was asked for.")
 MWL_NO_MATCH_FAILURE = _fault(
     "mwl-no-match-failure", "MWL-NO-MATCH-SUCCESS",
-    "A worklist query without matches is answered with C000 (Unable to process) instead of Success.")
+    "A worklist query without matches is answered with C000 (Unable to process) instead of Success.",
+    also_breaks=("MWL-MATCH-DIFFERENTIAL",))
 MWL_UNKNOWN_MATCHES = _fault(
     "mwl-unknown-matches", "MWL-UNKNOWN-VALUE-FAILS",
     "A worklist item with no value (zero length) for a matching key matches any value of that key, as in "
-    "Query/Retrieve.")
+    "Query/Retrieve.",
+    also_breaks=("MWL-MATCH-DIFFERENTIAL",))
 MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",
@@ -1086,3 +1091,30 @@ FHIR_INSTANCE_NUMBER_OFF = _fhir_fault(
 FHIR_ENDPOINT_WRONG_ADDRESS = _fhir_fault(
     "fhir-endpoint-wrong-address", "FHIR-ENDPOINT-WADO-RS",
     "The dicom-wado-rs Endpoint's address is a path the server does not serve (/wado-rs instead of the DICOMweb root).")
+
+# -- DIMSE depth (issue 11, round 3): differential worklist matching, response shapes ----------------------------
+MWL_DATE_TIME_SEPARATE = _fault(
+    "mwl-date-time-separate", "MWL-MATCH-DIFFERENTIAL",
+    "Scheduled Procedure Step Start Date and Time ranges are matched apart (a date in the date range and a time "
+    "in the time range) rather than as one period (Table K.6-1): an item on July 6 at 8am misses the query July "
+    "5 to 7, 10am to 6pm. Only the differential test sends both ranges at once.")
+MWL_MATCHING_KEYS_BLANK = _fault(
+    "mwl-matching-keys-blank", "MWL-MATCHING-KEYS-RETURNED",
+    "Scheduled Station AE Title and Modality given as matching keys in the Scheduled Procedure Step item come back "
+    "at zero length (only keys asked for empty are filled in, as if matching keys were not return keys).")
+MWL_LAST_MATCH_TWICE = _fault(
+    "mwl-last-match-twice", "MWL-PENDING-PER-MATCH",
+    "A worklist query with more than one match sends the last match in two Pending responses.")
+MWL_EMPTY_TIMEZONE = _fault(
+    "mwl-empty-timezone", "MWL-TIMEZONE-NOT-EMPTY",
+    "Every worklist response identifier carries Timezone Offset From UTC (0008,0201) with zero length.")
+MWL_UNREQUESTED_ATTRIBUTE = _fault(
+    "mwl-unrequested-attribute", "MWL-NO-UNREQUESTED",
+    "Worklist response identifiers add the item's Requesting Physician, which the query did not ask for.")
+FIND_EMPTY_TIMEZONE = _fault(
+    "find-empty-timezone", "QR-FIND-TIMEZONE-NOT-EMPTY",
+    "Every C-FIND response identifier carries Timezone Offset From UTC (0008,0201) with zero length.")
+FIND_PATIENT_ID_EMPTY = _fault(
+    "find-patient-id-empty", "QR-UNIQUE-KEY-NONZERO",
+    "PATIENT-level C-FIND responses to a request that asked Patient ID with zero length return it at zero length "
+    "(the key echoed, not the patient's value).")

@@ -36,6 +36,10 @@ class MatchOptions:
     unknown_matches: bool = False
     # A fault switch (wildcard-question-optional): '?' also matches no character at all
     question_mark_optional: bool = False
+    # Pairs of (date, time) keywords whose ranges are one period when both are given (Modality Worklist, Table
+    # K.6-1: "the date range July 5 to July 7 and the time range 10am to 6pm specifies the time period starting on
+    # July 5, 10am until July 7, 6pm"); a single value on one side is both ends of its range
+    date_time_pairs: tuple[tuple[str, str], ...] = ()
 
 
 DEFAULT = MatchOptions()
@@ -43,9 +47,17 @@ DEFAULT = MatchOptions()
 
 def matches(query: Dataset, candidate: Dataset, options: MatchOptions = DEFAULT) -> bool:
     """True when every matching key of the query matches the candidate."""
+    combined = set()
+    for date_keyword, time_keyword in options.date_time_pairs:
+        date_key, time_key = str(query.get(date_keyword, "") or ""), str(query.get(time_keyword, "") or "")
+        if date_key and time_key and ("-" in date_key or "-" in time_key):
+            date, time = str(candidate.get(date_keyword, "") or ""), str(candidate.get(time_keyword, "") or "")
+            if not date or not time or not _period_matches(date_key, time_key, date, time):
+                return False
+            combined.update((date_keyword, time_keyword))
     for element in query:
         keyword = element.keyword
-        if keyword in IGNORED or element.tag.group == 0x0002 or element.tag.element == 0:
+        if keyword in IGNORED or keyword in combined or element.tag.group == 0x0002 or element.tag.element == 0:
             continue
         if element.VR == "SQ":
             if not _sequence_matches(element.value, candidate.get(element.tag), options):
@@ -126,6 +138,22 @@ def _range_matches(vr: str, wanted: str, found: str) -> bool:
         return False
     if high and value_low > _normalise(vr, high, True):
         return False
+    return True
+
+
+def _period_matches(date_key: str, time_key: str, date: str, time: str) -> bool:
+    """A date and a time range as one period (a single value being both ends; an end without its time is the
+    whole day; one without its date is open)."""
+    date_low, _, date_high = date_key.partition("-") if "-" in date_key else (date_key, "", date_key)
+    time_low, _, time_high = time_key.partition("-") if "-" in time_key else (time_key, "", time_key)
+    moment = _normalise("DT", date.strip() + _normalise("TM", time, False).replace(".", ""), False)
+    if date_low and moment < _normalise("DT", date_low.strip() + _normalise("TM", time_low or "0", False).replace(".", ""),
+                                        False):
+        return False
+    if date_high:
+        end = date_high.strip() + (_normalise("TM", time_high, True).replace(".", "") if time_high else "235959999999")
+        if moment > _normalise("DT", end, True):
+            return False
     return True
 
 

@@ -42,9 +42,11 @@ from dicom_harness.simulators.faults import (
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
     FIND_DUPLICATE_PENDING,
+    FIND_EMPTY_TIMEZONE,
     FIND_FINAL_WITH_IDENTIFIER,
     FIND_NO_LEVEL_SUCCESS,
     FIND_OMITS_PATIENT_NAME,
+    FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
     GET_MISCOUNTS,
     GET_SERIES_DROPS_ONE,
@@ -333,6 +335,11 @@ class QueryRetrieveScp:
             response.SpecificCharacterSet = entity.SpecificCharacterSet
         if FIND_RETURNS_EXTRA in self.faults and "PatientBirthDate" not in response:
             response.PatientBirthDate = entity.get("PatientBirthDate", "")
+        if FIND_EMPTY_TIMEZONE in self.faults:
+            response.TimezoneOffsetFromUTC = ""
+        if FIND_PATIENT_ID_EMPTY in self.faults and level == "PATIENT" and "PatientID" in response \
+                and not str(identifier.get("PatientID", "") or ""):
+            response.PatientID = ""
         return response
 
     def _sequence_response(self, key: DataElement, found: DataElement | None) -> DataElement:

@@ -41,20 +41,27 @@ from dicom_harness.simulators.faults import (
     MPPS_SET_UNKNOWN_SUCCESS,
     MPPS_UPDATE_AFTER_FINAL,
     MWL_DATE_EXACT,
+    MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
+    MWL_EMPTY_TIMEZONE,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_LAST_MATCH_TWICE,
+    MWL_MATCHING_KEYS_BLANK,
     MWL_NO_MATCH_FAILURE,
     MWL_UNKNOWN_MATCHES,
+    MWL_UNREQUESTED_ATTRIBUTE,
     Fault,
     faults_named,
 )
-from dicom_harness.simulators.matching import DEFAULT, MatchOptions, matches
+from dicom_harness.simulators.matching import MatchOptions, matches
 
 log = logging.getLogger("simulators.ris")
 
 TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
 STATUS_KEYWORD = "PerformedProcedureStepStatus"      # (0040,0252), the state of a step
+# Table K.6-1: the Scheduled Procedure Step Start Date and Time ranges are one period
+START_DATE_TIME = (("ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime"),)
 
 
 class WorklistError(ValueError):
@@ -193,12 +200,29 @@ class RisService:
             return
         drop = ("AccessionNumber",) if MWL_DROP_RETURN_KEYS in self.faults else ()
         log.info("worklist C-FIND from %s: %d match(es)", event.assoc.requestor.ae_title, len(found))
+        if MWL_LAST_MATCH_TWICE in self.faults and len(found) > 1:
+            found.append(found[-1])
         for item in found:
             if event.is_cancelled:
                 yield Status.CANCEL, None
                 return
-            yield Status.PENDING, response_identifier(query, item, drop)
+            yield Status.PENDING, self._identifier(query, item, drop)
         yield Status.SUCCESS, None
+
+    def _identifier(self, query: Dataset, item: Dataset, drop: tuple[str, ...]) -> Dataset:
+        answer = response_identifier(query, item, drop)
+        steps = answer.get("ScheduledProcedureStepSequence")
+        if MWL_MATCHING_KEYS_BLANK in self.faults and steps:
+            asked = query.ScheduledProcedureStepSequence[0] if query.get("ScheduledProcedureStepSequence") else None
+            for keyword in ("ScheduledStationAETitle", "Modality"):
+                if asked is not None and str(asked.get(keyword, "") or ""):
+                    for step in steps:
+                        setattr(step, keyword, "")
+        if MWL_EMPTY_TIMEZONE in self.faults:
+            answer.TimezoneOffsetFromUTC = ""
+        if MWL_UNREQUESTED_ATTRIBUTE in self.faults and "RequestingPhysician" in item:
+            answer.RequestingPhysician = item.RequestingPhysician
+        return answer
 
     def _matches(self, query: Dataset, item: Dataset) -> bool:
         query = query.copy()
@@ -214,7 +238,9 @@ class RisService:
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's
-        options = MatchOptions(unknown_matches=True) if MWL_UNKNOWN_MATCHES in self.faults else DEFAULT
+        options = MatchOptions(unknown_matches=MWL_UNKNOWN_MATCHES in self.faults,
+                               # the fault: the date range and the time range matched apart, not as one period
+                               date_time_pairs=() if MWL_DATE_TIME_SEPARATE in self.faults else START_DATE_TIME)
         return matches(query, item, options)
 
     # Modality Performed Procedure Step -----------------------------------------------------------------

@@ -8,7 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 
-from dicom_harness.shared.matching_model import MAY, MUST, MUST_NOT, QR, WORKLIST, allows, judge_entity, judge_key
+from dicom_harness.shared.matching_model import (
+    MAY,
+    MUST,
+    MUST_NOT,
+    QR,
+    WORKLIST,
+    allows,
+    judge_date_time,
+    judge_entity,
+    judge_key,
+)
 from dicom_harness.simulators.matching import MatchOptions, matches
 
 
@@ -80,3 +90,43 @@ def test_the_engine_stays_inside_what_the_model_allows(key, stored):
     candidate.PatientID = stored
     engine = matches(query, candidate, MatchOptions(unknown_matches=True))
     assert allows(judge_key("LO", key, stored), engine), (key, stored, str(judge_key("LO", key, stored)), engine)
+
+
+@pytest.mark.parametrize("date_key, time_key, date, time, verdict", [
+    ("20240705-20240707", "1000-1800", "20240706", "080000", MUST),       # Table K.6-1's own example: one period
+    ("20240705-20240707", "1000-1800", "20240705", "080000", MUST_NOT),   # before July 5, 10am
+    ("20240705-20240707", "1000-1800", "20240707", "180030", MAY),        # within the minute 18:00
+    ("20240705-20240707", "1000-1800", "20240707", "180100", MUST_NOT),
+    ("20240705-20240707", "-1800", "20240705", "010000", MUST),           # an end without its time: the whole day
+    ("20240705-20240707", "1000", "20240706", "080000", MAY),             # one range, one single value: not said
+    ("20240705", "1000-1800", "20240705", "120000", MUST),                # ... but where both readings agree
+    ("20240301-", "-0000", "20241231", "235959", MAY),                    # a time end without its date: not said
+    ("20240705-20240707", "1000-1800", "", "120000", MUST_NOT),           # unknown: K.2.2.1.1.1
+])
+def test_worklist_date_and_time_ranges_are_one_period(date_key, time_key, date, time, verdict):
+    judgement = judge_date_time(date_key, time_key, date, time)
+    assert judgement.verdict == verdict, str(judgement)
+
+
+DATES = st.sampled_from(["20240704", "20240705", "20240706", "20240707", "20240708"])
+TIMES = st.sampled_from(["0000", "0959", "1000", "1200", "1800", "1801", "2359"])
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(date_key=st.tuples(DATES, DATES, st.sampled_from(["closed", "from", "until", "single"])),
+       time_key=st.tuples(TIMES, TIMES, st.sampled_from(["closed", "from", "until", "single"])),
+       date=DATES, time=TIMES.map(lambda t: t + "00"))
+def test_the_worklist_engine_stays_inside_what_the_model_allows(date_key, time_key, date, time):
+    """The RIS simulator's engine (date and time pairs as one period) answers as Table K.6-1 allows."""
+    from dicom_harness.simulators.ris import START_DATE_TIME
+
+    def form(low, high, kind):
+        low, high = sorted((low, high))
+        return {"closed": f"{low}-{high}", "from": f"{low}-", "until": f"-{high}", "single": low}[kind]
+
+    query, candidate = Dataset(), Dataset()
+    query.ScheduledProcedureStepStartDate, query.ScheduledProcedureStepStartTime = form(*date_key), form(*time_key)
+    candidate.ScheduledProcedureStepStartDate, candidate.ScheduledProcedureStepStartTime = date, time
+    engine = matches(query, candidate, MatchOptions(date_time_pairs=START_DATE_TIME))
+    judgement = judge_date_time(form(*date_key), form(*time_key), date, time)
+    assert allows(judgement, engine), (form(*date_key), form(*time_key), date, time, str(judgement), engine)

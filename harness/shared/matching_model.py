@@ -219,6 +219,45 @@ def judge_entity(keys: Mapping[str, tuple[str, str]], entity: Mapping[str, str],
     return EntityJudgement(both(*(j.verdict for j in judged.values())) if judged else MUST, judged)
 
 
+# -- the Worklist's combined date and time (Table K.6-1) -----------------------------------------------------
+def judge_date_time(date_key: str, time_key: str, date: str, time: str) -> Judgement:
+    """Scheduled Procedure Step Start Date and Time keys together against a stored date and time.
+
+    Both ranges: one period, from <date1><time1> to <date2><time2> (Table K.6-1, Start Time remark); an end
+    without its date is open, an end without its time is the whole day. Only one of them a range: the text
+    does not say, so where the combined period and the two keys taken apart disagree, either answer is
+    allowed. Otherwise (no range) the two keys are judged apart. An unknown date or time: K.2.2.1.1.1."""
+    date_key, time_key = date_key.strip(" "), time_key.strip(" ").replace(":", "")
+    judged = [_judge("DA", date_key, date, WORKLIST), _judge("TM", time_key, time, WORKLIST)]
+    apart = both(*(j.verdict for j in judged))
+    rule = "MWL-MATCH-TIME-RANGE"
+    if not date_key or not time_key or ("-" not in date_key and "-" not in time_key):
+        return next(j for j in judged if j.verdict == apart)
+    if not _unpadded("DA", date) or not _unpadded("TM", time):
+        return _unknown("DA", date_key, WORKLIST)
+    date_low, _, date_high = date_key.partition("-") if "-" in date_key else (date_key, "", date_key)
+    time_low, _, time_high = time_key.partition("-") if "-" in time_key else (time_key, "", time_key)
+    moment = _fill("DT", _unpadded("DA", date) + _unpadded("TM", time).replace(":", ""), False)
+    verdicts = []
+    if date_low:
+        verdicts.append(MUST if moment >= _fill("DT", date_low + time_low, False) else MUST_NOT)
+    if date_high:
+        end_low = _fill("DT", date_high + time_high, False) if time_high else _fill("DT", date_high, True)
+        end_high = _fill("DT", date_high + time_high, True) if time_high else end_low
+        verdicts.append(MUST if moment <= end_low else MAY if moment <= end_high else MUST_NOT)
+    combined = both(*verdicts)
+    # the text's example has a date at each end of the period; a time end without its date is not covered by it
+    covered = not ((time_low and not date_low) or (time_high and not date_high))
+    if "-" in date_key and "-" in time_key and covered:
+        why = "inside" if combined == MUST else "outside" if combined == MUST_NOT else "at the reduced-precision end of"
+        return Judgement(combined, rule, f"{date} {time} is {why} the period {date_key} {time_key} (the date and "
+                         "time ranges are one period, Table K.6-1)")
+    if combined == apart:
+        return Judgement(combined, rule, "the date and time keys as one period or apart: the same answer")
+    return Judgement(MAY, rule, f"{date} {time} against {date_key} {time_key}: as one period or apart the answers "
+                     "differ, and the text's example (a date at each end) does not choose (Table K.6-1)")
+
+
 def allows(judgement: EntityJudgement | Judgement, matched: bool) -> bool:
     """Whether the target's answer (matched or not) is one the text allows."""
     return judgement.verdict == MAY or (judgement.verdict == MUST) == matched

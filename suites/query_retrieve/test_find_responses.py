@@ -3,7 +3,7 @@ Success without identifier, the requested keys (zero length when empty) and noth
 
 from dicom_harness.testing import NotClaimed, NotVerified, Status, describe, requirement, status_class
 
-from .conftest import assert_matches, assert_responses_name_request, query
+from .conftest import UNIQUE_KEY, assert_matches, assert_responses_name_request, query
 
 REQUIRED_STUDY_KEYS = ("PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyID",
                        "StudyInstanceUID")
@@ -178,3 +178,38 @@ def test_failed_find_response_has_no_identifier(qr, world):
             f"Type {'absent' if kind is None else f'0x{int(kind):04X}'}, {len(result.final_data_set)} byte(s))")
     if not judged:
         raise NotVerified("neither request was answered Refused or Failed, so there is no such response to judge")
+
+
+@requirement("QR-FIND-TIMEZONE-NOT-EMPTY")
+def test_no_zero_length_timezone_offset(qr, world):
+    """C-FIND for patient A's studies without Timezone Offset From UTC: PS3.4 C.4.1.1.3.2 lets a response carry it
+    only with a value ("it shall not be sent with a zero-length value")."""
+    result = qr.find("study_root", _study_keys(world))
+    assert result.identifiers, "no Pending response to inspect"
+    empty = [str(i.get("StudyInstanceUID", "")) for i in result.identifiers
+             if "TimezoneOffsetFromUTC" in i and str(i["TimezoneOffsetFromUTC"].value or "") == ""]
+    assert not empty, (f"responses for studies {empty} hold a zero-length Timezone Offset From UTC (0008,0201) "
+                       "(PS3.4 C.4.1.1.3.2: it shall not be sent with a zero-length value)")
+
+
+@requirement("QR-UNIQUE-KEY-NONZERO")
+def test_unique_keys_have_values(qr, world, claims):
+    """C-FIND at each level asking its Unique Key with zero length (PATIENT by patient A's name when Patient Root is
+    claimed; STUDY, SERIES, IMAGE in Study Root): PS3.4 C.2.2.1.1 gives every entity a non-zero length value."""
+    cases = [("study_root", "STUDY", query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")),
+             ("study_root", "SERIES", query("SERIES", StudyInstanceUID=world.study_uid("A1"), SeriesInstanceUID="")),
+             ("study_root", "IMAGE", query("IMAGE", StudyInstanceUID=world.study_uid("A1"),
+                                           SeriesInstanceUID=world.series_uid("A1-CT"), SOPInstanceUID=""))]
+    if claims.query_retrieve.offers_model("patient_root"):
+        cases.insert(0, ("patient_root", "PATIENT", query("PATIENT", PatientName=world.name("A"), PatientID="")))
+    wrong = []
+    for model, level, identifier in cases:
+        result = qr.find(model, identifier)
+        key = UNIQUE_KEY[level]
+        if not result.identifiers:
+            wrong.append(f"{level}: no response to inspect (final {describe(result.final_status)})")
+        empty = sum(1 for i in result.identifiers if not str(i.get(key, "") or "").strip(" \x00"))
+        if empty:
+            wrong.append(f"{level}: {empty} of {len(result.identifiers)} responses with {key} absent or zero length")
+    assert not wrong, ("entities without a Unique Key value (PS3.4 C.2.2.1.1: all entities managed by C-FIND ... SCPs "
+                       "shall have a specific non-zero length Unique Key value): " + "; ".join(wrong))
