@@ -340,10 +340,12 @@ CLIENT_CANCEL_WRONG_ID = _qr_client_fault(
     "The workstation's C-CANCEL names a Message ID no request of the association used.")
 CLIENT_RETRIEVE_WITHOUT_LEVEL = _qr_client_fault(
     "client-retrieve-without-level", "QR-SCU-RETRIEVE-LEVEL",
-    "The workstation's first retrieve (C-GET, or C-MOVE with --retrieve move) has no Query/Retrieve Level.")
+    "The workstation's first retrieve (C-GET, or C-MOVE with --retrieve move) has no Query/Retrieve Level.",
+    also_breaks=("QR-SCU-GET-SERVES-STORAGE",))      # a refused C-GET has no sub-operation to answer
 CLIENT_RETRIEVE_WITHOUT_UID = _qr_client_fault(
     "client-retrieve-without-uid", "QR-SCU-RETRIEVE-UNIQUE-KEYS",
-    "The workstation's first retrieve asks for STUDY level with an empty Study Instance UID.")
+    "The workstation's first retrieve asks for STUDY level with an empty Study Instance UID.",
+    also_breaks=("QR-SCU-GET-SERVES-STORAGE",))      # a refused C-GET has no sub-operation to answer
 CLIENT_RETRIEVE_REQUIRED_KEY = _qr_client_fault(
     "client-retrieve-required-key", "QR-SCU-RETRIEVE-NO-OTHER-KEYS",
     "The workstation's first retrieve Identifier also carries Patient's Name and Study Date (Required Keys).")
@@ -374,6 +376,7 @@ _QR_NEEDING_STORED_DATA = (
     "QR-MATCH-DATE-RANGE", "QR-MATCH-OPEN-DATE-RANGE", "QR-MATCH-TIME-RANGE", "QR-MATCH-SEQUENCE",
     "QR-MATCH-SEQUENCE-EMPTY-ITEM", "QR-MATCH-MULTIPLE-VALUES", "QR-FIND-PENDING-PER-MATCH", "QR-FIND-REQUESTED-KEYS", "QR-FIND-NO-UNREQUESTED",
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
+    "QR-FIND-TIMEZONE-NOT-EMPTY", "QR-UNIQUE-KEY-NONZERO",
     "QR-MOVE-TO-DESTINATION", "QR-MOVE-SUBOP-COUNTS", "QR-GET-RETRIEVES", "QR-GET-SUBOP-COUNTS",
 )
 
@@ -449,10 +452,12 @@ MISMATCH_ABORTS = _fault(
 # Query/Retrieve (PS3.4 Annex C), in simulators/query_retrieve.py
 PATIENT_ROOT_NO_PATIENTS = _fault(
     "patient-root-no-patients", "QR-FIND-PATIENT-ROOT",
-    "Patient Root C-FIND at PATIENT level finds no patients.")
+    "Patient Root C-FIND at PATIENT level finds no patients.",
+    also_breaks=("QR-UNIQUE-KEY-NONZERO",))      # no patient answered: no Unique Key to look at
 STUDY_ROOT_NO_IMAGES = _fault(
     "study-root-no-images", "QR-FIND-STUDY-ROOT",
-    "Study Root C-FIND at IMAGE level finds no instances.")
+    "Study Root C-FIND at IMAGE level finds no instances.",
+    also_breaks=("QR-UNIQUE-KEY-NONZERO",))      # no instance answered: no Unique Key to look at
 HIERARCHICAL_ONLY = _fault(
     "hierarchical-only", "QR-FIND-RELATIONAL-NEGOTIATION",
     "Relational-queries are turned down (0) in SOP Class Extended Negotiation although the profile claims them, "
@@ -580,7 +585,8 @@ MWL_UNKNOWN_MATCHES = _fault(
 MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",
-    also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE"))
+    also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-CREATE-DUPLICATE", "MPPS-SET-DISCONTINUED",
+                 "MPPS-CREATE-ASSIGNS-UID"))      # each needs a created step to be kept
 MPPS_CREATE_ANY_STATUS = _fault(
     "mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
     "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
@@ -590,7 +596,7 @@ MPPS_REFUSE_COMPLETED = _fault(
 MPPS_SET_NOT_KEPT = _fault(
     "mpps-set-not-kept", "MPPS-SET-COMPLETED",
     "N-SET answers Success but changes nothing (the step reads back unchanged).",
-    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE"))
+    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-SET-DISCONTINUED"))
 MPPS_UPDATE_AFTER_FINAL = _fault(
     "mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
     "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
@@ -601,7 +607,7 @@ COMMIT_ACTION_REFUSED = _fault(
     "commit-action-refused", "COMMIT-ACTION-ACCEPTED",
     "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
     also_breaks=("COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
-                 "COMMIT-NEW-ASSOCIATION"))
+                 "COMMIT-NEW-ASSOCIATION", "COMMIT-REPORT-WELL-KNOWN-INSTANCE"))
 COMMIT_DROPS_REFERENCE = _fault(
     "commit-drops-reference", "COMMIT-REPORT-SUCCESS",
     "The commitment result leaves the last committed instance out of the Referenced SOP Sequence.")

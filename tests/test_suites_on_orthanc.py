@@ -7,7 +7,10 @@ def test_suites_against_orthanc(tmp_path):
     require_peer("/usr/sbin/Orthanc")
     proc, records = run_suites(tmp_path, "--target", "orthanc")
     unexpected = [(r["test"], r["verdict"], r["message"]) for r in records
-                  if r["verdict"] not in ("PASS", "DEVIATION", "NOT CLAIMED")]
+                  if r["verdict"] not in ("PASS", "DEVIATION", "NOT CLAIMED", "NOT VERIFIED")]
     assert not unexpected, unexpected
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sum(r["verdict"] == "PASS" for r in records) >= 20
+    # NOT VERIFIED says why a check could not go to its end on Orthanc; it must stay the exception
+    assert sum(r["verdict"] == "NOT VERIFIED" for r in records) <= 3, [
+        (r["test"], r["message"]) for r in records if r["verdict"] == "NOT VERIFIED"]
