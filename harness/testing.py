@@ -21,6 +21,7 @@ IN_PROGRESS and COMPLETED are one Defined Term each for a UPS Procedure Step Sta
 an MPPS Performed Procedure Step Status (F.7.2.1); DISCONTINUED is MPPS only, SCHEDULED and CANCELED UPS only.
 """
 
+from dicom_harness import differential
 from dicom_harness.checks import assert_same_instance, assert_suboperation_counts
 from dicom_harness.clients.commitment import request_commitment
 from dicom_harness.clients.dimse import AssociationRejected
@@ -80,6 +81,8 @@ __all__ = [
     "RETURN_KEYS", "SPS_RETURN_KEYS", "unique_tag", "unique_worklist_item", "worklist_query",
     # C-FIND matching: what the text allows (PS3.4 C.2.2; Worklist K.2.2.1.1.1)
     "matching_model",
+    # differential matching: drawn queries judged against matching_model, mismatches reduced
+    "differential",
     # MPPS
     "DISCONTINUED", "final_state_attributes", "in_progress_attributes",
     # UPS

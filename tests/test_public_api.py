@@ -20,6 +20,7 @@ PUBLIC = [
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",
     "RETURN_KEYS", "SPS_RETURN_KEYS", "unique_tag", "unique_worklist_item", "worklist_query",
     "matching_model",
+    "differential",
     "DISCONTINUED", "final_state_attributes", "in_progress_attributes",
     "CANCELED", "CANCEL_REQUESTED", "COMPLETED", "FILTERED_WORKLIST_UID", "IN_PROGRESS", "PROGRESS", "REFUSED",
     "SCHEDULED", "STATE_REPORT", "WORKLIST_UID", "about", "is_event", "state_of", "subscriber_title",

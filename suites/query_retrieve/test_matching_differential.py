@@ -5,7 +5,8 @@ one, or leaves it to the implementation.
 
 Deterministic: the studies and the queries both come from the run's --seed (default 0), the same seed giving
 the same queries; hypothesis neither stores nor shrinks examples (no shrinking against a slow target): a
-mismatch is reduced here, by dropping keys one at a time, to the fewest keys that still show it.
+mismatch is reduced, by dropping keys one at a time, to the fewest keys that still show it (the machinery the
+differential tests share: dicom_harness.testing.differential; this file keeps its studies, its keys, its C-FIND).
 
 A reduced mismatch names the rule(s) it breaks (the requirement IDs of the model). One whose rules are all
 declared deviations of the target (say QR-MATCH-UNKNOWN-VALUE, judged DEVIATION by its own test) is written to
@@ -16,26 +17,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
-from hypothesis import strategies as st
-
-from dicom_harness.testing import Status, describe, matching_model, requirement, seed_instances
+from dicom_harness.testing import Status, describe, differential, requirement, seed_instances
 
 from .conftest import query
-
-# The run's hypothesis profile: bounded, no example database, no shrinking, no deadline (a C-FIND takes the
-# target's time), health checks off (a slow target is not a slow strategy). Registered so it can be named.
-DIFFERENTIAL = settings(max_examples=40, deadline=None, database=None, phases=(Phase.explicit, Phase.generate),
-                        suppress_health_check=list(HealthCheck), print_blob=False, derandomize=False)
-settings.register_profile("dicom-harness-differential", DIFFERENTIAL)
 
 STUDIES = 6
 # Study Root, STUDY level (PS3.4 Table C.6-5): keyword -> (VR, key type)
 KEYS = {"PatientName": ("PN", "R"), "PatientID": ("LO", "R"), "StudyDate": ("DA", "R"), "StudyTime": ("TM", "R"),
         "AccessionNumber": ("SH", "R"), "StudyID": ("SH", "R"), "ReferringPhysicianName": ("PN", "O"),
         "StudyDescription": ("LO", "O")}
-STRING_OPERATIONS = ("exact", "exact", "universal", "lone star", "prefix star", "star suffix", "inner star",
-                     "question", "question extra", "drop last", "other case")
+VRS = {k: vr for k, (vr, _) in KEYS.items()}
+OPTIONAL = [k for k, (_, kind) in KEYS.items() if kind == "O"]
 
 
 @dataclass
@@ -92,68 +84,10 @@ def _world(target, factory) -> DifferentialWorld:
     return _WORLDS[key].get()
 
 
-# -- drawing queries ------------------------------------------------------------------------------------------
-def _string_key(draw, base: str, run: str) -> str:
-    operation = draw(st.sampled_from(STRING_OPERATIONS))
-    where = draw(st.integers(0, 63))
-    if operation == "universal":
-        return ""
-    if operation == "lone star" or not base:
-        return "*" if operation != "exact" else "NONE"
-    at = where % len(base)
-    if operation == "prefix star":
-        return base[:at] + "*"
-    if operation == "star suffix":
-        return "*" + base[at:]
-    if operation == "inner star":
-        return base[:at] + "*" + base[at + 1:] if at + 1 < len(base) else base[:at] + "*"
-    if operation == "question":
-        return base[:at] + "?" + base[at + 1:]
-    if operation == "question extra":
-        return base[:at] + "?" + base[at:]
-    if operation == "drop last":
-        return base[:-1] or "*"
-    if operation == "other case":         # the run ID kept as it is: its letters are not the same in every run
-        return run.join(part.swapcase() for part in base.split(run))
-    return base
-
-
-def _date_key(draw, dates: list[str]) -> str:
-    one, two = draw(st.sampled_from(dates)), draw(st.sampled_from(dates))
-    low, high = sorted((one, two))
-    form = draw(st.sampled_from(("single", "closed", "from", "until", "universal")))
-    return {"single": one, "closed": f"{low}-{high}", "from": f"{one}-", "until": f"-{one}", "universal": ""}[form]
-
-
-def _time_key(draw, times: list[str]) -> str:
-    picked = [draw(st.sampled_from(times)) for _ in range(2)]
-    short = draw(st.booleans())
-    one, two = [t[:4] if short else t for t in picked]
-    low, high = sorted((one, two))
-    form = draw(st.sampled_from(("single", "closed", "from", "until")))
-    return {"single": one, "closed": f"{low}-{high}", "from": f"{one}-", "until": f"-{one}"}[form]
-
-
+# -- queries ----------------------------------------------------------------------------------------------------
 def queries(world: DifferentialWorld):
-    dates = sorted({s["StudyDate"] for s in world.studies})
-    times = sorted({s["StudyTime"] for s in world.studies})
-
-    @st.composite
-    def draw_query(draw) -> dict[str, str]:
-        keywords = draw(st.lists(st.sampled_from(sorted(KEYS)), min_size=1, max_size=3, unique=True))
-        keys = {}
-        for keyword in keywords:
-            vr = KEYS[keyword][0]
-            if vr == "DA":
-                keys[keyword] = _date_key(draw, dates)
-            elif vr == "TM":
-                keys[keyword] = _time_key(draw, times)
-            else:
-                source = world.studies[draw(st.integers(0, STUDIES - 1))]
-                keys[keyword] = _string_key(draw, source[keyword], world.run)
-        return keys
-
-    return draw_query()
+    """Drawn queries: one to three keys of Table C.6-5, their values from the seeded studies' (differential)."""
+    return differential.drawn_keys(world.studies, VRS, world.run)
 
 
 def explicit_queries(world: DifferentialWorld) -> list[dict[str, str]]:
@@ -175,80 +109,30 @@ def explicit_queries(world: DifferentialWorld) -> list[dict[str, str]]:
     ]
 
 
-# -- comparing --------------------------------------------------------------------------------------------------
-@dataclass
-class Mismatch:
-    keys: dict[str, str]
-    study: int
-    matched: bool
-    judgement: matching_model.EntityJudgement
+# -- asking -----------------------------------------------------------------------------------------------------
+class Differential(differential.Differential):
+    """Study Root STUDY C-FINDs scoped by the list of the seeded studies' UIDs. A mismatch's rules are those of the
+    keys that forbid the match the target made, or (a required match missed) those of every drawn key; the scope
+    counts only in the query that has nothing else, which is always sent first."""
 
-    def rules(self) -> list[str]:
-        """The rules the target broke: those of the keys that forbid the match it made, or (a required match
-        missed) those of every drawn key, since any of them may be the one it failed. The scope (the list of
-        the studies' UIDs) counts only in the query that has nothing else, which is always sent first."""
-        judged = {k: j for k, j in self.judgement.keys.items() if k in self.keys or not self.keys}
-        wanted = (matching_model.MUST_NOT,) if self.matched else (matching_model.MUST, matching_model.MAY,
-                                                                 matching_model.MUST_NOT)
-        return list(dict.fromkeys(j.rule for j in judged.values() if j.verdict in wanted))
-
-    def __str__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.keys.items())
-        answer = "matched" if self.matched else "did not match"
-        why = "; ".join(f"{k}: {j}" for k, j in self.judgement.keys.items() if k in self.keys or not self.keys)
-        return f"query {{{shown}}}: study #{self.study + 1} {answer}, but the text says it {self.judgement.verdict} ({why})"
-
-
-class Differential:
     def __init__(self, qr, world: DifferentialWorld, optional_matched: tuple[str, ...]):
+        super().__init__(world.studies)
         self.qr, self.world, self.optional_matched = qr, world, optional_matched
-        self._answers: dict[tuple, set[str]] = {}
-        self.queries = 0
 
-    def answer(self, keys: dict[str, str]) -> set[str]:
-        """The seeded studies the target matches: a Study Root STUDY C-FIND scoped by the list of their UIDs."""
-        cache_key = tuple(sorted(keys.items()))
-        if cache_key not in self._answers:
-            result = self.qr.find("study_root", query("STUDY", StudyInstanceUID=self.world.uids, **keys))
-            self.queries += 1
-            assert result.final_status == Status.SUCCESS, (
-                f"query {keys}: expected the C-FIND to end with Success, observed {describe(result.final_status)} "
-                "(PS3.4 C.2.2.1.2: C-FIND SCPs shall support matching of all Required Keys)")
-            found = {str(i.get("StudyInstanceUID", "")) for i in result.identifiers}
-            strays = found - set(self.world.uids)
-            assert not strays, (f"query {keys}: studies outside the UID list came back: {sorted(strays)} "
-                                "(PS3.4 C.2.2.2.2, list of UID matching)")
-            self._answers[cache_key] = found
-        return self._answers[cache_key]
+    def ask(self, keys: dict[str, str]) -> set[str]:
+        result = self.qr.find("study_root", query("STUDY", StudyInstanceUID=self.world.uids, **keys))
+        assert result.final_status == Status.SUCCESS, (
+            f"query {keys}: expected the C-FIND to end with Success, observed {describe(result.final_status)} "
+            "(PS3.4 C.2.2.1.2: C-FIND SCPs shall support matching of all Required Keys)")
+        found = {str(i.get("StudyInstanceUID", "")) for i in result.identifiers}
+        strays = found - set(self.world.uids)
+        assert not strays, (f"query {keys}: studies outside the UID list came back: {sorted(strays)} "
+                            "(PS3.4 C.2.2.2.2, list of UID matching)")
+        return found
 
-    def judge(self, keys: dict[str, str], study: int) -> matching_model.EntityJudgement:
-        typed = {"StudyInstanceUID": ("UI", "\\".join(self.world.uids))}
-        typed.update({k: (KEYS[k][0], v) for k, v in keys.items()})
-        optional = [k for k in keys if KEYS[k][1] == "O"]
-        return matching_model.judge_entity(typed, self.world.studies[study], optional=optional,
-                                           matched_on=self.optional_matched)
-
-    def mismatches(self, keys: dict[str, str]) -> list[Mismatch]:
-        found = self.answer(keys)
-        wrong = []
-        for index, study in enumerate(self.world.studies):
-            judgement = self.judge(keys, index)
-            matched = study["StudyInstanceUID"] in found
-            if not matching_model.allows(judgement, matched):
-                wrong.append(Mismatch(keys, index, matched, judgement))
-        return wrong
-
-    def reduced(self, mismatch: Mismatch) -> Mismatch:
-        """The fewest keys (dropped one at a time, one C-FIND each) that still show a mismatch for the study."""
-        keys = dict(mismatch.keys)
-        for keyword in list(keys):
-            if len(keys) == 1:
-                break
-            fewer = {k: v for k, v in keys.items() if k != keyword}
-            same = [m for m in self.mismatches(fewer) if m.study == mismatch.study]
-            if same:
-                keys, mismatch = fewer, same[0]
-        return mismatch
+    def judge(self, keys: dict[str, str], index: int):
+        return differential.judge_scoped(keys, self.world.studies[index], self.world.uids, VRS, optional=OPTIONAL,
+                                         matched_on=self.optional_matched)
 
 
 @requirement("QR-MATCH-DIFFERENTIAL")
@@ -257,24 +141,8 @@ def test_matching_agrees_with_the_model(qr, claims, target, dataset_factory, evi
     seeded studies; PS3.4 C.2.2 says which studies each must, must not or may return: the target must agree."""
     qr.model("study_root", "C-FIND")                      # NOT CLAIMED before anything is stored
     world = _world(target, dataset_factory)
-    differential = Differential(qr, world, claims.query_retrieve.optional_keys)
-    found: list[Mismatch] = []
-
-    def compare(keys):
-        found.extend(differential.mismatches(keys))
-
-    run = given(queries(world))(compare)
-    for keys in reversed(explicit_queries(world)):
-        run = example(keys)(run)
-    seed(dataset_factory.seed)(DIFFERENTIAL(run))()
-    reduced = list({str(m): m for m in (differential.reduced(m) for m in found)}.values())
-    declared = set(target.deviations)
-    explained = [m for m in reduced if set(m.rules()) <= declared]
-    broken = [m for m in reduced if m not in explained]
-    evidence.add("#", f"hypothesis seed {dataset_factory.seed}: {len(explicit_queries(world))} explicit queries and "
-                 f"{DIFFERENTIAL.max_examples} drawn, "
-                 f"{differential.queries} C-FINDs sent, {len(found)} study answer(s) outside what the text allows")
-    for m in explained:
-        evidence.add("#", f"explained by a declared deviation ({', '.join(m.rules())}): {m}")
-    assert len(broken) == 0, (f"{len(broken)} C-FIND answer(s) the text does not allow (PS3.4 C.2.2), e.g. "
-                        + " | ".join(f"{m} [rule: {', '.join(m.rules())}]" for m in broken[:3]))
+    outcome = differential.run(Differential(qr, world, claims.query_retrieve.optional_keys), queries(world),
+                               explicit_queries(world), dataset_factory.seed, target.deviations)
+    outcome.record(evidence, outcome.summary())
+    assert not outcome.broken, (f"{len(outcome.broken)} C-FIND answer(s) the text does not allow (PS3.4 C.2.2), "
+                                f"e.g. {outcome.examples()}")

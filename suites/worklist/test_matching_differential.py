@@ -11,7 +11,8 @@ the Start Date and Start Time ranges given together are one period (Table K.6-1)
 Scheduled Procedure Step item, so sequence matching is matching its keys together.
 
 Deterministic: the items and the queries both come from the run's --seed; hypothesis neither stores nor
-shrinks examples: a mismatch is reduced here, by dropping keys one at a time, to the fewest keys that show it.
+shrinks examples: a mismatch is reduced, by dropping keys one at a time, to the fewest keys that show it
+(dicom_harness.testing.differential, shared with the Q/R and QIDO differential tests).
 A reduced mismatch whose rules are all declared deviations of the target is written to the evidence as
 explained; any other fails the test."""
 
@@ -21,13 +22,17 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 
-from dicom_harness.testing import Status, describe, matching_model, requirement, unique_worklist_item, worklist_query
-
-DIFFERENTIAL = settings(max_examples=40, deadline=None, database=None, phases=(Phase.explicit, Phase.generate),
-                        suppress_health_check=list(HealthCheck), print_blob=False, derandomize=False)
+from dicom_harness.testing import (
+    Status,
+    describe,
+    differential,
+    matching_model,
+    requirement,
+    unique_worklist_item,
+    worklist_query,
+)
 
 ITEMS = 6
 DATE, TIME = "ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime"
@@ -78,6 +83,8 @@ def build(factory) -> tuple[WorklistWorld, list]:
 
 # -- drawing queries ------------------------------------------------------------------------------------------
 def _string_key(draw, keyword: str, base: str, run: str) -> str:
+    """The Worklist's own string keys: a single-value key is never drawn with a wild card, an unknown value is
+    asked for by a value that matches nothing (or a lone '*', where wild cards are allowed)."""
     vr, _, kind = KEYS[keyword]
     operation = draw(st.sampled_from(WILD_OPERATIONS if kind == "wild card" else SINGLE_OPERATIONS))
     at = draw(st.integers(0, 63))
@@ -86,25 +93,12 @@ def _string_key(draw, keyword: str, base: str, run: str) -> str:
     if operation == "none" or not base:
         return "*" if operation == "lone star" else f"NONE{run}"[:16]
     if operation == "other case":
-        swapped = run.join(part.swapcase() for part in base.split(run))
-        return base if vr == "CS" else swapped       # CS holds upper case only
+        return base if vr == "CS" else differential.other_case(base, run)      # CS holds upper case only
     if operation == "drop last":
         return base[:-1] or base
     if operation == "lone star":
         return "*"
-    at = at % len(base)
-    return {"prefix star": base[:at] + "*", "star suffix": "*" + base[at:],
-            "inner star": base[:at] + "*" + base[at + 1:], "question": base[:at] + "?" + base[at + 1:],
-            "question extra": base[:at] + "?" + base[at:]}.get(operation, base)
-
-
-def _range_key(draw, pool: list[str], short: bool) -> str:
-    one, two = (draw(st.sampled_from(pool)) for _ in range(2))
-    if short:
-        one, two = one[:4], two[:4]
-    low, high = sorted((one, two))
-    form = draw(st.sampled_from(("single", "closed", "from", "until", "universal")))
-    return {"single": one, "closed": f"{low}-{high}", "from": f"{one}-", "until": f"-{one}", "universal": ""}[form]
+    return differential.wild_card(operation, base, at % len(base))
 
 
 def queries(world: WorklistWorld):
@@ -113,15 +107,15 @@ def queries(world: WorklistWorld):
 
     @st.composite
     def draw_query(draw) -> dict[str, str]:
-        keywords = draw(st.lists(st.sampled_from(sorted(KEYS)), min_size=1, max_size=3, unique=True))
+        keywords = differential.keywords(draw, KEYS)
         if draw(st.integers(0, 3)) == 0:          # often enough: the date and time ranges together
             keywords = sorted({*keywords, DATE, TIME})
         keys = {}
         for keyword in keywords:
             if keyword == DATE:
-                keys[keyword] = _range_key(draw, dates, False)
+                keys[keyword] = differential.range_key(draw, dates)
             elif keyword == TIME:
-                keys[keyword] = _range_key(draw, times, draw(st.booleans()))
+                keys[keyword] = differential.range_key(draw, times, short=draw(st.booleans()))
             else:
                 source = world.items[draw(st.integers(0, ITEMS - 1))]
                 keys[keyword] = _string_key(draw, keyword, source[keyword], world.run)
@@ -164,70 +158,36 @@ def judge(keys: dict[str, str], item: dict[str, str]) -> matching_model.EntityJu
     return matching_model.EntityJudgement(verdict, judgements)
 
 
-@dataclass
-class Mismatch:
-    keys: dict[str, str]
-    item: int
-    matched: bool
-    judgement: matching_model.EntityJudgement
+class Mismatch(differential.Mismatch):
+    noun, scope, nothing = "item", (), "every key universal"
 
     def rules(self) -> list[str]:
         """The requirements the target broke: those of the keys that forbid the match it made, or (a required
         match missed) those of every key, since any of them may be the one it failed."""
-        wanted = (matching_model.MUST_NOT,) if self.matched else (matching_model.MUST, matching_model.MAY,
-                                                                 matching_model.MUST_NOT)
         found = [j.rule if j.rule.startswith("MWL-") else RULES.get(k, "MWL-MATCH-DIFFERENTIAL")
-                 for k, j in self.judgement.keys.items() if j.verdict in wanted]
+                 for k, j in self.broken().items()]
         return list(dict.fromkeys(found)) or ["MWL-MATCH-DIFFERENTIAL"]
 
-    def __str__(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.keys.items()) or "every key universal"
-        answer = "matched" if self.matched else "did not match"
-        return (f"query {{{shown}}}: item #{self.item + 1} {answer}, but the text says it "
-                f"{self.judgement.verdict} ({self.judgement.explain()})")
 
+class Differential(differential.Differential):
+    mismatch = Mismatch
 
-class Differential:
     def __init__(self, worklist_find, world: WorklistWorld):
+        super().__init__(world.items)
         self.worklist_find, self.world = worklist_find, world
-        self._answers: dict[tuple, set[str]] = {}
-        self.queries = 0
 
-    def answer(self, keys: dict[str, str]) -> set[str]:
+    def ask(self, keys: dict[str, str]) -> set[str]:
         """The seeded items (by Study Instance UID, a return key) the target returns; other items are not ours."""
-        cache_key = tuple(sorted(keys.items()))
-        if cache_key not in self._answers:
-            result = self.worklist_find(worklist_query(**keys), expect_success=False)
-            self.queries += 1
-            assert result.final_status == Status.SUCCESS, (
-                f"query {keys}: expected the worklist C-FIND to end with Success, observed "
-                f"{describe(result.final_status)} (PS3.4 K.2.2.1.1.1: a Basic Worklist Management SCP shall support "
-                "matching based on values of all Required Matching Key Attributes)")
-            found = {str(i.get("StudyInstanceUID", "")) for i in result.identifiers}
-            self._answers[cache_key] = found & self.world.uids
-        return self._answers[cache_key]
+        result = self.worklist_find(worklist_query(**keys), expect_success=False)
+        assert result.final_status == Status.SUCCESS, (
+            f"query {keys}: expected the worklist C-FIND to end with Success, observed "
+            f"{describe(result.final_status)} (PS3.4 K.2.2.1.1.1: a Basic Worklist Management SCP shall support "
+            "matching based on values of all Required Matching Key Attributes)")
+        found = {str(i.get("StudyInstanceUID", "")) for i in result.identifiers}
+        return found & self.world.uids
 
-    def mismatches(self, keys: dict[str, str]) -> list[Mismatch]:
-        found = self.answer(keys)
-        wrong = []
-        for index, item in enumerate(self.world.items):
-            judgement = judge(keys, item)
-            matched = item["StudyInstanceUID"] in found
-            if not matching_model.allows(judgement, matched):
-                wrong.append(Mismatch(keys, index, matched, judgement))
-        return wrong
-
-    def reduced(self, mismatch: Mismatch) -> Mismatch:
-        """The fewest keys (dropped one at a time, one C-FIND each) that still show a mismatch for the item."""
-        keys = dict(mismatch.keys)
-        for keyword in list(keys):
-            if len(keys) == 1:
-                break
-            fewer = {k: v for k, v in keys.items() if k != keyword}
-            same = [m for m in self.mismatches(fewer) if m.item == mismatch.item]
-            if same:
-                keys, mismatch = fewer, same[0]
-        return mismatch
+    def judge(self, keys: dict[str, str], index: int) -> matching_model.EntityJudgement:
+        return judge(keys, self.world.items[index])
 
 
 @requirement("MWL-MATCH-DIFFERENTIAL")
@@ -236,26 +196,10 @@ def test_worklist_matching_agrees_with_the_model(seed_worklist, worklist_find, t
     K.2.2 and C.2.2.2 say which items each must, must not or may return: the target must agree."""
     world, items = build(dataset_factory)
     seed_worklist(items)
-    differential = Differential(worklist_find, world)
-    found: list[Mismatch] = []
-
-    def compare(keys):
-        found.extend(differential.mismatches(keys))
-
-    run = given(queries(world))(compare)
-    for keys in reversed(explicit_queries(world)):
-        run = example(keys)(run)
-    seed(dataset_factory.seed)(DIFFERENTIAL(run))()
-    reduced = list({str(m): m for m in (differential.reduced(m) for m in found)}.values())
-    declared = set(target.deviations)
-    explained = [m for m in reduced if set(m.rules()) <= declared]
-    broken = [m for m in reduced if m not in explained]
-    evidence.add("#", f"hypothesis seed {dataset_factory.seed}: {len(explicit_queries(world))} explicit queries and "
-                 f"{DIFFERENTIAL.max_examples} drawn, {differential.queries} C-FINDs sent, {len(found)} item "
-                 f"answer(s) outside what the text allows; items: "
-                 + "; ".join(f"#{n + 1} " + " ".join(f"{k}={v!r}" for k, v in i.items() if k != "StudyInstanceUID")
-                             for n, i in enumerate(world.items)))
-    for m in explained:
-        evidence.add("#", f"explained by a declared deviation ({', '.join(m.rules())}): {m}")
-    assert not broken, (f"{len(broken)} worklist answer(s) the text does not allow (PS3.4 K.2.2, Table K.6-1), e.g. "
-                        + " | ".join(f"{m} [rule: {', '.join(m.rules())}]" for m in broken[:3]))
+    outcome = differential.run(Differential(worklist_find, world), queries(world), explicit_queries(world),
+                               dataset_factory.seed, target.deviations)
+    outcome.record(evidence, outcome.summary(noun="item") + "; items: " + "; ".join(
+        f"#{n + 1} " + " ".join(f"{k}={v!r}" for k, v in i.items() if k != "StudyInstanceUID")
+        for n, i in enumerate(world.items)))
+    assert not outcome.broken, (f"{len(outcome.broken)} worklist answer(s) the text does not allow (PS3.4 K.2.2, "
+                                f"Table K.6-1), e.g. {outcome.examples()}")
