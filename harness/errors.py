@@ -37,3 +37,9 @@ class NotVerified(Exception):
 
 class HarnessError(Exception):
     """The harness itself could not do its part (no read-back path, bad fixture): verdict ERROR."""
+
+
+class TargetStalled(HarnessError):
+    """The target stopped answering in the middle of a run: the harness's own timeout ran out and a fresh check
+    (a new association and C-ECHO, or a GET of the base URL) got no answer either. Verdict ERROR, never FAIL: the
+    harness gave up, the target said nothing that could be judged."""

@@ -25,6 +25,7 @@ class FakeTarget:
         self.server.listen(16)
         self.port = self.server.getsockname()[1]
         self.held: list[socket.socket] = []
+        self.on_connection = None           # 'held': each accepted connection is handed to this, in a thread
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -38,6 +39,8 @@ class FakeTarget:
                 conn.close()
                 continue
             self.held.append(conn)
+            if self.on_connection is not None:
+                threading.Thread(target=self.on_connection, args=(conn,), daemon=True).start()
             if self.behaviour == "associate-then-silent":
                 threading.Thread(target=self._accept_association, args=(conn,), daemon=True).start()
 
@@ -123,3 +126,111 @@ def test_cli_run_against_a_silent_target_exits_3(tmp_path):
         assert "FAIL" not in done.stdout
     finally:
         fake.close()
+
+
+class StallingDimseTarget:
+    """A pynetdicom SCP that accepts every association (Verification and the storage classes) and answers one
+    C-ECHO (the harness's reachability check); after that every DIMSE request is held without an answer, on any
+    association, until close()."""
+
+    def __init__(self):
+        from pynetdicom import AE, AllStoragePresentationContexts, evt
+        from pynetdicom.sop_class import Verification
+        self.answered = 0
+        self.released = threading.Event()
+        ae = AE(ae_title="STALL")
+        ae.add_supported_context(Verification)
+        for context in AllStoragePresentationContexts:
+            ae.add_supported_context(context.abstract_syntax)
+        ae.network_timeout = ae.acse_timeout = ae.dimse_timeout = 60
+        ae.maximum_associations = 200
+        handlers = [(evt.EVT_C_ECHO, self._echo), (evt.EVT_C_STORE, self._hold)]
+        self.server = ae.start_server(("127.0.0.1", 0), block=False, evt_handlers=handlers)
+        self.port = self.server.server_address[1]
+
+    def _echo(self, event):
+        if self.answered == 0:
+            self.answered += 1
+            return 0x0000
+        return self._hold(event)
+
+    def _hold(self, event):
+        self.released.wait(120)
+        return 0xC000
+
+    def close(self) -> None:
+        self.released.set()
+        self.server.shutdown()
+
+
+class StallingWebTarget:
+    """An HTTP server that answers its first request (the harness's reachability GET) with 200 and an empty JSON
+    array, then reads every later request and never answers it."""
+
+    def __init__(self):
+        self.fake = FakeTarget("held")
+        self.port = self.fake.port
+        self.answered = 0
+        self.fake.on_connection = self._serve
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            if conn.recv(65536) and self.answered == 0:     # a bare connection check sends nothing
+                self.answered += 1
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\nContent-Length: 2\r\n"
+                             b"Connection: close\r\n\r\n[]")
+                conn.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.fake.close()
+
+
+def _run_against(tmp_path, profile_text: str):
+    from tests.conftest import run_suites
+    profile = tmp_path / "stall.toml"
+    profile.write_text(profile_text)
+    started = time.monotonic()
+    done, records = run_suites(tmp_path / "report", "--target", str(profile), timeout=300)
+    return done, records, time.monotonic() - started
+
+
+def _check_stalled_run(done, records, elapsed, first_words: str):
+    """ERROR everywhere a test touched the target, one line each, the first naming the harness's timeout and the
+    rest the earlier stall; never FAIL, never 'aborted'; exit 4 (the harness hit errors, nothing failed)."""
+    judged = [r for r in records if r["verdict"] != "NOT CLAIMED"]
+    assert judged and all(r["verdict"] == "ERROR" for r in judged), [(r["test"], r["verdict"], r["message"])
+                                                                      for r in judged if r["verdict"] != "ERROR"]
+    assert done.returncode == 4, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
+    messages = [r["message"] for r in judged]
+    assert all("\n" not in m and "aborted" not in m for m in messages), messages
+    assert first_words in messages[0] and "the harness gave up" in messages[0], messages[0]
+    assert all("the harness gave up" in m for m in messages), messages
+    assert any("the target stopped answering earlier in this run" in m for m in messages), messages
+    # one stall costs the request's timeout and a check's (2 s each here), then later tests end at once
+    assert elapsed < 60, elapsed
+
+
+def test_cli_run_against_a_dimse_target_that_stops_answering(tmp_path):
+    """Association and C-ECHO answered (the reachability check passes), then nothing: every test ERROR, bounded."""
+    stub = StallingDimseTarget()
+    try:
+        done, records, elapsed = _run_against(tmp_path, (
+            f'name = "stall"\n[dimse]\nae_title = "STALL"\nhost = "127.0.0.1"\nport = {stub.port}\ntimeout = 2\n'
+            '[claims]\nservices = ["verification", "storage"]\n'))
+    finally:
+        stub.close()
+    _check_stalled_run(done, records, elapsed, "within 2 s")
+
+
+def test_cli_run_against_a_web_target_that_stops_answering(tmp_path):
+    """The base URL's GET answered (the reachability check passes), then nothing: every test ERROR, bounded."""
+    stub = StallingWebTarget()
+    try:
+        done, records, elapsed = _run_against(tmp_path, (
+            f'name = "stall"\n[dicomweb]\nbase_url = "http://127.0.0.1:{stub.port}/dicom-web"\ntimeout = 2\n'
+            '[claims]\nservices = ["qido", "wado", "stow"]\n'))
+    finally:
+        stub.close()
+    _check_stalled_run(done, records, elapsed, "within 2 s")

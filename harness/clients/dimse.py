@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ from dicom_harness.clients.exchange import (
     int_or_none,
     owning_responses,
     read_event_information,
+    refuse_if_stalled,
     responses_are_ours,
+    stalled,
     uid_name,
 )
 from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
@@ -103,6 +106,11 @@ class Session:
         # Every DIMSE response command set read off the wire on this association, in order (C-MOVE and C-GET
         # give several; query_retrieve.py takes its operation's share)
         self.wire_log: list[Dataset] = []
+        # Whether the target sent an A-ABORT on this association (DimseClient.associate's EVT_PDU_RECV handler)
+        self.abort_received: list[bool] = [False]
+        # What the harness's own timeout running out becomes: DimseClient._gave_up checks whether the target
+        # still answers at all (ERROR TargetStalled when not, FAIL when it does)
+        self.on_gave_up = TargetFailure
 
     @property
     def accepted(self) -> list[PresentationContext]:
@@ -124,16 +132,27 @@ class Session:
         return self._message_id
 
     def _check_alive(self, what: str) -> None:
-        if not self.assoc.is_established:
-            state = "aborted" if self.assoc.is_aborted else "closed"
-            self.evidence.add("<", f"association {state} by the target")
-            raise TargetFailure(f"the target {state} the association instead of answering {what}")
+        """Called when no response to `what` came: raises what the target did (it aborted or closed the
+        association: FAIL), or that the harness's own timeout ran out (pynetdicom's DIMSE or network timeout
+        aborts the association on our side; our own reads just come back empty): then on_gave_up decides."""
+        assoc = self.assoc
+        ours = bool(getattr(assoc, "_sent_abort", False))
+        if not assoc.is_established and not ours:
+            if self.abort_received[0]:
+                self.evidence.add("<", "A-ABORT from the target")
+                raise TargetFailure(f"the target aborted the association instead of answering {what}")
+            self.evidence.add("<", "connection closed by the target")
+            raise TargetFailure(f"the target closed the connection instead of answering {what}")
+        timeout = assoc.dimse_timeout
+        self.evidence.add("#", f"no {what} response within {timeout:g} s: the harness gave up"
+                               + (" (pynetdicom aborted the association)" if ours else ", and aborts the association"))
+        if assoc.is_established:
+            assoc.abort()       # releasing into silence would wait out another timeout
+        raise self.on_gave_up(f"no answer to {what} within {timeout:g} s: the harness gave up")
 
     def _response(self, what: str, status_ds: Dataset | None, message_id: int | None = None) -> Response:
         if status_ds is None or "Status" not in status_ds:
             self._check_alive(what)
-            self.evidence.add("<", f"no {what} response within the DIMSE timeout")
-            raise TargetFailure(f"no {what} response within {self.assoc.dimse_timeout:.0f} s")
         carried, responded_to = _responded_to(status_ds)
         wire = self.wire_response[0]
         if not carried and wire is not None:
@@ -307,6 +326,20 @@ class DimseClient:
         self.endpoint: DimseEndpoint = target.dimse
         self.evidence = evidence
         self.peer = peer            # the harness peer (dicom_harness.clients.peer.HarnessPeer), for read-back by C-MOVE
+        self.stall_key = f"dimse {self.endpoint.host}:{self.endpoint.port}"
+
+    def _gave_up(self, message: str) -> Exception:
+        """The harness's own timeout ran out waiting for the target. A new association and C-ECHO (each bounded by
+        the endpoint's timeout) tells a target that stopped answering (ERROR TargetStalled, remembered so later
+        tests end at once) from one that left this request alone but still serves (FAIL)."""
+        from dicom_harness.targets.reachability import check_dimse_reachable
+        try:
+            check_dimse_reachable(self.endpoint, self.target.harness_ae_title)
+        except TargetUnreachable as exc:
+            self.evidence.add("#", f"check on a new association: {exc}")
+            return stalled(self.stall_key, f"{message}; a new association got no answer either")
+        self.evidence.add("#", "check on a new association: it still answers C-ECHO")
+        return TargetFailure(f"{message}, while a new association still answers C-ECHO")
 
     def _ae(self, max_pdu: int, calling_ae: str | None = None) -> AE:
         abort_unknown_pdus()
@@ -324,6 +357,7 @@ class DimseClient:
                   calling_ae: str | None = None, extended_negotiation: Sequence = ()) -> Iterator[Session]:
         """extended_negotiation: further user information sub-items to propose (pynetdicom's SOP Class Extended
         Negotiation items, say); what the acceptor returned is session.assoc.acceptor."""
+        refuse_if_stalled(self.stall_key)
         contexts = list(contexts) if contexts else [build_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])]
         called = called_ae if called_ae is not None else self.endpoint.ae_title
         ae = self._ae(max_pdu, calling_ae)
@@ -333,10 +367,13 @@ class DimseClient:
         received: list[Dataset] = []
 
         rejections: list = []
+        abort_received = [False]
 
         def on_pdu(event):
             if type(event.pdu).__name__ == "A_ASSOCIATE_RJ":
                 rejections.append(event.pdu)
+            if type(event.pdu).__name__ == "A_ABORT_RQ":
+                abort_received[0] = True
             if type(event.pdu).__name__ == "P_DATA_TF":
                 # PS3.8 D.1: the negotiated maximum bounds the variable field, the 6-byte header excluded
                 pdata_lengths.append(int(event.pdu.pdu_length))
@@ -377,6 +414,7 @@ class DimseClient:
                     (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report),
                     (evt.EVT_DIMSE_RECV, on_dimse_recv)]
         ae.requested_contexts = contexts
+        started = time.monotonic()
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
                              evt_handlers=handlers, max_pdu=max_pdu)
         if assoc.is_rejected or (rejections and not assoc.is_established):
@@ -394,6 +432,8 @@ class DimseClient:
             self.evidence.add("<", "no A-ASSOCIATE-AC: connection refused, aborted or timed out")
             if not can_connect(self.endpoint.host, self.endpoint.port):
                 raise TargetUnreachable(f"{self.endpoint.host}:{self.endpoint.port} does not accept connections")
+            if not abort_received[0] and time.monotonic() - started >= 0.9 * ae.acse_timeout:
+                raise self._gave_up(f"no answer to the A-ASSOCIATE-RQ within {ae.acse_timeout:g} s: the harness gave up")
             raise TargetFailure("the target did not accept the association (aborted or no answer)")
         self.evidence.add("<", "A-ASSOCIATE-AC max_pdu={} accepted={} rejected={}".format(
             assoc.acceptor.maximum_length,
@@ -404,6 +444,8 @@ class DimseClient:
         session.event_reports = event_reports
         session.wire_response = wire_response
         session.wire_log = wire_log
+        session.abort_received = abort_received
+        session.on_gave_up = self._gave_up
         try:
             yield session
         finally:
@@ -434,6 +476,7 @@ class DimseClient:
     def send_raw(self, payload: bytes, wait_for: int) -> RawReply:
         """Open a bare TCP connection, send bytes that are not a well-formed association, and read until
         wait_for bytes have come, the target ends the connection, or the endpoint's timeout passes."""
+        refuse_if_stalled(self.stall_key)
         host, port = self.endpoint.host, self.endpoint.port
         self.evidence.add(">", f"TCP connection to {host}:{port}; {len(payload)} byte(s): {payload[:16].hex(' ')}")
         try:
@@ -457,7 +500,7 @@ class DimseClient:
         """On a bare TCP connection: send an A-ASSOCIATE-RQ proposing Verification, and once the A-ASSOCIATE-AC
         is in, an A-ABORT PDU (source service-user). Then read until the target ends the connection or the
         endpoint's timeout passes. Returns what came after the abort and the seconds until the connection ended."""
-        import time
+        refuse_if_stalled(self.stall_key)
         host, port = self.endpoint.host, self.endpoint.port
         calling, called = self.target.harness_ae_title, self.endpoint.ae_title
         self.evidence.add(">", f"TCP connection to {host}:{port}; A-ASSOCIATE-RQ calling={calling} called={called} "

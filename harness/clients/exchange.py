@@ -9,9 +9,32 @@ from contextlib import contextmanager
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
+from dicom_harness.errors import TargetStalled
+
 
 class TargetFailure(AssertionError):
     """The target broke the protocol (aborted, did not answer): a FAIL, with evidence."""
+
+
+# Targets (a "dimse host:port" or "web base URL" key) that stopped answering earlier in this run, with the first
+# stall's words: later tests of the same target end at once with ERROR instead of waiting out their own timeouts.
+_STALLED: dict[str, str] = {}
+
+
+def refuse_if_stalled(key: str) -> None:
+    """TargetStalled at once when the target stopped answering earlier in this run."""
+    if key in _STALLED:
+        raise TargetStalled(f"the target stopped answering earlier in this run ({_STALLED[key]}): not tried again")
+
+
+def stalled(key: str, message: str) -> TargetStalled:
+    """Remember that the target stopped answering; the error to raise now."""
+    _STALLED.setdefault(key, message)
+    return TargetStalled(message)
+
+
+def forget_stalls() -> None:
+    _STALLED.clear()
 
 
 def describe_keys(ds: Dataset | None) -> str:

@@ -22,6 +22,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from dicom_harness.clients.evidence import Evidence
+from dicom_harness.clients.exchange import refuse_if_stalled, stalled
 from dicom_harness.clients.multipart import Multipart, parse_multipart
 from dicom_harness.errors import ProfileError, TargetUnreachable
 from dicom_harness.targets.profile import WebEndpoint
@@ -92,6 +93,7 @@ class DicomWebClient:
         self.endpoint = endpoint
         self.evidence = evidence
         self.base_url = endpoint.base_url.rstrip("/")
+        self.stall_key = f"web {self.base_url}"
         self._client = httpx.Client(timeout=endpoint.timeout, auth=self._auth(), follow_redirects=False,
                                     verify=_tls_context())
 
@@ -131,6 +133,7 @@ class DicomWebClient:
                 auth=None, omit_accept: bool = False) -> httpx.Response:
         """One request, with its evidence. omit_accept: send no Accept header at all (httpx adds
         'Accept: */*' to every request unless it is removed; the evidence then lists the headers sent)."""
+        refuse_if_stalled(self.stall_key)
         url = self.url(path)
         if query:
             url += "?" + (query if isinstance(query, str) else encode_query(query))
@@ -146,8 +149,8 @@ class DicomWebClient:
         try:
             response = self._client.send(request, **({"auth": auth} if auth is not None else {}))
         except httpx.TimeoutException:
-            self.evidence.add("<", f"no answer within {self.endpoint.timeout:.0f} s")
-            raise AssertionError(f"{method} {url}: no answer within {self.endpoint.timeout:.0f} s") from None
+            raise self._gave_up(f"no answer to {method} {url} within {self.endpoint.timeout:g} s: the harness gave "
+                                "up") from None
         except httpx.RemoteProtocolError as exc:        # the target broke HTTP (e.g. closed mid-body): its defect
             self.evidence.add("<", f"HTTP protocol error: {exc}")
             raise AssertionError(f"{method} {url}: the answer broke HTTP: {exc}") from None
@@ -159,6 +162,20 @@ class DicomWebClient:
         self.evidence.add("<", f"{response.status_code} {response.reason_phrase} {facts}")
         self.evidence.add("<", _excerpt(response))
         return response
+
+    def _gave_up(self, message: str) -> Exception:
+        """The harness's own timeout ran out. A GET of the base URL (bounded by the endpoint's timeout) tells a
+        target that stopped answering (ERROR TargetStalled, remembered so later tests end at once) from one that
+        left this request alone but still serves (FAIL)."""
+        from dicom_harness.targets.reachability import check_web_reachable
+        self.evidence.add("#", message)
+        try:
+            check_web_reachable(self.endpoint, timeout=self.endpoint.timeout)
+        except TargetUnreachable as exc:
+            self.evidence.add("#", f"check by a GET of the base URL: {exc}")
+            return stalled(self.stall_key, f"{message}; a GET of the base URL got no answer either")
+        self.evidence.add("#", "check by a GET of the base URL: it still answers")
+        return AssertionError(f"{message}, while the base URL still answers")
 
     # -- transactions ----------------------------------------------------------------------------------------
     def search(self, path: str, query: Sequence[tuple[str, object]] | str | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dicom_harness.errors import NotClaimed, NotVerified, TargetUnreachable
+from dicom_harness.errors import NotClaimed, NotVerified, TargetStalled, TargetUnreachable
 from dicom_harness.plugin.collection import requirements_of, suite_root
 from dicom_harness.plugin.records import make_record
 from dicom_harness.plugin.state import run_state
@@ -40,6 +40,8 @@ def _error_message(excinfo) -> str:
 def _message(call, outcome: str) -> str:
     if call.excinfo is None:
         return ""
+    if call.excinfo.errisinstance(TargetStalled):
+        return str(call.excinfo.value)      # the harness gave up: its own words say so, no code location
     message = call.excinfo.exconly() if outcome != "error" else _error_message(call.excinfo)
     if outcome == "failed" and not message.startswith("AssertionError: assert "):
         # the test's own words say expected, observed and clause; pytest's rewritten-assert detail repeats them
