@@ -593,7 +593,8 @@ class DicomWebApp:
             status = 200
         elif referenced and STOW_PARTIAL_200 in self.faults:
             status = 200
-        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults:
+        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults and any(
+                int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed):
             status = 409
         elif referenced:
             status = 202

@@ -108,13 +108,24 @@ def judge_partial_status(status: int, kept: int, sent: int) -> str:
     return f"{kept} of {sent} kept, answered {status}"
 
 
-def judge_failed_items(data: dict, refused: dict[str, str]) -> str:
+OTHER_FAILURES_SEQUENCE = "0008119A"
+
+
+def judge_failed_items(data: dict, refused: dict[str, str], not_understood: tuple[str, ...] = ()) -> str:
     """PS3.18 Table I.1-1: Failed SOP Sequence (1C: required if one or more instances failed to store), one item
     per refused instance (refused: SOP Instance UID -> SOP Class UID) with Referenced SOP Class UID, Referenced
-    SOP Instance UID (SOP Instance Reference Macro, Type 1) and Failure Reason (Type 1)."""
+    SOP Instance UID (SOP Instance Reference Macro, Type 1) and Failure Reason (Type 1). An instance the server
+    may not have been able to read (not_understood) may instead be an Other Failures Sequence item with a Failure
+    Reason ("failures not associated with a specific SOP Instance")."""
     failed = items(data, FAILED_SOP_SEQUENCE)
-    assert failed, f"{len(refused)} instance(s) not stored but the response has no Failed SOP Sequence (0008,1198)"
+    others = [i for i in items(data, OTHER_FAILURES_SEQUENCE) if isinstance(json_value(i, "FailureReason"), int)]
     by_uid = {json_value(i, "ReferencedSOPInstanceUID"): i for i in failed}
+    unnamed = [uid for uid in refused if uid not in by_uid]
+    if unnamed and all(uid in not_understood for uid in unnamed) and len(others) >= len(unnamed):
+        refused = {uid: cls for uid, cls in refused.items() if uid in by_uid}
+    assert failed or not refused, (
+        f"{len(refused)} instance(s) not stored but the response's Failed SOP Sequence (0008,1198) has no item "
+        f"(Type 1C, required if one or more SOP Instances failed to store)")
     for uid, sop_class in refused.items():
         assert uid in by_uid, (
             f"Failed SOP Sequence: no item names the refused instance {uid}; observed {sorted(map(str, by_uid))}")
@@ -125,7 +136,16 @@ def judge_failed_items(data: dict, refused: dict[str, str]) -> str:
         assert isinstance(json_value(item, "FailureReason"), int), (
             f"{uid}: Failed SOP Sequence item's Failure Reason (0008,1197, Type 1): expected a code, observed "
             f"{json_value(item, 'FailureReason')!r}")
-    return f"Failed SOP Sequence names the {len(refused)} refused instance(s) with class, UID and Failure Reason"
+    return (f"Failed SOP Sequence names {len(refused)} refused instance(s) with class, UID and Failure Reason"
+            + (f"; Other Failures Sequence has {len(others)} item(s)" if others else ""))
+
+
+def failure_codes(data: dict, refused: list[str]) -> dict[str, int]:
+    """The Failure Reason of each refused instance the Failed SOP Sequence names with one (a missing item or
+    reason is STOW-FAILED-SOP-SEQUENCE's to judge)."""
+    by_uid = {json_value(i, "ReferencedSOPInstanceUID"): i for i in items(data, FAILED_SOP_SEQUENCE)}
+    codes = {uid: json_value(by_uid.get(uid, {}), "FailureReason") for uid in refused}
+    return {uid: code for uid, code in codes.items() if isinstance(code, int)}
 
 
 def judge_failure_reasons(data: dict, refused: list[str], stored_alike: bool) -> str:
@@ -134,12 +154,8 @@ def judge_failure_reasons(data: dict, refused: list[str], stored_alike: bool) ->
     implementation code fit; a failure code that says the SOP Class (0122) or Transfer Syntax (C122) is not
     supported is false when an instance of that class and syntax was stored by the same request (stored_alike),
     and a success or warning code is no failure reason."""
-    by_uid = {json_value(i, "ReferencedSOPInstanceUID"): i for i in items(data, FAILED_SOP_SEQUENCE)}
     codes = []
-    for uid in refused:
-        code = json_value(by_uid.get(uid, {}), "FailureReason")
-        if not isinstance(code, int):
-            continue                 # a missing item or reason is STOW-FAILED-SOP-SEQUENCE's to judge
+    for uid, code in failure_codes(data, refused).items():
         assert 0 <= code <= 0xFFFF, f"{uid}: Failure Reason {code!r} is not an unsigned 16-bit code"
         assert code not in NOT_FAILURES, (
             f"{uid}: Failure Reason {code:04X} is a success or warning code (Table I.2-1), not a failure reason")
@@ -151,7 +167,7 @@ def judge_failure_reasons(data: dict, refused: list[str], stored_alike: bool) ->
                 f"the same request; expected A9xx (data set does not match SOP Class), Cxxx (cannot understand) "
                 f"or another fitting code")
         codes.append(f"{code:04X}")
-    return f"Failure Reasons {', '.join(codes) or 'none given'}"
+    return f"Failure Reasons {', '.join(codes)}"
 
 
 def judge_partial_referenced(data: dict, stored: dict[str, str], refused: list[str]) -> str:
