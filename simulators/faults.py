@@ -1124,3 +1124,22 @@ FIND_PATIENT_ID_EMPTY = _fault(
     "find-patient-id-empty", "QR-UNIQUE-KEY-NONZERO",
     "PATIENT-level C-FIND responses to a request that asked Patient ID with zero length return it at zero length "
     "(the key echoed, not the patient's value).")
+
+# -- STOW-RS partial failures (issue 12, round 3): status, Failed/Referenced SOP Sequences, Failure Reasons --------
+STOW_PARTIAL_200 = _web_fault(
+    "stow-partial-200", "STOW-PARTIAL-STATUS",
+    "A store where some instances are stored and others refused is answered 200 (OK) instead of 202 (Accepted); "
+    "the response module still lists both kinds. A store to /studies/{uid} with an instance of another study is such "
+    "a store, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+STOW_FAILED_ITEM_NO_CLASS = _web_fault(
+    "stow-failed-item-no-class", "STOW-FAILED-SOP-SEQUENCE",
+    "Failed SOP Sequence items carry the Referenced SOP Instance UID and Failure Reason but no Referenced SOP "
+    "Class UID.")
+STOW_FAILURE_REASON_SOP_CLASS = _web_fault(
+    "stow-failure-reason-sop-class", "STOW-FAILURE-REASON",
+    "An instance refused for UIDs that are not UIDs (A900) or an impossible element length (C000) gets Failure "
+    "Reason 0122 (Referenced SOP Class not supported), though its SOP Class is stored.")
+STOW_PARTIAL_LISTS_REFUSED = _web_fault(
+    "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
+    "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
+    "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))

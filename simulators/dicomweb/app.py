@@ -103,9 +103,13 @@ from dicom_harness.simulators.faults import (
     RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
     STOW_ACCEPTS_OTHER_STUDY,
+    STOW_FAILED_ITEM_NO_CLASS,
+    STOW_FAILURE_REASON_SOP_CLASS,
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
     STOW_MIXED_409_KEEPS_MATCHING,
+    STOW_PARTIAL_200,
+    STOW_PARTIAL_LISTS_REFUSED,
     STOW_RESPONSE_NO_RETRIEVE_URL,
     THUMBNAIL_FRAME_MISSING,
     THUMBNAIL_NOT_RENDERED_TYPE,
@@ -570,13 +574,27 @@ class DicomWebApp:
             # PS3.18 Table I.1-1: Retrieve URL is Type 2, present and empty when no study can be named
             study_uid = target_study or (self._study_of(referenced[0]) if referenced else "")
             response.RetrieveURL = f"{base}/studies/{study_uid}" if study_uid else ""
+        if failed and STOW_FAILURE_REASON_SOP_CLASS in self.faults:
+            for item in failed:
+                if int(item.FailureReason) & 0xFF00 == Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS or int(
+                        item.FailureReason) == Status.CANNOT_UNDERSTAND:
+                    item.FailureReason = Status.SOP_CLASS_NOT_SUPPORTED
+        if STOW_FAILED_ITEM_NO_CLASS in self.faults:
+            for item in failed:
+                if "ReferencedSOPClassUID" in item:
+                    del item.ReferencedSOPClassUID
         if failed:
             response.FailedSOPSequence = Sequence(failed)
         if referenced:
-            response.ReferencedSOPSequence = Sequence(referenced)
+            listed = referenced + ([f for f in failed if "ReferencedSOPInstanceUID" in f]
+                                   if STOW_PARTIAL_LISTS_REFUSED in self.faults else [])
+            response.ReferencedSOPSequence = Sequence(listed)
         if referenced and not failed:
             status = 200
-        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults:
+        elif referenced and STOW_PARTIAL_200 in self.faults:
+            status = 200
+        elif referenced and STOW_MIXED_409_KEEPS_MATCHING in self.faults and any(
+                int(f.FailureReason) == Status.STUDY_INSTANCE_UID_MISMATCH for f in failed):
             status = 409
         elif referenced:
             status = 202
@@ -590,6 +608,21 @@ class DicomWebApp:
         else:
             status = 400
         return Response(json.dumps(response.to_json_dict()), status_code=status, media_type=DICOM_JSON)
+
+    @staticmethod
+    def _name_refused(item: Dataset, path: str) -> None:
+        """A Failed SOP Sequence item names its instance (PS3.18 Table I.1-1, SOP Instance Reference Macro) when
+        the UIDs can be read before the element that is not understood; otherwise it has the Failure Reason only."""
+        try:
+            head = dcmread(path, stop_before_pixels=True, defer_size=1024,
+                           specific_tags=["SOPClassUID", "SOPInstanceUID"])
+            sop_class, sop_uid = str(head.SOPClassUID), str(head.SOPInstanceUID)
+        except Exception:       # noqa: BLE001 - a data set we cannot understand may break the reader anywhere
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            item.ReferencedSOPClassUID = sop_class
+            item.ReferencedSOPInstanceUID = sop_uid
 
     def _study_of(self, item: Dataset) -> str:
         stored = self.store.get(str(item.ReferencedSOPInstanceUID))
@@ -605,6 +638,8 @@ class DicomWebApp:
             found = part10_problem(part.path, self.limits)
             if found is not None:
                 log.info("STOW part refused: %s", found[1])
+                if found[0] == NOT_UNDERSTOOD:
+                    self._name_refused(item, part.path)
                 item.FailureReason = Status.CANNOT_UNDERSTAND if found[0] == NOT_UNDERSTOOD else REFUSED_TOO_LARGE
                 return False, item
             ds = dcmread(part.path, stop_before_pixels=True)
