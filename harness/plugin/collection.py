@@ -21,6 +21,10 @@ def pytest_configure(config):
     recording = config.getoption("recording")
     config.stash[RUN] = RunState(roots, recording=Path(recording).resolve() if recording else None)
     _collect_user_folders(config, roots)
+    # a target that stalled in an earlier session of this process (runs in one process, as the fault matrix
+    # makes them) starts this one with a clean slate
+    from dicom_harness.clients.exchange import forget_stalls
+    forget_stalls()
 
 
 def _collect_user_folders(config, roots: SuiteRoots) -> None:
