@@ -8,6 +8,13 @@ from dicom_harness.clients.evidence import Evidence
 from dicom_harness.errors import NotVerified
 from dicom_harness.shared import associate_rq
 from dicom_harness.shared.recording import RecordedAssociation, RecordedMessage, Recording
+from dicom_harness.targets.scenarios import steps_claiming
+
+
+def expected_of(recording: Recording, service: str) -> str:
+    """What the product's scenario said would arrive for this service ("a C-STORE of the images"), for the FAIL
+    of a claimed step that never happened."""
+    return "; ".join(step.expects for step in steps_claiming(service, recording.subject["scenario"]))
 
 
 def received(recording: Recording, command: str, evidence: Evidence) -> list[RecordedMessage]:

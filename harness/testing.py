@@ -43,7 +43,7 @@ from dicom_harness.data.worklist import unique_tag, unique_worklist_item
 from dicom_harness.errors import NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
-from dicom_harness.recorded import received, requested, well_formed
+from dicom_harness.recorded import expected_of, received, requested, well_formed
 from dicom_harness.shared import associate_rq, matching_model, mpps, qr_levels
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
@@ -60,7 +60,6 @@ from dicom_harness.shared.ups import (
     WORKLIST_UID,
 )
 from dicom_harness.shared.worklist import RETURN_KEYS, SPS_RETURN_KEYS, worklist_query
-from dicom_harness.targets.scenarios import steps_claiming
 from dicom_harness.validation import TYPE1, TYPE2, UIDS, UNREADABLE, VALUES, uid_problem, uid_values, validate
 
 __all__ = [
@@ -91,7 +90,7 @@ __all__ = [
     # Storage Commitment
     "request_commitment",
     # judging a client from its recording (`dicom-harness listen`)
-    "associate_rq", "qr_levels", "received", "requested", "steps_claiming", "well_formed",
+    "associate_rq", "qr_levels", "received", "requested", "expected_of", "well_formed",
     "mpps",     # the MPPS SCU's tables (Table F.7.2-1) and states, as the RIS simulator reads them
     "TYPE1", "TYPE2", "UIDS", "UNREADABLE", "VALUES", "uid_problem", "uid_values", "validate",
 ]

@@ -3,7 +3,7 @@ the instances it stored, their command fields and their Action Information (Tabl
 
 import pydicom
 
-from dicom_harness.testing import NotVerified, requirement, steps_claiming, uid_problem
+from dicom_harness.testing import NotVerified, expected_of, requirement, uid_problem
 
 PUSH_MODEL = "1.2.840.10008.1.20.1"            # Storage Commitment Push Model SOP Class
 WELL_KNOWN_INSTANCE = "1.2.840.10008.1.20.1.1"   # its well-known SOP Instance (PS3.4 J.3.5)
@@ -37,7 +37,7 @@ def test_the_claimed_commitment_request_happened(recording, evidence):
     storage commitment as a Push Model SCU (PS3.2 7.3.1), so at least one must come."""
     requests = _of_commitment(recording)
     evidence.add("#", f"{len(requests)} storage commitment N-ACTION-RQ")
-    expected = "; ".join(step.expects for step in steps_claiming("commitment-scu", recording.subject["scenario"]))
+    expected = expected_of(recording, "commitment-scu")
     assert requests, f"expected {expected}; none arrived while listening"
 
 

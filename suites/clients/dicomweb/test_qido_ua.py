@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 from pydicom.datadict import dictionary_VR, keyword_dict
 
-from dicom_harness.testing import requirement, steps_claiming
+from dicom_harness.testing import expected_of, requirement
 
 from ._http import accept_problems, parameters, received_requests, requests_of
 
@@ -24,7 +24,7 @@ def test_the_claimed_search_happened(recording, evidence):
     claimed role is a declared behaviour), so at least one must come."""
     found = requests_of(recording, "search")
     evidence.add("#", f"{len(found)} QIDO-RS search(es) among {len(recording.requests)} HTTP request(s)")
-    expected = "; ".join(step.expects for step in steps_claiming("qido-ua", recording.subject["scenario"]))
+    expected = expected_of(recording, "qido-ua")
     assert found, f"expected {expected}; none arrived while listening"
 
 

@@ -9,8 +9,8 @@ from dicom_harness.testing import (
     UNREADABLE,
     VALUES,
     NotVerified,
+    expected_of,
     requirement,
-    steps_claiming,
     validate,
 )
 
@@ -34,7 +34,7 @@ def test_the_claimed_store_happened(recording, evidence):
     role is a declared behaviour), so at least one must come."""
     found = requests_of(recording, "store")
     evidence.add("#", f"{len(found)} STOW-RS request(s) among {len(recording.requests)} HTTP request(s)")
-    expected = "; ".join(step.expects for step in steps_claiming("stow-ua", recording.subject["scenario"]))
+    expected = expected_of(recording, "stow-ua")
     assert found, f"expected {expected}; none arrived while listening"
 
 

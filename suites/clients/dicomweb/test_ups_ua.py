@@ -3,7 +3,7 @@ requests: the worklist search, the claim (IN PROGRESS), the updates and the fina
 
 import json
 
-from dicom_harness.testing import requirement, steps_claiming, uid_problem
+from dicom_harness.testing import expected_of, requirement, uid_problem
 
 from ._http import (
     WORKITEM,
@@ -64,7 +64,7 @@ def test_the_claimed_pull_happened(recording, evidence):
         elif state in FINAL and workitem in claimed:
             finished.add(workitem)
     evidence.add("#", f"claimed: {sorted(claimed) or 'none'}; then finished: {sorted(finished) or 'none'}")
-    expected = "; ".join(step.expects for step in steps_claiming("ups-ua", recording.subject["scenario"]))
+    expected = expected_of(recording, "ups-ua")
     seen = "no claimed workitem was then completed or canceled" if claimed else "no workitem was claimed"
     assert finished, f"expected {expected}; {seen} while listening (PS3.18 11.7)"
 

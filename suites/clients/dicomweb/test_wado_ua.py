@@ -1,6 +1,6 @@
 """PS3.18 8.4, 8.7 and 10.4: the WADO-RS retrieves a user agent sent, read from their header fields."""
 
-from dicom_harness.testing import requirement, steps_claiming
+from dicom_harness.testing import expected_of, requirement
 
 from ._http import MediaTypeError, accept_problems, parse_media_range, received_requests, requests_of, split_list
 
@@ -11,7 +11,7 @@ def test_the_claimed_retrieve_happened(recording, evidence):
     claimed role is a declared behaviour), so at least one must come."""
     found = requests_of(recording, "retrieve")
     evidence.add("#", f"{len(found)} WADO-RS retrieve(s) among {len(recording.requests)} HTTP request(s)")
-    expected = "; ".join(step.expects for step in steps_claiming("wado-ua", recording.subject["scenario"]))
+    expected = expected_of(recording, "wado-ua")
     assert found, f"expected {expected}; none arrived while listening"
 
 

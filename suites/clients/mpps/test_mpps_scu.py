@@ -5,7 +5,7 @@ import copy
 
 import pydicom
 
-from dicom_harness.testing import NotVerified, mpps, received, requirement, steps_claiming, uid_problem
+from dicom_harness.testing import NotVerified, expected_of, mpps, received, requirement, uid_problem
 
 MPPS = "1.2.840.10008.3.1.2.3.3"     # Modality Performed Procedure Step SOP Class
 
@@ -84,7 +84,7 @@ def test_the_claimed_step_was_reported(recording, evidence):
     ended = [(uid, _status(ds)) for uid, (_, step_sets) in _steps(recording).items() for _, ds in step_sets
              if _status(ds) in mpps.FINAL_STATES]
     evidence.add("#", f"{len(creates)} MPPS N-CREATE-RQ, {len(sets)} MPPS N-SET-RQ; ended: {ended or 'none'}")
-    expected = "; ".join(step.expects for step in steps_claiming("mpps-scu", recording.subject["scenario"]))
+    expected = expected_of(recording, "mpps-scu")
     assert creates, f"expected {expected}; no N-CREATE arrived while listening"
     assert ended, (f"expected {expected}; {len(creates)} N-CREATE and {len(sets)} N-SET arrived, none setting a "
                    "created step to COMPLETED or DISCONTINUED")

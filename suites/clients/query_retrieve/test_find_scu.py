@@ -1,7 +1,7 @@
 """PS3.4 C.4.1.1.3.1 and C.4.1.2 (C-FIND SCU behaviour), PS3.7 9.3.2-9.3.4 (C-CANCEL): the queries a
 workstation sent, judged from their Identifiers as they arrived."""
 
-from dicom_harness.testing import NotVerified, requirement, steps_claiming
+from dicom_harness.testing import NotVerified, expected_of, requirement
 
 from .identifiers import (
     LEVELS,
@@ -27,7 +27,7 @@ def test_the_claimed_query_and_retrieve_happened(recording, evidence):
     counts = {command: len([m for m in recording.messages_of(command) if model_of(m)]) for command in QUERY_OPERATIONS}
     evidence.add("#", ", ".join(f"{n} Query/Retrieve {command}" for command, n in counts.items())
                  + f" in {len(recording.associations)} association(s)")
-    expected = "; ".join(step.expects for step in steps_claiming("qr-scu", recording.subject["scenario"]))
+    expected = expected_of(recording, "qr-scu")
     missing = [what for what, seen in (("a C-FIND", counts["C-FIND-RQ"]),
                                        ("a C-MOVE or C-GET", counts["C-MOVE-RQ"] + counts["C-GET-RQ"])) if not seen]
     assert not missing, f"expected {expected}; {' and '.join(missing)} never arrived while listening (PS3.2 7.3.1)"

@@ -9,9 +9,9 @@ from dicom_harness.testing import (
     UNREADABLE,
     VALUES,
     NotVerified,
+    expected_of,
     received,
     requirement,
-    steps_claiming,
     uid_problem,
     uid_values,
     validate,
@@ -26,7 +26,7 @@ def test_the_claimed_store_happened(recording, evidence):
     (PS3.2 7.3.1: a claimed SOP Class role is a declared behaviour), so at least one must come."""
     stores = recording.messages_of("C-STORE-RQ")
     evidence.add("#", f"{len(stores)} C-STORE-RQ in {len(recording.associations)} association(s)")
-    expected = "; ".join(step.expects for step in steps_claiming("storage-scu", recording.subject["scenario"]))
+    expected = expected_of(recording, "storage-scu")
     assert stores, f"expected {expected}; none arrived while listening"
 
 

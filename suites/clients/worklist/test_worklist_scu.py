@@ -4,7 +4,7 @@ their Identifier (matching and return keys as the SCU built them)."""
 import pydicom
 import pydicom.datadict
 
-from dicom_harness.testing import NotVerified, requirement, steps_claiming
+from dicom_harness.testing import NotVerified, expected_of, requirement
 
 MWL_FIND = "1.2.840.10008.5.1.4.31"       # Modality Worklist Information Model - FIND
 TEXT_VRS = {"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"}
@@ -35,7 +35,7 @@ def test_the_claimed_worklist_query_happened(recording, evidence):
     finds = recording.messages_of("C-FIND-RQ")
     queries = [m for m in finds if MWL_FIND in (m.abstract_syntax, m.fields.get("AffectedSOPClassUID"))]
     evidence.add("#", f"{len(queries)} worklist C-FIND-RQ ({len(finds)} C-FIND-RQ in all)")
-    expected = "; ".join(step.expects for step in steps_claiming("worklist-scu", recording.subject["scenario"]))
+    expected = expected_of(recording, "worklist-scu")
     assert queries, f"expected {expected}; none arrived while listening"
 
 
