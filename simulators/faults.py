@@ -1143,3 +1143,23 @@ STOW_PARTIAL_LISTS_REFUSED = _web_fault(
     "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
     "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
     "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+
+# -- DICOMweb depth (issue 12, round 4): STOW success response, WADO-URI parameters ----------------------------------
+STOW_RESPONSE_CHUNKED = _web_fault(
+    "stow-response-chunked", "STOW-SUCCESS-HEADERS",
+    "The store response is sent with Transfer-Encoding: chunked: neither Content-Length nor Content-Encoding.")
+STOW_XML_ANSWERED_JSON = _web_fault(
+    "stow-xml-answered-json", "STOW-XML-RESPONSE",
+    "A store that accepts only application/dicom+xml is answered with the Store Instances Response Module in DICOM "
+    "JSON.")
+WADO_URI_CONTENTTYPE_PARAMETERS_ACCEPTED = _web_fault(
+    "wado-uri-contenttype-parameters-accepted", "WADOURI-CONTENTTYPE-PARAMETERS-400",
+    "contentType=application/dicom;transfer-syntax=... is served (the parameter dropped) instead of 400.")
+WADO_URI_INVALID_SYNTAX_406 = _web_fault(
+    "wado-uri-invalid-syntax-406", "WADOURI-TRANSFER-SYNTAX-INVALID-400",
+    "A transferSyntax value that is not a UID, or given twice, is treated as an unsupported syntax: 406 (or the "
+    "last value used) instead of 400.")
+WADO_URI_SUPPORTED_SYNTAX_IGNORED = _web_fault(
+    "wado-uri-supported-syntax-ignored", "WADOURI-TRANSFER-SYNTAX-PARAMETER",
+    "A transferSyntax the server supports (the stored RLE Lossless) is answered in the default Explicit VR Little "
+    "Endian; an unsupported one still gets 406.")

@@ -220,8 +220,9 @@ class DicomWebClient:
 
     def store(self, datasets: Sequence[Dataset] | None = None, study: str | None = None, *,
               parts: Sequence[tuple[str, bytes]] | None = None, content_type: str | None = None,
-              body: bytes | None = None) -> httpx.Response:
-        """STOW-RS: POST /studies[/{study}]; parts default to the data sets as application/dicom."""
+              body: bytes | None = None, accept: str = DICOM_JSON) -> httpx.Response:
+        """STOW-RS: POST /studies[/{study}]; parts default to the data sets as application/dicom; accept: the
+        media type asked for the Store Instances Response Module."""
         boundary = f"DH-{uuid.uuid4().hex}"
         if body is None:
             chosen = parts or [("application/dicom", part10_bytes(ds)) for ds in datasets or []]
@@ -229,7 +230,7 @@ class DicomWebClient:
                             + data + b"\r\n" for media, data in chosen) + b"--" + boundary.encode() + b"--\r\n"
         content_type = content_type or f'{MULTIPART_DICOM}; boundary={boundary}'
         path = f"/studies/{study}" if study else "/studies"
-        return self.request("POST", path, headers={"Content-Type": content_type, "Accept": DICOM_JSON},
+        return self.request("POST", path, headers={"Content-Type": content_type, "Accept": accept},
                             content=body)
 
     def options(self, path: str = "", accept: str = "application/vnd.sun.wadl+xml") -> httpx.Response:

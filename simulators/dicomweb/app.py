@@ -9,6 +9,7 @@ import base64
 import json
 import logging
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Iterable
@@ -110,7 +111,9 @@ from dicom_harness.simulators.faults import (
     STOW_MIXED_409_KEEPS_MATCHING,
     STOW_PARTIAL_200,
     STOW_PARTIAL_LISTS_REFUSED,
+    STOW_RESPONSE_CHUNKED,
     STOW_RESPONSE_NO_RETRIEVE_URL,
+    STOW_XML_ANSWERED_JSON,
     THUMBNAIL_FRAME_MISSING,
     THUMBNAIL_NOT_RENDERED_TYPE,
     THUMBNAIL_STUDY_MULTIPART,
@@ -124,11 +127,14 @@ from dicom_harness.simulators.faults import (
     WADO_SERIES_DROPS_INSTANCE,
     WADO_UNKNOWN_STUDY_200,
     WADO_URI_BAD_REQUEST_TYPE_404,
+    WADO_URI_CONTENTTYPE_PARAMETERS_ACCEPTED,
     WADO_URI_DEFAULT_AS_STORED,
     WADO_URI_DEFAULT_DICOM,
     WADO_URI_IGNORES_OBJECT_UID,
+    WADO_URI_INVALID_SYNTAX_406,
     WADO_URI_MISLABELS_RENDERED,
     WADO_URI_MISSING_UID_404,
+    WADO_URI_SUPPORTED_SYNTAX_IGNORED,
     WADO_URI_UNSUPPORTED_SYNTAX_200,
     WEB_HIDES_DIMSE_INSTANCES,
     Fault,
@@ -151,7 +157,13 @@ WADL = "application/vnd.sun.wadl+xml"
 # A STOW-RS Failure Reason in PS3.18 Table I.2-2's A7xx "Refused out of Resources": this one is our bound on
 # how far a Deflated data set may inflate (simulators/inspection.py); A700 is a full disk
 REFUSED_TOO_LARGE = 0xA701
+UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
+
+
+def _is_uid(text: str) -> bool:
+    """A valid UID (PS3.5 9.1): dotted numeric components without leading zeros, at most 64 characters."""
+    return len(text) <= 64 and UID_PATTERN.match(text) is not None
 
 
 class DicomWebApp:
@@ -607,7 +619,15 @@ class DicomWebApp:
             status = 409
         else:
             status = 400
-        return Response(json.dumps(response.to_json_dict()), status_code=status, media_type=DICOM_JSON)
+        # PS3.18 10.5.4 and Table 8.7.3-3: the module in DICOM JSON (the default) or XML (required), as accepted
+        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer(DICOM_XML), Offer("application/json")])
+        if chosen is not None and chosen[0].media == DICOM_XML and STOW_XML_ANSWERED_JSON not in self.faults:
+            body, media = to_native_xml(response.to_json_dict()), DICOM_XML
+        else:
+            body, media = json.dumps(response.to_json_dict()).encode(), DICOM_JSON
+        if STOW_RESPONSE_CHUNKED in self.faults:    # no Content-Length, no Content-Encoding (chunked)
+            return StreamingResponse(iter([body]), status_code=status, media_type=media)
+        return Response(body, status_code=status, media_type=media)
 
     @staticmethod
     def _name_refused(item: Dataset, path: str) -> None:
@@ -703,12 +723,26 @@ class DicomWebApp:
             return self._error(404, "no such instance")
         instance = found[0]
         default = "application/dicom" if WADO_URI_DEFAULT_DICOM in self.faults else "image/jpeg"
-        wanted = [media.strip().split(";")[0] for media in q.get("contentType", default).split(",")]
+        content_types = q.get("contentType", default)
+        if WADO_URI_CONTENTTYPE_PARAMETERS_ACCEPTED not in self.faults and any(
+                name.strip().lower() in ("transfer-syntax", "charset")
+                for media in content_types.split(",") for name in
+                (p.split("=", 1)[0] for p in media.split(";")[1:])):
+            # PS3.18 9.1.2.2.1: the transfer-syntax and charset parameters are forbidden in the request
+            return self._error(400, "contentType may not carry a transfer-syntax or charset parameter")
+        wanted = [media.strip().split(";")[0] for media in content_types.split(",")]
+        syntaxes = q.getlist("transferSyntax")
+        if len(syntaxes) > 1 or (syntaxes and not _is_uid(syntaxes[0])):
+            if WADO_URI_INVALID_SYNTAX_406 not in self.faults:
+                # PS3.18 9.4.2.4: more than one value, or one that is not a valid UID, is a 400
+                return self._error(400, f"transferSyntax: expected one valid UID, observed {syntaxes}")
         for media in wanted:
             if media == "application/dicom":
                 try:
                     syntax = io.choose_syntax(instance.transfer_syntax_uid, q.get("transferSyntax"),
                                               default_as_stored=WADO_URI_DEFAULT_AS_STORED in self.faults)
+                    if WADO_URI_SUPPORTED_SYNTAX_IGNORED in self.faults and q.get("transferSyntax"):
+                        syntax = io.choose_syntax(instance.transfer_syntax_uid, None)
                 except io.NotAcceptable as exc:
                     if WADO_URI_UNSUPPORTED_SYNTAX_200 not in self.faults:
                         return self._error(406, str(exc))

@@ -189,3 +189,50 @@ def judge_partial_referenced(data: dict, stored: dict[str, str], refused: list[s
         assert url is None or (isinstance(url, str) and uid in url), (
             f"{uid}: Retrieve URL: expected empty or a URL naming the instance, observed {url!r}")
     return f"Referenced SOP Sequence lists exactly the {len(stored)} stored instance(s)"
+
+
+def xml_response_module(response) -> dict[str, list]:
+    """A store response that must be an XML Store Instances Response Module (PS3.18 Annex I, in the Native DICOM
+    Model of PS3.19 A.1): {"RetrieveURL": [values] or None, "ReferencedSOPSequence": [{tag: [values]} per item]}."""
+    import xml.etree.ElementTree as ElementTree
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    assert media == "application/dicom+xml", (
+        f"store response Content-Type: expected application/dicom+xml (Accept named only it), observed {media!r}")
+    try:
+        root = ElementTree.fromstring(response.content)
+    except ElementTree.ParseError as exc:
+        raise AssertionError(f"store response is not XML: {exc}; begins {response.content[:80]!r}") from None
+    assert root.tag.split("}")[-1] == "NativeDicomModel", (
+        f"store response root element: expected NativeDicomModel, observed {root.tag}")
+
+    def children(element) -> dict:
+        found = {}
+        for attribute in element:
+            if attribute.tag.split("}")[-1] == "DicomAttribute":
+                found[attribute.get("tag", "").upper()] = attribute
+        return found
+
+    def values(attribute) -> list[str]:
+        return [(v.text or "").strip() for v in attribute if v.tag.split("}")[-1] == "Value"]
+
+    top = children(root)
+    module = {"RetrieveURL": values(top[RETRIEVE_URL]) if RETRIEVE_URL in top else None, "ReferencedSOPSequence": []}
+    if REFERENCED_SOP_SEQUENCE in top:
+        for item in top[REFERENCED_SOP_SEQUENCE]:
+            if item.tag.split("}")[-1] == "Item":
+                module["ReferencedSOPSequence"].append({tag: values(a) for tag, a in children(item).items()})
+    return module
+
+
+def judge_success_headers(headers: dict[str, str], body_length: int) -> None:
+    """PS3.18 10.5.3.2 (Table 10.5.3-2): a success response names its payload's media type (Content-Type) and has
+    Content-Length, equal to the payload's length, unless a Content-Encoding was applied."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert headers.get("content-type", "").strip(), "the store response has no Content-Type header field"
+    if "content-encoding" in headers:
+        return
+    assert "content-length" in headers, (
+        "the store response has neither Content-Length nor Content-Encoding (Table 10.5.3-2: Content-Length shall "
+        f"be present if the payload has no content encoding); headers: {sorted(headers)}")
+    assert headers["content-length"].strip() == str(body_length), (
+        f"Content-Length {headers['content-length']!r} differs from the payload's {body_length} bytes")

@@ -2,7 +2,15 @@
 
 from dicom_harness.testing import NotClaimed, json_value, pixel_digest, requirement, study_paths
 
-from .checks import judge_mixed, judge_refused, judge_response_module, optional_module, response_module
+from .checks import (
+    judge_mixed,
+    judge_refused,
+    judge_response_module,
+    judge_success_headers,
+    optional_module,
+    response_module,
+    xml_response_module,
+)
 
 
 @requirement("STOW-STORE-READ-BACK")
@@ -32,6 +40,36 @@ def test_store_response_references_each_instance(dicomweb, dataset_factory):
     response = dicomweb.store(sent)
     assert response.status_code == 200, f"expected 200, observed {response.status_code}"
     judge_response_module(response_module(response), {str(d.SOPInstanceUID): str(d.SOPClassUID) for d in sent})
+
+
+@requirement("STOW-SUCCESS-HEADERS")
+def test_store_response_has_content_type_and_length(dicomweb, dataset_factory):
+    """POST one instance; PS3.18 10.5.3.2: the 200 response has Content-Type and, with no Content-Encoding, a
+    Content-Length equal to its payload (Table 10.5.3-2)."""
+    response = dicomweb.store([dataset_factory.make("CT")])
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:200]!r}"
+    judge_success_headers(dict(response.headers), len(response.content))
+
+
+@requirement("STOW-XML-RESPONSE")
+def test_store_response_in_xml(dicomweb, dataset_factory):
+    """POST two instances with Accept: application/dicom+xml; PS3.18 10.5.3.3 and Table 8.7.3-3 (dicom+xml required
+    for RESTful services): the 200 response is the Store Instances Response Module as a Native DICOM Model document,
+    Retrieve URL present and one Referenced SOP Sequence item per instance."""
+    study = dataset_factory.study()
+    sent = [dataset_factory.make("CT", study=study), dataset_factory.make("SC", study=study)]
+    response = dicomweb.store(sent, accept="application/dicom+xml")
+    assert response.status_code == 200, f"expected 200, observed {response.status_code} {response.text[:200]!r}"
+    module = xml_response_module(response)
+    assert module["RetrieveURL"] is not None, (
+        "the XML response lacks Retrieve URL (0008,1190), Type 2 in PS3.18 Table I.1-1")
+    observed = {tuple(item.get("00081155", [])): item for item in module["ReferencedSOPSequence"]}
+    wanted = {(str(d.SOPInstanceUID),): str(d.SOPClassUID) for d in sent}
+    assert sorted(observed) == sorted(wanted), (
+        f"Referenced SOP Sequence: expected instances {sorted(wanted)}, observed {sorted(observed)}")
+    for uid, sop_class in wanted.items():
+        assert observed[uid].get("00081150") == [sop_class], (
+            f"{uid[0]}: Referenced SOP Class UID expected {sop_class}, observed {observed[uid].get('00081150')}")
 
 
 def _kept(dicomweb, ds) -> bool:
