@@ -1163,3 +1163,16 @@ WADO_URI_SUPPORTED_SYNTAX_IGNORED = _web_fault(
     "wado-uri-supported-syntax-ignored", "WADOURI-TRANSFER-SYNTAX-PARAMETER",
     "A transferSyntax the server supports (the stored RLE Lossless) is answered in the default Explicit VR Little "
     "Endian; an unsupported one still gets 406.")
+UPS_CREATE_ECHOES_WORKITEM = _ups_fault(
+    "ups-create-echoes-workitem", "UPS-CREATE-NO-PAYLOAD",
+    "A 201 create response carries the created workitem as DICOM JSON.")
+UPS_UNSUBSCRIBE_PAYLOAD = _ups_fault(
+    "ups-unsubscribe-payload", "UPS-UNSUBSCRIBE-NO-PAYLOAD",
+    "A successful unsubscribe is answered 200 with a text payload (\"unsubscribed\").")
+UPS_SUSPEND_PAYLOAD = _ups_fault(
+    "ups-suspend-payload", "UPS-SUSPEND-NO-PAYLOAD",
+    "A successful suspend of a global subscription is answered 200 with a text payload (\"suspended\").")
+UPS_STATE_REFUSAL_NO_WARNING = _ups_fault(
+    "ups-state-refusal-no-warning", "UPS-STATE-FAILURE-WARNING",
+    "A refused change of Procedure Step State (missing or incorrect Transaction UID, a change the state does not "
+    "allow) is answered with its failure status but no Warning header field.")

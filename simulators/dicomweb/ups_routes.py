@@ -19,7 +19,14 @@ from dicom_harness.simulators.dicomweb.native_xml import to_native_xml
 from dicom_harness.simulators.dicomweb.negotiation import Offer, choose, request_ranges
 from dicom_harness.simulators.dicomweb.search import BadQuery
 from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
-from dicom_harness.simulators.faults import UPS_UNKNOWN_200_EMPTY, UPS_XML_ANSWERED_JSON
+from dicom_harness.simulators.faults import (
+    UPS_CREATE_ECHOES_WORKITEM,
+    UPS_STATE_REFUSAL_NO_WARNING,
+    UPS_SUSPEND_PAYLOAD,
+    UPS_UNKNOWN_200_EMPTY,
+    UPS_UNSUBSCRIBE_PAYLOAD,
+    UPS_XML_ANSWERED_JSON,
+)
 
 log = logging.getLogger("simulators.dicomweb.ups")
 
@@ -142,6 +149,9 @@ class UpsRoutes:
         uid = uid or str(ds.SOPInstanceUID)
         await self._deliver(events)
         location = f"{request.url.scheme}://{request.url.netloc}{self.root}/workitems/{uid}"
+        if UPS_CREATE_ECHOES_WORKITEM in self.worklist.faults:
+            return Response(json.dumps([self.worklist.retrieve(uid).to_json_dict()]), status_code=201,
+                            headers={"Location": location}, media_type=DICOM_JSON)
         return self._answer(201, headers={"Location": location})
 
     async def retrieve(self, request: Request) -> Response:
@@ -181,6 +191,8 @@ class UpsRoutes:
                                                          str(payload.get("TransactionUID", "") or ""),
                                                          str(payload.get("ProcedureStepState", "") or ""))
         except Refusal as refusal:
+            if UPS_STATE_REFUSAL_NO_WARNING in self.worklist.faults:
+                return self._answer(refusal.status, str(refusal))
             return self._refused(refusal, request)
         await self._deliver(events)
         return self._answer(200, warning=warning, request=request)
@@ -221,17 +233,20 @@ class UpsRoutes:
         return self._answer(201, headers={"Content-Location": self._events_url(request, title)})
 
     async def unsubscribe(self, request: Request) -> Response:
-        return self._end_subscription(self.worklist.unsubscribe, request)
+        return self._end_subscription(self.worklist.unsubscribe, request,
+                                      "unsubscribed" if UPS_UNSUBSCRIBE_PAYLOAD in self.worklist.faults else "")
 
     async def suspend(self, request: Request) -> Response:
-        return self._end_subscription(self.worklist.suspend, request)
+        return self._end_subscription(self.worklist.suspend, request,
+                                      "suspended" if UPS_SUSPEND_PAYLOAD in self.worklist.faults else "")
 
-    def _end_subscription(self, action, request: Request) -> Response:
+    def _end_subscription(self, action, request: Request, text: str = "") -> Response:
+        """PS3.18 11.11.3.3 and 11.12.3.3: "A success response shall have no payload" (text: the faults' one)."""
         try:
             action(request.path_params["workitem"], request.path_params["aetitle"])
         except Refusal as refusal:
             return self._refused(refusal, request)
-        return self._answer(200)
+        return self._answer(200, text)
 
     # -- the notification channel (PS3.18 8.10.4) ---------------------------------------------------------------
     async def open_channel(self, websocket: WebSocket) -> None:

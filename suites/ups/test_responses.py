@@ -1,0 +1,85 @@
+"""PS3.18 11.4.3, 11.7.3, 11.11.3 and 11.12.3: what the Worklist Service's responses carry besides their status
+code (payloads that should or shall be absent, the Warning header field of a refused state change)."""
+
+from dicom_harness.testing import (
+    COMPLETED,
+    IN_PROGRESS,
+    REFUSED,
+    WORKLIST_UID,
+    requirement,
+    subscriber_title,
+)
+
+MISSING = "The Transaction UID is missing."
+INCORRECT = "The Transaction UID is incorrect."
+INCONSISTENT = "The submitted request is inconsistent with the state of the UPS Instance."
+
+
+def _warning_names(response, message: str) -> bool:
+    """The Warning header field holds 299 and the message (PS3.18 11.7.3.2: "Warning: 299 <service>: ...")."""
+    found = response.headers.get("warning", "")
+    return "299" in found and message.lower() in found.lower()
+
+
+@requirement("UPS-CREATE-NO-PAYLOAD")
+def test_create_response_has_no_payload(ups):
+    """POST /workitems?{uid} with a new workitem; PS3.18 11.4.3.3: the 201 response should have no payload."""
+    ds = ups.new_workitem()
+    response = ups.create(ds)
+    assert response.status_code == 201, f"create workitem: expected 201 (Created), observed {response.status_code}"
+    assert not response.content, (
+        f"the 201 create response has a payload of {len(response.content)} bytes "
+        f"({response.headers.get('content-type', 'no Content-Type')}); PS3.18 11.4.3.3: it should have none")
+
+
+@requirement("UPS-UNSUBSCRIBE-NO-PAYLOAD")
+def test_unsubscribe_response_has_no_payload(ups):
+    """Subscribe to a workitem, then DELETE the subscription; PS3.18 11.11.3.3: the 200 response has no payload."""
+    uid = str(ups.created().SOPInstanceUID)
+    title = subscriber_title()
+    subscribed = ups.subscribe(uid, title)
+    assert subscribed.status_code == 201, f"subscribe: expected 201 (Created), observed {subscribed.status_code}"
+    response = ups.unsubscribe(uid, title)
+    assert response.status_code == 200, f"unsubscribe: expected 200 (OK), observed {response.status_code}"
+    assert not response.content, (
+        f"the 200 unsubscribe response has a payload of {len(response.content)} bytes {response.content[:80]!r}; "
+        "PS3.18 11.11.3.3: a success response shall have no payload")
+
+
+@requirement("UPS-SUSPEND-NO-PAYLOAD")
+def test_suspend_response_has_no_payload(ups):
+    """Subscribe to the Worklist, then POST .../suspend; PS3.18 11.12.3.3: the 200 response has no payload."""
+    title = subscriber_title()
+    subscribed = ups.subscribe(WORKLIST_UID, title)
+    assert subscribed.status_code == 201, (
+        f"global subscribe: expected 201 (Created), observed {subscribed.status_code}")
+    try:
+        response = ups.suspend(title)
+        assert response.status_code == 200, f"suspend: expected 200 (OK), observed {response.status_code}"
+        assert not response.content, (
+            f"the 200 suspend response has a payload of {len(response.content)} bytes {response.content[:80]!r}; "
+            "PS3.18 11.12.3.3: a success response shall have no payload")
+    finally:
+        ups.unsubscribe(WORKLIST_UID, title)
+
+
+@requirement("UPS-STATE-FAILURE-WARNING")
+def test_refused_state_change_names_the_conflict(ups, dataset_factory):
+    """Three refused state changes: a claim without Transaction UID, COMPLETED with another Transaction UID than
+    the owner's, COMPLETED of a SCHEDULED workitem. PS3.18 11.7.3.2: each failure response has the Warning
+    message that fits (missing; incorrect; missing, incorrect or inconsistent for the last, which the text leaves
+    open)."""
+    scheduled = str(ups.created().SOPInstanceUID)
+    cases = [(scheduled, IN_PROGRESS, None, (MISSING,), "claim without Transaction UID")]
+    claimed = str(ups.created().SOPInstanceUID)
+    ups.claim(claimed)
+    cases.append((claimed, COMPLETED, str(dataset_factory.uid()), (INCORRECT,),
+                  "COMPLETED with a Transaction UID other than the owner's"))
+    cases.append((scheduled, COMPLETED, str(dataset_factory.uid()), (INCONSISTENT, INCORRECT, MISSING),
+                  "COMPLETED of a SCHEDULED workitem"))
+    for uid, state, transaction_uid, fitting, what in cases:
+        response = ups.change_state(uid, state, transaction_uid)
+        assert response.status_code in REFUSED, f"{what}: expected a refusal (400 or 409), observed {response.status_code}"
+        assert any(_warning_names(response, message) for message in fitting), (
+            f"{what}: refused {response.status_code} with Warning {response.headers.get('warning')!r}; PS3.18 "
+            f"11.7.3.2 wants '299 <service>: {fitting[0]}'" + (f" (or {' / '.join(fitting[1:])})" if fitting[1:] else ""))
