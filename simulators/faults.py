@@ -1176,3 +1176,7 @@ UPS_STATE_REFUSAL_NO_WARNING = _ups_fault(
     "ups-state-refusal-no-warning", "UPS-STATE-FAILURE-WARNING",
     "A refused change of Procedure Step State (missing or incorrect Transaction UID, a change the state does not "
     "allow) is answered with its failure status but no Warning header field.")
+QIDO_INCLUDEFIELD_ALL_UPPER_IGNORED = _web_fault(
+    "qido-includefield-all-upper-ignored", "QIDO-INCLUDEFIELD-ALL-STUDY-SERIES",
+    "includefield=all on a study or series search adds nothing beyond the default attributes (instance searches "
+    "still honour it; qido-includefield-all-ignored is the reverse).")

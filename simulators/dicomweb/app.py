@@ -77,6 +77,7 @@ from dicom_harness.simulators.faults import (
     QIDO_ENCODED_COMMA_UID_LIST,
     QIDO_IGNORES_OFFSET,
     QIDO_INCLUDEFIELD_ALL_IGNORED,
+    QIDO_INCLUDEFIELD_ALL_UPPER_IGNORED,
     QIDO_INCLUDEFIELD_ANY_LEVEL,
     QIDO_INCLUDEFIELD_KEYWORD_IGNORED,
     QIDO_INCLUDEFIELD_TAG_IGNORED,
@@ -214,7 +215,7 @@ class DicomWebApp:
         try:
             query = qido.parse_query(request.url.query, percent_decode=QIDO_NO_PERCENT_DECODING not in self.faults,
                                      reject_unknown=QIDO_REJECTS_UNKNOWN_PARAMETER in self.faults,
-                                     ignore_includefield=self._includefield_faults(),
+                                     ignore_includefield=self._includefield_faults(level),
                                      lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
                                      encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
@@ -254,14 +255,15 @@ class DicomWebApp:
         return Response(json.dumps(results), media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
                         headers=headers)
 
-    def _includefield_faults(self) -> list[str]:
-        """The kinds of includefield value the faults switched on make the search ignore."""
+    def _includefield_faults(self, level: str) -> list[str]:
+        """The kinds of includefield value the faults switched on make the search ignore (at this level)."""
         ignored = []
         if QIDO_INCLUDEFIELD_KEYWORD_IGNORED in self.faults:
             ignored.append("keyword")
         if QIDO_INCLUDEFIELD_TAG_IGNORED in self.faults:
             ignored.append("tag")
-        if QIDO_INCLUDEFIELD_ALL_IGNORED in self.faults:
+        if (QIDO_INCLUDEFIELD_ALL_IGNORED in self.faults and level == "instance") or (
+                QIDO_INCLUDEFIELD_ALL_UPPER_IGNORED in self.faults and level != "instance"):
             ignored.append("all")
         return ignored
 

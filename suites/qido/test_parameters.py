@@ -44,6 +44,25 @@ def test_includefield_all_adds_available_instance_attributes(dicomweb, web_study
         f"includefield=all: expected Image Comments {expected[0]!r} in each result, observed {observed}")
 
 
+@requirement("QIDO-INCLUDEFIELD-ALL-STUDY-SERIES")
+def test_includefield_all_adds_available_study_and_series_attributes(dicomweb, web_study):
+    """Search the study with includefield=all, then its series; PS3.18 10.6.3.3.1 and 10.6.3.3.2: all available
+    Study (Series) Level attributes, so Study Description (General Study) and Body Part Examined (General Series,
+    stored in the first series) too."""
+    first = web_study.images[0]
+    studies = dicomweb.search_json("/studies", [("StudyInstanceUID", web_study.uid), ("includefield", "all")])
+    assert len(studies) == 1, f"study search: expected one result, observed {len(studies)}"
+    observed = json_value(studies[0], "StudyDescription")
+    assert observed == first.StudyDescription, (
+        f"/studies includefield=all: expected Study Description {first.StudyDescription!r}, observed {observed!r}")
+    series = dicomweb.search_json(f"/studies/{web_study.uid}/series",
+                                  [("SeriesInstanceUID", str(first.SeriesInstanceUID)), ("includefield", "all")])
+    assert len(series) == 1, f"series search: expected one result, observed {len(series)}"
+    observed = json_value(series[0], "BodyPartExamined")
+    assert observed == first.BodyPartExamined, (
+        f"/series includefield=all: expected Body Part Examined {first.BodyPartExamined!r}, observed {observed!r}")
+
+
 @requirement("QIDO-INCLUDEFIELD-LEVEL")
 def test_includefield_of_a_lower_level_is_not_returned(dicomweb, web_study):
     """Search the study and its series with includefield=SOPInstanceUID (an Instance Level attribute);
