@@ -1143,3 +1143,30 @@ STOW_PARTIAL_LISTS_REFUSED = _web_fault(
     "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
     "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
     "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+
+# -- Query/Retrieve depth (issue 11, round 4): PATIENT-level C-MOVE, C-GET partial failure and cancel,
+#    extended negotiation answers ------------------------------------------------------------------------------
+MOVE_PATIENT_FIRST_STUDY = _fault(
+    "move-patient-first-study", "QR-MOVE-PATIENT-LEVEL",
+    "A Patient Root C-MOVE at the PATIENT level sends the instances of the patient's first study only.")
+GET_PARTIAL_AS_FAILURE = _fault(
+    "get-partial-as-failure", "QR-GET-FINAL-STATUS",
+    "A C-GET whose C-STOREs partly failed ends with Failure A702 (Unable to perform sub-operations) instead of "
+    "Warning, as if all had failed; the Failed SOP Instance UID List still comes with it.")
+GET_FAILED_LIST_MISSING = _fault(
+    "get-failed-list-missing", "QR-GET-FAILED-UID-LIST",
+    "The final Warning, Failure or Canceled C-GET response carries no identifier, so no Failed SOP Instance UID "
+    "List (and QR-GET-RSP-NO-CHARSET has no identifier to judge).", also_breaks=("QR-GET-RSP-NO-CHARSET",))
+GET_RSP_CHARSET = _fault(
+    "get-rsp-charset", "QR-GET-RSP-NO-CHARSET",
+    "The identifier of a final C-GET response (its Failed SOP Instance UID List) also carries Specific Character "
+    "Set ISO_IR 100.")
+GET_IGNORES_CANCEL = _fault(
+    "get-ignores-cancel", "QR-GET-CANCEL",
+    "A C-GET-CANCEL received during the C-STORE sub-operations is dropped: the C-GET runs to its end.")
+EXTNEG_FIND_TWO_BYTES = _fault(
+    "extneg-find-two-bytes", "QR-EXTNEG-FIND-SINGLE-BYTE",
+    "Offered a one-byte SOP Class Extended Negotiation item for a C-FIND model, the SCP answers two bytes.")
+EXTNEG_RETRIEVE_TWO_BYTES = _fault(
+    "extneg-retrieve-two-bytes", "QR-EXTNEG-RETRIEVE-SINGLE-BYTE",
+    "Offered a one-byte SOP Class Extended Negotiation item for a C-MOVE model, the SCP answers two bytes.")
