@@ -100,8 +100,10 @@ def test_get_failed_uid_list_names_the_refused_instance(qr, world):
     if final == Status.SUCCESS and identifier is None:
         # Success would be QR-GET-FINAL-STATUS's breach; with it, the text asks for no list
         raise NotVerified("the C-GET ended with Success and no identifier although one C-STORE was refused")
+    data_set_type = result.commands[-1].get("CommandDataSetType") if result.commands else None
     assert identifier is not None, (
-        f"the final {describe(final)} response carries no identifier, so no Failed SOP Instance UID List "
+        f"the final {describe(final)} response carries no identifier (Command Data Set Type "
+        f"{'?' if data_set_type is None else f'0x{int(data_set_type):04X}'}), so no Failed SOP Instance UID List "
         f"(C.4.3.1.3.2: Warning, Failure, Refused or Canceled \"shall contain\" it)")
     assert "FailedSOPInstanceUIDList" in identifier, (
         f"the final {describe(final)} response's identifier holds no Failed SOP Instance UID List (0008,0058)")
