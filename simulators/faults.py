@@ -1170,3 +1170,7 @@ EXTNEG_FIND_TWO_BYTES = _fault(
 EXTNEG_RETRIEVE_TWO_BYTES = _fault(
     "extneg-retrieve-two-bytes", "QR-EXTNEG-RETRIEVE-SINGLE-BYTE",
     "Offered a one-byte SOP Class Extended Negotiation item for a C-MOVE model, the SCP answers two bytes.")
+MPPS_ONE_INTERMEDIATE_SET = _fault(
+    "mpps-one-intermediate-set", "MPPS-SET-INTERMEDIATE",
+    "A step IN PROGRESS takes one N-SET that leaves it IN PROGRESS; a second such N-SET is refused with "
+    "Processing Failure (0110), as if the step could only be updated once before its final N-SET.")
