@@ -1180,3 +1180,33 @@ QIDO_INCLUDEFIELD_ALL_UPPER_IGNORED = _web_fault(
     "qido-includefield-all-upper-ignored", "QIDO-INCLUDEFIELD-ALL-STUDY-SERIES",
     "includefield=all on a study or series search adds nothing beyond the default attributes (instance searches "
     "still honour it; qido-includefield-all-ignored is the reverse).")
+# -- Query/Retrieve depth (issue 11, round 4): PATIENT-level C-MOVE, C-GET partial failure and cancel,
+#    extended negotiation answers ------------------------------------------------------------------------------
+MOVE_PATIENT_FIRST_STUDY = _fault(
+    "move-patient-first-study", "QR-MOVE-PATIENT-LEVEL",
+    "A Patient Root C-MOVE at the PATIENT level sends the instances of the patient's first study only.")
+GET_PARTIAL_AS_FAILURE = _fault(
+    "get-partial-as-failure", "QR-GET-FINAL-STATUS",
+    "A C-GET whose C-STOREs partly failed ends with Failure A702 (Unable to perform sub-operations) instead of "
+    "Warning, as if all had failed; the Failed SOP Instance UID List still comes with it.")
+GET_FAILED_LIST_MISSING = _fault(
+    "get-failed-list-missing", "QR-GET-FAILED-UID-LIST",
+    "The final Warning, Failure or Canceled C-GET response carries no identifier, so no Failed SOP Instance UID "
+    "List (and QR-GET-RSP-NO-CHARSET has no identifier to judge).", also_breaks=("QR-GET-RSP-NO-CHARSET",))
+GET_RSP_CHARSET = _fault(
+    "get-rsp-charset", "QR-GET-RSP-NO-CHARSET",
+    "The identifier of a final C-GET response (its Failed SOP Instance UID List) also carries Specific Character "
+    "Set ISO_IR 100.")
+GET_IGNORES_CANCEL = _fault(
+    "get-ignores-cancel", "QR-GET-CANCEL",
+    "A C-GET-CANCEL received during the C-STORE sub-operations is dropped: the C-GET runs to its end.")
+EXTNEG_FIND_TWO_BYTES = _fault(
+    "extneg-find-two-bytes", "QR-EXTNEG-FIND-SINGLE-BYTE",
+    "Offered a one-byte SOP Class Extended Negotiation item for a C-FIND model, the SCP answers two bytes.")
+EXTNEG_RETRIEVE_TWO_BYTES = _fault(
+    "extneg-retrieve-two-bytes", "QR-EXTNEG-RETRIEVE-SINGLE-BYTE",
+    "Offered a one-byte SOP Class Extended Negotiation item for a C-MOVE model, the SCP answers two bytes.")
+MPPS_ONE_INTERMEDIATE_SET = _fault(
+    "mpps-one-intermediate-set", "MPPS-SET-INTERMEDIATE",
+    "A step IN PROGRESS takes one N-SET that leaves it IN PROGRESS; a second such N-SET is refused with "
+    "Processing Failure (0110), as if the step could only be updated once before its final N-SET.")

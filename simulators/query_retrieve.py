@@ -24,7 +24,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom.dimse_primitives import C_FIND
-from pynetdicom.dsutils import encode
+from pynetdicom.dsutils import decode, encode
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
@@ -41,6 +41,8 @@ from dicom_harness.simulators.faults import (
     CHARSET_DROPPED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
+    EXTNEG_FIND_TWO_BYTES,
+    EXTNEG_RETRIEVE_TWO_BYTES,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
     FIND_FINAL_WITH_IDENTIFIER,
@@ -48,13 +50,18 @@ from dicom_harness.simulators.faults import (
     FIND_OMITS_PATIENT_NAME,
     FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
+    GET_FAILED_LIST_MISSING,
+    GET_IGNORES_CANCEL,
     GET_MISCOUNTS,
+    GET_PARTIAL_AS_FAILURE,
+    GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
     MODALITIES_FIRST_ONLY,
     MOVE_CORRUPTS_PIXELS,
     MOVE_MISCOUNTS,
+    MOVE_PATIENT_FIRST_STUDY,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
@@ -153,10 +160,19 @@ class QueryRetrieveScp:
         C-FIND model, one byte (a one-byte answer to a longer offer leaves the other options 0: not agreed)."""
         answers = {}
         for uid, information in (event.app_info or {}).items():
-            if UID(uid) not in FIND_MODELS or not information:
+            if not information:
+                continue
+            if UID(uid) in MODELS and UID(uid) not in FIND_MODELS:
+                # C-MOVE and C-GET (C.5.2.1): relational-retrieval is not offered, so no sub-item comes back
+                if EXTNEG_RETRIEVE_TWO_BYTES in self.faults:
+                    answers[uid] = b"\x00\x00"
+                continue
+            if UID(uid) not in FIND_MODELS:
                 continue
             agreed = information[0] == 1 and HIERARCHICAL_ONLY not in self.faults
             answers[uid] = bytes([1 if agreed else 0])
+            if EXTNEG_FIND_TWO_BYTES in self.faults and len(information) == 1:
+                answers[uid] += b"\x00"
             if agreed:
                 self._relational.add(event.assoc)
         return answers
@@ -413,6 +429,9 @@ class QueryRetrieveScp:
         for entity in self.entities(identifier, level, model):
             if matches(query, entity.dataset, self._match_options()):
                 selected.extend(entity.instances)
+        if MOVE_PATIENT_FIRST_STUDY in self.faults and level == "PATIENT" and selected:
+            first = min(i.study_instance_uid for i in selected)
+            selected = [i for i in selected if i.study_instance_uid == first]
         return selected
 
     def on_move(self, event) -> Iterator:
@@ -544,4 +563,24 @@ class _FinalRetrieveResponse:
             miscounts = (MOVE_MISCOUNTS if kind == "C_MOVE" else GET_MISCOUNTS) in self._dh_faults
             if primitive.Status == Status.SUCCESS and miscounts and primitive.NumberOfCompletedSuboperations is not None:
                 primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
+            if kind == "C_GET":
+                self._get_final_faults(primitive, context_id)
         super().send_msg(primitive, context_id)
+
+    def _get_final_faults(self, primitive, context_id) -> None:
+        if primitive.Status == 0xB000 and GET_PARTIAL_AS_FAILURE in self._dh_faults:
+            primitive.Status = 0xA702
+        if primitive.Identifier is None:
+            return
+        if GET_FAILED_LIST_MISSING in self._dh_faults:
+            primitive.Identifier = None
+        elif GET_RSP_CHARSET in self._dh_faults:
+            syntax = next(UID(c.transfer_syntax[0]) for c in self.assoc.accepted_contexts if c.context_id == context_id)
+            identifier = decode(primitive.Identifier, syntax.is_implicit_VR, syntax.is_little_endian)
+            identifier.SpecificCharacterSet = "ISO_IR 100"
+            primitive.Identifier = BytesIO(encode(identifier, syntax.is_implicit_VR, syntax.is_little_endian))
+
+    def receive_primitive(self, primitive):
+        super().receive_primitive(primitive)
+        if GET_IGNORES_CANCEL in self._dh_faults:
+            self.cancel_req.clear()

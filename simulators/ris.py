@@ -35,6 +35,7 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_ANY_STATUS,
     MPPS_CREATE_DUPLICATE_OVERWRITES,
     MPPS_CREATE_FORGETS,
+    MPPS_ONE_INTERMEDIATE_SET,
     MPPS_REFUSE_COMPLETED,
     MPPS_REFUSE_DISCONTINUED,
     MPPS_SET_NOT_KEPT,
@@ -175,6 +176,7 @@ class RisService:
         self.worklist = worklist
         self.faults = faults_named(faults)
         self.performed: dict[str, Dataset] = {}
+        self._intermediate_sets: dict[str, int] = {}     # for the mpps-one-intermediate-set fault
         self._lock = threading.Lock()
 
     def add_contexts(self, ae: AE) -> None:
@@ -293,6 +295,11 @@ class RisService:
             if isinstance(outcome, mpps.Refuse):
                 log.info("MPPS N-SET %s (%s -> %s) refused: %s", uid, state, new_state, describe(outcome.status))
                 return _refused(outcome, new_state)
+            if outcome.to == mpps.IN_PROGRESS and MPPS_ONE_INTERMEDIATE_SET in self.faults:
+                if self._intermediate_sets.get(uid, 0) >= 1:
+                    return Status.PROCESSING_FAILURE, None
+                if len(self._intermediate_sets) < 10000:
+                    self._intermediate_sets[uid] = self._intermediate_sets.get(uid, 0) + 1
             if outcome.to == mpps.COMPLETED and MPPS_REFUSE_COMPLETED in self.faults:
                 return Status.PROCESSING_FAILURE, None
             if outcome.to == mpps.DISCONTINUED and MPPS_REFUSE_DISCONTINUED in self.faults:

@@ -49,6 +49,7 @@ class RetrieveResult:
     final_identifier: Dataset | None = None
     received: list[Dataset] = field(default_factory=list)
     commands: list[Dataset] = field(default_factory=list)       # every response's command set, as on the wire
+    stores: list[str] = field(default_factory=list)             # C-GET: each C-STORE's SOP Instance UID, in order
 
     @property
     def final_status(self) -> int | None:

@@ -161,3 +161,23 @@ def test_create_without_uid_returns_the_assigned_one(mpps_session, dataset_facto
         update = session.n_set(MPPS, assigned, change)
         assert update.status == Status.SUCCESS, (
             f"N-SET to the assigned UID {assigned}: expected Success, observed {describe(update.status)}")
+
+
+@requirement("MPPS-SET-INTERMEDIATE")
+def test_several_sets_while_in_progress(mpps_session, dataset_factory):
+    """N-CREATE a step IN PROGRESS, N-SET it twice leaving it IN PROGRESS (a description, then another), then
+    N-SET it to COMPLETED: the step is updatable until its final state (F.7.2.2.3), so each N-SET gets Success."""
+    with mpps_session() as session:
+        uid = created(session, dataset_factory)
+        for n, text in enumerate(("DH FIRST UPDATE", "DH SECOND UPDATE"), start=1):
+            change = Dataset()
+            change.PerformedProcedureStepDescription = text
+            response = session.n_set(MPPS, uid, change)
+            assert response.status == Status.SUCCESS, (
+                f"N-SET {n} on the step IN PROGRESS (status unchanged): expected Success, observed "
+                f"{describe(response.status)}")
+        last = session.n_set(MPPS, uid, final(dataset_factory, COMPLETED))
+        assert last.status == Status.SUCCESS, (
+            f"N-SET to COMPLETED after two updates IN PROGRESS: expected Success, observed {describe(last.status)}")
+        read_back(session, uid, {"PerformedProcedureStepStatus": COMPLETED,
+                                 "PerformedProcedureStepDescription": "DH SECOND UPDATE"})

@@ -6,6 +6,7 @@ exact even when the target holds other data (earlier runs, real patients)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom import build_context
+from pynetdicom import build_context, evt
 from pynetdicom.pdu_primitives import SOPClassExtendedNegotiation
 from pynetdicom.sop_class import (
     PatientRootQueryRetrieveInformationModelFind,
@@ -201,16 +202,25 @@ class QueryRetrieve:
         """An association of its own for C-FIND that proposes relational-queries in SOP Class Extended
         Negotiation (PS3.4 C.5.1.1, byte 1 = 1): yields (session, model UID, the acceptor's answer for the
         model: its bytes, or None when it returned no sub-item, which C.5.1.1 makes "not supported")."""
-        uid = self.model(model, "C-FIND")
+        with self.extended_session(model, "C-FIND", b"\x01", "relational-queries=1") as opened:
+            yield opened
+
+    @contextmanager
+    def extended_session(self, model: str, operation: str, information: bytes, what: str):
+        """An association of its own for the model's `operation` SOP Class, proposing a SOP Class Extended
+        Negotiation sub-item with these bytes (PS3.4 C.5.1.1, C.5.2.1): yields (session, model UID, the
+        acceptor's answer for the SOP Class, or None when it returned no sub-item)."""
+        uid = self.model(model, operation)
         item = SOPClassExtendedNegotiation()
         item.sop_class_uid = uid
-        item.service_class_application_information = b"\x01"
+        item.service_class_application_information = information
         contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
-        self.dimse.evidence.add(">", f"SOP Class Extended Negotiation sub-item {uid}: relational-queries=1")
+        self.dimse.evidence.add(">", f"SOP Class Extended Negotiation sub-item {uid}: {what} "
+                                     f"(bytes {information.hex(' ')})")
         with self.dimse.associate(contexts, extended_negotiation=[item]) as session:
             returned = session.assoc.acceptor.sop_class_extended
             answer = next((bytes(v) for k, v in returned.items() if str(k) == str(uid)), None)
-            self.dimse.evidence.add("<", "SOP Class Extended Negotiation sub-item for the model: " + (
+            self.dimse.evidence.add("<", "SOP Class Extended Negotiation sub-item for the SOP Class: " + (
                 "none returned" if answer is None else f"returned, bytes {answer.hex(' ')}"))
             yield session, uid, answer
 
@@ -219,7 +229,11 @@ class QueryRetrieve:
         with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
             return session.move(identifier, destination, uid)
 
-    def get(self, model: str, identifier: Dataset, sop_classes):
+    def get(self, model: str, identifier: Dataset, sop_classes, refuse: Iterable[str] = (),
+            cancel_after: int | None = None):
+        """C-GET; the C-STOREs of the SOP Instance UIDs in `refuse` are answered A700 (Refused: Out of
+        Resources), and with `cancel_after` a C-CANCEL-GET-RQ is sent when that many C-STOREs have arrived,
+        before the last one is answered. Returns the result; result.stores lists every C-STORE's SOP Instance UID."""
         uid = self.model(model, "C-GET")
         classes = sorted({str(c) for c in sop_classes})
         contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
@@ -227,7 +241,33 @@ class QueryRetrieve:
         for syntax in (ExplicitVRLittleEndian, ImplicitVRLittleEndian):
             contexts += [build_context(c, [syntax]) for c in classes]
         with self.dimse.associate(contexts, scp_roles=classes) as session:
-            return session.get_instances(identifier, uid)
+            stores: list[str] = []
+            if refuse or cancel_after is not None:
+                session.assoc.bind(evt.EVT_C_STORE, _store_answers(session, uid, set(refuse), cancel_after, stores))
+            result = session.get_instances(identifier, uid)
+            result.stores = stores
+            return result
+
+
+def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int | None, stores: list[str]):
+    """The C-STORE handler of a C-GET association that refuses some sub-operations or cancels the C-GET."""
+    def on_store(event):
+        sop = str(event.request.AffectedSOPInstanceUID)
+        stores.append(sop)
+        if cancel_after is not None and len(stores) == cancel_after:
+            context = next(c for c in session.accepted if c.abstract_syntax == model_uid)
+            message_id = session._message_id          # the C-GET's, the last the session gave out
+            session.evidence.add(">", f"C-CANCEL-GET-RQ MessageIDBeingRespondedTo={message_id} (C-STORE "
+                                      f"sub-operation {len(stores)} arrived; sent before its C-STORE-RSP)")
+            event.assoc.send_c_cancel(message_id, context.context_id)
+        if sop in refuse:
+            session.evidence.add(">", f"C-STORE-RSP Status=A700 (Refused: Out of Resources) for {sop}, as planned")
+            return Status.OUT_OF_RESOURCES
+        dataset = event.dataset
+        dataset.file_meta = event.file_meta
+        session._received.append(dataset)
+        return Status.SUCCESS
+    return on_store
 
 
 @pytest.fixture

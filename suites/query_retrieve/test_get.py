@@ -3,7 +3,15 @@ for their storage SOP classes), each compared with what was stored; sub-operatio
 
 import pytest
 
-from dicom_harness.testing import Status, assert_same_instance, assert_suboperation_counts, describe, requirement
+from dicom_harness.testing import (
+    NotVerified,
+    Status,
+    assert_same_instance,
+    assert_suboperation_counts,
+    describe,
+    requirement,
+    status_class,
+)
 
 from .conftest import assert_responses_name_request, query
 
@@ -57,3 +65,84 @@ def test_every_get_response_names_the_request(qr, world):
     Responded To (PS3.7 Table 9.3-6)."""
     result, _ = _get(qr, world, "STUDY")
     assert_responses_name_request(result.commands, result.message_id, "C-GET")
+
+
+def _partial_get(qr, world):
+    """C-GET of study A1 (3 instances) whose C-STORE of the A1-SC instance the harness refuses (A700)."""
+    model, identifier, series = _cases(world)["STUDY"]
+    instances = world.instances(*series)
+    refused = str(world.series["A1-SC"][0].SOPInstanceUID)
+    result = qr.get(model, identifier, {i.SOPClassUID for i in instances}, refuse={refused})
+    assert refused in result.stores, (
+        f"the C-GET never sent the instance to refuse ({len(result.stores)} C-STORE(s), final status "
+        f"{describe(result.final_status)}): nothing failed, so there is nothing to judge")
+    return result, refused, len(instances)
+
+
+@requirement("QR-GET-FINAL-STATUS")
+def test_get_final_status_after_a_refused_store(qr, world):
+    """C-GET of 3 instances, the harness refusing one C-STORE (A700): with some sub-operations completed and one
+    unsuccessful, the final status shall be Warning (PS3.4 C.4.3.3.1), neither Success nor Failure."""
+    result, _, total = _partial_get(qr, world)
+    final = result.final_status
+    assert final is not None and status_class(final) == "Warning", (
+        f"expected a final Warning (B000 Sub-operations Complete - One or more Failures or Warnings): "
+        f"{len(result.stores) - 1} of {total} C-STOREs succeeded and one was refused; observed {describe(final)}")
+
+
+@requirement("QR-GET-FAILED-UID-LIST")
+def test_get_failed_uid_list_names_the_refused_instance(qr, world):
+    """C-GET of 3 instances, the harness refusing one C-STORE: the final Warning (or Failure) response carries
+    an identifier whose Failed SOP Instance UID List names exactly the refused instance (PS3.4 C.4.3.1.3.2)."""
+    result, refused, _ = _partial_get(qr, world)
+    final = result.final_status
+    identifier = result.final_identifier or None         # an empty data set is no identifier either
+    if final == Status.SUCCESS and identifier is None:
+        # Success would be QR-GET-FINAL-STATUS's breach; with it, the text asks for no list
+        raise NotVerified("the C-GET ended with Success and no identifier although one C-STORE was refused")
+    data_set_type = result.commands[-1].get("CommandDataSetType") if result.commands else None
+    assert identifier is not None, (
+        f"the final {describe(final)} response carries no identifier (Command Data Set Type "
+        f"{'?' if data_set_type is None else f'0x{int(data_set_type):04X}'}), so no Failed SOP Instance UID List "
+        f"(C.4.3.1.3.2: Warning, Failure, Refused or Canceled \"shall contain\" it)")
+    assert "FailedSOPInstanceUIDList" in identifier, (
+        f"the final {describe(final)} response's identifier holds no Failed SOP Instance UID List (0008,0058)")
+    value = identifier.FailedSOPInstanceUIDList
+    listed = {str(v) for v in ([value] if isinstance(value, str) else (value or []))} - {""}
+    assert listed == {refused}, (
+        f"Failed SOP Instance UID List: expected exactly the refused instance {refused}, observed {sorted(listed)}")
+
+
+@requirement("QR-GET-RSP-NO-CHARSET")
+def test_get_response_identifier_has_no_charset(qr, world):
+    """C-GET of 3 instances, one C-STORE refused, so the final response has an identifier (the Failed SOP
+    Instance UID List): it shall not hold Specific Character Set (PS3.4 C.4.3.1.3.2)."""
+    result, _, _ = _partial_get(qr, world)
+    identifier = result.final_identifier or None         # an empty data set is no identifier either
+    if identifier is None:
+        raise NotVerified(f"the final C-GET response ({describe(result.final_status)}) carries no identifier "
+                          f"to judge")
+    assert "SpecificCharacterSet" not in identifier, (
+        f"the final C-GET response identifier holds Specific Character Set "
+        f"{identifier.SpecificCharacterSet!r}; C.4.3.1.3.2: it \"shall not be present\"")
+
+
+@requirement("QR-GET-CANCEL")
+def test_get_cancel_interrupts_the_sub_operations(qr, world):
+    """C-GET of study A1 (3 instances); when the first C-STORE arrives, the harness sends C-CANCEL-GET-RQ before
+    answering it. The SCP shall interrupt the sub-operations and end with Canceled (FE00) carrying the
+    Completed, Failed and Warning counts; a Remaining count is the C-STOREs never started (PS3.4 C.4.3.3.1)."""
+    model, identifier, series = _cases(world)["STUDY"]
+    instances = world.instances(*series)
+    result = qr.get(model, identifier, {i.SOPClassUID for i in instances}, cancel_after=1)
+    assert result.stores, f"no C-STORE sub-operation arrived (final status {describe(result.final_status)})"
+    assert result.final_status == Status.CANCEL, (
+        f"expected the C-GET to end with Canceled (FE00) after the C-GET-CANCEL, observed "
+        f"{describe(result.final_status)} after {len(result.stores)} of {len(instances)} C-STORE sub-operation(s)")
+    missing = [k for k in ("NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
+                           "NumberOfWarningSuboperations") if result.final_count(k) is None]
+    assert not missing, f"the Canceled C-GET response lacks {missing} (C.4.3.3.1 \"shall contain\" them)"
+    remaining = result.final_count("NumberOfRemainingSuboperations")
+    assert remaining in (None, len(instances) - len(result.stores)), (
+        f"Canceled response: Number of Remaining Sub-operations {remaining}, but {len(instances)} instance(s) were "
+        f"selected and {len(result.stores)} C-STORE(s) initiated, so {len(instances) - len(result.stores)} were not")

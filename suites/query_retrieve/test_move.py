@@ -103,3 +103,18 @@ def test_move_responses_carry_no_data_set_without_failures(qr, world, harness_pe
     carrying = [f"response {n + 1} (status 0x{int(c.Status):04X}): Command Data Set Type 0x{int(c.CommandDataSetType):04X}"
                 for n, c in enumerate(judged) if c.get("CommandDataSetType", 0x0101) != 0x0101]
     assert not carrying, "C-MOVE-RSPs carry a data set although no sub-operation had failed: " + "; ".join(carrying)
+
+
+@requirement("QR-MOVE-PATIENT-LEVEL")
+def test_patient_level_move_sends_every_study(qr, world, harness_peer):
+    """Patient Root C-MOVE at the PATIENT level for patient A (two studies, four series) to the harness peer:
+    all Composite Object Instances related to the patient shall be transferred (PS3.4 C.6.1.1.6)."""
+    series = ("A1-CT", "A1-SC", "A2-CR", "A2-KO")
+    expected = world.sop_uids(*series)
+    result, delivered = _move_to_peer(qr, harness_peer, "patient_root", query("PATIENT", PatientID=world.pid("A")),
+                                      expected)
+    assert delivered == expected, (
+        f"expected the {len(expected)} instance(s) of both of patient A's studies at the destination, "
+        f"{len(delivered)} arrived (final status {describe(result.final_status)}); missing "
+        f"{sorted(expected - delivered)}")
+    assert result.final_status == Status.SUCCESS, f"expected final Success, observed {describe(result.final_status)}"
