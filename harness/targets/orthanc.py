@@ -77,12 +77,15 @@ class OrthancProcess(LocalProcess):
             config["Worklists"] = {"Enable": True, "Database": str(self.worklists)}
         return config
 
-    def start(self) -> "OrthancProcess":
+    def _check_installed(self) -> None:
         if not Path(ORTHANC_BINARY).exists() and not shutil.which(ORTHANC_BINARY):
             raise ProviderError(f"Orthanc is not installed ({ORTHANC_BINARY} not found): "
                                 "run 'apt-get install orthanc orthanc-dicomweb' or pick another --target")
         if self.dicomweb and not (PLUGIN_FOLDER / "libOrthancDicomWeb.so").exists():
             raise ProviderError("Orthanc's DICOMweb plugin is missing: run 'apt-get install orthanc-dicomweb'")
+
+    def start(self) -> "OrthancProcess":
+        self._check_installed()
         folder = self._make_folder()
         self.http_port, self.dicom_port = free_port(), free_port()
         config_path = folder / "orthanc.json"

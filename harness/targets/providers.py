@@ -40,18 +40,21 @@ class ExternalProvider(Provider):
 
 
 class OrthancProvider(Provider):
-    def __init__(self):
-        super().__init__(shipped_profile("orthanc"))
+    def __init__(self, profile: Target | None = None):
+        super().__init__(profile or shipped_profile("orthanc"))
         self._orthanc = None
 
-    def start(self) -> Target:
+    def _orthanc_of(self, **options):
         from dicom_harness.targets.orthanc import OrthancProcess
+        return OrthancProcess(**options)
+
+    def start(self) -> Target:
         assert self.profile.dimse is not None
         peer = self.profile.peer
         self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-orthanc-worklist-"))
-        self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title,
-                                       peers={"harness": (peer.ae_title, peer.host, peer.port)},
-                                       worklists=self.worklist_folder).start()
+        self._orthanc = self._orthanc_of(ae_title=self.profile.dimse.ae_title,
+                                         peers={"harness": (peer.ae_title, peer.host, peer.port)},
+                                         worklists=self.worklist_folder).start()
         target = self.profile.with_dimse(port=self._orthanc.dicom_port)
         if target.dicomweb is not None:
             target = replace(target, dicomweb=replace(target.dicomweb, base_url=f"{self._orthanc.http_url}/dicom-web",
@@ -113,6 +116,9 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
         return OrthancProvider()
     if target == "dcmqrscp":
         return DcmqrscpProvider()
+    if target.startswith("docker:"):
+        from dicom_harness.targets.docker_target import DockerOrthancProvider
+        return DockerOrthancProvider(target.removeprefix("docker:"))
     if not target.endswith(".toml") and not Path(target).exists():
         close = difflib.get_close_matches(target, BUILT_IN, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
