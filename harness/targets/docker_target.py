@@ -11,9 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from dicom_harness.targets.docker_images import container_log, engine, ensure_image, recipe_named
-from dicom_harness.targets.orthanc import OrthancProcess
+from dicom_harness.targets.orthanc import OrthancProcess, OrthancProvider
 from dicom_harness.targets.provider import shipped_profile
-from dicom_harness.targets.providers import OrthancProvider
 
 # Each recipe's profile: its claims and its own declared deviations.
 PROFILES = {"orthanc": "orthanc", "orthanc-1.12": "orthanc-1.12"}
