@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub)
     from dicom_harness.cli.listen import add_parsers as add_listen_commands
     add_listen_commands(sub)
+    from dicom_harness.cli.images import add_parser as add_images_command
+    add_images_command(sub)
     return parser
 
 

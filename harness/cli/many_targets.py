@@ -6,7 +6,7 @@ entries.toml:
     concurrency = 2                  # targets at a time (default 2)
     [[entry]]
     name = "Team A"                  # its label in the comparison
-    target = "team-a.toml"           # a profile (relative to this file), "simulators" or "orthanc"
+    target = "team-a.toml"           # a profile (relative to this file), a built-in target or docker:NAME
     [[entry]]
     name = "Team B"
     dimse = "TEAMB@10.0.0.7:104"     # or the quick forms (dimse, dicomweb)
@@ -30,6 +30,7 @@ from dicom_harness.errors import ProfileError
 from dicom_harness.plugin.options import OPTIONS, TARGET_OPTIONS, arguments
 from dicom_harness.plugin.roots import user_folders
 from dicom_harness.reports.render import slug
+from dicom_harness.targets.profile import BUILT_IN
 
 ENTRY_KEYS = {"name"} | {option.key for option in TARGET_OPTIONS}    # name, target, dimse, dicomweb, fault
 WORST_FIRST = (2, 3, 1, 4)        # the combined exit code: the first of these any entry returned
@@ -76,7 +77,7 @@ def load_entries(path: str | Path) -> tuple[list[Entry], int]:
         if bool(target) == any(item.get(key) for key in QUICK):
             quick = " / ".join(f'{key} = "..."' for key in QUICK)
             raise ProfileError(f"{where} ({name}): give exactly one of target = \"...\" or the quick forms {quick}")
-        if target and target not in ("simulators", "orthanc"):
+        if target and target not in BUILT_IN and not target.startswith("docker:"):
             target = str((path.parent / target).resolve())
             if not Path(target).exists():
                 raise ProfileError(f"{where} ({name}): profile {item['target']} not found next to {path.name}")

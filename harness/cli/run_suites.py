@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
+    provider.log_folder = report_dir
     running = provider.start()                                                # unreachable: exit 3
     suites_dir = builtin_root()
     tests, folders = _selected(args.test, folders, suites_dir)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -12,6 +14,8 @@ import httpx
 from dicom_harness.errors import ProviderError
 from dicom_harness.targets.local_process import LocalProcess
 from dicom_harness.targets.ports import can_connect, free_port
+from dicom_harness.targets.profile import Target
+from dicom_harness.targets.provider import Provider, shipped_profile
 
 ORTHANC_BINARY = os.environ.get("DICOM_HARNESS_ORTHANC", "/usr/sbin/Orthanc")
 PLUGIN_FOLDER = Path("/usr/share/orthanc/plugins")
@@ -77,12 +81,15 @@ class OrthancProcess(LocalProcess):
             config["Worklists"] = {"Enable": True, "Database": str(self.worklists)}
         return config
 
-    def start(self) -> "OrthancProcess":
+    def _check_installed(self) -> None:
         if not Path(ORTHANC_BINARY).exists() and not shutil.which(ORTHANC_BINARY):
             raise ProviderError(f"Orthanc is not installed ({ORTHANC_BINARY} not found): "
                                 "run 'apt-get install orthanc orthanc-dicomweb' or pick another --target")
         if self.dicomweb and not (PLUGIN_FOLDER / "libOrthancDicomWeb.so").exists():
             raise ProviderError("Orthanc's DICOMweb plugin is missing: run 'apt-get install orthanc-dicomweb'")
+
+    def start(self) -> "OrthancProcess":
+        self._check_installed()
         folder = self._make_folder()
         self.http_port, self.dicom_port = free_port(), free_port()
         config_path = folder / "orthanc.json"
@@ -97,3 +104,31 @@ class OrthancProcess(LocalProcess):
         except httpx.HTTPError:
             return False
         return can_connect("127.0.0.1", self.dicom_port, timeout=1.0)
+
+
+class OrthancProvider(Provider):
+    def __init__(self, profile: Target | None = None):
+        super().__init__(profile or shipped_profile("orthanc"))
+        self._orthanc = None
+
+    def _orthanc_of(self, **options):
+        return OrthancProcess(**options)
+
+    def start(self) -> Target:
+        assert self.profile.dimse is not None
+        peer = self.profile.peer
+        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-orthanc-worklist-"))
+        self._orthanc = self._orthanc_of(ae_title=self.profile.dimse.ae_title,
+                                         peers={"harness": (peer.ae_title, peer.host, peer.port)},
+                                         worklists=self.worklist_folder).start()
+        target = self.profile.with_dimse(port=self._orthanc.dicom_port)
+        if target.dicomweb is not None:
+            target = replace(target, dicomweb=replace(target.dicomweb, base_url=f"{self._orthanc.http_url}/dicom-web",
+                                                      wado_uri=f"{self._orthanc.http_url}/wado"))
+        return target
+
+    def stop(self) -> None:
+        if self._orthanc:
+            self._orthanc.stop()
+        if self.worklist_folder:
+            shutil.rmtree(self.worklist_folder, ignore_errors=True)

@@ -28,6 +28,8 @@ class Provider:
     # A folder of *.wl worklist files the running target serves (simulators, Orthanc's worklist plugin),
     # when the provider knows one: the harness seeds worklist items there.
     worklist_folder: Path | None = None
+    # Where a provider keeps what its target logged (the report folder, when the command line knows it).
+    log_folder: Path | None = None
 
     def __init__(self, target: Target):
         self.profile = _with_peer_port(target)

@@ -6,8 +6,6 @@ path or --dimse AET@host:port names a product that is already running."""
 from __future__ import annotations
 
 import difflib
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,32 +35,6 @@ class ExternalProvider(Provider):
         if self.profile.dicomweb is not None:
             check_web_reachable(self.profile.dicomweb)
         return self.profile
-
-
-class OrthancProvider(Provider):
-    def __init__(self):
-        super().__init__(shipped_profile("orthanc"))
-        self._orthanc = None
-
-    def start(self) -> Target:
-        from dicom_harness.targets.orthanc import OrthancProcess
-        assert self.profile.dimse is not None
-        peer = self.profile.peer
-        self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-orthanc-worklist-"))
-        self._orthanc = OrthancProcess(ae_title=self.profile.dimse.ae_title,
-                                       peers={"harness": (peer.ae_title, peer.host, peer.port)},
-                                       worklists=self.worklist_folder).start()
-        target = self.profile.with_dimse(port=self._orthanc.dicom_port)
-        if target.dicomweb is not None:
-            target = replace(target, dicomweb=replace(target.dicomweb, base_url=f"{self._orthanc.http_url}/dicom-web",
-                                                      wado_uri=f"{self._orthanc.http_url}/wado"))
-        return target
-
-    def stop(self) -> None:
-        if self._orthanc:
-            self._orthanc.stop()
-        if self.worklist_folder:
-            shutil.rmtree(self.worklist_folder, ignore_errors=True)
 
 
 class DcmqrscpProvider(Provider):
@@ -110,9 +82,13 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
         from dicom_harness.targets.builtin import SimulatorProvider
         return SimulatorProvider(faults)
     if target == "orthanc":
+        from dicom_harness.targets.orthanc import OrthancProvider
         return OrthancProvider()
     if target == "dcmqrscp":
         return DcmqrscpProvider()
+    if target.startswith("docker:"):
+        from dicom_harness.targets.docker_target import DockerOrthancProvider
+        return DockerOrthancProvider(target.removeprefix("docker:"))
     if not target.endswith(".toml") and not Path(target).exists():
         close = difflib.get_close_matches(target, BUILT_IN, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
