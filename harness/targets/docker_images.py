@@ -72,8 +72,9 @@ def recipe_named(name: str) -> Recipe:
     try:
         return RECIPES[name]
     except KeyError:
-        raise ProfileError(f"docker:{name}: no such image recipe: the harness builds {', '.join(RECIPES)}; for an image of "
-                            "your own, give a profile with a [docker] table") from None
+        raise ProfileError(f"docker:{name}: no such image recipe: the harness builds {', '.join(RECIPES)} (and runs "
+                           "docker:dcm4chee-arc from a registry); for an image of your own, give a profile with a "
+                           "[docker] table") from None
 
 
 def image_present(client, recipe: Recipe) -> bool:

@@ -10,9 +10,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from dicom_harness.errors import ProviderError, TargetUnreachable
 from dicom_harness.targets.docker_images import container_log, engine, ensure_image, recipe_named
 from dicom_harness.targets.orthanc import OrthancProcess, OrthancProvider
-from dicom_harness.targets.provider import shipped_profile
+from dicom_harness.targets.profile import Target
+from dicom_harness.targets.provider import Provider, shipped_profile
+from dicom_harness.targets.reachability import check_dimse_reachable, check_web_reachable
 
 # Each recipe's profile: its claims and its own declared deviations.
 PROFILES = {"orthanc": "orthanc", "orthanc-1.12": "orthanc-1.12"}
@@ -108,4 +111,103 @@ class DockerOrthancProvider(OrthancProvider):
         return target
 
 
-__all__ = ["DockerOrthancProvider", "OrthancContainer"]
+
+
+class DockerProfileProvider(Provider):
+    """A profile with a [docker] table: its containers are started (host networking), the run waits until [dimse]
+    answers C-ECHO and [dicomweb] answers HTTP, and they are stopped and removed afterwards, logs kept."""
+
+    def __init__(self, target: Target):
+        super().__init__(target)
+        self.containers: list = []
+
+    def start(self) -> Target:
+        spec = self.profile.docker
+        assert spec is not None
+        client = engine()
+        for container in spec.containers:
+            self._image(client, container.image, spec.pull)
+        started = time.monotonic()
+        try:
+            for number, container in enumerate(spec.containers):
+                self.containers.append(client.containers.run(
+                    container.image, list(container.command) or None, detach=True, network_mode="host",
+                    environment=dict(container.environment),
+                    volumes={host: {"bind": inside, "mode": "rw"} for host, inside in container.volumes},
+                    labels={"dicom-harness.run": str(os.getpid())}, name=f"dh-{os.getpid()}-{number}"))
+            self._wait_until_answering(spec.start_timeout)
+        except BaseException:
+            self.stop()
+            raise
+        print(f"dicom-harness: {len(self.containers)} container(s) of {self.profile.name} answered in "
+              f"{time.monotonic() - started:.1f} s", flush=True)
+        return self.profile
+
+    @staticmethod
+    def _image(client, image: str, pull: bool) -> None:
+        import docker.errors
+        try:
+            client.images.get(image)
+            return
+        except docker.errors.ImageNotFound:
+            pass
+        if not pull:
+            raise ProviderError(f"image {image} is not in the local engine and the profile says pull = false: "
+                                "build or load it first (docker load, docker import)")
+        try:
+            client.images.pull(image)
+        except Exception as exc:        # the SDK's APIError, or the registry unreachable
+            text = str(getattr(exc, "explanation", None) or exc).strip()     # APIError: the engine's own words
+            first = text.splitlines()[0][:200] if text else type(exc).__name__
+            raise ProviderError(f"image {image} is not here and could not be pulled ({first}): load or build it "
+                                "into the local engine first") from None
+
+    def _wait_until_answering(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for container in self.containers:
+                container.reload()
+                if container.status in ("exited", "dead"):
+                    tail = container_log(container).decode(errors="replace").strip().splitlines()[-2:]
+                    raise ProviderError(f"container {container.name} ({container.image.tags[:1] or '?'}) exited at "
+                                        f"start: {' | '.join(tail) or '(empty log)'}")
+            try:
+                if self.profile.dimse is not None:
+                    check_dimse_reachable(self.profile.dimse, self.profile.harness_ae_title)
+                if self.profile.dicomweb is not None:
+                    check_web_reachable(self.profile.dicomweb)
+                return
+            except TargetUnreachable as exc:
+                if time.monotonic() > deadline:
+                    raise ProviderError(f"the containers of {self.profile.name} did not answer within "
+                                        f"{timeout:.0f} s ([docker] start_timeout): {exc}") from None
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        for container in reversed(self.containers):
+            try:
+                container.stop(timeout=STOP_TIMEOUT)
+            except Exception:       # already gone: nothing left to stop
+                pass
+            if self.log_folder is not None:
+                self.log_folder.mkdir(parents=True, exist_ok=True)
+                (self.log_folder / f"{container.name}.log").write_bytes(container_log(container))
+            try:
+                container.remove(force=True)
+            except Exception:       # removed already
+                pass
+        self.containers = []
+
+
+# Shipped profiles with a [docker] table, run as `--target docker:NAME` (images pulled from a registry).
+SHIPPED_DOCKER_PROFILES = ("dcm4chee-arc",)
+
+
+def docker_provider(name: str) -> Provider:
+    """docker:NAME: an image recipe the harness builds itself, or a shipped profile with a [docker] table."""
+    if name in SHIPPED_DOCKER_PROFILES:
+        return DockerProfileProvider(shipped_profile(name))
+    return DockerOrthancProvider(name)
+
+
+__all__ = ["DockerOrthancProvider", "DockerProfileProvider", "OrthancContainer", "docker_provider"]

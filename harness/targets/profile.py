@@ -15,6 +15,7 @@ from pydicom._uid_dict import UID_dictionary
 from pydicom.uid import UID
 
 from dicom_harness.errors import ProfileError
+from dicom_harness.targets.docker_profile import DockerSpec, parse_docker
 from dicom_harness.targets.keys import check_keys
 from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
@@ -92,6 +93,8 @@ class Target:
     # [worklist] folder: where the target reads *.wl worklist files (dcmtk wlmscpfs, Orthanc's worklist
     # plugin), so the harness can put worklist items there; empty when there is no such way
     worklist_folder: str = ""
+    # [docker]: containers the harness starts for the run and removes afterwards (docker_profile.py)
+    docker: DockerSpec | None = None
 
     def with_dimse(self, **changes: Any) -> Target:
         assert self.dimse is not None
@@ -109,7 +112,8 @@ def to_uid(name_or_uid: str, where: str) -> UID:
 
 # Every key a profile may hold, per table: a misspelled key is an error naming the closest one, never a setting
 # silently left at its default.
-TOP_KEYS = ("name", "harness_ae_title", "dimse", "dicomweb", "fhir", "claims", "deviations", "peer", "worklist")
+TOP_KEYS = ("name", "harness_ae_title", "dimse", "dicomweb", "fhir", "claims", "deviations", "peer", "worklist",
+            "docker")
 DIMSE_KEYS = ("ae_title", "host", "port", "tls", "timeout")
 DICOMWEB_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout", "wado_uri")
 FHIR_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout")
@@ -228,6 +232,7 @@ def profile_from_dict(data: dict, where: str = "profile") -> Target:
                   port=int(peer_t.get("port", 0))),
         harness_ae_title=str(data.get("harness_ae_title", "DICOM_HARNESS")),
         worklist_folder=str(_table(data, "worklist", where, WORKLIST_KEYS).get("folder", "")),
+        docker=parse_docker(data, where),
     )
     if target.dimse is None and target.dicomweb is None:
         raise ProfileError(f"{where}: needs a [dimse] or a [dicomweb] section saying where the target listens")
@@ -247,7 +252,10 @@ def load_profile(path: str | Path) -> Target:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"profile {path} is not valid TOML: {exc}") from None
-    return profile_from_dict(data, where=str(path))
+    target = profile_from_dict(data, where=str(path))
+    if target.docker is not None:
+        target = replace(target, docker=target.docker.resolved(path.parent))
+    return target
 
 
 def parse_dicomweb_url(text: str) -> WebEndpoint:

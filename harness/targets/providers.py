@@ -87,11 +87,15 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
     if target == "dcmqrscp":
         return DcmqrscpProvider()
     if target.startswith("docker:"):
-        from dicom_harness.targets.docker_target import DockerOrthancProvider
-        return DockerOrthancProvider(target.removeprefix("docker:"))
+        from dicom_harness.targets.docker_target import docker_provider
+        return docker_provider(target.removeprefix("docker:"))
     if not target.endswith(".toml") and not Path(target).exists():
         close = difflib.get_close_matches(target, BUILT_IN, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ProfileError(f"--target {target!r}: {hint}give a built-in target ({', '.join(BUILT_IN)}) or the path "
                            "of a profile .toml file")
-    return ExternalProvider(load_profile(target))
+    profile = load_profile(target)
+    if profile.docker is not None:
+        from dicom_harness.targets.docker_target import DockerProfileProvider
+        return DockerProfileProvider(profile)
+    return ExternalProvider(profile)
