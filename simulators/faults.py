@@ -1143,3 +1143,17 @@ STOW_PARTIAL_LISTS_REFUSED = _web_fault(
     "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
     "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
     "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+
+# -- references between instances: Key Object Selection and GSPS (issue 18, round 4) ------------------------------
+STORE_DROPS_KOS_EVIDENCE = _fault(
+    "store-drops-kos-evidence", "STORE-REFERENCES-KEPT",
+    "A Key Object Selection Document is stored without its Current Requested Procedure Evidence Sequence (Type 1) "
+    "and answered Success.", suites=("storage",))
+STORE_REWRITES_GSPS_REFERENCE = _fault(
+    "store-rewrites-gsps-reference", "STORE-REFERENCES-KEPT",
+    "A Grayscale Softcopy Presentation State is stored with the first Referenced SOP Instance UID of its "
+    "Referenced Image Sequence replaced by a new UID naming nothing, and answered Success.", suites=("storage",))
+STOW_REWRITES_REFERENCED_UID = _web_fault(
+    "stow-rewrites-referenced-uid", "WADO-REFERENCES-KEPT",
+    "STOW-RS keeps a Key Object Selection Document or GSPS with its first referenced SOP Instance UID replaced, "
+    "wherever it occurs, by a new UID naming nothing (no Original Attributes Sequence).")
