@@ -48,6 +48,10 @@ OPTIONS = (
            help="also run your own tests from this folder, with its requirements/*.toml added to the catalogue "
                 "(repeatable)"),
     Option("--seed", type=int, default=0, help="seed of the dataset factory (default 0)"),
+    Option("--data", metavar="DIR",
+           help="use your own corpus (a folder of DICOM files, e.g. a TCIA download) instead of synthetic data: "
+                "copies with new UIDs are sent to the target, the files are never modified; tests needing what "
+                "the corpus lacks are NOT APPLICABLE"),
     Option("--report-dir", metavar="DIR", cli_default="conformance-report",
            help="where index.html, junit.xml and results.json go (`dicom-harness run`: default ./conformance-report)"),
     Option("--results-file", metavar="FILE", cli=False,
