@@ -15,19 +15,28 @@ def _study():
     study = factory.study()
     first = factory.make("CT", study=study)
     second = factory.make("CT", study=study, series_uid=first.SeriesInstanceUID)
-    return factory, [first, second, factory.make("CR", study=study)]
+    return factory, study, [first, second, factory.make("CR", study=study)]
 
 
 @pytest.mark.parametrize("kind", ["KOS", "GSPS"])
 def test_document_names_every_image(kind):
-    factory, images = _study()
-    document = factory.make(kind, study=images[0], references=images)
-    assert referenced_instances(document) == [(str(i.SOPClassUID), str(i.SOPInstanceUID)) for i in images]
+    factory, study, images = _study()
+    named = [(str(i.SOPClassUID), str(i.SOPInstanceUID)) for i in images]
+    document = factory.make(kind, study=study, references=images)
+    assert referenced_instances(document) == named
+    assert document.SOPInstanceUID not in [uid for _, uid in named]
     assert document.StudyInstanceUID == images[0].StudyInstanceUID
 
 
+def test_a_study_given_as_an_image_is_not_changed():
+    factory, _, images = _study()
+    before = (str(images[0].SOPClassUID), str(images[0].SOPInstanceUID))
+    factory.make("KOS", study=images[0], references=images)
+    assert (str(images[0].SOPClassUID), str(images[0].SOPInstanceUID)) == before
+
+
 def test_only_kos_and_gsps_refer():
-    factory, images = _study()
+    factory, _, images = _study()
     with pytest.raises(ValueError, match="refer"):
         factory.make("CT", references=images)
 
@@ -38,9 +47,9 @@ def test_document_is_valid_for_its_iod(kind, tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail("dciodvfy (dicom3tools) is missing in CI")
         pytest.skip("dciodvfy (dicom3tools) is not installed")
-    factory, images = _study()
+    factory, study, images = _study()
     path = tmp_path / f"{kind}.dcm"
-    factory.make(kind, study=images[0], references=images).save_as(path, enforce_file_format=True)
+    factory.make(kind, study=study, references=images).save_as(path, enforce_file_format=True)
     report = validate(path)
     assert report.known_iod and report.iod in ("KeyObjectSelectionDocument", "GrayscaleSoftcopyPresentationState")
     assert report.findings == (), [f.describe() for f in report.findings]

@@ -7,6 +7,7 @@ remove."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import random
@@ -105,7 +106,7 @@ class DatasetFactory:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
         ds = Dataset()
         for element in (study or self.study()):
-            ds.add(element)
+            ds.add(copy.deepcopy(element))      # never the caller's element: the UIDs below are set on these
         ds.SOPClassUID = KINDS[kind]
         ds.SOPInstanceUID = self.uid()
         ds.SeriesInstanceUID = series_uid or self.uid()

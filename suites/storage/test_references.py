@@ -27,7 +27,7 @@ def referenced(ds) -> list[tuple[str, str, str]]:
     return found
 
 
-def referenced_study(dataset_factory, claims) -> list:
+def referenced_study(dataset_factory, claims):
     """Three images of one new study: two in one series, one in another, of the first two claimed image kinds."""
     kinds = [k for k in IMAGE_KINDS if KINDS[k] in claims.storage_sop_classes][:2]
     if not kinds:
@@ -36,7 +36,7 @@ def referenced_study(dataset_factory, claims) -> list:
     first = dataset_factory.make(kinds[0], study=study)
     second = dataset_factory.make(kinds[0], study=study, series_uid=first.SeriesInstanceUID)
     second.InstanceNumber = 2
-    return [first, second, dataset_factory.make(kinds[-1], study=study)]
+    return study, [first, second, dataset_factory.make(kinds[-1], study=study)]
 
 
 @requirement("STORE-REFERENCES-KEPT")
@@ -48,8 +48,8 @@ def test_references_survive_storage(kind, dimse, claims, dataset_factory):
         raise NotClaimed(f"{UID(KINDS[kind]).name} is not among the claimed storage SOP classes")
     if claims.storage_level < 1:
         raise NotClaimed("the target claims storage level 0 (Local): a user-defined subset of the attributes")
-    images = referenced_study(dataset_factory, claims)
-    document = dataset_factory.make(kind, study=images[0], references=images)
+    study, images = referenced_study(dataset_factory, claims)
+    document = dataset_factory.make(kind, study=study, references=images)
     for ds in [*images, document]:
         assert_kept(dimse.store(ds).status, f"C-STORE of the {UID(ds.SOPClassUID).name}")
     sent = referenced(document)
