@@ -422,8 +422,8 @@ ECHO_ONCE = _fault(
 STORE_DISCARDS = _fault(
     "store-discards", "STORE-RETAINS-INSTANCE",
     "C-STORE answers Success but does not keep the instance.",
-    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL", "STORE-REFERENCES-KEPT",
-                 "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
+    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
+                 "STORE-REFERENCES-KEPT", "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
                  "WEB-DIMSE-SAME-INSTANCES",
                  # storage commitment can only commit what was kept
                  "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
@@ -431,7 +431,7 @@ COERCE_WITHOUT_WARNING = _fault(
     "coerce-without-warning", "STORE-RETAINS-INSTANCE",
     "Issuer of Patient ID is coerced to the archive's own (PS3.4 Table B.4-1 allows it) but the C-STORE answers "
     "Success, not the Warning B.4.1.3 requires.",
-    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL", "STORE-REFERENCES-KEPT",
+    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
                  "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-ACCEPTED"))     # every read-back after a store
 REFUSE_MR_STORAGE = _fault(
     "refuse-mr-storage", "STORE-CLAIMED-SOP-CLASSES",
