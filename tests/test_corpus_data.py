@@ -45,6 +45,10 @@ def test_empty_folder_is_a_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusError, match="no DICOM files"):
         CorpusFactory(folder=str(tmp_path / "empty"))
+    proc = run_cli("run", "--data", str(tmp_path / "empty"), "--report-dir", str(tmp_path / "report"))
+    assert proc.returncode == 2
+    assert [line for line in proc.stderr.splitlines() if line.strip()] == [
+        f"dicom-harness: --data {tmp_path / 'empty'}: no DICOM files found"], proc.stderr
 
 
 def test_storage_and_query_suites_run_green_on_a_corpus(tmp_path):
@@ -58,6 +62,7 @@ def test_storage_and_query_suites_run_green_on_a_corpus(tmp_path):
     results = json.loads((tmp_path / "report" / "results.json").read_text())
     found = [r["verdict"] for r in results["results"]]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "test data: 4 DICOM file(s)" in proc.stdout and "CT, MR, CR" in proc.stdout
     assert verdicts.FAIL not in found and verdicts.ERROR not in found
     assert found.count(verdicts.PASS) > 10
     lacking = [r for r in results["results"] if r["verdict"] == verdicts.NOT_APPLICABLE]

@@ -59,6 +59,14 @@ def read_corpus(folder: str | Path) -> dict[str, list[CorpusFile]]:
     return found
 
 
+def describe_corpus(folder: str | Path, files: dict[str, list[CorpusFile]]) -> str:
+    """'4 DICOM file(s) in DIR, copied for the kinds CT, MR, CR (others NOT APPLICABLE)'."""
+    kinds = [k for k, uid in KINDS.items() if uid in files]
+    count = sum(len(v) for v in files.values())
+    return (f"{count} DICOM file(s) in {folder}, copied for the kinds {', '.join(kinds) or 'none'} "
+            f"(tests needing other kinds are NOT APPLICABLE)")
+
+
 @dataclass
 class CorpusFactory(DatasetFactory):
     folder: str = ""
@@ -71,9 +79,7 @@ class CorpusFactory(DatasetFactory):
             self.files = read_corpus(self.folder)
 
     def describe(self) -> str:
-        kinds = [k for k, uid in KINDS.items() if uid in self.files]
-        count = sum(len(v) for v in self.files.values())
-        return f"{count} file(s) in {self.folder}; kinds the suites use: {', '.join(kinds) or 'none'}"
+        return describe_corpus(self.folder, self.files)
 
     def make(self, kind: str = "CT", *, study: Dataset | None = None, series_uid: UID | None = None,
              transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True,
