@@ -1,6 +1,7 @@
 """`dicom-harness run --data DIR`: the suites with a user's own corpus instead of synthetic data. A small corpus
-written here (two studies: CT, MR and CR images) gives a green run of the storage and Query/Retrieve suites on the
-simulators; the files' bytes are unchanged afterwards; what the corpus lacks is NOT APPLICABLE, with the reason."""
+written here (two studies: CT, MR, CR and SC images, a KOS) gives a green run of the storage and Query/Retrieve suites on the
+simulators; the files' bytes are unchanged afterwards; what the corpus lacks (here a multi-frame image and a GSPS)
+is NOT APPLICABLE, with the reason."""
 
 import hashlib
 import json
@@ -19,8 +20,9 @@ def _write_corpus(folder: Path) -> dict[Path, str]:
     factory = DatasetFactory(seed=11, run_id="C0RPU5")
     first, second = factory.study(), factory.study()
     ct = factory.make("CT", study=first)
+    cr = factory.make("CR", study=second)
     files = [ct, factory.make("CT", study=first, series_uid=ct.SeriesInstanceUID), factory.make("MR", study=first),
-             factory.make("CR", study=second)]
+             cr, factory.make("SC", study=second), factory.make("KOS", study=second, references=[cr])]
     (folder / "nested").mkdir(parents=True)
     for number, ds in enumerate(files):
         ds.save_as(folder / ("nested" if number % 2 else "") / f"IM{number}", enforce_file_format=True)
@@ -62,9 +64,9 @@ def test_storage_and_query_suites_run_green_on_a_corpus(tmp_path):
     results = json.loads((tmp_path / "report" / "results.json").read_text())
     found = [r["verdict"] for r in results["results"]]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "test data: 4 DICOM file(s)" in proc.stdout and "CT, MR, CR" in proc.stdout
+    assert "test data: 6 DICOM file(s)" in proc.stdout and "CT, MR, CR, SC, KOS" in proc.stdout
     assert verdicts.FAIL not in found and verdicts.ERROR not in found
-    assert found.count(verdicts.PASS) > 10
+    assert found.count(verdicts.PASS) > 50
     lacking = [r for r in results["results"] if r["verdict"] == verdicts.NOT_APPLICABLE]
     assert lacking and all("corpus" in r["message"] for r in lacking)
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before} == before
