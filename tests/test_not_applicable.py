@@ -25,3 +25,15 @@ def test_reports_show_it_as_not_examined(tmp_path):
     html = (tmp_path / "index.html").read_text()
     assert 'class="badge not-applicable"' in html and "<option>NOT APPLICABLE</option>" in html
     assert '<skipped message="NOT APPLICABLE' in (tmp_path / "junit.xml").read_text()
+
+
+def test_results_json_and_junit_validate(tmp_path):
+    import json
+
+    import jsonschema
+
+    from tests.test_report_files import _junit_schema, _results_schema, _write
+    from tests.test_report_files import _record as _full_record
+    folder = _write(tmp_path, [_full_record("test_a", verdicts.NOT_APPLICABLE), _full_record("test_b", "PASS")])
+    jsonschema.validate(json.loads((folder / "results.json").read_text()), _results_schema())
+    _junit_schema().validate(folder / "junit.xml")
