@@ -69,4 +69,5 @@ def test_storage_and_query_suites_run_green_on_a_corpus(tmp_path):
     assert found.count(verdicts.PASS) > 50
     lacking = [r for r in results["results"] if r["verdict"] == verdicts.NOT_APPLICABLE]
     assert lacking and all("corpus" in r["message"] for r in lacking)
+    assert all(f"--data {corpus}" in r["rerun"] for r in results["results"])
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before} == before

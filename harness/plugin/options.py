@@ -111,6 +111,8 @@ def rerun_command(values: Mapping[str, object], node: str, suite: str | None = N
     """`dicom-harness run ... --test NODE`: runs this one test again on the same target; `suite` is the user's
     suite folder holding it (None for the built-in suites). A client's test judges its recording again."""
     extra = ["--suite", suite] if suite else []
+    if values.get("data"):          # the same corpus, or a FAIL may not reproduce (a NOT APPLICABLE would not)
+        extra += ["--data", str(values["data"])]
     if values.get("recording"):
         return shlex.join(["dicom-harness", "judge", str(values["recording"]), *extra, "--test", node])
     return shlex.join(["dicom-harness", "run", *target_arguments(values), *extra, "--test", node])
