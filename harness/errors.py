@@ -35,6 +35,12 @@ class NotVerified(Exception):
     back from, PS3.4 B.1.2 note 1): verdict NOT VERIFIED, never counted against the target."""
 
 
+class NotApplicable(Exception):
+    """The test data lacks what the test needs (a user's corpus, given with --data, has no multi-frame image, no
+    second series, no instance of a SOP class): verdict NOT APPLICABLE with the reason, never counted against the
+    target."""
+
+
 class HarnessError(Exception):
     """The harness itself could not do its part (no read-back path, bad fixture): verdict ERROR."""
 

@@ -40,7 +40,7 @@ from dicom_harness.clients.web import (
 )
 from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest
 from dicom_harness.data.worklist import unique_tag, unique_worklist_item
-from dicom_harness.errors import NotClaimed, NotVerified
+from dicom_harness.errors import NotApplicable, NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
 from dicom_harness.recorded import expected_of, received, requested, well_formed
@@ -66,7 +66,7 @@ __all__ = [
     # marking a test
     "requirement",
     # what a test raises or catches
-    "AssociationRejected", "NotClaimed", "NotVerified", "TargetFailure",
+    "AssociationRejected", "NotApplicable", "NotClaimed", "NotVerified", "TargetFailure",
     # DIMSE statuses
     "Status", "describe", "is_defined_store_status", "status_class",
     # shared verifiers

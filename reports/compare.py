@@ -4,7 +4,7 @@ newly fails, what got fixed, what is unchanged). Reads results.json files only; 
 Leaderboard scoring (documented in README.md; hard to game on purpose):
 - The unit is the requirement, not the test: a requirement scores only when every one of its tests PASSed
   (or is FIXED) in that run. Adding easy tests does not add points; one failing test loses the requirement.
-- Only a PASS scores. NOT CLAIMED, NOT VERIFIED, DEVIATION, FAIL, WARN, ERROR and "not run" earn nothing, so
+- Only a PASS scores. NOT CLAIMED, NOT VERIFIED, NOT APPLICABLE, DEVIATION, FAIL, WARN, ERROR and "not run" earn nothing, so
   claiming less, declaring deviations or running fewer tests (-k, --test) never raises a score.
 - Every entry is scored against the same list: the union of requirements tested in any compared run.
 - Ranking is by SHALL requirements passed, then SHOULD, then MAY: no number of SHOULDs outweighs one SHALL.

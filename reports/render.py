@@ -18,6 +18,7 @@ from dicom_harness.shared.verdicts import (
     ERROR,
     FAIL,
     FIXED,
+    NOT_APPLICABLE,
     NOT_CLAIMED,
     NOT_VERIFIED,
     PASS,
@@ -27,16 +28,17 @@ from dicom_harness.shared.verdicts import (
 )
 from dicom_harness.shared.verdicts import ORDER as VERDICT_ORDER
 
-# JUnit knows passed, failure, error and skipped. NOT CLAIMED, NOT VERIFIED and DEVIATION are skipped (with the
+# JUnit knows passed, failure, error and skipped. NOT CLAIMED, NOT VERIFIED, NOT APPLICABLE and DEVIATION are skipped (with the
 # reason); WARN (a SHOULD not met,
 # exit code 0) is skipped in junit.xml, which agrees with the exit code, and a <failure type="WARN"> in
 # junit-strict.xml, for a dashboard that should show every WARN.
-JUNIT_SKIPPED = (NOT_CLAIMED, NOT_VERIFIED, DEVIATION, WARN)
+JUNIT_SKIPPED = (NOT_CLAIMED, NOT_VERIFIED, NOT_APPLICABLE, DEVIATION, WARN)
 JUNIT_FILES = {"junit.xml": False, "junit-strict.xml": True}        # file name: WARN written as a failure
 LEVEL_ORDER = ("SHALL", "SHOULD", "MAY")
 
 # Coverage of the catalogue in one run. A requirement is examined when a test checked it against the target:
-# NOT CLAIMED (not asked), NOT VERIFIED (could not be checked to the end on this target) and ERROR (the harness
+# NOT CLAIMED (not asked), NOT VERIFIED (could not be checked to the end on this target), NOT APPLICABLE (the
+# test data lacks what the test needs) and ERROR (the harness
 # failed) examined nothing that completes the requirement.
 EXAMINED = (PASS, FAIL, WARN, DEVIATION, FIXED)
 TESTED, NOT_RUN, NOT_YET_TESTED, NOT_TESTABLE = "tested in this run", "not examined in this run", "not yet tested", \
@@ -146,6 +148,8 @@ def _coverage_of(requirement: dict, records: list[dict]) -> tuple[str, str]:
         return NOT_RUN, "NOT CLAIMED by the target"
     if NOT_VERIFIED in verdicts:
         return NOT_RUN, "NOT VERIFIED on this target"
+    if NOT_APPLICABLE in verdicts:
+        return NOT_RUN, "NOT APPLICABLE to the test data (--data)"
     if records:
         return NOT_RUN, "the harness hit an ERROR"
     if status == "tested":

@@ -423,7 +423,7 @@ STORE_DISCARDS = _fault(
     "store-discards", "STORE-RETAINS-INSTANCE",
     "C-STORE answers Success but does not keep the instance.",
     also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
-                 "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
+                 "STORE-REFERENCES-KEPT", "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
                  "WEB-DIMSE-SAME-INSTANCES",
                  # storage commitment can only commit what was kept
                  "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
@@ -1210,3 +1210,16 @@ MPPS_ONE_INTERMEDIATE_SET = _fault(
     "mpps-one-intermediate-set", "MPPS-SET-INTERMEDIATE",
     "A step IN PROGRESS takes one N-SET that leaves it IN PROGRESS; a second such N-SET is refused with "
     "Processing Failure (0110), as if the step could only be updated once before its final N-SET.")
+# -- references between instances: Key Object Selection and GSPS (issue 18, round 4) ------------------------------
+STORE_DROPS_KOS_EVIDENCE = _fault(
+    "store-drops-kos-evidence", "STORE-REFERENCES-KEPT",
+    "A Key Object Selection Document is stored without its Current Requested Procedure Evidence Sequence (Type 1) "
+    "and answered Success.", suites=("storage",))
+STORE_REWRITES_GSPS_REFERENCE = _fault(
+    "store-rewrites-gsps-reference", "STORE-REFERENCES-KEPT",
+    "A Grayscale Softcopy Presentation State is stored with the first Referenced SOP Instance UID of its "
+    "Referenced Image Sequence replaced by a new UID naming nothing, and answered Success.", suites=("storage",))
+STOW_REWRITES_REFERENCED_UID = _web_fault(
+    "stow-rewrites-referenced-uid", "WADO-REFERENCES-KEPT",
+    "STOW-RS keeps a Key Object Selection Document or GSPS with its first referenced SOP Instance UID replaced, "
+    "wherever it occurs, by a new UID naming nothing (no Original Attributes Sequence).")

@@ -65,6 +65,8 @@ from dicom_harness.simulators.faults import (
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
     STORE_DISCARDS,
+    STORE_DROPS_KOS_EVIDENCE,
+    STORE_REWRITES_GSPS_REFERENCE,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
     Fault,
@@ -256,6 +258,8 @@ class PacsSimulator:
             elif COERCE_WITHOUT_WARNING in self.faults:
                 dataset.IssuerOfPatientID = COERCED_ISSUER
                 self.store.put_file(_encode_file(dataset), dataset)
+            elif _break_references(dataset, self.faults):
+                self.store.put_file(_encode_file(dataset), dataset)
             else:
                 self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
         except OSError as exc:
@@ -420,6 +424,20 @@ def _refusal(status: int, reason: str) -> Dataset:
     answer.Status = status
     answer.ErrorComment = reason[:64]
     return answer
+
+
+def _break_references(dataset: Dataset, faults) -> bool:
+    """The reference faults: a KOS loses its evidence sequence, a GSPS's first image reference names nothing."""
+    if STORE_DROPS_KOS_EVIDENCE in faults and "CurrentRequestedProcedureEvidenceSequence" in dataset:
+        del dataset.CurrentRequestedProcedureEvidenceSequence
+        return True
+    if STORE_REWRITES_GSPS_REFERENCE in faults and dataset.get("ReferencedSeriesSequence"):
+        images = dataset.ReferencedSeriesSequence[0].get("ReferencedImageSequence")
+        if images:
+            from pydicom.uid import generate_uid
+            images[0].ReferencedSOPInstanceUID = generate_uid(prefix=None)
+            return True
+    return False
 
 
 def _encode_file(dataset: Dataset) -> bytes:

@@ -12,7 +12,7 @@ SUITES = Path(__file__).resolve().parent.parent / "suites"
 
 PUBLIC = [
     "requirement",
-    "AssociationRejected", "NotClaimed", "NotVerified", "TargetFailure",
+    "AssociationRejected", "NotApplicable", "NotClaimed", "NotVerified", "TargetFailure",
     "Status", "describe", "is_defined_store_status", "status_class",
     "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",

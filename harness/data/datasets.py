@@ -7,9 +7,11 @@ remove."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import random
+from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -97,13 +99,14 @@ class DatasetFactory:
 
     def make(self, kind: str = "CT", *, study: Dataset | None = None, series_uid: UID | None = None,
              transfer_syntax: UID = ExplicitVRLittleEndian, private: bool = True,
-             matrix: tuple[int, int] | None = None) -> Dataset:
-        """matrix: (rows, columns) of a CT or MR image, for tests that need a large object."""
+             matrix: tuple[int, int] | None = None, references: Sequence_[Dataset] = ()) -> Dataset:
+        """matrix: (rows, columns) of a CT or MR image, for tests that need a large object. references: the
+        images a KOS or GSPS refers to (give them the same study), which makes it a valid instance of its IOD."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
         ds = Dataset()
         for element in (study or self.study()):
-            ds.add(element)
+            ds.add(copy.deepcopy(element))      # never the caller's element: the UIDs below are set on these
         ds.SOPClassUID = KINDS[kind]
         ds.SOPInstanceUID = self.uid()
         ds.SeriesInstanceUID = series_uid or self.uid()
@@ -115,6 +118,10 @@ class DatasetFactory:
         ds.Manufacturer = "dicom-harness"
         ds.ImageComments = "synthetic test instance"  # a Type 3 attribute, for Level 2 checks
         getattr(self, f"_fill_{kind.lower()}")(ds)
+        if references:
+            if kind not in REFERENCING:
+                raise ValueError(f"only {', '.join(REFERENCING)} refer to other instances, not {kind}")
+            REFERENCING[kind](ds, references)
         if matrix and kind in ("CT", "MR"):
             self._pixels(ds, matrix[0], matrix[1], 16)
         if private:
@@ -212,7 +219,89 @@ class DatasetFactory:
         ds.ContentCreatorName = "DH^CREATOR"
         ds.ReferencedSeriesSequence = Sequence()
         ds.PresentationLUTShape = "IDENTITY"
-        del ds.ImageComments
+        del ds.ImageComments, ds.ContentDate, ds.ContentTime       # not in the GSPS IOD
+
+
+def _by_series(images: Sequence_[Dataset]) -> dict[str, list[Dataset]]:
+    series: dict[str, list[Dataset]] = {}
+    for image in images:
+        series.setdefault(str(image.SeriesInstanceUID), []).append(image)
+    return series
+
+
+def _sop_item(image: Dataset) -> Dataset:
+    item = Dataset()
+    item.ReferencedSOPClassUID = image.SOPClassUID
+    item.ReferencedSOPInstanceUID = image.SOPInstanceUID
+    return item
+
+
+def _refer_kos(ds: Dataset, images: Sequence_[Dataset]) -> None:
+    """Key Object Document module (PS3.3 C.17.6.2): the Current Requested Procedure Evidence Sequence names every
+    referenced instance by study, series and SOP; the content tree holds one IMAGE item per instance (TID 2010)."""
+    studies: dict[str, list[Dataset]] = {}
+    for image in images:
+        studies.setdefault(str(image.StudyInstanceUID), []).append(image)
+    evidence = []
+    for study_uid, members in studies.items():
+        study = Dataset()
+        study.StudyInstanceUID = study_uid
+        series_items = []
+        for series_uid, in_series in _by_series(members).items():
+            series = Dataset()
+            series.SeriesInstanceUID = series_uid
+            series.ReferencedSOPSequence = Sequence([_sop_item(image) for image in in_series])
+            series_items.append(series)
+        study.ReferencedSeriesSequence = Sequence(series_items)
+        evidence.append(study)
+    ds.CurrentRequestedProcedureEvidenceSequence = Sequence(evidence)
+    content = []
+    for image in images:
+        item = Dataset()
+        item.RelationshipType = "CONTAINS"
+        item.ValueType = "IMAGE"
+        item.ReferencedSOPSequence = Sequence([_sop_item(image)])
+        content.append(item)
+    ds.ContentSequence = Sequence(content)
+
+
+def _refer_gsps(ds: Dataset, images: Sequence_[Dataset]) -> None:
+    """Presentation State Relationship module (PS3.3 C.11.11): Referenced Series Sequence > Referenced Image
+    Sequence; the Displayed Area module (C.10.4) shows each whole image, scaled to fit."""
+    series_items = []
+    for series_uid, in_series in _by_series(images).items():
+        series = Dataset()
+        series.SeriesInstanceUID = series_uid
+        series.ReferencedImageSequence = Sequence([_sop_item(image) for image in in_series])
+        series_items.append(series)
+    ds.ReferencedSeriesSequence = Sequence(series_items)
+    area = Dataset()
+    area.DisplayedAreaTopLeftHandCorner = [1, 1]
+    area.DisplayedAreaBottomRightHandCorner = [int(images[0].Columns), int(images[0].Rows)]
+    area.PresentationSizeMode = "SCALE TO FIT"
+    area.PresentationPixelAspectRatio = [1, 1]
+    ds.DisplayedAreaSelectionSequence = Sequence([area])
+    if len({str(image.SOPClassUID) for image in images}) > 1:
+        # Images of several classes (CT with its rescale, CR without): one identity Modality LUT for all (C.11.1)
+        ds.RescaleIntercept, ds.RescaleSlope, ds.RescaleType = "0", "1", "US"
+    # General Series Laterality is Type 2C (a paired body part): name the images' unpaired one instead
+    ds.BodyPartExamined = images[0].get("BodyPartExamined", "") or "CHEST"
+
+
+REFERENCING = {"KOS": _refer_kos, "GSPS": _refer_gsps}
+
+
+def referenced_instances(ds: Dataset) -> list[tuple[str, str]]:
+    """(SOP Class UID, SOP Instance UID) of every instance a KOS or GSPS names, in order, without repeats: the
+    KOS's evidence and content items, the GSPS's Referenced Image Sequence items."""
+    found: list[tuple[str, str]] = []
+    for element in ds.iterall():
+        if element.keyword in ("ReferencedSOPSequence", "ReferencedImageSequence"):
+            for item in element.value:
+                pair = (str(item.get("ReferencedSOPClassUID", "")), str(item.get("ReferencedSOPInstanceUID", "")))
+                if pair not in found:
+                    found.append(pair)
+    return found
 
 
 def encode_as(ds: Dataset, transfer_syntax: UID) -> Dataset:

@@ -140,7 +140,15 @@ def web_study(target, dataset_factory):
 
 @pytest.fixture(scope="session")
 def dataset_factory(request):
+    """The synthetic dataset factory, or with --data DIR a factory of copies of the user's corpus."""
     from dicom_harness.data.datasets import DatasetFactory
+    folder = request.config.getoption("data")
+    if folder:
+        from dicom_harness.data.corpus import CorpusFactory
+        try:
+            return CorpusFactory(seed=request.config.getoption("seed"), folder=folder)
+        except HarnessUserError as exc:
+            pytest.exit(f"dicom-harness: {exc}", returncode=exc.exit_code)
     return DatasetFactory(seed=request.config.getoption("seed"))
 
 

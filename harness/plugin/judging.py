@@ -1,5 +1,5 @@
 """Verdicts: each conformance test's pytest outcome, its requirements' levels and the profile's deviations give
-PASS, FAIL, WARN, NOT CLAIMED, NOT VERIFIED, DEVIATION, FIXED or ERROR; the verdict is shown on the terminal and recorded."""
+PASS, FAIL, WARN, NOT CLAIMED, NOT VERIFIED, NOT APPLICABLE, DEVIATION, FIXED or ERROR; the verdict is shown on the terminal and recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dicom_harness.errors import NotClaimed, NotVerified, TargetStalled, TargetUnreachable
+from dicom_harness.errors import NotApplicable, NotClaimed, NotVerified, TargetStalled, TargetUnreachable
 from dicom_harness.plugin.collection import requirements_of, suite_root
 from dicom_harness.plugin.records import make_record
 from dicom_harness.plugin.state import run_state
@@ -24,6 +24,8 @@ def _outcome(call, report) -> str:
         return "not-claimed"
     if excinfo.errisinstance(NotVerified):
         return "not-verified"
+    if excinfo.errisinstance(NotApplicable):
+        return "not-applicable"
     if excinfo.errisinstance(TargetUnreachable):
         return "error"
     if report.when == "call" and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
@@ -47,7 +49,7 @@ def _message(call, outcome: str) -> str:
         # the test's own words say expected, observed and clause; pytest's rewritten-assert detail repeats them
         message = message.split("\nassert ", 1)[0]
     return message.removeprefix("dicom_harness.errors.NotClaimed: ").removeprefix(
-        "dicom_harness.errors.NotVerified: ").removeprefix(
+        "dicom_harness.errors.NotVerified: ").removeprefix("dicom_harness.errors.NotApplicable: ").removeprefix(
         "dicom_harness.clients.exchange.TargetFailure: ").removeprefix("AssertionError: ")
 
 
@@ -70,9 +72,10 @@ def pytest_runtest_makereport(item, call):
     outcome = _outcome(call, report)
     verdict = verdicts.judge(outcome, [r.level for r in requirements], bool(deviated))
     message = _message(call, outcome)
-    if verdict in (verdicts.NOT_CLAIMED, verdicts.NOT_VERIFIED, verdicts.DEVIATION, verdicts.WARN):
+    if verdict in (verdicts.NOT_CLAIMED, verdicts.NOT_VERIFIED, verdicts.NOT_APPLICABLE, verdicts.DEVIATION,
+                   verdicts.WARN):
         report.outcome = "skipped"
-        if verdict in (verdicts.NOT_CLAIMED, verdicts.NOT_VERIFIED):
+        if verdict in (verdicts.NOT_CLAIMED, verdicts.NOT_VERIFIED, verdicts.NOT_APPLICABLE):
             report.longrepr = (str(item.path), item.location[1] or 0, f"{verdict}: {message}")
         else:
             report.wasxfail = f"{verdict}: {message}"

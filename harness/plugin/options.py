@@ -49,6 +49,10 @@ OPTIONS = (
            help="also run your own tests from this folder, with its requirements/*.toml added to the catalogue "
                 "(repeatable)"),
     Option("--seed", type=int, default=0, help="seed of the dataset factory (default 0)"),
+    Option("--data", metavar="DIR",
+           help="use your own corpus (a folder of DICOM files, e.g. a TCIA download) instead of synthetic data: "
+                "copies with new UIDs are sent to the target, the files are never modified; tests needing what "
+                "the corpus lacks are NOT APPLICABLE"),
     Option("--report-dir", metavar="DIR", cli_default="conformance-report",
            help="where index.html, junit.xml and results.json go (`dicom-harness run`: default ./conformance-report)"),
     Option("--results-file", metavar="FILE", cli=False,
@@ -108,6 +112,8 @@ def rerun_command(values: Mapping[str, object], node: str, suite: str | None = N
     """`dicom-harness run ... --test NODE`: runs this one test again on the same target; `suite` is the user's
     suite folder holding it (None for the built-in suites). A client's test judges its recording again."""
     extra = ["--suite", suite] if suite else []
+    if values.get("data"):          # the same corpus, or a FAIL may not reproduce (a NOT APPLICABLE would not)
+        extra += ["--data", str(values["data"])]
     if values.get("recording"):
         return shlex.join(["dicom-harness", "judge", str(values["recording"]), *extra, "--test", node])
     return shlex.join(["dicom-harness", "run", *target_arguments(values), *extra, "--test", node])

@@ -114,6 +114,7 @@ from dicom_harness.simulators.faults import (
     STOW_PARTIAL_LISTS_REFUSED,
     STOW_RESPONSE_CHUNKED,
     STOW_RESPONSE_NO_RETRIEVE_URL,
+    STOW_REWRITES_REFERENCED_UID,
     STOW_XML_ANSWERED_JSON,
     THUMBNAIL_FRAME_MISSING,
     THUMBNAIL_NOT_RENDERED_TYPE,
@@ -686,6 +687,8 @@ class DicomWebApp:
             return False, item
         if keep:
             try:
+                if STOW_REWRITES_REFERENCED_UID in self.faults:
+                    _rewrite_first_reference(part.path)
                 self.store.adopt_file(part.path, ds)
             except OSError as exc:
                 log.error("cannot keep %s: %s", sop_uid, exc)
@@ -809,3 +812,22 @@ class DicomWebApp:
 def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
                limits: Limits | None = None) -> Starlette:
     return Starlette(routes=DicomWebApp(store, faults, public_url=public_url, limits=limits).routes())
+
+
+def _rewrite_first_reference(path) -> None:
+    """stow-rewrites-referenced-uid: the first referenced SOP Instance UID of a KOS or GSPS, wherever it occurs,
+    becomes a new UID naming nothing; the part's file is rewritten in place before the store adopts it."""
+    from pydicom.uid import generate_uid
+    from pynetdicom.sop_class import GrayscaleSoftcopyPresentationStateStorage, KeyObjectSelectionDocumentStorage
+    full = dcmread(path)
+    if str(full.get("SOPClassUID", "")) not in (KeyObjectSelectionDocumentStorage,
+                                                GrayscaleSoftcopyPresentationStateStorage):
+        return
+    named = [e for e in full.iterall() if e.keyword == "ReferencedSOPInstanceUID"]
+    if not named:
+        return
+    old, new = str(named[0].value), generate_uid(prefix=None)
+    for element in named:
+        if str(element.value) == old:
+            element.value = new
+    full.save_as(path, enforce_file_format=True)
