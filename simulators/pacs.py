@@ -33,6 +33,7 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
+from dicom_harness.simulators.accept_fast import share_contexts
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
@@ -381,6 +382,7 @@ class PacsSimulator:
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        share_contexts(self._server)    # per-association copy of the contexts without deepcopy (accept_fast.py)
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
         return self
