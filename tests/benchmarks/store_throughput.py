@@ -78,11 +78,13 @@ def main() -> int:
             (work / "bare").mkdir(exist_ok=True)
             port = free_port()
             bare = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bare_scp", str(port), *extra],
-                                    stdout=subprocess.PIPE, text=True)
-            bare.stdout.readline()
-            rates[name] = median_rate(lambda: storescu_rate(images, "BARE", port, args.images), args.repeats)
-            bare.terminate()
-            bare.wait(timeout=10)
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            try:
+                bare.stdout.readline()
+                rates[name] = median_rate(lambda: storescu_rate(images, "BARE", port, args.images), args.repeats)
+            finally:
+                bare.terminate()
+                bare.wait(timeout=10)
 
         with StandalonePacs(work / "sim-store") as pacs:
             rates["dicom-harness PACS simulator"] = median_rate(
