@@ -33,6 +33,8 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
+from dicom_harness.simulators import received
+from dicom_harness.simulators.accept_fast import share_contexts
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
@@ -226,8 +228,7 @@ class PacsSimulator:
         if refused is not None:
             return refused
         try:
-            dataset = event.dataset
-            dataset.file_meta = event.file_meta
+            dataset = received.head(event)      # up to the pixel data: the checks and the index need no more
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)
             return Status.CANNOT_UNDERSTAND_DATA_SET
@@ -252,16 +253,21 @@ class PacsSimulator:
             self.store.delete(sop_uid)
             return Status.SUCCESS
         try:
-            if DROP_PRIVATE in self.faults:
-                dataset.remove_private_tags()
-                self.store.put_file(_encode_file(dataset), dataset)
-            elif COERCE_WITHOUT_WARNING in self.faults:
-                dataset.IssuerOfPatientID = COERCED_ISSUER
-                self.store.put_file(_encode_file(dataset), dataset)
-            elif _break_references(dataset, self.faults):
+            if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults:
+                dataset = event.dataset         # the whole data set, changed and encoded again
+                dataset.file_meta = event.file_meta
+                if DROP_PRIVATE in self.faults:
+                    dataset.remove_private_tags()
+                else:
+                    dataset.IssuerOfPatientID = COERCED_ISSUER
                 self.store.put_file(_encode_file(dataset), dataset)
             else:
-                self.store.put_file(event.encoded_dataset(include_meta=True), dataset)
+                whole = _with_broken_references(event, self.faults)
+                if whole is not None:
+                    self.store.put_file(_encode_file(whole), whole)
+                else:                           # the bytes as received, written once, no copy (received.py)
+                    with received.body(event) as data:
+                        self.store.put_parts((received.part10_header(dataset.file_meta), data), dataset)
         except OSError as exc:
             log.error("cannot keep %s: %s", sop_uid, exc)
             return Status.OUT_OF_RESOURCES
@@ -277,8 +283,8 @@ class PacsSimulator:
         problem = uid_problem(event.request.AffectedSOPClassUID, "Affected SOP Class UID")
         if problem:
             return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, problem)
-        found = encoded_dataset_problem(event.encoded_dataset(include_meta=False), event.context.transfer_syntax,
-                                        self.limits)
+        with received.body(event) as data:
+            found = encoded_dataset_problem(data, event.context.transfer_syntax, self.limits)
         if found is None:
             return None
         kind, problem = found
@@ -385,6 +391,7 @@ class PacsSimulator:
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        share_contexts(self._server)    # per-association copy of the contexts without deepcopy (accept_fast.py)
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
         return self
@@ -424,6 +431,16 @@ def _refusal(status: int, reason: str) -> Dataset:
     answer.Status = status
     answer.ErrorComment = reason[:64]
     return answer
+
+
+def _with_broken_references(event, faults) -> Dataset | None:
+    """Under a reference fault, the whole received data set with its references broken (None when nothing broke:
+    the bytes are kept as received)."""
+    if STORE_DROPS_KOS_EVIDENCE not in faults and STORE_REWRITES_GSPS_REFERENCE not in faults:
+        return None
+    whole = event.dataset
+    whole.file_meta = event.file_meta
+    return whole if _break_references(whole, faults) else None
 
 
 def _break_references(dataset: Dataset, faults) -> bool:

@@ -107,7 +107,7 @@ class Store:
         digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace")).hexdigest()
         return f"objects/{digest[:2]}/{digest[2:4]}/{digest}.dcm"
 
-    def _write_durably(self, relative: str, payload: bytes) -> Path:
+    def _write_durably(self, relative: str, payload) -> Path:
         final = self.root / relative
         final.parent.mkdir(parents=True, exist_ok=True)
         return write_durably(final, payload, self.incoming_path())
@@ -119,6 +119,13 @@ class Store:
         sop_uid = str(dataset.SOPInstanceUID)
         relative = self._relative_path(sop_uid)
         self._write_durably(relative, encoded_file)
+        return self._index(relative, dataset)
+
+    def put_parts(self, parts, dataset: Dataset) -> StoredInstance:
+        """Keep a Part 10 file given in pieces (bytes or memoryviews, written one after the other without being
+        joined: a large object is never copied) and index it from `dataset`. Returns once it is on disk."""
+        relative = self._relative_path(str(dataset.SOPInstanceUID))
+        self._write_durably(relative, parts)
         return self._index(relative, dataset)
 
     def _index(self, relative: str, dataset: Dataset) -> StoredInstance:
@@ -135,7 +142,7 @@ class Store:
                 "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
                 " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return self._instance(row)
+        return self._instance(row[:7] + (attributes,))
 
     def _instance(self, row: tuple) -> StoredInstance:
         sop, klass, ts, pid, study, series, relative, attributes = row[:8]
@@ -211,12 +218,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_durably(final: Path, payload: bytes, temporary: Path) -> Path:
-    """Write payload to temporary (on final's file system), sync it, and move it into place: on disk before
-    anyone is told. A failed write leaves no temporary behind."""
+def write_durably(final: Path, payload, temporary: Path) -> Path:
+    """Write payload (bytes, or a sequence of bytes-like pieces) to temporary (on final's file system), sync it,
+    and move it into place: on disk before anyone is told. A failed write leaves no temporary behind."""
+    pieces = (payload,) if isinstance(payload, (bytes, bytearray, memoryview)) else payload
     try:
         with open(temporary, "wb") as handle:
-            handle.write(payload)
+            for piece in pieces:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         return move_into_place(temporary, final)
@@ -236,16 +245,31 @@ def move_into_place(temporary: Path, final: Path) -> Path:
     return final
 
 
+_BULK_VRS = frozenset(("OB", "OW", "OF", "OD", "OL", "OV", "UN"))
+
+
+def _no_bulk_uri(element) -> str:
+    return ""
+
+
 def _index_attributes(dataset: Dataset) -> dict:
-    """DICOM JSON of the top-level attributes small enough to match on (no pixel data, no bulk)."""
-    slim = Dataset()
-    for element in dataset:
-        if element.tag.group in (0x0002, 0x7FE0) or element.tag.is_private:
-            continue
-        if element.VR in ("OB", "OW", "OF", "OD", "OL", "OV", "UN") and len(element.value or b"") > _INDEX_BULK_LIMIT:
-            continue
-        slim.add(element)
+    """DICOM JSON of the top-level attributes small enough to match on (no pixel data, no bulk): what
+    Dataset.to_json_dict gives for them, element by element, without building a second data set. A bulk
+    element's length is read from the undecoded element where it can be, so its value is never decoded."""
+    attributes = {}
     try:
-        return slim.to_json_dict(bulk_data_threshold=_INDEX_BULK_LIMIT, bulk_data_element_handler=lambda e: "")
+        for tag in sorted(dataset.keys()):
+            group = tag >> 16
+            if group in (0x0002, 0x7FE0) or group % 2:
+                continue
+            raw = dataset._dict[tag]
+            raw_vr = getattr(raw, "VR", None)
+            if raw_vr in _BULK_VRS and _INDEX_BULK_LIMIT < getattr(raw, "length", 0) != 0xFFFFFFFF:
+                continue        # undecoded and too large: skip without decoding it
+            element = dataset[tag]
+            if element.VR in _BULK_VRS and len(element.value or b"") > _INDEX_BULK_LIMIT:
+                continue
+            attributes[f"{tag:08X}"] = element.to_json_dict(_no_bulk_uri, _INDEX_BULK_LIMIT)
     except Exception:  # a malformed attribute must not stop the instance being kept
         return {}
+    return attributes

@@ -71,7 +71,9 @@ class DicomWebSimulator:
 
     def start(self) -> "DicomWebSimulator":
         # Bind here, so the port is known before uvicorn runs and port 0 can be read back.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets whose proto says TCP (accepted sockets inherit
+        # it); with proto 0 every answer's body waited for the client's delayed ACK of its headers (40 ms)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.requested_port))
         self.port = sock.getsockname()[1]

@@ -1,5 +1,6 @@
 """Benchmark: C-STORE throughput into our PACS simulator, against dcmtk storescp and Orthanc measured in the
-same run. Prints images/s (median of repeats) and ratios; asserts nothing.
+same run, beside two reference SCPs (tests/benchmarks/bare_scp.py: pynetdicom alone, and pynetdicom plus the
+fsync an honest Success costs). Prints images/s (median of repeats) and ratios; asserts nothing.
 
     .venv/bin/python -m tests.benchmarks.store_throughput [--images 100] [--repeats 3]
 """
@@ -72,6 +73,19 @@ def main() -> int:
         storescp.terminate()
         storescp.wait(timeout=10)
 
+        for name, extra in (("bare pynetdicom SCP, no write", []),
+                            ("bare pynetdicom SCP + fsync", ["--durable", str(work / "bare")])):
+            (work / "bare").mkdir(exist_ok=True)
+            port = free_port()
+            bare = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bare_scp", str(port), *extra],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            try:
+                bare.stdout.readline()
+                rates[name] = median_rate(lambda: storescu_rate(images, "BARE", port, args.images), args.repeats)
+            finally:
+                bare.terminate()
+                bare.wait(timeout=10)
+
         with StandalonePacs(work / "sim-store") as pacs:
             rates["dicom-harness PACS simulator"] = median_rate(
                 lambda: storescu_rate(images, "DH_PACS", pacs.port, args.images), args.repeats)
@@ -84,7 +98,9 @@ def main() -> int:
             orthanc.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats}, TCP_NODELAY=1")
+    load = os.getloadavg()[0]
+    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats}, TCP_NODELAY=1,"
+          f" load average {load:.1f} on {os.cpu_count()} CPUs at the end")
     ours = rates["dicom-harness PACS simulator"]
     for name, rate in rates.items():
         print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}")

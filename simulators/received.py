@@ -1,0 +1,45 @@
+"""A received C-STORE data set, read where pynetdicom keeps it (the request's buffer), without copies.
+
+pynetdicom's `event.encoded_dataset()` copies the buffer (and once more with the File Meta Information in front)
+and `event.dataset` decodes every element, pixel data included: three or four copies of the object for each
+C-STORE. The PACS simulator needs the encoded bytes once (to write the file) and the attributes in front of the
+pixel data (to check the UIDs and index the instance), so it takes:
+- `body(event)`: a memoryview of the received data set (release it before the handler returns);
+- `part10_header(file_meta)`: preamble, 'DICM' and the File Meta Information pynetdicom would put in front;
+- `head(event)`: the data set decoded up to the pixel data, as the store's own index reads its files
+  (`stop_before_pixels`), with the File Meta Information attached."""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+from pydicom.filereader import read_dataset
+from pynetdicom.dsutils import encode_file_meta
+
+# (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data, (7FE0,0010) Pixel Data
+_PIXEL_TAGS = {0x7FE00008, 0x7FE00009, 0x7FE00010}
+
+
+def body(event) -> memoryview:
+    return event.request.DataSet.getbuffer()
+
+
+def part10_header(file_meta: Dataset) -> bytes:
+    return b"".join((b"\x00" * 128, b"DICM", encode_file_meta(file_meta)))
+
+
+def _at_pixels(tag, vr, length) -> bool:
+    return tag in _PIXEL_TAGS
+
+
+def head(event) -> Dataset:
+    """The data set up to its pixel data (a Deflated one is inflated and decoded whole, as pynetdicom does)."""
+    syntax = event.context.transfer_syntax
+    if syntax.is_deflated:
+        dataset = event.dataset
+    else:
+        stream = event.request.DataSet
+        stream.seek(0)
+        dataset = read_dataset(stream, syntax.is_implicit_VR, syntax.is_little_endian, stop_when=_at_pixels)
+        dataset.set_original_encoding(syntax.is_implicit_VR, syntax.is_little_endian)
+    dataset.file_meta = event.file_meta
+    return dataset
