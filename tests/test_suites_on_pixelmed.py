@@ -31,3 +31,27 @@ def test_suites_against_pixelmed(tmp_path):
                   for s in ("query_retrieve", "storage", "wado_uri")}
     assert by_service["query_retrieve"] >= 30 and by_service["storage"] >= 10 and by_service["wado_uri"] >= 3, (
         by_service)
+
+
+def test_missing_pixelmed_is_a_one_line_provider_error(monkeypatch):
+    import pytest
+
+    from dicom_harness.errors import ProviderError
+    from dicom_harness.targets import pixelmed
+    monkeypatch.setattr(pixelmed, "PIXELMED_JAR", "/nonexistent/pixelmed.jar")
+    with pytest.raises(ProviderError) as raised:
+        pixelmed.PixelmedProcess().start()
+    assert "apt-get install libpixelmed-java pixelmed-apps" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_properties_register_the_peer_and_class_path_leaves_out_multicast_dns(tmp_path):
+    from dicom_harness.targets.pixelmed import DEPENDENCIES, PixelmedProcess
+    process = PixelmedProcess(ae_title="PM", peers={"harness": ("DH_PEER", "127.0.0.1", 11113)})
+    process.folder, process.port, process.http_port = tmp_path, 104, 8080
+    text = process._properties()
+    for line in ("Dicom.ListeningPort=104", "Dicom.CalledAETitle=PM", "WebServer.ListeningPort=8080",
+                 "Dicom.RemoteAEs=harness", "Dicom.RemoteAEs.harness.CalledAETitle=DH_PEER",
+                 "Dicom.RemoteAEs.harness.HostNameOrIPAddress=127.0.0.1", "Dicom.RemoteAEs.harness.Port=11113"):
+        assert line in text.splitlines(), line
+    assert not any("jmdns" in name for name in DEPENDENCIES)

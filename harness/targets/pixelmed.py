@@ -4,7 +4,9 @@ temporary folder, free ports, the harness peer registered as its C-MOVE destinat
 
 PixelMed announces itself by multicast DNS (JmDNS) when the JmDNS classes are on its class path, which the jar's
 manifest puts there. The harness keeps to 127.0.0.1, so it runs a copy of the jar without that manifest and with
-an explicit class path that leaves JmDNS out (PixelMed logs "DNS Self Discovery not available" and goes on)."""
+an explicit class path that leaves JmDNS out: PixelMed then skips DNS self-discovery and opens no UDP socket.
+(Its LDAP look-up, "ldap://" with no host, fails at once and sends nothing.) It listens on all interfaces: its
+listeners take no bind address."""
 
 from __future__ import annotations
 
