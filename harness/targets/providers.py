@@ -58,6 +58,29 @@ class DcmqrscpProvider(Provider):
             self._process.stop()
 
 
+class PixelmedProvider(Provider):
+    """PixelMed's DicomAndWebStorageServer, started as a local process with a generated properties file; the
+    harness peer is its C-MOVE destination, its web server the WADO-URI endpoint."""
+
+    def __init__(self):
+        super().__init__(shipped_profile("pixelmed"))
+        self._process = None
+
+    def start(self) -> Target:
+        from dicom_harness.targets.pixelmed import PixelmedProcess
+        assert self.profile.dimse is not None and self.profile.dicomweb is not None
+        peer = self.profile.peer
+        self._process = PixelmedProcess(ae_title=self.profile.dimse.ae_title,
+                                        peers={"harness": (peer.ae_title, peer.host, peer.port)}).start()
+        web = replace(self.profile.dicomweb, base_url=self._process.http_url,
+                      wado_uri=f"{self._process.http_url}/wado")
+        return replace(self.profile.with_dimse(port=self._process.port), dicomweb=web)
+
+    def stop(self) -> None:
+        if self._process:
+            self._process.stop()
+
+
 def quick_profile(dimse: str | None, dicomweb: str | None) -> Target:
     """What the quick forms assume: --dimse, Verification and Storage read back by C-GET; --dicomweb, QIDO-RS,
     WADO-RS and STOW-RS without authentication. A profile says more."""
@@ -86,6 +109,8 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
         return OrthancProvider()
     if target == "dcmqrscp":
         return DcmqrscpProvider()
+    if target == "pixelmed":
+        return PixelmedProvider()
     if target.startswith("docker:"):
         from dicom_harness.targets.docker_target import docker_provider
         return docker_provider(target.removeprefix("docker:"))
