@@ -1,0 +1,7 @@
+"""A local Locust worker process of `dicom-harness load --workers N`: `python -m dicom_harness.load.worker HOST PORT`."""
+
+import sys
+
+if __name__ == "__main__":
+    from dicom_harness.load.runner import worker_main
+    sys.exit(worker_main(sys.argv[1], int(sys.argv[2])))
