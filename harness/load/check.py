@@ -47,7 +47,7 @@ def check(records: list[dict], target: dict) -> CheckResult:
                         raise RuntimeError(f"WADO-RS answered {status}")
                 back = {str(ds.SOPInstanceUID): ds for ds in received}
                 reason = None
-            except Exception as exc:               # noqa: BLE001: a study that cannot be read back is lost
+            except Exception as exc:               # a study that cannot be read back is lost
                 back, reason = {}, f"the {how} of its study failed: {exc}"
             for sop, sent_entry in sent.items():
                 ds = back.get(sop)

@@ -38,9 +38,9 @@ def record(environment, ds, via: str) -> None:
         append(entry)
 
 
-def on_message(message, **_kwargs) -> None:
+def on_message(environment, msg, **_kwargs) -> None:
     """The master's handler for its workers' lines."""
-    append(message.data)
+    append(msg.data)
 
 
 def read(path: Path) -> list[dict]:

@@ -24,6 +24,9 @@ from dicom_harness.load.users import USER_CLASSES, weighted
 CSV_PREFIX = "load"           # load_stats.csv, load_stats_history.csv, load_failures.csv, load_exceptions.csv
 HTML_NAME = "load.html"
 LEDGER_NAME = "load-acknowledged.jsonl"
+# At the end, users finish the operation they are in (so an acknowledged store is recorded) for up to this long;
+# a Locust worker also waits this long after a stop before it reads its next message (the quit)
+STOP_TIMEOUT = 2.0
 
 
 @dataclass
@@ -69,7 +72,8 @@ def parsed_options(config: LoadConfig):
 
 def run(config: LoadConfig, plan: Plan, report_dir: Path) -> Outcome:
     env = Environment(user_classes=weighted(config.weights), parsed_options=parsed_options(config),
-                      host=config.dicomweb["base_url"] if config.dicomweb else None)
+                      host=config.dicomweb["base_url"] if config.dicomweb else None,
+                      stop_timeout=STOP_TIMEOUT)
     ledger.open_ledger(report_dir / LEDGER_NAME)
     workers: list[subprocess.Popen] = []
     expected = max(plan.expect_workers, plan.workers)

@@ -42,7 +42,7 @@ class _LoadUser(User):
         length, error = 0, None
         try:
             length = operation() or 0
-        except Exception as exc:           # noqa: BLE001: any failure of the operation is the target's answer
+        except Exception as exc:           # any failure of the operation is the target's answer
             error = exc
         self.environment.events.request.fire(
             request_type=self.request_type, name=self.name, response_time=(time.perf_counter() - start) * 1000,
@@ -61,7 +61,7 @@ class _LoadUser(User):
             self.seed(self.seed_size)
             self.seeded = True
             return True
-        except Exception as exc:           # noqa: BLE001
+        except Exception as exc:           # reported as a failure of the operation, retried
             self.environment.events.request.fire(
                 request_type=self.request_type, name=self.name, response_time=0, response_length=0,
                 exception=RuntimeError(f"could not put this user's study on the target first: {exc}"), context={})
