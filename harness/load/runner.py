@@ -1,6 +1,6 @@
 """Run a load with Locust as a library: a local runner (no --workers) or a master with local worker processes
-(and remote ones, started with `dicom-harness load --worker --master-host HOST`). Importing this module imports
-Locust, which monkey-patches the process with gevent: only the load command imports it, after its parser ran."""
+(and remote ones, started with `dicom-harness load --worker --master-host HOST`). Locust, which monkey-patches
+the process with gevent, is imported inside the functions: only the load command and its workers call them."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import gevent
-from locust import argument_parser
-from locust.env import Environment
-from locust.html import get_html_report
-from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter, stats_history
-
 from dicom_harness.errors import HarnessUserError
 from dicom_harness.load import ledger
 from dicom_harness.load.config import LoadConfig
-from dicom_harness.load.users import USER_CLASSES, weighted
+from dicom_harness.load.users import user_classes, weighted
 
 CSV_PREFIX = "load"           # load_stats.csv, load_stats_history.csv, load_failures.csv, load_exceptions.csv
 HTML_NAME = "load.html"
@@ -62,6 +56,7 @@ class Outcome:
 def parsed_options(config: LoadConfig):
     """Locust's own defaults plus our configuration: Locust sends the non-default options of the master to
     every worker with each spawn message, so remote workers learn the target from the master."""
+    from locust import argument_parser
     parser = argument_parser.get_empty_argument_parser()
     argument_parser.setup_parser_arguments(parser)
     options = parser.parse(args=[])
@@ -71,6 +66,10 @@ def parsed_options(config: LoadConfig):
 
 
 def run(config: LoadConfig, plan: Plan, report_dir: Path) -> Outcome:
+    import gevent
+    from locust.env import Environment
+    from locust.html import get_html_report
+    from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter, stats_history
     env = Environment(user_classes=weighted(config.weights), parsed_options=parsed_options(config),
                       host=config.dicomweb["base_url"] if config.dicomweb else None,
                       stop_timeout=STOP_TIMEOUT)
@@ -116,6 +115,7 @@ def _free_port() -> int:
 
 
 def _wait_for_workers(runner, expected: int, workers: list[subprocess.Popen], timeout: float = 60.0) -> None:
+    import gevent
     deadline = time.monotonic() + timeout
     while len(runner.clients.ready) < expected:
         if any(process.poll() is not None for process in workers):
@@ -130,13 +130,14 @@ def _wait_until_stopped(runner, expected: int, timeout: float = 30.0) -> None:
     """A master waits for its workers to stop their users and send their last statistics and acknowledgements."""
     if not expected:
         return
+    import gevent
     deadline = time.monotonic() + timeout
     while runner.clients.running and time.monotonic() < deadline:
         gevent.sleep(0.1)
     gevent.sleep(3.5)          # workers report statistics every 3 s: let the last report arrive
 
 
-def _final_csv(writer: StatsCSVFileWriter) -> None:
+def _final_csv(writer) -> None:
     """The CSV writer rewrites its files each second while the load runs; once more here, with the final
     figures, then the files are closed."""
     for handle, columns, rows in (
@@ -168,7 +169,8 @@ def _outcome(env) -> Outcome:
 
 def worker_main(master_host: str, master_port: int) -> int:
     """A Locust worker: the master sends the users to run and the target's configuration."""
-    env = Environment(user_classes=list(USER_CLASSES.values()))
+    from locust.env import Environment
+    env = Environment(user_classes=list(user_classes().values()))
     runner = env.create_worker_runner(master_host, master_port)
     runner.greenlet.join()
     return 0

@@ -1,5 +1,6 @@
-"""The Locust user classes, one per operation; their weights come from --mix. Importing this module imports
-Locust (and so gevent's monkey-patching): only the load command's process and its workers import it.
+"""The Locust user classes, one per operation; their weights come from --mix. The operations are plain classes
+here; user_classes() makes them Locust users, importing Locust (and so gevent's monkey-patching) only then: only
+the load command's process and its workers call it, importing this module patches nothing.
 
 Each user is a closed loop (no wait between tasks). Query and retrieve users first put a study of their own on
 the target (not counted in the statistics, but in the ledger --check reads), so every C-FIND/QIDO-RS matches
@@ -9,9 +10,6 @@ from __future__ import annotations
 
 import random
 import time
-
-import gevent
-from locust import User, constant, task
 
 from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.load import ledger
@@ -25,9 +23,7 @@ def config_of(environment) -> LoadConfig:
     return LoadConfig.from_json(environment.parsed_options.dh_load_config)
 
 
-class _LoadUser(User):
-    abstract = True
-    wait_time = constant(0)
+class _LoadUser:
     request_type = ""
     name = ""
 
@@ -65,6 +61,7 @@ class _LoadUser(User):
             self.environment.events.request.fire(
                 request_type=self.request_type, name=self.name, response_time=0, response_length=0,
                 exception=RuntimeError(f"could not put this user's study on the target first: {exc}"), context={})
+            import gevent
             gevent.sleep(1)
             return False
 
@@ -76,7 +73,6 @@ class _LoadUser(User):
 
 
 class _DimseUser(_LoadUser):
-    abstract = True
     request_type = "DIMSE"
 
     def on_start(self) -> None:
@@ -126,8 +122,7 @@ class _DimseUser(_LoadUser):
 class EchoUser(_DimseUser):
     name = "C-ECHO"
 
-    @task
-    def echo(self):
+    def operate(self):
         def operation():
             status = self.link.echo()
             if status != 0x0000:
@@ -138,8 +133,7 @@ class EchoUser(_DimseUser):
 class StoreUser(_DimseUser):
     name = "C-STORE"
 
-    @task
-    def store(self):
+    def operate(self):
         ds = self.new_instance()
         self.timed(self.over_association(lambda: self.store_one(ds)))
 
@@ -148,8 +142,7 @@ class FindUser(_DimseUser):
     name = "C-FIND"
     seed_size = 1
 
-    @task
-    def find(self):
+    def operate(self):
         if not self.ready():
             return
         def operation():
@@ -163,8 +156,7 @@ class GetUser(_DimseUser):
     name = "C-GET"
     seed_size = STUDY_SIZE
 
-    @task
-    def get(self):
+    def operate(self):
         if not self.ready():
             return
         def operation():
@@ -176,7 +168,6 @@ class GetUser(_DimseUser):
 
 
 class _WebUser(_LoadUser):
-    abstract = True
     request_type = "HTTP"
 
     def on_start(self) -> None:
@@ -204,8 +195,7 @@ class _WebUser(_LoadUser):
 class StowUser(_WebUser):
     name = "STOW-RS"
 
-    @task
-    def stow(self):
+    def operate(self):
         ds = self.new_instance()
         self.timed(lambda: self.stow_one(ds))
 
@@ -214,8 +204,7 @@ class QidoUser(_WebUser):
     name = "QIDO-RS"
     seed_size = 1
 
-    @task
-    def qido(self):
+    def operate(self):
         if not self.ready():
             return
         def operation():
@@ -230,8 +219,7 @@ class WadoUser(_WebUser):
     name = "WADO-RS"
     seed_size = STUDY_SIZE
 
-    @task
-    def wado(self):
+    def operate(self):
         if not self.ready():
             return
         def operation():
@@ -242,15 +230,26 @@ class WadoUser(_WebUser):
         self.timed(operation)
 
 
-USER_CLASSES = {"echo": EchoUser, "store": StoreUser, "find": FindUser, "get": GetUser,
-                "stow": StowUser, "qido": QidoUser, "wado": WadoUser}
+OPERATION_CLASSES = {"echo": EchoUser, "store": StoreUser, "find": FindUser, "get": GetUser,
+                     "stow": StowUser, "qido": QidoUser, "wado": WadoUser}
+_users: dict[str, type] = {}
 
 
-def weighted(weights: dict[str, int]) -> list[type[User]]:
+def user_classes() -> dict[str, type]:
+    """Operation name -> its Locust User class (closed loop: no wait between tasks). Imports Locust."""
+    if not _users:
+        from locust import User, constant
+        for name, operations in OPERATION_CLASSES.items():
+            _users[name] = type(operations.__name__, (operations, User), {
+                "tasks": [operations.operate], "wait_time": constant(0), "__module__": __name__})
+    return _users
+
+
+def weighted(weights: dict[str, int]) -> list[type]:
     """The user classes of the mix, with their weights set."""
     classes = []
     for name, weight in weights.items():
-        cls = USER_CLASSES[name]
+        cls = user_classes()[name]
         cls.weight = weight
         classes.append(cls)
     return classes
