@@ -103,3 +103,15 @@ def test_without_locust_the_command_says_how_to_install_it(tmp_path):
                           timeout=60, env=env)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "dicom-harness: load needs Locust: pip install 'dicom-harness[load]'"
+
+
+def test_the_target_is_named_and_checked_as_run_does_it(tmp_path):
+    faulty = run_cli("load", "--report-dir", str(tmp_path), "--target", "orthanc", "--fault", "store-discards",
+                     timeout=60)
+    assert faulty.returncode == 2
+    assert "--fault only applies to the built-in simulators" in faulty.stderr
+    from dicom_harness.targets.ports import free_port
+    nobody = run_cli("load", "--report-dir", str(tmp_path), "--dimse", f"NOBODY@127.0.0.1:{free_port()}",
+                     timeout=60)
+    assert nobody.returncode == 3
+    assert "cannot connect to NOBODY@127.0.0.1" in nobody.stderr

@@ -71,7 +71,7 @@ def run(config: LoadConfig, plan: Plan, report_dir: Path) -> Outcome:
     from locust.html import get_html_report
     from locust.stats import PERCENTILES_TO_REPORT, StatsCSVFileWriter, stats_history
     env = Environment(user_classes=weighted(config.weights), parsed_options=parsed_options(config),
-                      host=config.dicomweb["base_url"] if config.dicomweb else None,
+                      host=_describe(config),
                       stop_timeout=STOP_TIMEOUT)
     ledger.open_ledger(report_dir / LEDGER_NAME)
     workers: list[subprocess.Popen] = []
@@ -105,6 +105,16 @@ def run(config: LoadConfig, plan: Plan, report_dir: Path) -> Outcome:
             except subprocess.TimeoutExpired:
                 process.kill()
     return _outcome(env)
+
+
+def _describe(config: LoadConfig) -> str:
+    """What Locust's report shows as the target host."""
+    parts = []
+    if config.dimse:
+        parts.append(f"DIMSE {config.dimse['ae_title']}@{config.dimse['host']}:{config.dimse['port']}")
+    if config.dicomweb:
+        parts.append(f"DICOMweb {config.dicomweb['base_url']}")
+    return ", ".join(parts)
 
 
 def _free_port() -> int:
