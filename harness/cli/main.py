@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_listen_commands(sub)
     from dicom_harness.cli.images import add_parser as add_images_command
     add_images_command(sub)
+    from dicom_harness.cli.load import add_parser as add_load_command
+    add_load_command(sub)
     return parser
 
 
