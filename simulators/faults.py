@@ -1143,3 +1143,20 @@ STOW_PARTIAL_LISTS_REFUSED = _web_fault(
     "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
     "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
     "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+
+# -- secure transport (issue 15, round 4): the PACS simulator's TLS port (PS3.15 B.9-B.11) -------------------------
+TLS_PLAIN_FALLBACK = _fault(
+    "tls-plain-fallback", "SEC-TLS-STRICT",
+    "The TLS port also serves an A-ASSOCIATE-RQ sent in the clear (a downgrade to plain DICOM on the TLS port).",
+    suites=("security",))
+TLS_OLD_VERSIONS = _fault(
+    "tls-old-versions", "SEC-TLS-NO-OLD-VERSIONS",
+    "The TLS port negotiates TLS 1.0 and TLS 1.1 with a client that offers nothing newer.", suites=("security",))
+TLS_NO_DHE = _fault(
+    "tls-no-dhe", "SEC-TLS-SUITES",
+    "The TLS port has no DH parameters, so the two TLS_DHE_RSA_WITH_AES_*_GCM_* suites cannot be negotiated.",
+    suites=("security",))
+TLS_CLIENT_CERT_OPTIONAL = _fault(
+    "tls-client-cert-optional", "SEC-TLS-CLIENT-AUTH",
+    "The TLS port accepts a client that presents no certificate, though the profile claims mutual authentication.",
+    suites=("security",))

@@ -30,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     baseline = cli_reports.check_baseline(args.baseline)
     report_dir = Path(args.report_dir)
     _check_writable(report_dir)
-    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
+    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb,   # bad input: exit 2
+                             tls=args.tls)
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)

@@ -9,6 +9,7 @@ import logging
 import queue
 import select
 import socket
+import ssl
 import time
 
 from pynetdicom import AE, evt
@@ -45,7 +46,8 @@ def _read_pdu_data_aborting_unknown_types(original):
     Here an unknown type is noticed before reading, what has arrived is drained, and Evt19 runs at once."""
     def read_pdu_data(dul) -> None:
         sock = getattr(dul.socket, "socket", None)
-        if sock is not None and not getattr(dul, "keep_unknown_pdus", False):
+        # a TLS socket takes no MSG_PEEK (and select misses its buffered bytes): pynetdicom's own read there
+        if sock is not None and not getattr(dul, "keep_unknown_pdus", False) and not isinstance(sock, ssl.SSLSocket):
             first = b""
             if _readable(sock):
                 try:
