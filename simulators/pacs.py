@@ -402,7 +402,7 @@ class PacsSimulator:
             return None
         from dicom_harness.shared.tls import server_context
         context = server_context(self.tls.server_cert, self.tls.server_key, self.tls.ca,
-                                 require_client=TLS_CLIENT_CERT_OPTIONAL not in self.faults,
+                                 require_client=self.tls.ca is not None and TLS_CLIENT_CERT_OPTIONAL not in self.faults,
                                  dhe=TLS_NO_DHE not in self.faults)
         if TLS_OLD_VERSIONS in self.faults:
             import ssl

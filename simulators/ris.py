@@ -396,7 +396,7 @@ class RisSimulator:
         handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), *self.service.handlers()]
         from dicom_harness.shared.tls import server_context, start_server
         context = None if self.tls is None else server_context(self.tls.server_cert, self.tls.server_key, self.tls.ca,
-                                                               require_client=True)
+                                                               require_client=self.tls.ca is not None)
         self._server = start_server(ae, (self.host, self.requested_port), context, handlers)
         self.port = self._server.server_address[1]
         log.info("RIS simulator %s listening on %s:%s%s", self.ae_title, self.host, self.port,

@@ -42,12 +42,13 @@ REQUIRED_SUITES = {
 
 @dataclass(frozen=True)
 class Certificates:
-    """The files of one run: the CA to trust, the server's certificate and key, a client's certificate and key."""
-    ca: Path
+    """The files of one run: the CA to trust, the server's certificate and key, a client's certificate and key
+    (given files: the CA whose clients are accepted, or None; no client files)."""
+    ca: Path | None
     server_cert: Path
     server_key: Path
-    client_cert: Path
-    client_key: Path
+    client_cert: Path | None
+    client_key: Path | None
 
 
 def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int = 2,
@@ -190,6 +191,24 @@ def tls_handshake(host: str, port: int, context: ssl.SSLContext, timeout: float,
     except BaseException:
         raw.close()
         raise
+
+
+def tls_refusal_after_handshake(host: str, port: int, context: ssl.SSLContext, timeout: float) -> str:
+    """Why a TLS 1.3 server ended the session right after the handshake (a client certificate it requires and
+    did not get arrives as an alert on the first read), or '' when nothing came within a second."""
+    try:
+        with tls_handshake(host, port, context, timeout) as sock:
+            sock.settimeout(1.0)
+            sock.recv(1)
+    except (TimeoutError, socket.timeout):
+        return ""
+    except ssl.SSLError as exc:
+        if exc.reason == "TLSV13_ALERT_CERTIFICATE_REQUIRED":
+            return "the target requires a client certificate: name one in the profile ([dimse] cert and key)"
+        return describe_tls_error(exc)
+    except OSError as exc:
+        return describe_tls_error(exc)
+    return ""
 
 
 # -- a DICOM server whose handshakes cannot stall its accept loop -------------------------------------------------

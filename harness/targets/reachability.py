@@ -15,7 +15,7 @@ from pynetdicom.sop_class import Verification
 from dicom_harness.errors import TargetUnreachable
 from dicom_harness.shared.association import describe_rejection
 from dicom_harness.shared.network import prepare_ae
-from dicom_harness.shared.tls import describe_tls_error, tls_handshake
+from dicom_harness.shared.tls import describe_tls_error, tls_handshake, tls_refusal_after_handshake
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import DimseEndpoint, WebEndpoint
 
@@ -49,6 +49,10 @@ def check_dimse_reachable(endpoint: DimseEndpoint, calling_ae: str | None = None
         why = describe_rejection(primitive.result, primitive.result_source, primitive.diagnostic)
         raise TargetUnreachable(f"{address} rejected the association ({why}): check the called AE title "
                                 f"{endpoint.ae_title!r} and that the target accepts the calling AE title {calling_ae!r}")
+    if not assoc.is_established and tls_args is not None:
+        reason = tls_refusal_after_handshake(endpoint.host, endpoint.port, tls_args[0], endpoint.timeout)
+        if reason:
+            raise TargetUnreachable(f"{address} (tls = true): {reason}")
     if not assoc.is_established:
         if elapsed >= endpoint.timeout * 0.9:
             raise TargetUnreachable(f"{address} accepted the connection but sent no answer to the A-ASSOCIATE-RQ: "
