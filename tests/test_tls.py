@@ -266,3 +266,18 @@ def test_the_harness_stores_into_dcmtk_storescp_tls(tmp_path, certificates):
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert len(list(out.iterdir())) == 1, output[-1500:]
+
+
+def test_simulate_tls_keeps_its_certificates_across_starts(tmp_path):
+    import argparse
+
+    from dicom_harness.cli.serving import tls_certificates
+    from dicom_harness.errors import HarnessUserError
+    args = argparse.Namespace(tls=True, cert=None, key=None, ca=None, tls_dir=str(tmp_path / "tls"), host="127.0.0.1")
+    first = tls_certificates(args)
+    again = tls_certificates(args)
+    assert first.ca.read_bytes() == again.ca.read_bytes(), "a restart made a new CA clients do not trust"
+    with pytest.raises(HarnessUserError, match="go together"):
+        tls_certificates(argparse.Namespace(**{**vars(args), "cert": str(first.server_cert)}))
+    with pytest.raises(HarnessUserError, match="needs --tls"):
+        tls_certificates(argparse.Namespace(**{**vars(args), "tls": False, "ca": str(first.ca)}))

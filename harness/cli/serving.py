@@ -70,8 +70,8 @@ def add_tls_arguments(parser: argparse.ArgumentParser, dimse: bool = True) -> No
     parser.add_argument("--ca", metavar="FILE", help="with --tls --cert: the CA whose client certificates are "
                                                       "accepted" + (" (required then)" if dimse else ""))
     parser.add_argument("--tls-dir", default="./dh-tls", metavar="DIR",
-                        help="with --tls and no --cert: where the certificates made for this start go "
-                             "(default ./dh-tls)")
+                        help="with --tls and no --cert: where the certificates made for this start go, kept for "
+                             "the next start while valid (default ./dh-tls)")
 
 
 def tls_certificates(args: argparse.Namespace):
@@ -95,6 +95,9 @@ def tls_certificates(args: argparse.Namespace):
     if args.ca:
         raise HarnessUserError("--ca goes with --cert and --key; without them a CA is made for this start")
     host = args.host if args.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    kept = _kept_certificates(Path(args.tls_dir))
+    if kept is not None:
+        return kept             # a restart keeps the CA clients were told to trust
     try:
         return generate(args.tls_dir, hosts=tuple(dict.fromkeys((host, "127.0.0.1", "localhost"))))
     except OSError as exc:
@@ -111,3 +114,21 @@ def tls_note(certificates, dimse: bool = True) -> str:
     return (f"\nTLS: trust the CA {certificates.ca.resolve()}"
             + (f"; present the client certificate {certificates.client_cert.resolve()} "
                f"(key {certificates.client_key.resolve()})" if dimse else ""))
+
+
+def _kept_certificates(folder):
+    """The certificates an earlier start made in `folder`, while the server's is still valid; else None."""
+    import datetime
+
+    from dicom_harness.shared.tls import Certificates
+    names = ("ca.pem", "server.pem", "server.key", "client.pem", "client.key")
+    if not all((folder / name).is_file() for name in names):
+        return None
+    from cryptography import x509
+    try:
+        server = x509.load_pem_x509_certificate((folder / "server.pem").read_bytes())
+    except ValueError:
+        return None
+    if server.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1):
+        return None
+    return Certificates(*(folder / name for name in names))
