@@ -281,3 +281,29 @@ def test_simulate_tls_keeps_its_certificates_across_starts(tmp_path):
         tls_certificates(argparse.Namespace(**{**vars(args), "cert": str(first.server_cert)}))
     with pytest.raises(HarnessUserError, match="needs --tls"):
         tls_certificates(argparse.Namespace(**{**vars(args), "tls": False, "ca": str(first.ca)}))
+
+
+def test_the_harness_peer_listens_with_tls_for_dcmtk_storescu(tmp_path, certificates):
+    """[peer] tls = true: a target that calls the harness back over TLS (C-MOVE, N-EVENT-REPORT) is served;
+    dcmtk's storescu +tls stores into the peer, verifying it against the run's CA."""
+    storescu = require_peer("storescu")
+    from dicom_harness.clients.peer import HarnessPeer
+    target = profile_from_dict({"name": "p", "dimse": {"ae_title": "X", "host": "127.0.0.1", "port": 104, "tls": True,
+                                                       "ca": str(certificates.ca), "cert": str(certificates.client_cert),
+                                                       "key": str(certificates.client_key)},
+                                "peer": {"ae_title": "DH_PEER", "tls": True}})
+    peer = HarnessPeer(target.peer, target.peer_tls_context()).start()
+    try:
+        instance = DatasetFactory(seed=14).make("CT")
+        sent = tmp_path / "ct.dcm"
+        instance.save_as(sent, enforce_file_format=True)
+        # the target's side: its own certificate (here the server one of the same CA)
+        stored = subprocess.run([storescu, "-aec", "DH_PEER", "+tls", str(certificates.server_key),
+                                 str(certificates.server_cert), "+cf", str(certificates.ca), "127.0.0.1",
+                                 str(peer.port), str(sent)], capture_output=True, text=True, timeout=60, env=DCMTK_ENV)
+        assert stored.returncode == 0, stored.stderr
+        assert peer.wait_for(lambda inbox: len(inbox.stored) == 1, timeout=10)
+    finally:
+        peer.stop()
+    with pytest.raises(ProfileError, match=r"\[peer\] tls"):
+        profile_from_dict({"name": "p", "dimse": {"ae_title": "X", "host": "h", "port": 104}, "peer": {"tls": True}})

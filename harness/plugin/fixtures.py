@@ -61,7 +61,7 @@ def harness_peer(target):
     """The harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver), on target.peer."""
     from dicom_harness.clients.peer import HarnessPeer
     try:
-        peer = HarnessPeer(target.peer).start()
+        peer = HarnessPeer(target.peer, target.peer_tls_context()).start()
     except OSError as exc:
         pytest.exit(f"dicom-harness: cannot listen as {target.peer.ae_title} on port {target.peer.port}: "
                     f"{exc.strerror}; set [peer] port in the profile", returncode=3)

@@ -64,7 +64,7 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
     now = datetime.datetime.now(datetime.timezone.utc)
 
     def key(rsa_key: bool = False):
-        # the server's key is RSA (the suites PS3.15 B.10 names are all *_RSA_*); the others EC, quick to make
+        # the CA's and the server's keys are RSA (the suites PS3.15 B.10 names are all *_RSA_*); the client's EC
         from cryptography.hazmat.primitives.asymmetric import ec, rsa
         if rsa_key:
             return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -84,7 +84,7 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
         path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return path
 
-    ca_key = key()
+    ca_key = key(rsa_key=True)      # RFC 7525 (dcmtk warns otherwise): RSA certificates signed with SHA-256 RSA
     ca = (x509.CertificateBuilder().subject_name(name("dicom-harness throw-away CA"))
           .issuer_name(name("dicom-harness throw-away CA")).public_key(ca_key.public_key())
           .serial_number(x509.random_serial_number())
@@ -96,7 +96,8 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
 
-    def leaf(common: str, usage, alt_names):
+    def leaf(common: str, usage, alt_names, usages=None):
+        usages = usages or [usage]
         private = key(rsa_key=usage == ExtendedKeyUsageOID.SERVER_AUTH)
         start = now - datetime.timedelta(days=3 if expired and usage == ExtendedKeyUsageOID.SERVER_AUTH else 0,
                                          minutes=5)
@@ -106,7 +107,7 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
                    .public_key(private.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(start).not_valid_after(end)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+                   .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
                                   critical=False))
         if alt_names:
@@ -119,8 +120,12 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
             alt.append(x509.IPAddress(ipaddress.ip_address(host)))
         except ValueError:
             alt.append(x509.DNSName(host))
-    server, server_private = leaf(hosts[0], ExtendedKeyUsageOID.SERVER_AUTH, alt)
-    client, client_private = leaf("DICOM_HARNESS", ExtendedKeyUsageOID.CLIENT_AUTH, [])
+    # a product presents one certificate as a server and when it calls back (C-MOVE, N-EVENT-REPORT): both usages
+    server, server_private = leaf(hosts[0], ExtendedKeyUsageOID.SERVER_AUTH, alt,
+                                  [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH])
+    # the client certificate also serves the harness's own listening AE ([peer] tls = true): both usages
+    client, client_private = leaf("DICOM_HARNESS", ExtendedKeyUsageOID.CLIENT_AUTH, alt,
+                                  [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH])
     return Certificates(
         ca=write_cert(ca, folder / "ca.pem"),
         server_cert=write_cert(server, folder / "server.pem"), server_key=write_key(server_private, folder / "server.key"),

@@ -100,6 +100,7 @@ class Peer:
     ae_title: str = "DH_PEER"
     host: str = "127.0.0.1"
     port: int = 0
+    tls: bool = False           # listen with TLS, presenting [dimse] cert/key (the target calls it over TLS)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,15 @@ class Target:
         if self.dimse is None or not (self.dimse.tls or self.dimse.tls_port):
             return None
         return self.dimse if self.dimse.tls else replace(self.dimse, port=self.dimse.tls_port, tls=True, tls_port=0)
+
+    def peer_tls_context(self):
+        """The harness peer's server context ([peer] tls = true): [dimse] cert/key presented, clients' certificates
+        checked against [dimse] ca when one is named; None for a plain peer."""
+        if not self.peer.tls:
+            return None
+        from dicom_harness.shared.tls import server_context
+        files = self.dimse.tls_files
+        return server_context(files.cert, files.key, files.ca or None, require_client=bool(files.ca))
 
     def with_dimse(self, **changes: Any) -> Target:
         assert self.dimse is not None
@@ -157,7 +167,7 @@ DEVIATION_KEYS = ("requirement", "reason", "link")
 # How the harness reads back what it stored; "none": a storage-only SCP (PS3.4 B.1.2 note 1), read-backs are
 # NOT VERIFIED.
 RETRIEVE_WAYS = ("C-GET", "C-MOVE", "none")
-PEER_KEYS = ("ae_title", "host", "port")
+PEER_KEYS = ("ae_title", "host", "port", "tls")
 WORKLIST_KEYS = ("folder",)
 
 
@@ -302,12 +312,14 @@ def profile_from_dict(data: dict, where: str = "profile", base: Path | None = No
         claims=_claims(data, where),
         deviations=_deviations(data, where),
         peer=Peer(ae_title=peer_t.get("ae_title", "DH_PEER"), host=peer_t.get("host", "127.0.0.1"),
-                  port=int(peer_t.get("port", 0))),
+                  port=int(peer_t.get("port", 0)), tls=bool(peer_t.get("tls", False))),
         harness_ae_title=str(data.get("harness_ae_title", "DICOM_HARNESS")),
         worklist_folder=str(_table(data, "worklist", where, WORKLIST_KEYS).get("folder", "")),
     )
     if target.dimse is None and target.dicomweb is None:
         raise ProfileError(f"{where}: needs a [dimse] or a [dicomweb] section saying where the target listens")
+    if target.peer.tls and not (target.dimse and target.dimse.tls_files and target.dimse.tls_files.cert):
+        raise ProfileError(f"{where}: [peer] tls = true presents the harness's certificate: give [dimse] cert and key")
     return target
 
 
