@@ -307,3 +307,15 @@ def test_the_harness_peer_listens_with_tls_for_dcmtk_storescu(tmp_path, certific
         peer.stop()
     with pytest.raises(ProfileError, match=r"\[peer\] tls"):
         profile_from_dict({"name": "p", "dimse": {"ae_title": "X", "host": "h", "port": 104}, "peer": {"tls": True}})
+
+
+def test_run_against_a_plain_port_named_tls_exits_3_with_one_line(tmp_path, pacs, certificates):
+    from tests.conftest import run_cli
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'name = "p"\n[dimse]\nae_title = "DH_PACS"\nhost = "127.0.0.1"\nport = {pacs.port}\n'
+                       f'tls = true\nca = "{certificates.ca}"\ncert = "{certificates.client_cert}"\n'
+                       f'key = "{certificates.client_key}"\n[claims]\nservices = ["verification"]\n')
+    proc = run_cli("run", "--target", str(profile), "--report-dir", str(tmp_path / "report"), timeout=120)
+    assert proc.returncode == 3, proc.stdout[-1500:] + proc.stderr[-1500:]
+    lines = [line for line in proc.stderr.splitlines() if "tls = true" in line]
+    assert len(lines) == 1 and "plain" in lines[0], proc.stderr[-1500:]
