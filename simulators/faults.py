@@ -1160,3 +1160,9 @@ TLS_CLIENT_CERT_OPTIONAL = _fault(
     "tls-client-cert-optional", "SEC-TLS-CLIENT-AUTH",
     "The TLS port accepts a client that presents no certificate, though the profile claims mutual authentication.",
     suites=("security",))
+
+# -- robustness (issue 15, round 4): opt-in by the profile's "robustness" claim -----------------------------------
+ROBUST_INVALID_RQ_CLOSED = _fault(
+    "robust-invalid-rq-closed", "ROBUST-INVALID-RQ-ABORT",
+    "An A-ASSOCIATE-RQ that cannot be decoded (an item cut short inside the PDU) gets its connection closed, "
+    "without the A-ABORT PDU.", suites=("robustness",))

@@ -64,6 +64,7 @@ from dicom_harness.simulators.faults import (
     REFUSE_MR_STORAGE,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
+    ROBUST_INVALID_RQ_CLOSED,
     STORE_DISCARDS,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
@@ -387,6 +388,8 @@ class PacsSimulator:
         handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
+        if ROBUST_INVALID_RQ_CLOSED in self.faults:
+            handlers += [(evt.EVT_CONN_OPEN, _close_on_undecodable_pdu)]
         from dicom_harness.shared.tls import start_server
         self._server = start_server(ae, (self.host, self.requested_port), self.tls_context(), handlers,
                                     allow_plain=TLS_PLAIN_FALLBACK in self.faults)
@@ -459,6 +462,21 @@ def _close_quietly(sock) -> None:
         sock.close()
     except OSError:
         pass
+
+
+def _close_on_undecodable_pdu(event) -> None:
+    """The robust-invalid-rq-closed fault: a PDU that does not decode closes the connection before pynetdicom's
+    A-ABORT (AA-1) can go out."""
+    dul = event.assoc.dul
+    decode = dul._decode_pdu
+
+    def closing(bytestream):
+        try:
+            return decode(bytestream)
+        except Exception:
+            dul.socket._shutdown_socket()
+            raise
+    dul._decode_pdu = closing
 
 
 def _keep_unknown_pdus(event) -> None:

@@ -488,6 +488,10 @@ class DimseClient:
         return tls_handshake(self.endpoint.host, self.endpoint.port, self.endpoint.tls_files.client_context(),
                              self.endpoint.timeout)
 
+    def associate_rq_bytes(self) -> bytes:
+        """The A-ASSOCIATE-RQ PDU send_raw would open with: Verification, from the harness to the target's AE."""
+        return _associate_rq(self.target.harness_ae_title, self.endpoint.ae_title)
+
     def send_raw(self, payload: bytes, wait_for: int) -> RawReply:
         """Open a bare TCP connection, send bytes that are not a well-formed association, and read until
         wait_for bytes have come, the target ends the connection, or the endpoint's timeout passes."""

@@ -26,6 +26,7 @@ SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",
     "qido", "wado", "stow", "ups", "capabilities", "wado_uri", "fhir",
     "security",     # a PS3.15 B.9-B.11 secure transport profile on the DIMSE TLS port ([claims] tls_profile)
+    "robustness",   # opt-in: the robustness suite sends malformed input (it disturbs a product)
 )
 AE_TITLE = re.compile(r"^[\x20-\x7e]{1,16}$")
 _UID_BY_KEYWORD = {entry[4]: uid for uid, entry in UID_dictionary.items()}
