@@ -1223,3 +1223,25 @@ STOW_REWRITES_REFERENCED_UID = _web_fault(
     "stow-rewrites-referenced-uid", "WADO-REFERENCES-KEPT",
     "STOW-RS keeps a Key Object Selection Document or GSPS with its first referenced SOP Instance UID replaced, "
     "wherever it occurs, by a new UID naming nothing (no Original Attributes Sequence).")
+# -- secure transport (issue 15, round 4): the PACS simulator's TLS port (PS3.15 B.9-B.11) -------------------------
+TLS_PLAIN_FALLBACK = _fault(
+    "tls-plain-fallback", "SEC-TLS-STRICT",
+    "The TLS port also serves an A-ASSOCIATE-RQ sent in the clear (a downgrade to plain DICOM on the TLS port).",
+    suites=("security",))
+TLS_OLD_VERSIONS = _fault(
+    "tls-old-versions", "SEC-TLS-NO-OLD-VERSIONS",
+    "The TLS port negotiates TLS 1.0 and TLS 1.1 with a client that offers nothing newer.", suites=("security",))
+TLS_NO_DHE = _fault(
+    "tls-no-dhe", "SEC-TLS-SUITES",
+    "The TLS port has no DH parameters, so the two TLS_DHE_RSA_WITH_AES_*_GCM_* suites cannot be negotiated.",
+    suites=("security",))
+TLS_CLIENT_CERT_OPTIONAL = _fault(
+    "tls-client-cert-optional", "SEC-TLS-CLIENT-AUTH",
+    "The TLS port accepts a client that presents no certificate, though the profile claims mutual authentication.",
+    suites=("security",))
+
+# -- robustness (issue 15, round 4): opt-in by the profile's "robustness" claim -----------------------------------
+ROBUST_INVALID_RQ_CLOSED = _fault(
+    "robust-invalid-rq-closed", "ROBUST-INVALID-RQ-ABORT",
+    "An A-ASSOCIATE-RQ that cannot be decoded (an item cut short inside the PDU) gets its connection closed, "
+    "without the A-ABORT PDU.", suites=("robustness",))

@@ -66,11 +66,16 @@ from dicom_harness.simulators.faults import (
     REFUSE_MR_STORAGE,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
+    ROBUST_INVALID_RQ_CLOSED,
     STORE_DISCARDS,
     STORE_DROPS_KOS_EVIDENCE,
     STORE_REWRITES_GSPS_REFERENCE,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
+    TLS_CLIENT_CERT_OPTIONAL,
+    TLS_NO_DHE,
+    TLS_OLD_VERSIONS,
+    TLS_PLAIN_FALLBACK,
     Fault,
     faults_named,
 )
@@ -106,6 +111,9 @@ class _UnboundedPdu(GuardedDimse):
 
 
 class PacsSimulator:
+    # harness/shared/tls.py Certificates: set before start() for a TLS port (PS3.15 B.9-B.11), else plain
+    tls = None
+
     def __init__(self, store: Store, ae_title: str = "DH_PACS", host: str = "127.0.0.1", port: int = 0,
                  faults: Iterable[str | Fault] = (), check_called_ae: bool = True, max_pdu: int = 65536,
                  services: Iterable = (), commitment_peers: dict[str, tuple[str, int]] | None = None,
@@ -390,11 +398,31 @@ class PacsSimulator:
         handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
-        self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        if ROBUST_INVALID_RQ_CLOSED in self.faults:
+            handlers += [(evt.EVT_CONN_OPEN, _close_on_undecodable_pdu)]
+        from dicom_harness.shared.tls import start_server
+        self._server = start_server(ae, (self.host, self.requested_port), self.tls_context(), handlers,
+                                    allow_plain=TLS_PLAIN_FALLBACK in self.faults)
         share_contexts(self._server)    # per-association copy of the contexts without deepcopy (accept_fast.py)
         self.port = self._server.server_address[1]
-        log.info("PACS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
+        log.info("PACS simulator %s listening on %s:%s%s", self.ae_title, self.host, self.port,
+                 " (TLS)" if self.tls is not None else "")
         return self
+
+    def tls_context(self):
+        """The TLS port's context (PS3.15 B.10: TLS 1.2 at least, the four BCP 195 suites, a client certificate
+        signed by the run's CA), or None for a plain port."""
+        if self.tls is None:
+            return None
+        from dicom_harness.shared.tls import server_context
+        context = server_context(self.tls.server_cert, self.tls.server_key, self.tls.ca,
+                                 require_client=self.tls.ca is not None and TLS_CLIENT_CERT_OPTIONAL not in self.faults,
+                                 dhe=TLS_NO_DHE not in self.faults)
+        if TLS_OLD_VERSIONS in self.faults:
+            import ssl
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        return context
 
     def stop(self) -> None:
         if self._server is not None:
@@ -469,6 +497,21 @@ def _close_quietly(sock) -> None:
         sock.close()
     except OSError:
         pass
+
+
+def _close_on_undecodable_pdu(event) -> None:
+    """The robust-invalid-rq-closed fault: a PDU that does not decode closes the connection before pynetdicom's
+    A-ABORT (AA-1) can go out."""
+    dul = event.assoc.dul
+    decode = dul._decode_pdu
+
+    def closing(bytestream):
+        try:
+            return decode(bytestream)
+        except Exception:
+            dul.socket._shutdown_socket()
+            raise
+    dul._decode_pdu = closing
 
 
 def _keep_unknown_pdus(event) -> None:

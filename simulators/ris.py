@@ -380,6 +380,8 @@ def _refused(refusal: mpps.Refuse, asked_status: str):
 # -- standalone ---------------------------------------------------------------------------------------------
 class RisSimulator:
     """The RIS on its own AE: Verification, Modality Worklist and MPPS."""
+    # harness/shared/tls.py Certificates: set before start() for a TLS port (a client certificate required)
+    tls = None
 
     def __init__(self, worklist: WorklistStore, ae_title: str = "DH_RIS", host: str = "127.0.0.1", port: int = 0,
                  faults: Iterable[str | Fault] = (), check_called_ae: bool = True):
@@ -399,9 +401,13 @@ class RisSimulator:
         ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
         self.service.add_contexts(ae)
         handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), *self.service.handlers()]
-        self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
+        from dicom_harness.shared.tls import server_context, start_server
+        context = None if self.tls is None else server_context(self.tls.server_cert, self.tls.server_key, self.tls.ca,
+                                                               require_client=self.tls.ca is not None)
+        self._server = start_server(ae, (self.host, self.requested_port), context, handlers)
         self.port = self._server.server_address[1]
-        log.info("RIS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)
+        log.info("RIS simulator %s listening on %s:%s%s", self.ae_title, self.host, self.port,
+                 " (TLS)" if context else "")
         return self
 
     def stop(self) -> None:

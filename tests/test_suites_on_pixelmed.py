@@ -8,6 +8,7 @@ The test now proposes Implicit VR Little Endian alone, and PixelMed passes it.""
 
 from tests.conftest import require_peer, run_suites
 
+
 def test_suites_against_pixelmed(tmp_path):
     require_peer("/usr/share/java/pixelmed.jar")
     require_peer("java")

@@ -34,12 +34,16 @@ def _simulate(args: argparse.Namespace) -> int:
     destinations = serving.move_destinations(args.move_dest)
     store = open_store(args.store)
     serving.log_to_terminal()
+    certificates = serving.tls_certificates(args)
     stop = serving.catch_stop_signals()
     pacs = PacsSimulator(store, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
                          check_called_ae=not args.any_called_ae, move_destinations=destinations,
-                         **commitment_options(args)).start()
-    print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}, store {store.root} ({store.count()} instances)"
-          + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
+                         **commitment_options(args))
+    pacs.tls = certificates
+    pacs.start()
+    print(f"PACS simulator {args.ae} on {args.host}:{pacs.port}{' (TLS)' if certificates else ''}, store "
+          f"{store.root} ({store.count()} instances)" + serving.faults_note(args) + "; Ctrl-C to stop"
+          + serving.tls_note(certificates), flush=True)
     serving.serve_until_stopped(stop, pacs.stop, store.close)
     return 0
 
@@ -58,9 +62,16 @@ def _simulate_dicomweb(args: argparse.Namespace) -> int:
             if variable not in os.environ:
                 raise HarnessUserError(f"--{key}-env {variable}: that environment variable is not set")
             secrets[key] = os.environ[variable]
-    web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, **secrets).start()
+    certificates = serving.tls_certificates(args)
+    context = None
+    if certificates is not None:
+        from dicom_harness.shared.tls import server_context
+        context = server_context(certificates.server_cert, certificates.server_key)
+    web = DicomWebSimulator(store, host=args.host, port=args.port, faults=args.fault, tls_context=context,
+                            **secrets).start()
     print(f"DICOMweb simulator at {web.base_url} (WADO-URI {web.wado_uri_url}), store {store.root} "
-          f"({store.count()} instances)" + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
+          f"({store.count()} instances)" + serving.faults_note(args) + "; Ctrl-C to stop"
+          + serving.tls_note(certificates, dimse=False), flush=True)
     workitems = len(list((store.root / "workitems").glob("*.json")))
     print(f"UPS-RS worklist at {web.base_url}/workitems ({workitems} workitems); event channels at "
           f"{web.base_url.replace('http', 'ws', 1)}/ws/subscribers/{{aetitle}}", flush=True)
@@ -153,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     pacs.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
     pacs.add_argument("--move-dest", action="append", default=[], metavar="AET=HOST:PORT",
                       help="a C-MOVE destination the PACS knows (repeatable); others get A801")
+    from dicom_harness.cli.serving import add_tls_arguments
+    add_tls_arguments(pacs)
     pacs.set_defaults(func=_simulate)
     from dicom_harness.cli.simulate_workflow import add_commitment_arguments
     add_commitment_arguments(pacs)
@@ -168,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="require 'Authorization: Bearer <token>', the token read from this environment variable")
     web.add_argument("--user-env", default=None, metavar="VAR", help="require HTTP basic auth: user from this variable")
     web.add_argument("--password-env", default=None, metavar="VAR", help="... and the password from this variable")
+    add_tls_arguments(web, dimse=False)
     web.set_defaults(func=_simulate_dicomweb)
 
     faults = sub.add_parser("faults", help="list the simulators' named faults and the requirement each breaks")

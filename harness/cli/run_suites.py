@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "data", None):                                           # no DICOM files there: exit 2
         from dicom_harness.data.corpus import describe_corpus, read_corpus
         print(f"dicom-harness: test data: {describe_corpus(args.data, read_corpus(args.data))}", flush=True)
-    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb)   # bad input: exit 2
+    provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb,   # bad input: exit 2
+                             tls=args.tls)
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)

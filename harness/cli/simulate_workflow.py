@@ -21,12 +21,15 @@ def _simulate_ris(args: argparse.Namespace) -> int:
     except WorklistError as exc:
         raise HarnessUserError(str(exc)) from None
     serving.log_to_terminal()
+    certificates = serving.tls_certificates(args)
     stop = serving.catch_stop_signals()
     ris = RisSimulator(worklist, ae_title=args.ae, host=args.host, port=args.port, faults=args.fault,
-                       check_called_ae=not args.any_called_ae).start()
-    print(f"RIS simulator {args.ae} on {args.host}:{ris.port}: Modality Worklist ({count} item(s)"
-          + (f", folder {worklist.folder}" if worklist.folder else "") + ") and MPPS"
-          + serving.faults_note(args) + "; Ctrl-C to stop", flush=True)
+                       check_called_ae=not args.any_called_ae)
+    ris.tls = certificates
+    ris.start()
+    print(f"RIS simulator {args.ae} on {args.host}:{ris.port}{' (TLS)' if certificates else ''}: Modality Worklist "
+          f"({count} item(s)" + (f", folder {worklist.folder}" if worklist.folder else "") + ") and MPPS"
+          + serving.faults_note(args) + "; Ctrl-C to stop" + serving.tls_note(certificates), flush=True)
     serving.serve_until_stopped(stop, ris.stop)
     return 0
 
@@ -196,6 +199,8 @@ def add_parsers(sim_sub) -> None:
                           "ScheduledStationAETitle=CT1' (repeatable; unnamed attributes get defaults)")
     ris.add_argument("--any-called-ae", action="store_true", help="accept associations whatever called AE they name")
     ris.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault")
+    from dicom_harness.cli.serving import add_tls_arguments
+    add_tls_arguments(ris)
     ris.set_defaults(func=_simulate_ris)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -416,7 +417,7 @@ class DimseClient:
         ae.requested_contexts = contexts
         started = time.monotonic()
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
-                             evt_handlers=handlers, max_pdu=max_pdu)
+                             evt_handlers=handlers, max_pdu=max_pdu, tls_args=self._tls_args())
         if assoc.is_rejected or (rejections and not assoc.is_established):
             # A peer that closes the connection right behind its A-ASSOCIATE-RJ can leave pynetdicom
             # reporting an abort; the PDU we decoded is what the target said.
@@ -473,6 +474,24 @@ class DimseClient:
         with self.associate([context]) as session:
             return session.store(dataset)
 
+    def _tls_args(self):
+        """(context, server name) for pynetdicom when the profile says [dimse] tls = true."""
+        if not self.endpoint.tls:
+            return None
+        return self.endpoint.tls_files.client_context(), self.endpoint.host
+
+    def _connect(self) -> socket.socket:
+        """A connection to the target's DIMSE port, TLS when the profile says so (the handshake done)."""
+        if not self.endpoint.tls:
+            return socket.create_connection((self.endpoint.host, self.endpoint.port), timeout=self.endpoint.timeout)
+        from dicom_harness.shared.tls import tls_handshake
+        return tls_handshake(self.endpoint.host, self.endpoint.port, self.endpoint.tls_files.client_context(),
+                             self.endpoint.timeout)
+
+    def associate_rq_bytes(self) -> bytes:
+        """The A-ASSOCIATE-RQ PDU send_raw would open with: Verification, from the harness to the target's AE."""
+        return _associate_rq(self.target.harness_ae_title, self.endpoint.ae_title)
+
     def send_raw(self, payload: bytes, wait_for: int) -> RawReply:
         """Open a bare TCP connection, send bytes that are not a well-formed association, and read until
         wait_for bytes have come, the target ends the connection, or the endpoint's timeout passes."""
@@ -480,7 +499,7 @@ class DimseClient:
         host, port = self.endpoint.host, self.endpoint.port
         self.evidence.add(">", f"TCP connection to {host}:{port}; {len(payload)} byte(s): {payload[:16].hex(' ')}")
         try:
-            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+            sock = self._connect()
         except OSError as exc:
             raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
         with sock:
@@ -506,7 +525,7 @@ class DimseClient:
         self.evidence.add(">", f"TCP connection to {host}:{port}; A-ASSOCIATE-RQ calling={calling} called={called} "
                                "contexts=Verification[Implicit VR Little Endian]")
         try:
-            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+            sock = self._connect()
         except OSError as exc:
             raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
         with sock:
@@ -664,4 +683,6 @@ def _read_until_ended(sock: socket.socket, wait_for: int | None = None) -> tuple
         return data, "timeout"
     except ConnectionResetError:
         return data, "reset"
+    except ssl.SSLEOFError:         # a TLS peer that closed without close_notify: closed all the same
+        return data, "closed"
     return data, "kept"

@@ -38,8 +38,10 @@ class PeerInbox:
 
 
 class HarnessPeer:
-    def __init__(self, config: Peer):
+    def __init__(self, config: Peer, tls_context=None):
+        """tls_context: an ssl.SSLContext (harness/shared/tls.py server_context) when [peer] tls = true."""
         self.config = config
+        self.tls_context = tls_context
         self.inbox = PeerInbox()
         self._changed = threading.Condition()
         self._server = None
@@ -87,7 +89,8 @@ class HarnessPeer:
         ae.add_supported_context(StorageCommitmentPushModel, [ImplicitVRLittleEndian, ExplicitVRLittleEndian],
                                  scu_role=True, scp_role=True)
         handlers = [NODELAY_HANDLER, (evt.EVT_C_STORE, self._on_store), (evt.EVT_N_EVENT_REPORT, self._on_event_report)]
-        self._server = ae.start_server((self.config.host, self.config.port), block=False, evt_handlers=handlers)
+        from dicom_harness.shared.tls import start_server
+        self._server = start_server(ae, (self.config.host, self.config.port), self.tls_context, handlers)
         self.port = self._server.server_address[1]
         return self
 

@@ -201,7 +201,8 @@ class EventChannel:
         evidence.add(">", f"WebSocket GET {url} (open notification channel)")
         try:
             self.connection: ClientConnection = self._stack.enter_context(
-                connect(url, additional_headers=headers, open_timeout=web.endpoint.timeout, close_timeout=2))
+                connect(url, additional_headers=headers, open_timeout=web.endpoint.timeout, close_timeout=2,
+                        ssl=web.endpoint.tls_files.client_context() if url.startswith("wss:") else None))
         except InvalidStatus as exc:
             evidence.add("<", f"{exc.response.status_code} to the WebSocket handshake")
             raise AssertionError(f"open notification channel {url}: the handshake was answered "

@@ -13,7 +13,6 @@ import os
 import ssl
 import uuid
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from io import BytesIO
 from urllib.parse import quote
 
@@ -95,7 +94,7 @@ class DicomWebClient:
         self.base_url = endpoint.base_url.rstrip("/")
         self.stall_key = f"web {self.base_url}"
         self._client = httpx.Client(timeout=endpoint.timeout, auth=self._auth(), follow_redirects=False,
-                                    verify=_tls_context())
+                                    verify=_tls_context(endpoint))
 
     def _auth(self):
         endpoint = self.endpoint
@@ -244,10 +243,10 @@ class DicomWebClient:
                             headers={"Accept": accept} if accept else None)
 
 
-@lru_cache(maxsize=1)
-def _tls_context() -> ssl.SSLContext:
-    """One verifying TLS context for all clients: loading the CA bundle costs ~50 ms a time."""
-    return ssl.create_default_context()
+def _tls_context(endpoint: WebEndpoint) -> ssl.SSLContext:
+    """One verifying TLS context for all clients (loading the CA bundle costs ~50 ms a time): the profile's
+    [dicomweb] ca / cert / key, verification on unless it says verify = false."""
+    return endpoint.tls_files.client_context()
 
 
 def expect_json_array(response: httpx.Response) -> list[dict]:

@@ -23,6 +23,7 @@ from dicom_harness.plugin.fixtures import (
     harness_peer,
     make_instance,
     recording,
+    secure_dimse,
     seed_worklist,
     target,
     ups,
@@ -36,5 +37,5 @@ __all__ = [
     "pytest_addoption", "pytest_configure", "pytest_ignore_collect", "pytest_collection_modifyitems", "pytest_runtest_makereport",
     "pytest_report_teststatus", "pytest_sessionfinish", "pytest_terminal_summary",
     "target", "recording", "harness_peer", "seed_worklist", "claims", "evidence", "dimse", "dicomweb", "fhir", "ups", "web_study",
-    "dataset_factory", "make_instance", "_service_claimed",
+    "secure_dimse", "dataset_factory", "make_instance", "_service_claimed",
 ]

@@ -32,7 +32,8 @@ def target(request):
         return
     try:
         provider = make_provider(config.getoption("target"), config.getoption("dimse"),
-                                 tuple(config.getoption("fault")), config.getoption("dicomweb"))
+                                 tuple(config.getoption("fault")), config.getoption("dicomweb"),
+                                 tls=bool(config.getoption("tls")))
         check_deviations(provider.profile, catalogue(config))
         running = provider.start()
     except HarnessUserError as exc:
@@ -60,7 +61,7 @@ def harness_peer(target):
     """The harness's own listening AE (C-MOVE destination, N-EVENT-REPORT receiver), on target.peer."""
     from dicom_harness.clients.peer import HarnessPeer
     try:
-        peer = HarnessPeer(target.peer).start()
+        peer = HarnessPeer(target.peer, target.peer_tls_context()).start()
     except OSError as exc:
         pytest.exit(f"dicom-harness: cannot listen as {target.peer.ae_title} on port {target.peer.port}: "
                     f"{exc.strerror}; set [peer] port in the profile", returncode=3)
@@ -98,6 +99,15 @@ def dimse(request, target, evidence):
         raise NotClaimed("the target has no DIMSE endpoint")
     peer = request.getfixturevalue("harness_peer") if target.claims.retrieve == "C-MOVE" else None
     return DimseClient(target, evidence, peer)
+
+
+@pytest.fixture
+def secure_dimse(target, evidence):
+    """The target's DIMSE TLS port (PS3.15 B.9-B.11): TLS handshakes and a plain A-ASSOCIATE-RQ, as evidence."""
+    from dicom_harness.clients.secure import SecureTransport
+    if target.dimse_tls is None:
+        raise NotClaimed("the target has no DIMSE TLS port ([dimse] tls = true, or tls_port)")
+    return SecureTransport(target, evidence)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ class Option:
     names_target: bool = False      # says which target is tested: in every re-run command and --targets entry
     quick: bool = False             # a quick form describing a running product; replaces --target and --fault
     rerun_default: str | None = None
+    switch: bool = False            # a flag without a value (store_true)
 
     @property
     def dest(self) -> str:
@@ -45,6 +46,9 @@ OPTIONS = (
                 "product offering both"),
     Option("--fault", metavar="NAME", repeat=True, names_target=True,
            help="with the simulators: switch on a named fault (repeatable; see 'dicom-harness faults')"),
+    Option("--tls", switch=True, names_target=True, default=False,
+           help="with the simulators: the DIMSE port and DICOMweb speak TLS, with certificates made for the run "
+                "(PS3.15 B.9-B.11); without it the security suite uses the PACS simulator's second, TLS-only port"),
     Option("--suite", metavar="DIR", repeat=True,
            help="also run your own tests from this folder, with its requirements/*.toml added to the catalogue "
                 "(repeatable)"),
@@ -65,6 +69,9 @@ TARGET_OPTIONS = tuple(o for o in OPTIONS if o.names_target)
 
 
 def _add(add, option: Option, default) -> None:
+    if option.switch:
+        add(option.flag, action="store_true", default=False, help=option.help)
+        return
     kwargs = {"default": [] if option.repeat else default, "help": option.help, "metavar": option.metavar}
     if option.repeat:
         kwargs["action"] = "append"
@@ -91,6 +98,9 @@ def arguments(options, values: Mapping[str, object]) -> list[str]:
     found: list[str] = []
     for option in options:
         value = values.get(option.dest)
+        if option.switch:
+            found += [option.flag] if value else []
+            continue
         for one in (value or []) if option.repeat else [value]:
             if one is not None:
                 found += [option.flag, str(one)]

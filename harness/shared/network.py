@@ -9,6 +9,7 @@ import logging
 import queue
 import select
 import socket
+import ssl
 import time
 
 from pynetdicom import AE, evt
@@ -45,6 +46,12 @@ def _read_pdu_data_aborting_unknown_types(original):
     Here an unknown type is noticed before reading, what has arrived is drained, and Evt19 runs at once."""
     def read_pdu_data(dul) -> None:
         sock = getattr(dul.socket, "socket", None)
+        if isinstance(sock, ssl.SSLSocket):
+            # a TLS socket takes no MSG_PEEK: pynetdicom reads the header, then what is left of an unknown PDU goes
+            original(dul)
+            if not getattr(dul, "keep_unknown_pdus", False) and list(dul.event_queue.queue)[-1:] == ["Evt19"]:
+                _drain_tls(sock)
+            return
         if sock is not None and not getattr(dul, "keep_unknown_pdus", False):
             first = b""
             if _readable(sock):
@@ -75,6 +82,22 @@ def _drain(sock: socket.socket) -> None:
                 return
         except OSError:
             return
+
+
+def _drain_tls(sock: ssl.SSLSocket) -> None:
+    previous = sock.gettimeout()
+    sock.settimeout(0.2)
+    try:
+        while sock.pending() or _readable(sock):
+            if not sock.recv(65536):
+                return
+    except OSError:
+        pass
+    finally:
+        try:
+            sock.settimeout(previous)
+        except OSError:
+            pass
 
 
 _unknown_pdu_abort_installed = False

@@ -47,11 +47,17 @@ def open_store(path: str) -> Store:
 
 
 class SimulatorProvider(Provider):
-    def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None):
+    def __init__(self, faults: tuple[str, ...] = (), store_dir: str | None = None, tls: bool = False):
+        """tls: the DIMSE port and DICOMweb speak TLS (the whole run over TLS); without it the PACS has a second,
+        TLS-only port for the security suite. Certificates are made for the run (harness/shared/tls.py)."""
         self.faults = checked_faults(faults, ProfileError)
         super().__init__(shipped_profile("simulators"))
         self.store_dir = store_dir
+        self.tls = tls
+        self.certificates = None
         self._temporary: str | None = None
+        self._certificate_dir: str | None = None
+        self._tls_pacs = None
         self._pacs = None
         self._store = None
         self._web = None
@@ -65,18 +71,41 @@ class SimulatorProvider(Provider):
         # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
         services = [RisService(WorklistStore(self.worklist_folder), self.faults)]
         peer = self.profile.peer
-        self._pacs = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
-                                   services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
-                                   # the harness calls as itself, or as its peer AE to get commitment results there
-                                   allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title],
-                                   move_destinations={peer.ae_title: (peer.host, peer.port)}).start()
-        target = self.profile.with_dimse(port=self._pacs.port)
+
+        def pacs(tls, services):
+            simulator = PacsSimulator(self._store, ae_title=self.profile.dimse.ae_title, faults=self.faults,
+                                      services=services, commitment_peers={peer.ae_title: (peer.host, peer.port)},
+                                      # the harness calls as itself, or as its peer AE to get commitment results
+                                      allowed_calling_aes=[self.profile.harness_ae_title, peer.ae_title],
+                                      move_destinations={peer.ae_title: (peer.host, peer.port)})
+            simulator.tls = tls
+            return simulator.start()
+
+        from dicom_harness.shared.tls import generate
+        from dicom_harness.targets.profile import TlsFiles
+        self._certificate_dir = tempfile.mkdtemp(prefix="dh-tls-")
+        certificates = self.certificates = generate(self._certificate_dir)
+        self._pacs = pacs(certificates if self.tls else None, services)
+        client_files = TlsFiles(ca=str(certificates.ca), cert=str(certificates.client_cert),
+                                key=str(certificates.client_key))
+        if self.tls:
+            target = self.profile.with_dimse(port=self._pacs.port, tls=True, tls_files=client_files)
+        else:
+            self._tls_pacs = pacs(certificates, ())
+            target = self.profile.with_dimse(port=self._pacs.port, tls_port=self._tls_pacs.port,
+                                             tls_files=client_files)
         if target.dicomweb is not None:
-            self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target)).start()
+            web_tls = None
+            if self.tls:
+                from dicom_harness.shared.tls import server_context
+                web_tls = server_context(certificates.server_cert, certificates.server_key)
+            self._web = DicomWebSimulator(self._store, faults=self.faults, token=self._web_token(target),
+                                          tls_context=web_tls).start()
+            web_files = TlsFiles(ca=str(certificates.ca)) if self.tls else TlsFiles()
             target = replace(target, dicomweb=replace(target.dicomweb, base_url=self._web.base_url,
-                                                      wado_uri=self._web.wado_uri_url))
+                                                      wado_uri=self._web.wado_uri_url, tls_files=web_files))
             if target.fhir is not None:
-                target = replace(target, fhir=replace(target.fhir, base_url=self._web.fhir_url))
+                target = replace(target, fhir=replace(target.fhir, base_url=self._web.fhir_url, tls_files=web_files))
         if self.faults:
             target = replace(target, name=f"{target.name} (faults: {', '.join(sorted(self.faults))})")
         return target
@@ -95,6 +124,10 @@ class SimulatorProvider(Provider):
             self._web.stop()
         if self._pacs:
             self._pacs.stop()
+        if self._tls_pacs:
+            self._tls_pacs.stop()
+        if self._certificate_dir:
+            shutil.rmtree(self._certificate_dir, ignore_errors=True)
         if self._store:
             self._store.close()
         if self._temporary:

@@ -30,8 +30,11 @@ class OrthancProcess(LocalProcess):
 
     def __init__(self, ae_title: str = "ORTHANC", peers: dict[str, tuple[str, str, int]] | None = None,
                  dicomweb: bool = True, worklists: Path | None = None,
-                 dicomweb_servers: dict[str, str] | None = None):
+                 dicomweb_servers: dict[str, str] | None = None, tls=None):
+        """tls: harness/shared/tls.py Certificates: the DICOM port speaks TLS (Orthanc's DicomTls* options, 1.9+),
+        with a client certificate signed by their CA required."""
         super().__init__()
+        self.tls = tls
         self.ae_title = ae_title
         self.dicomweb_servers = dicomweb_servers or {}      # name -> base URL, for Orthanc's DICOMweb client
         self.peers = peers or {}
@@ -77,6 +80,14 @@ class OrthancProcess(LocalProcess):
         }
         if self.dicomweb_servers:
             config["DicomWeb"]["Servers"] = {name: [url] for name, url in self.dicomweb_servers.items()}
+        if self.tls is not None:
+            config.update({
+                "DicomTlsEnabled": True,
+                "DicomTlsCertificate": str(self.tls.server_cert),
+                "DicomTlsPrivateKey": str(self.tls.server_key),
+                "DicomTlsTrustedCertificates": str(self.tls.ca),
+                "DicomTlsRemoteCertificateRequired": True,
+            })
         if self.worklists:
             config["Worklists"] = {"Enable": True, "Database": str(self.worklists)}
         return config

@@ -93,17 +93,20 @@ def quick_profile(dimse: str | None, dicomweb: str | None) -> Target:
 
 
 def make_provider(target: str | None = None, dimse: str | None = None, faults: tuple[str, ...] = (),
-                  dicomweb: str | None = None) -> Provider:
+                  dicomweb: str | None = None, tls: bool = False) -> Provider:
     """Choose the provider for the command-line options; raises ProfileError for bad input."""
     if faults and ((target or "simulators") != "simulators" or dimse or dicomweb):
         raise ProfileError("--fault only applies to the built-in simulators (--target simulators)")
+    if tls and ((target or "simulators") != "simulators" or dimse or dicomweb):
+        raise ProfileError("--tls only applies to the built-in simulators; a profile says tls = true in [dimse] "
+                           "and an https base_url in [dicomweb]")
     if dimse or dicomweb:
         if target not in (None, "simulators"):
             raise ProfileError("give either --target or the quick forms --dimse / --dicomweb, not both")
         return ExternalProvider(quick_profile(dimse, dicomweb))
     if target in (None, "simulators"):
         from dicom_harness.targets.builtin import SimulatorProvider
-        return SimulatorProvider(faults)
+        return SimulatorProvider(faults, tls=tls)
     if target == "orthanc":
         from dicom_harness.targets.orthanc import OrthancProvider
         return OrthancProvider()

@@ -1,6 +1,7 @@
 """Is the target there, and does it talk to us? Before any test: for DIMSE one Verification association (so a
 wrong port or a wrong AE title is one clear line, exit 3, not an ERROR in every test), for DICOMweb one TCP
-connection to the base URL's host and port."""
+connection to the base URL's host and port. With TLS (tls = true, an https base URL) first a TLS handshake with
+the profile's CA and certificate: a wrong CA, a plain port or an expired certificate is one line, exit 3."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pynetdicom.sop_class import Verification
 from dicom_harness.errors import TargetUnreachable
 from dicom_harness.shared.association import describe_rejection
 from dicom_harness.shared.network import prepare_ae
+from dicom_harness.shared.tls import describe_tls_error, tls_handshake, tls_refusal_after_handshake
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import DimseEndpoint, WebEndpoint
 
@@ -25,6 +27,14 @@ def check_dimse_reachable(endpoint: DimseEndpoint, calling_ae: str | None = None
     address = f"{endpoint.ae_title}@{endpoint.host}:{endpoint.port}"
     if not can_connect(endpoint.host, endpoint.port):
         raise TargetUnreachable(f"cannot connect to {address}: is the target running and the port right?")
+    tls_args = None
+    if endpoint.tls:
+        context = endpoint.tls_files.client_context()
+        try:
+            tls_handshake(endpoint.host, endpoint.port, context, endpoint.timeout).close()
+        except (OSError, ValueError) as exc:
+            raise TargetUnreachable(f"{address} (tls = true): {describe_tls_error(exc)}") from None
+        tls_args = (context, endpoint.host)
     if calling_ae is None:
         return
     ae = AE(ae_title=calling_ae)
@@ -32,13 +42,17 @@ def check_dimse_reachable(endpoint: DimseEndpoint, calling_ae: str | None = None
     ae.acse_timeout = ae.network_timeout = ae.dimse_timeout = ae.connection_timeout = endpoint.timeout
     ae.add_requested_context(Verification, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
     started = time.monotonic()
-    assoc = ae.associate(endpoint.host, endpoint.port, ae_title=endpoint.ae_title)
+    assoc = ae.associate(endpoint.host, endpoint.port, ae_title=endpoint.ae_title, tls_args=tls_args)
     elapsed = time.monotonic() - started
     if assoc.is_rejected:
         primitive = assoc.acceptor.primitive
         why = describe_rejection(primitive.result, primitive.result_source, primitive.diagnostic)
         raise TargetUnreachable(f"{address} rejected the association ({why}): check the called AE title "
                                 f"{endpoint.ae_title!r} and that the target accepts the calling AE title {calling_ae!r}")
+    if not assoc.is_established and tls_args is not None:
+        reason = tls_refusal_after_handshake(endpoint.host, endpoint.port, tls_args[0], endpoint.timeout)
+        if reason:
+            raise TargetUnreachable(f"{address} (tls = true): {reason}")
     if not assoc.is_established:
         if elapsed >= endpoint.timeout * 0.9:
             raise TargetUnreachable(f"{address} accepted the connection but sent no answer to the A-ASSOCIATE-RQ: "
@@ -73,6 +87,11 @@ def check_web_reachable(endpoint: WebEndpoint, timeout: float | None = None) -> 
     wait = min(endpoint.timeout, 10.0) if timeout is None else timeout
     if not can_connect(url.host, url.port or (443 if url.scheme == "https" else 80), wait):
         raise TargetUnreachable(f"cannot connect to {endpoint.base_url}: is the service running and the URL right?")
+    if url.scheme == "https":
+        try:
+            tls_handshake(url.host, url.port or 443, endpoint.tls_files.client_context(), wait).close()
+        except (OSError, ValueError) as exc:
+            raise TargetUnreachable(f"{endpoint.base_url}: {describe_tls_error(exc)}") from None
     try:
         httpx.get(endpoint.base_url, timeout=wait, verify=False)
     except httpx.TimeoutException:

@@ -27,8 +27,9 @@ class DicomWebSimulator:
     def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, faults: Iterable[str | Fault] = (),
                  token: str | None = None, user: str | None = None, password: str | None = None,
                  recorder=None, cors_origins=None, public_url: str | None = None,
-                 limits: Limits | None = None):
-        """cors_origins: the origins a browser page may call from ("*" any, a list, or () none); None takes
+                 limits: Limits | None = None, tls_context=None):
+        """tls_context: an ssl.SSLContext (harness/shared/tls.py server_context): HTTPS instead of HTTP.
+        cors_origins: the origins a browser page may call from ("*" any, a list, or () none); None takes
         DICOM_HARNESS_CORS_ORIGINS, default any (dicomweb/cors.py)."""
         self.store = store
         self.cors_origins = origins_from_environment() if cors_origins is None else parse_origins(cors_origins)
@@ -43,6 +44,8 @@ class DicomWebSimulator:
             token = user = password = None      # the fault: nobody is asked who they are
         self.credentials = {"token": token, "user": user, "password": password}
         self.host = host
+        self.tls_context = tls_context
+        self.scheme = "https" if tls_context is not None else "http"
         self.requested_port = port
         self.port: int | None = None
         self._server: uvicorn.Server | None = None
@@ -55,19 +58,19 @@ class DicomWebSimulator:
         if self.host in ("0.0.0.0", "::", ""):
             return None                 # every address: only the request says which one the client used
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/dicom-web"
+        return f"{self.scheme}://{self.host}:{self.port}/dicom-web"
 
     @property
     def wado_uri_url(self) -> str:
-        return f"http://{self.host}:{self.port}/wado"
+        return f"{self.scheme}://{self.host}:{self.port}/wado"
 
     @property
     def fhir_url(self) -> str:
-        return f"http://{self.host}:{self.port}/fhir"
+        return f"{self.scheme}://{self.host}:{self.port}/fhir"
 
     def start(self) -> "DicomWebSimulator":
         # Bind here, so the port is known before uvicorn runs and port 0 can be read back.
@@ -89,6 +92,9 @@ class DicomWebSimulator:
             app = Cors(app, self.cors_origins)
         config = uvicorn.Config(app, log_level="warning", access_log=False,
                                 lifespan="off", timeout_keep_alive=30)
+        if self.tls_context is not None:
+            config.load()
+            config.ssl = self.tls_context      # uvicorn serves the given sockets with config.ssl
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, args=(sock,), name="dicomweb-simulator", daemon=True)
         self._thread.start()
