@@ -408,11 +408,11 @@ ABORT_ON_RELEASE = _fault(
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
-    suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 NO_CLOSE_AFTER_ABORT = _fault(
     "no-close-after-abort", "ASSOC-ABORT-CLOSES-CONNECTION",
     "After a peer's A-ABORT the association ends but the TCP connection is left open (closed a minute later).",
-    suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 ECHO_FAILURE = _fault(
     "echo-failure", "VERIFY-ECHO-SUCCESS",
     "C-ECHO is answered with status 0110 (Processing failure).")
@@ -1143,3 +1143,23 @@ STOW_PARTIAL_LISTS_REFUSED = _web_fault(
     "stow-partial-lists-refused", "STOW-PARTIAL-REFERENCED",
     "A store answered 202 lists its refused instances in the Referenced SOP Sequence too (besides the Failed SOP "
     "Sequence); the mixed-study store is one of them, hence STOW-MIXED-STUDY.", also_breaks=("STOW-MIXED-STUDY",))
+
+# -- the upper layer state machine, PS3.8 Table 9-10 (round 4, association depth; simulators/pacs.py) ------------
+# Each replaces one row's action for the acceptor (pacs.py STATE_TABLE_FAULTS); the differential test plays every
+# row these change, hence its also_breaks.
+UL_ABORT_ANSWERED_WITH_ABORT = _fault(
+    "ul-abort-answered-with-abort", "ASSOC-UL-STATE-TABLE",
+    "An A-ABORT PDU arriving before any A-ASSOCIATE-RQ (Sta2) is answered with an A-ABORT PDU (AA-1) instead of "
+    "the transport connection being closed (AA-2).", suites=("association",))
+UL_STA2_IGNORES_UNEXPECTED_PDU = _fault(
+    "ul-sta2-ignores-unexpected-pdu", "ASSOC-STA2-UNEXPECTED-PDU",
+    "A P-DATA-TF, A-RELEASE-RQ or A-RELEASE-RP arriving before any A-ASSOCIATE-RQ (Sta2) is ignored (AA-6) instead "
+    "of answered with an A-ABORT PDU (AA-1).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+UL_STA6_IGNORES_SECOND_REQUEST = _fault(
+    "ul-sta6-ignores-second-request", "ASSOC-STA6-SECOND-REQUEST",
+    "An A-ASSOCIATE-RQ or A-RELEASE-RP arriving on an established association (Sta6) is ignored (AA-6) instead of "
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+UL_STA6_IGNORES_INVALID_PDU = _fault(
+    "ul-sta6-ignores-invalid-pdu", "ASSOC-STA6-INVALID-PDU",
+    "An unrecognized or invalid PDU arriving on an established association (Sta6) is ignored (AA-6) instead of "
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))

@@ -17,6 +17,8 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
+from pynetdicom.fsm import ACTIONS as FSM_ACTIONS
+from pynetdicom.fsm import StateMachine
 from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
@@ -67,6 +69,10 @@ from dicom_harness.simulators.faults import (
     STORE_DISCARDS,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
+    UL_ABORT_ANSWERED_WITH_ABORT,
+    UL_STA2_IGNORES_UNEXPECTED_PDU,
+    UL_STA6_IGNORES_INVALID_PDU,
+    UL_STA6_IGNORES_SECOND_REQUEST,
     Fault,
     faults_named,
 )
@@ -91,6 +97,27 @@ _QR_FIND_SWAP = {StudyRootQueryRetrieveInformationModelFind: PatientRootQueryRet
                  PatientRootQueryRetrieveInformationModelFind: StudyRootQueryRetrieveInformationModelFind}
 COERCED_ISSUER = "DH_PACS_ISSUER"      # the coerce-without-warning fault's Issuer of Patient ID
 INVALID_SOP_INSTANCE = 0x0117           # PS3.7 9.1.1.1.9 h: "Invalid SOP Instance", a UID breaking PS3.5 9.1
+
+
+# State table faults: (pynetdicom event, state) -> the action done instead of PS3.8 Table 9-10's
+STATE_TABLE_FAULTS = {
+    UL_ABORT_ANSWERED_WITH_ABORT: {("Evt16", "Sta2"): "AA-1"},
+    UL_STA2_IGNORES_UNEXPECTED_PDU: {("Evt10", "Sta2"): "AA-6", ("Evt12", "Sta2"): "AA-6", ("Evt13", "Sta2"): "AA-6"},
+    UL_STA6_IGNORES_SECOND_REQUEST: {("Evt6", "Sta6"): "AA-6", ("Evt13", "Sta6"): "AA-6"},
+    UL_STA6_IGNORES_INVALID_PDU: {("Evt19", "Sta6"): "AA-6"},
+}
+
+
+class _FaultyStateMachine(StateMachine):
+    """pynetdicom's state machine with some rows' actions replaced (the state table faults)."""
+    overrides: dict = {}
+
+    def do_action(self, event: str) -> None:
+        action = self.overrides.get((event, self.current_state))
+        if action is None:
+            super().do_action(event)
+            return
+        self.transition(FSM_ACTIONS[action][1](self.dul))
 
 
 class _UnboundedPdu(GuardedDimse):
@@ -378,6 +405,9 @@ class PacsSimulator:
         from dicom_harness.simulators.services import combine_handlers
         handlers = combine_handlers(self.handlers(), self.services)
         handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
+        overrides = {k: v for f in self.faults for k, v in STATE_TABLE_FAULTS.get(f, {}).items()}
+        if overrides:
+            handlers.append((evt.EVT_CONN_OPEN, _replace_rows, [overrides]))
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
@@ -434,6 +464,13 @@ def _close_quietly(sock) -> None:
         sock.close()
     except OSError:
         pass
+
+
+def _replace_rows(event, overrides: dict) -> None:
+    """The state table faults: this connection's state machine does the faults' actions on their rows."""
+    machine = event.assoc.dul.state_machine
+    machine.__class__ = _FaultyStateMachine
+    machine.overrides = overrides
 
 
 def _keep_unknown_pdus(event) -> None:

@@ -97,3 +97,29 @@ def encode(request: AssociateRequest) -> bytes:
     body = (request.protocol_version.to_bytes(2, "big") + request.header_rest[:2] + request.called_ae
             + request.calling_ae + request.header_rest[2:] + _encode_items(request.items))
     return b"\x01\x00" + len(body).to_bytes(4, "big") + body
+
+
+DICOM_APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"     # PS3.7 A.2.1
+IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2"
+HARNESS_IMPLEMENTATION_UID = "1.2.826.0.1.3680043.9.3811.2.0.0"   # pynetdicom's root, as the harness's AEs use
+
+
+def _uid(value: str) -> bytes:
+    return value.encode("ascii")
+
+
+def _ae(title: str) -> bytes:
+    return title.encode("ascii")[:16].ljust(16, b" ")
+
+
+def verification_request(calling: str, called: str, max_length: int = 16384,
+                         abstract_syntax: str = "1.2.840.10008.1.1") -> AssociateRequest:
+    """An A-ASSOCIATE-RQ proposing one presentation context (ID 1, Implicit VR Little Endian; Verification unless
+    told otherwise), with a Maximum Length and an Implementation Class UID sub-item."""
+    context = Item(PRESENTATION_CONTEXT, bytes([1, 0, 0, 0]),
+                   [Item(ABSTRACT_SYNTAX, _uid(abstract_syntax)), Item(TRANSFER_SYNTAX, _uid(IMPLICIT_VR_LITTLE_ENDIAN))])
+    user = Item(USER_INFORMATION, b"", [Item(MAXIMUM_LENGTH, max_length.to_bytes(4, "big")),
+                                        Item(IMPLEMENTATION_CLASS_UID, _uid(HARNESS_IMPLEMENTATION_UID))])
+    return AssociateRequest(protocol_version=1, called_ae=_ae(called), calling_ae=_ae(calling),
+                            header_rest=bytes(34), items=[Item(APPLICATION_CONTEXT, _uid(DICOM_APPLICATION_CONTEXT)),
+                                                          context, user])
