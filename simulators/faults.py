@@ -1163,3 +1163,29 @@ UL_STA6_IGNORES_INVALID_PDU = _fault(
     "ul-sta6-ignores-invalid-pdu", "ASSOC-STA6-INVALID-PDU",
     "An unrecognized or invalid PDU arriving on an established association (Sta6) is ignored (AA-6) instead of "
     "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+# The A-ASSOCIATE-AC as the PACS simulator writes it (pacs.py AC_FAULTS rewrite the encoded PDU before it is sent)
+AC_ROLE_GRANTED_UNPROPOSED = _fault(
+    "ac-role-granted-unproposed", "ASSOC-ROLE-NOT-PROPOSED",
+    "Every SCP/SCU Role Selection sub-item of the A-ASSOCIATE-AC grants both roles (SCU-role 1, SCP-role 1), "
+    "including a role the requestor proposed with 0.", suites=("association",))
+AC_ROLE_ITEM_UNASKED = _fault(
+    "ac-role-item-unasked", "ASSOC-ROLE-OMITTED",
+    "An A-ASSOCIATE-AC answering a request without role selection carries an SCP/SCU Role Selection sub-item "
+    "for Verification anyway.", suites=("association",))
+AC_TWO_MAX_LENGTH_ITEMS = _fault(
+    "ac-two-max-length-items", "ASSOC-AC-MAX-LENGTH-ITEM",
+    "The A-ASSOCIATE-AC's user information carries its Maximum Length sub-item twice.", suites=("association",))
+AC_TWO_IMPLEMENTATION_UIDS = _fault(
+    "ac-two-implementation-uids", "ASSOC-AC-IMPLEMENTATION-UID",
+    "The A-ASSOCIATE-AC's user information carries two Implementation Class UID sub-items.", suites=("association",))
+AC_TWO_VERSION_NAMES = _fault(
+    "ac-two-version-names", "ASSOC-AC-IMPLEMENTATION-VERSION",
+    "The A-ASSOCIATE-AC's user information carries two Implementation Version Name sub-items.",
+    suites=("association",))
+AC_PROTOCOL_VERSION_2 = _fault(
+    "ac-protocol-version-2", "ASSOC-AC-PROTOCOL-VERSION",
+    "The A-ASSOCIATE-AC's Protocol-version field is 0002H (bit 1), not bit 0.", suites=("association",))
+AC_RESERVED_NOT_ECHOED = _fault(
+    "ac-reserved-not-echoed", "ASSOC-AC-RESERVED-ECHOED",
+    "The A-ASSOCIATE-AC's bytes 43-74 (reserved, to be sent as received in the A-ASSOCIATE-RQ) are filled with "
+    "'X' instead.", suites=("association",))

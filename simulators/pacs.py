@@ -32,11 +32,19 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
+from dicom_harness.shared import associate_rq
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
+    AC_PROTOCOL_VERSION_2,
+    AC_RESERVED_NOT_ECHOED,
+    AC_ROLE_GRANTED_UNPROPOSED,
+    AC_ROLE_ITEM_UNASKED,
+    AC_TWO_IMPLEMENTATION_UIDS,
+    AC_TWO_MAX_LENGTH_ITEMS,
+    AC_TWO_VERSION_NAMES,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
     COERCE_WITHOUT_WARNING,
@@ -105,6 +113,46 @@ STATE_TABLE_FAULTS = {
     UL_STA2_IGNORES_UNEXPECTED_PDU: {("Evt10", "Sta2"): "AA-6", ("Evt12", "Sta2"): "AA-6", ("Evt13", "Sta2"): "AA-6"},
     UL_STA6_IGNORES_SECOND_REQUEST: {("Evt6", "Sta6"): "AA-6", ("Evt13", "Sta6"): "AA-6"},
     UL_STA6_IGNORES_INVALID_PDU: {("Evt19", "Sta6"): "AA-6"},
+}
+
+
+def _user(ac) -> list:
+    return ac.items_of(associate_rq.USER_INFORMATION)[0].children
+
+
+def _twice(kind: int):
+    def rewrite(ac) -> None:
+        user = _user(ac)
+        user.extend([i for i in user if i.type == kind][:1] or [associate_rq.Item(kind, b"DH_PACS_AGAIN")] * 2)
+    return rewrite
+
+
+def _grant_roles(ac) -> None:
+    for item in _user(ac):
+        if item.type == associate_rq.ROLE_SELECTION:
+            item.value = item.value[:-2] + b"\x01\x01"
+
+
+def _unasked_role(ac) -> None:
+    if not any(i.type == associate_rq.ROLE_SELECTION for i in _user(ac)):
+        _user(ac).append(associate_rq.role_item(Verification, 1, 0))
+
+
+def _protocol_version_2(ac) -> None:
+    ac.protocol_version = 2
+
+
+def _reserved_not_echoed(ac) -> None:
+    ac.header_rest = ac.header_rest[:2] + b"X" * 32
+
+
+# A-ASSOCIATE-AC faults: the encoded AC is read, changed and written again just before it is sent
+AC_FAULTS = {
+    AC_ROLE_GRANTED_UNPROPOSED: _grant_roles, AC_ROLE_ITEM_UNASKED: _unasked_role,
+    AC_TWO_MAX_LENGTH_ITEMS: _twice(associate_rq.MAXIMUM_LENGTH),
+    AC_TWO_IMPLEMENTATION_UIDS: _twice(associate_rq.IMPLEMENTATION_CLASS_UID),
+    AC_TWO_VERSION_NAMES: _twice(associate_rq.IMPLEMENTATION_VERSION_NAME),
+    AC_PROTOCOL_VERSION_2: _protocol_version_2, AC_RESERVED_NOT_ECHOED: _reserved_not_echoed,
 }
 
 
@@ -408,6 +456,9 @@ class PacsSimulator:
         overrides = {k: v for f in self.faults for k, v in STATE_TABLE_FAULTS.get(f, {}).items()}
         if overrides:
             handlers.append((evt.EVT_CONN_OPEN, _replace_rows, [overrides]))
+        rewrites = [AC_FAULTS[f] for f in self.faults if f in AC_FAULTS]
+        if rewrites:
+            handlers.append((evt.EVT_CONN_OPEN, _rewrite_ac, [rewrites]))
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
@@ -471,6 +522,21 @@ def _replace_rows(event, overrides: dict) -> None:
     machine = event.assoc.dul.state_machine
     machine.__class__ = _FaultyStateMachine
     machine.overrides = overrides
+
+
+def _rewrite_ac(event, rewrites: list) -> None:
+    """The A-ASSOCIATE-AC faults: this connection's A-ASSOCIATE-AC is rewritten on its way out."""
+    transport = event.assoc.dul.socket
+    send = transport.send
+
+    def send_rewritten(data: bytes) -> None:
+        if bytes(data[:1]) == b"\x02":
+            ac = associate_rq.parse(bytes(data), 0x02)
+            for rewrite in rewrites:
+                rewrite(ac)
+            data = associate_rq.encode(ac)
+        send(data)
+    transport.send = send_rewritten
 
 
 def _keep_unknown_pdus(event) -> None:

@@ -127,6 +127,7 @@ class Judgement:
     state: str = "Sta2"
     pending: str | None = None
     steps: list[Step] = field(default_factory=list)
+    request: bytes = b""         # the A-ASSOCIATE-RQ as we sent it (the last one), for checks that compare with it
 
     @property
     def broken(self) -> Step | None:
@@ -226,9 +227,10 @@ def p_data_tf(context_id: int, payload: bytes, control: int = 0x03, claimed: int
     return struct.pack(">BBI", 0x04, 0, len(item)) + item
 
 
-def build(kind: str, calling: str, called: str, message_id: int = 1) -> bytes:
+def build(kind: str, calling: str, called: str, message_id: int = 1, request: bytes | None = None) -> bytes:
+    """The PDU of a kind; request: the A-ASSOCIATE-RQ to send for RQ (default: Verification, verification_request)."""
     if kind == RQ:
-        return associate_rq.encode(associate_rq.verification_request(calling, called))
+        return request or associate_rq.encode(associate_rq.verification_request(calling, called))
     if kind == ECHO:
         return p_data_tf(1, c_echo_rq(message_id))
     if kind == MALFORMED:
@@ -298,7 +300,7 @@ class PduConnection:
 
 
 def play(connection: PduConnection, sequence: list[str], calling: str, called: str, *, answer_wait: float = 3.0,
-         quiet_wait: float = 0.15) -> Judgement:
+         quiet_wait: float = 0.15, request: bytes | None = None) -> Judgement:
     """Send the sequence over the connection, judging each observation; stops at the first one the table does not
     allow or when the connection is gone (the rest of the sequence is not sent)."""
     judgement = Judgement()
@@ -311,7 +313,10 @@ def play(connection: PduConnection, sequence: list[str], calling: str, called: s
             if not judgement.observe(*observed) or judgement.state == "Sta1":
                 return judgement
         message_id += 1
-        if not connection.send(build(kind, calling, called, message_id)):
+        pdu = build(kind, calling, called, message_id, request)
+        if kind == RQ:
+            judgement.request = pdu
+        if not connection.send(pdu):
             judgement.sent(kind)
             judgement.observe(CLOSED)
             return judgement
