@@ -1189,3 +1189,14 @@ AC_RESERVED_NOT_ECHOED = _fault(
     "ac-reserved-not-echoed", "ASSOC-AC-RESERVED-ECHOED",
     "The A-ASSOCIATE-AC's bytes 43-74 (reserved, to be sent as received in the A-ASSOCIATE-RQ) are filled with "
     "'X' instead.", suites=("association",))
+AC_TWO_TRANSFER_SYNTAXES = _fault(
+    "ac-two-transfer-syntaxes", "ASSOC-AC-ONE-OFFERED-TS",
+    "Each accepted presentation context item of the A-ASSOCIATE-AC carries its Transfer Syntax sub-item twice.",
+    suites=("association",))
+AC_ITEMS_OUT_OF_ORDER = _fault(
+    "ac-items-out-of-order", "ASSOC-AC-ITEM-ORDER",
+    "The A-ASSOCIATE-AC's User Information item (50H) comes before its Presentation Context items (21H).",
+    suites=("association",))
+REFUSE_VERIFICATION_AMONG_OTHERS = _fault(
+    "refuse-verification-among-others", "VERIFY-ACCEPT-CONTEXT",
+    "A Verification presentation context is rejected when a Storage presentation context is proposed beside it.")

@@ -38,12 +38,14 @@ from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
+    AC_ITEMS_OUT_OF_ORDER,
     AC_PROTOCOL_VERSION_2,
     AC_RESERVED_NOT_ECHOED,
     AC_ROLE_GRANTED_UNPROPOSED,
     AC_ROLE_ITEM_UNASKED,
     AC_TWO_IMPLEMENTATION_UIDS,
     AC_TWO_MAX_LENGTH_ITEMS,
+    AC_TWO_TRANSFER_SYNTAXES,
     AC_TWO_VERSION_NAMES,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
@@ -72,6 +74,7 @@ from dicom_harness.simulators.faults import (
     NO_CLOSE_AFTER_ABORT,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
+    REFUSE_VERIFICATION_AMONG_OTHERS,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
     STORE_DISCARDS,
@@ -138,6 +141,17 @@ def _unasked_role(ac) -> None:
         _user(ac).append(associate_rq.role_item(Verification, 1, 0))
 
 
+def _two_transfer_syntaxes(ac) -> None:
+    for item in ac.items_of(associate_rq.PRESENTATION_CONTEXT_AC):
+        if len(item.value) > 2 and item.value[2] == 0:        # result 0: acceptance
+            item.children.extend(item.children[:1])
+
+
+def _items_out_of_order(ac) -> None:
+    ac.items.sort(key=lambda item: item.type != associate_rq.APPLICATION_CONTEXT and
+                  item.type != associate_rq.USER_INFORMATION)
+
+
 def _protocol_version_2(ac) -> None:
     ac.protocol_version = 2
 
@@ -153,6 +167,7 @@ AC_FAULTS = {
     AC_TWO_IMPLEMENTATION_UIDS: _twice(associate_rq.IMPLEMENTATION_CLASS_UID),
     AC_TWO_VERSION_NAMES: _twice(associate_rq.IMPLEMENTATION_VERSION_NAME),
     AC_PROTOCOL_VERSION_2: _protocol_version_2, AC_RESERVED_NOT_ECHOED: _reserved_not_echoed,
+    AC_TWO_TRANSFER_SYNTAXES: _two_transfer_syntaxes, AC_ITEMS_OUT_OF_ORDER: _items_out_of_order,
 }
 
 
@@ -246,6 +261,11 @@ class PacsSimulator:
             return
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
+        proposed = event.assoc.requestor.primitive.presentation_context_definition_list
+        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        if REFUSE_VERIFICATION_AMONG_OTHERS in self.faults and any(cx.abstract_syntax in storage for cx in proposed):
+            event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
+                                              if cx.abstract_syntax != Verification]
 
     def _widen_contexts(self, assoc) -> None:
         """Faults: add whatever the requestor proposed to what this association supports."""

@@ -132,13 +132,13 @@ def read_role_item(item: Item) -> tuple[str, int | None, int | None]:
 
 
 def verification_request(calling: str, called: str, max_length: int = 16384,
-                         abstract_syntax: str = "1.2.840.10008.1.1", extra_user_items: tuple[Item, ...] = ()
-                         ) -> AssociateRequest:
+                         abstract_syntax: str = "1.2.840.10008.1.1", extra_user_items: tuple[Item, ...] = (),
+                         transfer_syntaxes: tuple[str, ...] = (IMPLICIT_VR_LITTLE_ENDIAN,)) -> AssociateRequest:
     """An A-ASSOCIATE-RQ proposing one presentation context (ID 1, Implicit VR Little Endian; Verification unless
     told otherwise), with a Maximum Length and an Implementation Class UID sub-item (and extra_user_items after
     them)."""
-    context = Item(PRESENTATION_CONTEXT, bytes([1, 0, 0, 0]),
-                   [Item(ABSTRACT_SYNTAX, _uid(abstract_syntax)), Item(TRANSFER_SYNTAX, _uid(IMPLICIT_VR_LITTLE_ENDIAN))])
+    context = Item(PRESENTATION_CONTEXT, bytes([1, 0, 0, 0]), [Item(ABSTRACT_SYNTAX, _uid(abstract_syntax)),
+                                                               *(Item(TRANSFER_SYNTAX, _uid(ts)) for ts in transfer_syntaxes)])
     user = Item(USER_INFORMATION, b"", [Item(MAXIMUM_LENGTH, max_length.to_bytes(4, "big")),
                                         Item(IMPLEMENTATION_CLASS_UID, _uid(HARNESS_IMPLEMENTATION_UID)),
                                         *extra_user_items])

@@ -9,13 +9,16 @@ from dicom_harness.testing import associate_rq, requirement, uid_problem, ul_sta
 
 M = ul_state_model
 VERIFICATION = "1.2.840.10008.1.1"
+EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1", "1.2.840.10008.1.2"
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 
 
-def _request(abstract_syntax: str = VERIFICATION, roles: tuple = ()):
+def _request(abstract_syntax: str = VERIFICATION, roles: tuple = (), transfer_syntaxes: tuple = ()):
     def build(calling: str, called: str) -> bytes:
         request = associate_rq.verification_request(calling, called, abstract_syntax=abstract_syntax,
-                                                    extra_user_items=tuple(roles))
+                                                    extra_user_items=tuple(roles),
+                                                    **({"transfer_syntaxes": transfer_syntaxes} if transfer_syntaxes
+                                                       else {}))
         return associate_rq.encode(request)
     return build
 
@@ -107,3 +110,25 @@ def test_role_selection_reply_grants_no_role_that_was_not_proposed(dimse, claims
                 wrong.append(f"proposed SCU-role {scu} SCP-role {scp}, returned SCU-role {scu_reply} SCP-role "
                              f"{scp_reply}")
     assert not wrong, "expected no role returned as 1 that was proposed as 0 (PS3.7 D.3.3.4); " + "; ".join(wrong)
+
+
+@requirement("ASSOC-AC-ONE-OFFERED-TS")
+def test_an_accepted_context_carries_one_proposed_transfer_syntax(dimse):
+    """Propose Verification with Explicit and Implicit VR Little Endian; PS3.8 7.1.1.14 and 9.3.3.2: the accepted
+    context's item holds one Transfer Syntax sub-item, one of the two proposed."""
+    _, ac = _accepted(dimse, transfer_syntaxes=(EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN))
+    contexts = ac.items_of(associate_rq.PRESENTATION_CONTEXT_AC)
+    accepted = [c for c in contexts if len(c.value) > 2 and c.value[2] == 0]
+    assert accepted, f"expected presentation context 1 accepted, observed results {[c.value[2:3].hex() for c in contexts]}"
+    syntaxes = [s.text() for s in accepted[0].children if s.type == associate_rq.TRANSFER_SYNTAX]
+    assert len(syntaxes) == 1 and syntaxes[0] in (EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN), (
+        f"expected one Transfer Syntax sub-item naming a proposed transfer syntax, observed {syntaxes}")
+
+
+@requirement("ASSOC-AC-ITEM-ORDER")
+def test_ac_items_come_in_increasing_item_type(dimse):
+    """Propose Verification; PS3.8 9.3.1: the A-ASSOCIATE-AC's items appear in increasing order of their item
+    types (application context 10H, presentation contexts 21H, user information 50H)."""
+    _, ac = _accepted(dimse)
+    types = [item.type for item in ac.items]
+    assert types == sorted(types), f"expected item types in increasing order, observed {[f'{t:02X}H' for t in types]}"
