@@ -1200,3 +1200,7 @@ AC_ITEMS_OUT_OF_ORDER = _fault(
 REFUSE_VERIFICATION_AMONG_OTHERS = _fault(
     "refuse-verification-among-others", "VERIFY-ACCEPT-CONTEXT",
     "A Verification presentation context is rejected when a Storage presentation context is proposed beside it.")
+STORE_EXTNEG_UNDEFINED_LEVEL = _fault(
+    "store-extneg-undefined-level", "STORE-EXTNEG-REPLY-VALUES",
+    "Storage extended negotiation is answered with Level of support 4, a value Table B.3-2 does not define.",
+    suites=("storage",))

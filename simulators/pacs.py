@@ -78,6 +78,7 @@ from dicom_harness.simulators.faults import (
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
     STORE_DISCARDS,
+    STORE_EXTNEG_UNDEFINED_LEVEL,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
     UL_ABORT_ANSWERED_WITH_ABORT,
@@ -304,6 +305,16 @@ class PacsSimulator:
         timer.daemon = True
         timer.start()
 
+    def _on_sop_extended(self, event) -> dict:
+        """Query/Retrieve's answers, and for Storage classes PS3.4 Table B.3-2: Level of support 2 (this simulator
+        keeps every attribute), signature level 0 (unspecified), Element Coercion 0 (none)."""
+        answers = self.query_retrieve.on_sop_extended(event)
+        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        for uid in (event.app_info or {}):
+            if str(uid) in storage:
+                answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
+        return answers
+
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
         if ECHO_FAILURE in self.faults:
@@ -462,7 +473,7 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
-            (evt.EVT_SOP_EXTENDED, self.query_retrieve.on_sop_extended),
+            (evt.EVT_SOP_EXTENDED, self._on_sop_extended),
             (evt.EVT_C_FIND, self.query_retrieve.on_find),
             (evt.EVT_C_MOVE, self.query_retrieve.on_move),
             (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 APPLICATION_CONTEXT, PRESENTATION_CONTEXT, USER_INFORMATION = 0x10, 0x20, 0x50
 PRESENTATION_CONTEXT_AC = 0x21          # the A-ASSOCIATE-AC's presentation context item (PS3.8 9.3.3.2)
 ROLE_SELECTION = 0x54                   # SCP/SCU Role Selection sub-item (PS3.7 D.3.3.4)
+SOP_CLASS_EXTENDED = 0x56               # SOP Class Extended Negotiation sub-item (PS3.7 D.3.3.5)
 ABSTRACT_SYNTAX, TRANSFER_SYNTAX = 0x30, 0x40
 MAXIMUM_LENGTH, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME = 0x51, 0x52, 0x55
 
@@ -129,6 +130,19 @@ def read_role_item(item: Item) -> tuple[str, int | None, int | None]:
     uid = item.value[2:2 + size].decode("ascii", "replace").rstrip("\x00 ")
     rest = item.value[2 + size:]
     return uid, (rest[0] if len(rest) > 0 else None), (rest[1] if len(rest) > 1 else None)
+
+
+def extended_item(sop_class: str, information: bytes) -> Item:
+    """A SOP Class Extended Negotiation sub-item (PS3.7 D.3.3.5): SOP-class-uid-length, the UID, then the
+    Service-class-application-information."""
+    uid = _uid(sop_class)
+    return Item(SOP_CLASS_EXTENDED, len(uid).to_bytes(2, "big") + uid + information)
+
+
+def read_extended_item(item: Item) -> tuple[str, bytes]:
+    """(SOP class UID, Service-class-application-information) of a SOP Class Extended Negotiation sub-item."""
+    size = int.from_bytes(item.value[:2], "big")
+    return item.value[2:2 + size].decode("ascii", "replace").rstrip("\x00 "), item.value[2 + size:]
 
 
 def verification_request(calling: str, called: str, max_length: int = 16384,
