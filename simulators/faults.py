@@ -1204,3 +1204,11 @@ STORE_EXTNEG_UNDEFINED_LEVEL = _fault(
     "store-extneg-undefined-level", "STORE-EXTNEG-REPLY-VALUES",
     "Storage extended negotiation is answered with Level of support 4, a value Table B.3-2 does not define.",
     suites=("storage",))
+PDATA_WITHOUT_PDV = _fault(
+    "pdata-without-pdv", "ASSOC-PDATA-HAS-PDV",
+    "Every P-DATA-TF the simulator sends is preceded by an empty P-DATA-TF PDU (no PDV item).",
+    suites=("association",))
+PDATA_AFTER_RELEASE_RP = _fault(
+    "pdata-after-release-rp", "ASSOC-NOTHING-AFTER-RELEASE-RP",
+    "Right after its A-RELEASE-RP the simulator sends its last P-DATA-TF again on the released association.",
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))

@@ -72,6 +72,8 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_UID_NOT_RETURNED,
     MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
+    PDATA_AFTER_RELEASE_RP,
+    PDATA_WITHOUT_PDV,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
     REFUSE_VERIFICATION_AMONG_OTHERS,
@@ -161,14 +163,38 @@ def _reserved_not_echoed(ac) -> None:
     ac.header_rest = ac.header_rest[:2] + b"X" * 32
 
 
-# A-ASSOCIATE-AC faults: the encoded AC is read, changed and written again just before it is sent
-AC_FAULTS = {
-    AC_ROLE_GRANTED_UNPROPOSED: _grant_roles, AC_ROLE_ITEM_UNASKED: _unasked_role,
-    AC_TWO_MAX_LENGTH_ITEMS: _twice(associate_rq.MAXIMUM_LENGTH),
-    AC_TWO_IMPLEMENTATION_UIDS: _twice(associate_rq.IMPLEMENTATION_CLASS_UID),
-    AC_TWO_VERSION_NAMES: _twice(associate_rq.IMPLEMENTATION_VERSION_NAME),
-    AC_PROTOCOL_VERSION_2: _protocol_version_2, AC_RESERVED_NOT_ECHOED: _reserved_not_echoed,
-    AC_TWO_TRANSFER_SYNTAXES: _two_transfer_syntaxes, AC_ITEMS_OUT_OF_ORDER: _items_out_of_order,
+def _ac(rewrite):
+    """An A-ASSOCIATE-AC fault as an outgoing-PDU rewrite: the AC is read, changed and written again."""
+    def outgoing(data: bytes, memory: dict) -> bytes:
+        if data[:1] != b"\x02":
+            return data
+        ac = associate_rq.parse(data, 0x02)
+        rewrite(ac)
+        return associate_rq.encode(ac)
+    return outgoing
+
+
+def _empty_pdata_first(data: bytes, memory: dict) -> bytes:
+    return b"\x04\x00\x00\x00\x00\x00" + data if data[:1] == b"\x04" else data
+
+
+def _pdata_after_release_rp(data: bytes, memory: dict) -> bytes:
+    if data[:1] == b"\x04":
+        memory["last P-DATA"] = data
+    elif data[:1] == b"\x06":
+        return data + memory.get("last P-DATA", b"\x04\x00\x00\x00\x00\x00")
+    return data
+
+
+# Faults on the PDUs the simulator sends: each connection's outgoing PDUs pass through them just before the socket
+OUTGOING_FAULTS = {
+    AC_ROLE_GRANTED_UNPROPOSED: _ac(_grant_roles), AC_ROLE_ITEM_UNASKED: _ac(_unasked_role),
+    AC_TWO_MAX_LENGTH_ITEMS: _ac(_twice(associate_rq.MAXIMUM_LENGTH)),
+    AC_TWO_IMPLEMENTATION_UIDS: _ac(_twice(associate_rq.IMPLEMENTATION_CLASS_UID)),
+    AC_TWO_VERSION_NAMES: _ac(_twice(associate_rq.IMPLEMENTATION_VERSION_NAME)),
+    AC_PROTOCOL_VERSION_2: _ac(_protocol_version_2), AC_RESERVED_NOT_ECHOED: _ac(_reserved_not_echoed),
+    AC_TWO_TRANSFER_SYNTAXES: _ac(_two_transfer_syntaxes), AC_ITEMS_OUT_OF_ORDER: _ac(_items_out_of_order),
+    PDATA_WITHOUT_PDV: _empty_pdata_first, PDATA_AFTER_RELEASE_RP: _pdata_after_release_rp,
 }
 
 
@@ -487,9 +513,9 @@ class PacsSimulator:
         overrides = {k: v for f in self.faults for k, v in STATE_TABLE_FAULTS.get(f, {}).items()}
         if overrides:
             handlers.append((evt.EVT_CONN_OPEN, _replace_rows, [overrides]))
-        rewrites = [AC_FAULTS[f] for f in self.faults if f in AC_FAULTS]
+        rewrites = [OUTGOING_FAULTS[f] for f in self.faults if f in OUTGOING_FAULTS]
         if rewrites:
-            handlers.append((evt.EVT_CONN_OPEN, _rewrite_ac, [rewrites]))
+            handlers.append((evt.EVT_CONN_OPEN, _rewrite_outgoing, [rewrites]))
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
@@ -555,17 +581,16 @@ def _replace_rows(event, overrides: dict) -> None:
     machine.overrides = overrides
 
 
-def _rewrite_ac(event, rewrites: list) -> None:
-    """The A-ASSOCIATE-AC faults: this connection's A-ASSOCIATE-AC is rewritten on its way out."""
+def _rewrite_outgoing(event, rewrites: list) -> None:
+    """The outgoing-PDU faults: this connection's PDUs are rewritten on their way out (pynetdicom sends one whole
+    PDU per call)."""
     transport = event.assoc.dul.socket
-    send = transport.send
+    send, memory = transport.send, {}
 
     def send_rewritten(data: bytes) -> None:
-        if bytes(data[:1]) == b"\x02":
-            ac = associate_rq.parse(bytes(data), 0x02)
-            for rewrite in rewrites:
-                rewrite(ac)
-            data = associate_rq.encode(ac)
+        data = bytes(data)
+        for rewrite in rewrites:
+            data = rewrite(data, memory)
         send(data)
     transport.send = send_rewritten
 

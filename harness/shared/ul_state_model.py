@@ -336,4 +336,19 @@ def play(connection: PduConnection, sequence: list[str], calling: str, called: s
             if judgement.pending is None and judgement.state not in OWED:
                 break
             wait = answer_wait
+    # what comes after the last PDU (a P-DATA-TF after an A-RELEASE-RP, say) is the target's own move
+    while judgement.state != "Sta1" and (observed := connection.read(quiet_wait))[0] != SILENT:
+        if not judgement.observe(*observed):
+            break
     return judgement
+
+
+def pdv_items(pdu: bytes) -> list[tuple[int, int, int]]:
+    """(presentation context ID, message control header, PDV length) of each PDV item of a P-DATA-TF PDU (PS3.8
+    9.3.5.1), as far as the bytes go."""
+    items, at, end = [], 6, min(len(pdu), 6 + int.from_bytes(pdu[2:6], "big"))
+    while at + 6 <= end:
+        length = int.from_bytes(pdu[at:at + 4], "big")
+        items.append((pdu[at + 4], pdu[at + 5], length))
+        at += 4 + length
+    return items

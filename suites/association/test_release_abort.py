@@ -1,6 +1,8 @@
 """PS3.8 7.2 and 7.3: releasing and aborting an association."""
 
-from dicom_harness.testing import requirement
+from dicom_harness.testing import requirement, ul_state_model
+
+M = ul_state_model
 
 
 @requirement("ASSOC-RELEASE")
@@ -22,3 +24,14 @@ def test_target_closes_the_connection_after_an_abort(dimse):
     assert reply.ended in ("closed", "reset"), (
         f"expected the target to close the transport connection after our A-ABORT (PS3.8 7.3.2.1, AA-3); "
         f"observed {reply.describe()}")
+
+
+@requirement("ASSOC-NOTHING-AFTER-RELEASE-RP")
+def test_nothing_follows_the_release_response(dimse):
+    """Over a bare connection: associate, send a C-ECHO-RQ, then A-RELEASE-RQ; PS3.8 7.2.2.4: after its A-RELEASE
+    response the acceptor issues nothing more for the association, P-DATA included (it may close the connection)."""
+    judgement = dimse.play_pdus([M.RQ, M.ECHO, M.RELRQ])
+    released = next((i for i, s in enumerate(judgement.steps) if s.observed == M.RELRP), None)
+    assert released is not None, f"expected an A-RELEASE-RP, observed {'; '.join(map(str, judgement.steps))}"
+    after = [s.observed for s in judgement.steps[released + 1:] if s.observed != M.CLOSED]
+    assert not after, f"expected nothing after the A-RELEASE-RP but the connection's end, observed {after}"
