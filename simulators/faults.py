@@ -1212,3 +1212,6 @@ PDATA_AFTER_RELEASE_RP = _fault(
     "pdata-after-release-rp", "ASSOC-NOTHING-AFTER-RELEASE-RP",
     "Right after its A-RELEASE-RP the simulator sends its last P-DATA-TF again on the released association.",
     also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+ABORT_USER_REASON_NOT_ZERO = _fault(
+    "abort-user-reason-not-zero", "ASSOC-ABORT-PDU-FIELDS",
+    "A-ABORT PDUs of source 0 (service-user) carry Reason/Diag. 03 instead of 00H.", suites=("association",))

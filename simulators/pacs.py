@@ -38,6 +38,7 @@ from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
+    ABORT_USER_REASON_NOT_ZERO,
     AC_ITEMS_OUT_OF_ORDER,
     AC_PROTOCOL_VERSION_2,
     AC_RESERVED_NOT_ECHOED,
@@ -186,6 +187,12 @@ def _pdata_after_release_rp(data: bytes, memory: dict) -> bytes:
     return data
 
 
+def _user_abort_reason(data: bytes, memory: dict) -> bytes:
+    if data[:1] == b"\x07" and len(data) >= 10 and data[8] == 0:
+        return data[:9] + b"\x03" + data[10:]
+    return data
+
+
 # Faults on the PDUs the simulator sends: each connection's outgoing PDUs pass through them just before the socket
 OUTGOING_FAULTS = {
     AC_ROLE_GRANTED_UNPROPOSED: _ac(_grant_roles), AC_ROLE_ITEM_UNASKED: _ac(_unasked_role),
@@ -195,6 +202,7 @@ OUTGOING_FAULTS = {
     AC_PROTOCOL_VERSION_2: _ac(_protocol_version_2), AC_RESERVED_NOT_ECHOED: _ac(_reserved_not_echoed),
     AC_TWO_TRANSFER_SYNTAXES: _ac(_two_transfer_syntaxes), AC_ITEMS_OUT_OF_ORDER: _ac(_items_out_of_order),
     PDATA_WITHOUT_PDV: _empty_pdata_first, PDATA_AFTER_RELEASE_RP: _pdata_after_release_rp,
+    ABORT_USER_REASON_NOT_ZERO: _user_abort_reason,
 }
 
 
