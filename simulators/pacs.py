@@ -320,7 +320,7 @@ class PacsSimulator:
     def _on_pdu_recv(self, event) -> None:
         if NO_CLOSE_AFTER_ABORT in self.faults and isinstance(event.pdu, A_ABORT_RQ):
             self._keep_connection_open(event.assoc)
-        if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
+        if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ) and event.assoc.is_established:
             threading.Thread(target=event.assoc.abort, daemon=True).start()
         if (REJECT_FULL_SIZE_PDU in self.faults and isinstance(event.pdu, P_DATA_TF)
                 and event.pdu.pdu_length > self.max_pdu // 2):
