@@ -1215,3 +1215,7 @@ PDATA_AFTER_RELEASE_RP = _fault(
 ABORT_USER_REASON_NOT_ZERO = _fault(
     "abort-user-reason-not-zero", "ASSOC-ABORT-PDU-FIELDS",
     "A-ABORT PDUs of source 0 (service-user) carry Reason/Diag. 03 instead of 00H.", suites=("association",))
+AC_ASYNC_WINDOW_UNLIMITED = _fault(
+    "ac-async-window-unlimited", "ASSOC-ASYNC-NOT-ABOVE-OFFER",
+    "The A-ASSOCIATE-AC answers an Asynchronous Operations Window sub-item with 0/0 (unlimited), more than a "
+    "requestor's finite offer.", suites=("association",))

@@ -39,6 +39,7 @@ from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VE
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ABORT_USER_REASON_NOT_ZERO,
+    AC_ASYNC_WINDOW_UNLIMITED,
     AC_ITEMS_OUT_OF_ORDER,
     AC_PROTOCOL_VERSION_2,
     AC_RESERVED_NOT_ECHOED,
@@ -156,6 +157,12 @@ def _items_out_of_order(ac) -> None:
                   item.type != associate_rq.USER_INFORMATION)
 
 
+def _async_unlimited(ac) -> None:
+    user = [i for i in _user(ac) if i.type != associate_rq.ASYNCHRONOUS_WINDOW]
+    user.append(associate_rq.Item(associate_rq.ASYNCHRONOUS_WINDOW, bytes(4)))
+    ac.items_of(associate_rq.USER_INFORMATION)[0].children = user
+
+
 def _protocol_version_2(ac) -> None:
     ac.protocol_version = 2
 
@@ -202,7 +209,7 @@ OUTGOING_FAULTS = {
     AC_PROTOCOL_VERSION_2: _ac(_protocol_version_2), AC_RESERVED_NOT_ECHOED: _ac(_reserved_not_echoed),
     AC_TWO_TRANSFER_SYNTAXES: _ac(_two_transfer_syntaxes), AC_ITEMS_OUT_OF_ORDER: _ac(_items_out_of_order),
     PDATA_WITHOUT_PDV: _empty_pdata_first, PDATA_AFTER_RELEASE_RP: _pdata_after_release_rp,
-    ABORT_USER_REASON_NOT_ZERO: _user_abort_reason,
+    ABORT_USER_REASON_NOT_ZERO: _user_abort_reason, AC_ASYNC_WINDOW_UNLIMITED: _ac(_async_unlimited),
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 APPLICATION_CONTEXT, PRESENTATION_CONTEXT, USER_INFORMATION = 0x10, 0x20, 0x50
 PRESENTATION_CONTEXT_AC = 0x21          # the A-ASSOCIATE-AC's presentation context item (PS3.8 9.3.3.2)
 ROLE_SELECTION = 0x54                   # SCP/SCU Role Selection sub-item (PS3.7 D.3.3.4)
+ASYNCHRONOUS_WINDOW = 0x53              # Asynchronous Operations Window sub-item (PS3.7 D.3.3.3)
 SOP_CLASS_EXTENDED = 0x56               # SOP Class Extended Negotiation sub-item (PS3.7 D.3.3.5)
 ABSTRACT_SYNTAX, TRANSFER_SYNTAX = 0x30, 0x40
 MAXIMUM_LENGTH, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME = 0x51, 0x52, 0x55

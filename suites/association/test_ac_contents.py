@@ -13,10 +13,11 @@ EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1", "1
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 
 
-def _request(abstract_syntax: str = VERIFICATION, roles: tuple = (), transfer_syntaxes: tuple = ()):
+def _request(abstract_syntax: str = VERIFICATION, roles: tuple = (), transfer_syntaxes: tuple = (),
+             extra: tuple = ()):
     def build(calling: str, called: str) -> bytes:
         request = associate_rq.verification_request(calling, called, abstract_syntax=abstract_syntax,
-                                                    extra_user_items=tuple(roles),
+                                                    extra_user_items=(*extra, *roles),
                                                     **({"transfer_syntaxes": transfer_syntaxes} if transfer_syntaxes
                                                        else {}))
         return associate_rq.encode(request)
@@ -132,3 +133,21 @@ def test_ac_items_come_in_increasing_item_type(dimse):
     _, ac = _accepted(dimse)
     types = [item.type for item in ac.items]
     assert types == sorted(types), f"expected item types in increasing order, observed {[f'{t:02X}H' for t in types]}"
+
+
+@requirement("ASSOC-ASYNC-NOT-ABOVE-OFFER")
+def test_async_window_reply_is_not_above_the_offer(dimse, evidence):
+    """Propose Verification with an Asynchronous Operations Window of 3 invoked / 2 performed; PS3.7 D.3.3.3: each
+    number in the reply is equal or less than the offer (1-3 and 1-2: zero means unlimited); no reply is the default
+    of one."""
+    offer = associate_rq.Item(associate_rq.ASYNCHRONOUS_WINDOW, (3).to_bytes(2, "big") + (2).to_bytes(2, "big"))
+    _, ac = _accepted(dimse, extra=(offer,))
+    items = _user_items(ac, associate_rq.ASYNCHRONOUS_WINDOW)
+    if not items:
+        evidence.add("#", "no Asynchronous Operations Window in the A-ASSOCIATE-AC: the default, one each way")
+        return
+    value = items[0].value
+    invoked, performed = int.from_bytes(value[:2], "big"), int.from_bytes(value[2:4], "big")
+    assert 1 <= invoked <= 3 and 1 <= performed <= 2, (
+        f"expected at most the offered 3 invoked / 2 performed (0 is unlimited, more than offered), observed "
+        f"{invoked} invoked / {performed} performed")
