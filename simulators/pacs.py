@@ -358,6 +358,8 @@ class PacsSimulator:
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
+        if IGNORE_MAX_PDU in self.faults:
+            event.assoc.dimse.__class__ = _UnboundedPdu
         if ECHO_FAILURE in self.faults:
             return Status.PROCESSING_FAILURE
         key = event.assoc
