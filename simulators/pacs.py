@@ -19,7 +19,7 @@ from pydicom.uid import (
 from pynetdicom import AE, evt
 from pynetdicom.fsm import ACTIONS as FSM_ACTIONS
 from pynetdicom.fsm import StateMachine
-from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
+from pynetdicom.pdu import A_ABORT_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
     CTImageStorage,
@@ -117,6 +117,7 @@ INVALID_SOP_INSTANCE = 0x0117           # PS3.7 9.1.1.1.9 h: "Invalid SOP Instan
 
 # State table faults: (pynetdicom event, state) -> the action done instead of PS3.8 Table 9-10's
 STATE_TABLE_FAULTS = {
+    ABORT_ON_RELEASE: {("Evt12", "Sta6"): "AA-1"},     # the local user aborts instead of answering the release
     UL_ABORT_ANSWERED_WITH_ABORT: {("Evt16", "Sta2"): "AA-1"},
     UL_STA2_IGNORES_UNEXPECTED_PDU: {("Evt10", "Sta2"): "AA-6", ("Evt12", "Sta2"): "AA-6", ("Evt13", "Sta2"): "AA-6"},
     UL_STA6_IGNORES_SECOND_REQUEST: {("Evt6", "Sta6"): "AA-6", ("Evt13", "Sta6"): "AA-6"},
@@ -327,8 +328,6 @@ class PacsSimulator:
     def _on_pdu_recv(self, event) -> None:
         if NO_CLOSE_AFTER_ABORT in self.faults and isinstance(event.pdu, A_ABORT_RQ):
             self._keep_connection_open(event.assoc)
-        if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ) and event.assoc.is_established:
-            threading.Thread(target=event.assoc.abort, daemon=True).start()
         if (REJECT_FULL_SIZE_PDU in self.faults and isinstance(event.pdu, P_DATA_TF)
                 and event.pdu.pdu_length > self.max_pdu // 2):
             threading.Thread(target=event.assoc.abort, daemon=True).start()

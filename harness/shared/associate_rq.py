@@ -148,8 +148,10 @@ def read_extended_item(item: Item) -> tuple[str, bytes]:
 
 def verification_request(calling: str, called: str, max_length: int = 16384,
                          abstract_syntax: str = "1.2.840.10008.1.1", extra_user_items: tuple[Item, ...] = (),
-                         transfer_syntaxes: tuple[str, ...] = (IMPLICIT_VR_LITTLE_ENDIAN,)) -> AssociateRequest:
-    """An A-ASSOCIATE-RQ proposing one presentation context (ID 1, Implicit VR Little Endian; Verification unless
+                         transfer_syntaxes: tuple[str, ...] = (IMPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.1"),
+                         ) -> AssociateRequest:
+    """An A-ASSOCIATE-RQ proposing one presentation context (ID 1, Implicit and Explicit VR Little Endian: a command
+    set is Implicit VR Little Endian whichever is accepted; Verification unless
     told otherwise), with a Maximum Length and an Implementation Class UID sub-item (and extra_user_items after
     them)."""
     context = Item(PRESENTATION_CONTEXT, bytes([1, 0, 0, 0]), [Item(ABSTRACT_SYNTAX, _uid(abstract_syntax)),
