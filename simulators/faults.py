@@ -408,11 +408,11 @@ ABORT_ON_RELEASE = _fault(
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
-    suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 NO_CLOSE_AFTER_ABORT = _fault(
     "no-close-after-abort", "ASSOC-ABORT-CLOSES-CONNECTION",
     "After a peer's A-ABORT the association ends but the TCP connection is left open (closed a minute later).",
-    suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 ECHO_FAILURE = _fault(
     "echo-failure", "VERIFY-ECHO-SUCCESS",
     "C-ECHO is answered with status 0110 (Processing failure).")
@@ -1245,3 +1245,78 @@ ROBUST_INVALID_RQ_CLOSED = _fault(
     "robust-invalid-rq-closed", "ROBUST-INVALID-RQ-ABORT",
     "An A-ASSOCIATE-RQ that cannot be decoded (an item cut short inside the PDU) gets its connection closed, "
     "without the A-ABORT PDU.", suites=("robustness",))
+# -- the upper layer state machine, PS3.8 Table 9-10 (round 4, association depth; simulators/pacs.py) ------------
+# Each replaces one row's action for the acceptor (pacs.py STATE_TABLE_FAULTS); the differential test plays every
+# row these change, hence its also_breaks.
+UL_ABORT_ANSWERED_WITH_ABORT = _fault(
+    "ul-abort-answered-with-abort", "ASSOC-UL-STATE-TABLE",
+    "An A-ABORT PDU arriving before any A-ASSOCIATE-RQ (Sta2) is answered with an A-ABORT PDU (AA-1) instead of "
+    "the transport connection being closed (AA-2).", suites=("association",))
+UL_STA2_IGNORES_UNEXPECTED_PDU = _fault(
+    "ul-sta2-ignores-unexpected-pdu", "ASSOC-STA2-UNEXPECTED-PDU",
+    "A P-DATA-TF, A-RELEASE-RQ or A-RELEASE-RP arriving before any A-ASSOCIATE-RQ (Sta2) is ignored (AA-6) instead "
+    "of answered with an A-ABORT PDU (AA-1).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+UL_STA6_IGNORES_SECOND_REQUEST = _fault(
+    "ul-sta6-ignores-second-request", "ASSOC-STA6-SECOND-REQUEST",
+    "An A-ASSOCIATE-RQ or A-RELEASE-RP arriving on an established association (Sta6) is ignored (AA-6) instead of "
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+UL_STA6_IGNORES_INVALID_PDU = _fault(
+    "ul-sta6-ignores-invalid-pdu", "ASSOC-STA6-INVALID-PDU",
+    "An unrecognized or invalid PDU arriving on an established association (Sta6) is ignored (AA-6) instead of "
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+# The A-ASSOCIATE-AC as the PACS simulator writes it (pacs.py AC_FAULTS rewrite the encoded PDU before it is sent)
+AC_ROLE_GRANTED_UNPROPOSED = _fault(
+    "ac-role-granted-unproposed", "ASSOC-ROLE-NOT-PROPOSED",
+    "Every SCP/SCU Role Selection sub-item of the A-ASSOCIATE-AC grants both roles (SCU-role 1, SCP-role 1), "
+    "including a role the requestor proposed with 0.", suites=("association",))
+AC_ROLE_ITEM_UNASKED = _fault(
+    "ac-role-item-unasked", "ASSOC-ROLE-OMITTED",
+    "An A-ASSOCIATE-AC answering a request without role selection carries an SCP/SCU Role Selection sub-item "
+    "for Verification anyway.", suites=("association",))
+AC_TWO_MAX_LENGTH_ITEMS = _fault(
+    "ac-two-max-length-items", "ASSOC-AC-MAX-LENGTH-ITEM",
+    "The A-ASSOCIATE-AC's user information carries its Maximum Length sub-item twice.", suites=("association",))
+AC_TWO_IMPLEMENTATION_UIDS = _fault(
+    "ac-two-implementation-uids", "ASSOC-AC-IMPLEMENTATION-UID",
+    "The A-ASSOCIATE-AC's user information carries two Implementation Class UID sub-items.", suites=("association",))
+AC_TWO_VERSION_NAMES = _fault(
+    "ac-two-version-names", "ASSOC-AC-IMPLEMENTATION-VERSION",
+    "The A-ASSOCIATE-AC's user information carries two Implementation Version Name sub-items.",
+    suites=("association",))
+AC_PROTOCOL_VERSION_2 = _fault(
+    "ac-protocol-version-2", "ASSOC-AC-PROTOCOL-VERSION",
+    "The A-ASSOCIATE-AC's Protocol-version field is 0002H (bit 1), not bit 0.", suites=("association",))
+AC_RESERVED_NOT_ECHOED = _fault(
+    "ac-reserved-not-echoed", "ASSOC-AC-RESERVED-ECHOED",
+    "The A-ASSOCIATE-AC's bytes 43-74 (reserved, to be sent as received in the A-ASSOCIATE-RQ) are filled with "
+    "'X' instead.", suites=("association",))
+AC_TWO_TRANSFER_SYNTAXES = _fault(
+    "ac-two-transfer-syntaxes", "ASSOC-AC-ONE-OFFERED-TS",
+    "Each accepted presentation context item of the A-ASSOCIATE-AC carries its Transfer Syntax sub-item twice.",
+    suites=("association",))
+AC_ITEMS_OUT_OF_ORDER = _fault(
+    "ac-items-out-of-order", "ASSOC-AC-ITEM-ORDER",
+    "The A-ASSOCIATE-AC's User Information item (50H) comes before its Presentation Context items (21H).",
+    suites=("association",))
+REFUSE_VERIFICATION_AMONG_OTHERS = _fault(
+    "refuse-verification-among-others", "VERIFY-ACCEPT-CONTEXT",
+    "A Verification presentation context is rejected when a Storage presentation context is proposed beside it.")
+STORE_EXTNEG_UNDEFINED_LEVEL = _fault(
+    "store-extneg-undefined-level", "STORE-EXTNEG-REPLY-VALUES",
+    "Storage extended negotiation is answered with Level of support 4, a value Table B.3-2 does not define.",
+    suites=("storage",))
+PDATA_WITHOUT_PDV = _fault(
+    "pdata-without-pdv", "ASSOC-PDATA-HAS-PDV",
+    "Every P-DATA-TF the simulator sends is preceded by an empty P-DATA-TF PDU (no PDV item).",
+    suites=("association",))
+PDATA_AFTER_RELEASE_RP = _fault(
+    "pdata-after-release-rp", "ASSOC-NOTHING-AFTER-RELEASE-RP",
+    "Right after its A-RELEASE-RP the simulator sends its last P-DATA-TF again on the released association.",
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+ABORT_USER_REASON_NOT_ZERO = _fault(
+    "abort-user-reason-not-zero", "ASSOC-ABORT-PDU-FIELDS",
+    "A-ABORT PDUs of source 0 (service-user) carry Reason/Diag. 03 instead of 00H.", suites=("association",))
+AC_ASYNC_WINDOW_UNLIMITED = _fault(
+    "ac-async-window-unlimited", "ASSOC-ASYNC-NOT-ABOVE-OFFER",
+    "The A-ASSOCIATE-AC answers an Asynchronous Operations Window sub-item with 0/0 (unlimited), more than a "
+    "requestor's finite offer.", suites=("association",))

@@ -17,7 +17,9 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
 )
 from pynetdicom import AE, evt
-from pynetdicom.pdu import A_ABORT_RQ, A_RELEASE_RQ, P_DATA_TF
+from pynetdicom.fsm import ACTIONS as FSM_ACTIONS
+from pynetdicom.fsm import StateMachine
+from pynetdicom.pdu import A_ABORT_RQ, P_DATA_TF
 from pynetdicom.presentation import AllStoragePresentationContexts
 from pynetdicom.sop_class import (
     CTImageStorage,
@@ -30,6 +32,7 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
+from dicom_harness.shared import associate_rq
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
@@ -37,6 +40,17 @@ from dicom_harness.simulators import received
 from dicom_harness.simulators.accept_fast import share_contexts
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
+    ABORT_USER_REASON_NOT_ZERO,
+    AC_ASYNC_WINDOW_UNLIMITED,
+    AC_ITEMS_OUT_OF_ORDER,
+    AC_PROTOCOL_VERSION_2,
+    AC_RESERVED_NOT_ECHOED,
+    AC_ROLE_GRANTED_UNPROPOSED,
+    AC_ROLE_ITEM_UNASKED,
+    AC_TWO_IMPLEMENTATION_UIDS,
+    AC_TWO_MAX_LENGTH_ITEMS,
+    AC_TWO_TRANSFER_SYNTAXES,
+    AC_TWO_VERSION_NAMES,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
     COERCE_WITHOUT_WARNING,
@@ -62,13 +76,17 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_UID_NOT_RETURNED,
     MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
+    PDATA_AFTER_RELEASE_RP,
+    PDATA_WITHOUT_PDV,
     REFUSE_DEFLATE,
     REFUSE_MR_STORAGE,
+    REFUSE_VERIFICATION_AMONG_OTHERS,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
     ROBUST_INVALID_RQ_CLOSED,
     STORE_DISCARDS,
     STORE_DROPS_KOS_EVIDENCE,
+    STORE_EXTNEG_UNDEFINED_LEVEL,
     STORE_REWRITES_GSPS_REFERENCE,
     STORE_RSP_WRONG_INSTANCE,
     STORE_RSP_WRONG_MESSAGE_ID,
@@ -76,6 +94,10 @@ from dicom_harness.simulators.faults import (
     TLS_NO_DHE,
     TLS_OLD_VERSIONS,
     TLS_PLAIN_FALLBACK,
+    UL_ABORT_ANSWERED_WITH_ABORT,
+    UL_STA2_IGNORES_UNEXPECTED_PDU,
+    UL_STA6_IGNORES_INVALID_PDU,
+    UL_STA6_IGNORES_SECOND_REQUEST,
     Fault,
     faults_named,
 )
@@ -100,6 +122,117 @@ _QR_FIND_SWAP = {StudyRootQueryRetrieveInformationModelFind: PatientRootQueryRet
                  PatientRootQueryRetrieveInformationModelFind: StudyRootQueryRetrieveInformationModelFind}
 COERCED_ISSUER = "DH_PACS_ISSUER"      # the coerce-without-warning fault's Issuer of Patient ID
 INVALID_SOP_INSTANCE = 0x0117           # PS3.7 9.1.1.1.9 h: "Invalid SOP Instance", a UID breaking PS3.5 9.1
+
+
+# State table faults: (pynetdicom event, state) -> the action done instead of PS3.8 Table 9-10's
+STATE_TABLE_FAULTS = {
+    ABORT_ON_RELEASE: {("Evt12", "Sta6"): "AA-1"},     # the local user aborts instead of answering the release
+    UL_ABORT_ANSWERED_WITH_ABORT: {("Evt16", "Sta2"): "AA-1"},
+    UL_STA2_IGNORES_UNEXPECTED_PDU: {("Evt10", "Sta2"): "AA-6", ("Evt12", "Sta2"): "AA-6", ("Evt13", "Sta2"): "AA-6"},
+    UL_STA6_IGNORES_SECOND_REQUEST: {("Evt6", "Sta6"): "AA-6", ("Evt13", "Sta6"): "AA-6"},
+    UL_STA6_IGNORES_INVALID_PDU: {("Evt19", "Sta6"): "AA-6"},
+}
+
+
+def _user(ac) -> list:
+    return ac.items_of(associate_rq.USER_INFORMATION)[0].children
+
+
+def _twice(kind: int):
+    def rewrite(ac) -> None:
+        user = _user(ac)
+        user.extend([i for i in user if i.type == kind][:1] or [associate_rq.Item(kind, b"DH_PACS_AGAIN")] * 2)
+    return rewrite
+
+
+def _grant_roles(ac) -> None:
+    for item in _user(ac):
+        if item.type == associate_rq.ROLE_SELECTION:
+            item.value = item.value[:-2] + b"\x01\x01"
+
+
+def _unasked_role(ac) -> None:
+    if not any(i.type == associate_rq.ROLE_SELECTION for i in _user(ac)):
+        _user(ac).append(associate_rq.role_item(Verification, 1, 0))
+
+
+def _two_transfer_syntaxes(ac) -> None:
+    for item in ac.items_of(associate_rq.PRESENTATION_CONTEXT_AC):
+        if len(item.value) > 2 and item.value[2] == 0:        # result 0: acceptance
+            item.children.extend(item.children[:1])
+
+
+def _items_out_of_order(ac) -> None:
+    ac.items.sort(key=lambda item: item.type != associate_rq.APPLICATION_CONTEXT and
+                  item.type != associate_rq.USER_INFORMATION)
+
+
+def _async_unlimited(ac) -> None:
+    user = [i for i in _user(ac) if i.type != associate_rq.ASYNCHRONOUS_WINDOW]
+    user.append(associate_rq.Item(associate_rq.ASYNCHRONOUS_WINDOW, bytes(4)))
+    ac.items_of(associate_rq.USER_INFORMATION)[0].children = user
+
+
+def _protocol_version_2(ac) -> None:
+    ac.protocol_version = 2
+
+
+def _reserved_not_echoed(ac) -> None:
+    ac.header_rest = ac.header_rest[:2] + b"X" * 32
+
+
+def _ac(rewrite):
+    """An A-ASSOCIATE-AC fault as an outgoing-PDU rewrite: the AC is read, changed and written again."""
+    def outgoing(data: bytes, memory: dict) -> bytes:
+        if data[:1] != b"\x02":
+            return data
+        ac = associate_rq.parse(data, 0x02)
+        rewrite(ac)
+        return associate_rq.encode(ac)
+    return outgoing
+
+
+def _empty_pdata_first(data: bytes, memory: dict) -> bytes:
+    return b"\x04\x00\x00\x00\x00\x00" + data if data[:1] == b"\x04" else data
+
+
+def _pdata_after_release_rp(data: bytes, memory: dict) -> bytes:
+    if data[:1] == b"\x04":
+        memory["last P-DATA"] = data
+    elif data[:1] == b"\x06":
+        return data + memory.get("last P-DATA", b"\x04\x00\x00\x00\x00\x00")
+    return data
+
+
+def _user_abort_reason(data: bytes, memory: dict) -> bytes:
+    if data[:1] == b"\x07" and len(data) >= 10 and data[8] == 0:
+        return data[:9] + b"\x03" + data[10:]
+    return data
+
+
+# Faults on the PDUs the simulator sends: each connection's outgoing PDUs pass through them just before the socket
+OUTGOING_FAULTS = {
+    AC_ROLE_GRANTED_UNPROPOSED: _ac(_grant_roles), AC_ROLE_ITEM_UNASKED: _ac(_unasked_role),
+    AC_TWO_MAX_LENGTH_ITEMS: _ac(_twice(associate_rq.MAXIMUM_LENGTH)),
+    AC_TWO_IMPLEMENTATION_UIDS: _ac(_twice(associate_rq.IMPLEMENTATION_CLASS_UID)),
+    AC_TWO_VERSION_NAMES: _ac(_twice(associate_rq.IMPLEMENTATION_VERSION_NAME)),
+    AC_PROTOCOL_VERSION_2: _ac(_protocol_version_2), AC_RESERVED_NOT_ECHOED: _ac(_reserved_not_echoed),
+    AC_TWO_TRANSFER_SYNTAXES: _ac(_two_transfer_syntaxes), AC_ITEMS_OUT_OF_ORDER: _ac(_items_out_of_order),
+    PDATA_WITHOUT_PDV: _empty_pdata_first, PDATA_AFTER_RELEASE_RP: _pdata_after_release_rp,
+    ABORT_USER_REASON_NOT_ZERO: _user_abort_reason, AC_ASYNC_WINDOW_UNLIMITED: _ac(_async_unlimited),
+}
+
+
+class _FaultyStateMachine(StateMachine):
+    """pynetdicom's state machine with some rows' actions replaced (the state table faults)."""
+    overrides: dict = {}
+
+    def do_action(self, event: str) -> None:
+        action = self.overrides.get((event, self.current_state))
+        if action is None:
+            super().do_action(event)
+            return
+        self.transition(FSM_ACTIONS[action][1](self.dul))
 
 
 class _UnboundedPdu(GuardedDimse):
@@ -183,6 +316,11 @@ class PacsSimulator:
             return
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
+        proposed = event.assoc.requestor.primitive.presentation_context_definition_list
+        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        if REFUSE_VERIFICATION_AMONG_OTHERS in self.faults and any(cx.abstract_syntax in storage for cx in proposed):
+            event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
+                                              if cx.abstract_syntax != Verification]
 
     def _widen_contexts(self, assoc) -> None:
         """Faults: add whatever the requestor proposed to what this association supports."""
@@ -202,8 +340,6 @@ class PacsSimulator:
     def _on_pdu_recv(self, event) -> None:
         if NO_CLOSE_AFTER_ABORT in self.faults and isinstance(event.pdu, A_ABORT_RQ):
             self._keep_connection_open(event.assoc)
-        if ABORT_ON_RELEASE in self.faults and isinstance(event.pdu, A_RELEASE_RQ):
-            threading.Thread(target=event.assoc.abort, daemon=True).start()
         if (REJECT_FULL_SIZE_PDU in self.faults and isinstance(event.pdu, P_DATA_TF)
                 and event.pdu.pdu_length > self.max_pdu // 2):
             threading.Thread(target=event.assoc.abort, daemon=True).start()
@@ -221,8 +357,20 @@ class PacsSimulator:
         timer.daemon = True
         timer.start()
 
+    def _on_sop_extended(self, event) -> dict:
+        """Query/Retrieve's answers, and for Storage classes PS3.4 Table B.3-2: Level of support 2 (this simulator
+        keeps every attribute), signature level 0 (unspecified), Element Coercion 0 (none)."""
+        answers = self.query_retrieve.on_sop_extended(event)
+        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        for uid in (event.app_info or {}):
+            if str(uid) in storage:
+                answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
+        return answers
+
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
+        if IGNORE_MAX_PDU in self.faults:
+            event.assoc.dimse.__class__ = _UnboundedPdu
         if ECHO_FAILURE in self.faults:
             return Status.PROCESSING_FAILURE
         key = event.assoc
@@ -385,7 +533,7 @@ class PacsSimulator:
             (evt.EVT_C_ECHO, self._on_echo),
             (evt.EVT_C_STORE, self._on_store),
             (evt.EVT_C_GET, self._on_get),
-            (evt.EVT_SOP_EXTENDED, self.query_retrieve.on_sop_extended),
+            (evt.EVT_SOP_EXTENDED, self._on_sop_extended),
             (evt.EVT_C_FIND, self.query_retrieve.on_find),
             (evt.EVT_C_MOVE, self.query_retrieve.on_move),
             (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),
@@ -396,6 +544,12 @@ class PacsSimulator:
         from dicom_harness.simulators.services import combine_handlers
         handlers = combine_handlers(self.handlers(), self.services)
         handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
+        overrides = {k: v for f in self.faults for k, v in STATE_TABLE_FAULTS.get(f, {}).items()}
+        if overrides:
+            handlers.append((evt.EVT_CONN_OPEN, _replace_rows, [overrides]))
+        rewrites = [OUTGOING_FAULTS[f] for f in self.faults if f in OUTGOING_FAULTS]
+        if rewrites:
+            handlers.append((evt.EVT_CONN_OPEN, _rewrite_outgoing, [rewrites]))
         if self.recorder is not None:       # notification handlers: bound beside the services' own
             handlers += self.recorder.handlers()
         if ROBUST_INVALID_RQ_CLOSED in self.faults:
@@ -512,6 +666,27 @@ def _close_on_undecodable_pdu(event) -> None:
             dul.socket._shutdown_socket()
             raise
     dul._decode_pdu = closing
+
+
+def _replace_rows(event, overrides: dict) -> None:
+    """The state table faults: this connection's state machine does the faults' actions on their rows."""
+    machine = event.assoc.dul.state_machine
+    machine.__class__ = _FaultyStateMachine
+    machine.overrides = overrides
+
+
+def _rewrite_outgoing(event, rewrites: list) -> None:
+    """The outgoing-PDU faults: this connection's PDUs are rewritten on their way out (pynetdicom sends one whole
+    PDU per call)."""
+    transport = event.assoc.dul.socket
+    send, memory = transport.send, {}
+
+    def send_rewritten(data: bytes) -> None:
+        data = bytes(data)
+        for rewrite in rewrites:
+            data = rewrite(data, memory)
+        send(data)
+    transport.send = send_rewritten
 
 
 def _keep_unknown_pdus(event) -> None:

@@ -196,10 +196,15 @@ def _run_against(tmp_path, profile_text: str):
     return done, records, time.monotonic() - started
 
 
+ASSOCIATION_ONLY = "association/test_ac_contents.py::"
+
+
 def _check_stalled_run(done, records, elapsed, first_words: str):
     """ERROR everywhere a test touched the target, one line each, the first naming the harness's timeout and the
     rest the earlier stall; never FAIL, never 'aborted'; exit 4 (the harness hit errors, nothing failed)."""
-    judged = [r for r in records if r["verdict"] != "NOT CLAIMED"]
+    # The A-ASSOCIATE-AC readers exchange no DIMSE message: a target that still answers associations passes them
+    judged = [r for r in records if r["verdict"] != "NOT CLAIMED"
+              and not (r["nodeid"].startswith(ASSOCIATION_ONLY) and r["verdict"] == "PASS")]
     assert judged and all(r["verdict"] == "ERROR" for r in judged), [(r["test"], r["verdict"], r["message"])
                                                                       for r in judged if r["verdict"] != "ERROR"]
     assert done.returncode == 4, (done.returncode, done.stdout[-2000:], done.stderr[-2000:])

@@ -33,6 +33,7 @@ from dicom_harness.clients.exchange import (
     uid_name,
 )
 from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
+from dicom_harness.shared import ul_state_model
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
@@ -551,6 +552,28 @@ class DimseClient:
                                + (f" after {elapsed:.2f} s" if ended != "timeout" else
                                   f" ({self.endpoint.timeout:.0f} s without the target closing it)"))
         return reply, elapsed
+
+    def play_pdus(self, sequence: Sequence[str], request=None) -> ul_state_model.Judgement:
+        """On one bare TCP connection, send the PDUs of `sequence` (ul_state_model's kinds, built with the
+        harness's calling AE title and the target's called one) and judge what comes back against the model of
+        PS3.8 Table 9-10 (ul_state_model.play). Each step goes to the evidence. request: a function (calling,
+        called) -> A-ASSOCIATE-RQ bytes, sent for the RQ kind instead of the plain Verification request."""
+        refuse_if_stalled(self.stall_key)
+        host, port = self.endpoint.host, self.endpoint.port
+        calling, called = self.target.harness_ae_title, self.endpoint.ae_title
+        self.evidence.add(">", f"TCP connection to {host}:{port}; PDUs: {', '.join(sequence)}")
+        try:
+            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+        except OSError as exc:
+            raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
+        with sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            judgement = ul_state_model.play(ul_state_model.PduConnection(sock, self.endpoint.timeout), list(sequence),
+                                            calling, called, answer_wait=min(self.endpoint.timeout, 3.0),
+                                            request=request(calling, called) if request else None)
+        for step in judgement.steps:
+            self.evidence.add("<", str(step))
+        return judgement
 
     def serves_again(self) -> None:
         """Evidence only: whether a new association is accepted and answers C-ECHO. Never raises (no sentence of

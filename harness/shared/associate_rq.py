@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 APPLICATION_CONTEXT, PRESENTATION_CONTEXT, USER_INFORMATION = 0x10, 0x20, 0x50
+PRESENTATION_CONTEXT_AC = 0x21          # the A-ASSOCIATE-AC's presentation context item (PS3.8 9.3.3.2)
+ROLE_SELECTION = 0x54                   # SCP/SCU Role Selection sub-item (PS3.7 D.3.3.4)
+ASYNCHRONOUS_WINDOW = 0x53              # Asynchronous Operations Window sub-item (PS3.7 D.3.3.3)
+SOP_CLASS_EXTENDED = 0x56               # SOP Class Extended Negotiation sub-item (PS3.7 D.3.3.5)
 ABSTRACT_SYNTAX, TRANSFER_SYNTAX = 0x30, 0x40
 MAXIMUM_LENGTH, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME = 0x51, 0x52, 0x55
 
@@ -32,6 +36,7 @@ class AssociateRequest:
     calling_ae: bytes
     header_rest: bytes          # bytes 9-10 (reserved) and 43-74 (reserved), kept to write the PDU back as it was
     items: list[Item]
+    pdu_type: int = 0x01        # 02: an A-ASSOCIATE-AC, read and written the same way (PS3.8 9.3.3)
 
     def items_of(self, kind: int) -> list[Item]:
         return [item for item in self.items if item.type == kind]
@@ -59,8 +64,8 @@ def _items(data: bytes, where: str) -> list[Item]:
         if len(value) != length:
             raise MalformedPdu(f"{where}: item 0x{kind:02X} says {length} bytes, {len(value)} follow")
         item = Item(kind, value)
-        if kind == PRESENTATION_CONTEXT:
-            # ID, reserved, reserved, reserved, then the sub-items
+        if kind in (PRESENTATION_CONTEXT, PRESENTATION_CONTEXT_AC):
+            # ID, reserved, result/reason (AC) or reserved (RQ), reserved, then the sub-items
             item.children = _items(value[4:], f"presentation context item {value[0] if value else '?'}")
         elif kind == USER_INFORMATION:
             item.children = _items(value, "user information item")
@@ -69,21 +74,23 @@ def _items(data: bytes, where: str) -> list[Item]:
     return found
 
 
-def parse(raw: bytes) -> AssociateRequest:
-    if len(raw) < 74 or raw[0] != 0x01:
-        raise MalformedPdu(f"not an A-ASSOCIATE-RQ: {len(raw)} bytes starting 0x{raw[:1].hex() or '--'}")
+def parse(raw: bytes, pdu_type: int = 0x01) -> AssociateRequest:
+    """An A-ASSOCIATE-RQ (or, pdu_type 0x02, an A-ASSOCIATE-AC: the same layout, PS3.8 9.3.3) read into its parts."""
+    if len(raw) < 74 or raw[0] != pdu_type:
+        raise MalformedPdu(f"not an A-ASSOCIATE-{'RQ' if pdu_type == 1 else 'AC'}: {len(raw)} bytes starting "
+                           f"0x{raw[:1].hex() or '--'}")
     length = int.from_bytes(raw[2:6], "big")
     if length != len(raw) - 6:
         raise MalformedPdu(f"PDU-length says {length} bytes, {len(raw) - 6} follow the header")
     return AssociateRequest(protocol_version=int.from_bytes(raw[6:8], "big"), called_ae=raw[10:26],
                             calling_ae=raw[26:42], header_rest=raw[8:10] + raw[42:74],
-                            items=_items(raw[74:], "variable items"))
+                            items=_items(raw[74:], "variable items"), pdu_type=pdu_type)
 
 
 def _encode_items(items: list[Item]) -> bytes:
     out = b""
     for item in items:
-        if item.type == PRESENTATION_CONTEXT:
+        if item.type in (PRESENTATION_CONTEXT, PRESENTATION_CONTEXT_AC):
             value = item.value[:4] + _encode_items(item.children)
         elif item.type == USER_INFORMATION:
             value = _encode_items(item.children)
@@ -96,4 +103,62 @@ def _encode_items(items: list[Item]) -> bytes:
 def encode(request: AssociateRequest) -> bytes:
     body = (request.protocol_version.to_bytes(2, "big") + request.header_rest[:2] + request.called_ae
             + request.calling_ae + request.header_rest[2:] + _encode_items(request.items))
-    return b"\x01\x00" + len(body).to_bytes(4, "big") + body
+    return bytes([request.pdu_type, 0]) + len(body).to_bytes(4, "big") + body
+
+
+DICOM_APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"     # PS3.7 A.2.1
+IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2"
+HARNESS_IMPLEMENTATION_UID = "1.2.826.0.1.3680043.9.3811.2.0.0"   # pynetdicom's root, as the harness's AEs use
+
+
+def _uid(value: str) -> bytes:
+    return value.encode("ascii")
+
+
+def _ae(title: str) -> bytes:
+    return title.encode("ascii")[:16].ljust(16, b" ")
+
+
+def role_item(sop_class: str, scu: int, scp: int) -> Item:
+    """An SCP/SCU Role Selection sub-item (PS3.7 D.3.3.4.1): UID-length, the SOP class UID, SCU-role, SCP-role."""
+    uid = _uid(sop_class)
+    return Item(ROLE_SELECTION, len(uid).to_bytes(2, "big") + uid + bytes([scu, scp]))
+
+
+def read_role_item(item: Item) -> tuple[str, int | None, int | None]:
+    """(SOP class UID, SCU-role, SCP-role) of a role selection sub-item; None for a role byte that is missing."""
+    size = int.from_bytes(item.value[:2], "big")
+    uid = item.value[2:2 + size].decode("ascii", "replace").rstrip("\x00 ")
+    rest = item.value[2 + size:]
+    return uid, (rest[0] if len(rest) > 0 else None), (rest[1] if len(rest) > 1 else None)
+
+
+def extended_item(sop_class: str, information: bytes) -> Item:
+    """A SOP Class Extended Negotiation sub-item (PS3.7 D.3.3.5): SOP-class-uid-length, the UID, then the
+    Service-class-application-information."""
+    uid = _uid(sop_class)
+    return Item(SOP_CLASS_EXTENDED, len(uid).to_bytes(2, "big") + uid + information)
+
+
+def read_extended_item(item: Item) -> tuple[str, bytes]:
+    """(SOP class UID, Service-class-application-information) of a SOP Class Extended Negotiation sub-item."""
+    size = int.from_bytes(item.value[:2], "big")
+    return item.value[2:2 + size].decode("ascii", "replace").rstrip("\x00 "), item.value[2 + size:]
+
+
+def verification_request(calling: str, called: str, max_length: int = 16384,
+                         abstract_syntax: str = "1.2.840.10008.1.1", extra_user_items: tuple[Item, ...] = (),
+                         transfer_syntaxes: tuple[str, ...] = (IMPLICIT_VR_LITTLE_ENDIAN, "1.2.840.10008.1.2.1"),
+                         ) -> AssociateRequest:
+    """An A-ASSOCIATE-RQ proposing one presentation context (ID 1, Implicit and Explicit VR Little Endian: a command
+    set is Implicit VR Little Endian whichever is accepted; Verification unless
+    told otherwise), with a Maximum Length and an Implementation Class UID sub-item (and extra_user_items after
+    them)."""
+    context = Item(PRESENTATION_CONTEXT, bytes([1, 0, 0, 0]), [Item(ABSTRACT_SYNTAX, _uid(abstract_syntax)),
+                                                               *(Item(TRANSFER_SYNTAX, _uid(ts)) for ts in transfer_syntaxes)])
+    user = Item(USER_INFORMATION, b"", [Item(MAXIMUM_LENGTH, max_length.to_bytes(4, "big")),
+                                        Item(IMPLEMENTATION_CLASS_UID, _uid(HARNESS_IMPLEMENTATION_UID)),
+                                        *extra_user_items])
+    return AssociateRequest(protocol_version=1, called_ae=_ae(called), calling_ae=_ae(calling),
+                            header_rest=bytes(34), items=[Item(APPLICATION_CONTEXT, _uid(DICOM_APPLICATION_CONTEXT)),
+                                                          context, user])

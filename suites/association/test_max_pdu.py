@@ -5,7 +5,15 @@ from pydicom.uid import ExplicitVRLittleEndian
 from pynetdicom import build_context
 from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelGet
 
-from dicom_harness.testing import NotClaimed, Status, assert_same_instance, describe, requirement
+from dicom_harness.testing import (
+    NotClaimed,
+    Status,
+    assert_same_instance,
+    associate_rq,
+    describe,
+    requirement,
+    ul_state_model,
+)
 
 SMALL_MAX_PDU = 4096
 
@@ -36,6 +44,24 @@ def test_target_fragments_to_our_maximum_pdu_length(dimse, claims, make_instance
     too_long = [n for n in lengths if n > SMALL_MAX_PDU]
     assert not too_long, (f"expected every P-DATA-TF variable field <= {SMALL_MAX_PDU} bytes; observed "
                           f"{len(too_long)} longer, up to {max(too_long)} bytes")
+
+
+TINY_MAX_PDU = 64      # below the ~84 bytes of a C-ECHO-RSP's PDV: the target must fragment it
+
+
+@requirement("ASSOC-MAX-PDU-HONOURED")
+def test_echo_response_is_fragmented_to_a_tiny_maximum_length(dimse):
+    """Over a bare connection, announce a Maximum Length of 64 bytes, send a C-ECHO-RQ and release; PS3.8 D.1:
+    every P-DATA-TF the target sends keeps its PDV list within 64 bytes (the C-ECHO-RSP needs two fragments)."""
+    M = ul_state_model
+
+    def request(calling: str, called: str) -> bytes:
+        return associate_rq.encode(associate_rq.verification_request(calling, called, max_length=TINY_MAX_PDU))
+    judgement = dimse.play_pdus([M.RQ, M.ECHO, M.RELRQ], request=request)
+    lengths = [int.from_bytes(s.pdu[2:6], "big") for s in judgement.steps if s.observed == M.PDATA]
+    assert lengths, f"expected the C-ECHO-RSP in P-DATA-TF PDUs, observed {'; '.join(map(str, judgement.steps))}"
+    assert max(lengths) <= TINY_MAX_PDU, (f"expected every P-DATA-TF variable field <= {TINY_MAX_PDU} bytes, observed "
+                                          f"{lengths}")
 
 
 @requirement("ASSOC-MAX-PDU-ACCEPTED")
