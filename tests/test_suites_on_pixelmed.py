@@ -13,8 +13,10 @@ def test_suites_against_pixelmed(tmp_path):
     require_peer("/usr/share/java/pixelmed.jar")
     require_peer("java")
     proc, records = run_suites(tmp_path, "--target", "pixelmed")
+    # FIXED: a test passing where another test of the same requirement shows the declared deviation
+    # (ASSOC-MAX-PDU-HONOURED: fragmented at 16 KiB, not at 64 bytes).
     unexpected = [(r["test"], r["verdict"], r["message"]) for r in records
-                  if r["verdict"] not in ("PASS", "DEVIATION", "NOT CLAIMED", "NOT VERIFIED")]
+                  if r["verdict"] not in ("PASS", "DEVIATION", "NOT CLAIMED", "NOT VERIFIED", "FIXED")]
     assert not unexpected, unexpected
     assert proc.returncode == 0, proc.stderr[-2000:]
     declared = {r["requirements"][0]["id"] for r in records if r["verdict"] == "DEVIATION"}
