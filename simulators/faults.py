@@ -1210,3 +1210,36 @@ MPPS_ONE_INTERMEDIATE_SET = _fault(
     "mpps-one-intermediate-set", "MPPS-SET-INTERMEDIATE",
     "A step IN PROGRESS takes one N-SET that leaves it IN PROGRESS; a second such N-SET is refused with "
     "Processing Failure (0110), as if the step could only be updated once before its final N-SET.")
+
+# -- DICOMweb depth, round 2 (issue 12): message header fields, Accept-Charset, UPS warnings, the UPS state table
+#    as a differential test ----------------------------------------------------------------------------------
+WEB_ERROR_WITHOUT_CONTENT_TYPE = _web_fault(
+    "web-error-without-content-type", "WEB-CONTENT-TYPE-PRESENT",
+    "The 404 of a metadata request for an unknown study carries a text payload but no Content-Type header field.")
+SERIES_METADATA_LABELLED_MULTIPART = _web_fault(
+    "series-metadata-labelled-multipart", "WEB-SINGLE-PART-CONTENT-TYPE",
+    "Series metadata, one DICOM JSON array (a single part payload), is labelled "
+    "multipart/related; type=\"application/dicom+json\".")
+WEB_405_WITHOUT_ALLOW = _web_fault(
+    "web-405-without-allow", "WEB-405-ALLOW",
+    "A 405 (Method Not Allowed) response has no Allow header field.")
+WEB_404_WITHOUT_EXPLANATION = _web_fault(
+    "web-404-without-explanation", "WEB-4XX-EXPLANATION",
+    "A WADO-RS retrieve of an unknown instance is answered 404 with an empty payload.")
+WEB_ACCEPT_CHARSET_406 = _web_fault(
+    "web-accept-charset-406", "WADO-ACCEPT-CHARSET-UNSUPPORTED",
+    "An Accept-Charset header field naming only unknown character sets is answered 406 (Not Acceptable), which "
+    "PS3.18 8.8.4 does not allow (400, or the value ignored).")
+UPS_NO_ALREADY_CANCELED_WARNING = _ups_fault(
+    "ups-no-already-canceled-warning", "UPS-ALREADY-CANCELED-WARNING",
+    "The owner's change to CANCELED of a workitem already CANCELED succeeds without the Warning header field.")
+UPS_CANCEL_REQUEST_NO_CANCELED_WARNING = _ups_fault(
+    "ups-cancel-request-no-canceled-warning", "UPS-CANCEL-REQUEST-CANCELED-WARNING",
+    "A cancellation request for a workitem already CANCELED is answered 202 without the Warning header field.")
+UPS_METADATA_SERVED = _ups_fault(
+    "ups-metadata-served", "UPS-NO-METADATA-BULKDATA",
+    "GET /workitems/{uid}/metadata is served (200, the workitem), a Metadata resource PS3.18 11.1.3 forbids.")
+UPS_CANCELED_RECLAIMABLE = _ups_fault(
+    "ups-canceled-reclaimable", "UPS-STATE-DIFFERENTIAL",
+    "A claim (IN PROGRESS with a new Transaction UID) of a CANCELED workitem succeeds and makes it IN PROGRESS "
+    "again, where PS3.4 Table CC.1.1-2 says C300.")

@@ -25,7 +25,7 @@ PUBLIC = [
     "CANCELED", "CANCEL_REQUESTED", "COMPLETED", "FILTERED_WORKLIST_UID", "IN_PROGRESS", "PROGRESS", "REFUSED",
     "SCHEDULED", "STATE_REPORT", "WORKLIST_UID", "about", "is_event", "state_of", "subscriber_title",
     "request_commitment",
-    "associate_rq", "qr_levels", "received", "requested", "expected_of", "well_formed", "mpps",
+    "associate_rq", "qr_levels", "received", "requested", "expected_of", "well_formed", "mpps", "ups_model",
     "TYPE1", "TYPE2", "UIDS", "UNREADABLE", "VALUES", "uid_problem", "uid_values", "validate",
 ]
 

@@ -6,6 +6,7 @@ Handlers are small functions over the store; faults (simulators/faults.py) each 
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 from pydicom.uid import UID
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -104,6 +106,7 @@ from dicom_harness.simulators.faults import (
     RENDERED_WINDOW_IGNORED,
     RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
+    SERIES_METADATA_LABELLED_MULTIPART,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_FAILED_ITEM_NO_CLASS,
     STOW_FAILURE_REASON_SOP_CLASS,
@@ -137,6 +140,10 @@ from dicom_harness.simulators.faults import (
     WADO_URI_MISSING_UID_404,
     WADO_URI_SUPPORTED_SYNTAX_IGNORED,
     WADO_URI_UNSUPPORTED_SYNTAX_200,
+    WEB_404_WITHOUT_EXPLANATION,
+    WEB_405_WITHOUT_ALLOW,
+    WEB_ACCEPT_CHARSET_406,
+    WEB_ERROR_WITHOUT_CONTENT_TYPE,
     WEB_HIDES_DIMSE_INSTANCES,
     Fault,
     faults_named,
@@ -319,6 +326,8 @@ class DicomWebApp:
         error to send), or what choose() gives (None: no offer is acceptable)."""
         if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
             return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
+        if WEB_ACCEPT_CHARSET_406 in self.faults and not known_charsets(request.headers.get("accept-charset")):
+            return self._error(406, "none of the character sets in the Accept-Charset header field is supported")
         unknown = set(request.query_params) - RETRIEVE_PARAMETERS
         if unknown and WADO_REJECTS_UNKNOWN_PARAMETER in self.faults:
             return self._error(400, f"unknown query parameter(s) {', '.join(sorted(unknown))}")
@@ -336,6 +345,8 @@ class DicomWebApp:
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
         if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
+            if WEB_404_WITHOUT_EXPLANATION in self.faults:
+                return Response(b"", status_code=404, media_type="text/plain")
             return self._error(404, "no such resource")
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
@@ -384,6 +395,8 @@ class DicomWebApp:
     async def retrieve_metadata(self, request: Request) -> Response:
         found = self._resource(request)
         if not found:
+            if WEB_ERROR_WITHOUT_CONTENT_TYPE in self.faults:
+                return Response(b"no such resource\n", status_code=404)       # no media type: no Content-Type
             return self._error(404, "no such resource")
         chosen = self._negotiate(request, [Offer(DICOM_JSON), Offer("application/json"),
                                            Offer("multipart/related", DICOM_XML)])
@@ -398,6 +411,9 @@ class DicomWebApp:
                                      f"/instances/{i.sop_instance_uid}", drop) for i in found]
         if chosen[0].part_type == DICOM_XML and METADATA_XML_ANSWERED_JSON not in self.faults:
             return self._xml_parts(items)
+        if (SERIES_METADATA_LABELLED_MULTIPART in self.faults and "series" in request.path_params
+                and "instance" not in request.path_params):
+            return Response(json.dumps(items), media_type=f'multipart/related; type="{DICOM_JSON}"')
         return Response(json.dumps(items), media_type=DICOM_JSON)
 
     def _one_instance(self, request: Request):
@@ -768,7 +784,7 @@ class DicomWebApp:
     def service_routes(self) -> list:
         """The routes under the service root (the WADL is generated from them)."""
         s, x, i = "/studies/{study}", "/series/{series}", "/instances/{instance}"
-        return [
+        return one_route_per_path([
             Route("/", self.capabilities, methods=["OPTIONS"]),
             Route("/studies", self.search, methods=["GET"]),
             Route("/studies", self.store_instances, methods=["POST"]),
@@ -795,7 +811,7 @@ class DicomWebApp:
             Route(s + x + i + "/frames/{frames}/rendered", self.retrieve_rendered, methods=["GET"]),
             Route(s + x + i + "/frames/{frames}/thumbnail", self.retrieve_rendered, methods=["GET"]),
             *self.ups.routes(),
-        ]
+        ])
 
     def routes(self) -> list:
         return [
@@ -806,6 +822,67 @@ class DicomWebApp:
         ]
 
 
+def known_charsets(header: str | None) -> list[str]:
+    """The character sets of an Accept-Charset header field that Python knows ('*' included); all of them when
+    there is no such header field."""
+    if header is None:
+        return ["*"]
+    found = []
+    for item in header.split(","):
+        name = item.split(";")[0].strip()
+        try:
+            if name == "*" or codecs.lookup(name):
+                found.append(name)
+        except LookupError:
+            pass
+    return found
+
+
+def one_route_per_path(routes: list) -> list:
+    """One Route per path, serving the methods of every route given for it, so that a 405 (Method Not Allowed)
+    lists in its Allow header field all the methods of the resource (PS3.18 8.5, Table 8.5-1), not those of the
+    first route Starlette tried."""
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        if isinstance(route, Route):
+            by_path.setdefault(route.path, []).append(route)
+    merged = []
+    for route in routes:
+        if not isinstance(route, Route):
+            merged.append(route)
+            continue
+        same = by_path.get(route.path)
+        if not same:
+            continue                    # already merged into the first route of its path
+        del by_path[route.path]
+        if len(same) == 1:
+            merged.append(route)
+            continue
+        handlers = {method: r.endpoint for r in same for method in (r.methods or ())}
+
+        async def dispatch(request: Request, handlers=handlers) -> Response:
+            return await handlers[request.method](request)
+        merged.append(Route(route.path, dispatch, methods=sorted(handlers)))
+    return merged
+
+
+class _WithoutAllow:
+    """The web-405-without-allow fault: 405 responses lose their Allow header field."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                  if k.lower() != b"allow"]}
+            await send(message)
+        await self.app(scope, receive, sending)
+
+
 def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
                limits: Limits | None = None) -> Starlette:
-    return Starlette(routes=DicomWebApp(store, faults, public_url=public_url, limits=limits).routes())
+    web = DicomWebApp(store, faults, public_url=public_url, limits=limits)
+    middleware = [Middleware(_WithoutAllow)] if WEB_405_WITHOUT_ALLOW in web.faults else None
+    return Starlette(routes=web.routes(), middleware=middleware)

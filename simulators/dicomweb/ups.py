@@ -43,6 +43,8 @@ from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.faults import (
     UPS_CANCEL_REQUEST_COMPLETED_202,
     UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED,
+    UPS_CANCEL_REQUEST_NO_CANCELED_WARNING,
+    UPS_CANCELED_RECLAIMABLE,
     UPS_CLAIM_WITHOUT_TRANSACTION_UID,
     UPS_COMPLETE_FROM_SCHEDULED,
     UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK,
@@ -51,6 +53,7 @@ from dicom_harness.simulators.faults import (
     UPS_CREATE_OVERWRITES,
     UPS_FILTER_IGNORED,
     UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW,
+    UPS_NO_ALREADY_CANCELED_WARNING,
     UPS_NO_ALREADY_COMPLETED_WARNING,
     UPS_NO_CANCEL_REQUESTED_EVENT,
     UPS_NO_INITIAL_STATE_REPORT,
@@ -263,12 +266,15 @@ class Worklist:
         column = self._column(state)
         if column == IN_PROGRESS and requested == IN_PROGRESS and UPS_RECLAIM_ALLOWED in self.faults:
             column = SCHEDULED               # the fault: claimed again, as if nobody held it
+        if column == CANCELED and requested == IN_PROGRESS and UPS_CANCELED_RECLAIMABLE in self.faults:
+            column = SCHEDULED               # the fault: a canceled workitem claimed again
         if column == SCHEDULED and requested in FINAL_STATES and UPS_COMPLETE_FROM_SCHEDULED in self.faults:
             column = IN_PROGRESS             # the fault: finished without being claimed
         outcome = transition(column, event)
         if isinstance(outcome, Answer):
             if outcome.status in (Status.UPS_ALREADY_COMPLETED, Status.UPS_ALREADY_CANCELED):
-                if UPS_NO_ALREADY_COMPLETED_WARNING in self.faults:
+                if (UPS_NO_ALREADY_COMPLETED_WARNING if outcome.status == Status.UPS_ALREADY_COMPLETED
+                        else UPS_NO_ALREADY_CANCELED_WARNING) in self.faults:
                     return None, []
                 return f"The UPS is already in the requested state of {requested}.", []
             raise _refusal(outcome.status, state=state, requested=requested, transaction_uid=transaction_uid)
@@ -312,6 +318,8 @@ class Worklist:
         outcome = transition(column, REQUEST_CANCEL)
         if isinstance(outcome, Answer):
             if outcome.status == Status.UPS_ALREADY_CANCELED:
+                if UPS_CANCEL_REQUEST_NO_CANCELED_WARNING in self.faults:
+                    return None, []
                 return "The UPS is already in the requested state of CANCELED.", []
             raise _refusal(outcome.status)
         if isinstance(outcome, Report):

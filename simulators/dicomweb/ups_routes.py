@@ -21,6 +21,7 @@ from dicom_harness.simulators.dicomweb.search import BadQuery
 from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
 from dicom_harness.simulators.faults import (
     UPS_CREATE_ECHOES_WORKITEM,
+    UPS_METADATA_SERVED,
     UPS_STATE_REFUSAL_NO_WARNING,
     UPS_SUSPEND_PAYLOAD,
     UPS_UNKNOWN_200_EMPTY,
@@ -277,4 +278,7 @@ class UpsRoutes:
             Route(w + s, self.unsubscribe, methods=["DELETE"]),
             Route(w + s + "/suspend", self.suspend, methods=["POST"]),
             WebSocketRoute("/ws" + s, self.open_channel),
+            # the ups-metadata-served fault: a Metadata resource PS3.18 11.1.3 forbids
+            *([Route(w + "/metadata", self.retrieve, methods=["GET"])]
+              if UPS_METADATA_SERVED in self.worklist.faults else []),
         ]
