@@ -1243,3 +1243,7 @@ UPS_CANCELED_RECLAIMABLE = _ups_fault(
     "ups-canceled-reclaimable", "UPS-STATE-DIFFERENTIAL",
     "A claim (IN PROGRESS with a new Transaction UID) of a CANCELED workitem succeeds and makes it IN PROGRESS "
     "again, where PS3.4 Table CC.1.1-2 says C300.")
+CAPS_WADL_WITHOUT_WORKITEMS = _web_fault(
+    "caps-wadl-without-workitems", "CAPS-WORKLIST-DESCRIBED",
+    "The WADL of the Retrieve Capabilities transaction leaves out the Worklist Service (the workitems resources) "
+    "the simulator serves.")

@@ -59,6 +59,7 @@ from dicom_harness.simulators.faults import (
     BULKDATA_TRUNCATED,
     CAPS_LABELLED_XML,
     CAPS_WADL_FLAT,
+    CAPS_WADL_WITHOUT_WORKITEMS,
     CAPS_WRONG_BASE,
     CHARSET_PARAMETER_406,
     FRAMES_COMPRESSED_AS_OCTET_STREAM,
@@ -720,7 +721,10 @@ class DicomWebApp:
         if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
         childless = ("studies",) if CAPS_WADL_FLAT in self.faults else ()
-        description = wadl.describe(base, self.service_routes(), childless=childless)
+        routes = self.service_routes()
+        if CAPS_WADL_WITHOUT_WORKITEMS in self.faults:
+            routes = [r for r in routes if not getattr(r, "path", "").startswith("/workitems")]
+        description = wadl.describe(base, routes, childless=childless)
         return Response(description, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
