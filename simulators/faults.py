@@ -818,19 +818,24 @@ UPS_RETRIEVE_SHOWS_TRANSACTION_UID = _ups_fault(
     "A retrieved IN PROGRESS workitem carries its owner's Transaction UID.")
 UPS_CLAIM_WITHOUT_TRANSACTION_UID = _ups_fault(
     "ups-claim-without-transaction-uid", "UPS-CLAIM",
-    "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.")
+    "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_RECLAIM_ALLOWED = _ups_fault(
     "ups-reclaim-allowed", "UPS-CLAIM-ONCE",
-    "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.")
+    "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_STATE_IGNORES_TRANSACTION_UID = _ups_fault(
     "ups-state-ignores-transaction-uid", "UPS-STATE-NEEDS-TRANSACTION-UID",
-    "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.")
+    "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_COMPLETE_FROM_SCHEDULED = _ups_fault(
     "ups-complete-from-scheduled", "UPS-NO-SKIPPING-IN-PROGRESS",
-    "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.")
+    "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK = _ups_fault(
     "ups-complete-without-final-state-check", "UPS-FINAL-STATE-REQUIREMENTS",
-    "A workitem is set COMPLETED although its Performed Procedure information is missing.")
+    "A workitem is set COMPLETED although its Performed Procedure information is missing.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_UPDATE_PARTIAL = _ups_fault(
     "ups-update-partial", "UPS-UPDATE",
     "An update answers 200 but keeps only the sequences it carries; other attributes are dropped.")
@@ -845,10 +850,12 @@ UPS_NO_ALREADY_COMPLETED_WARNING = _ups_fault(
     "Completing an already COMPLETED workitem answers 200 without the Warning PS3.18 requires.")
 UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED = _ups_fault(
     "ups-cancel-request-ignored-when-scheduled", "UPS-REQUEST-CANCEL-SCHEDULED",
-    "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.")
+    "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_CANCEL_REQUEST_COMPLETED_202 = _ups_fault(
     "ups-cancel-request-completed-202", "UPS-REQUEST-CANCEL-COMPLETED",
-    "A cancellation request for a COMPLETED workitem answers 202 instead of 409.")
+    "A cancellation request for a COMPLETED workitem answers 202 instead of 409.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_SEARCH_IGNORES_STATE = _ups_fault(
     "ups-search-ignores-state", "UPS-SEARCH",
     "Searches ignore the Procedure Step State matching key.")
@@ -870,7 +877,8 @@ UPS_NO_CANCEL_REQUESTED_EVENT = _ups_fault(
     "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")
 UPS_OWNER_CANNOT_CANCEL = _ups_fault(
     "ups-owner-cannot-cancel", "UPS-CANCEL-BY-OWNER",
-    "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.")
+    "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.",
+    also_breaks=("UPS-ALREADY-CANCELED-WARNING", "UPS-CANCEL-REQUEST-CANCELED-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_NO_PROGRESS_EVENT = _ups_fault(
     "ups-no-progress-event", "UPS-PROGRESS-EVENT",
     "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
@@ -1247,3 +1255,6 @@ CAPS_WADL_WITHOUT_WORKITEMS = _web_fault(
     "caps-wadl-without-workitems", "CAPS-WORKLIST-DESCRIBED",
     "The WADL of the Retrieve Capabilities transaction leaves out the Worklist Service (the workitems resources) "
     "the simulator serves.")
+RENDERED_STUDY_SERIES_MISSING = _web_fault(
+    "rendered-study-series-missing", "WADO-RENDERED-STUDY-SERIES",
+    "The Rendered Study and Rendered Series resources (mandatory, PS3.18 Table 10.3-2) are answered 404.")

@@ -2,9 +2,9 @@
 CC.2.5.1.1 apart from the simulator's table (dicom_harness.shared.ups.TRANSITIONS): the differential UPS test
 draws sequences of requests, and for each the model says every answer the text allows and the state after it.
 
-An answer is one of three kinds: SUCCESS (2xx, the change made), ALREADY (2xx, nothing changes: the table's
-warnings B304 and B306) and REFUSED (a 4xx failure; nothing changes). The model does not judge Warning texts or
-status codes beyond their class: other requirements do (UPS-ALREADY-IN-STATE-WARNING, UPS-STATE-FAILURE-WARNING).
+An answer is one of two kinds: SUCCESS (2xx; the table's warnings B304 and B306 are successes that change
+nothing) and REFUSED (a 400 or 409 failure; nothing changes). The model does not judge Warning texts or status
+codes beyond their class: other requirements do (UPS-ALREADY-IN-STATE-WARNING, UPS-STATE-FAILURE-WARNING).
 
 The requests (the actions) a performer and a stranger make on one SCHEDULED workitem:
   claim                 Change State to IN PROGRESS with a fresh Transaction UID (the "correct" one of a claim)
@@ -34,7 +34,8 @@ GIVE_DISCONTINUATION = "give discontinuation"
 ACTIONS = (CLAIM, CLAIM_WITHOUT_UID, COMPLETE, COMPLETE_AS_STRANGER, CANCEL, CANCEL_AS_STRANGER, REQUEST_CANCEL,
            GIVE_PERFORMED, GIVE_DISCONTINUATION)
 
-SUCCESS, ALREADY, REFUSED = "success", "already in that state", "refused"
+SUCCESS, REFUSED = "success", "refused"
+ALREADY = SUCCESS        # B304, B306: "warning", a success that changes nothing
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Workitem:
             if state == CANCELED and not self.locked:
                 # canceled on request, never claimed: no lock, so whether a Transaction UID is "correct" (B304)
                 # or not (C301) the text leaves open
-                return {ALREADY: same, REFUSED: same}
+                return {SUCCESS: same, REFUSED: same}
             return {ALREADY: same} if state == CANCELED else {REFUSED: same}      # B304; C310, C300
         if action == REQUEST_CANCEL:
             if state == SCHEDULED:                  # through IN PROGRESS to CANCELED (PS3.4 CC.1.1)

@@ -101,6 +101,7 @@ from dicom_harness.simulators.faults import (
     RENDERED_PNG_16_BIT,
     RENDERED_PROGRESSIVE_JPEG,
     RENDERED_QUALITY_UNCHECKED,
+    RENDERED_STUDY_SERIES_MISSING,
     RENDERED_VIEWPORT_IGNORES_CROP,
     RENDERED_VIEWPORT_SHRINK_ONLY,
     RENDERED_VIEWPORT_UNCHECKED,
@@ -521,6 +522,8 @@ class DicomWebApp:
         if rendering.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
         thumbnail = request.url.path.endswith("/thumbnail")
+        if not thumbnail and "instance" not in request.path_params and RENDERED_STUDY_SERIES_MISSING in self.faults:
+            return self._error(404, "no such resource")
         if thumbnail and "frames" in request.path_params and THUMBNAIL_FRAME_MISSING in self.faults:
             return self._error(404, "no such resource")
         offers = [Offer(media) for media in rendering.FORMATS
