@@ -1258,3 +1258,6 @@ CAPS_WADL_WITHOUT_WORKITEMS = _web_fault(
 RENDERED_STUDY_SERIES_MISSING = _web_fault(
     "rendered-study-series-missing", "WADO-RENDERED-STUDY-SERIES",
     "The Rendered Study and Rendered Series resources (mandatory, PS3.18 Table 10.3-2) are answered 404.")
+METADATA_WITHOUT_CONTENT_LOCATION = _web_fault(
+    "metadata-without-content-location", "WEB-CONTENT-LOCATION",
+    "Metadata responses (a representation of the Metadata resource) carry no Content-Location header field.")

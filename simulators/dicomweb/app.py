@@ -72,6 +72,7 @@ from dicom_harness.simulators.faults import (
     JSON_UID_INLINE_BINARY,
     JSON_WRONG_VR,
     METADATA_DROPS_TYPE3,
+    METADATA_WITHOUT_CONTENT_LOCATION,
     METADATA_XML_ANSWERED_JSON,
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
@@ -873,6 +874,33 @@ def one_route_per_path(routes: list) -> list:
     return merged
 
 
+class _ContentLocation:
+    """PS3.18 8.4.2 (Table 8.4.2-1) and 8.6: a 200 answer to a WADO-RS retrieve holds a representation of the
+    Target Resource, so it carries a Content-Location with the resource's URL (the request's path)."""
+
+    def __init__(self, app, root: str, faults: frozenset):
+        self.app = app
+        self.resource = re.compile(re.escape(root) + r"/studies/[^/]+(/series/[^/]+(/instances/[^/]+"
+                                   r"(/frames/[^/]+)?)?)?(/metadata|/rendered|/thumbnail|/bulkdata/[^/]+)?/?")
+        self.faults = faults
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.resource.fullmatch(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if METADATA_WITHOUT_CONTENT_LOCATION in self.faults and path.rstrip("/").endswith("/metadata"):
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-location"]
+                message = {**message, "headers": [*headers, (b"content-location", path.encode())]}
+            await send(message)
+        await self.app(scope, receive, sending)
+
+
 class _WithoutAllow:
     """The web-405-without-allow fault: 405 responses lose their Allow header field."""
 
@@ -891,5 +919,7 @@ class _WithoutAllow:
 def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
                limits: Limits | None = None) -> Starlette:
     web = DicomWebApp(store, faults, public_url=public_url, limits=limits)
-    middleware = [Middleware(_WithoutAllow)] if WEB_405_WITHOUT_ALLOW in web.faults else None
+    middleware = [Middleware(_ContentLocation, root=web.root, faults=web.faults)]
+    if WEB_405_WITHOUT_ALLOW in web.faults:
+        middleware.append(Middleware(_WithoutAllow))
     return Starlette(routes=web.routes(), middleware=middleware)

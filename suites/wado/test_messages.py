@@ -130,3 +130,25 @@ def test_unknown_accept_charset_is_400_or_ignored(dicomweb, web_study):
     uids = [json_value(item, "SOPInstanceUID") for item in items] if isinstance(items, list) else []
     assert uids == [str(sent.SOPInstanceUID)], (
         f"200 with the value ignored: expected the metadata of {sent.SOPInstanceUID}, observed {uids}")
+
+
+@requirement("WEB-CONTENT-LOCATION")
+def test_representations_carry_their_content_location(dicomweb, web_study):
+    """GET an instance's metadata and its rendered image; PS3.18 Table 8.4.2-1 and 8.6: Content-Location "Shall be
+    present if the response payload contains a representation of a resource", with a URL that references that
+    resource (absolute or "/"-rooted; here: its path ends with the requested resource's path)."""
+    from urllib.parse import urljoin, urlsplit
+    instance = study_paths(web_study.images[0])["instance"]
+    wrong = []
+    for what, path, accept in (("instance metadata", instance + "/metadata", "application/dicom+json"),
+                               ("rendered instance", instance + "/rendered", "image/jpeg")):
+        response = dicomweb.retrieve(path, accept=accept)
+        if response.status_code != 200:
+            continue                        # the resource's own requirements judge that
+        location = response.headers.get("content-location", "")
+        if not location:
+            wrong.append(f"{what}: 200 with no Content-Location")
+        elif not urlsplit(urljoin(str(response.url), location)).path.rstrip("/").endswith(path):
+            wrong.append(f"{what}: Content-Location {location!r} does not reference {path}")
+    assert not wrong, (f"expected a Content-Location naming the resource a payload represents (PS3.18 Table 8.4.2-1): "
+                       f"{'; '.join(wrong)}")
