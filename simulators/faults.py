@@ -1261,3 +1261,6 @@ RENDERED_STUDY_SERIES_MISSING = _web_fault(
 METADATA_WITHOUT_CONTENT_LOCATION = _web_fault(
     "metadata-without-content-location", "WEB-CONTENT-LOCATION",
     "Metadata responses (a representation of the Metadata resource) carry no Content-Location header field.")
+UPS_UPDATE_REFUSAL_NO_WARNING = _ups_fault(
+    "ups-update-refusal-no-warning", "UPS-UPDATE-FAILURE-WARNING",
+    "A refused update (a stranger's Transaction UID, a COMPLETED workitem) has no Warning header field.")

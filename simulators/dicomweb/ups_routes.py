@@ -26,6 +26,7 @@ from dicom_harness.simulators.faults import (
     UPS_SUSPEND_PAYLOAD,
     UPS_UNKNOWN_200_EMPTY,
     UPS_UNSUBSCRIBE_PAYLOAD,
+    UPS_UPDATE_REFUSAL_NO_WARNING,
     UPS_XML_ANSWERED_JSON,
 )
 
@@ -181,6 +182,8 @@ class UpsRoutes:
             transaction_uid = _bare_or_named(request.url.query, TRANSACTION_UID_PARAMETERS)
             events = self.worklist.update(request.path_params["workitem"], transaction_uid, changes)
         except Refusal as refusal:
+            if UPS_UPDATE_REFUSAL_NO_WARNING in self.worklist.faults:
+                return self._answer(refusal.status, str(refusal))
             return self._refused(refusal, request)
         await self._deliver(events)
         return self._answer(200)

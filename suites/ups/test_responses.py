@@ -7,6 +7,7 @@ from dicom_harness.testing import (
     IN_PROGRESS,
     REFUSED,
     WORKLIST_UID,
+    NotVerified,
     requirement,
     subscriber_title,
 )
@@ -137,3 +138,35 @@ def test_workitem_has_no_metadata_resource(ups):
     assert not 200 <= response.status_code < 300, (
         f"GET /workitems/{uid}/metadata: expected no success (PS3.18 11.1.3: no Metadata resource for workitems), "
         f"observed {response.status_code} {response.text[:120]!r}")
+
+
+UPDATE_NOT_CLAIMED = "The target URI did not reference a claimed Workitem."
+UPDATE_INCONSISTENT = "The submitted request is inconsistent with the current state of the Workitem."
+
+
+@requirement("UPS-UPDATE-FAILURE-WARNING")
+def test_refused_update_names_the_conflict(ups, dataset_factory):
+    """Two refused updates: of a claimed workitem with a stranger's Transaction UID, and of a COMPLETED one by its
+    owner; PS3.18 11.6.3.2: each failure has a Warning with "one of following messages that best describes the
+    nature of the conflict" (either of the two is accepted for each)."""
+    from pydicom.dataset import Dataset
+    changes = Dataset()
+    changes.ProcedureStepLabel = "DH REFUSED UPDATE"
+    claimed = str(ups.created().SOPInstanceUID)
+    ups.claim(claimed)
+    completed = str(ups.created().SOPInstanceUID)
+    owner = ups.claim(completed)
+    assert ups.complete(completed, owner).status_code == 200, "the completion failed"
+    judged, wrong = [], []
+    for what, uid, transaction_uid in (("a stranger's Transaction UID", claimed, str(dataset_factory.uid())),
+                                       ("a COMPLETED workitem", completed, owner)):
+        response = ups.update(uid, changes, transaction_uid)
+        if response.status_code < 400:
+            continue                # not refused: UPS-UPDATE-NEEDS-TRANSACTION-UID, UPS-UPDATE-FINAL-REFUSED judge it
+        judged.append(what)
+        if not any(_warning_names(response, m) for m in (UPDATE_NOT_CLAIMED, UPDATE_INCONSISTENT)):
+            wrong.append(f"update with {what}: {response.status_code} with Warning {response.headers.get('warning')!r}")
+    assert not wrong, (f"expected each refused update to carry 'Warning: 299 <service>: {UPDATE_NOT_CLAIMED}' or "
+                       f"'... {UPDATE_INCONSISTENT}' (PS3.18 11.6.3.2): {'; '.join(wrong)}")
+    if not judged:
+        raise NotVerified("neither update was refused, so there was no failure response to judge")
