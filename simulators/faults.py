@@ -1264,3 +1264,6 @@ METADATA_WITHOUT_CONTENT_LOCATION = _web_fault(
 UPS_UPDATE_REFUSAL_NO_WARNING = _ups_fault(
     "ups-update-refusal-no-warning", "UPS-UPDATE-FAILURE-WARNING",
     "A refused update (a stranger's Transaction UID, a COMPLETED workitem) has no Warning header field.")
+UPS_UPDATE_ECHOES_WORKITEM = _ups_fault(
+    "ups-update-echoes-workitem", "UPS-UPDATE-SUCCESS-PAYLOAD",
+    "A successful update is answered 200 with the updated workitem as DICOM JSON in its payload.")

@@ -26,6 +26,7 @@ from dicom_harness.simulators.faults import (
     UPS_SUSPEND_PAYLOAD,
     UPS_UNKNOWN_200_EMPTY,
     UPS_UNSUBSCRIBE_PAYLOAD,
+    UPS_UPDATE_ECHOES_WORKITEM,
     UPS_UPDATE_REFUSAL_NO_WARNING,
     UPS_XML_ANSWERED_JSON,
 )
@@ -186,6 +187,9 @@ class UpsRoutes:
                 return self._answer(refusal.status, str(refusal))
             return self._refused(refusal, request)
         await self._deliver(events)
+        if UPS_UPDATE_ECHOES_WORKITEM in self.worklist.faults:
+            item = self.worklist.retrieve(request.path_params["workitem"]).to_json_dict()
+            return Response(json.dumps([item]), media_type=DICOM_JSON)
         return self._answer(200)
 
     async def change_state(self, request: Request) -> Response:

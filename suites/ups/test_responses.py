@@ -170,3 +170,31 @@ def test_refused_update_names_the_conflict(ups, dataset_factory):
                        f"'... {UPDATE_INCONSISTENT}' (PS3.18 11.6.3.2): {'; '.join(wrong)}")
     if not judged:
         raise NotVerified("neither update was refused, so there was no failure response to judge")
+
+
+@requirement("UPS-UPDATE-SUCCESS-PAYLOAD")
+def test_update_success_has_no_dataset_payload(ups):
+    """Claim a workitem and update its label with the Transaction UID; PS3.18 11.6.3.3: "A success response shall
+    have either no payload, or a payload containing a Status Report document" (a description of warnings or
+    errors, 8.6.3): never a DICOM data set."""
+    import json
+
+    from pydicom.dataset import Dataset
+    uid = str(ups.created().SOPInstanceUID)
+    owner = ups.claim(uid)
+    changes = Dataset()
+    changes.ProcedureStepLabel = "DH UPDATED LABEL"
+    response = ups.update(uid, changes, owner)
+    assert response.status_code == 200, f"update with the owner's Transaction UID: expected 200, observed {response.status_code}"
+    if not response.content.strip():
+        return
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    data_set = (isinstance(body, list) and body and isinstance(body[0], dict)
+                and all(len(k) == 8 and "vr" in v for k, v in body[0].items() if isinstance(v, dict)))
+    assert media not in ("application/dicom+json", "application/dicom+xml", "application/dicom") and not data_set, (
+        f"the 200 update response carries a DICOM data set ({response.headers.get('content-type')}, "
+        f"{response.content[:80]!r}), not a Status Report (PS3.18 11.6.3.3)")
