@@ -1267,3 +1267,6 @@ UPS_UPDATE_REFUSAL_NO_WARNING = _ups_fault(
 UPS_UPDATE_ECHOES_WORKITEM = _ups_fault(
     "ups-update-echoes-workitem", "UPS-UPDATE-SUCCESS-PAYLOAD",
     "A successful update is answered 200 with the updated workitem as DICOM JSON in its payload.")
+RENDERED_PALETTE_AS_GREY = _web_fault(
+    "rendered-palette-as-grey", "WADO-RENDER-ALL-PHOTOMETRIC",
+    "A PALETTE COLOR image is rendered from its indices as grey levels, its Palette Color Lookup Tables ignored.")

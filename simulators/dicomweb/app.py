@@ -99,6 +99,7 @@ from dicom_harness.simulators.faults import (
     RENDERED_ANNOTATION_UNCHECKED,
     RENDERED_FRAME_IGNORED,
     RENDERED_NO_GIF,
+    RENDERED_PALETTE_AS_GREY,
     RENDERED_PNG_16_BIT,
     RENDERED_PROGRESSIVE_JPEG,
     RENDERED_QUALITY_UNCHECKED,
@@ -562,7 +563,8 @@ class DicomWebApp:
                 ignore_crop=RENDERED_VIEWPORT_IGNORES_CROP in self.faults,
                 ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
-                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults) for instance in (found if many else found[:1])]
+                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
+                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
             return self._error(404, str(exc))
         except rendering.BadParameter as exc:
