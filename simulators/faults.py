@@ -1270,3 +1270,6 @@ UPS_UPDATE_ECHOES_WORKITEM = _ups_fault(
 RENDERED_PALETTE_AS_GREY = _web_fault(
     "rendered-palette-as-grey", "WADO-RENDER-ALL-PHOTOMETRIC",
     "A PALETTE COLOR image is rendered from its indices as grey levels, its Palette Color Lookup Tables ignored.")
+RENDERED_UTF8_REFUSED = _web_fault(
+    "rendered-utf8-refused", "WADO-RENDERED-UTF8",
+    "A rendered retrieve whose Accept-Charset names UTF-8 is answered 406 (Not Acceptable).")

@@ -104,6 +104,7 @@ from dicom_harness.simulators.faults import (
     RENDERED_PROGRESSIVE_JPEG,
     RENDERED_QUALITY_UNCHECKED,
     RENDERED_STUDY_SERIES_MISSING,
+    RENDERED_UTF8_REFUSED,
     RENDERED_VIEWPORT_IGNORES_CROP,
     RENDERED_VIEWPORT_SHRINK_ONLY,
     RENDERED_VIEWPORT_UNCHECKED,
@@ -523,6 +524,8 @@ class DicomWebApp:
             return self._error(404, "no such resource")
         if rendering.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
+        if RENDERED_UTF8_REFUSED in self.faults and "utf-8" in request.headers.get("accept-charset", "").lower():
+            return self._error(406, "no rendered representation in the UTF-8 character set")
         thumbnail = request.url.path.endswith("/thumbnail")
         if not thumbnail and "instance" not in request.path_params and RENDERED_STUDY_SERIES_MISSING in self.faults:
             return self._error(404, "no such resource")

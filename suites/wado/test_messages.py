@@ -152,3 +152,16 @@ def test_representations_carry_their_content_location(dicomweb, web_study):
             wrong.append(f"{what}: Content-Location {location!r} does not reference {path}")
     assert not wrong, (f"expected a Content-Location naming the resource a payload represents (PS3.18 Table 8.4.2-1): "
                        f"{'; '.join(wrong)}")
+
+
+@requirement("WADO-RENDERED-UTF8")
+def test_rendered_retrieve_with_utf8_is_served(dicomweb, web_study):
+    """GET an instance's rendered image with Accept image/jpeg and Accept-Charset: UTF-8; PS3.18 8.8: "The origin
+    server shall support the "UTF-8" charset name for RESTful Retrieve Rendered transaction": 200 image/jpeg."""
+    path = study_paths(web_study.images[0])["instance"] + "/rendered"
+    response = dicomweb.request("GET", path, headers={"Accept": "image/jpeg", "Accept-Charset": "UTF-8"})
+    assert response.status_code == 200, (
+        f"Accept-Charset: UTF-8 on a rendered retrieve: expected 200, observed {response.status_code} "
+        f"{response.text[:120]!r} (PS3.18 8.8)")
+    assert media_of(response) == "image/jpeg", (
+        f"expected Content-Type image/jpeg, observed {response.headers.get('content-type')!r}")
