@@ -1273,3 +1273,6 @@ RENDERED_PALETTE_AS_GREY = _web_fault(
 RENDERED_UTF8_REFUSED = _web_fault(
     "rendered-utf8-refused", "WADO-RENDERED-UTF8",
     "A rendered retrieve whose Accept-Charset names UTF-8 is answered 406 (Not Acceptable).")
+UPS_SEARCH_NO_PAGING_WARNING = _ups_fault(
+    "ups-search-no-paging-warning", "UPS-SEARCH-PAGING",
+    "A workitem search cut by limit answers without the Warning 299 announcing the matches left out.")

@@ -348,12 +348,16 @@ class Worklist:
         return None, events
 
     def search(self, raw_query: str) -> list[dict]:
+        return self.search_page(raw_query).results
+
+    def search_page(self, raw_query: str):
+        """The page of matching workitems (limit, offset) and how many matches it leaves out (PS3.18 8.3.4.4)."""
         query = qido.parse_query(raw_query)
         entities = [qido.Entity(self.retrieve(uid).to_json_dict(), {}) for uid in self.workitems]
         if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
-        return qido.search(entities, query, list(RETURN_KEYS))
+        return qido.search_page(entities, query, list(RETURN_KEYS))
 
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
     def subscribe(self, resource: str, title: str, filter_text: str | None = None,

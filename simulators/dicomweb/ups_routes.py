@@ -22,6 +22,7 @@ from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
 from dicom_harness.simulators.faults import (
     UPS_CREATE_ECHOES_WORKITEM,
     UPS_METADATA_SERVED,
+    UPS_SEARCH_NO_PAGING_WARNING,
     UPS_STATE_REFUSAL_NO_WARNING,
     UPS_SUSPEND_PAYLOAD,
     UPS_UNKNOWN_200_EMPTY,
@@ -219,12 +220,17 @@ class UpsRoutes:
         if chosen is None:
             return self._answer(406, f"search results are offered as {DICOM_JSON}")
         try:
-            results = self.worklist.search(request.url.query)
+            page = self.worklist.search_page(request.url.query)
         except BadQuery as exc:
             return self._answer(400, str(exc))
-        if not results:
+        if not page.results:
             return Response(status_code=204)
-        return Response(json.dumps(results), media_type=DICOM_JSON)
+        headers = {}
+        if page.remaining and UPS_SEARCH_NO_PAGING_WARNING not in self.worklist.faults:
+            # PS3.18 11.9.2 and 8.3.4.4.1: "If (remaining > 0) the response shall include a Warning header field"
+            headers["Warning"] = (f"299 {request.url.scheme}://{request.url.netloc}{self.root}: There are "
+                                  f"{page.remaining} additional results that can be requested")
+        return Response(json.dumps(page.results), media_type=DICOM_JSON, headers=headers)
 
     # -- subscriptions ------------------------------------------------------------------------------------------
     async def subscribe(self, request: Request) -> Response:
