@@ -44,7 +44,7 @@ from dicom_harness.errors import NotApplicable, NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
 from dicom_harness.plugin.markers import requirement
 from dicom_harness.recorded import expected_of, received, requested, well_formed
-from dicom_harness.shared import associate_rq, matching_model, mpps, qr_levels, ul_state_model
+from dicom_harness.shared import associate_rq, matching_model, mpps, qr_levels, ul_state_model, ups_model
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.mpps import DISCONTINUED, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.status import Status, describe, is_defined_store_status, status_class
@@ -94,5 +94,6 @@ __all__ = [
     "mpps",     # the MPPS SCU's tables (Table F.7.2-1) and states, as the RIS simulator reads them
     # the acceptor's upper layer state machine (PS3.8 Table 9-10): PDU kinds and the model dimse.play_pdus judges by
     "ul_state_model",
+    "ups_model",    # one workitem under UPS-RS: every answer PS3.4 Table CC.1.1-2 allows (differential UPS test)
     "TYPE1", "TYPE2", "UIDS", "UNREADABLE", "VALUES", "uid_problem", "uid_values", "validate",
 ]

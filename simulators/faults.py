@@ -818,19 +818,24 @@ UPS_RETRIEVE_SHOWS_TRANSACTION_UID = _ups_fault(
     "A retrieved IN PROGRESS workitem carries its owner's Transaction UID.")
 UPS_CLAIM_WITHOUT_TRANSACTION_UID = _ups_fault(
     "ups-claim-without-transaction-uid", "UPS-CLAIM",
-    "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.")
+    "A claim (change to IN PROGRESS) without a Transaction UID is accepted; the server makes one up.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_RECLAIM_ALLOWED = _ups_fault(
     "ups-reclaim-allowed", "UPS-CLAIM-ONCE",
-    "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.")
+    "An IN PROGRESS workitem can be claimed again with another Transaction UID, which takes it over.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_STATE_IGNORES_TRANSACTION_UID = _ups_fault(
     "ups-state-ignores-transaction-uid", "UPS-STATE-NEEDS-TRANSACTION-UID",
-    "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.")
+    "An IN PROGRESS workitem is completed or canceled whatever Transaction UID the request gives.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_COMPLETE_FROM_SCHEDULED = _ups_fault(
     "ups-complete-from-scheduled", "UPS-NO-SKIPPING-IN-PROGRESS",
-    "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.")
+    "A SCHEDULED workitem can be set COMPLETED or CANCELED without being claimed first.",
+    also_breaks=("UPS-STATE-FAILURE-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK = _ups_fault(
     "ups-complete-without-final-state-check", "UPS-FINAL-STATE-REQUIREMENTS",
-    "A workitem is set COMPLETED although its Performed Procedure information is missing.")
+    "A workitem is set COMPLETED although its Performed Procedure information is missing.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_UPDATE_PARTIAL = _ups_fault(
     "ups-update-partial", "UPS-UPDATE",
     "An update answers 200 but keeps only the sequences it carries; other attributes are dropped.")
@@ -845,10 +850,12 @@ UPS_NO_ALREADY_COMPLETED_WARNING = _ups_fault(
     "Completing an already COMPLETED workitem answers 200 without the Warning PS3.18 requires.")
 UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED = _ups_fault(
     "ups-cancel-request-ignored-when-scheduled", "UPS-REQUEST-CANCEL-SCHEDULED",
-    "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.")
+    "A cancellation request for a SCHEDULED workitem answers 202 and leaves it SCHEDULED.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_CANCEL_REQUEST_COMPLETED_202 = _ups_fault(
     "ups-cancel-request-completed-202", "UPS-REQUEST-CANCEL-COMPLETED",
-    "A cancellation request for a COMPLETED workitem answers 202 instead of 409.")
+    "A cancellation request for a COMPLETED workitem answers 202 instead of 409.",
+    also_breaks=("UPS-STATE-DIFFERENTIAL",))
 UPS_SEARCH_IGNORES_STATE = _ups_fault(
     "ups-search-ignores-state", "UPS-SEARCH",
     "Searches ignore the Procedure Step State matching key.")
@@ -870,7 +877,8 @@ UPS_NO_CANCEL_REQUESTED_EVENT = _ups_fault(
     "A cancellation request for an IN PROGRESS workitem is answered 202 but subscribers are not told.")
 UPS_OWNER_CANNOT_CANCEL = _ups_fault(
     "ups-owner-cannot-cancel", "UPS-CANCEL-BY-OWNER",
-    "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.")
+    "The owner's change of an IN PROGRESS workitem to CANCELED is refused (409) however complete it is.",
+    also_breaks=("UPS-ALREADY-CANCELED-WARNING", "UPS-CANCEL-REQUEST-CANCELED-WARNING", "UPS-STATE-DIFFERENTIAL"))
 UPS_NO_PROGRESS_EVENT = _ups_fault(
     "ups-no-progress-event", "UPS-PROGRESS-EVENT",
     "Updates of Procedure Step Progress are kept but not reported to the subscribers.")
@@ -1320,3 +1328,61 @@ AC_ASYNC_WINDOW_UNLIMITED = _fault(
     "ac-async-window-unlimited", "ASSOC-ASYNC-NOT-ABOVE-OFFER",
     "The A-ASSOCIATE-AC answers an Asynchronous Operations Window sub-item with 0/0 (unlimited), more than a "
     "requestor's finite offer.", suites=("association",))
+
+# -- DICOMweb depth, round 2 (issue 12): message header fields, Accept-Charset, UPS warnings, the UPS state table
+#    as a differential test ----------------------------------------------------------------------------------
+WEB_ERROR_WITHOUT_CONTENT_TYPE = _web_fault(
+    "web-error-without-content-type", "WEB-CONTENT-TYPE-PRESENT",
+    "The 404 of a metadata request for an unknown study carries a text payload but no Content-Type header field.")
+SERIES_METADATA_LABELLED_MULTIPART = _web_fault(
+    "series-metadata-labelled-multipart", "WEB-SINGLE-PART-CONTENT-TYPE",
+    "Series metadata, one DICOM JSON array (a single part payload), is labelled "
+    "multipart/related; type=\"application/dicom+json\".")
+WEB_405_WITHOUT_ALLOW = _web_fault(
+    "web-405-without-allow", "WEB-405-ALLOW",
+    "A 405 (Method Not Allowed) response has no Allow header field.")
+WEB_404_WITHOUT_EXPLANATION = _web_fault(
+    "web-404-without-explanation", "WEB-4XX-EXPLANATION",
+    "A WADO-RS retrieve of an unknown instance is answered 404 with an empty payload.")
+WEB_ACCEPT_CHARSET_406 = _web_fault(
+    "web-accept-charset-406", "WADO-ACCEPT-CHARSET-UNSUPPORTED",
+    "An Accept-Charset header field naming only unknown character sets is answered 406 (Not Acceptable), which "
+    "PS3.18 8.8.4 does not allow (400, or the value ignored).")
+UPS_NO_ALREADY_CANCELED_WARNING = _ups_fault(
+    "ups-no-already-canceled-warning", "UPS-ALREADY-CANCELED-WARNING",
+    "The owner's change to CANCELED of a workitem already CANCELED succeeds without the Warning header field.")
+UPS_CANCEL_REQUEST_NO_CANCELED_WARNING = _ups_fault(
+    "ups-cancel-request-no-canceled-warning", "UPS-CANCEL-REQUEST-CANCELED-WARNING",
+    "A cancellation request for a workitem already CANCELED is answered 202 without the Warning header field.")
+UPS_METADATA_SERVED = _ups_fault(
+    "ups-metadata-served", "UPS-NO-METADATA-BULKDATA",
+    "GET /workitems/{uid}/metadata is served (200, the workitem), a Metadata resource PS3.18 11.1.3 forbids.")
+UPS_CANCELED_RECLAIMABLE = _ups_fault(
+    "ups-canceled-reclaimable", "UPS-STATE-DIFFERENTIAL",
+    "A claim (IN PROGRESS with a new Transaction UID) of a CANCELED workitem succeeds and makes it IN PROGRESS "
+    "again, where PS3.4 Table CC.1.1-2 says C300.")
+CAPS_WADL_WITHOUT_WORKITEMS = _web_fault(
+    "caps-wadl-without-workitems", "CAPS-WORKLIST-DESCRIBED",
+    "The WADL of the Retrieve Capabilities transaction leaves out the Worklist Service (the workitems resources) "
+    "the simulator serves.")
+RENDERED_STUDY_SERIES_MISSING = _web_fault(
+    "rendered-study-series-missing", "WADO-RENDERED-STUDY-SERIES",
+    "The Rendered Study and Rendered Series resources (mandatory, PS3.18 Table 10.3-2) are answered 404.")
+METADATA_WITHOUT_CONTENT_LOCATION = _web_fault(
+    "metadata-without-content-location", "WEB-CONTENT-LOCATION",
+    "Metadata responses (a representation of the Metadata resource) carry no Content-Location header field.")
+UPS_UPDATE_REFUSAL_NO_WARNING = _ups_fault(
+    "ups-update-refusal-no-warning", "UPS-UPDATE-FAILURE-WARNING",
+    "A refused update (a stranger's Transaction UID, a COMPLETED workitem) has no Warning header field.")
+UPS_UPDATE_ECHOES_WORKITEM = _ups_fault(
+    "ups-update-echoes-workitem", "UPS-UPDATE-SUCCESS-PAYLOAD",
+    "A successful update is answered 200 with the updated workitem as DICOM JSON in its payload.")
+RENDERED_PALETTE_AS_GREY = _web_fault(
+    "rendered-palette-as-grey", "WADO-RENDER-ALL-PHOTOMETRIC",
+    "A PALETTE COLOR image is rendered from its indices as grey levels, its Palette Color Lookup Tables ignored.")
+RENDERED_UTF8_REFUSED = _web_fault(
+    "rendered-utf8-refused", "WADO-RENDERED-UTF8",
+    "A rendered retrieve whose Accept-Charset names UTF-8 is answered 406 (Not Acceptable).")
+UPS_SEARCH_NO_PAGING_WARNING = _ups_fault(
+    "ups-search-no-paging-warning", "UPS-SEARCH-PAGING",
+    "A workitem search cut by limit answers without the Warning 299 announcing the matches left out.")

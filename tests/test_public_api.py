@@ -26,7 +26,7 @@ PUBLIC = [
     "SCHEDULED", "STATE_REPORT", "WORKLIST_UID", "about", "is_event", "state_of", "subscriber_title",
     "request_commitment",
     "associate_rq", "qr_levels", "received", "requested", "expected_of", "well_formed", "mpps",
-    "ul_state_model",
+    "ul_state_model", "ups_model",
     "TYPE1", "TYPE2", "UIDS", "UNREADABLE", "VALUES", "uid_problem", "uid_values", "validate",
 ]
 

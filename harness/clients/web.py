@@ -156,7 +156,8 @@ class DicomWebClient:
         except httpx.ConnectError as exc:
             self.evidence.add("<", f"cannot connect: {exc}")
             raise TargetUnreachable(f"cannot connect to {self.base_url}: {exc}") from None
-        keep = ("content-type", "content-length", "location", "warning", "transfer-encoding")
+        keep = ("content-type", "content-length", "location", "warning", "transfer-encoding", "allow",
+                "content-location")
         facts = " ".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() in keep)
         self.evidence.add("<", f"{response.status_code} {response.reason_phrase} {facts}")
         self.evidence.add("<", _excerpt(response))

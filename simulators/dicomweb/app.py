@@ -6,6 +6,7 @@ Handlers are small functions over the store; faults (simulators/faults.py) each 
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 from pydicom.uid import UID
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -57,6 +59,7 @@ from dicom_harness.simulators.faults import (
     BULKDATA_TRUNCATED,
     CAPS_LABELLED_XML,
     CAPS_WADL_FLAT,
+    CAPS_WADL_WITHOUT_WORKITEMS,
     CAPS_WRONG_BASE,
     CHARSET_PARAMETER_406,
     FRAMES_COMPRESSED_AS_OCTET_STREAM,
@@ -69,6 +72,7 @@ from dicom_harness.simulators.faults import (
     JSON_UID_INLINE_BINARY,
     JSON_WRONG_VR,
     METADATA_DROPS_TYPE3,
+    METADATA_WITHOUT_CONTENT_LOCATION,
     METADATA_XML_ANSWERED_JSON,
     MULTIPART_NO_TYPE_PARAMETER,
     QIDO_DATE_RANGE_AS_VALUE,
@@ -95,15 +99,19 @@ from dicom_harness.simulators.faults import (
     RENDERED_ANNOTATION_UNCHECKED,
     RENDERED_FRAME_IGNORED,
     RENDERED_NO_GIF,
+    RENDERED_PALETTE_AS_GREY,
     RENDERED_PNG_16_BIT,
     RENDERED_PROGRESSIVE_JPEG,
     RENDERED_QUALITY_UNCHECKED,
+    RENDERED_STUDY_SERIES_MISSING,
+    RENDERED_UTF8_REFUSED,
     RENDERED_VIEWPORT_IGNORES_CROP,
     RENDERED_VIEWPORT_SHRINK_ONLY,
     RENDERED_VIEWPORT_UNCHECKED,
     RENDERED_WINDOW_IGNORED,
     RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
+    SERIES_METADATA_LABELLED_MULTIPART,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_FAILED_ITEM_NO_CLASS,
     STOW_FAILURE_REASON_SOP_CLASS,
@@ -138,6 +146,10 @@ from dicom_harness.simulators.faults import (
     WADO_URI_MISSING_UID_404,
     WADO_URI_SUPPORTED_SYNTAX_IGNORED,
     WADO_URI_UNSUPPORTED_SYNTAX_200,
+    WEB_404_WITHOUT_EXPLANATION,
+    WEB_405_WITHOUT_ALLOW,
+    WEB_ACCEPT_CHARSET_406,
+    WEB_ERROR_WITHOUT_CONTENT_TYPE,
     WEB_HIDES_DIMSE_INSTANCES,
     Fault,
     faults_named,
@@ -320,6 +332,8 @@ class DicomWebApp:
         error to send), or what choose() gives (None: no offer is acceptable)."""
         if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
             return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
+        if WEB_ACCEPT_CHARSET_406 in self.faults and not known_charsets(request.headers.get("accept-charset")):
+            return self._error(406, "none of the character sets in the Accept-Charset header field is supported")
         unknown = set(request.query_params) - RETRIEVE_PARAMETERS
         if unknown and WADO_REJECTS_UNKNOWN_PARAMETER in self.faults:
             return self._error(400, f"unknown query parameter(s) {', '.join(sorted(unknown))}")
@@ -337,6 +351,8 @@ class DicomWebApp:
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
         if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
+            if WEB_404_WITHOUT_EXPLANATION in self.faults:
+                return Response(b"", status_code=404, media_type="text/plain")
             return self._error(404, "no such resource")
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
@@ -385,6 +401,8 @@ class DicomWebApp:
     async def retrieve_metadata(self, request: Request) -> Response:
         found = self._resource(request)
         if not found:
+            if WEB_ERROR_WITHOUT_CONTENT_TYPE in self.faults:
+                return Response(b"no such resource\n", status_code=404)       # no media type: no Content-Type
             return self._error(404, "no such resource")
         chosen = self._negotiate(request, [Offer(DICOM_JSON), Offer("application/json"),
                                            Offer("multipart/related", DICOM_XML)])
@@ -399,6 +417,9 @@ class DicomWebApp:
                                      f"/instances/{i.sop_instance_uid}", drop) for i in found]
         if chosen[0].part_type == DICOM_XML and METADATA_XML_ANSWERED_JSON not in self.faults:
             return self._xml_parts(items)
+        if (SERIES_METADATA_LABELLED_MULTIPART in self.faults and "series" in request.path_params
+                and "instance" not in request.path_params):
+            return Response(json.dumps(items), media_type=f'multipart/related; type="{DICOM_JSON}"')
         return Response(json.dumps(items), media_type=DICOM_JSON)
 
     def _one_instance(self, request: Request):
@@ -504,7 +525,11 @@ class DicomWebApp:
             return self._error(404, "no such resource")
         if rendering.Image is None:
             return self._error(406, "rendered media types need Pillow, which is not installed")
+        if RENDERED_UTF8_REFUSED in self.faults and "utf-8" in request.headers.get("accept-charset", "").lower():
+            return self._error(406, "no rendered representation in the UTF-8 character set")
         thumbnail = request.url.path.endswith("/thumbnail")
+        if not thumbnail and "instance" not in request.path_params and RENDERED_STUDY_SERIES_MISSING in self.faults:
+            return self._error(404, "no such resource")
         if thumbnail and "frames" in request.path_params and THUMBNAIL_FRAME_MISSING in self.faults:
             return self._error(404, "no such resource")
         offers = [Offer(media) for media in rendering.FORMATS
@@ -542,7 +567,8 @@ class DicomWebApp:
                 ignore_crop=RENDERED_VIEWPORT_IGNORES_CROP in self.faults,
                 ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
-                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults) for instance in (found if many else found[:1])]
+                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
+                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
             return self._error(404, str(exc))
         except rendering.BadParameter as exc:
@@ -707,7 +733,10 @@ class DicomWebApp:
         if CAPS_WRONG_BASE in self.faults:
             base = base.replace(self.root, "/elsewhere")
         childless = ("studies",) if CAPS_WADL_FLAT in self.faults else ()
-        description = wadl.describe(base, self.service_routes(), childless=childless)
+        routes = self.service_routes()
+        if CAPS_WADL_WITHOUT_WORKITEMS in self.faults:
+            routes = [r for r in routes if not getattr(r, "path", "").startswith("/workitems")]
+        description = wadl.describe(base, routes, childless=childless)
         return Response(description, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------
@@ -771,7 +800,7 @@ class DicomWebApp:
     def service_routes(self) -> list:
         """The routes under the service root (the WADL is generated from them)."""
         s, x, i = "/studies/{study}", "/series/{series}", "/instances/{instance}"
-        return [
+        return one_route_per_path([
             Route("/", self.capabilities, methods=["OPTIONS"]),
             Route("/studies", self.search, methods=["GET"]),
             Route("/studies", self.store_instances, methods=["POST"]),
@@ -798,7 +827,7 @@ class DicomWebApp:
             Route(s + x + i + "/frames/{frames}/rendered", self.retrieve_rendered, methods=["GET"]),
             Route(s + x + i + "/frames/{frames}/thumbnail", self.retrieve_rendered, methods=["GET"]),
             *self.ups.routes(),
-        ]
+        ])
 
     def routes(self) -> list:
         return [
@@ -809,9 +838,99 @@ class DicomWebApp:
         ]
 
 
+def known_charsets(header: str | None) -> list[str]:
+    """The character sets of an Accept-Charset header field that Python knows ('*' included); all of them when
+    there is no such header field."""
+    if header is None:
+        return ["*"]
+    found = []
+    for item in header.split(","):
+        name = item.split(";")[0].strip()
+        try:
+            if name == "*" or codecs.lookup(name):
+                found.append(name)
+        except LookupError:
+            pass
+    return found
+
+
+def one_route_per_path(routes: list) -> list:
+    """One Route per path, serving the methods of every route given for it, so that a 405 (Method Not Allowed)
+    lists in its Allow header field all the methods of the resource (PS3.18 8.5, Table 8.5-1), not those of the
+    first route Starlette tried."""
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        if isinstance(route, Route):
+            by_path.setdefault(route.path, []).append(route)
+    merged = []
+    for route in routes:
+        if not isinstance(route, Route):
+            merged.append(route)
+            continue
+        same = by_path.get(route.path)
+        if not same:
+            continue                    # already merged into the first route of its path
+        del by_path[route.path]
+        if len(same) == 1:
+            merged.append(route)
+            continue
+        handlers = {method: r.endpoint for r in same for method in (r.methods or ())}
+
+        async def dispatch(request: Request, handlers=handlers) -> Response:
+            return await handlers[request.method](request)
+        merged.append(Route(route.path, dispatch, methods=sorted(handlers)))
+    return merged
+
+
+class _ContentLocation:
+    """PS3.18 8.4.2 (Table 8.4.2-1) and 8.6: a 200 answer to a WADO-RS retrieve holds a representation of the
+    Target Resource, so it carries a Content-Location with the resource's URL (the request's path)."""
+
+    def __init__(self, app, root: str, faults: frozenset):
+        self.app = app
+        self.resource = re.compile(re.escape(root) + r"/studies/[^/]+(/series/[^/]+(/instances/[^/]+"
+                                   r"(/frames/[^/]+)?)?)?(/metadata|/rendered|/thumbnail|/bulkdata/[^/]+)?/?")
+        self.faults = faults
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.resource.fullmatch(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if METADATA_WITHOUT_CONTENT_LOCATION in self.faults and path.rstrip("/").endswith("/metadata"):
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-location"]
+                message = {**message, "headers": [*headers, (b"content-location", path.encode())]}
+            await send(message)
+        await self.app(scope, receive, sending)
+
+
+class _WithoutAllow:
+    """The web-405-without-allow fault: 405 responses lose their Allow header field."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def sending(message):
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", [])
+                                                  if k.lower() != b"allow"]}
+            await send(message)
+        await self.app(scope, receive, sending)
+
+
 def create_app(store: Store, faults: Iterable[str | Fault] = (), public_url: str | None = None,
                limits: Limits | None = None) -> Starlette:
-    return Starlette(routes=DicomWebApp(store, faults, public_url=public_url, limits=limits).routes())
+    web = DicomWebApp(store, faults, public_url=public_url, limits=limits)
+    middleware = [Middleware(_ContentLocation, root=web.root, faults=web.faults)]
+    if WEB_405_WITHOUT_ALLOW in web.faults:
+        middleware.append(Middleware(_WithoutAllow))
+    return Starlette(routes=web.routes(), middleware=middleware)
 
 
 def _rewrite_first_reference(path) -> None:

@@ -118,7 +118,7 @@ def _voi(pixels, window: tuple[float, float, str]):
 
 def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None, *, thumbnail: bool = False,
            swap: bool = False, shrink_only: bool = False, ignore_crop: bool = False, ignore_window: bool = False,
-           sixteen_bit: bool = False, progressive: bool = False) -> bytes:
+           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False) -> bytes:
     """One frame as an image of the media type. The keyword switches after spec are faults (simulators/faults.py)."""
     if Image is None:
         raise NotAcceptable("rendering needs Pillow")
@@ -133,10 +133,22 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
         raise NotFound(f"frame {frame} outside 1..{count}")
     if count > 1:
         pixels = pixels[frame - 1]
+    photometric = str(ds.get("PhotometricInterpretation", ""))
+    if photometric == "PALETTE COLOR" and not palette_as_grey:
+        # the Palette Color Lookup Tables (PS3.3 C.7.6.3.1.5) to RGB; 16-bit entries to 8 bits
+        from pydicom.pixels import apply_color_lut
+        pixels = apply_color_lut(pixels, ds).astype("float64")
+        if int(ds.RedPaletteColorLookupTableDescriptor[2]) == 16:
+            pixels = pixels / 257.0
+    colour = pixels.ndim == 3 and not sixteen_bit
     pixels = pixels.astype("float64")
-    if "RescaleSlope" in ds or "RescaleIntercept" in ds:           # the Modality LUT stage
+    if colour:                                                      # RGB, YBR (pydicom gives RGB), palette: as is
+        image = Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype("uint8"), mode="RGB")
+    elif "RescaleSlope" in ds or "RescaleIntercept" in ds:         # the Modality LUT stage
         pixels = pixels * float(ds.get("RescaleSlope", 1) or 1) + float(ds.get("RescaleIntercept", 0) or 0)
-    if sixteen_bit:
+    if colour:
+        pass
+    elif sixteen_bit:
         image = Image.fromarray(np.clip(pixels, 0, 65535).astype("uint16"))
     else:
         if spec.window and not ignore_window:

@@ -43,6 +43,8 @@ from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.faults import (
     UPS_CANCEL_REQUEST_COMPLETED_202,
     UPS_CANCEL_REQUEST_IGNORED_WHEN_SCHEDULED,
+    UPS_CANCEL_REQUEST_NO_CANCELED_WARNING,
+    UPS_CANCELED_RECLAIMABLE,
     UPS_CLAIM_WITHOUT_TRANSACTION_UID,
     UPS_COMPLETE_FROM_SCHEDULED,
     UPS_COMPLETE_WITHOUT_FINAL_STATE_CHECK,
@@ -51,6 +53,7 @@ from dicom_harness.simulators.faults import (
     UPS_CREATE_OVERWRITES,
     UPS_FILTER_IGNORED,
     UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW,
+    UPS_NO_ALREADY_CANCELED_WARNING,
     UPS_NO_ALREADY_COMPLETED_WARNING,
     UPS_NO_CANCEL_REQUESTED_EVENT,
     UPS_NO_INITIAL_STATE_REPORT,
@@ -263,12 +266,15 @@ class Worklist:
         column = self._column(state)
         if column == IN_PROGRESS and requested == IN_PROGRESS and UPS_RECLAIM_ALLOWED in self.faults:
             column = SCHEDULED               # the fault: claimed again, as if nobody held it
+        if column == CANCELED and requested == IN_PROGRESS and UPS_CANCELED_RECLAIMABLE in self.faults:
+            column = SCHEDULED               # the fault: a canceled workitem claimed again
         if column == SCHEDULED and requested in FINAL_STATES and UPS_COMPLETE_FROM_SCHEDULED in self.faults:
             column = IN_PROGRESS             # the fault: finished without being claimed
         outcome = transition(column, event)
         if isinstance(outcome, Answer):
             if outcome.status in (Status.UPS_ALREADY_COMPLETED, Status.UPS_ALREADY_CANCELED):
-                if UPS_NO_ALREADY_COMPLETED_WARNING in self.faults:
+                if (UPS_NO_ALREADY_COMPLETED_WARNING if outcome.status == Status.UPS_ALREADY_COMPLETED
+                        else UPS_NO_ALREADY_CANCELED_WARNING) in self.faults:
                     return None, []
                 return f"The UPS is already in the requested state of {requested}.", []
             raise _refusal(outcome.status, state=state, requested=requested, transaction_uid=transaction_uid)
@@ -312,6 +318,8 @@ class Worklist:
         outcome = transition(column, REQUEST_CANCEL)
         if isinstance(outcome, Answer):
             if outcome.status == Status.UPS_ALREADY_CANCELED:
+                if UPS_CANCEL_REQUEST_NO_CANCELED_WARNING in self.faults:
+                    return None, []
                 return "The UPS is already in the requested state of CANCELED.", []
             raise _refusal(outcome.status)
         if isinstance(outcome, Report):
@@ -340,12 +348,16 @@ class Worklist:
         return None, events
 
     def search(self, raw_query: str) -> list[dict]:
+        return self.search_page(raw_query).results
+
+    def search_page(self, raw_query: str):
+        """The page of matching workitems (limit, offset) and how many matches it leaves out (PS3.18 8.3.4.4)."""
         query = qido.parse_query(raw_query)
         entities = [qido.Entity(self.retrieve(uid).to_json_dict(), {}) for uid in self.workitems]
         if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
-        return qido.search(entities, query, list(RETURN_KEYS))
+        return qido.search_page(entities, query, list(RETURN_KEYS))
 
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
     def subscribe(self, resource: str, title: str, filter_text: str | None = None,

@@ -21,10 +21,14 @@ from dicom_harness.simulators.dicomweb.search import BadQuery
 from dicom_harness.simulators.dicomweb.ups import Event, Refusal, Worklist
 from dicom_harness.simulators.faults import (
     UPS_CREATE_ECHOES_WORKITEM,
+    UPS_METADATA_SERVED,
+    UPS_SEARCH_NO_PAGING_WARNING,
     UPS_STATE_REFUSAL_NO_WARNING,
     UPS_SUSPEND_PAYLOAD,
     UPS_UNKNOWN_200_EMPTY,
     UPS_UNSUBSCRIBE_PAYLOAD,
+    UPS_UPDATE_ECHOES_WORKITEM,
+    UPS_UPDATE_REFUSAL_NO_WARNING,
     UPS_XML_ANSWERED_JSON,
 )
 
@@ -180,8 +184,13 @@ class UpsRoutes:
             transaction_uid = _bare_or_named(request.url.query, TRANSACTION_UID_PARAMETERS)
             events = self.worklist.update(request.path_params["workitem"], transaction_uid, changes)
         except Refusal as refusal:
+            if UPS_UPDATE_REFUSAL_NO_WARNING in self.worklist.faults:
+                return self._answer(refusal.status, str(refusal))
             return self._refused(refusal, request)
         await self._deliver(events)
+        if UPS_UPDATE_ECHOES_WORKITEM in self.worklist.faults:
+            item = self.worklist.retrieve(request.path_params["workitem"]).to_json_dict()
+            return Response(json.dumps([item]), media_type=DICOM_JSON)
         return self._answer(200)
 
     async def change_state(self, request: Request) -> Response:
@@ -211,12 +220,17 @@ class UpsRoutes:
         if chosen is None:
             return self._answer(406, f"search results are offered as {DICOM_JSON}")
         try:
-            results = self.worklist.search(request.url.query)
+            page = self.worklist.search_page(request.url.query)
         except BadQuery as exc:
             return self._answer(400, str(exc))
-        if not results:
+        if not page.results:
             return Response(status_code=204)
-        return Response(json.dumps(results), media_type=DICOM_JSON)
+        headers = {}
+        if page.remaining and UPS_SEARCH_NO_PAGING_WARNING not in self.worklist.faults:
+            # PS3.18 11.9.2 and 8.3.4.4.1: "If (remaining > 0) the response shall include a Warning header field"
+            headers["Warning"] = (f"299 {request.url.scheme}://{request.url.netloc}{self.root}: There are "
+                                  f"{page.remaining} additional results that can be requested")
+        return Response(json.dumps(page.results), media_type=DICOM_JSON, headers=headers)
 
     # -- subscriptions ------------------------------------------------------------------------------------------
     async def subscribe(self, request: Request) -> Response:
@@ -277,4 +291,7 @@ class UpsRoutes:
             Route(w + s, self.unsubscribe, methods=["DELETE"]),
             Route(w + s + "/suspend", self.suspend, methods=["POST"]),
             WebSocketRoute("/ws" + s, self.open_channel),
+            # the ups-metadata-served fault: a Metadata resource PS3.18 11.1.3 forbids
+            *([Route(w + "/metadata", self.retrieve, methods=["GET"])]
+              if UPS_METADATA_SERVED in self.worklist.faults else []),
         ]

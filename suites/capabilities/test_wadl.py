@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ElementTree
 
-from dicom_harness.testing import requirement
+from dicom_harness.testing import NotClaimed, requirement
 
 WADL_NS = "{http://wadl.dev.java.net/2009/02}"
 
@@ -84,3 +84,21 @@ def test_wadl_describes_the_children_of_the_studies_resource(dicomweb, claims):
     missing = [f"{method} {path}" for path, method in wanted if method not in described.get(path, set())]
     assert not missing, (f"the WADL does not describe {len(missing)} resource(s) of the claimed services: "
                          f"{', '.join(missing)}; it describes {sorted(described)[:12]} (PS3.18 Annex H, Table H-1)")
+
+
+# The Worklist Service's resources the ups suites use (PS3.18 Table 11.3-1): (path, method)
+WORKLIST_RESOURCES = [("workitems", "POST"), ("workitems", "GET"), ("workitems/{}", "GET"), ("workitems/{}", "POST"),
+                      ("workitems/{}/state", "PUT"), ("workitems/{}/cancelrequest", "POST")]
+
+
+@requirement("CAPS-WORKLIST-DESCRIBED")
+def test_wadl_describes_the_worklist_service(dicomweb, claims):
+    """OPTIONS on the base URL of a target claiming UPS-RS; PS3.18 11.2: "An implementation supporting the
+    Worklist Service shall describe its support ... in its response to the Retrieve Capabilities transaction":
+    the workitems resources and the methods of Table 11.3-1 the target serves."""
+    if not claims.offers("ups"):
+        raise NotClaimed("the target does not claim the Worklist Service (UPS-RS)")
+    described = _described(_wadl_resources(dicomweb.options()))
+    missing = [f"{method} {path}" for path, method in WORKLIST_RESOURCES if method not in described.get(path, set())]
+    assert not missing, (f"the capabilities do not describe {len(missing)} Worklist Service resource(s): "
+                         f"{', '.join(missing)}; they describe {sorted(described)[:12]} (PS3.18 11.2, Table 11.3-1)")

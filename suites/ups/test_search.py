@@ -1,5 +1,7 @@
 """PS3.18 11.9: search the worklist."""
 
+import re
+
 from dicom_harness.testing import IN_PROGRESS, SCHEDULED, json_value, requirement
 
 RETURN_KEY_TYPE_1 = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority", "ProcedureStepLabel",
@@ -30,3 +32,35 @@ def test_search_by_patient_and_state(ups):
     observed = [json_value(r, "SOPInstanceUID") for r in scheduled]
     assert observed == [str(first.SOPInstanceUID)], (
         f"search by Patient ID and Procedure Step State SCHEDULED: expected [{first.SOPInstanceUID}], observed {observed}")
+
+
+ADDITIONAL = re.compile(r"There are (\d+) additional results")
+
+
+@requirement("UPS-SEARCH-PAGING")
+def test_search_pages_with_limit_offset_and_warning(ups, dataset_factory):
+    """Create three workitems of one patient; search by Patient ID with limit=2, then offset=2, then a Patient ID
+    nobody has. PS3.18 11.9.2 follows 8.3.4.4: two results and "Warning: 299 <service>: There are 1 additional
+    results that can be requested", then the third alone, then 204 (No Content) with an empty payload."""
+    first = ups.created()
+    for _ in range(2):
+        more = ups.new_workitem()
+        more.PatientName, more.PatientID = first.PatientName, first.PatientID
+        ups.created(more)
+    pid = str(first.PatientID)
+    everything = {json_value(r, "SOPInstanceUID") for r in ups.search_json([("PatientID", pid)])}
+    assert len(everything) == 3, f"search by Patient ID: expected the 3 workitems, observed {len(everything)}"
+    paged = ups.search([("PatientID", pid), ("limit", 2)])
+    assert paged.status_code == 200, f"limit=2: expected 200, observed {paged.status_code}"
+    page = {json_value(r, "SOPInstanceUID") for r in paged.json()}
+    assert len(page) == 2, f"limit=2 of 3 matches: expected 2 results, observed {len(page)} (PS3.18 8.3.4.4)"
+    counts = ADDITIONAL.findall(paged.headers.get("warning", ""))
+    assert counts == ["1"], (f"limit=2 of 3 matches: expected 'Warning: 299 <service>: There are 1 additional results "
+                             f"that can be requested' (PS3.18 8.3.4.4.1), observed {paged.headers.get('warning')!r}")
+    rest = {json_value(r, "SOPInstanceUID") for r in ups.search_json([("PatientID", pid), ("offset", 2), ("limit", 2)])}
+    assert len(rest) == 1 and rest | page == everything, (
+        f"offset=2: expected the one workitem the first page left out, observed {sorted(rest)} (PS3.18 8.3.4.4)")
+    nothing = ups.search([("PatientID", f"DH-NOBODY-{dataset_factory.uid()[-8:]}")])
+    assert nothing.status_code == 204 and not nothing.content, (
+        f"a search without matches: expected 204 (No Content) with an empty payload (PS3.18 8.3.4.4.1), observed "
+        f"{nothing.status_code} {nothing.content[:80]!r}")

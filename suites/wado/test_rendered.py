@@ -26,3 +26,23 @@ def test_rendered_instance_in_requested_media_type(media, pil_format, dicomweb, 
     assert image.format == pil_format, f"expected a {pil_format} image, observed {image.format}"
     assert (image.height, image.width) == (sent.Rows, sent.Columns), (
         f"rows x columns: expected {sent.Rows} x {sent.Columns}, observed {image.height} x {image.width}")
+
+
+@requirement("WADO-RENDERED-STUDY-SERIES")
+def test_rendered_study_and_series_in_a_rendered_media_type(dicomweb, web_study):
+    """GET /studies/{study}/rendered and .../series/{series}/rendered with Accept image/jpeg; PS3.18 Table 10.3-2
+    makes both mandatory and 10.4.1.1.3 says "The content type of the response payload shall be a Rendered Media
+    Type": 200, image/jpeg (or multipart/related whose parts are image/jpeg)."""
+    paths = study_paths(web_study.images[0])
+    wrong = []
+    for level in ("study", "series"):
+        response = dicomweb.retrieve(paths[level] + "/rendered", accept="image/jpeg")
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "multipart/related":
+            params = dict(p.strip().split("=", 1) for p in response.headers["content-type"].split(";")[1:] if "=" in p)
+            media = params.get("type", "").strip('"').lower()
+        if response.status_code != 200:
+            wrong.append(f"{level}: {response.status_code} {response.text[:80]!r}")
+        elif media != "image/jpeg":
+            wrong.append(f"{level}: Content-Type {response.headers.get('content-type')!r}")
+    assert not wrong, f"expected 200 image/jpeg from the Rendered Study and Rendered Series resources: {'; '.join(wrong)}"
