@@ -378,6 +378,7 @@ _QR_NEEDING_STORED_DATA = (
     "QR-FIND-LEVEL-ECHOED", "QR-FIND-RELATED-COUNTS", "QR-FIND-CHARSET", "QR-FIND-CANCEL",
     "QR-FIND-TIMEZONE-NOT-EMPTY", "QR-UNIQUE-KEY-NONZERO",
     "QR-MOVE-TO-DESTINATION", "QR-MOVE-SUBOP-COUNTS", "QR-GET-RETRIEVES", "QR-GET-SUBOP-COUNTS",
+    "QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL", "QR-MOVE-PATIENT-LEVEL",
 )
 
 # -- association and Verification, storage (simulators/pacs.py) ----------------------------------------------
@@ -548,7 +549,9 @@ MOVE_MISCOUNTS = _fault(
     "The final C-MOVE response reports one completed sub-operation more than were sent.")
 GET_SERIES_DROPS_ONE = _fault(
     "get-series-drops-one", "QR-GET-RETRIEVES",
-    "A C-GET selecting several instances sends all but the last.")
+    "A C-GET selecting several instances sends all but the last.",
+    # the partial-failure and cancel tests count the sub-operations of a C-GET of a whole study
+    also_breaks=("QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL"))
 GET_MISCOUNTS = _fault(
     "get-miscounts", "QR-GET-SUBOP-COUNTS",
     "The final C-GET response reports one completed sub-operation more than were sent.")
@@ -586,17 +589,19 @@ MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",
     also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-CREATE-DUPLICATE", "MPPS-SET-DISCONTINUED",
-                 "MPPS-CREATE-ASSIGNS-UID"))      # each needs a created step to be kept
+                 "MPPS-CREATE-ASSIGNS-UID", "MPPS-SET-INTERMEDIATE"))      # each needs a created step to be kept
 MPPS_CREATE_ANY_STATUS = _fault(
     "mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
     "N-CREATE accepts a Performed Procedure Step Status other than IN PROGRESS.")
 MPPS_REFUSE_COMPLETED = _fault(
     "mpps-refuse-completed", "MPPS-SET-COMPLETED",
-    "N-SET to COMPLETED is answered with 0110 (Processing failure).")
+    "N-SET to COMPLETED is answered with 0110 (Processing failure).",
+    also_breaks=("MPPS-SET-INTERMEDIATE",))     # its sequence ends with COMPLETED
 MPPS_SET_NOT_KEPT = _fault(
     "mpps-set-not-kept", "MPPS-SET-COMPLETED",
     "N-SET answers Success but changes nothing (the step reads back unchanged).",
-    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-SET-DISCONTINUED"))
+    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-SET-DISCONTINUED",
+                 "MPPS-SET-INTERMEDIATE"))
 MPPS_UPDATE_AFTER_FINAL = _fault(
     "mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
     "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
@@ -750,7 +755,8 @@ STOW_KEEPS_FIRST_ONLY = _web_fault(
     "A store request of several instances answers success for all but keeps only the first.")
 STOW_RESPONSE_NO_RETRIEVE_URL = _web_fault(
     "stow-response-no-retrieve-url", "STOW-RESPONSE-MODULE",
-    "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.")
+    "Store responses leave out Retrieve URL, at the top and in each Referenced SOP Sequence item.",
+    also_breaks=("STOW-XML-RESPONSE",))      # the XML answer holds the same module
 STOW_ACCEPTS_OTHER_STUDY = _web_fault(
     "stow-accepts-other-study", "STOW-STUDY-MISMATCH",
     "A store to /studies/{uid} keeps instances of other studies.",
