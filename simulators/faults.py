@@ -1210,3 +1210,25 @@ MPPS_ONE_INTERMEDIATE_SET = _fault(
     "mpps-one-intermediate-set", "MPPS-SET-INTERMEDIATE",
     "A step IN PROGRESS takes one N-SET that leaves it IN PROGRESS; a second such N-SET is refused with "
     "Processing Failure (0110), as if the step could only be updated once before its final N-SET.")
+# -- Query/Retrieve depth (issue 11, round 4b): C-MOVE partial failure and cancel, worklist cancel, extended
+#    negotiation for worklist and storage commitment ------------------------------------------------------------
+MOVE_PARTIAL_AS_FAILURE = _fault(
+    "move-partial-as-failure", "QR-MOVE-FINAL-STATUS",
+    "A C-MOVE whose C-STOREs partly failed ends with Failure A702 (Unable to perform sub-operations) instead of "
+    "Warning, as if all had failed; the Failed SOP Instance UID List still comes with it.")
+MOVE_FAILED_LIST_MISSING = _fault(
+    "move-failed-list-missing", "QR-MOVE-FAILED-UID-LIST",
+    "The final Warning, Failure or Canceled C-MOVE response carries no identifier, so no Failed SOP Instance UID "
+    "List (and QR-MOVE-RSP-NO-CHARSET has no identifier to judge).", also_breaks=("QR-MOVE-RSP-NO-CHARSET",))
+MOVE_RSP_CHARSET = _fault(
+    "move-rsp-charset", "QR-MOVE-RSP-NO-CHARSET",
+    "The identifier of a final C-MOVE response (its Failed SOP Instance UID List) also carries Specific Character "
+    "Set ISO_IR 100.")
+MOVE_IGNORES_CANCEL = _fault(
+    "move-ignores-cancel", "QR-MOVE-CANCEL",
+    "A C-MOVE-CANCEL received during the C-STORE sub-operations is ignored: the C-MOVE runs to its end (so there "
+    "is no Canceled response whose Remaining count could be judged).", also_breaks=("QR-MOVE-CANCEL-REMAINING",))
+MOVE_CANCEL_COUNTS_INITIATED = _fault(
+    "move-cancel-counts-initiated", "QR-MOVE-CANCEL-REMAINING",
+    "The Canceled C-MOVE response counts the C-STORE sub-operation under way when the cancel came as remaining: "
+    "Number of Remaining Sub-operations is one more than the C-STOREs never initiated.")

@@ -59,9 +59,14 @@ from dicom_harness.simulators.faults import (
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
     MODALITIES_FIRST_ONLY,
+    MOVE_CANCEL_COUNTS_INITIATED,
     MOVE_CORRUPTS_PIXELS,
+    MOVE_FAILED_LIST_MISSING,
+    MOVE_IGNORES_CANCEL,
     MOVE_MISCOUNTS,
+    MOVE_PARTIAL_AS_FAILURE,
     MOVE_PATIENT_FIRST_STUDY,
+    MOVE_RSP_CHARSET,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
@@ -449,7 +454,8 @@ class QueryRetrieveScp:
         self._final_responses(event.assoc)
         yield len(selected)
         for instance in selected:
-            if self._cancelled(event):
+            time.sleep(0)     # let the association's reader thread take in a C-MOVE-CANCEL
+            if self._cancelled(event) and MOVE_IGNORES_CANCEL not in self.faults:
                 yield Status.CANCEL, None
                 return
             dataset = instance.read()
@@ -563,18 +569,23 @@ class _FinalRetrieveResponse:
             miscounts = (MOVE_MISCOUNTS if kind == "C_MOVE" else GET_MISCOUNTS) in self._dh_faults
             if primitive.Status == Status.SUCCESS and miscounts and primitive.NumberOfCompletedSuboperations is not None:
                 primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
-            if kind == "C_GET":
-                self._get_final_faults(primitive, context_id)
+            self._final_faults(kind, primitive, context_id)
         super().send_msg(primitive, context_id)
 
-    def _get_final_faults(self, primitive, context_id) -> None:
-        if primitive.Status == 0xB000 and GET_PARTIAL_AS_FAILURE in self._dh_faults:
+    def _final_faults(self, kind: str, primitive, context_id) -> None:
+        partial, missing, charset = ((GET_PARTIAL_AS_FAILURE, GET_FAILED_LIST_MISSING, GET_RSP_CHARSET)
+                                     if kind == "C_GET" else
+                                     (MOVE_PARTIAL_AS_FAILURE, MOVE_FAILED_LIST_MISSING, MOVE_RSP_CHARSET))
+        if primitive.Status == 0xB000 and partial in self._dh_faults:
             primitive.Status = 0xA702
+        if primitive.Status == Status.CANCEL and kind == "C_MOVE" and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
+                and primitive.NumberOfRemainingSuboperations is not None:
+            primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1
         if primitive.Identifier is None:
             return
-        if GET_FAILED_LIST_MISSING in self._dh_faults:
+        if missing in self._dh_faults:
             primitive.Identifier = None
-        elif GET_RSP_CHARSET in self._dh_faults:
+        elif charset in self._dh_faults:
             syntax = next(UID(c.transfer_syntax[0]) for c in self.assoc.accepted_contexts if c.context_id == context_id)
             identifier = decode(primitive.Identifier, syntax.is_implicit_VR, syntax.is_little_endian)
             identifier.SpecificCharacterSet = "ISO_IR 100"

@@ -131,6 +131,17 @@ class Session:
         self._message_id += 1
         return self._message_id
 
+    @property
+    def last_message_id(self) -> int:
+        """The Message ID of the last request sent on this association (e.g. the C-MOVE or C-GET a C-CANCEL
+        names, sent from a C-STORE handler while that request is under way)."""
+        return self._message_id
+
+    def keep_received(self, dataset: Dataset) -> None:
+        """Add an instance that arrived by C-STORE on this association to what get_instances reports (for a
+        test's own C-STORE handler, which replaces the one DimseClient.associate binds)."""
+        self._received.append(dataset)
+
     def _check_alive(self, what: str) -> None:
         """Called when no response to `what` came: raises what the target did (it aborted or closed the
         association: FAIL), or that the harness's own timeout ran out (pynetdicom's DIMSE or network timeout

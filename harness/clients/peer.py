@@ -35,6 +35,7 @@ class PeerInbox:
     stored: dict[str, Dataset] = field(default_factory=dict)          # SOP Instance UID -> data set
     stored_by: dict[str, str] = field(default_factory=dict)           # SOP Instance UID -> calling AE
     event_reports: list[EventReport] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)                  # SOP Instance UIDs answered A700, in order
 
 
 class HarnessPeer:
@@ -44,8 +45,26 @@ class HarnessPeer:
         self._changed = threading.Condition()
         self._server = None
         self.port: int | None = None
+        # A test's plan for the C-STOREs that arrive (C-MOVE sub-operations): the SOP Instance UIDs to refuse
+        # with A700 (Refused: Out of Resources), and a callable run with each arriving SOP Instance UID before
+        # its C-STORE-RSP is sent (e.g. to send a C-CANCEL-MOVE-RQ). Reset them with expect_stores().
+        self.refuse: frozenset[str] = frozenset()
+        self.on_arrival = None
+
+    def expect_stores(self, refuse=(), on_arrival=None) -> None:
+        """Plan the answers to the next C-STOREs (see refuse and on_arrival); expect_stores() restores the
+        default, every C-STORE stored and answered Success."""
+        self.refuse, self.on_arrival = frozenset(str(u) for u in refuse), on_arrival
 
     def _on_store(self, event) -> int:
+        sop = str(event.request.AffectedSOPInstanceUID)
+        if self.on_arrival is not None:
+            self.on_arrival(sop)
+        if sop in self.refuse:
+            with self._changed:
+                self.inbox.refused.append(sop)
+                self._changed.notify_all()
+            return Status.OUT_OF_RESOURCES
         ds = event.dataset
         ds.file_meta = event.file_meta
         with self._changed:

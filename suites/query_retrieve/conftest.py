@@ -224,6 +224,13 @@ class QueryRetrieve:
                 "none returned" if answer is None else f"returned, bytes {answer.hex(' ')}"))
             yield session, uid, answer
 
+    @contextmanager
+    def move_session(self, model: str):
+        """An association of its own for C-MOVE: yields (session, model UID)."""
+        uid = self.model(model, "C-MOVE")
+        with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
+            yield session, uid
+
     def move(self, model: str, identifier: Dataset, destination: str):
         uid = self.model(model, "C-MOVE")
         with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
@@ -256,7 +263,7 @@ def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int 
         stores.append(sop)
         if cancel_after is not None and len(stores) == cancel_after:
             context = next(c for c in session.accepted if c.abstract_syntax == model_uid)
-            message_id = session._message_id          # the C-GET's, the last the session gave out
+            message_id = session.last_message_id      # the C-GET's, the last the session gave out
             session.evidence.add(">", f"C-CANCEL-GET-RQ MessageIDBeingRespondedTo={message_id} (C-STORE "
                                       f"sub-operation {len(stores)} arrived; sent before its C-STORE-RSP)")
             event.assoc.send_c_cancel(message_id, context.context_id)
@@ -265,7 +272,7 @@ def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int 
             return Status.OUT_OF_RESOURCES
         dataset = event.dataset
         dataset.file_meta = event.file_meta
-        session._received.append(dataset)
+        session.keep_received(dataset)
         return Status.SUCCESS
     return on_store
 

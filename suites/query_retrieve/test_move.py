@@ -1,9 +1,13 @@
 """PS3.4 C.4.2: C-MOVE to the harness's own listening AE (the session's harness peer), every delivered
-instance compared with what was stored; unknown destinations; sub-operation counts."""
+instance compared with what was stored; unknown destinations; sub-operation counts; a destination that refuses
+one C-STORE (final status, Failed SOP Instance UID List); C-MOVE-CANCEL."""
+
+import time
 
 import pytest
 
 from dicom_harness.testing import (
+    NotVerified,
     Status,
     assert_same_instance,
     assert_suboperation_counts,
@@ -118,3 +122,136 @@ def test_patient_level_move_sends_every_study(qr, world, harness_peer):
         f"{len(delivered)} arrived (final status {describe(result.final_status)}); missing "
         f"{sorted(expected - delivered)}")
     assert result.final_status == Status.SUCCESS, f"expected final Success, observed {describe(result.final_status)}"
+
+
+def _partial_move(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances) to the harness peer, which refuses the C-STORE of the A1-SC instance
+    (A700 Refused: Out of Resources) and stores the others."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    refused = str(world.series["A1-SC"][0].SOPInstanceUID)
+    for uid in expected:
+        harness_peer.inbox.stored.pop(uid, None)
+    harness_peer.expect_stores(refuse={refused})
+    try:
+        result = qr.move(model, identifier, harness_peer.config.ae_title)
+        harness_peer.wait_for(lambda inbox: refused in inbox.refused, timeout=2.0)
+    finally:
+        harness_peer.expect_stores()
+    assert refused in harness_peer.inbox.refused, (
+        f"the C-MOVE never sent the instance the destination refuses (final status {describe(result.final_status)})"
+        f": nothing failed, so there is nothing to judge")
+    return result, refused, expected
+
+
+@requirement("QR-MOVE-FINAL-STATUS")
+def test_move_final_status_after_a_refused_store(qr, world, harness_peer, evidence):
+    """C-MOVE of 3 instances to the harness peer, which refuses one C-STORE (A700): with some sub-operations
+    completed and one unsuccessful, the final status shall be Warning (PS3.4 C.4.2.3.1), not Success or Failure."""
+    result, refused, expected = _partial_move(qr, world, harness_peer)
+    evidence.add("#", f"the destination refused the C-STORE of {refused} (A700) and stored "
+                      f"{len(expected & set(harness_peer.inbox.stored))} of the other {len(expected) - 1}")
+    final = result.final_status
+    assert final is not None and status_class(final) == "Warning", (
+        f"expected a final Warning (B000 Sub-operations Complete - One or more Failures or Warnings): "
+        f"{len(expected) - 1} of {len(expected)} C-STOREs succeeded and one was refused; observed {describe(final)}")
+
+
+@requirement("QR-MOVE-FAILED-UID-LIST")
+def test_move_failed_uid_list_names_the_refused_instance(qr, world, harness_peer):
+    """C-MOVE of 3 instances, the destination refusing one C-STORE: the final Warning (or Failure) response
+    carries an identifier whose Failed SOP Instance UID List names exactly the refused instance (PS3.4
+    C.4.2.1.4.2)."""
+    result, refused, _ = _partial_move(qr, world, harness_peer)
+    final = result.final_status
+    identifier = result.final_identifier or None         # an empty data set is no identifier either
+    if final == Status.SUCCESS and identifier is None:
+        # Success would be QR-MOVE-FINAL-STATUS's breach; with it, the text asks for no list
+        raise NotVerified("the C-MOVE ended with Success and no identifier although one C-STORE was refused")
+    data_set_type = result.commands[-1].get("CommandDataSetType") if result.commands else None
+    assert identifier is not None, (
+        f"the final {describe(final)} response carries no identifier (Command Data Set Type "
+        f"{'?' if data_set_type is None else f'0x{int(data_set_type):04X}'}), so no Failed SOP Instance UID List "
+        f"(C.4.2.1.4.2: Canceled, Failure, Refused or Warning \"shall contain\" it)")
+    assert "FailedSOPInstanceUIDList" in identifier, (
+        f"the final {describe(final)} response's identifier holds no Failed SOP Instance UID List (0008,0058)")
+    value = identifier.FailedSOPInstanceUIDList
+    listed = {str(v) for v in ([value] if isinstance(value, str) else (value or []))} - {""}
+    assert listed == {refused}, (
+        f"Failed SOP Instance UID List: expected exactly the refused instance {refused}, observed {sorted(listed)}")
+
+
+@requirement("QR-MOVE-RSP-NO-CHARSET")
+def test_move_response_identifier_has_no_charset(qr, world, harness_peer):
+    """C-MOVE of 3 instances, one C-STORE refused, so the final response has an identifier (the Failed SOP
+    Instance UID List): it shall not hold Specific Character Set (PS3.4 C.4.2.1.4.2)."""
+    result, _, _ = _partial_move(qr, world, harness_peer)
+    identifier = result.final_identifier or None
+    if identifier is None:
+        raise NotVerified(f"the final C-MOVE response ({describe(result.final_status)}) carries no identifier "
+                          f"to judge")
+    assert "SpecificCharacterSet" not in identifier, (
+        f"the final C-MOVE response identifier holds Specific Character Set "
+        f"{identifier.SpecificCharacterSet!r}; C.4.2.1.4.2: it \"shall not be present\"")
+
+
+def _cancelled_move(qr, cancel_world, harness_peer):
+    """C-MOVE of the 20-instance series to the harness peer; when the first C-STORE arrives there, the harness
+    sends C-MOVE-CANCEL-RQ on the C-MOVE's association before the peer answers that C-STORE. Returns the result,
+    the number of C-STOREs that reached the destination (initiated) and the number selected."""
+    world, series = cancel_world
+    identifier = query("SERIES", StudyInstanceUID=world.study_uid("C1"), SeriesInstanceUID=world.series_uid(series))
+    selected = world.sop_uids(series)
+    arrivals: list[str] = []
+    with qr.move_session("study_root") as (session, uid):
+        context = next(c for c in session.accepted if c.abstract_syntax == uid)
+
+        def on_arrival(sop: str) -> None:
+            arrivals.append(sop)
+            if len(arrivals) == 1:
+                message_id = session.last_message_id      # the C-MOVE's
+                session.evidence.add(">", f"C-CANCEL-MOVE-RQ MessageIDBeingRespondedTo={message_id} (C-STORE "
+                                          f"sub-operation 1 arrived at the destination; sent before its C-STORE-RSP)")
+                session.assoc.send_c_cancel(message_id, context.context_id)
+
+        for sop in selected:
+            harness_peer.inbox.stored.pop(sop, None)
+        harness_peer.expect_stores(on_arrival=on_arrival)
+        try:
+            result = session.move(identifier, harness_peer.config.ae_title, uid)
+            time.sleep(0.3)       # a C-STORE initiated just before the final response reaches the peer too
+        finally:
+            harness_peer.expect_stores()
+    initiated = len(set(arrivals))
+    session.evidence.add("#", f"{initiated} of {len(selected)} C-STORE sub-operation(s) reached the destination")
+    assert arrivals, f"no C-STORE sub-operation reached the destination (final status {describe(result.final_status)})"
+    return result, initiated, len(selected)
+
+
+@requirement("QR-MOVE-CANCEL")
+def test_move_cancel_interrupts_the_sub_operations(qr, cancel_world, harness_peer):
+    """C-MOVE of a 20-instance series; C-MOVE-CANCEL-RQ when the first C-STORE reaches the destination. The SCP
+    shall interrupt the C-STORE sub-operations and answer Canceled (FE00) with the Completed, Failed and Warning
+    counts (PS3.4 C.4.2.3.1)."""
+    result, initiated, selected = _cancelled_move(qr, cancel_world, harness_peer)
+    assert result.final_status == Status.CANCEL, (
+        f"expected the C-MOVE to end with Canceled (FE00) after the C-MOVE-CANCEL, observed "
+        f"{describe(result.final_status)} after {initiated} of {selected} C-STORE sub-operation(s)")
+    missing = [k for k in ("NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
+                           "NumberOfWarningSuboperations") if result.final_count(k) is None]
+    assert not missing, f"the Canceled C-MOVE response lacks {missing} (C.4.2.3.1 \"shall contain\" them)"
+
+
+@requirement("QR-MOVE-CANCEL-REMAINING")
+def test_move_cancel_remaining_counts_the_stores_not_initiated(qr, cancel_world, harness_peer):
+    """C-MOVE of a 20-instance series, cancelled at the first C-STORE: if the Canceled response has a Remaining
+    count, it is the C-STOREs never initiated, the selected instances less those that reached the destination
+    (PS3.4 C.4.2.3.1)."""
+    result, initiated, selected = _cancelled_move(qr, cancel_world, harness_peer)
+    if result.final_status != Status.CANCEL:
+        raise NotVerified(f"the C-MOVE did not end with Canceled ({describe(result.final_status)}): no Remaining "
+                          f"count of a cancelled C-MOVE to judge")
+    remaining = result.final_count("NumberOfRemainingSuboperations")
+    assert remaining in (None, selected - initiated), (
+        f"Canceled response: Number of Remaining Sub-operations {remaining}, but {selected} instance(s) were "
+        f"selected and {initiated} C-STORE(s) initiated, so {selected - initiated} were not")
