@@ -573,19 +573,17 @@ class _FinalRetrieveResponse:
         super().send_msg(primitive, context_id)
 
     def _final_faults(self, kind: str, primitive, context_id) -> None:
-        partial, missing, charset = ((GET_PARTIAL_AS_FAILURE, GET_FAILED_LIST_MISSING, GET_RSP_CHARSET)
-                                     if kind == "C_GET" else
-                                     (MOVE_PARTIAL_AS_FAILURE, MOVE_FAILED_LIST_MISSING, MOVE_RSP_CHARSET))
-        if primitive.Status == 0xB000 and partial in self._dh_faults:
+        get = kind == "C_GET"
+        if primitive.Status == 0xB000 and (GET_PARTIAL_AS_FAILURE if get else MOVE_PARTIAL_AS_FAILURE) in self._dh_faults:
             primitive.Status = 0xA702
-        if primitive.Status == Status.CANCEL and kind == "C_MOVE" and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
+        if primitive.Status == Status.CANCEL and not get and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
                 and primitive.NumberOfRemainingSuboperations is not None:
             primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1
         if primitive.Identifier is None:
             return
-        if missing in self._dh_faults:
+        if (GET_FAILED_LIST_MISSING if get else MOVE_FAILED_LIST_MISSING) in self._dh_faults:
             primitive.Identifier = None
-        elif charset in self._dh_faults:
+        elif (GET_RSP_CHARSET if get else MOVE_RSP_CHARSET) in self._dh_faults:
             syntax = next(UID(c.transfer_syntax[0]) for c in self.assoc.accepted_contexts if c.context_id == context_id)
             identifier = decode(primitive.Identifier, syntax.is_implicit_VR, syntax.is_little_endian)
             identifier.SpecificCharacterSet = "ISO_IR 100"
