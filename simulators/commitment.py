@@ -24,6 +24,7 @@ from dicom_harness.simulators.faults import (
     COMMIT_ACTION_REFUSED,
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
+    COMMIT_EXTNEG_ANSWERED,
     COMMIT_NEW_TRANSACTION_UID,
     COMMIT_REPORT_WRONG_INSTANCE,
     COMMIT_SAME_ASSOCIATION_ONLY,
@@ -68,6 +69,14 @@ class CommitmentService:
 
     def handlers(self) -> list:
         return [(evt.EVT_N_ACTION, self.on_action)]
+
+    def extended_answers(self, event) -> dict:
+        """PS3.4 J.2.1: SOP Class Extended Negotiation is not supported, so a sub-item offered for the SOP Class
+        gets no answer."""
+        if COMMIT_EXTNEG_ANSWERED not in self.faults:
+            return {}
+        uid = str(StorageCommitmentPushModel)
+        return {uid: bytes(v) for k, v in (event.app_info or {}).items() if str(k) == uid}
 
     def on_action(self, event):
         request = event.request

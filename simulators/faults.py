@@ -1219,7 +1219,7 @@ MOVE_PARTIAL_AS_FAILURE = _fault(
 MOVE_FAILED_LIST_MISSING = _fault(
     "move-failed-list-missing", "QR-MOVE-FAILED-UID-LIST",
     "The final Warning, Failure or Canceled C-MOVE response carries no identifier, so no Failed SOP Instance UID "
-    "List (and QR-MOVE-RSP-NO-CHARSET has no identifier to judge).", also_breaks=("QR-MOVE-RSP-NO-CHARSET",))
+    "List.")
 MOVE_RSP_CHARSET = _fault(
     "move-rsp-charset", "QR-MOVE-RSP-NO-CHARSET",
     "The identifier of a final C-MOVE response (its Failed SOP Instance UID List) also carries Specific Character "
@@ -1232,3 +1232,22 @@ MOVE_CANCEL_COUNTS_INITIATED = _fault(
     "move-cancel-counts-initiated", "QR-MOVE-CANCEL-REMAINING",
     "The Canceled C-MOVE response counts the C-STORE sub-operation under way when the cancel came as remaining: "
     "Number of Remaining Sub-operations is one more than the C-STOREs never initiated.")
+EXTNEG_FIND_UNSOLICITED = _fault(
+    "extneg-find-unsolicited", "QR-EXTNEG-FIND-OMITTED",
+    "An A-ASSOCIATE-RQ without SOP Class Extended Negotiation sub-items gets one for each C-FIND model it proposes "
+    "(byte 0: relational-queries not supported).")
+EXTNEG_RETRIEVE_UNSOLICITED = _fault(
+    "extneg-retrieve-unsolicited", "QR-EXTNEG-RETRIEVE-OMITTED",
+    "An A-ASSOCIATE-RQ without SOP Class Extended Negotiation sub-items gets one for each C-MOVE and C-GET model it "
+    "proposes (byte 0: relational-retrieval not supported).")
+MWL_EXTNEG_TWO_BYTES = _fault(
+    "mwl-extneg-two-bytes", "MWL-EXTNEG-THREE-BYTES",
+    "Offered a three-byte SOP Class Extended Negotiation sub-item for Modality Worklist, the SCP answers two bytes.")
+MWL_EXTNEG_UNSOLICITED = _fault(
+    "mwl-extneg-unsolicited", "MWL-EXTNEG-OMITTED",
+    "An A-ASSOCIATE-RQ proposing Modality Worklist without SOP Class Extended Negotiation sub-items gets one for it "
+    "(1, 1, 0: fuzzy matching not supported).")
+COMMIT_EXTNEG_ANSWERED = _fault(
+    "commit-extneg-answered", "COMMIT-NO-EXTENDED-NEGOTIATION",
+    "A SOP Class Extended Negotiation sub-item offered for Storage Commitment Push Model is answered with the same "
+    "bytes, as if the SOP Class supported it.")

@@ -42,7 +42,9 @@ from dicom_harness.simulators.faults import (
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
     EXTNEG_FIND_TWO_BYTES,
+    EXTNEG_FIND_UNSOLICITED,
     EXTNEG_RETRIEVE_TWO_BYTES,
+    EXTNEG_RETRIEVE_UNSOLICITED,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
     FIND_FINAL_WITH_IDENTIFIER,
@@ -180,6 +182,11 @@ class QueryRetrieveScp:
                 answers[uid] += b"\x00"
             if agreed:
                 self._relational.add(event.assoc)
+        if not event.app_info and {EXTNEG_FIND_UNSOLICITED, EXTNEG_RETRIEVE_UNSOLICITED} & self.faults:
+            for uid in proposed_abstract_syntaxes(event.assoc):      # the faults: answer what was not offered
+                find = UID(uid) in FIND_MODELS
+                if UID(uid) in MODELS and (EXTNEG_FIND_UNSOLICITED if find else EXTNEG_RETRIEVE_UNSOLICITED) in self.faults:
+                    answers[uid] = b"\x00"
         return answers
 
     # -- entities from the store -----------------------------------------------------------------------
@@ -474,6 +481,14 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def proposed_abstract_syntaxes(assoc) -> list[str]:
+    """The abstract syntaxes the A-ASSOCIATE-RQ proposed (for faults that answer what was not offered)."""
+    try:
+        return [str(c.abstract_syntax) for c in assoc.requestor.primitive.presentation_context_definition_list]
+    except AttributeError:
+        return []
 
 
 def _lacks_empty_item_sequence(query: Dataset, dataset: Dataset) -> bool:

@@ -45,6 +45,8 @@ from dicom_harness.simulators.faults import (
     MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
     MWL_EMPTY_TIMEZONE,
+    MWL_EXTNEG_TWO_BYTES,
+    MWL_EXTNEG_UNSOLICITED,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
     MWL_LAST_MATCH_TWICE,
@@ -56,6 +58,7 @@ from dicom_harness.simulators.faults import (
     faults_named,
 )
 from dicom_harness.simulators.matching import MatchOptions, matches
+from dicom_harness.simulators.query_retrieve import proposed_abstract_syntaxes
 
 log = logging.getLogger("simulators.ris")
 
@@ -189,6 +192,22 @@ class RisService:
                 (evt.EVT_N_SET, self.on_n_set), (evt.EVT_N_GET, self.on_n_get)]
 
     # Modality Worklist ---------------------------------------------------------------------------------
+    def extended_answers(self, event) -> dict:
+        """PS3.4 K.5.1: a Modality Worklist SOP Class Extended Negotiation sub-item of three or more bytes is
+        answered with three: the two reserved bytes as offered, fuzzy semantic matching of person names turned
+        down (0); a longer offer's other sub-fields are then 0. No sub-item offered, none answered."""
+        uid = str(ModalityWorklistInformationFind)
+        offered = next((bytes(v) for k, v in (event.app_info or {}).items() if str(k) == uid), None)
+        if offered is None:
+            if MWL_EXTNEG_UNSOLICITED in self.faults and not event.app_info:
+                if uid in proposed_abstract_syntaxes(event.assoc):
+                    return {uid: b"\x01\x01\x00"}
+            return {}
+        if len(offered) < 3:
+            return {}         # not a K.5.1.1 sub-item: no answer, the default conditions
+        answer = offered[:2] + b"\x00"
+        return {uid: answer[:2] if MWL_EXTNEG_TWO_BYTES in self.faults else answer}
+
     def on_find(self, event):
         try:
             query = event.identifier

@@ -137,6 +137,15 @@ class Session:
         names, sent from a C-STORE handler while that request is under way)."""
         return self._message_id
 
+    def extended_answer(self, sop_class_uid: str) -> bytes | None:
+        """The Service-class-application-information the A-ASSOCIATE-AC returned for this SOP Class in a SOP
+        Class Extended Negotiation sub-item (PS3.7 D.3.3.5), or None when it returned none; recorded as evidence."""
+        returned = self.assoc.acceptor.sop_class_extended
+        answer = next((bytes(v) for k, v in returned.items() if str(k) == str(sop_class_uid)), None)
+        self.evidence.add("<", f"A-ASSOCIATE-AC SOP Class Extended Negotiation sub-item for {uid_name(sop_class_uid)}: "
+                               + ("none" if answer is None else f"bytes {answer.hex(' ')}"))
+        return answer
+
     def keep_received(self, dataset: Dataset) -> None:
         """Add an instance that arrived by C-STORE on this association to what get_instances reports (for a
         test's own C-STORE handler, which replaces the one DimseClient.associate binds)."""

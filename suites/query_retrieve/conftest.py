@@ -225,6 +225,14 @@ class QueryRetrieve:
             yield session, uid, answer
 
     @contextmanager
+    def plain_session(self, model: str, operation: str):
+        """An association of its own for the model's `operation` SOP Class, no extended negotiation offered:
+        yields (session, model UID)."""
+        uid = self.model(model, operation)
+        with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
+            yield session, uid
+
+    @contextmanager
     def move_session(self, model: str):
         """An association of its own for C-MOVE: yields (session, model UID)."""
         uid = self.model(model, "C-MOVE")

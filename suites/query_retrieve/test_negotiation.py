@@ -1,5 +1,5 @@
 """PS3.4 C.5.1.1 and C.5.2.1: what the acceptor answers to a one-byte SOP Class Extended Negotiation sub-item of a
-Query/Retrieve SOP Class (one byte, or no sub-item at all)."""
+Query/Retrieve SOP Class (one byte, or no sub-item at all), and that it answers none when none was offered."""
 
 from dicom_harness.testing import requirement
 
@@ -27,3 +27,27 @@ def test_retrieve_extended_negotiation_one_byte_answer(qr, claims):
     C.5.2.1)."""
     operation = "C-MOVE" if claims.query_retrieve.offers("C-MOVE") else "C-GET"
     _one_byte_answer(qr, claims, operation, "relational-retrieval=1")
+
+
+def _nothing_offered(qr, claims, operation: str) -> None:
+    model = claims.query_retrieve.models[0] if claims.query_retrieve.models else "study_root"
+    with qr.plain_session(model, operation) as (session, uid):
+        answer = session.extended_answer(uid)
+        assert answer is None, (
+            f"the A-ASSOCIATE-RQ offered no SOP Class Extended Negotiation sub-item, yet the A-ASSOCIATE-AC returned "
+            f"one for {uid} ({operation}), bytes {answer.hex(' ')}; PS3.4 C.5.{'1' if operation == 'C-FIND' else '2'}"
+            f".1: sub-items that do not exist in the indication \"shall be omitted in the A-ASSOCIATE response\"")
+
+
+@requirement("QR-EXTNEG-FIND-OMITTED")
+def test_find_no_extended_negotiation_unless_offered(qr, claims):
+    """A-ASSOCIATE-RQ offering the C-FIND model without any SOP Class Extended Negotiation sub-item: the
+    A-ASSOCIATE-AC holds none for it (PS3.4 C.5.1.1)."""
+    _nothing_offered(qr, claims, "C-FIND")
+
+
+@requirement("QR-EXTNEG-RETRIEVE-OMITTED")
+def test_retrieve_no_extended_negotiation_unless_offered(qr, claims):
+    """A-ASSOCIATE-RQ offering the C-MOVE model (C-GET if C-MOVE is not claimed) without any SOP Class Extended
+    Negotiation sub-item: the A-ASSOCIATE-AC holds none for it (PS3.4 C.5.2.1)."""
+    _nothing_offered(qr, claims, "C-MOVE" if claims.query_retrieve.offers("C-MOVE") else "C-GET")
