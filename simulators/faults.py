@@ -1251,3 +1251,6 @@ COMMIT_EXTNEG_ANSWERED = _fault(
     "commit-extneg-answered", "COMMIT-NO-EXTENDED-NEGOTIATION",
     "A SOP Class Extended Negotiation sub-item offered for Storage Commitment Push Model is answered with the same "
     "bytes, as if the SOP Class supported it.")
+MWL_IGNORES_CANCEL = _fault(
+    "mwl-ignores-cancel", "MWL-CANCEL",
+    "A C-CANCEL-FIND-RQ for a worklist C-FIND is ignored: every match is sent and the C-FIND ends with Success.")

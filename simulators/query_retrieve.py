@@ -143,6 +143,28 @@ class _Entity:
     instances: list[StoredInstance]
 
 
+# Message IDs of the C-CANCELs each association sent, noted by QueryRetrieveScp.on_dimse_recv (bound for every
+# association of the PACS AE); weak: an association's id() is reused
+_CANCELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def note_cancel(event) -> None:
+    """EVT_DIMSE_RECV: note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service
+    it cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
+    message = event.message
+    if type(message).__name__ == "C_CANCEL_RQ":
+        responded_to = message.command_set.get("MessageIDBeingRespondedTo")
+        cancels = _CANCELS.setdefault(event.assoc, set())
+        if responded_to is not None and len(cancels) < 64:
+            cancels.add(int(responded_to))
+
+
+def cancel_received(event) -> bool:
+    """A C-CANCEL for this C-FIND, C-GET or C-MOVE arrived (also one that came before its service started, which
+    pynetdicom's event.is_cancelled forgets; PS3.7 9.1.2.2 lets it follow the request at once)."""
+    return bool(event.is_cancelled) or int(event.request.MessageID) in _CANCELS.get(event.assoc, ())
+
+
 class QueryRetrieveScp:
     def __init__(self, store: Store, ae_title: str, faults: Iterable[str | Fault] = (),
                  move_destinations: dict[str, tuple[str, int]] | None = None):
@@ -151,8 +173,8 @@ class QueryRetrieveScp:
         self.faults = faults_named(faults)
         self.move_destinations = {k.strip(): v for k, v in (move_destinations or {}).items()}
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
-        # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
-        self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Message IDs of the C-CANCELs each association sent (shared with the worklist: see cancel_received)
+        self._cancels = _CANCELS
         # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
         self._relational: weakref.WeakSet = weakref.WeakSet()
 
@@ -413,17 +435,10 @@ class QueryRetrieveScp:
             self._cancels.get(event.assoc, set()).discard(message_id)
 
     def on_dimse_recv(self, event) -> None:
-        """Note C-Status.CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
-        cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
-        message = event.message
-        if type(message).__name__ == "C_CANCEL_RQ":
-            responded_to = message.command_set.get("MessageIDBeingRespondedTo")
-            cancels = self._cancels.setdefault(event.assoc, set())
-            if responded_to is not None and len(cancels) < 64:
-                cancels.add(int(responded_to))
+        note_cancel(event)
 
     def _cancelled(self, event) -> bool:
-        return bool(event.is_cancelled) or int(event.request.MessageID) in self._cancels.get(event.assoc, ())
+        return cancel_received(event)
 
     # -- C-MOVE and C-GET --------------------------------------------------------------------------------
     def retrieve_matches(self, identifier: Dataset, model_uid: str) -> list[StoredInstance] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +50,7 @@ from dicom_harness.simulators.faults import (
     MWL_EXTNEG_UNSOLICITED,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_IGNORES_CANCEL,
     MWL_LAST_MATCH_TWICE,
     MWL_MATCHING_KEYS_BLANK,
     MWL_NO_MATCH_FAILURE,
@@ -58,7 +60,7 @@ from dicom_harness.simulators.faults import (
     faults_named,
 )
 from dicom_harness.simulators.matching import MatchOptions, matches
-from dicom_harness.simulators.query_retrieve import proposed_abstract_syntaxes
+from dicom_harness.simulators.query_retrieve import cancel_received, note_cancel, proposed_abstract_syntaxes
 
 log = logging.getLogger("simulators.ris")
 
@@ -224,7 +226,8 @@ class RisService:
         if MWL_LAST_MATCH_TWICE in self.faults and len(found) > 1:
             found.append(found[-1])
         for item in found:
-            if event.is_cancelled:
+            time.sleep(0)     # let the association's reader thread take in a C-CANCEL
+            if cancel_received(event) and MWL_IGNORES_CANCEL not in self.faults:
                 yield Status.CANCEL, None
                 return
             yield Status.PENDING, self._identifier(query, item, drop)
@@ -417,7 +420,8 @@ class RisSimulator:
         ae.require_called_aet = self.check_called_ae
         ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
         self.service.add_contexts(ae)
-        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), *self.service.handlers()]
+        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), (evt.EVT_DIMSE_RECV, note_cancel),
+                    *self.service.handlers()]
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
         self.port = self._server.server_address[1]
         log.info("RIS simulator %s listening on %s:%s", self.ae_title, self.host, self.port)

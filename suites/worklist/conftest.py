@@ -10,10 +10,14 @@ from dicom_harness.testing import Status, describe
 @pytest.fixture
 def worklist_find(dimse):
     """worklist_find(query) -> the identifiers of the Pending responses; the final status must be Success."""
-    def run(query, *, expect_success: bool = True):
+    def run(query, *, expect_success: bool = True, cancel: bool = False, then_echo: bool = False):
+        """cancel: a C-CANCEL-FIND-RQ follows the request in the same write; then_echo: a second C-FIND (the
+        same query) on the association afterwards, its result kept as result.after."""
         context = build_context(ModalityWorklistInformationFind, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
         with dimse.associate([context]) as session:
-            result = session.find(query, ModalityWorklistInformationFind)
+            result = session.find(query, ModalityWorklistInformationFind, cancel=cancel)
+            if then_echo:
+                result.after = session.find(query, ModalityWorklistInformationFind)
         if expect_success:
             assert result.final_status == Status.SUCCESS, (
                 f"expected a final C-FIND status Success, observed {describe(result.final_status)}")
