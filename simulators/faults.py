@@ -1254,3 +1254,11 @@ COMMIT_EXTNEG_ANSWERED = _fault(
 MWL_IGNORES_CANCEL = _fault(
     "mwl-ignores-cancel", "MWL-CANCEL",
     "A C-CANCEL-FIND-RQ for a worklist C-FIND is ignored: every match is sent and the C-FIND ends with Success.")
+MOVE_SUBOP_PRIORITY_LOW = _fault(
+    "move-subop-priority-low", "QR-MOVE-SUBOP-PRIORITY",
+    "The C-STORE sub-operations of a C-MOVE are sent with Priority LOW whatever the C-MOVE's Priority (pynetdicom's "
+    "default).")
+GET_SUBOP_PRIORITY_LOW = _fault(
+    "get-subop-priority-low", "QR-GET-SUBOP-PRIORITY",
+    "The C-STORE sub-operations of a C-GET are sent with Priority LOW whatever the C-GET's Priority (pynetdicom's "
+    "default).")

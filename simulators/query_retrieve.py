@@ -23,7 +23,8 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom.dimse_primitives import C_FIND
+from pynetdicom import evt
+from pynetdicom.dimse_primitives import C_FIND, C_STORE
 from pynetdicom.dsutils import decode, encode
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import (
@@ -58,6 +59,7 @@ from dicom_harness.simulators.faults import (
     GET_PARTIAL_AS_FAILURE,
     GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
+    GET_SUBOP_PRIORITY_LOW,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
     MODALITIES_FIRST_ONLY,
@@ -69,6 +71,7 @@ from dicom_harness.simulators.faults import (
     MOVE_PARTIAL_AS_FAILURE,
     MOVE_PATIENT_FIRST_STUDY,
     MOVE_RSP_CHARSET,
+    MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
@@ -472,7 +475,10 @@ class QueryRetrieveScp:
             yield ("127.0.0.1", 1)
             yield 0
             return
-        yield (destination[0], destination[1], {"contexts": _storage_contexts(selected)})
+        options = {"contexts": _storage_contexts(selected)}
+        if MOVE_SUBOP_PRIORITY_LOW not in self.faults:
+            options["evt_handlers"] = [(evt.EVT_ESTABLISHED, _priority_of(event.request.Priority))]
+        yield (destination[0], destination[1], options)
         self._final_responses(event.assoc)
         yield len(selected)
         for instance in selected:
@@ -492,6 +498,8 @@ class QueryRetrieveScp:
     def get_selection(self, event) -> list[StoredInstance] | None:
         """The instances a C-GET sends (its sub-operations run on the same association)."""
         self._final_responses(event.assoc)
+        if GET_SUBOP_PRIORITY_LOW not in self.faults:
+            _priority_of(event.request.Priority)(event)
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID)
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
@@ -571,6 +579,25 @@ def _wrap_dimse(assoc, mixin: type) -> None:
 
 
 _WRAPPED: dict[tuple[type, type], type] = {}
+
+
+def _priority_of(priority):
+    """A handler giving an association's C-STORE requests this Priority: the sub-operations of a C-GET (its own
+    association) or of a C-MOVE (EVT_ESTABLISHED of the store association) carry the request's (PS3.7 9.1.3.1.4,
+    9.1.4.1.4; pynetdicom sends them LOW)."""
+    def handler(event) -> None:
+        _wrap_dimse(event.assoc, _SubOperationPriority)
+        event.assoc.dimse._dh_priority = None if priority is None else int(priority)
+    return handler
+
+
+class _SubOperationPriority:
+    _dh_priority: int | None = None
+
+    def send_msg(self, primitive, context_id):
+        if isinstance(primitive, C_STORE) and primitive.Status is None and self._dh_priority is not None:
+            primitive.Priority = self._dh_priority
+        super().send_msg(primitive, context_id)
 
 
 class _FinalFindWithIdentifier:

@@ -254,14 +254,15 @@ class Session:
         """C-FIND; cancel=True sends C-CANCEL right after the request."""
         return query_retrieve.find(self, identifier, model, cancel=cancel)
 
-    def move(self, identifier: Dataset, destination: str, model: str) -> query_retrieve.RetrieveResult:
-        """C-MOVE to the AE title `destination`."""
-        return query_retrieve.move(self, identifier, destination, model)
+    def move(self, identifier: Dataset, destination: str, model: str,
+             priority: int = 2) -> query_retrieve.RetrieveResult:
+        """C-MOVE to the AE title `destination` (priority: 2 LOW, 0 MEDIUM, 1 HIGH)."""
+        return query_retrieve.move(self, identifier, destination, model, priority)
 
-    def get_instances(self, identifier: Dataset,
-                      model: str = StudyRootQueryRetrieveInformationModelGet) -> query_retrieve.RetrieveResult:
+    def get_instances(self, identifier: Dataset, model: str = StudyRootQueryRetrieveInformationModelGet,
+                      priority: int = 2) -> query_retrieve.RetrieveResult:
         """C-GET with every response's counts, and the instances received on this association."""
-        return query_retrieve.get(self, identifier, model)
+        return query_retrieve.get(self, identifier, model, priority)
 
     def release(self) -> bool:
         """Release; True when the target answered A-RELEASE-RP."""

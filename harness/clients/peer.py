@@ -36,6 +36,7 @@ class PeerInbox:
     stored_by: dict[str, str] = field(default_factory=dict)           # SOP Instance UID -> calling AE
     event_reports: list[EventReport] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)                  # SOP Instance UIDs answered A700, in order
+    priorities: dict[str, int | None] = field(default_factory=dict)   # SOP Instance UID -> C-STORE-RQ Priority
 
 
 class HarnessPeer:
@@ -63,9 +64,11 @@ class HarnessPeer:
 
     def _on_store(self, event) -> int:
         sop = str(event.request.AffectedSOPInstanceUID)
+        priority = event.request.Priority
         with self._changed:
             self._arrivals += 1
             nth = self._arrivals
+            self.inbox.priorities[sop] = None if priority is None else int(priority)
         if self.on_arrival is not None:
             self.on_arrival(sop)
         if sop in self.refuse or nth == self.refuse_arrival:

@@ -18,6 +18,8 @@ from dicom_harness.testing import (
 
 from .conftest import assert_responses_name_request, query
 
+HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
+
 
 def _cases(world):
     return {
@@ -261,3 +263,27 @@ def test_move_cancel_remaining_counts_the_stores_not_initiated(qr, cancel_world,
     assert remaining in (None, selected - initiated), (
         f"Canceled response: Number of Remaining Sub-operations {remaining}, but {selected} instance(s) were "
         f"selected and {initiated} C-STORE(s) initiated, so {selected - initiated} were not")
+
+
+@requirement("QR-MOVE-SUBOP-PRIORITY")
+def test_move_sub_operations_carry_the_request_priority(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances) with Priority HIGH (0001H): every C-STORE sub-operation reaching the
+    destination carries Priority HIGH too (PS3.7 9.1.4.1.4: "This priority shall also be the priority used for
+    all sub-operations"; PS3.4 C.4.2.1.2)."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    for uid in expected:
+        harness_peer.inbox.stored.pop(uid, None)
+        harness_peer.inbox.priorities.pop(uid, None)
+    result = qr.move(model, identifier, harness_peer.config.ae_title, priority=HIGH)
+    harness_peer.wait_for(lambda inbox: all(u in inbox.priorities for u in expected), timeout=5.0)
+    seen = {u: harness_peer.inbox.priorities[u] for u in expected if u in harness_peer.inbox.priorities}
+    assert seen, f"no C-STORE sub-operation reached the destination (final status {describe(result.final_status)})"
+    wrong = {u: p for u, p in seen.items() if p != HIGH}
+    assert not wrong, (
+        f"the C-MOVE-RQ had Priority HIGH (0001H); {len(wrong)} of {len(seen)} C-STORE sub-operation(s) carried "
+        + ", ".join(sorted({_priority_name(p) for p in wrong.values()})))
+
+
+def _priority_name(priority) -> str:
+    return {0: "MEDIUM (0000H)", 1: "HIGH (0001H)", 2: "LOW (0002H)"}.get(priority, repr(priority))
