@@ -161,6 +161,8 @@ def test_get_sub_operations_carry_the_request_priority(qr, world):
     seen = result.store_priorities
     assert seen, f"no C-STORE sub-operation arrived (final status {describe(result.final_status)})"
     names = {0: "MEDIUM (0000H)", 1: "HIGH (0001H)", 2: "LOW (0002H)"}
+    qr.dimse.evidence.add("<", "C-STORE-RQs on the association: " + ", ".join(
+        f"Priority={names.get(p, repr(p))}" for p in seen.values()))
     wrong = {u: p for u, p in seen.items() if p != HIGH}
     assert not wrong, (
         f"the C-GET-RQ had Priority HIGH (0001H); {len(wrong)} of {len(seen)} C-STORE sub-operation(s) carried "

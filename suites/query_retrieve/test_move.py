@@ -279,6 +279,8 @@ def test_move_sub_operations_carry_the_request_priority(qr, world, harness_peer)
     harness_peer.wait_for(lambda inbox: all(u in inbox.priorities for u in expected), timeout=5.0)
     seen = {u: harness_peer.inbox.priorities[u] for u in expected if u in harness_peer.inbox.priorities}
     assert seen, f"no C-STORE sub-operation reached the destination (final status {describe(result.final_status)})"
+    qr.dimse.evidence.add("<", "C-STORE-RQs at the destination: " + ", ".join(
+        f"Priority={_priority_name(p)}" for p in seen.values()))
     wrong = {u: p for u, p in seen.items() if p != HIGH}
     assert not wrong, (
         f"the C-MOVE-RQ had Priority HIGH (0001H); {len(wrong)} of {len(seen)} C-STORE sub-operation(s) carried "
