@@ -1262,3 +1262,7 @@ GET_SUBOP_PRIORITY_LOW = _fault(
     "get-subop-priority-low", "QR-GET-SUBOP-PRIORITY",
     "The C-STORE sub-operations of a C-GET are sent with Priority LOW whatever the C-GET's Priority (pynetdicom's "
     "default).")
+CHARSET_REQUEST_IGNORED = _fault(
+    "charset-request-ignored", "QR-MATCH-CHARSET",
+    "A C-FIND request identifier in ISO_IR 192 (UTF-8) is read as if it were ISO_IR 100 (Latin-1): its non-ASCII "
+    "keys become other characters and miss the studies that hold them.")

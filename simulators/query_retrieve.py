@@ -40,6 +40,7 @@ from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNI
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CHARSET_DROPPED,
+    CHARSET_REQUEST_IGNORED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
     EXTNEG_FIND_TWO_BYTES,
@@ -303,6 +304,8 @@ class QueryRetrieveScp:
             return []
         if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
             return []
+        if CHARSET_REQUEST_IGNORED in self.faults and "192" in str(identifier.get("SpecificCharacterSet", "")):
+            identifier = _read_as_latin1(identifier)
         query, requested = self._split_keys(identifier, level, model)
         options = self._match_options()
         responses = []
@@ -504,6 +507,17 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _read_as_latin1(identifier: Dataset) -> Dataset:
+    """For the charset-request-ignored fault: the UTF-8 identifier's text values as Latin-1 would read their bytes."""
+    misread = Dataset()
+    for element in identifier:
+        value = element.value
+        if element.VR in ("PN", "SH", "LO", "LT", "ST", "UT", "UC") and value is not None and not isinstance(value, bytes):
+            value = str(value).encode("utf-8").decode("latin-1")
+        misread.add(DataElement(element.tag, element.VR, value))
+    return misread
 
 
 def proposed_abstract_syntaxes(assoc) -> list[str]:
