@@ -282,6 +282,8 @@ def judge_charset(judgement: Judgement, key: str, stored: str, request_charset: 
     which matching is performed is undefined" (C.2.2.2): MAY."""
     if key.isascii() and stored.isascii():
         return judgement
+    if key == "" or stored.strip(" ") == "":
+        return judgement          # universal key or unknown value: no characters compared (C.2.2.2.3, C.2.2.1.2)
     charsets = {_charset(request_charset), _charset(stored_charset)}
     if supported is not None and not charsets <= {_charset(c) for c in supported}:
         return Judgement(MAY, CHARSET_RULE, f"{sorted(charsets)}: a character set the SCP does not support, so "
