@@ -25,8 +25,10 @@ from dicom_harness.simulators.faults import (
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
     COMMIT_EXTNEG_ANSWERED,
+    COMMIT_FILESET_BOTH,
     COMMIT_NEW_TRANSACTION_UID,
     COMMIT_REPORT_WRONG_INSTANCE,
+    COMMIT_RETRIEVE_AE_BOTH,
     COMMIT_SAME_ASSOCIATION_ONLY,
     COMMIT_UNKNOWN_SUCCEEDS,
     Fault,
@@ -128,6 +130,13 @@ class CommitmentService:
             from pydicom.uid import generate_uid
             report.TransactionUID = generate_uid(prefix=None)
         report.RetrieveAETitle = self.ae_title
+        for item in committed:
+            if COMMIT_RETRIEVE_AE_BOTH in self.faults:
+                item.RetrieveAETitle = self.ae_title
+            if COMMIT_FILESET_BOTH in self.faults:
+                item.StorageMediaFileSetID, item.StorageMediaFileSetUID = "DH_ONLINE", "2.25.1"
+        if COMMIT_FILESET_BOTH in self.faults:
+            report.StorageMediaFileSetID, report.StorageMediaFileSetUID = "DH_ONLINE", "2.25.1"
         if committed:
             report.ReferencedSOPSequence = committed
         if failed:

@@ -1266,3 +1266,15 @@ CHARSET_REQUEST_IGNORED = _fault(
     "charset-request-ignored", "QR-MATCH-CHARSET",
     "A C-FIND request identifier in ISO_IR 192 (UTF-8) is read as if it were ISO_IR 100 (Latin-1): its non-ASCII "
     "keys become other characters and miss the studies that hold them.")
+COMMIT_RETRIEVE_AE_BOTH = _fault(
+    "commit-retrieve-ae-both", "COMMIT-RETRIEVE-AE-PLACEMENT",
+    "The N-EVENT-REPORT names the Retrieve AE Title both at the top level and in each item of the Referenced SOP "
+    "Sequence.")
+COMMIT_FILESET_BOTH = _fault(
+    "commit-fileset-both", "COMMIT-FILESET-PLACEMENT",
+    "The N-EVENT-REPORT carries Storage Media File-Set ID and UID both at the top level and in each item of the "
+    "Referenced SOP Sequence.")
+FIND_NO_RETRIEVE_AE = _fault(
+    "find-no-retrieve-ae", "QR-FIND-RETRIEVE-LOCATION",
+    "C-FIND response identifiers carry Retrieve AE Title only when the request asked for it (and never Storage "
+    "Media File-Set ID and UID).")

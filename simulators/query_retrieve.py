@@ -51,6 +51,7 @@ from dicom_harness.simulators.faults import (
     FIND_EMPTY_TIMEZONE,
     FIND_FINAL_WITH_IDENTIFIER,
     FIND_NO_LEVEL_SUCCESS,
+    FIND_NO_RETRIEVE_AE,
     FIND_OMITS_PATIENT_NAME,
     FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
@@ -386,7 +387,8 @@ class QueryRetrieveScp:
                 response.add(DataElement(element.tag, element.VR, None))     # zero length: known key, no value
         if OMIT_QUERY_LEVEL not in self.faults:
             response.QueryRetrieveLevel = level
-        response.RetrieveAETitle = self.ae_title
+        if FIND_NO_RETRIEVE_AE not in self.faults or "RetrieveAETitle" in identifier:
+            response.RetrieveAETitle = self.ae_title
         if "SpecificCharacterSet" in entity and CHARSET_DROPPED not in self.faults:
             response.SpecificCharacterSet = entity.SpecificCharacterSet
         if FIND_RETURNS_EXTRA in self.faults and "PatientBirthDate" not in response:

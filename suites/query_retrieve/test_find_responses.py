@@ -1,6 +1,8 @@
 """PS3.4 C.4.1.1.3.2, C.4.1.1.4 and C.4.1.3.1: what C-FIND responses carry. One Pending per match, a final
 Success without identifier, the requested keys (zero length when empty) and nothing unrequested."""
 
+import pytest
+
 from dicom_harness.testing import NotClaimed, NotVerified, Status, describe, requirement, status_class
 
 from .conftest import UNIQUE_KEY, assert_matches, assert_responses_name_request, query
@@ -116,6 +118,26 @@ def test_specific_character_set(qr, world):
     assert "PatientName" in identifier, "the response lacks the requested Patient's Name (PS3.4 C.4.1.1.3.2)"
     returned = str(identifier.get("PatientName") or "")
     assert returned == world.name("B"), f"Patient's Name: stored {world.name('B')!r}, returned {returned!r}"
+
+
+@requirement("QR-FIND-RETRIEVE-LOCATION")
+@pytest.mark.parametrize("level", ["STUDY", "SERIES"])
+def test_every_response_names_where_to_retrieve(level, qr, world):
+    """Study Root C-FIND of patient A's studies (and of study A1's series) without asking for Retrieve AE Title:
+    each Pending identifier holds Retrieve AE Title, or Storage Media File-Set ID and UID (PS3.4 C.4.1.1.3.2: "An
+    Identifier in a C-FIND response shall contain" them, the AE title "if the Storage Media File-Set ID and
+    Storage Media File-Set UID elements are not present")."""
+    keys = {"STUDY": {"PatientID": world.pid("A"), "StudyInstanceUID": ""},
+            "SERIES": {"StudyInstanceUID": world.study_uid("A1"), "SeriesInstanceUID": ""}}[level]
+    result = qr.find("study_root", query(level, **keys))
+    assert result.final_status == Status.SUCCESS and result.identifiers, (
+        f"expected Pending responses then Success, observed {len(result.identifiers)} identifier(s) and "
+        f"{describe(result.final_status)}")
+    lacking = [n + 1 for n, i in enumerate(result.identifiers) if "RetrieveAETitle" not in i
+               and not ("StorageMediaFileSetID" in i and "StorageMediaFileSetUID" in i)]
+    assert not lacking, (
+        f"{len(lacking)} of {len(result.identifiers)} {level} identifier(s) (response(s) {lacking}) hold neither "
+        f"Retrieve AE Title (0008,0054) nor Storage Media File-Set ID and UID (0088,0130/0140)")
 
 
 @requirement("QR-FIND-RSP-MESSAGE-ID")
