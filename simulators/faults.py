@@ -1278,3 +1278,7 @@ FIND_NO_RETRIEVE_AE = _fault(
     "find-no-retrieve-ae", "QR-FIND-RETRIEVE-LOCATION",
     "C-FIND response identifiers carry Retrieve AE Title only when the request asked for it (and never Storage "
     "Media File-Set ID and UID).")
+FIND_FAILURE_CODE_0110 = _fault(
+    "find-failure-code-0110", "QR-FIND-FAILURE-CODES",
+    "A C-FIND the SCP cannot process (no or an undefined Query/Retrieve Level) ends with 0110 (Processing failure, "
+    "a code of the DIMSE-N services) instead of a code Table C.4-1 defines.")

@@ -49,6 +49,7 @@ from dicom_harness.simulators.faults import (
     EXTNEG_RETRIEVE_UNSOLICITED,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
+    FIND_FAILURE_CODE_0110,
     FIND_FINAL_WITH_IDENTIFIER,
     FIND_NO_LEVEL_SUCCESS,
     FIND_NO_RETRIEVE_AE,
@@ -425,7 +426,7 @@ class QueryRetrieveScp:
                                   relational=event.assoc in self._relational)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
-            yield exc.status, None
+            yield (0x0110 if FIND_FAILURE_CODE_0110 in self.faults else exc.status), None
             return
         except Exception as exc:     # an identifier we cannot even read
             log.warning("C-FIND identifier cannot be processed: %s", exc)

@@ -202,6 +202,33 @@ def test_failed_find_response_has_no_identifier(qr, world):
         raise NotVerified("neither request was answered Refused or Failed, so there is no such response to judge")
 
 
+# PS3.4 Table C.4-1 (A700, A900, Cxxx) and PS3.7 9.1.2.1.6 (0122 Refused: SOP Class not supported)
+def _find_failure_code_defined(status: int) -> bool:
+    return status in (0xA700, 0xA900, 0x0122) or 0xC000 <= status <= 0xCFFF
+
+
+@requirement("QR-FIND-FAILURE-CODES")
+def test_find_failure_codes_are_defined(qr, world, evidence):
+    """C-FIND without Query/Retrieve Level and with an undefined one: each Refused or Failed answer uses a code
+    Table C.4-1 defines (A700, A900, Cxxx) or 0122 (PS3.4 C.4.1.1.4; PS3.7 9.1.2.1.6), not another failure."""
+    missing = query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")
+    del missing.QueryRetrieveLevel
+    undefined = query("DH_NO_SUCH_LEVEL", PatientID=world.pid("A"), StudyInstanceUID="")
+    judged, wrong = 0, []
+    for what, identifier in (("without level", missing), ("with an undefined level", undefined)):
+        result = qr.find("study_root", identifier)
+        if status_class(result.final_status) != "Failure":
+            continue
+        judged += 1
+        evidence.add("#", f"C-FIND {what}: {describe(result.final_status)}")
+        if not _find_failure_code_defined(result.final_status):
+            wrong.append(f"{what}: {describe(result.final_status)}")
+    if not judged:
+        raise NotVerified("neither request was answered Refused or Failed, so there is no failure code to judge")
+    assert not wrong, ("C-FIND failure status(es) that Table C.4-1 does not define (A700, A900, Cxxx; 0122 in "
+                       "PS3.7 9.1.2.1.6): " + "; ".join(wrong))
+
+
 @requirement("QR-FIND-TIMEZONE-NOT-EMPTY")
 def test_no_zero_length_timezone_offset(qr, world):
     """C-FIND for patient A's studies without Timezone Offset From UTC: PS3.4 C.4.1.1.3.2 lets a response carry it
