@@ -1282,3 +1282,7 @@ FIND_FAILURE_CODE_0110 = _fault(
     "find-failure-code-0110", "QR-FIND-FAILURE-CODES",
     "A C-FIND the SCP cannot process (no or an undefined Query/Retrieve Level) ends with 0110 (Processing failure, "
     "a code of the DIMSE-N services) instead of a code Table C.4-1 defines.")
+MOVE_FAILURE_CODE_0110 = _fault(
+    "move-failure-code-0110", "QR-MOVE-FAILURE-CODES",
+    "A C-MOVE to an unknown destination ends with 0110 (Processing failure, a code of the DIMSE-N services) instead "
+    "of A801 or another code Table C.4-2 or PS3.7 9.1.4.1.7 defines.")

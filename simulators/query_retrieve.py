@@ -69,6 +69,7 @@ from dicom_harness.simulators.faults import (
     MOVE_CANCEL_COUNTS_INITIATED,
     MOVE_CORRUPTS_PIXELS,
     MOVE_FAILED_LIST_MISSING,
+    MOVE_FAILURE_CODE_0110,
     MOVE_IGNORES_CANCEL,
     MOVE_MISCOUNTS,
     MOVE_PARTIAL_AS_FAILURE,
@@ -474,6 +475,7 @@ class QueryRetrieveScp:
         destination = self.move_destinations.get(str(event.move_destination or "").strip())
         if destination is None and MOVE_UNKNOWN_DESTINATION_SUCCESS not in self.faults:
             log.info("C-MOVE to unknown destination %r", event.move_destination)
+            self._final_responses(event.assoc)
             yield None, None
             return
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID) or []
@@ -650,6 +652,8 @@ class _FinalRetrieveResponse:
         get = kind == "C_GET"
         if primitive.Status == 0xB000 and (GET_PARTIAL_AS_FAILURE if get else MOVE_PARTIAL_AS_FAILURE) in self._dh_faults:
             primitive.Status = 0xA702
+        if primitive.Status == Status.MOVE_DESTINATION_UNKNOWN and not get and MOVE_FAILURE_CODE_0110 in self._dh_faults:
+            primitive.Status = 0x0110
         if primitive.Status == Status.CANCEL and not get and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
                 and primitive.NumberOfRemainingSuboperations is not None:
             primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1

@@ -59,6 +59,26 @@ def test_unknown_move_destination_is_refused(qr, world, harness_peer, evidence):
     assert completed == 0, f"{completed} sub-operation(s) reported completed for an unknown destination"
 
 
+# PS3.4 Table C.4-2 (A701, A702, A801, A900, Cxxx) and PS3.7 9.1.4.1.7 (0122, 0124, 0210, 0211, 0212)
+MOVE_FAILURE_CODES = (0xA701, 0xA702, 0xA801, 0xA900, 0x0122, 0x0124, 0x0210, 0x0211, 0x0212)
+
+
+@requirement("QR-MOVE-FAILURE-CODES")
+def test_move_failure_code_is_defined(qr, world, harness_peer, evidence):
+    """C-MOVE of study A1 to an AE title the SCP cannot know: a Refused or Failed answer uses a code Table C.4-2
+    defines (A701, A702, A801, A900, Cxxx) or one of PS3.7 9.1.4.1.7's (0122, 0124, 0210-0212), not another (an
+    answer of another class has no failure code: that is QR-MOVE-UNKNOWN-DESTINATION's to judge)."""
+    unknown = ("NO_" + harness_peer.config.ae_title)[:16]
+    result = qr.move("study_root", query("STUDY", StudyInstanceUID=world.study_uid("A1")), unknown)
+    final = result.final_status
+    if final is None or status_class(final) != "Failure":
+        evidence.add("#", f"the C-MOVE to an unknown destination ended {describe(final)}: no failure code")
+        return
+    assert final in MOVE_FAILURE_CODES or 0xC000 <= final <= 0xCFFF, (
+        f"C-MOVE to an unknown destination: {describe(final)} is not a C-MOVE failure status (Table C.4-2: A701, "
+        f"A702, A801, A900, Cxxx; PS3.7 9.1.4.1.7: 0122, 0124, 0210, 0211, 0212)")
+
+
 @requirement("QR-MOVE-TO-DESTINATION")
 @pytest.mark.parametrize("level", ["STUDY", "SERIES", "IMAGE"])
 def test_move_delivers_intact_instances(level, qr, world, harness_peer):
