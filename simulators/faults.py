@@ -1286,3 +1286,7 @@ MOVE_FAILURE_CODE_0110 = _fault(
     "move-failure-code-0110", "QR-MOVE-FAILURE-CODES",
     "A C-MOVE to an unknown destination ends with 0110 (Processing failure, a code of the DIMSE-N services) instead "
     "of A801 or another code Table C.4-2 or PS3.7 9.1.4.1.7 defines.")
+EXTNEG_FIND_MULTI_BYTE_TWO = _fault(
+    "extneg-find-multi-byte-two", "QR-EXTNEG-FIND-MULTI-BYTE",
+    "Offered a multi-byte SOP Class Extended Negotiation sub-item for a C-FIND model, the SCP answers with one byte "
+    "more than offered, and the value 2 in the second sub-field (neither accept 1 nor turn down 0).")

@@ -43,6 +43,7 @@ from dicom_harness.simulators.faults import (
     CHARSET_REQUEST_IGNORED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
+    EXTNEG_FIND_MULTI_BYTE_TWO,
     EXTNEG_FIND_TWO_BYTES,
     EXTNEG_FIND_UNSOLICITED,
     EXTNEG_RETRIEVE_TWO_BYTES,
@@ -209,6 +210,8 @@ class QueryRetrieveScp:
             answers[uid] = bytes([1 if agreed else 0])
             if EXTNEG_FIND_TWO_BYTES in self.faults and len(information) == 1:
                 answers[uid] += b"\x00"
+            if EXTNEG_FIND_MULTI_BYTE_TWO in self.faults and len(information) > 1:
+                answers[uid] += b"\x02" + bytes(len(information) - 1)
             if agreed:
                 self._relational.add(event.assoc)
         if not event.app_info and {EXTNEG_FIND_UNSOLICITED, EXTNEG_RETRIEVE_UNSOLICITED} & self.faults:
