@@ -1290,3 +1290,7 @@ EXTNEG_FIND_MULTI_BYTE_TWO = _fault(
     "extneg-find-multi-byte-two", "QR-EXTNEG-FIND-MULTI-BYTE",
     "Offered a multi-byte SOP Class Extended Negotiation sub-item for a C-FIND model, the SCP answers with one byte "
     "more than offered, and the value 2 in the second sub-field (neither accept 1 nor turn down 0).")
+NUMBER_KEYS_IGNORED = _fault(
+    "number-keys-ignored", "QR-MATCH-EVERY-REQUIRED-KEY",
+    "Series Number and Instance Number keys (Required Keys at SERIES and IMAGE level) are not matched: every "
+    "series or instance matches them.")

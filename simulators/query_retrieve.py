@@ -78,6 +78,7 @@ from dicom_harness.simulators.faults import (
     MOVE_RSP_CHARSET,
     MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
+    NUMBER_KEYS_IGNORED,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
@@ -351,6 +352,8 @@ class QueryRetrieveScp:
         value = element.value
         if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
+        if element.keyword in ("SeriesNumber", "InstanceNumber") and NUMBER_KEYS_IGNORED in self.faults:
+            return DataElement(element.tag, element.VR, None)      # as if universal
         if not isinstance(value, str) or not value:
             if element.VR == "UI" and UID_LIST_FIRST_ONLY in self.faults and value and not isinstance(value, str):
                 return DataElement(element.tag, "UI", str(value[0]))
