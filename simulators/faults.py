@@ -1294,3 +1294,7 @@ NUMBER_KEYS_IGNORED = _fault(
     "number-keys-ignored", "QR-MATCH-EVERY-REQUIRED-KEY",
     "Series Number and Instance Number keys (Required Keys at SERIES and IMAGE level) are not matched: every "
     "series or instance matches them.")
+MWL_TIME_RANGE_IGNORED = _fault(
+    "mwl-time-range-ignored", "MWL-MATCH-TIME-RANGE",
+    "A Scheduled Procedure Step Start Time range given with a single Start Date (not a date range) is not "
+    "matched: every time of that date matches.")

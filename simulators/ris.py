@@ -54,6 +54,7 @@ from dicom_harness.simulators.faults import (
     MWL_LAST_MATCH_TWICE,
     MWL_MATCHING_KEYS_BLANK,
     MWL_NO_MATCH_FAILURE,
+    MWL_TIME_RANGE_IGNORED,
     MWL_UNKNOWN_MATCHES,
     MWL_UNREQUESTED_ATTRIBUTE,
     Fault,
@@ -259,6 +260,9 @@ class RisService:
                 for keyword in ("ScheduledStationAETitle", "Modality"):
                     if keyword in step:
                         setattr(step, keyword, "")
+            if MWL_TIME_RANGE_IGNORED in self.faults and "-" in str(step.get("ScheduledProcedureStepStartTime", "")) \
+                    and "-" not in str(step.get("ScheduledProcedureStepStartDate", "")):
+                step.ScheduledProcedureStepStartTime = ""
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's

@@ -46,7 +46,7 @@ folder = "{folder}"
         process.terminate()
         process.wait(timeout=15)
     verdicts = {r["test"]: r["verdict"] for r in records}
-    assert len(verdicts) == 14 and set(verdicts.values()) == {"PASS"}, (
+    assert len(verdicts) == 15 and set(verdicts.values()) == {"PASS"}, (
         [(r["test"], r["verdict"], r["message"]) for r in records], proc.stderr[-1500:])
     assert proc.returncode == 0
 
@@ -64,5 +64,5 @@ def test_worklist_tests_not_claimed_without_a_way_to_seed(tmp_path):
     finally:
         ris.stop()
     verdicts = sorted(r["verdict"] for r in records)
-    assert verdicts == ["NOT CLAIMED"] * 11 + ["PASS"] * 3, [(r["test"], r["verdict"], r["message"]) for r in records]
+    assert verdicts == ["NOT CLAIMED"] * 12 + ["PASS"] * 3, [(r["test"], r["verdict"], r["message"]) for r in records]
     assert proc.returncode == 0
