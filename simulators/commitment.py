@@ -27,6 +27,7 @@ from dicom_harness.simulators.faults import (
     COMMIT_EXTNEG_ANSWERED,
     COMMIT_FILESET_BOTH,
     COMMIT_NEW_TRANSACTION_UID,
+    COMMIT_OTHER_AE,
     COMMIT_REPORT_WRONG_INSTANCE,
     COMMIT_RETRIEVE_AE_BOTH,
     COMMIT_SAME_ASSOCIATION_ONLY,
@@ -178,7 +179,7 @@ class CommitmentService:
                  report.TransactionUID, event_type, getattr(status, "Status", None))
 
     def _send_new(self, requester: str, address: tuple[str, int], event_type: int, report: Dataset) -> bool:
-        ae = AE(ae_title=self.ae_title)
+        ae = AE(ae_title="DH_COMMIT_OTHER" if COMMIT_OTHER_AE in self.faults else self.ae_title)
         prepare_ae(ae)
         ae.add_requested_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES)
         # PS3.4 J.3.3.1.2 note 1: as association requester the SCP proposes the SCP role

@@ -1298,3 +1298,7 @@ MWL_TIME_RANGE_IGNORED = _fault(
     "mwl-time-range-ignored", "MWL-MATCH-TIME-RANGE",
     "A Scheduled Procedure Step Start Time range given with a single Start Date (not a date range) is not "
     "matched: every time of that date matches.")
+COMMIT_OTHER_AE = _fault(
+    "commit-other-ae", "COMMIT-CONSISTENT-AE",
+    "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
+    "N-ACTION was sent to.")

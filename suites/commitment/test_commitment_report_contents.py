@@ -46,3 +46,20 @@ def test_file_set_in_one_place(commit, stored_instances, dataset_factory, eviden
         f"Storage Media File-Set ID/UID (0088,0130/0140) both at the top level and in Referenced SOP Sequence "
         f"item(s) {items}; J.3.3.1.1.2: they \"shall appear either outside the Referenced SOP Sequence (0008,1199), "
         f"or within one or more Items within that sequence, but not both\"")
+
+
+@requirement("COMMIT-CONSISTENT-AE")
+def test_report_comes_from_the_same_ae_title(commit, stored_instances, dataset_factory, target, evidence):
+    """Commit two stored instances: an N-EVENT-REPORT on a new association should come from the AE title the
+    N-ACTION was sent to (PS3.4 J.3.3.1.2 note: "the SCP should be consistently identified for all
+    Associations"); one on the N-ACTION's own association is that AE by construction."""
+    result = commit(references(stored_instances(2)), str(dataset_factory.uid()))
+    assert result.action.status == Status.SUCCESS, f"N-ACTION: expected Success, observed {describe(result.action.status)}"
+    assert result.information is not None, (
+        "no N-EVENT-REPORT arrived for this request (same association or a new one to the harness peer)")
+    if not result.calling_ae:
+        evidence.add("#", "the N-EVENT-REPORT came on the N-ACTION's association")
+        return
+    called = target.dimse.ae_title.strip()
+    assert result.calling_ae == called, (
+        f"the N-ACTION went to {called!r}; the N-EVENT-REPORT came on a new association from {result.calling_ae!r}")
