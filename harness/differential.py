@@ -108,6 +108,40 @@ def drawn_keys(entities: list[dict[str, str]], vrs: Mapping[str, str], run: str)
     return draw_keys()
 
 
+# Python's codec for each Specific Character Set the differential draws (PS3.3 C.12.1.1.2, single-byte and UTF-8)
+CODECS = {"ISO_IR 6": "ascii", "ISO_IR 100": "latin_1", "ISO_IR 101": "iso8859_2", "ISO_IR 192": "utf_8"}
+CHARSET_KEY = "SpecificCharacterSet"      # in a drawn query: the request's character set, never matched (C.2.2.2)
+
+
+def encodes(charset: str, values: Iterable[str]) -> bool:
+    """Whether every value can be written in the character set."""
+    try:
+        for value in values:
+            value.encode(CODECS[charset])
+    except (UnicodeEncodeError, KeyError):
+        return False
+    return True
+
+
+def drawn_encoded_keys(entities: list[dict[str, str]], keys: Iterable[str], charsets: Iterable[str], run: str):
+    """The strategy of queries over the entities' string values in several character sets: one or two of the
+    keys, each a string key from one entity's value (string_key), and under CHARSET_KEY a character set drawn
+    among those that can write every drawn value (always one: list one that writes everything, ISO_IR 192)."""
+    keys, charsets = sorted(keys), list(charsets)
+
+    @st.composite
+    def draw_keys(draw) -> dict[str, str]:
+        drawn = {}
+        for keyword in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True)):
+            source = entities[draw(st.integers(0, len(entities) - 1))]
+            drawn[keyword] = string_key(draw, source[keyword], run)
+        usable = [c for c in charsets if encodes(c, drawn.values())]
+        drawn[CHARSET_KEY] = draw(st.sampled_from(usable))
+        return drawn
+
+    return draw_keys()
+
+
 # -- judging ----------------------------------------------------------------------------------------------------
 def judge_scoped(keys: Mapping[str, str], entity: Mapping[str, str], uids: list[str], vrs: Mapping[str, str], *,
                  optional: Iterable[str] = (), matched_on: Iterable[str] = ()) -> matching_model.EntityJudgement:

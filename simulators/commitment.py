@@ -24,8 +24,12 @@ from dicom_harness.simulators.faults import (
     COMMIT_ACTION_REFUSED,
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
+    COMMIT_EXTNEG_ANSWERED,
+    COMMIT_FILESET_BOTH,
     COMMIT_NEW_TRANSACTION_UID,
+    COMMIT_OTHER_AE,
     COMMIT_REPORT_WRONG_INSTANCE,
+    COMMIT_RETRIEVE_AE_BOTH,
     COMMIT_SAME_ASSOCIATION_ONLY,
     COMMIT_UNKNOWN_SUCCEEDS,
     Fault,
@@ -68,6 +72,14 @@ class CommitmentService:
 
     def handlers(self) -> list:
         return [(evt.EVT_N_ACTION, self.on_action)]
+
+    def extended_answers(self, event) -> dict:
+        """PS3.4 J.2.1: SOP Class Extended Negotiation is not supported, so a sub-item offered for the SOP Class
+        gets no answer."""
+        if COMMIT_EXTNEG_ANSWERED not in self.faults:
+            return {}
+        uid = str(StorageCommitmentPushModel)
+        return {uid: bytes(v) for k, v in (event.app_info or {}).items() if str(k) == uid}
 
     def on_action(self, event):
         request = event.request
@@ -119,6 +131,13 @@ class CommitmentService:
             from pydicom.uid import generate_uid
             report.TransactionUID = generate_uid(prefix=None)
         report.RetrieveAETitle = self.ae_title
+        for item in committed:
+            if COMMIT_RETRIEVE_AE_BOTH in self.faults:
+                item.RetrieveAETitle = self.ae_title
+            if COMMIT_FILESET_BOTH in self.faults:
+                item.StorageMediaFileSetID, item.StorageMediaFileSetUID = "DH_ONLINE", "2.25.1"
+        if COMMIT_FILESET_BOTH in self.faults:
+            report.StorageMediaFileSetID, report.StorageMediaFileSetUID = "DH_ONLINE", "2.25.1"
         if committed:
             report.ReferencedSOPSequence = committed
         if failed:
@@ -160,7 +179,7 @@ class CommitmentService:
                  report.TransactionUID, event_type, getattr(status, "Status", None))
 
     def _send_new(self, requester: str, address: tuple[str, int], event_type: int, report: Dataset) -> bool:
-        ae = AE(ae_title=self.ae_title)
+        ae = AE(ae_title="DH_COMMIT_OTHER" if COMMIT_OTHER_AE in self.faults else self.ae_title)
         prepare_ae(ae)
         ae.add_requested_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES)
         # PS3.4 J.3.3.1.2 note 1: as association requester the SCP proposes the SCP role

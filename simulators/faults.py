@@ -1392,3 +1392,95 @@ RENDERED_UTF8_REFUSED = _web_fault(
 UPS_SEARCH_NO_PAGING_WARNING = _ups_fault(
     "ups-search-no-paging-warning", "UPS-SEARCH-PAGING",
     "A workitem search cut by limit answers without the Warning 299 announcing the matches left out.")
+# -- Query/Retrieve depth (issue 11, round 4b): C-MOVE partial failure and cancel, worklist cancel, extended
+#    negotiation for worklist and storage commitment ------------------------------------------------------------
+MOVE_PARTIAL_AS_FAILURE = _fault(
+    "move-partial-as-failure", "QR-MOVE-FINAL-STATUS",
+    "A C-MOVE whose C-STOREs partly failed ends with Failure A702 (Unable to perform sub-operations) instead of "
+    "Warning, as if all had failed; the Failed SOP Instance UID List still comes with it.")
+MOVE_FAILED_LIST_MISSING = _fault(
+    "move-failed-list-missing", "QR-MOVE-FAILED-UID-LIST",
+    "The final Warning, Failure or Canceled C-MOVE response carries no identifier, so no Failed SOP Instance UID "
+    "List.")
+MOVE_RSP_CHARSET = _fault(
+    "move-rsp-charset", "QR-MOVE-RSP-NO-CHARSET",
+    "The identifier of a final C-MOVE response (its Failed SOP Instance UID List) also carries Specific Character "
+    "Set ISO_IR 100.")
+MOVE_IGNORES_CANCEL = _fault(
+    "move-ignores-cancel", "QR-MOVE-CANCEL",
+    "A C-MOVE-CANCEL received during the C-STORE sub-operations is ignored: the C-MOVE runs to its end (so there "
+    "is no Canceled response whose Remaining count could be judged).", also_breaks=("QR-MOVE-CANCEL-REMAINING",))
+MOVE_CANCEL_COUNTS_INITIATED = _fault(
+    "move-cancel-counts-initiated", "QR-MOVE-CANCEL-REMAINING",
+    "The Canceled C-MOVE response counts the C-STORE sub-operation under way when the cancel came as remaining: "
+    "Number of Remaining Sub-operations is one more than the C-STOREs never initiated.")
+EXTNEG_FIND_UNSOLICITED = _fault(
+    "extneg-find-unsolicited", "QR-EXTNEG-FIND-OMITTED",
+    "An A-ASSOCIATE-RQ without SOP Class Extended Negotiation sub-items gets one for each C-FIND model it proposes "
+    "(byte 0: relational-queries not supported).")
+EXTNEG_RETRIEVE_UNSOLICITED = _fault(
+    "extneg-retrieve-unsolicited", "QR-EXTNEG-RETRIEVE-OMITTED",
+    "An A-ASSOCIATE-RQ without SOP Class Extended Negotiation sub-items gets one for each C-MOVE and C-GET model it "
+    "proposes (byte 0: relational-retrieval not supported).")
+MWL_EXTNEG_TWO_BYTES = _fault(
+    "mwl-extneg-two-bytes", "MWL-EXTNEG-THREE-BYTES",
+    "Offered a three-byte SOP Class Extended Negotiation sub-item for Modality Worklist, the SCP answers two bytes.")
+MWL_EXTNEG_UNSOLICITED = _fault(
+    "mwl-extneg-unsolicited", "MWL-EXTNEG-OMITTED",
+    "An A-ASSOCIATE-RQ proposing Modality Worklist without SOP Class Extended Negotiation sub-items gets one for it "
+    "(1, 1, 0: fuzzy matching not supported).")
+COMMIT_EXTNEG_ANSWERED = _fault(
+    "commit-extneg-answered", "COMMIT-NO-EXTENDED-NEGOTIATION",
+    "A SOP Class Extended Negotiation sub-item offered for Storage Commitment Push Model is answered with the same "
+    "bytes, as if the SOP Class supported it.")
+MWL_IGNORES_CANCEL = _fault(
+    "mwl-ignores-cancel", "MWL-CANCEL",
+    "A C-CANCEL-FIND-RQ for a worklist C-FIND is ignored: every match is sent and the C-FIND ends with Success.")
+MOVE_SUBOP_PRIORITY_LOW = _fault(
+    "move-subop-priority-low", "QR-MOVE-SUBOP-PRIORITY",
+    "The C-STORE sub-operations of a C-MOVE are sent with Priority LOW whatever the C-MOVE's Priority (pynetdicom's "
+    "default).")
+GET_SUBOP_PRIORITY_LOW = _fault(
+    "get-subop-priority-low", "QR-GET-SUBOP-PRIORITY",
+    "The C-STORE sub-operations of a C-GET are sent with Priority LOW whatever the C-GET's Priority (pynetdicom's "
+    "default).")
+CHARSET_REQUEST_IGNORED = _fault(
+    "charset-request-ignored", "QR-MATCH-CHARSET",
+    "A C-FIND request identifier in ISO_IR 192 (UTF-8) is read as if it were ISO_IR 100 (Latin-1): its non-ASCII "
+    "keys become other characters and miss the studies that hold them.")
+COMMIT_RETRIEVE_AE_BOTH = _fault(
+    "commit-retrieve-ae-both", "COMMIT-RETRIEVE-AE-PLACEMENT",
+    "The N-EVENT-REPORT names the Retrieve AE Title both at the top level and in each item of the Referenced SOP "
+    "Sequence.")
+COMMIT_FILESET_BOTH = _fault(
+    "commit-fileset-both", "COMMIT-FILESET-PLACEMENT",
+    "The N-EVENT-REPORT carries Storage Media File-Set ID and UID both at the top level and in each item of the "
+    "Referenced SOP Sequence.")
+FIND_NO_RETRIEVE_AE = _fault(
+    "find-no-retrieve-ae", "QR-FIND-RETRIEVE-LOCATION",
+    "C-FIND response identifiers carry Retrieve AE Title only when the request asked for it (and never Storage "
+    "Media File-Set ID and UID).")
+FIND_FAILURE_CODE_0110 = _fault(
+    "find-failure-code-0110", "QR-FIND-FAILURE-CODES",
+    "A C-FIND the SCP cannot process (no or an undefined Query/Retrieve Level) ends with 0110 (Processing failure, "
+    "a code of the DIMSE-N services) instead of a code Table C.4-1 defines.")
+MOVE_FAILURE_CODE_0110 = _fault(
+    "move-failure-code-0110", "QR-MOVE-FAILURE-CODES",
+    "A C-MOVE to an unknown destination ends with 0110 (Processing failure, a code of the DIMSE-N services) instead "
+    "of A801 or another code Table C.4-2 or PS3.7 9.1.4.1.7 defines.")
+EXTNEG_FIND_MULTI_BYTE_TWO = _fault(
+    "extneg-find-multi-byte-two", "QR-EXTNEG-FIND-MULTI-BYTE",
+    "Offered a multi-byte SOP Class Extended Negotiation sub-item for a C-FIND model, the SCP answers with one byte "
+    "more than offered, and the value 2 in the second sub-field (neither accept 1 nor turn down 0).")
+NUMBER_KEYS_IGNORED = _fault(
+    "number-keys-ignored", "QR-MATCH-EVERY-REQUIRED-KEY",
+    "Series Number and Instance Number keys (Required Keys at SERIES and IMAGE level) are not matched: every "
+    "series or instance matches them.")
+MWL_TIME_RANGE_IGNORED = _fault(
+    "mwl-time-range-ignored", "MWL-MATCH-TIME-RANGE",
+    "A Scheduled Procedure Step Start Time range given with a single Start Date (not a date range) is not "
+    "matched: every time of that date matches.")
+COMMIT_OTHER_AE = _fault(
+    "commit-other-ae", "COMMIT-CONSISTENT-AE",
+    "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
+    "N-ACTION was sent to.")

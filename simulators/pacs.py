@@ -520,6 +520,15 @@ class PacsSimulator:
         elif field == 0x8130 and COMMIT_ACTION_RSP_WRONG_MESSAGE_ID in self.faults:  # N-ACTION-RSP
             shift_message_id()
 
+    def _on_sop_extended(self, event) -> dict:
+        """SOP Class Extended Negotiation: the Query/Retrieve answers, plus those of any service that gives its
+        own (worklist K.5.1, storage commitment J.2.1)."""
+        answers = self.query_retrieve.on_sop_extended(event)
+        for service in self.services:
+            if hasattr(service, "extended_answers"):
+                answers.update(service.extended_answers(event))
+        return answers
+
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
         keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if IGNORE_UNKNOWN_PDU in self.faults else []

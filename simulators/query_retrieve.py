@@ -23,7 +23,8 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
-from pynetdicom.dimse_primitives import C_FIND
+from pynetdicom import evt
+from pynetdicom.dimse_primitives import C_FIND, C_STORE
 from pynetdicom.dsutils import decode, encode
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import (
@@ -39,14 +40,20 @@ from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNI
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CHARSET_DROPPED,
+    CHARSET_REQUEST_IGNORED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
+    EXTNEG_FIND_MULTI_BYTE_TWO,
     EXTNEG_FIND_TWO_BYTES,
+    EXTNEG_FIND_UNSOLICITED,
     EXTNEG_RETRIEVE_TWO_BYTES,
+    EXTNEG_RETRIEVE_UNSOLICITED,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
+    FIND_FAILURE_CODE_0110,
     FIND_FINAL_WITH_IDENTIFIER,
     FIND_NO_LEVEL_SUCCESS,
+    FIND_NO_RETRIEVE_AE,
     FIND_OMITS_PATIENT_NAME,
     FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
@@ -56,13 +63,22 @@ from dicom_harness.simulators.faults import (
     GET_PARTIAL_AS_FAILURE,
     GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
+    GET_SUBOP_PRIORITY_LOW,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
     MODALITIES_FIRST_ONLY,
+    MOVE_CANCEL_COUNTS_INITIATED,
     MOVE_CORRUPTS_PIXELS,
+    MOVE_FAILED_LIST_MISSING,
+    MOVE_FAILURE_CODE_0110,
+    MOVE_IGNORES_CANCEL,
     MOVE_MISCOUNTS,
+    MOVE_PARTIAL_AS_FAILURE,
     MOVE_PATIENT_FIRST_STUDY,
+    MOVE_RSP_CHARSET,
+    MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
+    NUMBER_KEYS_IGNORED,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
@@ -136,6 +152,28 @@ class _Entity:
     instances: list[StoredInstance]
 
 
+# Message IDs of the C-CANCELs each association sent, noted by QueryRetrieveScp.on_dimse_recv (bound for every
+# association of the PACS AE); weak: an association's id() is reused
+_CANCELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def note_cancel(event) -> None:
+    """EVT_DIMSE_RECV: note C-CANCEL requests ourselves: pynetdicom forgets one that arrives before the service
+    it cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
+    message = event.message
+    if type(message).__name__ == "C_CANCEL_RQ":
+        responded_to = message.command_set.get("MessageIDBeingRespondedTo")
+        cancels = _CANCELS.setdefault(event.assoc, set())
+        if responded_to is not None and len(cancels) < 64:
+            cancels.add(int(responded_to))
+
+
+def cancel_received(event) -> bool:
+    """A C-CANCEL for this C-FIND, C-GET or C-MOVE arrived (also one that came before its service started, which
+    pynetdicom's event.is_cancelled forgets; PS3.7 9.1.2.2 lets it follow the request at once)."""
+    return bool(event.is_cancelled) or int(event.request.MessageID) in _CANCELS.get(event.assoc, ())
+
+
 class QueryRetrieveScp:
     def __init__(self, store: Store, ae_title: str, faults: Iterable[str | Fault] = (),
                  move_destinations: dict[str, tuple[str, int]] | None = None):
@@ -144,8 +182,8 @@ class QueryRetrieveScp:
         self.faults = faults_named(faults)
         self.move_destinations = {k.strip(): v for k, v in (move_destinations or {}).items()}
         self._decoded: dict[str, tuple[dict, Dataset]] = {}
-        # Message IDs of the C-CANCELs each association sent (weak: an association's id() is reused)
-        self._cancels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Message IDs of the C-CANCELs each association sent (shared with the worklist: see cancel_received)
+        self._cancels = _CANCELS
         # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
         self._relational: weakref.WeakSet = weakref.WeakSet()
 
@@ -173,8 +211,15 @@ class QueryRetrieveScp:
             answers[uid] = bytes([1 if agreed else 0])
             if EXTNEG_FIND_TWO_BYTES in self.faults and len(information) == 1:
                 answers[uid] += b"\x00"
+            if EXTNEG_FIND_MULTI_BYTE_TWO in self.faults and len(information) > 1:
+                answers[uid] += b"\x02" + bytes(len(information) - 1)
             if agreed:
                 self._relational.add(event.assoc)
+        if not event.app_info and {EXTNEG_FIND_UNSOLICITED, EXTNEG_RETRIEVE_UNSOLICITED} & self.faults:
+            for uid in proposed_abstract_syntaxes(event.assoc):      # the faults: answer what was not offered
+                find = UID(uid) in FIND_MODELS
+                if UID(uid) in MODELS and (EXTNEG_FIND_UNSOLICITED if find else EXTNEG_RETRIEVE_UNSOLICITED) in self.faults:
+                    answers[uid] = b"\x00"
         return answers
 
     # -- entities from the store -----------------------------------------------------------------------
@@ -266,6 +311,8 @@ class QueryRetrieveScp:
             return []
         if STUDY_ROOT_NO_IMAGES in self.faults and (model, level) == (STUDY_ROOT, "IMAGE"):
             return []
+        if CHARSET_REQUEST_IGNORED in self.faults and "192" in str(identifier.get("SpecificCharacterSet", "")):
+            identifier = _read_as_latin1(identifier)
         query, requested = self._split_keys(identifier, level, model)
         options = self._match_options()
         responses = []
@@ -305,6 +352,8 @@ class QueryRetrieveScp:
         value = element.value
         if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
+        if element.keyword in ("SeriesNumber", "InstanceNumber") and NUMBER_KEYS_IGNORED in self.faults:
+            return DataElement(element.tag, element.VR, None)      # as if universal
         if not isinstance(value, str) or not value:
             if element.VR == "UI" and UID_LIST_FIRST_ONLY in self.faults and value and not isinstance(value, str):
                 return DataElement(element.tag, "UI", str(value[0]))
@@ -346,7 +395,8 @@ class QueryRetrieveScp:
                 response.add(DataElement(element.tag, element.VR, None))     # zero length: known key, no value
         if OMIT_QUERY_LEVEL not in self.faults:
             response.QueryRetrieveLevel = level
-        response.RetrieveAETitle = self.ae_title
+        if FIND_NO_RETRIEVE_AE not in self.faults or "RetrieveAETitle" in identifier:
+            response.RetrieveAETitle = self.ae_title
         if "SpecificCharacterSet" in entity and CHARSET_DROPPED not in self.faults:
             response.SpecificCharacterSet = entity.SpecificCharacterSet
         if FIND_RETURNS_EXTRA in self.faults and "PatientBirthDate" not in response:
@@ -383,7 +433,7 @@ class QueryRetrieveScp:
                                   relational=event.assoc in self._relational)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
-            yield exc.status, None
+            yield (0x0110 if FIND_FAILURE_CODE_0110 in self.faults else exc.status), None
             return
         except Exception as exc:     # an identifier we cannot even read
             log.warning("C-FIND identifier cannot be processed: %s", exc)
@@ -401,17 +451,10 @@ class QueryRetrieveScp:
             self._cancels.get(event.assoc, set()).discard(message_id)
 
     def on_dimse_recv(self, event) -> None:
-        """Note C-Status.CANCEL requests ourselves: pynetdicom forgets one that arrives before the service it
-        cancels has started, though PS3.7 9.1.2.2 lets it follow the request at once."""
-        message = event.message
-        if type(message).__name__ == "C_CANCEL_RQ":
-            responded_to = message.command_set.get("MessageIDBeingRespondedTo")
-            cancels = self._cancels.setdefault(event.assoc, set())
-            if responded_to is not None and len(cancels) < 64:
-                cancels.add(int(responded_to))
+        note_cancel(event)
 
     def _cancelled(self, event) -> bool:
-        return bool(event.is_cancelled) or int(event.request.MessageID) in self._cancels.get(event.assoc, ())
+        return cancel_received(event)
 
     # -- C-MOVE and C-GET --------------------------------------------------------------------------------
     def retrieve_matches(self, identifier: Dataset, model_uid: str) -> list[StoredInstance] | None:
@@ -438,6 +481,7 @@ class QueryRetrieveScp:
         destination = self.move_destinations.get(str(event.move_destination or "").strip())
         if destination is None and MOVE_UNKNOWN_DESTINATION_SUCCESS not in self.faults:
             log.info("C-MOVE to unknown destination %r", event.move_destination)
+            self._final_responses(event.assoc)
             yield None, None
             return
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID) or []
@@ -445,11 +489,15 @@ class QueryRetrieveScp:
             yield ("127.0.0.1", 1)
             yield 0
             return
-        yield (destination[0], destination[1], {"contexts": _storage_contexts(selected)})
+        options = {"contexts": _storage_contexts(selected)}
+        if MOVE_SUBOP_PRIORITY_LOW not in self.faults:
+            options["evt_handlers"] = [(evt.EVT_ESTABLISHED, _priority_of(event.request.Priority))]
+        yield (destination[0], destination[1], options)
         self._final_responses(event.assoc)
         yield len(selected)
         for instance in selected:
-            if self._cancelled(event):
+            time.sleep(0)     # let the association's reader thread take in a C-MOVE-CANCEL
+            if self._cancelled(event) and MOVE_IGNORES_CANCEL not in self.faults:
                 yield Status.CANCEL, None
                 return
             dataset = instance.read()
@@ -464,10 +512,31 @@ class QueryRetrieveScp:
     def get_selection(self, event) -> list[StoredInstance] | None:
         """The instances a C-GET sends (its sub-operations run on the same association)."""
         self._final_responses(event.assoc)
+        if GET_SUBOP_PRIORITY_LOW not in self.faults:
+            _priority_of(event.request.Priority)(event)
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID)
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _read_as_latin1(identifier: Dataset) -> Dataset:
+    """For the charset-request-ignored fault: the UTF-8 identifier's text values as Latin-1 would read their bytes."""
+    misread = Dataset()
+    for element in identifier:
+        value = element.value
+        if element.VR in ("PN", "SH", "LO", "LT", "ST", "UT", "UC") and value is not None and not isinstance(value, bytes):
+            value = str(value).encode("utf-8").decode("latin-1")
+        misread.add(DataElement(element.tag, element.VR, value))
+    return misread
+
+
+def proposed_abstract_syntaxes(assoc) -> list[str]:
+    """The abstract syntaxes the A-ASSOCIATE-RQ proposed (for faults that answer what was not offered)."""
+    try:
+        return [str(c.abstract_syntax) for c in assoc.requestor.primitive.presentation_context_definition_list]
+    except AttributeError:
+        return []
 
 
 def _lacks_empty_item_sequence(query: Dataset, dataset: Dataset) -> bool:
@@ -537,6 +606,25 @@ def _wrap_dimse(assoc, mixin: type) -> None:
 _WRAPPED: dict[tuple[type, type], type] = {}
 
 
+def _priority_of(priority):
+    """A handler giving an association's C-STORE requests this Priority: the sub-operations of a C-GET (its own
+    association) or of a C-MOVE (EVT_ESTABLISHED of the store association) carry the request's (PS3.7 9.1.3.1.4,
+    9.1.4.1.4; pynetdicom sends them LOW)."""
+    def handler(event) -> None:
+        _wrap_dimse(event.assoc, _SubOperationPriority)
+        event.assoc.dimse._dh_priority = None if priority is None else int(priority)
+    return handler
+
+
+class _SubOperationPriority:
+    _dh_priority: int | None = None
+
+    def send_msg(self, primitive, context_id):
+        if isinstance(primitive, C_STORE) and primitive.Status is None and self._dh_priority is not None:
+            primitive.Priority = self._dh_priority
+        super().send_msg(primitive, context_id)
+
+
 class _FinalFindWithIdentifier:
     """Fault find-final-with-identifier: the final C-FIND Success carries a data set."""
 
@@ -563,18 +651,23 @@ class _FinalRetrieveResponse:
             miscounts = (MOVE_MISCOUNTS if kind == "C_MOVE" else GET_MISCOUNTS) in self._dh_faults
             if primitive.Status == Status.SUCCESS and miscounts and primitive.NumberOfCompletedSuboperations is not None:
                 primitive.NumberOfCompletedSuboperations = primitive.NumberOfCompletedSuboperations + 1
-            if kind == "C_GET":
-                self._get_final_faults(primitive, context_id)
+            self._final_faults(kind, primitive, context_id)
         super().send_msg(primitive, context_id)
 
-    def _get_final_faults(self, primitive, context_id) -> None:
-        if primitive.Status == 0xB000 and GET_PARTIAL_AS_FAILURE in self._dh_faults:
+    def _final_faults(self, kind: str, primitive, context_id) -> None:
+        get = kind == "C_GET"
+        if primitive.Status == 0xB000 and (GET_PARTIAL_AS_FAILURE if get else MOVE_PARTIAL_AS_FAILURE) in self._dh_faults:
             primitive.Status = 0xA702
+        if primitive.Status == Status.MOVE_DESTINATION_UNKNOWN and not get and MOVE_FAILURE_CODE_0110 in self._dh_faults:
+            primitive.Status = 0x0110
+        if primitive.Status == Status.CANCEL and not get and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
+                and primitive.NumberOfRemainingSuboperations is not None:
+            primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1
         if primitive.Identifier is None:
             return
-        if GET_FAILED_LIST_MISSING in self._dh_faults:
+        if (GET_FAILED_LIST_MISSING if get else MOVE_FAILED_LIST_MISSING) in self._dh_faults:
             primitive.Identifier = None
-        elif GET_RSP_CHARSET in self._dh_faults:
+        elif (GET_RSP_CHARSET if get else MOVE_RSP_CHARSET) in self._dh_faults:
             syntax = next(UID(c.transfer_syntax[0]) for c in self.assoc.accepted_contexts if c.context_id == context_id)
             identifier = decode(primitive.Identifier, syntax.is_implicit_VR, syntax.is_little_endian)
             identifier.SpecificCharacterSet = "ISO_IR 100"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,17 +46,22 @@ from dicom_harness.simulators.faults import (
     MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
     MWL_EMPTY_TIMEZONE,
+    MWL_EXTNEG_TWO_BYTES,
+    MWL_EXTNEG_UNSOLICITED,
     MWL_IGNORE_PATIENT_ID,
     MWL_IGNORE_SEQUENCE_KEYS,
+    MWL_IGNORES_CANCEL,
     MWL_LAST_MATCH_TWICE,
     MWL_MATCHING_KEYS_BLANK,
     MWL_NO_MATCH_FAILURE,
+    MWL_TIME_RANGE_IGNORED,
     MWL_UNKNOWN_MATCHES,
     MWL_UNREQUESTED_ATTRIBUTE,
     Fault,
     faults_named,
 )
 from dicom_harness.simulators.matching import MatchOptions, matches
+from dicom_harness.simulators.query_retrieve import cancel_received, note_cancel, proposed_abstract_syntaxes
 
 log = logging.getLogger("simulators.ris")
 
@@ -189,6 +195,22 @@ class RisService:
                 (evt.EVT_N_SET, self.on_n_set), (evt.EVT_N_GET, self.on_n_get)]
 
     # Modality Worklist ---------------------------------------------------------------------------------
+    def extended_answers(self, event) -> dict:
+        """PS3.4 K.5.1: a Modality Worklist SOP Class Extended Negotiation sub-item of three or more bytes is
+        answered with three: the two reserved bytes as offered, fuzzy semantic matching of person names turned
+        down (0); a longer offer's other sub-fields are then 0. No sub-item offered, none answered."""
+        uid = str(ModalityWorklistInformationFind)
+        offered = next((bytes(v) for k, v in (event.app_info or {}).items() if str(k) == uid), None)
+        if offered is None:
+            if MWL_EXTNEG_UNSOLICITED in self.faults and not event.app_info:
+                if uid in proposed_abstract_syntaxes(event.assoc):
+                    return {uid: b"\x01\x01\x00"}
+            return {}
+        if len(offered) < 3:
+            return {}         # not a K.5.1.1 sub-item: no answer, the default conditions
+        answer = offered[:2] + b"\x00"
+        return {uid: answer[:2] if MWL_EXTNEG_TWO_BYTES in self.faults else answer}
+
     def on_find(self, event):
         try:
             query = event.identifier
@@ -205,7 +227,8 @@ class RisService:
         if MWL_LAST_MATCH_TWICE in self.faults and len(found) > 1:
             found.append(found[-1])
         for item in found:
-            if event.is_cancelled:
+            time.sleep(0)     # let the association's reader thread take in a C-CANCEL
+            if cancel_received(event) and MWL_IGNORES_CANCEL not in self.faults:
                 yield Status.CANCEL, None
                 return
             yield Status.PENDING, self._identifier(query, item, drop)
@@ -237,6 +260,9 @@ class RisService:
                 for keyword in ("ScheduledStationAETitle", "Modality"):
                     if keyword in step:
                         setattr(step, keyword, "")
+            if MWL_TIME_RANGE_IGNORED in self.faults and "-" in str(step.get("ScheduledProcedureStepStartTime", "")) \
+                    and "-" not in str(step.get("ScheduledProcedureStepStartDate", "")):
+                step.ScheduledProcedureStepStartTime = ""
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
         # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's
@@ -400,7 +426,8 @@ class RisSimulator:
         ae.require_called_aet = self.check_called_ae
         ae.add_supported_context(Verification, TRANSFER_SYNTAXES)
         self.service.add_contexts(ae)
-        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), *self.service.handlers()]
+        handlers = [NODELAY_HANDLER, (evt.EVT_C_ECHO, lambda event: Status.SUCCESS), (evt.EVT_DIMSE_RECV, note_cancel),
+                    *self.service.handlers()]
         from dicom_harness.shared.tls import server_context, start_server
         context = None if self.tls is None else server_context(self.tls.server_cert, self.tls.server_key, self.tls.ca,
                                                                require_client=self.tls.ca is not None)

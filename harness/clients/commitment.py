@@ -27,6 +27,7 @@ class CommitmentResult:
     event_type_id: int | None = None
     information: Dataset | None = None
     arrived_on: str = ""           # "same association" or "new association from <AE>"
+    calling_ae: str = ""           # a new association's Calling AE Title ("" on the same association)
     sop_class_uid: str = ""        # the N-EVENT-REPORT's Affected SOP Class and Instance UID
     sop_instance_uid: str = ""
 
@@ -93,6 +94,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
             result.event_type_id, result.information = report.event_type_id, report.information
             result.sop_class_uid, result.sop_instance_uid = report.sop_class_uid, report.sop_instance_uid
             result.arrived_on = f"new association from {report.calling_ae}"
+            result.calling_ae = report.calling_ae.strip()
     if result.information is None:
         evidence.add("<", f"no N-EVENT-REPORT naming these instances within {timeout:.0f} s "
                           f"(on the association or at {peer.config.ae_title}:{peer.port})")

@@ -133,6 +133,26 @@ class Session:
         self._message_id += 1
         return self._message_id
 
+    @property
+    def last_message_id(self) -> int:
+        """The Message ID of the last request sent on this association (e.g. the C-MOVE or C-GET a C-CANCEL
+        names, sent from a C-STORE handler while that request is under way)."""
+        return self._message_id
+
+    def extended_answer(self, sop_class_uid: str) -> bytes | None:
+        """The Service-class-application-information the A-ASSOCIATE-AC returned for this SOP Class in a SOP
+        Class Extended Negotiation sub-item (PS3.7 D.3.3.5), or None when it returned none; recorded as evidence."""
+        returned = self.assoc.acceptor.sop_class_extended
+        answer = next((bytes(v) for k, v in returned.items() if str(k) == str(sop_class_uid)), None)
+        self.evidence.add("<", f"A-ASSOCIATE-AC SOP Class Extended Negotiation sub-item for {uid_name(sop_class_uid)}: "
+                               + ("none" if answer is None else f"bytes {answer.hex(' ')}"))
+        return answer
+
+    def keep_received(self, dataset: Dataset) -> None:
+        """Add an instance that arrived by C-STORE on this association to what get_instances reports (for a
+        test's own C-STORE handler, which replaces the one DimseClient.associate binds)."""
+        self._received.append(dataset)
+
     def _check_alive(self, what: str) -> None:
         """Called when no response to `what` came: raises what the target did (it aborted or closed the
         association: FAIL), or that the harness's own timeout ran out (pynetdicom's DIMSE or network timeout
@@ -236,14 +256,15 @@ class Session:
         """C-FIND; cancel=True sends C-CANCEL right after the request."""
         return query_retrieve.find(self, identifier, model, cancel=cancel)
 
-    def move(self, identifier: Dataset, destination: str, model: str) -> query_retrieve.RetrieveResult:
-        """C-MOVE to the AE title `destination`."""
-        return query_retrieve.move(self, identifier, destination, model)
+    def move(self, identifier: Dataset, destination: str, model: str,
+             priority: int = 2) -> query_retrieve.RetrieveResult:
+        """C-MOVE to the AE title `destination` (priority: 2 LOW, 0 MEDIUM, 1 HIGH)."""
+        return query_retrieve.move(self, identifier, destination, model, priority)
 
-    def get_instances(self, identifier: Dataset,
-                      model: str = StudyRootQueryRetrieveInformationModelGet) -> query_retrieve.RetrieveResult:
+    def get_instances(self, identifier: Dataset, model: str = StudyRootQueryRetrieveInformationModelGet,
+                      priority: int = 2) -> query_retrieve.RetrieveResult:
         """C-GET with every response's counts, and the instances received on this association."""
-        return query_retrieve.get(self, identifier, model)
+        return query_retrieve.get(self, identifier, model, priority)
 
     def release(self) -> bool:
         """Release; True when the target answered A-RELEASE-RP."""

@@ -35,6 +35,8 @@ class PeerInbox:
     stored: dict[str, Dataset] = field(default_factory=dict)          # SOP Instance UID -> data set
     stored_by: dict[str, str] = field(default_factory=dict)           # SOP Instance UID -> calling AE
     event_reports: list[EventReport] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)                  # SOP Instance UIDs answered A700, in order
+    priorities: dict[str, int | None] = field(default_factory=dict)   # SOP Instance UID -> C-STORE-RQ Priority
 
 
 class HarnessPeer:
@@ -46,8 +48,36 @@ class HarnessPeer:
         self._changed = threading.Condition()
         self._server = None
         self.port: int | None = None
+        # A test's plan for the C-STOREs that arrive (C-MOVE sub-operations): the SOP Instance UIDs to refuse
+        # with A700 (Refused: Out of Resources), and a callable run with each arriving SOP Instance UID before
+        # its C-STORE-RSP is sent (e.g. to send a C-CANCEL-MOVE-RQ). Reset them with expect_stores().
+        # refuse_arrival: refuse the C-STORE that arrives n-th after expect_stores (1 = the first).
+        self.refuse: frozenset[str] = frozenset()
+        self.refuse_arrival: int | None = None
+        self.on_arrival = None
+        self._arrivals = 0
+
+    def expect_stores(self, refuse=(), on_arrival=None, refuse_arrival: int | None = None) -> None:
+        """Plan the answers to the next C-STOREs (see refuse, refuse_arrival and on_arrival); expect_stores()
+        restores the default, every C-STORE stored and answered Success."""
+        with self._changed:
+            self.refuse, self.on_arrival = frozenset(str(u) for u in refuse), on_arrival
+            self.refuse_arrival, self._arrivals = refuse_arrival, 0
 
     def _on_store(self, event) -> int:
+        sop = str(event.request.AffectedSOPInstanceUID)
+        priority = event.request.Priority
+        with self._changed:
+            self._arrivals += 1
+            nth = self._arrivals
+            self.inbox.priorities[sop] = None if priority is None else int(priority)
+        if self.on_arrival is not None:
+            self.on_arrival(sop)
+        if sop in self.refuse or nth == self.refuse_arrival:
+            with self._changed:
+                self.inbox.refused.append(sop)
+                self._changed.notify_all()
+            return Status.OUT_OF_RESOURCES
         ds = event.dataset
         ds.file_meta = event.file_meta
         with self._changed:

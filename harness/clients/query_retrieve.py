@@ -21,6 +21,7 @@ from dicom_harness.shared.status import Status, describe
 PENDING_CODES = (Status.PENDING, Status.PENDING_WARNING)
 # PS3.7 Annex E: the Command Field of each response
 C_FIND_RSP, C_GET_RSP, C_MOVE_RSP = 0x8020, 0x8010, 0x8021
+PRIORITY_NAMES = {0: "MEDIUM", 1: "HIGH", 2: "LOW"}       # Priority (0000,0700), PS3.7 Annex E
 COUNT_KEYWORDS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations",
                   "NumberOfFailedSuboperations", "NumberOfWarningSuboperations")
 
@@ -50,6 +51,7 @@ class RetrieveResult:
     received: list[Dataset] = field(default_factory=list)
     commands: list[Dataset] = field(default_factory=list)       # every response's command set, as on the wire
     stores: list[str] = field(default_factory=list)             # C-GET: each C-STORE's SOP Instance UID, in order
+    store_priorities: dict[str, int | None] = field(default_factory=dict)   # C-GET: SOP Instance UID -> Priority
 
     @property
     def final_status(self) -> int | None:
@@ -195,30 +197,38 @@ def _collect(session, what: str, responses, result: RetrieveResult) -> RetrieveR
     return result
 
 
-def move(session, identifier: Dataset, destination: str, model: str) -> RetrieveResult:
+def _priority(priority: int) -> str:
+    """PS3.7 9.1.4.1.4, 9.1.3.1.4: LOW 0002H, MEDIUM 0000H, HIGH 0001H; shown only when not pynetdicom's LOW."""
+    return "" if priority == 2 else f" Priority={PRIORITY_NAMES.get(priority, priority)}"
+
+
+def move(session, identifier: Dataset, destination: str, model: str, priority: int = 2) -> RetrieveResult:
+    """C-MOVE; priority: 2 LOW (pynetdicom's default), 0 MEDIUM, 1 HIGH."""
     _context(session, model)            # a context the target turned down is its failure, not a ValueError
     message_id = session._next_id()
-    session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id} {UID(model).name} MoveDestination={destination} "
-                              f"{describe_keys(identifier)}")
+    session.evidence.add(">", f"C-MOVE-RQ MessageID={message_id}{_priority(priority)} {UID(model).name} "
+                              f"MoveDestination={destination} {describe_keys(identifier)}")
     result = RetrieveResult(message_id=message_id)
     start = len(session.wire_log)
     with responses_are_ours(session.assoc):
-        _collect(session, "C-MOVE", session.assoc.send_c_move(identifier, destination, model, msg_id=message_id),
+        _collect(session, "C-MOVE", session.assoc.send_c_move(identifier, destination, model, priority=priority,
+                                                                msg_id=message_id),
                  result)
     result.commands = _commands(session, start, C_MOVE_RSP)
     return result
 
 
-def get(session, identifier: Dataset, model: str) -> RetrieveResult:
+def get(session, identifier: Dataset, model: str, priority: int = 2) -> RetrieveResult:
     """C-GET; the instances arrive by C-STORE on this association (the session's store handler keeps them)."""
     _context(session, model)
     message_id = session._next_id()
-    session.evidence.add(">", f"C-GET-RQ MessageID={message_id} {UID(model).name} {describe_keys(identifier)}")
+    session.evidence.add(">", f"C-GET-RQ MessageID={message_id}{_priority(priority)} {UID(model).name} "
+                              f"{describe_keys(identifier)}")
     session._received.clear()
     result = RetrieveResult(message_id=message_id)
     start = len(session.wire_log)
     with responses_are_ours(session.assoc):
-        _collect(session, "C-GET", session.assoc.send_c_get(identifier, model, msg_id=message_id), result)
+        _collect(session, "C-GET", session.assoc.send_c_get(identifier, model, priority=priority, msg_id=message_id), result)
     result.commands = _commands(session, start, C_GET_RSP)
     result.received = list(session._received)
     session.evidence.add("#", f"{len(result.received)} instance(s) received by C-STORE on this association")

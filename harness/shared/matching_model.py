@@ -261,3 +261,44 @@ def judge_date_time(date_key: str, time_key: str, date: str, time: str) -> Judge
 def allows(judgement: EntityJudgement | Judgement, matched: bool) -> bool:
     """Whether the target's answer (matched or not) is one the text allows."""
     return judgement.verdict == MAY or (judgement.verdict == MUST) == matched
+
+
+# -- character sets (PS3.4 C.2.2.2: Specific Character Set in the Identifier) ------------------------------------
+CHARSET_RULE = "QR-MATCH-CHARSET"
+DEFAULT_REPERTOIRE = ("", "ISO_IR 6")
+
+
+def _charset(value: str) -> str:
+    return value.strip(" ") if value.strip(" ") not in DEFAULT_REPERTOIRE else "ISO_IR 6"
+
+
+def judge_charset(judgement: Judgement, key: str, stored: str, request_charset: str, stored_charset: str,
+                  supported: Iterable[str] | None = None) -> Judgement:
+    """A key judged on its characters, whatever the encodings: the request's Specific Character Set "specifies
+    how other Attributes are encoded in the Request and Response Identifiers" (C.2.2.2), the stored value's its
+    own, so a key whose characters match a stored value's matches it in any pair of character sets. Where the key
+    or the stored value leaves the default repertoire, its judgement becomes QR-MATCH-CHARSET's (the same
+    verdict); when the SCP does not support one of the two character sets (supported given), "the manner in
+    which matching is performed is undefined" (C.2.2.2): MAY."""
+    if key.isascii() and stored.isascii():
+        return judgement
+    if key == "" or stored.strip(" ") == "":
+        return judgement          # universal key or unknown value: no characters compared (C.2.2.2.3, C.2.2.1.2)
+    charsets = {_charset(request_charset), _charset(stored_charset)}
+    if supported is not None and not charsets <= {_charset(c) for c in supported}:
+        return Judgement(MAY, CHARSET_RULE, f"{sorted(charsets)}: a character set the SCP does not support, so "
+                         "matching is undefined (C.2.2.2)")
+    if judgement.verdict == MAY:
+        return judgement
+    return Judgement(judgement.verdict, CHARSET_RULE, f"{judgement.why}; the key's characters read in "
+                     f"{_charset(request_charset)}, the stored value's in {_charset(stored_charset)}")
+
+
+def judge_entity_encoded(keys: Mapping[str, tuple[str, str]], entity: Mapping[str, str], *, request_charset: str,
+                         stored_charset: str, supported: Iterable[str] | None = None, service: str = QR,
+                         optional: Iterable[str] = (), matched_on: Iterable[str] = ()) -> EntityJudgement:
+    """judge_entity for a request and a stored entity with their Specific Character Sets (judge_charset)."""
+    plain = judge_entity(keys, entity, service=service, optional=optional, matched_on=matched_on)
+    judged = {k: judge_charset(j, keys[k][1], entity.get(k, ""), request_charset, stored_charset, supported)
+              for k, j in plain.keys.items()}
+    return EntityJudgement(both(*(j.verdict for j in judged.values())) if judged else MUST, judged)

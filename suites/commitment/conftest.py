@@ -1,4 +1,8 @@
 import pytest
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pynetdicom import build_context
+from pynetdicom.pdu_primitives import SOPClassExtendedNegotiation
+from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.testing import Status, describe, request_commitment
 
@@ -25,3 +29,20 @@ def commit(dimse, harness_peer):
 
 def references(instances):
     return [(str(i.SOPClassUID), str(i.SOPInstanceUID)) for i in instances]
+
+
+@pytest.fixture
+def commitment_extended_answer(dimse):
+    """commitment_extended_answer(information) -> what the A-ASSOCIATE-AC returned in a SOP Class Extended
+    Negotiation sub-item for Storage Commitment Push Model (bytes, or None) when the A-ASSOCIATE-RQ offered one
+    with these bytes. The association is released at once."""
+    def run(information: bytes):
+        item = SOPClassExtendedNegotiation()
+        item.sop_class_uid = StorageCommitmentPushModel
+        item.service_class_application_information = information
+        dimse.evidence.add(">", f"SOP Class Extended Negotiation sub-item for Storage Commitment Push Model: bytes "
+                                f"{information.hex(' ')}")
+        context = build_context(StorageCommitmentPushModel, [ImplicitVRLittleEndian, ExplicitVRLittleEndian])
+        with dimse.associate([context], extended_negotiation=[item]) as session:
+            return session.extended_answer(StorageCommitmentPushModel)
+    return run

@@ -224,16 +224,34 @@ class QueryRetrieve:
                 "none returned" if answer is None else f"returned, bytes {answer.hex(' ')}"))
             yield session, uid, answer
 
-    def move(self, model: str, identifier: Dataset, destination: str):
+    @contextmanager
+    def plain_session(self, model: str, operation: str):
+        """An association of its own for the model's `operation` SOP Class, no extended negotiation offered:
+        yields (session, model UID)."""
+        uid = self.model(model, operation)
+        with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
+            yield session, uid
+
+    @contextmanager
+    def move_session(self, model: str):
+        """An association of its own for C-MOVE: yields (session, model UID)."""
         uid = self.model(model, "C-MOVE")
         with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
-            return session.move(identifier, destination, uid)
+            yield session, uid
+
+    def move(self, model: str, identifier: Dataset, destination: str, priority: int = 2):
+        """C-MOVE on an association of its own; priority: 2 LOW (the default), 0 MEDIUM, 1 HIGH."""
+        uid = self.model(model, "C-MOVE")
+        with self.dimse.associate([build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]) as session:
+            return session.move(identifier, destination, uid, priority)
 
     def get(self, model: str, identifier: Dataset, sop_classes, refuse: Iterable[str] = (),
-            cancel_after: int | None = None):
+            cancel_after: int | None = None, priority: int | None = None):
         """C-GET; the C-STOREs of the SOP Instance UIDs in `refuse` are answered A700 (Refused: Out of
         Resources), and with `cancel_after` a C-CANCEL-GET-RQ is sent when that many C-STOREs have arrived,
-        before the last one is answered. Returns the result; result.stores lists every C-STORE's SOP Instance UID."""
+        before the last one is answered. priority: the C-GET's (2 LOW when None, 0 MEDIUM, 1 HIGH); given, each
+        C-STORE's Priority is kept in result.store_priorities. Returns the result; result.stores lists every
+        C-STORE's SOP Instance UID."""
         uid = self.model(model, "C-GET")
         classes = sorted({str(c) for c in sop_classes})
         contexts = [build_context(uid, [ExplicitVRLittleEndian, ImplicitVRLittleEndian])]
@@ -242,21 +260,27 @@ class QueryRetrieve:
             contexts += [build_context(c, [syntax]) for c in classes]
         with self.dimse.associate(contexts, scp_roles=classes) as session:
             stores: list[str] = []
-            if refuse or cancel_after is not None:
-                session.assoc.bind(evt.EVT_C_STORE, _store_answers(session, uid, set(refuse), cancel_after, stores))
-            result = session.get_instances(identifier, uid)
+            priorities: dict[str, int | None] = {}
+            if refuse or cancel_after is not None or priority is not None:
+                session.assoc.bind(evt.EVT_C_STORE, _store_answers(session, uid, set(refuse), cancel_after, stores,
+                                                                   priorities))
+            result = session.get_instances(identifier, uid, 2 if priority is None else priority)
             result.stores = stores
+            result.store_priorities = priorities
             return result
 
 
-def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int | None, stores: list[str]):
-    """The C-STORE handler of a C-GET association that refuses some sub-operations or cancels the C-GET."""
+def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int | None, stores: list[str],
+                   priorities: dict[str, int | None]):
+    """The C-STORE handler of a C-GET association that refuses some sub-operations or cancels the C-GET, and
+    notes each C-STORE's Priority."""
     def on_store(event):
         sop = str(event.request.AffectedSOPInstanceUID)
         stores.append(sop)
+        priorities[sop] = None if event.request.Priority is None else int(event.request.Priority)
         if cancel_after is not None and len(stores) == cancel_after:
             context = next(c for c in session.accepted if c.abstract_syntax == model_uid)
-            message_id = session._message_id          # the C-GET's, the last the session gave out
+            message_id = session.last_message_id      # the C-GET's, the last the session gave out
             session.evidence.add(">", f"C-CANCEL-GET-RQ MessageIDBeingRespondedTo={message_id} (C-STORE "
                                       f"sub-operation {len(stores)} arrived; sent before its C-STORE-RSP)")
             event.assoc.send_c_cancel(message_id, context.context_id)
@@ -265,7 +289,7 @@ def _store_answers(session, model_uid: str, refuse: set[str], cancel_after: int 
             return Status.OUT_OF_RESOURCES
         dataset = event.dataset
         dataset.file_meta = event.file_meta
-        session._received.append(dataset)
+        session.keep_received(dataset)
         return Status.SUCCESS
     return on_store
 

@@ -1,6 +1,8 @@
 """PS3.4 C.4.1.1.3.2, C.4.1.1.4 and C.4.1.3.1: what C-FIND responses carry. One Pending per match, a final
 Success without identifier, the requested keys (zero length when empty) and nothing unrequested."""
 
+import pytest
+
 from dicom_harness.testing import NotClaimed, NotVerified, Status, describe, requirement, status_class
 
 from .conftest import UNIQUE_KEY, assert_matches, assert_responses_name_request, query
@@ -118,6 +120,26 @@ def test_specific_character_set(qr, world):
     assert returned == world.name("B"), f"Patient's Name: stored {world.name('B')!r}, returned {returned!r}"
 
 
+@requirement("QR-FIND-RETRIEVE-LOCATION")
+@pytest.mark.parametrize("level", ["STUDY", "SERIES"])
+def test_every_response_names_where_to_retrieve(level, qr, world):
+    """Study Root C-FIND of patient A's studies (and of study A1's series) without asking for Retrieve AE Title:
+    each Pending identifier holds Retrieve AE Title, or Storage Media File-Set ID and UID (PS3.4 C.4.1.1.3.2: "An
+    Identifier in a C-FIND response shall contain" them, the AE title "if the Storage Media File-Set ID and
+    Storage Media File-Set UID elements are not present")."""
+    keys = {"STUDY": {"PatientID": world.pid("A"), "StudyInstanceUID": ""},
+            "SERIES": {"StudyInstanceUID": world.study_uid("A1"), "SeriesInstanceUID": ""}}[level]
+    result = qr.find("study_root", query(level, **keys))
+    assert result.final_status == Status.SUCCESS and result.identifiers, (
+        f"expected Pending responses then Success, observed {len(result.identifiers)} identifier(s) and "
+        f"{describe(result.final_status)}")
+    lacking = [n + 1 for n, i in enumerate(result.identifiers) if "RetrieveAETitle" not in i
+               and not ("StorageMediaFileSetID" in i and "StorageMediaFileSetUID" in i)]
+    assert not lacking, (
+        f"{len(lacking)} of {len(result.identifiers)} {level} identifier(s) (response(s) {lacking}) hold neither "
+        f"Retrieve AE Title (0008,0054) nor Storage Media File-Set ID and UID (0088,0130/0140)")
+
+
 @requirement("QR-FIND-RSP-MESSAGE-ID")
 def test_every_find_response_names_the_request(qr, world):
     """C-FIND for the studies of patient A (two Pending, then Success): each response names the request's
@@ -178,6 +200,33 @@ def test_failed_find_response_has_no_identifier(qr, world):
             f"Type {'absent' if kind is None else f'0x{int(kind):04X}'}, {len(result.final_data_set)} byte(s))")
     if not judged:
         raise NotVerified("neither request was answered Refused or Failed, so there is no such response to judge")
+
+
+# PS3.4 Table C.4-1 (A700, A900, Cxxx) and PS3.7 9.1.2.1.6 (0122 Refused: SOP Class not supported)
+def _find_failure_code_defined(status: int) -> bool:
+    return status in (0xA700, 0xA900, 0x0122) or 0xC000 <= status <= 0xCFFF
+
+
+@requirement("QR-FIND-FAILURE-CODES")
+def test_find_failure_codes_are_defined(qr, world, evidence):
+    """C-FIND without Query/Retrieve Level and with an undefined one: each Refused or Failed answer uses a code
+    Table C.4-1 defines (A700, A900, Cxxx) or 0122 (PS3.4 C.4.1.1.4; PS3.7 9.1.2.1.6), not another failure."""
+    missing = query("STUDY", PatientID=world.pid("A"), StudyInstanceUID="")
+    del missing.QueryRetrieveLevel
+    undefined = query("DH_NO_SUCH_LEVEL", PatientID=world.pid("A"), StudyInstanceUID="")
+    judged, wrong = 0, []
+    for what, identifier in (("without level", missing), ("with an undefined level", undefined)):
+        result = qr.find("study_root", identifier)
+        if status_class(result.final_status) != "Failure":
+            continue
+        judged += 1
+        evidence.add("#", f"C-FIND {what}: {describe(result.final_status)}")
+        if not _find_failure_code_defined(result.final_status):
+            wrong.append(f"{what}: {describe(result.final_status)}")
+    if not judged:
+        raise NotVerified("neither request was answered Refused or Failed, so there is no failure code to judge")
+    assert not wrong, ("C-FIND failure status(es) that Table C.4-1 does not define (A700, A900, Cxxx; 0122 in "
+                       "PS3.7 9.1.2.1.6): " + "; ".join(wrong))
 
 
 @requirement("QR-FIND-TIMEZONE-NOT-EMPTY")

@@ -15,6 +15,8 @@ from dicom_harness.testing import (
 
 from .conftest import assert_responses_name_request, query
 
+HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
+
 
 def _cases(world):
     return {
@@ -146,3 +148,22 @@ def test_get_cancel_interrupts_the_sub_operations(qr, world):
     assert remaining in (None, len(instances) - len(result.stores)), (
         f"Canceled response: Number of Remaining Sub-operations {remaining}, but {len(instances)} instance(s) were "
         f"selected and {len(result.stores)} C-STORE(s) initiated, so {len(instances) - len(result.stores)} were not")
+
+
+@requirement("QR-GET-SUBOP-PRIORITY")
+def test_get_sub_operations_carry_the_request_priority(qr, world):
+    """C-GET of study A1 (3 instances) with Priority HIGH (0001H): every C-STORE sub-operation on the association
+    carries Priority HIGH too (PS3.4 C.4.3.1.2: "The same priority shall be used for all C-STORE
+    sub-operations"; PS3.7 9.1.3.1.4)."""
+    model, identifier, series = _cases(world)["STUDY"]
+    instances = world.instances(*series)
+    result = qr.get(model, identifier, {i.SOPClassUID for i in instances}, priority=HIGH)
+    seen = result.store_priorities
+    assert seen, f"no C-STORE sub-operation arrived (final status {describe(result.final_status)})"
+    names = {0: "MEDIUM (0000H)", 1: "HIGH (0001H)", 2: "LOW (0002H)"}
+    qr.dimse.evidence.add("<", "C-STORE-RQs on the association: " + ", ".join(
+        f"Priority={names.get(p, repr(p))}" for p in seen.values()))
+    wrong = {u: p for u, p in seen.items() if p != HIGH}
+    assert not wrong, (
+        f"the C-GET-RQ had Priority HIGH (0001H); {len(wrong)} of {len(seen)} C-STORE sub-operation(s) carried "
+        + ", ".join(sorted({names.get(p, repr(p)) for p in wrong.values()})))

@@ -161,3 +161,32 @@ def test_multi_valued_modalities_in_study(qr, claims, world):
     values = result.identifiers[0].get("ModalitiesInStudy")
     values = sorted([values] if isinstance(values, str) else [str(v) for v in values or []])
     assert values == ["CT", "OT"], f"Modalities in Study of study A1: expected ['CT', 'OT'], observed {values}"
+
+
+@requirement("QR-MATCH-EVERY-REQUIRED-KEY")
+def test_every_required_key_matches(qr, world, claims):
+    """Single-value keys on Required Keys the other tests do not match on (Tables C.6-5 to C.6-7, and C.6-1 for
+    Patient Root): Study ID and Study Date at STUDY level, Modality and Series Number at SERIES level, Instance
+    Number at IMAGE level, Patient's Name at PATIENT level (exact, as stored). Each selects exactly its entities
+    (PS3.4 C.2.2.1.2: SCPs "shall support existence and matching of all Required Keys")."""
+    a1, a2 = world.study_uid("A1"), world.study_uid("A2")
+    series_number = str(world.series["A1-SC"][0].SeriesNumber)
+    second_ct = world.series["A1-CT"][1]
+    cases = [
+        ("study_root", query("STUDY", PatientID=world.pid("A"), StudyID="2", StudyInstanceUID=""),
+         "StudyInstanceUID", {a2}, "STUDY StudyID=2"),
+        ("study_root", query("STUDY", PatientID=world.pid("A"), StudyDate="20240110", StudyInstanceUID=""),
+         "StudyInstanceUID", {a1}, "STUDY StudyDate=20240110"),
+        ("study_root", query("SERIES", StudyInstanceUID=a1, Modality="CT", SeriesInstanceUID=""),
+         "SeriesInstanceUID", {world.series_uid("A1-CT")}, "SERIES Modality=CT"),
+        ("study_root", query("SERIES", StudyInstanceUID=a1, SeriesNumber=series_number, SeriesInstanceUID=""),
+         "SeriesInstanceUID", {world.series_uid("A1-SC")}, f"SERIES SeriesNumber={series_number}"),
+        ("study_root", query("IMAGE", StudyInstanceUID=a1, SeriesInstanceUID=world.series_uid("A1-CT"),
+                             InstanceNumber=str(second_ct.InstanceNumber), SOPInstanceUID=""),
+         "SOPInstanceUID", {str(second_ct.SOPInstanceUID)}, f"IMAGE InstanceNumber={second_ct.InstanceNumber}"),
+    ]
+    if claims.query_retrieve.offers_model("patient_root"):
+        cases.append(("patient_root", query("PATIENT", PatientName=world.name("A"), PatientID=""), "PatientID",
+                      {world.pid("A")}, f"PATIENT PatientName={world.name('A')}"))
+    for model, identifier, keyword, expected, what in cases:
+        assert_matches(qr.find(model, identifier), keyword, expected, what)

@@ -57,6 +57,28 @@ def test_scheduled_start_date_range_matching(seed_worklist, worklist_find, datas
         f"{patient_ids(found)}")
 
 
+@requirement("MWL-MATCH-TIME-RANGE")
+def test_scheduled_start_time_range_matching(seed_worklist, worklist_find, dataset_factory):
+    """Seed items on 2025-01-10 at 00:00:00, 09:30:00 and 12:00:00 at a station of their own; query that date with
+    Start Time ranges (Table K.6-1: "Single Value Matching or Range Matching"; C.2.2.2.5.2, ends included, a
+    reduced-precision end covering its minute): 093000-120000 gives the last two, -0000 the first, 1200- the last.
+    The Start Date range and Start Time range taken as one period are the worklist differential's to judge."""
+    station = unique_tag(dataset_factory, "DT", 16)
+    items = [unique_worklist_item(dataset_factory, station=station, date="20250110", time=t)
+             for t in ("000000", "093000", "120000")]
+    seed_worklist(items)
+    wrong = []
+    for time_range, expected in (("093000-120000", items[1:]), ("-0000", items[:1]), ("1200-", items[2:])):
+        query = worklist_query(ScheduledProcedureStepStartDate="20250110", ScheduledProcedureStepStartTime=time_range,
+                               ScheduledStationAETitle=station)
+        found = patient_ids(ours(worklist_find(query).identifiers, items))
+        if found != patient_ids(expected):
+            wrong.append(f"StartTime={time_range}: expected the item(s) at "
+                         f"{[str(i.ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartTime) for i in expected]}"
+                         f" ({patient_ids(expected)}), observed {found}")
+    assert not wrong, "Start Time range matching (ends included): " + "; ".join(wrong)
+
+
 @requirement("MWL-RETURN-KEYS")
 def test_return_keys_come_back_with_item_values(seed_worklist, worklist_find, dataset_factory):
     """Seed one item and query its Patient ID with every other key of Table K.6-1 we use at zero length:
