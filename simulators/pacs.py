@@ -357,16 +357,6 @@ class PacsSimulator:
         timer.daemon = True
         timer.start()
 
-    def _on_sop_extended(self, event) -> dict:
-        """Query/Retrieve's answers, and for Storage classes PS3.4 Table B.3-2: Level of support 2 (this simulator
-        keeps every attribute), signature level 0 (unspecified), Element Coercion 0 (none)."""
-        answers = self.query_retrieve.on_sop_extended(event)
-        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
-        for uid in (event.app_info or {}):
-            if str(uid) in storage:
-                answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
-        return answers
-
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
         if IGNORE_MAX_PDU in self.faults:
@@ -521,12 +511,17 @@ class PacsSimulator:
             shift_message_id()
 
     def _on_sop_extended(self, event) -> dict:
-        """SOP Class Extended Negotiation: the Query/Retrieve answers, plus those of any service that gives its
-        own (worklist K.5.1, storage commitment J.2.1)."""
+        """SOP Class Extended Negotiation: the Query/Retrieve answers, those of any service that gives its own
+        (worklist K.5.1, storage commitment J.2.1), and for Storage classes PS3.4 Table B.3-2: Level of support 2
+        (this simulator keeps every attribute), signature level 0 (unspecified), Element Coercion 0 (none)."""
         answers = self.query_retrieve.on_sop_extended(event)
         for service in self.services:
             if hasattr(service, "extended_answers"):
                 answers.update(service.extended_answers(event))
+        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        for uid in (event.app_info or {}):
+            if str(uid) in storage:
+                answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
         return answers
 
     # -- lifecycle ----------------------------------------------------------------------------------------
