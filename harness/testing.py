@@ -38,7 +38,7 @@ from dicom_harness.clients.web import (
     read_part10,
     study_paths,
 )
-from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest
+from dicom_harness.data.datasets import KINDS, PRIVATE_CREATOR, DatasetFactory, pixel_digest, references_by_sequence
 from dicom_harness.data.worklist import unique_tag, unique_worklist_item
 from dicom_harness.errors import NotApplicable, NotClaimed, NotVerified
 from dicom_harness.json_model import assert_json_model, json_model_findings
@@ -73,7 +73,7 @@ __all__ = [
     "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
     # DICOMweb bodies and paths
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
-    "read_part10", "study_paths",
+    "read_part10", "study_paths", "references_by_sequence",
     # data sets
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",
     # Modality Worklist

@@ -16,7 +16,7 @@ PUBLIC = [
     "Status", "describe", "is_defined_store_status", "status_class",
     "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
-    "read_part10", "study_paths",
+    "read_part10", "study_paths", "references_by_sequence",
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",
     "RETURN_KEYS", "SPS_RETURN_KEYS", "unique_tag", "unique_worklist_item", "worklist_query",
     "matching_model",

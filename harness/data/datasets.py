@@ -304,6 +304,21 @@ def referenced_instances(ds: Dataset) -> list[tuple[str, str]]:
     return found
 
 
+def references_by_sequence(ds: Dataset) -> list[tuple[str, str, str]]:
+    """(top-level sequence, SOP Class UID, SOP Instance UID) of every reference a KOS (its evidence sequence and
+    content items) or a GSPS (its Referenced Image Sequence items) makes, in order: what a store must keep."""
+    found = []
+    for top in ds:
+        if top.VR != "SQ":
+            continue
+        for item in top.value:
+            for element in item.iterall():
+                if element.keyword in ("ReferencedSOPSequence", "ReferencedImageSequence"):
+                    found += [(top.keyword, str(ref.get("ReferencedSOPClassUID", "")),
+                               str(ref.get("ReferencedSOPInstanceUID", ""))) for ref in element.value]
+    return found
+
+
 def encode_as(ds: Dataset, transfer_syntax: UID) -> Dataset:
     """Give the data set file meta for the transfer syntax and, for compressed ones, compressed pixels.
 

@@ -25,7 +25,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
-from dicom_harness.testing import NotClaimed, Status, describe, seed_instances
+from dicom_harness.testing import NotClaimed, NotVerified, Status, describe, seed_instances
 
 MODEL_UIDS = {
     ("patient_root", "C-FIND"): PatientRootQueryRetrieveInformationModelFind,
@@ -345,3 +345,24 @@ def assert_responses_name_request(commands, message_id: int, what: str) -> None:
              if c.get("MessageIDBeingRespondedTo") != message_id]
     assert not wrong, (f"{what}-RSP Message ID Being Responded To: expected {message_id} (the request's Message ID) "
                        f"in all {len(commands)} response(s), observed " + "; ".join(wrong))
+
+
+def assert_failed_list_names(result, refused: str, operation: str, clause: str) -> None:
+    """The final response of a C-GET or C-MOVE in which the harness refused one C-STORE: its identifier's Failed
+    SOP Instance UID List names exactly that instance (`clause`: Canceled, Failure, Refused or Warning "shall
+    contain" it). A final Success with no identifier is the final-status requirement's breach, not this one's."""
+    final = result.final_status
+    identifier = result.final_identifier or None         # an empty data set is no identifier either
+    if final == Status.SUCCESS and identifier is None:
+        raise NotVerified(f"the {operation} ended with Success and no identifier although one C-STORE was refused")
+    data_set_type = result.commands[-1].get("CommandDataSetType") if result.commands else None
+    assert identifier is not None, (
+        f"the final {describe(final)} response carries no identifier (Command Data Set Type "
+        f"{'?' if data_set_type is None else f'0x{int(data_set_type):04X}'}), so no Failed SOP Instance UID List "
+        f"({clause}: Canceled, Failure, Refused or Warning \"shall contain\" it)")
+    assert "FailedSOPInstanceUIDList" in identifier, (
+        f"the final {describe(final)} response's identifier holds no Failed SOP Instance UID List (0008,0058)")
+    value = identifier.FailedSOPInstanceUIDList
+    listed = {str(v) for v in ([value] if isinstance(value, str) else (value or []))} - {""}
+    assert listed == {refused}, (
+        f"Failed SOP Instance UID List: expected exactly the refused instance {refused}, observed {sorted(listed)}")

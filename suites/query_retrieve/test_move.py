@@ -16,7 +16,7 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import assert_responses_name_request, query
+from .conftest import assert_failed_list_names, assert_responses_name_request, query
 
 HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
 
@@ -190,22 +190,7 @@ def test_move_failed_uid_list_names_the_refused_instance(qr, world, harness_peer
     carries an identifier whose Failed SOP Instance UID List names exactly the refused instance (PS3.4
     C.4.2.1.4.2)."""
     result, refused, _ = _partial_move(qr, world, harness_peer)
-    final = result.final_status
-    identifier = result.final_identifier or None         # an empty data set is no identifier either
-    if final == Status.SUCCESS and identifier is None:
-        # Success would be QR-MOVE-FINAL-STATUS's breach; with it, the text asks for no list
-        raise NotVerified("the C-MOVE ended with Success and no identifier although one C-STORE was refused")
-    data_set_type = result.commands[-1].get("CommandDataSetType") if result.commands else None
-    assert identifier is not None, (
-        f"the final {describe(final)} response carries no identifier (Command Data Set Type "
-        f"{'?' if data_set_type is None else f'0x{int(data_set_type):04X}'}), so no Failed SOP Instance UID List "
-        f"(C.4.2.1.4.2: Canceled, Failure, Refused or Warning \"shall contain\" it)")
-    assert "FailedSOPInstanceUIDList" in identifier, (
-        f"the final {describe(final)} response's identifier holds no Failed SOP Instance UID List (0008,0058)")
-    value = identifier.FailedSOPInstanceUIDList
-    listed = {str(v) for v in ([value] if isinstance(value, str) else (value or []))} - {""}
-    assert listed == {refused}, (
-        f"Failed SOP Instance UID List: expected exactly the refused instance {refused}, observed {sorted(listed)}")
+    assert_failed_list_names(result, refused, "C-MOVE", "C.4.2.1.4.2")
 
 
 @requirement("QR-MOVE-RSP-NO-CHARSET")

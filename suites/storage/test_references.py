@@ -5,26 +5,11 @@ which a Level 1 or Level 2 SCP stores; read back, they name the same instances, 
 import pytest
 from pydicom.uid import UID
 
-from dicom_harness.testing import KINDS, NotClaimed, requirement
+from dicom_harness.testing import KINDS, NotClaimed, references_by_sequence, requirement
 
 from .conftest import assert_kept
 
 IMAGE_KINDS = ("CT", "CR", "SC")        # images the references point at, the first two the target claims
-
-
-def referenced(ds) -> list[tuple[str, str, str]]:
-    """(top-level sequence, SOP Class UID, SOP Instance UID) of every reference a KOS (its evidence sequence and
-    content items) or a GSPS (its Referenced Image Sequence items) makes, in order."""
-    found = []
-    for top in ds:
-        if top.VR != "SQ":
-            continue
-        for item in top.value:
-            for element in item.iterall():
-                if element.keyword in ("ReferencedSOPSequence", "ReferencedImageSequence"):
-                    found += [(top.keyword, str(ref.get("ReferencedSOPClassUID", "")),
-                               str(ref.get("ReferencedSOPInstanceUID", ""))) for ref in element.value]
-    return found
 
 
 def referenced_study(dataset_factory, claims):
@@ -52,8 +37,8 @@ def test_references_survive_storage(kind, dimse, claims, dataset_factory):
     document = dataset_factory.make(kind, study=study, references=images)
     for ds in [*images, document]:
         assert_kept(dimse.store(ds).status, f"C-STORE of the {UID(ds.SOPClassUID).name}")
-    sent = referenced(document)
-    kept = referenced(dimse.read_back(document))
+    sent = references_by_sequence(document)
+    kept = references_by_sequence(dimse.read_back(document))
     assert kept == sent, (f"the {kind} read back makes {len(kept)} reference(s) where {len(sent)} were sent "
                           f"(PS3.4 B.4.1.1: Type 1 attributes are stored): sent {sent}, read back {kept}")
     by_uid = {str(ds.SOPInstanceUID): ds for ds in images}

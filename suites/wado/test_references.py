@@ -5,24 +5,9 @@ conforms to its IOD, any correction recorded in Original Attributes), and each r
 import pytest
 from pydicom.uid import UID
 
-from dicom_harness.testing import KINDS, NotClaimed, requirement, study_paths
+from dicom_harness.testing import KINDS, NotClaimed, references_by_sequence, requirement, study_paths
 
 IMAGE_KINDS = ("CT", "CR", "SC")
-
-
-def referenced(ds) -> list[tuple[str, str, str]]:
-    """(top-level sequence, SOP Class UID, SOP Instance UID) of every reference a KOS (its evidence sequence and
-    content items) or a GSPS (its Referenced Image Sequence items) makes, in order."""
-    found = []
-    for top in ds:
-        if top.VR != "SQ":
-            continue
-        for item in top.value:
-            for element in item.iterall():
-                if element.keyword in ("ReferencedSOPSequence", "ReferencedImageSequence"):
-                    found += [(top.keyword, str(ref.get("ReferencedSOPClassUID", "")),
-                               str(ref.get("ReferencedSOPInstanceUID", ""))) for ref in element.value]
-    return found
 
 
 @requirement("WADO-REFERENCES-KEPT")
@@ -47,7 +32,7 @@ def test_references_survive_stow_and_wado(kind, target, dicomweb, dataset_factor
             f"{response.text[:200]!r}")
     retrieved = dicomweb.retrieve_instances(study_paths(document)["instance"])
     assert len(retrieved) == 1, f"WADO-RS of the {kind}: expected one instance, observed {len(retrieved)}"
-    sent, kept = referenced(document), referenced(retrieved[0])
+    sent, kept = references_by_sequence(document), references_by_sequence(retrieved[0])
     assert kept == sent, (f"the {kind} retrieved makes {len(kept)} reference(s) where {len(sent)} were stored "
                           f"(PS3.18 10.5.2: the stored instance conforms to its IOD): sent {sent}, retrieved {kept}")
     by_uid = {str(ds.SOPInstanceUID): ds for ds in images}
