@@ -379,6 +379,9 @@ _QR_NEEDING_STORED_DATA = (
     "QR-FIND-TIMEZONE-NOT-EMPTY", "QR-UNIQUE-KEY-NONZERO",
     "QR-MOVE-TO-DESTINATION", "QR-MOVE-SUBOP-COUNTS", "QR-GET-RETRIEVES", "QR-GET-SUBOP-COUNTS",
     "QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL", "QR-MOVE-PATIENT-LEVEL",
+    "QR-FIND-RETRIEVE-LOCATION", "QR-GET-SUBOP-PRIORITY", "QR-MATCH-CHARSET", "QR-MATCH-EVERY-REQUIRED-KEY",
+    "QR-MOVE-CANCEL", "QR-MOVE-CANCEL-REMAINING", "QR-MOVE-FAILED-UID-LIST", "QR-MOVE-FINAL-STATUS",
+    "QR-MOVE-RSP-NO-CHARSET", "QR-MOVE-SUBOP-PRIORITY",
 )
 
 # -- association and Verification, storage (simulators/pacs.py) ----------------------------------------------
@@ -405,7 +408,8 @@ IGNORE_MAX_PDU = _fault(
     "P-DATA-TF PDUs are sent without regard to the peer's maximum length.")
 ABORT_ON_RELEASE = _fault(
     "abort-on-release", "ASSOC-RELEASE",
-    "An A-RELEASE-RQ is answered with A-ABORT.")
+    "An A-RELEASE-RQ is answered with A-ABORT.",
+    also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP",))
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
@@ -454,11 +458,11 @@ MISMATCH_ABORTS = _fault(
 PATIENT_ROOT_NO_PATIENTS = _fault(
     "patient-root-no-patients", "QR-FIND-PATIENT-ROOT",
     "Patient Root C-FIND at PATIENT level finds no patients.",
-    also_breaks=("QR-UNIQUE-KEY-NONZERO",))      # no patient answered: no Unique Key to look at
+    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY", "QR-UNIQUE-KEY-NONZERO",))      # no patient answered: no Unique Key to look at
 STUDY_ROOT_NO_IMAGES = _fault(
     "study-root-no-images", "QR-FIND-STUDY-ROOT",
     "Study Root C-FIND at IMAGE level finds no instances.",
-    also_breaks=("QR-UNIQUE-KEY-NONZERO",))      # no instance answered: no Unique Key to look at
+    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY", "QR-UNIQUE-KEY-NONZERO",))      # no instance answered: no Unique Key to look at
 HIERARCHICAL_ONLY = _fault(
     "hierarchical-only", "QR-FIND-RELATIONAL-NEGOTIATION",
     "Relational-queries are turned down (0) in SOP Class Extended Negotiation although the profile claims them, "
@@ -471,11 +475,11 @@ UNKNOWN_VALUE_FAILS = _fault(
     "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
     "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
     "matching (C.2.2.1.2).",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
     "Single value matching of Accession Number ignores case.",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
 UNIVERSAL_NEEDS_VALUE = _fault(
     "universal-needs-value", "QR-MATCH-UNIVERSAL",
     "A zero-length key matches only entities that have a value for it.",
@@ -483,7 +487,7 @@ UNIVERSAL_NEEDS_VALUE = _fault(
 WILDCARD_STAR_LITERAL = _fault(
     "wildcard-star-literal", "QR-MATCH-WILDCARD-STAR",
     "'*' in a key is matched literally instead of as any sequence of characters.",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
 WILDCARD_QUESTION_LITERAL = _fault(
     "wildcard-question-literal", "QR-MATCH-WILDCARD-QUESTION",
     "'?' in a key is matched literally instead of as any single character.",
@@ -491,7 +495,7 @@ WILDCARD_QUESTION_LITERAL = _fault(
 UID_LIST_FIRST_ONLY = _fault(
     "uid-list-first-only", "QR-MATCH-UID-LIST",
     "A list of UIDs matches on its first UID only.",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
 DATE_RANGE_EXCLUSIVE = _fault(
     "date-range-exclusive", "QR-MATCH-DATE-RANGE",
     "A closed date range excludes its two end dates.",
@@ -611,7 +615,7 @@ MPPS_SET_UNKNOWN_SUCCESS = _fault(
 COMMIT_ACTION_REFUSED = _fault(
     "commit-action-refused", "COMMIT-ACTION-ACCEPTED",
     "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
-    also_breaks=("COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
+    also_breaks=("COMMIT-CONSISTENT-AE", "COMMIT-FILESET-PLACEMENT", "COMMIT-RETRIEVE-AE-PLACEMENT", "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
                  "COMMIT-NEW-ASSOCIATION", "COMMIT-REPORT-WELL-KNOWN-INSTANCE"))
 COMMIT_DROPS_REFERENCE = _fault(
     "commit-drops-reference", "COMMIT-REPORT-SUCCESS",
@@ -1124,7 +1128,8 @@ MWL_MATCHING_KEYS_BLANK = _fault(
     "at zero length (only keys asked for empty are filled in, as if matching keys were not return keys).")
 MWL_LAST_MATCH_TWICE = _fault(
     "mwl-last-match-twice", "MWL-PENDING-PER-MATCH",
-    "A worklist query with more than one match sends the last match in two Pending responses.")
+    "A worklist query with more than one match sends the last match in two Pending responses.",
+    also_breaks=("MWL-MATCH-TIME-RANGE",))
 MWL_EMPTY_TIMEZONE = _fault(
     "mwl-empty-timezone", "MWL-TIMEZONE-NOT-EMPTY",
     "Every worklist response identifier carries Timezone Offset From UTC (0008,0201) with zero length.")
@@ -1137,7 +1142,8 @@ FIND_EMPTY_TIMEZONE = _fault(
 FIND_PATIENT_ID_EMPTY = _fault(
     "find-patient-id-empty", "QR-UNIQUE-KEY-NONZERO",
     "PATIENT-level C-FIND responses to a request that asked Patient ID with zero length return it at zero length "
-    "(the key echoed, not the patient's value).")
+    "(the key echoed, not the patient's value).",
+    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY",))
 
 # -- STOW-RS partial failures (issue 12, round 3): status, Failed/Referenced SOP Sequences, Failure Reasons --------
 STOW_PARTIAL_200 = _web_fault(

@@ -584,7 +584,7 @@ class DimseClient:
         calling, called = self.target.harness_ae_title, self.endpoint.ae_title
         self.evidence.add(">", f"TCP connection to {host}:{port}; PDUs: {', '.join(sequence)}")
         try:
-            sock = socket.create_connection((host, port), timeout=self.endpoint.timeout)
+            sock = self._connect()          # TLS when the profile says so, like every other raw exchange
         except OSError as exc:
             raise TargetUnreachable(f"cannot connect to {host}:{port}: {exc}") from None
         with sock:
