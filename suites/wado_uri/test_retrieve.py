@@ -84,10 +84,8 @@ def test_jpeg_content_type_is_sent_as_jpeg(dicomweb, web_study):
     assert found == "JPEG", f"contentType=image/jpeg: the body is {found}, not JPEG"
 
 
-@requirement("WADOURI-DEFAULT-TRANSFER-SYNTAX")
-def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, make_instance):
-    """Store a CT image in RLE Lossless by STOW-RS, GET it with contentType=application/dicom and no transferSyntax;
-    PS3.18 9.4.2.4: the payload is in Explicit VR Little Endian, with the same pixel data."""
+def _stored_rle_instance(dicomweb, claims, make_instance):
+    """A CT image in RLE Lossless, stored by STOW-RS (NOT CLAIMED where the target does not take one that way)."""
     if not claims.offers("stow"):
         raise NotClaimed("the test needs an RLE Lossless instance put in by STOW-RS, which the target does not claim")
     sent = make_instance("CT", transfer_syntax=RLELossless)
@@ -95,6 +93,14 @@ def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, 
     if stored.status_code != 200:
         raise NotClaimed(f"the target did not take an RLE Lossless instance by STOW-RS (answered "
                          f"{stored.status_code}); the test needs one")
+    return sent
+
+
+@requirement("WADOURI-DEFAULT-TRANSFER-SYNTAX")
+def test_default_transfer_syntax_is_explicit_vr_little_endian(dicomweb, claims, make_instance):
+    """Store a CT image in RLE Lossless by STOW-RS, GET it with contentType=application/dicom and no transferSyntax;
+    PS3.18 9.4.2.4: the payload is in Explicit VR Little Endian, with the same pixel data."""
+    sent = _stored_rle_instance(dicomweb, claims, make_instance)
     received = _retrieved_part10(dicomweb, sent)
     syntax = str(received.file_meta.TransferSyntaxUID)
     assert syntax == EXPLICIT_VR_LE, (
@@ -163,13 +169,7 @@ def test_content_type_with_transfer_syntax_parameter_is_400(dicomweb, web_study)
 def test_transfer_syntax_parameter_is_honoured(dicomweb, claims, make_instance, evidence):
     """Store a CT image in RLE Lossless by STOW-RS, GET it with contentType=application/dicom&transferSyntax=RLE
     Lossless; PS3.18 9.4.2.4: encoded in that syntax (or 406 if the target cannot send it), pixel data the same."""
-    if not claims.offers("stow"):
-        raise NotClaimed("the test needs an RLE Lossless instance put in by STOW-RS, which the target does not claim")
-    sent = make_instance("CT", transfer_syntax=RLELossless)
-    stored = dicomweb.store([sent])
-    if stored.status_code != 200:
-        raise NotClaimed(f"the target did not take an RLE Lossless instance by STOW-RS (answered "
-                         f"{stored.status_code}); the test needs one")
+    sent = _stored_rle_instance(dicomweb, claims, make_instance)
     _transfer_syntax_parameter_supported(dicomweb, sent, evidence)
     pairs = _uids(sent) + [("contentType", "application/dicom"), ("transferSyntax", str(RLELossless))]
     response = dicomweb.wado_uri(pairs)
