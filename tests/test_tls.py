@@ -102,6 +102,21 @@ def test_the_harness_client_stores_over_tls(tls_pacs, certificates):
     assert client.store(DatasetFactory(seed=3).make("CT")).status == Status.SUCCESS
 
 
+def test_the_state_table_client_reads_past_a_late_session_ticket(tls_pacs, certificates):
+    """A TLS 1.3 server sends its session ticket after the handshake: the socket turns readable with no PDU in it.
+    The state-table client must see nothing there, not a closed connection (the CI failure of stop 22)."""
+    from dicom_harness.shared import ul_state_model
+    from dicom_harness.shared.tls import tls_handshake
+    endpoint = _endpoint(tls_pacs.port, certificates)
+    with tls_handshake("127.0.0.1", tls_pacs.port, endpoint.tls_files.client_context(), 5.0) as sock:
+        time.sleep(0.5)                      # the ticket is in by now
+        connection = ul_state_model.PduConnection(sock, read_timeout=5.0)
+        assert connection.read(0.0) == (ul_state_model.SILENT, b"")
+        judgement = ul_state_model.play(connection, [ul_state_model.RQ, ul_state_model.RELRQ], "DICOM_HARNESS",
+                                        "DH_PACS")
+    assert [step.observed for step in judgement.steps][:2] == [ul_state_model.AC, ul_state_model.RELRP], judgement.steps
+
+
 def test_a_plain_client_on_the_tls_port_is_refused_cleanly(tls_pacs, caplog):
     """An A-ASSOCIATE-RQ in the clear: the connection is closed (a failed handshake), at once, no traceback."""
     started = time.monotonic()
@@ -195,7 +210,7 @@ def test_the_security_suite_passes_on_the_simulators_tls_port(tmp_path):
 
 def test_run_tls_speaks_tls_on_dimse_and_https(tmp_path):
     proc, records = run_suites(tmp_path, "--tls", "--test=security", "--test=verification", "--test=storage",
-                               "--test=qido")
+                               "--test=qido", "--test=association")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert {r["verdict"] for r in records} == {"PASS"}, [(r["test"], r["verdict"], r["message"]) for r in records
                                                         if r["verdict"] != "PASS"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import struct
 import time
 from dataclasses import dataclass, field
@@ -255,6 +256,7 @@ class PduConnection:
         self.sock = sock
         self.read_timeout = read_timeout
         self.ended = False
+        self._buffer = b""
 
     def send(self, data: bytes) -> bool:
         try:
@@ -269,12 +271,11 @@ class PduConnection:
         if self.ended:
             return CLOSED, b""
         try:
-            ready = select.select([self.sock], [], [], max(wait, 0.0))[0]
+            if not self._data_within(max(wait, 0.0)):
+                return SILENT, b""
         except (OSError, ValueError):
             self.ended = True
             return CLOSED, b""
-        if not ready:
-            return SILENT, b""
         header = self._exactly(6)
         if len(header) < 6:
             self.ended = True
@@ -283,8 +284,31 @@ class PduConnection:
         data = header + body
         return PDU_NAMES.get(header[0], f"PDU of unknown type 0x{header[0]:02X}"), data
 
+    def _data_within(self, wait: float) -> bool:
+        """Whether PDU bytes (or the connection's end) can be read within `wait` seconds. Over TLS a readable socket
+        is not enough: the bytes may be a record with no application data (a TLS 1.3 session ticket arrives after
+        the handshake), and decrypted bytes may already wait inside the TLS layer where select cannot see them."""
+        deadline = time.monotonic() + wait
+        while True:
+            if self._buffer or (isinstance(self.sock, ssl.SSLSocket) and self.sock.pending()):
+                return True
+            if not select.select([self.sock], [], [], max(deadline - time.monotonic(), 0.0))[0]:
+                return False
+            if not isinstance(self.sock, ssl.SSLSocket):
+                return True
+            self.sock.settimeout(0.0)
+            try:
+                self._buffer = self.sock.recv(1)
+                return True                  # one byte of a PDU, or b"" at the connection's end
+            except (ssl.SSLWantReadError, BlockingIOError):
+                if time.monotonic() >= deadline:
+                    return False
+            except OSError:
+                return True                  # the read that follows notices the end
+
     def _exactly(self, count: int) -> bytes:
-        data, deadline = b"", time.monotonic() + self.read_timeout
+        data, self._buffer = self._buffer[:count], self._buffer[count:]
+        deadline = time.monotonic() + self.read_timeout
         while len(data) < count and time.monotonic() < deadline:
             try:
                 self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
