@@ -1490,3 +1490,90 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+# -- association and storage depth, round 5 (issue 11): PDU fields, request variants, companion SOP classes --------
+AC_RESERVED_NOT_ZERO = _fault(
+    "ac-reserved-not-zero", "ASSOC-AC-RESERVED-ZERO",
+    "The A-ASSOCIATE-AC's bytes 9-10 (reserved, to be sent as 0000H) are sent as 5858H.", suites=("association",))
+RELEASE_RP_RESERVED_NOT_ZERO = _fault(
+    "release-rp-reserved-not-zero", "ASSOC-RELEASE-RP-RESERVED",
+    "The A-RELEASE-RP's bytes 7-10 (reserved, to be sent as 00000000H) are sent as FFFFFFFFH.",
+    suites=("association",))
+AC_CONTEXT_ITEM_TWICE = _fault(
+    "ac-context-item-twice", "ASSOC-AC-ONE-RESULT-PER-CONTEXT",
+    "The A-ASSOCIATE-AC carries its last Presentation Context item twice (two results for one proposed context).",
+    suites=("association",))
+AC_LONG_VERSION_NAME = _fault(
+    "ac-long-version-name", "ASSOC-AC-VERSION-NAME-FORMAT",
+    "The A-ASSOCIATE-AC's Implementation Version Name is 20 characters long (PS3.7 D.3.3.2.4: 1 to 16).",
+    suites=("association",))
+AC_USER_IDENTITY_UNASKED = _fault(
+    "ac-user-identity-unasked", "ASSOC-USER-IDENTITY-OMITTED",
+    "Every A-ASSOCIATE-AC carries a User Identity response sub-item (59H), asked for or not.",
+    suites=("association",))
+PDATA_EVEN_CONTEXT_ID = _fault(
+    "pdata-even-context-id", "ASSOC-PDV-CONTEXT-ID-ODD",
+    "From the second command message of a connection on, the PDVs the simulator sends name presentation context "
+    "ID 2 (even, never proposed).", suites=("association",))
+PDV_CONTROL_BITS_SET = _fault(
+    "pdv-control-bits-set", "ASSOC-PDV-CONTROL-HEADER",
+    "From the second command message of a connection on, the PDVs' Message Control Header has bit 2 set (07H).",
+    suites=("association",))
+RELEASE_RQ_BEFORE_RP = _fault(
+    "release-rq-before-rp", "ASSOC-RELEASE-ACCEPTOR-PRIMITIVES",
+    "Answering an A-RELEASE-RQ, the simulator first sends an A-RELEASE-RQ of its own, then its A-RELEASE-RP.",
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+ABORT_THEN_RELEASE_RQ = _fault(
+    "abort-then-release-rq", "ASSOC-NOTHING-AFTER-ABORT",
+    "Right after an A-ABORT PDU of source 2 (service-provider) the simulator sends an A-RELEASE-RQ.",
+    also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-STA6-SECOND-REQUEST", "ASSOC-STA6-INVALID-PDU"),
+    suites=("association",))
+UNKNOWN_USER_ITEM_REFUSED = _fault(
+    "unknown-user-item-refused", "ASSOC-UNKNOWN-ITEMS-IGNORED",
+    "An A-ASSOCIATE-RQ holding a user information sub-item of a type PS3.7 does not define is rejected (1, 1, 1) "
+    "instead of the item being skipped.", suites=("association",))
+USER_ITEMS_ORDER_REQUIRED = _fault(
+    "user-items-order-required", "ASSOC-USER-ITEMS-ANY-ORDER",
+    "An A-ASSOCIATE-RQ whose user information sub-items are not in ascending item type is rejected (1, 1, 1).",
+    suites=("association",))
+PROTOCOL_VERSION_EXACT = _fault(
+    "protocol-version-exact", "ASSOC-RJ-PROTOCOL-VERSION",
+    "An A-ASSOCIATE-RQ whose Protocol-version is not exactly 0001H (bit 0 and bit 1 set, say) is rejected as "
+    "protocol-version-not-supported: more than bit 0 is tested.", suites=("association",))
+RJ_UNDEFINED_REASON = _fault(
+    "rj-undefined-reason", "ASSOC-RJ-VALID-FIELDS",
+    "The rejection of a Protocol-version without bit 0 goes out as source 2 (ACSE) with reason 5, a value Table "
+    "9-21 does not define for that source.", suites=("association",))
+AC_NO_APPLICATION_CONTEXT = _fault(
+    "ac-no-application-context", "ASSOC-UNKNOWN-APPLICATION-CONTEXT",
+    "An A-ASSOCIATE-RQ proposing an application context other than DICOM's is accepted with an A-ASSOCIATE-AC "
+    "that has no Application Context item.", suites=("association",))
+REFUSE_DX_FOR_PRESENTATION = _fault(
+    "refuse-dx-for-presentation", "STORE-DX-PROCESSING-WITH-PRESENTATION",
+    "Digital X-Ray Image Storage - For Presentation is not accepted when For Processing is proposed beside it.", suites=("storage",))
+REFUSE_MG_FOR_PRESENTATION = _fault(
+    "refuse-mg-for-presentation", "STORE-MG-PROCESSING-WITH-PRESENTATION",
+    "Digital Mammography X-Ray Image Storage - For Presentation is not accepted when For Processing is proposed "
+    "beside it.",
+    suites=("storage",))
+REFUSE_IO_FOR_PRESENTATION = _fault(
+    "refuse-io-for-presentation", "STORE-IO-PROCESSING-WITH-PRESENTATION",
+    "Digital Intra-Oral X-Ray Image Storage - For Presentation is not accepted when For Processing is proposed "
+    "beside it.",
+    suites=("storage",))
+REFUSE_IVOCT_FOR_PRESENTATION = _fault(
+    "refuse-ivoct-for-presentation", "STORE-IVOCT-PROCESSING-WITH-PRESENTATION",
+    "Intravascular OCT Image Storage - For Presentation is not accepted when For Processing is proposed beside it.", suites=("storage",))
+REFUSE_GSPS_WITH_ENHANCED_MR = _fault(
+    "refuse-gsps-with-enhanced-mr", "STORE-ENHANCED-MR-WITH-GSPS",
+    "Grayscale Softcopy Presentation State Storage is not accepted when Enhanced MR Image Storage is proposed beside "
+    "it.", suites=("storage",))
+REFUSE_GSPS_WITH_ENHANCED_CT = _fault(
+    "refuse-gsps-with-enhanced-ct", "STORE-ENHANCED-CT-WITH-GSPS",
+    "Grayscale Softcopy Presentation State Storage is not accepted when Enhanced CT Image Storage is proposed beside "
+    "it.", suites=("storage",))
+REFUSE_CSPS = _fault(
+    "refuse-csps", "STORE-ENHANCED-MR-COLOR-WITH-CSPS",
+    "Color Softcopy Presentation State Storage is not accepted when Enhanced MR Color Image Storage is proposed "
+    "beside it.",
+    suites=("storage",))

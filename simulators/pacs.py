@@ -5,6 +5,7 @@ Handlers are plain methods over the store. Faults (see faults.py) each break one
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import weakref
@@ -40,17 +41,23 @@ from dicom_harness.simulators import received
 from dicom_harness.simulators.accept_fast import share_contexts
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
+    ABORT_THEN_RELEASE_RQ,
     ABORT_USER_REASON_NOT_ZERO,
     AC_ASYNC_WINDOW_UNLIMITED,
+    AC_CONTEXT_ITEM_TWICE,
     AC_ITEMS_OUT_OF_ORDER,
+    AC_LONG_VERSION_NAME,
+    AC_NO_APPLICATION_CONTEXT,
     AC_PROTOCOL_VERSION_2,
     AC_RESERVED_NOT_ECHOED,
+    AC_RESERVED_NOT_ZERO,
     AC_ROLE_GRANTED_UNPROPOSED,
     AC_ROLE_ITEM_UNASKED,
     AC_TWO_IMPLEMENTATION_UIDS,
     AC_TWO_MAX_LENGTH_ITEMS,
     AC_TWO_TRANSFER_SYNTAXES,
     AC_TWO_VERSION_NAMES,
+    AC_USER_IDENTITY_UNASKED,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
     COERCE_WITHOUT_WARNING,
@@ -77,12 +84,25 @@ from dicom_harness.simulators.faults import (
     MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
     PDATA_AFTER_RELEASE_RP,
+    PDATA_EVEN_CONTEXT_ID,
     PDATA_WITHOUT_PDV,
+    PDV_CONTROL_BITS_SET,
+    PROTOCOL_VERSION_EXACT,
+    REFUSE_CSPS,
     REFUSE_DEFLATE,
+    REFUSE_DX_FOR_PRESENTATION,
+    REFUSE_GSPS_WITH_ENHANCED_CT,
+    REFUSE_GSPS_WITH_ENHANCED_MR,
+    REFUSE_IO_FOR_PRESENTATION,
+    REFUSE_IVOCT_FOR_PRESENTATION,
+    REFUSE_MG_FOR_PRESENTATION,
     REFUSE_MR_STORAGE,
     REFUSE_VERIFICATION_AMONG_OTHERS,
     REJECT_FULL_SIZE_PDU,
     REJECT_IMPLICIT_VR,
+    RELEASE_RP_RESERVED_NOT_ZERO,
+    RELEASE_RQ_BEFORE_RP,
+    RJ_UNDEFINED_REASON,
     ROBUST_INVALID_RQ_CLOSED,
     STORE_DISCARDS,
     STORE_DROPS_KOS_EVIDENCE,
@@ -98,6 +118,8 @@ from dicom_harness.simulators.faults import (
     UL_STA2_IGNORES_UNEXPECTED_PDU,
     UL_STA6_IGNORES_INVALID_PDU,
     UL_STA6_IGNORES_SECOND_REQUEST,
+    UNKNOWN_USER_ITEM_REFUSED,
+    USER_ITEMS_ORDER_REQUIRED,
     Fault,
     faults_named,
 )
@@ -268,6 +290,7 @@ class PacsSimulator:
         self._left_open: list = []      # no-close-after-abort: sockets kept open after an A-ABORT
         # Per-association state lives in weak maps: id() of a finished association is reused by Python.
         self._echoes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._requests: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # assoc -> _RequestSeen
         # Further service bundles offered on this same AE (simulators/services.py): RIS, storage commitment
         self.services = list(services)
         from dicom_harness.simulators.commitment import CommitmentService
@@ -307,6 +330,8 @@ class PacsSimulator:
         return ae
 
     def _on_requested(self, event) -> None:
+        if self._refuse_request(event.assoc):
+            return
         established = [a for a in event.assoc.ae.active_associations if a.is_acceptor and a.is_established]
         if len(established) >= self.limits.max_associations:
             log.warning("association from %s rejected: %d associations established (the limit)",
@@ -318,6 +343,11 @@ class PacsSimulator:
             self._widen_contexts(event.assoc)
         proposed = event.assoc.requestor.primitive.presentation_context_definition_list
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        refused = {refused for fault, (beside, refused) in COMPANION_FAULTS.items()
+                   if fault in self.faults and any(cx.abstract_syntax in beside for cx in proposed)}
+        if refused:
+            event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
+                                              if cx.abstract_syntax not in refused]
         if REFUSE_VERIFICATION_AMONG_OTHERS in self.faults and any(cx.abstract_syntax in storage for cx in proposed):
             event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
                                               if cx.abstract_syntax != Verification]
@@ -356,6 +386,45 @@ class PacsSimulator:
         timer = threading.Timer(60.0, _close_quietly, (held,))
         timer.daemon = True
         timer.start()
+
+    def _screen_requests(self, event) -> None:
+        """Every connection: the A-ASSOCIATE-RQ is read as it came (associate_rq) before pynetdicom decodes it.
+        Items of unrecognized types are skipped (PS3.8 9.3.1; pynetdicom cannot decode them), and what pynetdicom
+        does not look at (Protocol-version, the order of user sub-items) is kept for _refuse_request."""
+        assoc, dul = event.assoc, event.assoc.dul
+        decode = dul._decode_pdu
+
+        def screened(bytestream):
+            if bytes(bytestream[:1]) != b"\x01":
+                return decode(bytestream)
+            try:
+                request = associate_rq.parse(bytes(bytestream))
+            except associate_rq.MalformedPdu:
+                return decode(bytestream)
+            seen = _RequestSeen(request)
+            self._requests[assoc] = seen
+            if AC_NO_APPLICATION_CONTEXT in self.faults and seen.application_context != _DICOM_CONTEXT:
+                _rewrite_outgoing(event, [_ac(_drop_application_context)])
+            if RJ_UNDEFINED_REASON in self.faults:
+                _rewrite_outgoing(event, [_undefined_rj_reason])
+            if seen.unknown or (request.protocol_version & 1 and request.protocol_version != 1
+                                and PROTOCOL_VERSION_EXACT not in self.faults):
+                # pynetdicom's AE-6 rejects every version but 0001H: it is shown the version it knows
+                seen.known_only.protocol_version = 1
+                return decode(bytearray(associate_rq.encode(seen.known_only)))
+            return decode(bytestream)
+        dul._decode_pdu = screened
+
+    def _refuse_request(self, assoc) -> bool:
+        """The faults that refuse what PS3.8 9.3.1 and 9.3.2.3 let through. (A Protocol-version without bit 0 is
+        rejected by pynetdicom's AE-6 itself: source 2, reason 2.)"""
+        seen = self._requests.get(assoc)
+        if seen is None or not ((UNKNOWN_USER_ITEM_REFUSED in self.faults and seen.unknown) or (
+                USER_ITEMS_ORDER_REQUIRED in self.faults and not seen.ascending)):
+            return False
+        assoc.acse.send_reject(0x01, 0x01, 0x01)
+        assoc.kill()
+        return True
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
@@ -558,6 +627,7 @@ class PacsSimulator:
             handlers += self.recorder.handlers()
         if ROBUST_INVALID_RQ_CLOSED in self.faults:
             handlers += [(evt.EVT_CONN_OPEN, _close_on_undecodable_pdu)]
+        handlers.append((evt.EVT_CONN_OPEN, self._screen_requests))
         from dicom_harness.shared.tls import start_server
         self._server = start_server(ae, (self.host, self.requested_port), self.tls_context(), handlers,
                                     allow_plain=TLS_PLAIN_FALLBACK in self.faults)
@@ -696,3 +766,114 @@ def _rewrite_outgoing(event, rewrites: list) -> None:
 def _keep_unknown_pdus(event) -> None:
     """The ignore-unknown-pdu fault: pynetdicom's own handling, where an unknown PDU's body stalls the reader."""
     event.assoc.dul.keep_unknown_pdus = True
+
+
+# -- round 5 (issue 11): the A-ASSOCIATE-RQ as read before pynetdicom, faults on PDU fields, companion SOP classes --
+_DICOM_CONTEXT = associate_rq.DICOM_APPLICATION_CONTEXT
+_KNOWN_ITEMS = {associate_rq.APPLICATION_CONTEXT, associate_rq.PRESENTATION_CONTEXT, associate_rq.USER_INFORMATION}
+_KNOWN_USER_ITEMS = set(range(0x51, 0x5A))        # PS3.7 D.3.3 and PS3.8 D.1: 51H to 59H
+
+
+class _RequestSeen:
+    def __init__(self, request: associate_rq.AssociateRequest):
+        self.protocol_version = request.protocol_version
+        contexts = request.items_of(associate_rq.APPLICATION_CONTEXT)
+        self.application_context = contexts[0].text() if contexts else ""
+        user = [sub.type for item in request.items_of(associate_rq.USER_INFORMATION) for sub in item.children]
+        self.ascending = user == sorted(user)
+        self.unknown = any(i.type not in _KNOWN_ITEMS for i in request.items) or any(
+            t not in _KNOWN_USER_ITEMS for t in user)
+        self.known_only = copy.deepcopy(request)
+        if self.unknown:
+            self.known_only.items = [i for i in self.known_only.items if i.type in _KNOWN_ITEMS]
+            for item in self.known_only.items_of(associate_rq.USER_INFORMATION):
+                item.children = [sub for sub in item.children if sub.type in _KNOWN_USER_ITEMS]
+
+
+def _undefined_rj_reason(data: bytes, memory: dict) -> bytes:
+    return data[:9] + b"\x05" if data[:1] == b"\x03" and data[8:10] == b"\x02\x02" else data
+
+
+def _drop_application_context(ac) -> None:
+    ac.items = [i for i in ac.items if i.type != associate_rq.APPLICATION_CONTEXT]
+
+
+def _reserved_not_zero(ac) -> None:
+    ac.header_rest = b"XX" + ac.header_rest[2:]
+
+
+def _context_item_twice(ac) -> None:
+    contexts = [n for n, i in enumerate(ac.items) if i.type == associate_rq.PRESENTATION_CONTEXT_AC]
+    if contexts:
+        ac.items.insert(contexts[-1] + 1, ac.items[contexts[-1]])
+
+
+def _long_version_name(ac) -> None:
+    user = [i for i in _user(ac) if i.type != associate_rq.IMPLEMENTATION_VERSION_NAME]
+    user.append(associate_rq.Item(associate_rq.IMPLEMENTATION_VERSION_NAME, b"DH_PACS_VERSION_2020"))
+    ac.items_of(associate_rq.USER_INFORMATION)[0].children = user
+
+
+def _user_identity_unasked(ac) -> None:
+    _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
+
+
+def _release_rp_reserved(data: bytes, memory: dict) -> bytes:
+    return data[:6] + b"\xff" * 4 + data[10:] if data[:1] == b"\x06" else data
+
+
+_RELEASE_RQ = bytes([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0])
+
+
+def _release_rq_before_rp(data: bytes, memory: dict) -> bytes:
+    return _RELEASE_RQ + data if data[:1] == b"\x06" else data
+
+
+def _release_rq_after_abort(data: bytes, memory: dict) -> bytes:
+    return data + _RELEASE_RQ if data[:1] == b"\x07" and len(data) >= 10 and data[8] == 2 else data
+
+
+def _later_commands(change):
+    """A P-DATA-TF rewrite applied to the PDVs of the second and later command messages of a connection."""
+    def outgoing(data: bytes, memory: dict) -> bytes:
+        if data[:1] != b"\x04" or len(data) < 12 or not data[11] & 0x01:
+            return data
+        if data[11] & 0x02:
+            memory["commands"] = memory.get("commands", 0) + 1
+        if memory.get("commands", 0) < (2 if data[11] & 0x02 else 1):
+            return data
+        out, at = bytearray(data), 6
+        while at + 6 <= len(out):
+            change(out, at + 4)
+            at += 4 + int.from_bytes(out[at:at + 4], "big")
+        return bytes(out)
+    return outgoing
+
+
+def _even_context(pdu: bytearray, at: int) -> None:
+    pdu[at] = 2
+
+
+def _control_bit_2(pdu: bytearray, at: int) -> None:
+    pdu[at + 1] |= 0x04
+
+
+OUTGOING_FAULTS.update({      # bound in start() like the ones above
+    AC_RESERVED_NOT_ZERO: _ac(_reserved_not_zero), AC_CONTEXT_ITEM_TWICE: _ac(_context_item_twice),
+    AC_LONG_VERSION_NAME: _ac(_long_version_name), AC_USER_IDENTITY_UNASKED: _ac(_user_identity_unasked),
+    RELEASE_RP_RESERVED_NOT_ZERO: _release_rp_reserved, RELEASE_RQ_BEFORE_RP: _release_rq_before_rp,
+    ABORT_THEN_RELEASE_RQ: _release_rq_after_abort, PDATA_EVEN_CONTEXT_ID: _later_commands(_even_context),
+    PDV_CONTROL_BITS_SET: _later_commands(_control_bit_2),
+})
+
+# PS3.4 B.5.1: (the classes whose proposal triggers the fault, the companion class then refused)
+_DX, _MG, _IO = "1.2.840.10008.5.1.4.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.2", "1.2.840.10008.5.1.4.1.1.1.3"
+_GSPS, _CSPS = "1.2.840.10008.5.1.4.1.1.11.1", "1.2.840.10008.5.1.4.1.1.11.2"
+COMPANION_FAULTS = {
+    REFUSE_DX_FOR_PRESENTATION: ({_DX + ".1"}, _DX), REFUSE_MG_FOR_PRESENTATION: ({_MG + ".1"}, _MG),
+    REFUSE_IO_FOR_PRESENTATION: ({_IO + ".1"}, _IO),
+    REFUSE_IVOCT_FOR_PRESENTATION: ({"1.2.840.10008.5.1.4.1.1.14.2"}, "1.2.840.10008.5.1.4.1.1.14.1"),
+    REFUSE_GSPS_WITH_ENHANCED_MR: ({"1.2.840.10008.5.1.4.1.1.4.1", "1.2.840.10008.5.1.4.1.1.4.4"}, _GSPS),
+    REFUSE_GSPS_WITH_ENHANCED_CT: ({"1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2"}, _GSPS),
+    REFUSE_CSPS: ({"1.2.840.10008.5.1.4.1.1.4.3"}, _CSPS),
+}
