@@ -1503,9 +1503,9 @@ AC_CONTEXT_ITEM_TWICE = _fault(
     "ac-context-item-twice", "ASSOC-AC-ONE-RESULT-PER-CONTEXT",
     "The A-ASSOCIATE-AC carries its last Presentation Context item twice (two results for one proposed context).",
     suites=("association",))
-AC_LONG_VERSION_NAME = _fault(
-    "ac-long-version-name", "ASSOC-AC-VERSION-NAME-FORMAT",
-    "The A-ASSOCIATE-AC's Implementation Version Name is 20 characters long (PS3.7 D.3.3.2.4: 1 to 16).",
+AC_EMPTY_VERSION_NAME = _fault(
+    "ac-empty-version-name", "ASSOC-AC-VERSION-NAME-FORMAT",
+    "The A-ASSOCIATE-AC's Implementation Version Name sub-item is empty (PS3.7 D.3.3.2.4: 1 to 16 characters).",
     suites=("association",))
 AC_USER_IDENTITY_UNASKED = _fault(
     "ac-user-identity-unasked", "ASSOC-USER-IDENTITY-OMITTED",
@@ -1522,7 +1522,7 @@ PDV_CONTROL_BITS_SET = _fault(
 RELEASE_RQ_BEFORE_RP = _fault(
     "release-rq-before-rp", "ASSOC-RELEASE-ACCEPTOR-PRIMITIVES",
     "Answering an A-RELEASE-RQ, the simulator first sends an A-RELEASE-RQ of its own, then its A-RELEASE-RP.",
-    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-RELEASE"), suites=("association",))
 ABORT_THEN_RELEASE_RQ = _fault(
     "abort-then-release-rq", "ASSOC-NOTHING-AFTER-ABORT",
     "Right after an A-ABORT PDU of source 2 (service-provider) the simulator sends an A-RELEASE-RQ.",
@@ -1534,7 +1534,8 @@ UNKNOWN_USER_ITEM_REFUSED = _fault(
     "instead of the item being skipped.", suites=("association",))
 USER_ITEMS_ORDER_REQUIRED = _fault(
     "user-items-order-required", "ASSOC-USER-ITEMS-ANY-ORDER",
-    "An A-ASSOCIATE-RQ whose user information sub-items are not in ascending item type is rejected (1, 1, 1).",
+    "An A-ASSOCIATE-RQ whose user information does not start with the Maximum Length sub-item (51H) is rejected "
+    "(1, 1, 1).",
     suites=("association",))
 PROTOCOL_VERSION_EXACT = _fault(
     "protocol-version-exact", "ASSOC-RJ-PROTOCOL-VERSION",

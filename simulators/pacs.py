@@ -45,8 +45,8 @@ from dicom_harness.simulators.faults import (
     ABORT_USER_REASON_NOT_ZERO,
     AC_ASYNC_WINDOW_UNLIMITED,
     AC_CONTEXT_ITEM_TWICE,
+    AC_EMPTY_VERSION_NAME,
     AC_ITEMS_OUT_OF_ORDER,
-    AC_LONG_VERSION_NAME,
     AC_NO_APPLICATION_CONTEXT,
     AC_PROTOCOL_VERSION_2,
     AC_RESERVED_NOT_ECHOED,
@@ -780,7 +780,8 @@ class _RequestSeen:
         contexts = request.items_of(associate_rq.APPLICATION_CONTEXT)
         self.application_context = contexts[0].text() if contexts else ""
         user = [sub.type for item in request.items_of(associate_rq.USER_INFORMATION) for sub in item.children]
-        self.ascending = user == sorted(user)
+        # the faults' notion of order: Maximum Length (51H) first, as pynetdicom and most products write it
+        self.ascending = not (associate_rq.MAXIMUM_LENGTH in user and user.index(associate_rq.MAXIMUM_LENGTH) > 0)
         self.unknown = any(i.type not in _KNOWN_ITEMS for i in request.items) or any(
             t not in _KNOWN_USER_ITEMS for t in user)
         self.known_only = copy.deepcopy(request)
@@ -808,9 +809,9 @@ def _context_item_twice(ac) -> None:
         ac.items.insert(contexts[-1] + 1, ac.items[contexts[-1]])
 
 
-def _long_version_name(ac) -> None:
+def _empty_version_name(ac) -> None:
     user = [i for i in _user(ac) if i.type != associate_rq.IMPLEMENTATION_VERSION_NAME]
-    user.append(associate_rq.Item(associate_rq.IMPLEMENTATION_VERSION_NAME, b"DH_PACS_VERSION_2020"))
+    user.append(associate_rq.Item(associate_rq.IMPLEMENTATION_VERSION_NAME, b""))
     ac.items_of(associate_rq.USER_INFORMATION)[0].children = user
 
 
@@ -860,7 +861,7 @@ def _control_bit_2(pdu: bytearray, at: int) -> None:
 
 OUTGOING_FAULTS.update({      # bound in start() like the ones above
     AC_RESERVED_NOT_ZERO: _ac(_reserved_not_zero), AC_CONTEXT_ITEM_TWICE: _ac(_context_item_twice),
-    AC_LONG_VERSION_NAME: _ac(_long_version_name), AC_USER_IDENTITY_UNASKED: _ac(_user_identity_unasked),
+    AC_EMPTY_VERSION_NAME: _ac(_empty_version_name), AC_USER_IDENTITY_UNASKED: _ac(_user_identity_unasked),
     RELEASE_RP_RESERVED_NOT_ZERO: _release_rp_reserved, RELEASE_RQ_BEFORE_RP: _release_rq_before_rp,
     ABORT_THEN_RELEASE_RQ: _release_rq_after_abort, PDATA_EVEN_CONTEXT_ID: _later_commands(_even_context),
     PDV_CONTROL_BITS_SET: _later_commands(_control_bit_2),
