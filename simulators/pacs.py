@@ -343,8 +343,8 @@ class PacsSimulator:
             self._widen_contexts(event.assoc)
         proposed = event.assoc.requestor.primitive.presentation_context_definition_list
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
-        refused = {refused for fault, (beside, refused) in COMPANION_FAULTS.items()
-                   if fault in self.faults and any(cx.abstract_syntax in beside for cx in proposed)}
+        refused = {COMPANION_FAULTS[f][1] for f in set(self.faults) & set(COMPANION_FAULTS)
+                   if any(cx.abstract_syntax in COMPANION_FAULTS[f][0] for cx in proposed)}
         if refused:
             event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
                                               if cx.abstract_syntax not in refused]
