@@ -1578,3 +1578,26 @@ REFUSE_CSPS = _fault(
     "Color Softcopy Presentation State Storage is not accepted when Enhanced MR Color Image Storage is proposed "
     "beside it.",
     suites=("storage",))
+
+# -- round 5, second pass (issue 11): user identity, one association per connection, role reply values -------------
+USER_IDENTITY_NO_RESPONSE = _fault(
+    "user-identity-no-response", "ASSOC-USER-IDENTITY-RESPONSE",
+    "A username (User Identity type 1) asking for a positive response is accepted without a User Identity sub-item "
+    "(59H) in the A-ASSOCIATE-AC.", suites=("association",))
+USER_IDENTITY_RESPONSE_NOT_EMPTY = _fault(
+    "user-identity-response-not-empty", "ASSOC-USER-IDENTITY-EMPTY-FOR-USERNAME",
+    "The User Identity sub-item answering a username (type 1) carries a non-empty Server-response.",
+    suites=("association",))
+USER_IDENTITY_REJECTED_TRANSIENT = _fault(
+    "user-identity-rejected-transient", "ASSOC-USER-REJECTS-PERMANENT-ON-AUTH",
+    "A refused username and passcode is rejected as rejected-transient (2, 2, 1), as pynetdicom does, not "
+    "rejected-permanent.", suites=("association",))
+SECOND_ASSOCIATION_ACCEPTED = _fault(
+    "second-association-accepted", "ASSOC-ONE-ASSOCIATION-PER-CONNECTION",
+    "After its A-RELEASE-RP, the simulator answers a new A-ASSOCIATE-RQ on the same TCP connection with an "
+    "A-ASSOCIATE-AC (a copy of the first) instead of the A-ABORT of AA-7.",
+    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+AC_ROLE_VALUE_NOT_BINARY = _fault(
+    "ac-role-value-not-binary", "ASSOC-ROLE-REPLY-VALUES",
+    "An SCU role the requestor proposed (1) is accepted with the value 2 in the A-ASSOCIATE-AC's role selection "
+    "sub-item.", suites=("association",))

@@ -53,6 +53,7 @@ from dicom_harness.simulators.faults import (
     AC_RESERVED_NOT_ZERO,
     AC_ROLE_GRANTED_UNPROPOSED,
     AC_ROLE_ITEM_UNASKED,
+    AC_ROLE_VALUE_NOT_BINARY,
     AC_TWO_IMPLEMENTATION_UIDS,
     AC_TWO_MAX_LENGTH_ITEMS,
     AC_TWO_TRANSFER_SYNTAXES,
@@ -104,6 +105,7 @@ from dicom_harness.simulators.faults import (
     RELEASE_RQ_BEFORE_RP,
     RJ_UNDEFINED_REASON,
     ROBUST_INVALID_RQ_CLOSED,
+    SECOND_ASSOCIATION_ACCEPTED,
     STORE_DISCARDS,
     STORE_DROPS_KOS_EVIDENCE,
     STORE_EXTNEG_UNDEFINED_LEVEL,
@@ -119,6 +121,9 @@ from dicom_harness.simulators.faults import (
     UL_STA6_IGNORES_INVALID_PDU,
     UL_STA6_IGNORES_SECOND_REQUEST,
     UNKNOWN_USER_ITEM_REFUSED,
+    USER_IDENTITY_NO_RESPONSE,
+    USER_IDENTITY_REJECTED_TRANSIENT,
+    USER_IDENTITY_RESPONSE_NOT_EMPTY,
     USER_ITEMS_ORDER_REQUIRED,
     Fault,
     faults_named,
@@ -407,6 +412,9 @@ class PacsSimulator:
                 _rewrite_outgoing(event, [_ac(_drop_application_context)])
             if RJ_UNDEFINED_REASON in self.faults:
                 _rewrite_outgoing(event, [_undefined_rj_reason])
+            response = self._identity_response(seen)
+            if response is not None:
+                _rewrite_outgoing(event, [_ac(_identity_answer(response))])
             if seen.unknown or (request.protocol_version & 1 and request.protocol_version != 1
                                 and PROTOCOL_VERSION_EXACT not in self.faults):
                 # pynetdicom's AE-6 rejects every version but 0001H: it is shown the version it knows
@@ -419,12 +427,30 @@ class PacsSimulator:
         """The faults that refuse what PS3.8 9.3.1 and 9.3.2.3 let through. (A Protocol-version without bit 0 is
         rejected by pynetdicom's AE-6 itself: source 2, reason 2.)"""
         seen = self._requests.get(assoc)
+        if seen is not None and seen.identity is not None and seen.identity[0] == 2:
+            # PS3.7 D.3.3.7.3: no accounts here, so every passcode is refused: rejected-permanent, source 2 (ACSE)
+            transient = USER_IDENTITY_REJECTED_TRANSIENT in self.faults
+            assoc.acse.send_reject(0x02 if transient else 0x01, 0x02, 0x01)
+            assoc.kill()
+            return True
         if seen is None or not ((UNKNOWN_USER_ITEM_REFUSED in self.faults and seen.unknown) or (
                 USER_ITEMS_ORDER_REQUIRED in self.faults and not seen.ascending)):
             return False
         assoc.acse.send_reject(0x01, 0x01, 0x01)
         assoc.kill()
         return True
+
+    def _identity_response(self, seen) -> bytes | None:
+        """The Server-response to a User Identity sub-item asking for a positive response (PS3.7 D.3.3.7.2): empty
+        for a username (type 1), a token of the simulator's for types 3-5; None: no User Identity sub-item (no
+        positive response asked, a refused type 2, or the fault)."""
+        if seen.identity is None or not seen.identity[1] or seen.identity[0] not in (1, 3, 4, 5):
+            return None
+        if USER_IDENTITY_NO_RESPONSE in self.faults:
+            return None
+        if seen.identity[0] == 1:
+            return b"DH_PACS" if USER_IDENTITY_RESPONSE_NOT_EMPTY in self.faults else b""
+        return b"dicom-harness PACS simulator"
 
     # -- services --------------------------------------------------------------------------------------
     def _on_echo(self, event) -> int:
@@ -628,6 +654,8 @@ class PacsSimulator:
         if ROBUST_INVALID_RQ_CLOSED in self.faults:
             handlers += [(evt.EVT_CONN_OPEN, _close_on_undecodable_pdu)]
         handlers.append((evt.EVT_CONN_OPEN, self._screen_requests))
+        if SECOND_ASSOCIATION_ACCEPTED in self.faults:
+            handlers.append((evt.EVT_CONN_OPEN, _second_association))
         from dicom_harness.shared.tls import start_server
         self._server = start_server(ae, (self.host, self.requested_port), self.tls_context(), handlers,
                                     allow_plain=TLS_PLAIN_FALLBACK in self.faults)
@@ -784,6 +812,8 @@ class _RequestSeen:
         self.ascending = not (associate_rq.MAXIMUM_LENGTH in user and user.index(associate_rq.MAXIMUM_LENGTH) > 0)
         self.unknown = any(i.type not in _KNOWN_ITEMS for i in request.items) or any(
             t not in _KNOWN_USER_ITEMS for t in user)
+        identities = request.user_sub_items(associate_rq.USER_IDENTITY_RQ)
+        self.identity = associate_rq.read_user_identity_item(identities[0]) if identities else None
         self.known_only = copy.deepcopy(request)
         if self.unknown:
             self.known_only.items = [i for i in self.known_only.items if i.type in _KNOWN_ITEMS]
@@ -817,6 +847,56 @@ def _empty_version_name(ac) -> None:
 
 def _user_identity_unasked(ac) -> None:
     _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
+
+
+def _identity_answer(response: bytes):
+    def rewrite(ac) -> None:
+        _user(ac).append(associate_rq.Item(associate_rq.USER_IDENTITY_AC, len(response).to_bytes(2, "big") + response))
+    return rewrite
+
+
+def _second_association(event) -> None:
+    """The second-association-accepted fault. After the A-RELEASE-RP, a new A-ASSOCIATE-RQ gets the connection's
+    first A-ASSOCIATE-AC again: in place of pynetdicom's AA-7 A-ABORT while its state machine still reads, and once
+    it has let the connection go (its close is held back), from a thread that reads one more PDU."""
+    transport = event.assoc.dul.socket
+    send, shutdown, memory = transport.send, transport._shutdown_socket, {}
+
+    def sending(data: bytes) -> None:
+        data = bytes(data)
+        if data[:1] == b"\x02":
+            memory.setdefault("ac", data)
+        elif data[:1] == b"\x06":
+            memory["released"] = True
+        elif data[:1] == b"\x07" and memory.get("released") and "ac" in memory:
+            data, memory["answered"] = memory["ac"], True
+        send(data)
+
+    def closing() -> None:
+        raw = transport.socket
+        if raw is None or not memory.get("released") or memory.get("answered") or "ac" not in memory:
+            return shutdown()
+        threading.Thread(target=_answer_second_request, args=(raw, memory["ac"]), daemon=True).start()
+    transport.send = sending
+    transport._shutdown_socket = closing
+
+
+def _answer_second_request(raw, ac: bytes) -> None:
+    import select
+    try:
+        if select.select([raw], [], [], 3.0)[0] and raw.recv(6)[:1] == b"\x01":
+            raw.sendall(ac)
+            select.select([raw], [], [], 1.0)
+    except OSError:
+        pass
+    _close_quietly(raw)
+
+
+def _role_value_2(ac) -> None:
+    """The SCU-role byte only: pynetdicom's own C-GET requests propose the SCP role alone (SCU-role 0)."""
+    for item in _user(ac):
+        if item.type == associate_rq.ROLE_SELECTION and len(item.value) >= 2 and item.value[-2] == 1:
+            item.value = item.value[:-2] + b"\x02" + item.value[-1:]
 
 
 def _release_rp_reserved(data: bytes, memory: dict) -> bytes:
@@ -865,6 +945,7 @@ OUTGOING_FAULTS.update({      # bound in start() like the ones above
     RELEASE_RP_RESERVED_NOT_ZERO: _release_rp_reserved, RELEASE_RQ_BEFORE_RP: _release_rq_before_rp,
     ABORT_THEN_RELEASE_RQ: _release_rq_after_abort, PDATA_EVEN_CONTEXT_ID: _later_commands(_even_context),
     PDV_CONTROL_BITS_SET: _later_commands(_control_bit_2),
+    AC_ROLE_VALUE_NOT_BINARY: _ac(_role_value_2),
 })
 
 # PS3.4 B.5.1: (the classes whose proposal triggers the fault, the companion class then refused)

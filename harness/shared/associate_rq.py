@@ -162,3 +162,33 @@ def verification_request(calling: str, called: str, max_length: int = 16384,
     return AssociateRequest(protocol_version=1, called_ae=_ae(called), calling_ae=_ae(calling),
                             header_rest=bytes(34), items=[Item(APPLICATION_CONTEXT, _uid(DICOM_APPLICATION_CONTEXT)),
                                                           context, user])
+
+
+USER_IDENTITY_RQ, USER_IDENTITY_AC = 0x58, 0x59     # User Identity Negotiation sub-items (PS3.7 D.3.3.7)
+
+
+def user_identity_item(kind: int, primary: bytes, secondary: bytes = b"", positive: bool = True) -> Item:
+    """A User Identity Negotiation sub-item of an A-ASSOCIATE-RQ (PS3.7 D.3.3.7.1, Table D.3-14): User-Identity-Type
+    (1 username, 2 username and passcode, 3 Kerberos, 4 SAML, 5 JWT), Positive-response-requested, the primary
+    field and, for type 2, the secondary field (the passcode), each with its 2-byte length."""
+    value = (bytes([kind, 1 if positive else 0]) + len(primary).to_bytes(2, "big") + primary
+             + len(secondary).to_bytes(2, "big") + secondary)
+    return Item(USER_IDENTITY_RQ, value)
+
+
+def read_user_identity_item(item: Item) -> tuple[int, bool, bytes, bytes]:
+    """(User-Identity-Type, positive response requested, primary field, secondary field) of an RQ's 58H sub-item;
+    fields that are missing read as empty."""
+    value = item.value
+    kind, positive = (value[0] if value else 0), (len(value) > 1 and value[1] == 1)
+    size = int.from_bytes(value[2:4], "big")
+    primary = value[4:4 + size]
+    rest = value[4 + size:]
+    return kind, positive, primary, rest[2:2 + int.from_bytes(rest[:2], "big")]
+
+
+def read_user_identity_response(item: Item) -> bytes | None:
+    """The Server-response of an AC's 59H sub-item (PS3.7 D.3.3.7.2); None when its length field does not match."""
+    size = int.from_bytes(item.value[:2], "big")
+    response = item.value[2:]
+    return response if len(item.value) >= 2 and len(response) == size else None

@@ -91,6 +91,9 @@ class Claims:
     # claims on its TLS port ([dimse] tls = true); tls_client_auth: it requires a client certificate
     tls_profile: str = "bcp195"
     tls_client_auth: bool = False
+    # PS3.7 D.3.3.7: the target answers User Identity Negotiation (a User Identity sub-item in the A-ASSOCIATE-AC
+    # when a positive response is requested; a refused identity rejected); without it the tests are NOT CLAIMED
+    user_identity: bool = False
 
     def offers(self, service: str) -> bool:
         return service in self.services
@@ -167,7 +170,8 @@ DIMSE_KEYS = ("ae_title", "host", "port", "tls", "tls_port", "timeout", *TLS_KEY
 DICOMWEB_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout", "wado_uri", *TLS_KEYS)
 FHIR_KEYS = ("base_url", "auth", "token_env", "user_env", "password_env", "timeout")
 CLAIMS_KEYS = ("services", "storage_sop_classes", "storage_transfer_syntaxes", "called_ae_check", "calling_ae_check",
-               "storage_level", "retrieve", "query_retrieve", "tls_profile", "tls_client_auth")
+               "storage_level", "retrieve", "query_retrieve", "tls_profile", "tls_client_auth",
+               "user_identity")
 DEVIATION_KEYS = ("requirement", "reason", "link")
 # How the harness reads back what it stored; "none": a storage-only SCP (PS3.4 B.1.2 note 1), read-backs are
 # NOT VERIFIED.
@@ -285,6 +289,7 @@ def _claims(data: dict, where: str) -> Claims:
                                         for u in t.get("storage_transfer_syntaxes", [])),
         called_ae_check=bool(t.get("called_ae_check", False)),
         calling_ae_check=bool(t.get("calling_ae_check", False)),
+        user_identity=bool(t.get("user_identity", False)),
         storage_level=int(t.get("storage_level", 0)),
         retrieve=retrieve,
         query_retrieve=parse_qr_claims(t, where),

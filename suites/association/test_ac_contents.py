@@ -113,6 +113,18 @@ def test_role_selection_reply_grants_no_role_that_was_not_proposed(dimse, claims
     assert not wrong, "expected no role returned as 1 that was proposed as 0 (PS3.7 D.3.3.4); " + "; ".join(wrong)
 
 
+@requirement("ASSOC-ROLE-REPLY-VALUES")
+def test_role_selection_reply_values_are_0_or_1(dimse, claims):
+    """Propose CT Image Storage (Verification for a target without storage) with role selection SCU and SCP both
+    proposed; PS3.7 D.3.3.4.2 (Table D.3-10): a role selection reply holds 0 or 1 in each role byte."""
+    uid = CT_IMAGE_STORAGE if claims.offers("storage") else VERIFICATION
+    _, ac = _accepted(dimse, abstract_syntax=uid, roles=(associate_rq.role_item(uid, 1, 1),))
+    replies = [associate_rq.read_role_item(i) for i in _user_items(ac, associate_rq.ROLE_SELECTION)]
+    wrong = [r for r in replies if r[1] not in (0, 1) or r[2] not in (0, 1)]
+    assert not wrong, ("expected SCU-role and SCP-role values 0 or 1 (PS3.7 Table D.3-10), observed (SOP class, "
+                       f"SCU-role, SCP-role) {wrong}")
+
+
 @requirement("ASSOC-AC-ONE-OFFERED-TS")
 def test_an_accepted_context_carries_one_proposed_transfer_syntax(dimse):
     """Propose Verification with Explicit and Implicit VR Little Endian; PS3.8 7.1.1.14 and 9.3.3.2: the accepted

@@ -25,7 +25,7 @@ SETTINGS = settings(max_examples=DRAWN, deadline=None, database=None, phases=(Ph
 # Every row a requestor reaches from Sta2 (the first PDU) and from Sta6 (after the association is accepted), and
 # a release with echoes before it
 SET_SEQUENCES = ([[kind] for kind in M.SENDABLE] + [[M.RQ, kind] for kind in M.SENDABLE]
-                 + [[M.RQ, M.ECHO, M.ECHO, M.RELRQ, M.RELRP]])
+                 + [[M.RQ, M.ECHO, M.ECHO, M.RELRQ, M.RELRP], [M.RQ, M.RELRQ, M.RQ]])
 
 
 def sequences():
@@ -42,12 +42,13 @@ ROW_REQUIREMENTS = {
     **{("Sta6", kind): "ASSOC-STA6-SECOND-REQUEST" for kind in (M.RQ, M.RELRP)},
     **{("Sta6", kind): "ASSOC-STA6-INVALID-PDU" for kind in (M.UNKNOWN, M.MALFORMED)},
     ("Sta6", M.ABORT): "ASSOC-ABORT-CLOSES-CONNECTION",
+    ("Sta13", M.RQ): "ASSOC-ONE-ASSOCIATION-PER-CONNECTION",
 }
 
 
 @requirement("ASSOC-UL-STATE-TABLE")
 def test_answers_agree_with_the_state_transition_table(dimse, dataset_factory, evidence, target):
-    """Play 15 set and 20 drawn PDU sequences, each on its own connection; PS3.8 9.1.3 and Table 9-10: every
+    """Play 16 set and 20 drawn PDU sequences, each on its own connection; PS3.8 9.1.3 and Table 9-10: every
     answer (PDU, close or silence) is one the acceptor's row for what we sent, in its state, allows."""
     found: dict[tuple, tuple[list[str], M.Step]] = {}
 
@@ -118,3 +119,17 @@ def test_an_invalid_pdu_on_an_association_is_answered_with_abort(dimse):
     PDU; PS3.8 Table 9-10, an unrecognized or invalid PDU in Sta6: AA-8, an A-ABORT PDU of source service-provider."""
     _abort_answers(dimse, [[M.RQ, M.UNKNOWN], [M.RQ, M.MALFORMED]], "PS3.8 Table 9-10: AA-8 in Sta6",
                    provider_source=True)
+
+
+@requirement("ASSOC-ONE-ASSOCIATION-PER-CONNECTION")
+def test_no_second_association_on_a_released_connection(dimse, evidence):
+    """Associate, release, then send a new A-ASSOCIATE-RQ on the same TCP connection; PS3.8 9.1.1 (and Table 9-10:
+    AA-7 in Sta13): no second association, so no A-ASSOCIATE-AC (an A-ABORT or the connection closed instead)."""
+    judgement = dimse.play_pdus([M.RQ, M.RELRQ, M.RQ])
+    answer = judgement.answer_to(2)
+    if answer is None:
+        evidence.add("#", "the target ended the connection before the second A-ASSOCIATE-RQ could be sent")
+        return
+    assert answer.observed != M.AC, (
+        "expected no second association on the connection (A-ABORT or the connection closed), observed an "
+        f"A-ASSOCIATE-AC: {'; '.join(map(str, judgement.steps))} (PS3.8 9.1.1)")
