@@ -1490,3 +1490,58 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+# -- WADO-URI parameters (issue 12, round 5): order, unknown, anonymize, frameNumber, windowing, region, rows/columns --
+# Each breaks one requirement of suites/wado_uri; simulators/dicomweb/uri_params.py is where they act.
+_URI = ("wado_uri",)
+WADO_URI_ORDER_SENSITIVE = _fault(
+    "wado-uri-order-sensitive", "WADOURI-PARAMETER-ORDER",
+    "A request whose first Query Parameter is not requestType is answered 400.", suites=_URI)
+WADO_URI_UNKNOWN_PARAMETER_400 = _fault(
+    "wado-uri-unknown-parameter-400", "WADOURI-UNKNOWN-PARAMETER-IGNORED",
+    "A Query Parameter the server does not know (not of PS3.18 9.1.2, 9.4.1.2, 9.5.1.2) is answered 400 instead of "
+    "being ignored.", suites=_URI)
+WADO_URI_ANONYMIZE_INVALID_ACCEPTED = _fault(
+    "wado-uri-anonymize-invalid-accepted", "WADOURI-ANONYMIZE-INVALID-400",
+    "anonymize=no, or anonymize given twice, is served as anonymize=yes instead of 400.", suites=_URI)
+WADO_URI_ANONYMIZE_KEEPS_UID = _fault(
+    "wado-uri-anonymize-keeps-uid", "WADOURI-ANONYMIZE-NEW-UID",
+    "anonymize=yes empties the patient's identity but keeps the SOP Instance UID.", suites=_URI)
+WADO_URI_FRAME_NUMBER_OFF_BY_ONE = _fault(
+    "wado-uri-frame-number-off-by-one", "WADOURI-FRAME-NUMBER",
+    "frameNumber=n renders frame n+1 of a multi-frame image (the last frame stays the last).", suites=_URI)
+WADO_URI_FRAME_NUMBER_UNCHECKED = _fault(
+    "wado-uri-frame-number-unchecked", "WADOURI-FRAME-NUMBER-400",
+    "frameNumber on a single-frame image, 0, or beyond the last frame is clamped into range and rendered instead of "
+    "400.", suites=_URI)
+WADO_URI_WINDOW_INVERTED = _fault(
+    "wado-uri-window-inverted", "WADOURI-WINDOW",
+    "windowCenter and windowWidth are applied, then the rendered grey levels inverted (a MONOCHROME1 reading).",
+    suites=_URI)
+WADO_URI_WINDOW_UNCHECKED = _fault(
+    "wado-uri-window-unchecked", "WADOURI-WINDOW-400",
+    "windowCenter without windowWidth, a value that is not a decimal number, or windowing beside presentationUID is "
+    "rendered (the window dropped) instead of 400.", suites=_URI)
+WADO_URI_WINDOW_WITH_DICOM_ACCEPTED = _fault(
+    "wado-uri-window-with-dicom-accepted", "WADOURI-WINDOW-WITH-DICOM-400",
+    "windowCenter and windowWidth with contentType=application/dicom are ignored (200) instead of 400.",
+    suites=_URI)
+WADO_URI_REGION_MAX_AS_SIZE = _fault(
+    "wado-uri-region-max-as-size", "WADOURI-REGION",
+    "region=xmin,ymin,xmax,ymax crops from (xmin, ymin) a region xmax wide and ymax high (clipped to the image).",
+    suites=_URI)
+WADO_URI_REGION_UNCHECKED = _fault(
+    "wado-uri-region-unchecked", "WADOURI-REGION-400",
+    "An ill-defined region (xmin > xmax, values beyond 1.0) or one of other than four values renders the whole "
+    "image instead of 400.", suites=_URI)
+WADO_URI_ROWS_COLUMNS_STRETCHED = _fault(
+    "wado-uri-rows-columns-stretched", "WADOURI-ROWS-COLUMNS-MAXIMUM",
+    "With rows and columns both given, the image is resized to exactly rows x columns, aspect ratio lost.",
+    suites=_URI)
+WADO_URI_COLUMNS_ONLY_SQUARE = _fault(
+    "wado-uri-columns-only-square", "WADOURI-COLUMNS-ONLY",
+    "With columns only, the image fits a columns x columns square: the rows do not keep the aspect ratio.",
+    suites=_URI)
+WADO_URI_ROWS_ONLY_WIDTH_KEPT = _fault(
+    "wado-uri-rows-only-width-kept", "WADOURI-ROWS-ONLY",
+    "With rows only, the image keeps its original width (rows resized, columns not): the aspect ratio is lost.", suites=_URI)

@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
-from dicom_harness.simulators.dicomweb import rendering, wadl
+from dicom_harness.simulators.dicomweb import rendering, uri_params, wadl
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.fhir import FhirRoutes
 from dicom_harness.simulators.dicomweb.multipart import (
@@ -750,6 +750,10 @@ class DicomWebApp:
             if WADO_URI_BAD_REQUEST_TYPE_404 in self.faults:
                 return self._error(404, "no such resource")
             return self._error(400, f"requestType must be WADO, not {q['requestType']!r}")
+        try:        # PS3.18 9.4.2.3, 9.5.1.2.6, 9.5.2.2, 9.5.2.4 (simulators/dicomweb/uri_params.py)
+            uri_params.check_request(q, self.faults)
+        except uri_params.BadRequest as exc:
+            return self._error(400, str(exc))
         found = self._instances(study=q["studyUID"], series=q["seriesUID"])
         if WADO_URI_IGNORES_OBJECT_UID not in self.faults:
             found = [i for i in found if i.sop_instance_uid == q["objectUID"]]
@@ -782,17 +786,27 @@ class DicomWebApp:
                         return self._error(406, str(exc))
                     syntax = io.choose_syntax(instance.transfer_syntax_uid, None)
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
+                if "anonymize" in q:        # PS3.18 9.4.2.3
+                    whole = b"".join(body) if body else instance.path.read_bytes()
+                    return Response(uri_params.anonymized(whole, self.faults), media_type="application/dicom")
                 return StreamingResponse(iter(body) if body else file_chunks(instance.path),
                                          media_type="application/dicom")
             if media in ("image/jpeg", "image/png", "*/*", "image/*") and rendering.Image is not None:
                 chosen = "image/png" if media == "image/png" else "image/jpeg"
                 try:
-                    frame = int(q.get("frameNumber", "1"))
+                    frame = uri_params.frame_number(q, instance.path, self.faults)     # PS3.18 9.5.2.1
+                    spec = uri_params.rendering_spec(q, instance.path, self.faults)    # 9.5.2.2, 9.5.2.4, 9.5.2.5
                     label = chosen
                     if WADO_URI_MISLABELS_RENDERED in self.faults and "contentType" in q:
                         label = "image/png" if chosen == "image/jpeg" else "image/jpeg"
-                    return Response(rendering.render(instance.path, chosen, frame), media_type=label)
-                except (io.NotFound, rendering.BadParameter, ValueError) as exc:
+                    image = rendering.render(instance.path, chosen, frame, spec)
+                    forced = uri_params.forced_size(self.faults, q, instance.path)
+                    if forced:
+                        image = uri_params.stretch(image, chosen, forced)
+                    if uri_params.inverted(self.faults, spec):
+                        image = uri_params.invert(image, chosen)
+                    return Response(image, media_type=label)
+                except (io.NotFound, rendering.BadParameter, uri_params.BadRequest, ValueError) as exc:
                     return self._error(400, str(exc))
         return self._error(406, f"cannot answer with {', '.join(wanted)}")
 
