@@ -1545,3 +1545,9 @@ WADO_URI_COLUMNS_ONLY_SQUARE = _fault(
 WADO_URI_ROWS_ONLY_WIDTH_KEPT = _fault(
     "wado-uri-rows-only-width-kept", "WADOURI-ROWS-ONLY",
     "With rows only, the image keeps its original width (rows resized, columns not): the aspect ratio is lost.", suites=_URI)
+
+# -- UPS search results (issue 12, round 5) ---------------------------------------------------------------------------
+UPS_SEARCH_RETURN_KEYS_ONLY = _ups_fault(
+    "ups-search-return-keys-only", "UPS-SEARCH-MATCH-AND-INCLUDE-KEYS",
+    "Workitem search results carry only the Return Key Type 1 and 2 attributes: an attribute used as a matching "
+    "key or named by includefield (Comments on the Scheduled Procedure Step, which the workitem has) is dropped.")

@@ -62,6 +62,7 @@ from dicom_harness.simulators.faults import (
     UPS_RECLAIM_ALLOWED,
     UPS_RETRIEVE_SHOWS_TRANSACTION_UID,
     UPS_SEARCH_IGNORES_STATE,
+    UPS_SEARCH_RETURN_KEYS_ONLY,
     UPS_STATE_IGNORES_TRANSACTION_UID,
     UPS_SUSPEND_IGNORED,
     UPS_UNSUBSCRIBE_IGNORED,
@@ -357,7 +358,11 @@ class Worklist:
         if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
-        return qido.search_page(entities, query, list(RETURN_KEYS))
+        page = qido.search_page(entities, query, list(RETURN_KEYS))
+        if UPS_SEARCH_RETURN_KEYS_ONLY in self.faults:
+            kept = {qido.hex_tag(k) for k in RETURN_KEYS} | {qido.hex_tag("SpecificCharacterSet")}
+            page.results[:] = [{k: v for k, v in r.items() if k in kept} for r in page.results]
+        return page
 
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
     def subscribe(self, resource: str, title: str, filter_text: str | None = None,
