@@ -1551,3 +1551,34 @@ UPS_SEARCH_RETURN_KEYS_ONLY = _ups_fault(
     "ups-search-return-keys-only", "UPS-SEARCH-MATCH-AND-INCLUDE-KEYS",
     "Workitem search results carry only the Return Key Type 1 and 2 attributes: an attribute used as a matching "
     "key or named by includefield (Comments on the Scheduled Procedure Step, which the workitem has) is dropped.")
+
+# -- WADO-URI media types, charset, imageQuality (issue 12, round 5, second pass) -------------------------------------
+# Each breaks one requirement of suites/wado_uri/test_media_types.py; they act in the wado_uri handler of
+# simulators/dicomweb/app.py and in simulators/dicomweb/uri_params.py.
+WADO_URI_PNG_AS_JPEG = _fault(
+    "wado-uri-png-as-jpeg", "WADOURI-RENDERED-PNG",
+    "contentType=image/png is answered with a JPEG body labelled image/png.", suites=_URI)
+WADO_URI_GIF_MISLABELLED = _fault(
+    "wado-uri-gif-mislabelled", "WADOURI-RENDERED-GIF",
+    "contentType=image/gif is answered with a GIF body labelled image/png.", suites=_URI)
+WADO_URI_JP2_AS_PNG = _fault(
+    "wado-uri-jp2-as-png", "WADOURI-RENDERED-JP2",
+    "contentType=image/jp2 is answered with a PNG body labelled image/jp2.", suites=_URI)
+WADO_URI_PNG_16_BIT = _fault(
+    "wado-uri-png-16-bit", "WADOURI-RENDERED-8-BIT",
+    "contentType=image/png renders the 12-bit image into a 16-bit grey PNG (no windowing to 8 bits).", suites=_URI)
+WADO_URI_PROGRESSIVE_JPEG = _fault(
+    "wado-uri-progressive-jpeg", "WADOURI-JPEG-BASELINE",
+    "image/jpeg is encoded as progressive JPEG (SOF2), not baseline.", suites=_URI)
+WADO_URI_MIXED_MEDIA_TYPES_SERVED = _fault(
+    "wado-uri-mixed-media-types-served", "WADOURI-MIXED-MEDIA-TYPES-400",
+    "contentType naming both application/dicom and a rendered media type is served in the first one listed "
+    "instead of 400.", suites=_URI)
+WADO_URI_UNKNOWN_CHARSET_400 = _fault(
+    "wado-uri-unknown-charset-400", "WADOURI-CHARSET-INVALID-IGNORED",
+    "A charset Query Parameter naming no known character set is answered 400 instead of being ignored.",
+    suites=_URI)
+WADO_URI_IMAGE_QUALITY_UNCHECKED = _fault(
+    "wado-uri-image-quality-unchecked", "WADOURI-IMAGE-QUALITY-400",
+    "imageQuality of 0, 101 or a word is ignored (the image rendered at the default quality) instead of 400.",
+    suites=_URI)

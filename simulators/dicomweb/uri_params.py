@@ -19,6 +19,7 @@ from dicom_harness.simulators.faults import (
     WADO_URI_COLUMNS_ONLY_SQUARE,
     WADO_URI_FRAME_NUMBER_OFF_BY_ONE,
     WADO_URI_FRAME_NUMBER_UNCHECKED,
+    WADO_URI_IMAGE_QUALITY_UNCHECKED,
     WADO_URI_ORDER_SENSITIVE,
     WADO_URI_REGION_MAX_AS_SIZE,
     WADO_URI_REGION_UNCHECKED,
@@ -36,6 +37,9 @@ KNOWN = {"requestType", "studyUID", "seriesUID", "objectUID", "contentType", "ch
          "windowCenter", "windowWidth", "presentationSeriesUID", "presentationUID"}
 DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 HUGE = 1 << 20          # a viewport side that never limits the scale
+# PS3.18 8.7.4, Table 8.7.4-1, URI column: the rendered media types served; gif and jp2 re-encoded from a PNG
+RENDERED = ("image/jpeg", "image/png", "image/gif", "image/jp2", "*/*", "image/*")
+REENCODED = {"image/gif": "GIF", "image/jp2": "JPEG2000"}
 
 
 class BadRequest(ValueError):
@@ -120,8 +124,11 @@ def rendering_spec(query, path: Path, faults) -> rendering.Rendering:
         except ValueError:
             pass                                    # only with WADO_URI_WINDOW_UNCHECKED: the window is dropped
     quality = query.get("imageQuality")
-    if quality and re.fullmatch(r"\d{1,3}", quality) and 1 <= int(quality) <= 100:
+    if quality is not None and re.fullmatch(r"\d{1,3}", quality) and 1 <= int(quality) <= 100:
         spec.quality = int(quality)
+    elif quality is not None and WADO_URI_IMAGE_QUALITY_UNCHECKED not in faults:
+        # PS3.18 9.5.1.2.3, 8.3.5.1.2: "not an integer between 1 and 100 inclusive" is a 400
+        raise BadRequest(f"imageQuality must be an integer from 1 to 100, not {quality!r}")
     rows, columns = _positive(query, "rows"), _positive(query, "columns")
     region = None
     if "region" in query:
@@ -198,4 +205,12 @@ def anonymized(body: bytes, faults) -> bytes:
         ds.DeidentificationMethod = "dicom-harness simulator: Basic Profile subset"
     buffer = BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def reencode(png: bytes, media: str) -> bytes:
+    """A rendered PNG re-encoded as image/gif or image/jp2 (PS3.18 8.7.4, Table 8.7.4-1, both optional for URI)."""
+    image = rendering.Image.open(BytesIO(png))
+    buffer = BytesIO()
+    image.save(buffer, format=REENCODED[media])
     return buffer.getvalue()
