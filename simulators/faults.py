@@ -1582,3 +1582,16 @@ WADO_URI_IMAGE_QUALITY_UNCHECKED = _fault(
     "wado-uri-image-quality-unchecked", "WADOURI-IMAGE-QUALITY-400",
     "imageQuality of 0, 101 or a word is ignored (the image rendered at the default quality) instead of 400.",
     suites=_URI)
+
+# -- UPS deletion locks, event report attributes, Assigned events (issue 12, round 5, second pass) -------------------
+UPS_DELETION_LOCK_NOT_KEPT = _ups_fault(
+    "ups-deletion-lock-not-kept", "UPS-DELETION-LOCK-WARNING",
+    "A workitem subscription with deletionlock=true is accepted without the Warning 'Deletion Lock not granted.', "
+    "but the lock is not kept: the workitem is deleted as soon as it is COMPLETED or CANCELED.")
+UPS_EVENT_WITHOUT_SOP_CLASS = _ups_fault(
+    "ups-event-without-sop-class", "UPS-EVENT-MANDATORY-ATTRIBUTES",
+    "Event Reports lack the Affected SOP Class UID (0000,0002), mandatory in an N-EVENT-REPORT (PS3.7 10.1.1).")
+UPS_NO_ASSIGNED_EVENT = _ups_fault(
+    "ups-no-assigned-event", "UPS-ASSIGNED-EVENT",
+    "An update of a workitem's Scheduled Human Performers Sequence or Scheduled Station Name Code Sequence sends "
+    "no UPS Assigned event.")
