@@ -1601,3 +1601,107 @@ AC_ROLE_VALUE_NOT_BINARY = _fault(
     "ac-role-value-not-binary", "ASSOC-ROLE-REPLY-VALUES",
     "An SCU role the requestor proposed (1) is accepted with the value 2 in the A-ASSOCIATE-AC's role selection "
     "sub-item.", suites=("association",))
+# -- WADO-URI parameters (issue 12, round 5): order, unknown, anonymize, frameNumber, windowing, region, rows/columns --
+# Each breaks one requirement of suites/wado_uri; simulators/dicomweb/uri_params.py is where they act.
+_URI = ("wado_uri",)
+WADO_URI_ORDER_SENSITIVE = _fault(
+    "wado-uri-order-sensitive", "WADOURI-PARAMETER-ORDER",
+    "A request whose first Query Parameter is not requestType is answered 400.", suites=_URI)
+WADO_URI_UNKNOWN_PARAMETER_400 = _fault(
+    "wado-uri-unknown-parameter-400", "WADOURI-UNKNOWN-PARAMETER-IGNORED",
+    "A Query Parameter the server does not know (not of PS3.18 9.1.2, 9.4.1.2, 9.5.1.2) is answered 400 instead of "
+    "being ignored.", suites=_URI)
+WADO_URI_ANONYMIZE_INVALID_ACCEPTED = _fault(
+    "wado-uri-anonymize-invalid-accepted", "WADOURI-ANONYMIZE-INVALID-400",
+    "anonymize=no, or anonymize given twice, is served as anonymize=yes instead of 400.", suites=_URI)
+WADO_URI_ANONYMIZE_KEEPS_UID = _fault(
+    "wado-uri-anonymize-keeps-uid", "WADOURI-ANONYMIZE-NEW-UID",
+    "anonymize=yes empties the patient's identity but keeps the SOP Instance UID.", suites=_URI)
+WADO_URI_FRAME_NUMBER_OFF_BY_ONE = _fault(
+    "wado-uri-frame-number-off-by-one", "WADOURI-FRAME-NUMBER",
+    "frameNumber=n renders frame n+1 of a multi-frame image (the last frame stays the last).", suites=_URI)
+WADO_URI_FRAME_NUMBER_UNCHECKED = _fault(
+    "wado-uri-frame-number-unchecked", "WADOURI-FRAME-NUMBER-400",
+    "frameNumber on a single-frame image, 0, or beyond the last frame is clamped into range and rendered instead of "
+    "400.", suites=_URI)
+WADO_URI_WINDOW_INVERTED = _fault(
+    "wado-uri-window-inverted", "WADOURI-WINDOW",
+    "windowCenter and windowWidth are applied, then the rendered grey levels inverted (a MONOCHROME1 reading).",
+    suites=_URI)
+WADO_URI_WINDOW_UNCHECKED = _fault(
+    "wado-uri-window-unchecked", "WADOURI-WINDOW-400",
+    "windowCenter without windowWidth, a value that is not a decimal number, or windowing beside presentationUID is "
+    "rendered (the window dropped) instead of 400.", suites=_URI)
+WADO_URI_WINDOW_WITH_DICOM_ACCEPTED = _fault(
+    "wado-uri-window-with-dicom-accepted", "WADOURI-WINDOW-WITH-DICOM-400",
+    "windowCenter and windowWidth with contentType=application/dicom are ignored (200) instead of 400.",
+    suites=_URI)
+WADO_URI_REGION_MAX_AS_SIZE = _fault(
+    "wado-uri-region-max-as-size", "WADOURI-REGION",
+    "region=xmin,ymin,xmax,ymax crops from (xmin, ymin) a region xmax wide and ymax high (clipped to the image).",
+    suites=_URI)
+WADO_URI_REGION_UNCHECKED = _fault(
+    "wado-uri-region-unchecked", "WADOURI-REGION-400",
+    "An ill-defined region (xmin > xmax, values beyond 1.0) or one of other than four values renders the whole "
+    "image instead of 400.", suites=_URI)
+WADO_URI_ROWS_COLUMNS_STRETCHED = _fault(
+    "wado-uri-rows-columns-stretched", "WADOURI-ROWS-COLUMNS-MAXIMUM",
+    "With rows and columns both given, the image is resized to exactly rows x columns, aspect ratio lost.",
+    suites=_URI)
+WADO_URI_COLUMNS_ONLY_SQUARE = _fault(
+    "wado-uri-columns-only-square", "WADOURI-COLUMNS-ONLY",
+    "With columns only, the image fits a columns x columns square: the rows do not keep the aspect ratio.",
+    suites=_URI)
+WADO_URI_ROWS_ONLY_WIDTH_KEPT = _fault(
+    "wado-uri-rows-only-width-kept", "WADOURI-ROWS-ONLY",
+    "With rows only, the image keeps its original width (rows resized, columns not): the aspect ratio is lost.", suites=_URI)
+
+# -- UPS search results (issue 12, round 5) ---------------------------------------------------------------------------
+UPS_SEARCH_RETURN_KEYS_ONLY = _ups_fault(
+    "ups-search-return-keys-only", "UPS-SEARCH-MATCH-AND-INCLUDE-KEYS",
+    "Workitem search results carry only the Return Key Type 1 and 2 attributes: an attribute used as a matching "
+    "key or named by includefield (Comments on the Scheduled Procedure Step, which the workitem has) is dropped.")
+
+# -- WADO-URI media types, charset, imageQuality (issue 12, round 5, second pass) -------------------------------------
+# Each breaks one requirement of suites/wado_uri/test_media_types.py; they act in the wado_uri handler of
+# simulators/dicomweb/app.py and in simulators/dicomweb/uri_params.py.
+WADO_URI_PNG_AS_JPEG = _fault(
+    "wado-uri-png-as-jpeg", "WADOURI-RENDERED-PNG",
+    "contentType=image/png is answered with a JPEG body labelled image/png.", suites=_URI)
+WADO_URI_GIF_MISLABELLED = _fault(
+    "wado-uri-gif-mislabelled", "WADOURI-RENDERED-GIF",
+    "contentType=image/gif is answered with a GIF body labelled image/png.", suites=_URI)
+WADO_URI_JP2_AS_PNG = _fault(
+    "wado-uri-jp2-as-png", "WADOURI-RENDERED-JP2",
+    "contentType=image/jp2 is answered with a PNG body labelled image/jp2.", suites=_URI)
+WADO_URI_PNG_16_BIT = _fault(
+    "wado-uri-png-16-bit", "WADOURI-RENDERED-8-BIT",
+    "contentType=image/png renders the 12-bit image into a 16-bit grey PNG (no windowing to 8 bits).", suites=_URI)
+WADO_URI_PROGRESSIVE_JPEG = _fault(
+    "wado-uri-progressive-jpeg", "WADOURI-JPEG-BASELINE",
+    "image/jpeg is encoded as progressive JPEG (SOF2), not baseline.", suites=_URI)
+WADO_URI_MIXED_MEDIA_TYPES_SERVED = _fault(
+    "wado-uri-mixed-media-types-served", "WADOURI-MIXED-MEDIA-TYPES-400",
+    "contentType naming both application/dicom and a rendered media type is served in the first one listed "
+    "instead of 400.", suites=_URI)
+WADO_URI_UNKNOWN_CHARSET_400 = _fault(
+    "wado-uri-unknown-charset-400", "WADOURI-CHARSET-INVALID-IGNORED",
+    "A charset Query Parameter naming no known character set is answered 400 instead of being ignored.",
+    suites=_URI)
+WADO_URI_IMAGE_QUALITY_UNCHECKED = _fault(
+    "wado-uri-image-quality-unchecked", "WADOURI-IMAGE-QUALITY-400",
+    "imageQuality of 0, 101 or a word is ignored (the image rendered at the default quality) instead of 400.",
+    suites=_URI)
+
+# -- UPS deletion locks, event report attributes, Assigned events (issue 12, round 5, second pass) -------------------
+UPS_DELETION_LOCK_NOT_KEPT = _ups_fault(
+    "ups-deletion-lock-not-kept", "UPS-DELETION-LOCK-WARNING",
+    "A workitem subscription with deletionlock=true is accepted without the Warning 'Deletion Lock not granted.', "
+    "but the lock is not kept: the workitem is deleted as soon as it is COMPLETED or CANCELED.")
+UPS_EVENT_WITHOUT_SOP_CLASS = _ups_fault(
+    "ups-event-without-sop-class", "UPS-EVENT-MANDATORY-ATTRIBUTES",
+    "Event Reports lack the Affected SOP Class UID (0000,0002), mandatory in an N-EVENT-REPORT (PS3.7 10.1.1).")
+UPS_NO_ASSIGNED_EVENT = _ups_fault(
+    "ups-no-assigned-event", "UPS-ASSIGNED-EVENT",
+    "An update of a workitem's Scheduled Human Performers Sequence or Scheduled Station Name Code Sequence sends "
+    "no UPS Assigned event.")

@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.dicomweb import instances as io
-from dicom_harness.simulators.dicomweb import rendering, wadl
+from dicom_harness.simulators.dicomweb import rendering, uri_params, wadl
 from dicom_harness.simulators.dicomweb import search as qido
 from dicom_harness.simulators.dicomweb.fhir import FhirRoutes
 from dicom_harness.simulators.dicomweb.multipart import (
@@ -140,11 +140,18 @@ from dicom_harness.simulators.faults import (
     WADO_URI_CONTENTTYPE_PARAMETERS_ACCEPTED,
     WADO_URI_DEFAULT_AS_STORED,
     WADO_URI_DEFAULT_DICOM,
+    WADO_URI_GIF_MISLABELLED,
     WADO_URI_IGNORES_OBJECT_UID,
     WADO_URI_INVALID_SYNTAX_406,
+    WADO_URI_JP2_AS_PNG,
     WADO_URI_MISLABELS_RENDERED,
     WADO_URI_MISSING_UID_404,
+    WADO_URI_MIXED_MEDIA_TYPES_SERVED,
+    WADO_URI_PNG_16_BIT,
+    WADO_URI_PNG_AS_JPEG,
+    WADO_URI_PROGRESSIVE_JPEG,
     WADO_URI_SUPPORTED_SYNTAX_IGNORED,
+    WADO_URI_UNKNOWN_CHARSET_400,
     WADO_URI_UNSUPPORTED_SYNTAX_200,
     WEB_404_WITHOUT_EXPLANATION,
     WEB_405_WITHOUT_ALLOW,
@@ -750,6 +757,10 @@ class DicomWebApp:
             if WADO_URI_BAD_REQUEST_TYPE_404 in self.faults:
                 return self._error(404, "no such resource")
             return self._error(400, f"requestType must be WADO, not {q['requestType']!r}")
+        try:        # PS3.18 9.4.2.3, 9.5.1.2.6, 9.5.2.2, 9.5.2.4 (simulators/dicomweb/uri_params.py)
+            uri_params.check_request(q, self.faults)
+        except uri_params.BadRequest as exc:
+            return self._error(400, str(exc))
         found = self._instances(study=q["studyUID"], series=q["seriesUID"])
         if WADO_URI_IGNORES_OBJECT_UID not in self.faults:
             found = [i for i in found if i.sop_instance_uid == q["objectUID"]]
@@ -765,6 +776,14 @@ class DicomWebApp:
             # PS3.18 9.1.2.2.1: the transfer-syntax and charset parameters are forbidden in the request
             return self._error(400, "contentType may not carry a transfer-syntax or charset parameter")
         wanted = [media.strip().split(";")[0] for media in content_types.split(",")]
+        mixed = "application/dicom" in wanted and len(set(wanted)) > 1
+        if mixed and WADO_URI_MIXED_MEDIA_TYPES_SERVED not in self.faults:
+            # PS3.18 8.7.5: DICOM and Rendered Media Types together are a 400 (9.1.2.2.1: dicom / 1#rendered)
+            return self._error(400, "contentType may name application/dicom or rendered media types, not both")
+        if WADO_URI_UNKNOWN_CHARSET_400 in self.faults and any(
+                c.split(";")[0].strip().lower() not in ("utf-8", "iso-8859-1", "us-ascii", "*")
+                for value in q.getlist("charset") for c in value.split(",")):
+            return self._error(400, f"unknown charset {q.getlist('charset')}")
         syntaxes = q.getlist("transferSyntax")
         if len(syntaxes) > 1 or (syntaxes and not _is_uid(syntaxes[0])):
             if WADO_URI_INVALID_SYNTAX_406 not in self.faults:
@@ -782,17 +801,41 @@ class DicomWebApp:
                         return self._error(406, str(exc))
                     syntax = io.choose_syntax(instance.transfer_syntax_uid, None)
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
+                if "anonymize" in q:        # PS3.18 9.4.2.3
+                    whole = b"".join(body) if body else instance.path.read_bytes()
+                    return Response(uri_params.anonymized(whole, self.faults), media_type="application/dicom")
                 return StreamingResponse(iter(body) if body else file_chunks(instance.path),
                                          media_type="application/dicom")
-            if media in ("image/jpeg", "image/png", "*/*", "image/*") and rendering.Image is not None:
-                chosen = "image/png" if media == "image/png" else "image/jpeg"
+            if media in uri_params.RENDERED and rendering.Image is not None:
+                # PS3.18 8.7.4, Table 8.7.4-1 (URI): image/jpeg default; image/png, image/gif, image/jp2 optional.
+                # gif and jp2 are rendered as PNG, then re-encoded (uri_params.reencode)
+                chosen = "image/png" if media in ("image/png", "image/gif", "image/jp2") else "image/jpeg"
+                if WADO_URI_PNG_AS_JPEG in self.faults and media == "image/png":
+                    chosen = "image/jpeg"
                 try:
-                    frame = int(q.get("frameNumber", "1"))
-                    label = chosen
+                    frame = uri_params.frame_number(q, instance.path, self.faults)     # PS3.18 9.5.2.1
+                    spec = uri_params.rendering_spec(q, instance.path, self.faults)    # 9.5.2.2, 9.5.2.4, 9.5.2.5
+                    label = media if media in uri_params.REENCODED else chosen
+                    if media == "image/png" and WADO_URI_PNG_AS_JPEG in self.faults:
+                        label = "image/png"
                     if WADO_URI_MISLABELS_RENDERED in self.faults and "contentType" in q:
                         label = "image/png" if chosen == "image/jpeg" else "image/jpeg"
-                    return Response(rendering.render(instance.path, chosen, frame), media_type=label)
-                except (io.NotFound, rendering.BadParameter, ValueError) as exc:
+                    image = rendering.render(
+                        instance.path, chosen, frame, spec,
+                        sixteen_bit=WADO_URI_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
+                        progressive=WADO_URI_PROGRESSIVE_JPEG in self.faults)
+                    forced = uri_params.forced_size(self.faults, q, instance.path)
+                    if forced:
+                        image = uri_params.stretch(image, chosen, forced)
+                    if uri_params.inverted(self.faults, spec):
+                        image = uri_params.invert(image, chosen)
+                    if media == "image/gif" and WADO_URI_GIF_MISLABELLED in self.faults:
+                        label = "image/png"
+                    jp2_as_png = media == "image/jp2" and WADO_URI_JP2_AS_PNG in self.faults
+                    if media in uri_params.REENCODED and not jp2_as_png:
+                        image = uri_params.reencode(image, media)
+                    return Response(image, media_type=label)
+                except (io.NotFound, rendering.BadParameter, uri_params.BadRequest, ValueError) as exc:
                     return self._error(400, str(exc))
         return self._error(406, f"cannot answer with {', '.join(wanted)}")
 

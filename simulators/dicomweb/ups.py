@@ -22,6 +22,7 @@ from pydicom.uid import generate_uid
 from dicom_harness.shared.codes import code_item
 from dicom_harness.shared.status import Status
 from dicom_harness.shared.ups import (
+    ASSIGNED,
     CANCELED,
     COMPLETED,
     FILTERED_WORKLIST_UID,
@@ -51,10 +52,13 @@ from dicom_harness.simulators.faults import (
     UPS_CREATE_ANY_STATE,
     UPS_CREATE_DROPS_COMMENTS,
     UPS_CREATE_OVERWRITES,
+    UPS_DELETION_LOCK_NOT_KEPT,
+    UPS_EVENT_WITHOUT_SOP_CLASS,
     UPS_FILTER_IGNORED,
     UPS_GLOBAL_SUBSCRIPTION_IGNORES_NEW,
     UPS_NO_ALREADY_CANCELED_WARNING,
     UPS_NO_ALREADY_COMPLETED_WARNING,
+    UPS_NO_ASSIGNED_EVENT,
     UPS_NO_CANCEL_REQUESTED_EVENT,
     UPS_NO_INITIAL_STATE_REPORT,
     UPS_NO_PROGRESS_EVENT,
@@ -62,6 +66,7 @@ from dicom_harness.simulators.faults import (
     UPS_RECLAIM_ALLOWED,
     UPS_RETRIEVE_SHOWS_TRANSACTION_UID,
     UPS_SEARCH_IGNORES_STATE,
+    UPS_SEARCH_RETURN_KEYS_ONLY,
     UPS_STATE_IGNORES_TRANSACTION_UID,
     UPS_SUSPEND_IGNORED,
     UPS_UNSUBSCRIBE_IGNORED,
@@ -97,6 +102,9 @@ RETURN_KEYS = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority"
                "ProcedureStepProgressInformationSequence", "ReplacedProcedureStepSequence")
 
 
+# PS3.4 CC.2.4.3: an update of either sequence sends a UPS Assigned Event with both
+ASSIGNMENT = ("ScheduledStationNameCodeSequence", "ScheduledHumanPerformersSequence")
+
 # PS3.18 11.7.3 and 11.8.3: the Warning text of a refused or repeated state change
 INCONSISTENT = "The submitted request is inconsistent with the state of the UPS Instance."
 
@@ -121,6 +129,7 @@ class Subscriber:
     global_subscription: bool = False
     filters: list[str] = field(default_factory=list)   # Filtered Global Subscriptions, as search query strings
     workitems: set[str] = field(default_factory=set)
+    locked: set[str] = field(default_factory=set)      # workitems subscribed to with a Deletion Lock
 
 
 def normalise_state(value: str) -> str:
@@ -206,6 +215,8 @@ class Worklist:
             if covered or any(self._matches(ds, f) for f in subscriber.filters):
                 subscriber.workitems.add(uid)
                 events.append(self._state_report(title, ds))
+                if covered and any(ds.get(k) for k in ASSIGNMENT) and UPS_NO_ASSIGNED_EVENT not in self.faults:
+                    events.append(self._assigned(title, ds))       # PS3.4 CC.2.4.3, on creation
         return events
 
     def _matches(self, ds: Dataset, query: str) -> bool:
@@ -243,10 +254,14 @@ class Worklist:
             updated[element.tag] = element
         updated.ScheduledProcedureStepModificationDateTime = _now()
         self._keep(updated)
+        events = []
         if "ProcedureStepProgressInformationSequence" in changes and UPS_NO_PROGRESS_EVENT not in self.faults:
-            return self._to_subscribers(uid, lambda title: self._report(title, updated, PROGRESS, {
+            events += self._to_subscribers(uid, lambda title: self._report(title, updated, PROGRESS, {
                 "ProcedureStepProgressInformationSequence": updated.ProcedureStepProgressInformationSequence}))
-        return []
+        if any(k in changes for k in ASSIGNMENT) and UPS_NO_ASSIGNED_EVENT not in self.faults:
+            # PS3.4 CC.2.4.3: a UPS Assigned Event with the current contents of both sequences
+            events += self._to_subscribers(uid, lambda title: self._assigned(title, updated))
+        return events
 
     def change_state(self, uid: str, transaction_uid: str, requested: str) -> tuple[str | None, list[Event]]:
         """Table CC.1.1-2. Returns a Warning text (the B304 and B306 cells) and the events."""
@@ -291,7 +306,11 @@ class Worklist:
         if outcome.record_transaction_uid:
             ds.TransactionUID = transaction_uid
         self._keep(ds)
-        return None, self._state_reports(uid, ds)
+        events = self._state_reports(uid, ds)
+        if (outcome.to in FINAL_STATES and UPS_DELETION_LOCK_NOT_KEPT in self.faults
+                and any(uid in s.locked for s in self.subscribers.values())):
+            del self.workitems[uid]          # the fault: the lock granted without a Warning, then not kept
+        return None, events
 
     @staticmethod
     def _column(state: str) -> str:
@@ -357,7 +376,11 @@ class Worklist:
         if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]
-        return qido.search_page(entities, query, list(RETURN_KEYS))
+        page = qido.search_page(entities, query, list(RETURN_KEYS))
+        if UPS_SEARCH_RETURN_KEYS_ONLY in self.faults:
+            kept = {qido.hex_tag(k) for k in RETURN_KEYS} | {qido.hex_tag("SpecificCharacterSet")}
+            page.results[:] = [{k: v for k, v in r.items() if k in kept} for r in page.results]
+        return page
 
     # -- subscriptions (PS3.18 11.10 to 11.12, PS3.4 CC.2.3) ----------------------------------------------------
     def subscribe(self, resource: str, title: str, filter_text: str | None = None,
@@ -375,6 +398,8 @@ class Worklist:
             return [self._state_report(title, ds) for ds in self.workitems.values()]
         ds = self._workitem(resource)
         subscriber.workitems.add(resource)
+        if deletion_lock:
+            subscriber.locked.add(resource)
         if UPS_NO_INITIAL_STATE_REPORT in self.faults:
             return []
         return [self._state_report(title, ds)]
@@ -431,10 +456,14 @@ class Worklist:
         return self._report(title, ds, STATE_REPORT, {"ProcedureStepState": ds.ProcedureStepState,
                                                       "InputReadinessState": ds.get("InputReadinessState", "")})
 
+    def _assigned(self, title: str, ds: Dataset) -> Event:
+        return self._report(title, ds, ASSIGNED, {k: ds.get(k, Sequence()) for k in ASSIGNMENT})
+
     def _report(self, title: str, ds: Dataset, event_type: int, attributes: dict) -> Event:
         self._message_id = self._message_id % 0xFFFF + 1
         report = Dataset()
-        report.AffectedSOPClassUID = UPS_PUSH_SOP_CLASS
+        if UPS_EVENT_WITHOUT_SOP_CLASS not in self.faults:
+            report.AffectedSOPClassUID = UPS_PUSH_SOP_CLASS
         report.MessageID = self._message_id
         report.AffectedSOPInstanceUID = ds.SOPInstanceUID
         report.EventTypeID = event_type

@@ -2,7 +2,7 @@
 
 import re
 
-from dicom_harness.testing import IN_PROGRESS, SCHEDULED, json_value, requirement
+from dicom_harness.testing import IN_PROGRESS, SCHEDULED, NotClaimed, json_value, requirement
 
 RETURN_KEY_TYPE_1 = ("SOPClassUID", "SOPInstanceUID", "ScheduledProcedureStepPriority", "ProcedureStepLabel",
                      "ScheduledProcedureStepStartDateTime", "InputReadinessState", "ProcedureStepState")
@@ -64,3 +64,27 @@ def test_search_pages_with_limit_offset_and_warning(ups, dataset_factory):
     assert nothing.status_code == 204 and not nothing.content, (
         f"a search without matches: expected 204 (No Content) with an empty payload (PS3.18 8.3.4.4.1), observed "
         f"{nothing.status_code} {nothing.content[:80]!r}")
+
+
+@requirement("UPS-SEARCH-MATCH-AND-INCLUDE-KEYS")
+def test_search_returns_matching_and_includefield_attributes(ups):
+    """Create a workitem with Comments on the Scheduled Procedure Step (no Return Key of Type 1 or 2) and read it
+    back; search by Patient ID and those comments, then by Patient ID with includefield naming them. PS3.18 11.9.2:
+    the attributes passed as match parameters, and as includefield values, that the origin server supports come back."""
+    sent = ups.created()
+    uid, pid, comments = str(sent.SOPInstanceUID), str(sent.PatientID), str(sent.CommentsOnTheScheduledProcedureStep)
+    if "CommentsOnTheScheduledProcedureStep" not in ups.retrieved(uid):
+        raise NotClaimed("the target does not keep Comments on the Scheduled Procedure Step (the retrieved workitem "
+                         "lacks it): it does not support it as a return attribute")
+    for pairs, what in (([("PatientID", pid), ("CommentsOnTheScheduledProcedureStep", comments)],
+                         "matching on Patient ID and Comments on the Scheduled Procedure Step"),
+                        ([("PatientID", pid), ("includefield", "CommentsOnTheScheduledProcedureStep")],
+                         "Patient ID with includefield=CommentsOnTheScheduledProcedureStep")):
+        found = [r for r in ups.search_json(pairs) if json_value(r, "SOPInstanceUID") == uid]
+        assert len(found) == 1, f"search {what}: expected workitem {uid} once, observed {len(found)} times"
+        assert json_value(found[0], "PatientID") == pid, (
+            f"search {what}: the matching key Patient ID expected {pid!r}, observed {json_value(found[0], 'PatientID')!r}")
+        observed = json_value(found[0], "CommentsOnTheScheduledProcedureStep")
+        assert observed == comments, (
+            f"search {what}: Comments on the Scheduled Procedure Step expected {comments!r} (the workitem has it), "
+            f"observed {observed!r}")
