@@ -1601,3 +1601,7 @@ AC_ROLE_VALUE_NOT_BINARY = _fault(
     "ac-role-value-not-binary", "ASSOC-ROLE-REPLY-VALUES",
     "An SCU role the requestor proposed (1) is accepted with the value 2 in the A-ASSOCIATE-AC's role selection "
     "sub-item.", suites=("association",))
+NO_CONTEXT_BARE_CLOSE = _fault(
+    "no-context-bare-close", "ASSOC-NO-BARE-DISCONNECT",
+    "An A-ASSOCIATE-RQ proposing no abstract syntax the simulator supports is answered by closing the TCP "
+    "connection, with no A-ASSOCIATE-RJ or A-ABORT.", suites=("association",))

@@ -84,6 +84,7 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_UID_NOT_RETURNED,
     MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
+    NO_CONTEXT_BARE_CLOSE,
     PDATA_AFTER_RELEASE_RP,
     PDATA_EVEN_CONTEXT_ID,
     PDATA_WITHOUT_PDV,
@@ -347,6 +348,11 @@ class PacsSimulator:
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
         proposed = event.assoc.requestor.primitive.presentation_context_definition_list
+        supported = {cx.abstract_syntax for cx in event.assoc.acceptor.supported_contexts}
+        if NO_CONTEXT_BARE_CLOSE in self.faults and not {cx.abstract_syntax for cx in proposed} & supported:
+            event.assoc.dul.socket._shutdown_socket()
+            event.assoc.kill()
+            return
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
         refused = {COMPANION_FAULTS[f][1] for f in set(self.faults) & set(COMPANION_FAULTS)
                    if any(cx.abstract_syntax in COMPANION_FAULTS[f][0] for cx in proposed)}
