@@ -1605,3 +1605,7 @@ NO_CONTEXT_BARE_CLOSE = _fault(
     "no-context-bare-close", "ASSOC-NO-BARE-DISCONNECT",
     "An A-ASSOCIATE-RQ proposing no abstract syntax the simulator supports is answered by closing the TCP "
     "connection, with no A-ASSOCIATE-RJ or A-ABORT.", suites=("association",))
+CODES_CONVERTED_WITHOUT_WARNING = _fault(
+    "codes-converted-without-warning", "STORE-CODE-COERCION-WARNING",
+    "Anatomic Region Sequence codes of the deprecated SNOMED designator SRT are converted to SCT (T-D3000 to "
+    "51185008) and the C-STORE answers Success, not Warning.", suites=("storage",))

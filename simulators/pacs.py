@@ -61,6 +61,7 @@ from dicom_harness.simulators.faults import (
     AC_USER_IDENTITY_UNASKED,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
+    CODES_CONVERTED_WITHOUT_WARNING,
     COERCE_WITHOUT_WARNING,
     COMMIT_ACTION_RSP_WRONG_MESSAGE_ID,
     DROP_PRIVATE,
@@ -500,11 +501,14 @@ class PacsSimulator:
             self.store.delete(sop_uid)
             return Status.SUCCESS
         try:
-            if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults:
+            converts = CODES_CONVERTED_WITHOUT_WARNING in self.faults and "AnatomicRegionSequence" in dataset
+            if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults or converts:
                 dataset = event.dataset         # the whole data set, changed and encoded again
                 dataset.file_meta = event.file_meta
                 if DROP_PRIVATE in self.faults:
                     dataset.remove_private_tags()
+                elif converts:
+                    _srt_to_sct(dataset.AnatomicRegionSequence)
                 else:
                     dataset.IssuerOfPatientID = COERCED_ISSUER
                 self.store.put_file(_encode_file(dataset), dataset)
@@ -853,6 +857,16 @@ def _empty_version_name(ac) -> None:
 
 def _user_identity_unasked(ac) -> None:
     _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
+
+
+_SRT_TO_SCT = {"T-D3000": "51185008"}       # Chest (PS3.16: SRT codes and their SCT values)
+
+
+def _srt_to_sct(items) -> None:
+    for item in items:
+        if item.get("CodingSchemeDesignator") == "SRT":
+            item.CodeValue = _SRT_TO_SCT.get(item.CodeValue, item.CodeValue)
+            item.CodingSchemeDesignator = "SCT"
 
 
 def _identity_answer(response: bytes):
