@@ -68,6 +68,7 @@ from dicom_harness.simulators.faults import (
     DUPLICATE_DELETES,
     ECHO_FAILURE,
     ECHO_ONCE,
+    ECHO_RSP_COMMAND_FIELD,
     ECHO_RSP_WITH_DATA_SET,
     ECHO_RSP_WRONG_CLASS,
     FIND_FAILURE_WITH_IDENTIFIER,
@@ -127,6 +128,7 @@ from dicom_harness.simulators.faults import (
     USER_IDENTITY_REJECTED_TRANSIENT,
     USER_IDENTITY_RESPONSE_NOT_EMPTY,
     USER_ITEMS_ORDER_REQUIRED,
+    VERIFICATION_EXTNEG_ANSWERED,
     Fault,
     faults_named,
 )
@@ -419,6 +421,9 @@ class PacsSimulator:
                 _rewrite_outgoing(event, [_ac(_drop_application_context)])
             if RJ_UNDEFINED_REASON in self.faults:
                 _rewrite_outgoing(event, [_undefined_rj_reason])
+            raw_client = seen.implementation == associate_rq.HARNESS_IMPLEMENTATION_UID
+            if ECHO_RSP_COMMAND_FIELD in self.faults and raw_client:
+                _rewrite_outgoing(event, [_echo_command_8031])
             response = self._identity_response(seen)
             if response is not None:
                 _rewrite_outgoing(event, [_ac(_identity_answer(response))])
@@ -624,6 +629,8 @@ class PacsSimulator:
             if hasattr(service, "extended_answers"):
                 answers.update(service.extended_answers(event))
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        if VERIFICATION_EXTNEG_ANSWERED in self.faults and Verification in (event.app_info or {}):
+            answers[Verification] = event.app_info[Verification]
         for uid in (event.app_info or {}):
             if str(uid) in storage:
                 answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
@@ -822,6 +829,8 @@ class _RequestSeen:
         self.ascending = not (associate_rq.MAXIMUM_LENGTH in user and user.index(associate_rq.MAXIMUM_LENGTH) > 0)
         self.unknown = any(i.type not in _KNOWN_ITEMS for i in request.items) or any(
             t not in _KNOWN_USER_ITEMS for t in user)
+        implementation = request.user_sub_items(associate_rq.IMPLEMENTATION_CLASS_UID)
+        self.implementation = implementation[0].text() if implementation else ""
         identities = request.user_sub_items(associate_rq.USER_IDENTITY_RQ)
         self.identity = associate_rq.read_user_identity_item(identities[0]) if identities else None
         self.known_only = copy.deepcopy(request)
@@ -867,6 +876,13 @@ def _srt_to_sct(items) -> None:
         if item.get("CodingSchemeDesignator") == "SRT":
             item.CodeValue = _SRT_TO_SCT.get(item.CodeValue, item.CodeValue)
             item.CodingSchemeDesignator = "SCT"
+
+
+_ECHO_RSP_FIELD = bytes.fromhex("0000 0001 02000000 3080")     # (0000,0100) US 8030H, Implicit VR Little Endian
+
+
+def _echo_command_8031(data: bytes, memory: dict) -> bytes:
+    return data.replace(_ECHO_RSP_FIELD, _ECHO_RSP_FIELD[:-2] + b"\x31\x80") if data[:1] == b"\x04" else data
 
 
 def _identity_answer(response: bytes):
