@@ -1705,3 +1705,20 @@ UPS_NO_ASSIGNED_EVENT = _ups_fault(
     "ups-no-assigned-event", "UPS-ASSIGNED-EVENT",
     "An update of a workitem's Scheduled Human Performers Sequence or Scheduled Station Name Code Sequence sends "
     "no UPS Assigned event.")
+NO_CONTEXT_BARE_CLOSE = _fault(
+    "no-context-bare-close", "ASSOC-NO-BARE-DISCONNECT",
+    "An A-ASSOCIATE-RQ proposing no abstract syntax the simulator supports is answered by closing the TCP "
+    "connection, with no A-ASSOCIATE-RJ or A-ABORT.", suites=("association",))
+CODES_CONVERTED_WITHOUT_WARNING = _fault(
+    "codes-converted-without-warning", "STORE-CODE-COERCION-WARNING",
+    "Anatomic Region Sequence codes of the deprecated SNOMED designator SRT are converted to SCT (T-D3000 to "
+    "51185008) and the C-STORE answers Success, not Warning.", suites=("storage",))
+ECHO_RSP_COMMAND_FIELD = _fault(
+    "echo-rsp-command-field", "VERIFY-RSP-COMMAND-FIELD",
+    "On connections opened with the bare-PDU client's Implementation Class UID (the harness's raw exchanges), the "
+    "C-ECHO-RSP's Command Field is 8031H, not 8030H (pynetdicom's own requestors still get 8030H).",
+    suites=("verification",))
+VERIFICATION_EXTNEG_ANSWERED = _fault(
+    "verification-extneg-answered", "VERIFY-NO-EXTNEG-REPLY",
+    "A SOP Class Extended Negotiation sub-item offered for Verification is answered (echoed) in the "
+    "A-ASSOCIATE-AC.", suites=("verification",))

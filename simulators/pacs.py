@@ -61,12 +61,14 @@ from dicom_harness.simulators.faults import (
     AC_USER_IDENTITY_UNASKED,
     ACCEPT_ANY_ABSTRACT_SYNTAX,
     ACCEPT_UNKNOWN_TRANSFER_SYNTAX,
+    CODES_CONVERTED_WITHOUT_WARNING,
     COERCE_WITHOUT_WARNING,
     COMMIT_ACTION_RSP_WRONG_MESSAGE_ID,
     DROP_PRIVATE,
     DUPLICATE_DELETES,
     ECHO_FAILURE,
     ECHO_ONCE,
+    ECHO_RSP_COMMAND_FIELD,
     ECHO_RSP_WITH_DATA_SET,
     ECHO_RSP_WRONG_CLASS,
     FIND_FAILURE_WITH_IDENTIFIER,
@@ -84,6 +86,7 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_UID_NOT_RETURNED,
     MPPS_SET_RSP_WRONG_INSTANCE,
     NO_CLOSE_AFTER_ABORT,
+    NO_CONTEXT_BARE_CLOSE,
     PDATA_AFTER_RELEASE_RP,
     PDATA_EVEN_CONTEXT_ID,
     PDATA_WITHOUT_PDV,
@@ -125,6 +128,7 @@ from dicom_harness.simulators.faults import (
     USER_IDENTITY_REJECTED_TRANSIENT,
     USER_IDENTITY_RESPONSE_NOT_EMPTY,
     USER_ITEMS_ORDER_REQUIRED,
+    VERIFICATION_EXTNEG_ANSWERED,
     Fault,
     faults_named,
 )
@@ -347,6 +351,11 @@ class PacsSimulator:
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
         proposed = event.assoc.requestor.primitive.presentation_context_definition_list
+        supported = {cx.abstract_syntax for cx in event.assoc.acceptor.supported_contexts}
+        if NO_CONTEXT_BARE_CLOSE in self.faults and not {cx.abstract_syntax for cx in proposed} & supported:
+            event.assoc.dul.socket._shutdown_socket()
+            event.assoc.kill()
+            return
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
         refused = {COMPANION_FAULTS[f][1] for f in set(self.faults) & set(COMPANION_FAULTS)
                    if any(cx.abstract_syntax in COMPANION_FAULTS[f][0] for cx in proposed)}
@@ -412,6 +421,9 @@ class PacsSimulator:
                 _rewrite_outgoing(event, [_ac(_drop_application_context)])
             if RJ_UNDEFINED_REASON in self.faults:
                 _rewrite_outgoing(event, [_undefined_rj_reason])
+            raw_client = seen.implementation == associate_rq.HARNESS_IMPLEMENTATION_UID
+            if ECHO_RSP_COMMAND_FIELD in self.faults and raw_client:
+                _rewrite_outgoing(event, [_echo_command_8031])
             response = self._identity_response(seen)
             if response is not None:
                 _rewrite_outgoing(event, [_ac(_identity_answer(response))])
@@ -494,11 +506,14 @@ class PacsSimulator:
             self.store.delete(sop_uid)
             return Status.SUCCESS
         try:
-            if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults:
+            converts = CODES_CONVERTED_WITHOUT_WARNING in self.faults and "AnatomicRegionSequence" in dataset
+            if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults or converts:
                 dataset = event.dataset         # the whole data set, changed and encoded again
                 dataset.file_meta = event.file_meta
                 if DROP_PRIVATE in self.faults:
                     dataset.remove_private_tags()
+                elif converts:
+                    _srt_to_sct(dataset.AnatomicRegionSequence)
                 else:
                     dataset.IssuerOfPatientID = COERCED_ISSUER
                 self.store.put_file(_encode_file(dataset), dataset)
@@ -614,6 +629,8 @@ class PacsSimulator:
             if hasattr(service, "extended_answers"):
                 answers.update(service.extended_answers(event))
         storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        if VERIFICATION_EXTNEG_ANSWERED in self.faults and Verification in (event.app_info or {}):
+            answers[Verification] = event.app_info[Verification]
         for uid in (event.app_info or {}):
             if str(uid) in storage:
                 answers[uid] = bytes([4 if STORE_EXTNEG_UNDEFINED_LEVEL in self.faults else 2, 0, 0, 0, 0, 0])
@@ -812,6 +829,8 @@ class _RequestSeen:
         self.ascending = not (associate_rq.MAXIMUM_LENGTH in user and user.index(associate_rq.MAXIMUM_LENGTH) > 0)
         self.unknown = any(i.type not in _KNOWN_ITEMS for i in request.items) or any(
             t not in _KNOWN_USER_ITEMS for t in user)
+        implementation = request.user_sub_items(associate_rq.IMPLEMENTATION_CLASS_UID)
+        self.implementation = implementation[0].text() if implementation else ""
         identities = request.user_sub_items(associate_rq.USER_IDENTITY_RQ)
         self.identity = associate_rq.read_user_identity_item(identities[0]) if identities else None
         self.known_only = copy.deepcopy(request)
@@ -847,6 +866,23 @@ def _empty_version_name(ac) -> None:
 
 def _user_identity_unasked(ac) -> None:
     _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
+
+
+_SRT_TO_SCT = {"T-D3000": "51185008"}       # Chest (PS3.16: SRT codes and their SCT values)
+
+
+def _srt_to_sct(items) -> None:
+    for item in items:
+        if item.get("CodingSchemeDesignator") == "SRT":
+            item.CodeValue = _SRT_TO_SCT.get(item.CodeValue, item.CodeValue)
+            item.CodingSchemeDesignator = "SCT"
+
+
+_ECHO_RSP_FIELD = bytes.fromhex("0000 0001 02000000 3080")     # (0000,0100) US 8030H, Implicit VR Little Endian
+
+
+def _echo_command_8031(data: bytes, memory: dict) -> bytes:
+    return data.replace(_ECHO_RSP_FIELD, _ECHO_RSP_FIELD[:-2] + b"\x31\x80") if data[:1] == b"\x04" else data
 
 
 def _identity_answer(response: bytes):

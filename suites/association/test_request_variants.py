@@ -8,6 +8,7 @@ from dicom_harness.testing import NotVerified, associate_rq, requirement, ul_sta
 M = ul_state_model
 UNDEFINED_USER_ITEM = 0x5F          # PS3.7 D.3.3 and PS3.8 D.1 define user sub-items 51H to 59H only
 OTHER_APPLICATION_CONTEXT = "1.2.826.0.1.3680043.9.3811.99.2"
+UNKNOWN_ABSTRACT_SYNTAX = "1.2.826.0.1.3680043.9.3811.99.1"
 RJ_REASONS = {1: {1, 2, 3, 7}, 2: {1, 2}, 3: {1, 2}}          # PS3.8 Table 9-21, by source
 
 
@@ -120,3 +121,19 @@ def test_unknown_application_context_is_answered(dimse):
     names = associate_rq.parse(step.pdu, 0x02).items_of(associate_rq.APPLICATION_CONTEXT)
     assert len(names) == 1 and names[0].text(), (
         f"expected the A-ASSOCIATE-AC to return one Application Context item, observed {[n.text() for n in names]}")
+
+
+@requirement("ASSOC-NO-BARE-DISCONNECT")
+def test_a_request_with_nothing_acceptable_is_answered(dimse):
+    """Propose only an abstract syntax nobody supports; PS3.8 9.1.4 (note 1): the target answers with an
+    A-ASSOCIATE-AC (every context rejected), an A-ASSOCIATE-RJ or an A-ABORT, not by dropping the TCP connection."""
+    first = _answer(dimse, _only_unknown_abstract_syntax)
+    observed = first.observed if first else "nothing"
+    assert observed in (M.AC, M.RJ, M.ABORT), (
+        f"expected an A-ASSOCIATE-AC, A-ASSOCIATE-RJ or A-ABORT to the request, observed {observed} "
+        "(PS3.8 9.1.4: an Upper Layer State Machine should not disconnect outside reject, release or abort)")
+
+
+def _only_unknown_abstract_syntax(request) -> None:
+    context = request.presentation_contexts[0]
+    context.children[0] = associate_rq.Item(associate_rq.ABSTRACT_SYNTAX, UNKNOWN_ABSTRACT_SYNTAX.encode())
