@@ -1490,3 +1490,27 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+# -- Query/Retrieve, round 5 (dimse-qr): cancel identifier, C-GET failure codes, final counts, Instance Availability
+FIND_CANCEL_WITH_IDENTIFIER = _fault(
+    "find-cancel-with-identifier", "QR-FIND-CANCEL-NO-IDENTIFIER",
+    "The Cancel (FE00) response that ends a cancelled C-FIND carries an identifier (Query/Retrieve Level only).")
+GET_FAILURE_CODE_0110 = _fault(
+    "get-failure-code-0110", "QR-GET-FAILURE-CODES",
+    "A C-GET the SCP cannot process (an undefined Query/Retrieve Level) ends with 0110 (Processing failure, a code "
+    "of the DIMSE-N services) instead of a code Table C.4-3 defines.")
+GET_WARNING_MISCOUNTS = _fault(
+    "get-warning-miscounts", "QR-GET-WARNING-COUNTS",
+    "The final Warning (B000) of a C-GET in which some C-STOREs failed counts every sub-operation as completed and "
+    "none as failed.")
+MOVE_WARNING_MISCOUNTS = _fault(
+    "move-warning-miscounts", "QR-MOVE-WARNING-COUNTS",
+    "The final Warning (B000) of a C-MOVE in which some C-STOREs failed counts every sub-operation as completed "
+    "and none as failed.")
+AVAILABILITY_STUDY_TOO_FAST = _fault(
+    "availability-study-too-fast", "QR-FIND-INSTANCE-AVAILABILITY",
+    "Instance Availability is NEARLINE for every instance (IMAGE level) but ONLINE for their series and study: the "
+    "higher levels do not report the least rapidly available instance.")
+AVAILABILITY_EMPTY = _fault(
+    "availability-empty", "QR-FIND-INSTANCE-AVAILABILITY-VALUE",
+    "SERIES-level C-FIND responses carry Instance Availability with a zero-length value.")

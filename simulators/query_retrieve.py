@@ -39,6 +39,8 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNIQUE_KEY, level_of
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
+    AVAILABILITY_EMPTY,
+    AVAILABILITY_STUDY_TOO_FAST,
     CHARSET_DROPPED,
     CHARSET_REQUEST_IGNORED,
     DATE_RANGE_EXCLUSIVE,
@@ -48,6 +50,7 @@ from dicom_harness.simulators.faults import (
     EXTNEG_FIND_UNSOLICITED,
     EXTNEG_RETRIEVE_TWO_BYTES,
     EXTNEG_RETRIEVE_UNSOLICITED,
+    FIND_CANCEL_WITH_IDENTIFIER,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
     FIND_FAILURE_CODE_0110,
@@ -58,12 +61,14 @@ from dicom_harness.simulators.faults import (
     FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
     GET_FAILED_LIST_MISSING,
+    GET_FAILURE_CODE_0110,
     GET_IGNORES_CANCEL,
     GET_MISCOUNTS,
     GET_PARTIAL_AS_FAILURE,
     GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
     GET_SUBOP_PRIORITY_LOW,
+    GET_WARNING_MISCOUNTS,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
     MODALITIES_FIRST_ONLY,
@@ -78,6 +83,7 @@ from dicom_harness.simulators.faults import (
     MOVE_RSP_CHARSET,
     MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
+    MOVE_WARNING_MISCOUNTS,
     NUMBER_KEYS_IGNORED,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
@@ -403,10 +409,19 @@ class QueryRetrieveScp:
             response.PatientBirthDate = entity.get("PatientBirthDate", "")
         if FIND_EMPTY_TIMEZONE in self.faults:
             response.TimezoneOffsetFromUTC = ""
+        response.InstanceAvailability = self._availability(level)
         if FIND_PATIENT_ID_EMPTY in self.faults and level == "PATIENT" and "PatientID" in response \
                 and not str(identifier.get("PatientID", "") or ""):
             response.PatientID = ""
         return response
+
+    def _availability(self, level: str) -> str:
+        """PS3.4 C.4.1.1.3.2: every instance the store holds is ONLINE, so every entity is too."""
+        if AVAILABILITY_EMPTY in self.faults and level == "SERIES":
+            return ""
+        if AVAILABILITY_STUDY_TOO_FAST in self.faults and level == "IMAGE":
+            return "NEARLINE"
+        return "ONLINE"
 
     def _sequence_response(self, key: DataElement, found: DataElement | None) -> DataElement:
         """PS3.4 C.2.2.2.6: the matching items, each holding only the requested item attributes."""
@@ -444,6 +459,8 @@ class QueryRetrieveScp:
             for response in responses:
                 time.sleep(0)     # let the association's reader thread take in a C-Status.CANCEL
                 if self._cancelled(event) and IGNORE_CANCEL not in self.faults:
+                    if FIND_CANCEL_WITH_IDENTIFIER in self.faults:
+                        _wrap_dimse(event.assoc, _CancelFindWithIdentifier)
                     yield Status.CANCEL, None
                     return
                 yield Status.PENDING, response
@@ -636,6 +653,17 @@ class _FinalFindWithIdentifier:
         super().send_msg(primitive, context_id)
 
 
+class _CancelFindWithIdentifier:
+    """Fault find-cancel-with-identifier: the Cancel response of a C-FIND carries a data set."""
+
+    def send_msg(self, primitive, context_id):
+        if isinstance(primitive, C_FIND) and primitive.Status == Status.CANCEL and not primitive.Identifier:
+            extra = Dataset()
+            extra.QueryRetrieveLevel = "IMAGE"
+            primitive.Identifier = BytesIO(encode(extra, True, True))
+        super().send_msg(primitive, context_id)
+
+
 class _FinalRetrieveResponse:
     """pynetdicom reuses the last Pending response for the final one, so it would carry Number of Remaining
     Sub-operations, which PS3.4 C.4.2.1.6 and C.4.3.1.5 forbid there: drop it. The move-miscounts and
@@ -660,6 +688,14 @@ class _FinalRetrieveResponse:
             primitive.Status = 0xA702
         if primitive.Status == Status.MOVE_DESTINATION_UNKNOWN and not get and MOVE_FAILURE_CODE_0110 in self._dh_faults:
             primitive.Status = 0x0110
+        if primitive.Status == Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS and get \
+                and GET_FAILURE_CODE_0110 in self._dh_faults:
+            primitive.Status = 0x0110
+        if primitive.Status == 0xB000 and (GET_WARNING_MISCOUNTS if get else MOVE_WARNING_MISCOUNTS) in self._dh_faults \
+                and primitive.NumberOfFailedSuboperations:
+            primitive.NumberOfCompletedSuboperations = (primitive.NumberOfCompletedSuboperations or 0) \
+                + primitive.NumberOfFailedSuboperations
+            primitive.NumberOfFailedSuboperations = 0
         if primitive.Status == Status.CANCEL and not get and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
                 and primitive.NumberOfRemainingSuboperations is not None:
             primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1

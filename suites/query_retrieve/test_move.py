@@ -294,3 +294,22 @@ def test_move_sub_operations_carry_the_request_priority(qr, world, harness_peer)
 
 def _priority_name(priority) -> str:
     return {0: "MEDIUM (0000H)", 1: "HIGH (0001H)", 2: "LOW (0002H)"}.get(priority, repr(priority))
+
+
+@requirement("QR-MOVE-WARNING-COUNTS")
+def test_move_warning_counts_say_what_failed(qr, world, harness_peer):
+    """C-MOVE of 3 instances to the harness peer, which refuses the second C-STORE (A700): the final response "shall
+    indicate the number of Completed sub-operations, the number of Failed sub-operations, and the number of
+    sub-operations with Warning Status" (PS3.4 C.4.2.3.1): those stored, 1 and 0. Counts left out are accepted
+    (C.4.2.1.7 says "may"); counts given must be right."""
+    result, _, expected = _partial_move(qr, world, harness_peer)
+    stored = len(expected & set(harness_peer.inbox.stored))
+    want = {"NumberOfCompletedSuboperations": stored, "NumberOfFailedSuboperations": 1,
+            "NumberOfWarningSuboperations": 0}
+    observed = {k: result.final_count(k) for k in want}
+    if all(v is None for v in observed.values()):
+        raise NotVerified(f"the final {describe(result.final_status)} response carries no sub-operation counts: "
+                          f"nothing to judge")
+    wrong = [f"{k} {observed[k]} (expected {v})" for k, v in want.items() if observed[k] not in (None, v)]
+    assert not wrong, (f"final status {result.final_status:#06x}: the destination stored {stored} instance(s) and "
+                       f"refused one; " + "; ".join(wrong))
