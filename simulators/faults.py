@@ -1514,3 +1514,11 @@ AVAILABILITY_STUDY_TOO_FAST = _fault(
 AVAILABILITY_EMPTY = _fault(
     "availability-empty", "QR-FIND-INSTANCE-AVAILABILITY-VALUE",
     "SERIES-level C-FIND responses carry Instance Availability with a zero-length value.")
+COMBINED_DATETIME_SEPARATE = _fault(
+    "combined-datetime-separate", "QR-MATCH-COMBINED-DATETIME",
+    "The SCP agrees combined date-time matching (C-FIND extended negotiation byte 2) but still matches a Study Date "
+    "range and a Study Time range each on its own.")
+COMBINED_DATETIME_UNASKED = _fault(
+    "combined-datetime-unasked", "QR-FIND-BASELINE-IF-NOT-AGREED",
+    "The SCP matches a Study Date range and a Study Time range as one date-time period on every association, also "
+    "where combined date-time matching was not agreed.")

@@ -16,7 +16,7 @@ import logging
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 from pydicom.dataelem import DataElement
@@ -43,6 +43,8 @@ from dicom_harness.simulators.faults import (
     AVAILABILITY_STUDY_TOO_FAST,
     CHARSET_DROPPED,
     CHARSET_REQUEST_IGNORED,
+    COMBINED_DATETIME_SEPARATE,
+    COMBINED_DATETIME_UNASKED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
     EXTNEG_FIND_MULTI_BYTE_TWO,
@@ -120,6 +122,10 @@ MODELS = {
 FIND_MODELS = (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind)
 MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelMove)
 
+# DA and TM keys matched as one DT once combined date-time matching is agreed (PS3.4 C.2.2.2.5.4)
+COMBINED_PAIRS = (("PatientBirthDate", "PatientBirthTime"), ("StudyDate", "StudyTime"), ("SeriesDate", "SeriesTime"),
+                  ("AcquisitionDate", "AcquisitionTime"), ("ContentDate", "ContentTime"))
+
 # Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
 RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
 
@@ -192,6 +198,8 @@ class QueryRetrieveScp:
         self._cancels = _CANCELS
         # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
         self._relational: weakref.WeakSet = weakref.WeakSet()
+        # ... and combined date-time matching (byte 2, PS3.4 C.5.1.1.2)
+        self._combined: weakref.WeakSet = weakref.WeakSet()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
@@ -215,6 +223,10 @@ class QueryRetrieveScp:
                 continue
             agreed = information[0] == 1 and HIERARCHICAL_ONLY not in self.faults
             answers[uid] = bytes([1 if agreed else 0])
+            if len(information) > 1:       # byte 2, combined date-time matching (C.5.1.1.2): agreed when offered
+                answers[uid] += bytes([1 if information[1] == 1 else 0])
+                if information[1] == 1:
+                    self._combined.add(event.assoc)
             if EXTNEG_FIND_TWO_BYTES in self.faults and len(information) == 1:
                 answers[uid] += b"\x00"
             if EXTNEG_FIND_MULTI_BYTE_TWO in self.faults and len(information) > 1:
@@ -302,9 +314,11 @@ class QueryRetrieveScp:
             entity.NumberOfSeriesRelatedInstances = len(instances)
 
     # -- C-FIND ----------------------------------------------------------------------------------------------
-    def find(self, identifier: Dataset, model_uid: str, relational: bool = False) -> list[Dataset]:
+    def find(self, identifier: Dataset, model_uid: str, relational: bool = False,
+             combined: bool = False) -> list[Dataset]:
         """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed.
-        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2)."""
+        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2); combined: it agreed combined
+        date-time matching (C.2.2.2.5.4)."""
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if not level and FIND_NO_LEVEL_SUCCESS in self.faults:
@@ -321,6 +335,8 @@ class QueryRetrieveScp:
             identifier = _read_as_latin1(identifier)
         query, requested = self._split_keys(identifier, level, model)
         options = self._match_options()
+        if (combined and COMBINED_DATETIME_SEPARATE not in self.faults) or COMBINED_DATETIME_UNASKED in self.faults:
+            options = replace(options, date_time_pairs=COMBINED_PAIRS)
         responses = []
         for entity in self.entities(identifier, level, model):
             if not matches(query, entity.dataset, options):
@@ -445,7 +461,7 @@ class QueryRetrieveScp:
             _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
         try:
             responses = self.find(event.identifier, event.request.AffectedSOPClassUID,
-                                  relational=event.assoc in self._relational)
+                                  relational=event.assoc in self._relational, combined=event.assoc in self._combined)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
             yield (0x0110 if FIND_FAILURE_CODE_0110 in self.faults else exc.status), None
