@@ -1522,3 +1522,7 @@ COMBINED_DATETIME_UNASKED = _fault(
     "combined-datetime-unasked", "QR-FIND-BASELINE-IF-NOT-AGREED",
     "The SCP matches a Study Date range and a Study Time range as one date-time period on every association, also "
     "where combined date-time matching was not agreed.")
+PN_LITERAL_PREFIX = _fault(
+    "pn-literal-prefix", "QR-MATCH-PN-LITERAL",
+    "In Patient Root PATIENT-level C-FINDs, a Patient's Name key without wild cards matches every name it begins "
+    "(as if it ended in '*').")

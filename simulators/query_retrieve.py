@@ -90,6 +90,7 @@ from dicom_harness.simulators.faults import (
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
+    PN_LITERAL_PREFIX,
     RELATIONAL_REFUSED,
     SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE,
     SEQUENCE_MATCH_IGNORED,
@@ -334,6 +335,11 @@ class QueryRetrieveScp:
         if CHARSET_REQUEST_IGNORED in self.faults and "192" in str(identifier.get("SpecificCharacterSet", "")):
             identifier = _read_as_latin1(identifier)
         query, requested = self._split_keys(identifier, level, model)
+        if PN_LITERAL_PREFIX in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
+            for element in list(query):
+                name = str(element.value or "") if element.VR == "PN" and element.VM == 1 else ""
+                if name and "*" not in name and "?" not in name:
+                    query[element.tag] = DataElement(element.tag, "PN", name + "*")
         options = self._match_options()
         if (combined and COMBINED_DATETIME_SEPARATE not in self.faults) or COMBINED_DATETIME_UNASKED in self.faults:
             options = replace(options, date_time_pairs=COMBINED_PAIRS)
