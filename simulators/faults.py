@@ -1526,3 +1526,19 @@ PN_LITERAL_PREFIX = _fault(
     "pn-literal-prefix", "QR-MATCH-PN-LITERAL",
     "In Patient Root PATIENT-level C-FINDs, a Patient's Name key without wild cards matches every name it begins "
     "(as if it ended in '*').")
+# The key-per-level faults: a C-FIND naming one entity by its level's Unique Key (a fast path) answers without one
+# Required Key of that level, in one information model only.
+KEYS_PR_PATIENT = _fault("keys-pr-patient-drops-name", "QR-KEYS-PATIENT-ROOT-PATIENT",
+                         "Patient Root PATIENT C-FIND by a single Patient ID: the response lacks Patient's Name.")
+KEYS_PR_STUDY = _fault("keys-pr-study-drops-study-id", "QR-KEYS-PATIENT-ROOT-STUDY",
+                       "Patient Root STUDY C-FIND by a single Study Instance UID: the response lacks Study ID.")
+KEYS_PR_SERIES = _fault("keys-pr-series-drops-number", "QR-KEYS-PATIENT-ROOT-SERIES",
+                        "Patient Root SERIES C-FIND by a single Series Instance UID: the response lacks Series Number.")
+KEYS_PR_IMAGE = _fault("keys-pr-image-drops-number", "QR-KEYS-PATIENT-ROOT-IMAGE",
+                       "Patient Root IMAGE C-FIND by a single SOP Instance UID: the response lacks Instance Number.")
+KEYS_SR_STUDY = _fault("keys-sr-study-drops-accession", "QR-KEYS-STUDY-ROOT-STUDY",
+                       "Study Root STUDY C-FIND by a single Study Instance UID: the response lacks Accession Number.")
+KEYS_SR_SERIES = _fault("keys-sr-series-drops-modality", "QR-KEYS-STUDY-ROOT-SERIES",
+                        "Study Root SERIES C-FIND by a single Series Instance UID: the response lacks Modality.")
+KEYS_SR_IMAGE = _fault("keys-sr-image-drops-number", "QR-KEYS-STUDY-ROOT-IMAGE",
+                       "Study Root IMAGE C-FIND by a single SOP Instance UID: the response lacks Instance Number.")

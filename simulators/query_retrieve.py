@@ -73,6 +73,13 @@ from dicom_harness.simulators.faults import (
     GET_WARNING_MISCOUNTS,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
+    KEYS_PR_IMAGE,
+    KEYS_PR_PATIENT,
+    KEYS_PR_SERIES,
+    KEYS_PR_STUDY,
+    KEYS_SR_IMAGE,
+    KEYS_SR_SERIES,
+    KEYS_SR_STUDY,
     MODALITIES_FIRST_ONLY,
     MOVE_CANCEL_COUNTS_INITIATED,
     MOVE_CORRUPTS_PIXELS,
@@ -126,6 +133,13 @@ MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetri
 # DA and TM keys matched as one DT once combined date-time matching is agreed (PS3.4 C.2.2.2.5.4)
 COMBINED_PAIRS = (("PatientBirthDate", "PatientBirthTime"), ("StudyDate", "StudyTime"), ("SeriesDate", "SeriesTime"),
                   ("AcquisitionDate", "AcquisitionTime"), ("ContentDate", "ContentTime"))
+
+# The key-per-level faults: (model, level) -> (fault, the Required Key its responses lack)
+_KEY_DROPS = {(PATIENT_ROOT, "PATIENT"): (KEYS_PR_PATIENT, "PatientName"), (PATIENT_ROOT, "STUDY"): (KEYS_PR_STUDY, "StudyID"),
+              (PATIENT_ROOT, "SERIES"): (KEYS_PR_SERIES, "SeriesNumber"),
+              (PATIENT_ROOT, "IMAGE"): (KEYS_PR_IMAGE, "InstanceNumber"),
+              (STUDY_ROOT, "STUDY"): (KEYS_SR_STUDY, "AccessionNumber"), (STUDY_ROOT, "SERIES"): (KEYS_SR_SERIES, "Modality"),
+              (STUDY_ROOT, "IMAGE"): (KEYS_SR_IMAGE, "InstanceNumber")}
 
 # Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
 RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
@@ -352,6 +366,10 @@ class QueryRetrieveScp:
             if SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE in self.faults and _lacks_empty_item_sequence(query, entity.dataset):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
+        drop = _KEY_DROPS.get((model, level))
+        if drop and drop[0] in self.faults and len(_uids(identifier, UNIQUE_KEY[level]) or []) == 1:
+            for response in responses:
+                response.pop(drop[1], None)
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
