@@ -1542,3 +1542,11 @@ KEYS_SR_SERIES = _fault("keys-sr-series-drops-modality", "QR-KEYS-STUDY-ROOT-SER
                         "Study Root SERIES C-FIND by a single Series Instance UID: the response lacks Modality.")
 KEYS_SR_IMAGE = _fault("keys-sr-image-drops-number", "QR-KEYS-STUDY-ROOT-IMAGE",
                        "Study Root IMAGE C-FIND by a single SOP Instance UID: the response lacks Instance Number.")
+GET_PENDING_REMAINING_STUCK = _fault(
+    "get-pending-remaining-stuck", "QR-GET-PENDING-COUNTS",
+    "Pending C-GET responses keep Number of Remaining Sub-operations at the total: it never goes down as C-STOREs "
+    "complete.")
+MOVE_PENDING_REMAINING_STUCK = _fault(
+    "move-pending-remaining-stuck", "QR-MOVE-PENDING-COUNTS",
+    "Pending C-MOVE responses keep Number of Remaining Sub-operations at the total: it never goes down as C-STOREs "
+    "complete.")

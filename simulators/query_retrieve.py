@@ -67,6 +67,7 @@ from dicom_harness.simulators.faults import (
     GET_IGNORES_CANCEL,
     GET_MISCOUNTS,
     GET_PARTIAL_AS_FAILURE,
+    GET_PENDING_REMAINING_STUCK,
     GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
     GET_SUBOP_PRIORITY_LOW,
@@ -89,6 +90,7 @@ from dicom_harness.simulators.faults import (
     MOVE_MISCOUNTS,
     MOVE_PARTIAL_AS_FAILURE,
     MOVE_PATIENT_FIRST_STUDY,
+    MOVE_PENDING_REMAINING_STUCK,
     MOVE_RSP_CHARSET,
     MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
@@ -713,6 +715,12 @@ class _FinalRetrieveResponse:
 
     def send_msg(self, primitive, context_id):
         kind = type(primitive).__name__
+        stuck = GET_PENDING_REMAINING_STUCK if kind == "C_GET" else MOVE_PENDING_REMAINING_STUCK
+        if kind in ("C_MOVE", "C_GET") and primitive.Status in (Status.PENDING, Status.PENDING_WARNING) \
+                and stuck in self._dh_faults and primitive.NumberOfRemainingSuboperations is not None:
+            done = sum(getattr(primitive, k) or 0 for k in ("NumberOfCompletedSuboperations",
+                                                             "NumberOfFailedSuboperations", "NumberOfWarningSuboperations"))
+            primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + done
         if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (Status.PENDING, Status.PENDING_WARNING):
             if primitive.Status != Status.CANCEL:
                 primitive.NumberOfRemainingSuboperations = None

@@ -13,7 +13,12 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import assert_failed_list_names, assert_responses_name_request, query
+from .conftest import (
+    assert_failed_list_names,
+    assert_pending_counts_true,
+    assert_responses_name_request,
+    query,
+)
 
 HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
 
@@ -189,3 +194,12 @@ def test_get_warning_counts_say_what_failed(qr, world):
     wrong = [f"{k} {observed[k]} (expected {v})" for k, v in expected.items() if observed[k] not in (None, v)]
     assert not wrong, (
         f"final status {result.final_status:#06x} after {len(result.stores)} C-STORE(s), one refused: " + "; ".join(wrong))
+
+
+@requirement("QR-GET-PENDING-COUNTS")
+def test_get_pending_counts_add_up(qr, world):
+    """C-GET of study A1 (3 instances, every C-STORE answered Success): each Pending response's Remaining, Completed,
+    Failed and Warning counts account for the 3 sub-operations (PS3.4 C.4.3.3.1: "These responses shall indicate the
+    number of Remaining, Completed, Failure, and Warning C-STORE sub-operations")."""
+    result, instances = _get(qr, world, "STUDY")
+    assert_pending_counts_true(result, len(instances), "C-GET", "PS3.4 C.4.3.3.1")

@@ -16,7 +16,12 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import assert_failed_list_names, assert_responses_name_request, query
+from .conftest import (
+    assert_failed_list_names,
+    assert_pending_counts_true,
+    assert_responses_name_request,
+    query,
+)
 
 HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
 
@@ -313,3 +318,14 @@ def test_move_warning_counts_say_what_failed(qr, world, harness_peer):
     wrong = [f"{k} {observed[k]} (expected {v})" for k, v in want.items() if observed[k] not in (None, v)]
     assert not wrong, (f"final status {result.final_status:#06x}: the destination stored {stored} instance(s) and "
                        f"refused one; " + "; ".join(wrong))
+
+
+@requirement("QR-MOVE-PENDING-COUNTS")
+def test_move_pending_counts_add_up(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances) to the harness peer, which stores them all: each Pending response's Remaining,
+    Completed, Failed and Warning counts account for the 3 sub-operations (PS3.4 C.4.2.3.1: "These responses shall
+    indicate the Remaining, Completed, Failed, and Warning C-STORE sub-operations")."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    result, _ = _move_to_peer(qr, harness_peer, model, identifier, expected)
+    assert_pending_counts_true(result, len(expected), "C-MOVE", "PS3.4 C.4.2.3.1")
