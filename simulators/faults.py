@@ -1550,3 +1550,7 @@ MOVE_PENDING_REMAINING_STUCK = _fault(
     "move-pending-remaining-stuck", "QR-MOVE-PENDING-COUNTS",
     "Pending C-MOVE responses keep Number of Remaining Sub-operations at the total: it never goes down as C-STOREs "
     "complete.")
+RELATIONAL_RETRIEVE_REFUSED = _fault(
+    "relational-retrieve-refused", "QR-RELATIONAL-RETRIEVE",
+    "The SCP agrees relational-retrieval for C-MOVE (extended negotiation byte 1), then sends nothing for a C-MOVE "
+    "that lacks a unique key of a level above the retrieve level.")

@@ -101,6 +101,7 @@ from dicom_harness.simulators.faults import (
     PATIENT_ROOT_NO_PATIENTS,
     PN_LITERAL_PREFIX,
     RELATIONAL_REFUSED,
+    RELATIONAL_RETRIEVE_REFUSED,
     SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE,
     SEQUENCE_MATCH_IGNORED,
     SINGLE_VALUE_CASE_INSENSITIVE,
@@ -217,6 +218,8 @@ class QueryRetrieveScp:
         self._relational: weakref.WeakSet = weakref.WeakSet()
         # ... and combined date-time matching (byte 2, PS3.4 C.5.1.1.2)
         self._combined: weakref.WeakSet = weakref.WeakSet()
+        # ... and relational-retrieval for C-MOVE (C.5.2.1)
+        self._relational_retrieve: weakref.WeakSet = weakref.WeakSet()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
@@ -232,9 +235,13 @@ class QueryRetrieveScp:
             if not information:
                 continue
             if UID(uid) in MODELS and UID(uid) not in FIND_MODELS:
-                # C-MOVE and C-GET (C.5.2.1): relational-retrieval is not offered, so no sub-item comes back
+                # C-MOVE and C-GET (C.5.2.1): relational-retrieval is agreed for C-MOVE (the retrieval takes whatever
+                # unique keys are given); for C-GET no sub-item comes back
                 if EXTNEG_RETRIEVE_TWO_BYTES in self.faults:
                     answers[uid] = b"\x00\x00"
+                elif UID(uid) in MOVE_MODELS and information[0] == 1:
+                    answers[uid] = b"\x01"
+                    self._relational_retrieve.add(event.assoc)
                 continue
             if UID(uid) not in FIND_MODELS:
                 continue
@@ -544,6 +551,9 @@ class QueryRetrieveScp:
             yield None, None
             return
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID) or []
+        if RELATIONAL_RETRIEVE_REFUSED in self.faults and event.assoc in self._relational_retrieve \
+                and _lacks_upper_unique_key(event.identifier, event.request.AffectedSOPClassUID):
+            selected = []
         if destination is None:       # the fault: pretend, with nothing to send
             yield ("127.0.0.1", 1)
             yield 0
@@ -577,6 +587,15 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _lacks_upper_unique_key(identifier: Dataset, model_uid: str) -> bool:
+    """A retrieve identifier without the unique key of some level above its Query/Retrieve Level."""
+    model = MODELS.get(UID(model_uid), STUDY_ROOT)
+    level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
+    if level not in LEVELS[model]:
+        return False
+    return any(not _uids(identifier, UNIQUE_KEY[lvl]) for lvl in LEVELS[model] if _depth(lvl) < _depth(level))
 
 
 def _read_as_latin1(identifier: Dataset) -> Dataset:

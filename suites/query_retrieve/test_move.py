@@ -7,6 +7,7 @@ import time
 import pytest
 
 from dicom_harness.testing import (
+    NotClaimed,
     NotVerified,
     Status,
     assert_same_instance,
@@ -329,3 +330,25 @@ def test_move_pending_counts_add_up(qr, world, harness_peer):
     expected = world.sop_uids(*series)
     result, _ = _move_to_peer(qr, harness_peer, model, identifier, expected)
     assert_pending_counts_true(result, len(expected), "C-MOVE", "PS3.4 C.4.2.3.1")
+
+
+@requirement("QR-RELATIONAL-RETRIEVE")
+def test_relational_move_by_series_uid_only(qr, world, harness_peer):
+    """Propose relational-retrieval for the Study Root C-MOVE model (byte 1 = 1); once agreed, a SERIES C-MOVE giving
+    only series A1-CT's Series Instance UID (no Study Instance UID) sends its 2 instances (PS3.4 C.4.2.3.2.1: "all
+    Composite Object Instances related to a series by only providing a Series Instance UID")."""
+    expected = world.sop_uids("A1-CT")
+    with qr.extended_session("study_root", "C-MOVE", b"\x01", "relational-retrieval=1") as (session, uid, answer):
+        if answer is None or answer[:1] != b"\x01":
+            raise NotClaimed("the target did not agree relational-retrieval for the Study Root C-MOVE model "
+                             f"({'no sub-item' if answer is None else 'bytes ' + answer.hex(' ')})")
+        for sop in expected:
+            harness_peer.inbox.stored.pop(sop, None)
+        result = session.move(query("SERIES", SeriesInstanceUID=world.series_uid("A1-CT")),
+                              harness_peer.config.ae_title, uid, 2)
+    harness_peer.wait_for(lambda inbox: all(u in inbox.stored for u in expected), timeout=5.0)
+    delivered = {u for u in expected if u in harness_peer.inbox.stored}
+    assert delivered == expected, (
+        f"relational-retrieval agreed, SERIES C-MOVE by Series Instance UID only: expected the {len(expected)} "
+        f"instance(s) of series A1-CT at the destination, {len(delivered)} arrived (final status "
+        f"{describe(result.final_status)})")
