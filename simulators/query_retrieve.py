@@ -137,13 +137,6 @@ MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetri
 COMBINED_PAIRS = (("PatientBirthDate", "PatientBirthTime"), ("StudyDate", "StudyTime"), ("SeriesDate", "SeriesTime"),
                   ("AcquisitionDate", "AcquisitionTime"), ("ContentDate", "ContentTime"))
 
-# The key-per-level faults: (model, level) -> (fault, the Required Key its responses lack)
-_KEY_DROPS = {(PATIENT_ROOT, "PATIENT"): (KEYS_PR_PATIENT, "PatientName"), (PATIENT_ROOT, "STUDY"): (KEYS_PR_STUDY, "StudyID"),
-              (PATIENT_ROOT, "SERIES"): (KEYS_PR_SERIES, "SeriesNumber"),
-              (PATIENT_ROOT, "IMAGE"): (KEYS_PR_IMAGE, "InstanceNumber"),
-              (STUDY_ROOT, "STUDY"): (KEYS_SR_STUDY, "AccessionNumber"), (STUDY_ROOT, "SERIES"): (KEYS_SR_SERIES, "Modality"),
-              (STUDY_ROOT, "IMAGE"): (KEYS_SR_IMAGE, "InstanceNumber")}
-
 # Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
 RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
 
@@ -375,13 +368,24 @@ class QueryRetrieveScp:
             if SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE in self.faults and _lacks_empty_item_sequence(query, entity.dataset):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
-        drop = _KEY_DROPS.get((model, level))
-        if drop and drop[0] in self.faults and len(_uids(identifier, UNIQUE_KEY[level]) or []) == 1:
+        dropped = self._dropped_key(model, level)
+        if dropped and len(_uids(identifier, UNIQUE_KEY[level]) or []) == 1:
             for response in responses:
-                response.pop(drop[1], None)
+                response.pop(dropped, None)
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
+
+    def _dropped_key(self, model: str, level: str) -> str | None:
+        """The key-per-level faults: the Required Key a C-FIND by one entity's unique key leaves out, if any."""
+        drops = ((KEYS_PR_PATIENT in self.faults, PATIENT_ROOT, "PATIENT", "PatientName"),
+                 (KEYS_PR_STUDY in self.faults, PATIENT_ROOT, "STUDY", "StudyID"),
+                 (KEYS_PR_SERIES in self.faults, PATIENT_ROOT, "SERIES", "SeriesNumber"),
+                 (KEYS_PR_IMAGE in self.faults, PATIENT_ROOT, "IMAGE", "InstanceNumber"),
+                 (KEYS_SR_STUDY in self.faults, STUDY_ROOT, "STUDY", "AccessionNumber"),
+                 (KEYS_SR_SERIES in self.faults, STUDY_ROOT, "SERIES", "Modality"),
+                 (KEYS_SR_IMAGE in self.faults, STUDY_ROOT, "IMAGE", "InstanceNumber"))
+        return next((key for on, m, lvl, key in drops if on and (m, lvl) == (model, level)), None)
 
     def _match_options(self) -> MatchOptions:
         """PS3.4 C.2.2.1.2: an entity whose key is zero length (unknown) matches any value of that key."""
@@ -734,9 +738,9 @@ class _FinalRetrieveResponse:
 
     def send_msg(self, primitive, context_id):
         kind = type(primitive).__name__
-        stuck = GET_PENDING_REMAINING_STUCK if kind == "C_GET" else MOVE_PENDING_REMAINING_STUCK
         if kind in ("C_MOVE", "C_GET") and primitive.Status in (Status.PENDING, Status.PENDING_WARNING) \
-                and stuck in self._dh_faults and primitive.NumberOfRemainingSuboperations is not None:
+                and (GET_PENDING_REMAINING_STUCK if kind == "C_GET" else MOVE_PENDING_REMAINING_STUCK) in self._dh_faults \
+                and primitive.NumberOfRemainingSuboperations is not None:
             done = sum(getattr(primitive, k) or 0 for k in ("NumberOfCompletedSuboperations",
                                                              "NumberOfFailedSuboperations", "NumberOfWarningSuboperations"))
             primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + done
