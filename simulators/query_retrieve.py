@@ -358,7 +358,7 @@ class QueryRetrieveScp:
                     query[element.tag] = DataElement(element.tag, "PN", name + "*")
         options = self._match_options()
         if (combined and COMBINED_DATETIME_SEPARATE not in self.faults) or COMBINED_DATETIME_UNASKED in self.faults:
-            options = replace(options, date_time_pairs=COMBINED_PAIRS)
+            options = replace(options, date_time_pairs=COMBINED_PAIRS, same_form_only=True)
         responses = []
         for entity in self.entities(identifier, level, model):
             if not matches(query, entity.dataset, options):
