@@ -155,6 +155,42 @@ def judge_scoped(keys: Mapping[str, str], entity: Mapping[str, str], uids: list[
                                        matched_on=matched_on)
 
 
+def drawn_date_time_keys(entities: list[dict[str, str]], date_keyword: str, time_keyword: str):
+    """The strategy of Q/R queries for combined date-time matching: a date range and a time range over the stored
+    values, mostly of the same form (closed, from, until: the case C.2.2.2.5.4 combines), sometimes not."""
+    dates = sorted({e[date_keyword] for e in entities if e[date_keyword]})
+    times = sorted({e[time_keyword] for e in entities if e[time_keyword]})
+
+    @st.composite
+    def draw_keys(draw) -> dict[str, str]:
+        forms = [draw(st.sampled_from(("closed", "from", "until")))]
+        forms.append(forms[0] if draw(st.integers(0, 3)) else draw(st.sampled_from(("closed", "from", "until"))))
+        keys = {}
+        for keyword, pool, form in ((date_keyword, dates, forms[0]), (time_keyword, times, forms[1])):
+            low, high = sorted(draw(st.sampled_from(pool)) for _ in range(2))
+            if keyword == time_keyword and draw(st.booleans()):
+                low, high = low[:4], high[:4]
+            keys[keyword] = {"closed": f"{low}-{high}", "from": f"{low}-", "until": f"-{high}"}[form]
+        return keys
+
+    return draw_keys()
+
+
+def judge_scoped_combined(keys: Mapping[str, str], entity: Mapping[str, str], uids: list[str],
+                          vrs: Mapping[str, str], date_keyword: str, time_keyword: str, *,
+                          optional: Iterable[str] = (), matched_on: Iterable[str] = ()) -> matching_model.EntityJudgement:
+    """judge_scoped on an association that agreed combined date-time matching: the date and time keys, when both
+    are there, judged together (matching_model.judge_combined_date_time), the others as judge_scoped does."""
+    if date_keyword not in keys or time_keyword not in keys:
+        return judge_scoped(keys, entity, uids, vrs, optional=optional, matched_on=matched_on)
+    rest = {k: v for k, v in keys.items() if k not in (date_keyword, time_keyword)}
+    judged = judge_scoped(rest, entity, uids, vrs, optional=optional, matched_on=matched_on)
+    pair = matching_model.judge_combined_date_time(keys[date_keyword], keys[time_keyword],
+                                                   entity.get(date_keyword, ""), entity.get(time_keyword, ""))
+    return matching_model.EntityJudgement(matching_model.both(judged.verdict, pair.verdict),
+                                          {**judged.keys, f"{date_keyword}+{time_keyword}": pair})
+
+
 @dataclass
 class Mismatch:
     """An entity the target matched or left out where the text says otherwise. A suite's subclass sets the words."""

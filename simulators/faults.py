@@ -1722,3 +1722,66 @@ VERIFICATION_EXTNEG_ANSWERED = _fault(
     "verification-extneg-answered", "VERIFY-NO-EXTNEG-REPLY",
     "A SOP Class Extended Negotiation sub-item offered for Verification is answered (echoed) in the "
     "A-ASSOCIATE-AC.", suites=("verification",))
+# -- Query/Retrieve, round 5 (dimse-qr): cancel identifier, C-GET failure codes, final counts, Instance Availability
+FIND_CANCEL_WITH_IDENTIFIER = _fault(
+    "find-cancel-with-identifier", "QR-FIND-CANCEL-NO-IDENTIFIER",
+    "The Cancel (FE00) response that ends a cancelled C-FIND carries an identifier (Query/Retrieve Level only).")
+GET_FAILURE_CODE_0110 = _fault(
+    "get-failure-code-0110", "QR-GET-FAILURE-CODES",
+    "A C-GET the SCP cannot process (an undefined Query/Retrieve Level) ends with 0110 (Processing failure, a code "
+    "of the DIMSE-N services) instead of a code Table C.4-3 defines.")
+GET_WARNING_MISCOUNTS = _fault(
+    "get-warning-miscounts", "QR-GET-WARNING-COUNTS",
+    "The final Warning (B000) of a C-GET in which some C-STOREs failed counts every sub-operation as completed and "
+    "none as failed.")
+MOVE_WARNING_MISCOUNTS = _fault(
+    "move-warning-miscounts", "QR-MOVE-WARNING-COUNTS",
+    "The final Warning (B000) of a C-MOVE in which some C-STOREs failed counts every sub-operation as completed "
+    "and none as failed.")
+AVAILABILITY_STUDY_TOO_FAST = _fault(
+    "availability-study-too-fast", "QR-FIND-INSTANCE-AVAILABILITY",
+    "Instance Availability is NEARLINE for every instance (IMAGE level) but ONLINE for their series and study: the "
+    "higher levels do not report the least rapidly available instance.")
+AVAILABILITY_EMPTY = _fault(
+    "availability-empty", "QR-FIND-INSTANCE-AVAILABILITY-VALUE",
+    "SERIES-level C-FIND responses carry Instance Availability with a zero-length value.")
+COMBINED_DATETIME_SEPARATE = _fault(
+    "combined-datetime-separate", "QR-MATCH-COMBINED-DATETIME",
+    "The SCP agrees combined date-time matching (C-FIND extended negotiation byte 2) but still matches a Study Date "
+    "range and a Study Time range each on its own.")
+COMBINED_DATETIME_UNASKED = _fault(
+    "combined-datetime-unasked", "QR-FIND-BASELINE-IF-NOT-AGREED",
+    "The SCP matches a Study Date range and a Study Time range as one date-time period on every association, also "
+    "where combined date-time matching was not agreed.")
+PN_LITERAL_PREFIX = _fault(
+    "pn-literal-prefix", "QR-MATCH-PN-LITERAL",
+    "In Patient Root PATIENT-level C-FINDs, a Patient's Name key without wild cards matches every name it begins "
+    "(as if it ended in '*').")
+# The key-per-level faults: a C-FIND naming one entity by its level's Unique Key (a fast path) answers without one
+# Required Key of that level, in one information model only.
+KEYS_PR_PATIENT = _fault("keys-pr-patient-drops-name", "QR-KEYS-PATIENT-ROOT-PATIENT",
+                         "Patient Root PATIENT C-FIND by a single Patient ID: the response lacks Patient's Name.")
+KEYS_PR_STUDY = _fault("keys-pr-study-drops-study-id", "QR-KEYS-PATIENT-ROOT-STUDY",
+                       "Patient Root STUDY C-FIND by a single Study Instance UID: the response lacks Study ID.")
+KEYS_PR_SERIES = _fault("keys-pr-series-drops-number", "QR-KEYS-PATIENT-ROOT-SERIES",
+                        "Patient Root SERIES C-FIND by a single Series Instance UID: the response lacks Series Number.")
+KEYS_PR_IMAGE = _fault("keys-pr-image-drops-number", "QR-KEYS-PATIENT-ROOT-IMAGE",
+                       "Patient Root IMAGE C-FIND by a single SOP Instance UID: the response lacks Instance Number.")
+KEYS_SR_STUDY = _fault("keys-sr-study-drops-accession", "QR-KEYS-STUDY-ROOT-STUDY",
+                       "Study Root STUDY C-FIND by a single Study Instance UID: the response lacks Accession Number.")
+KEYS_SR_SERIES = _fault("keys-sr-series-drops-modality", "QR-KEYS-STUDY-ROOT-SERIES",
+                        "Study Root SERIES C-FIND by a single Series Instance UID: the response lacks Modality.")
+KEYS_SR_IMAGE = _fault("keys-sr-image-drops-number", "QR-KEYS-STUDY-ROOT-IMAGE",
+                       "Study Root IMAGE C-FIND by a single SOP Instance UID: the response lacks Instance Number.")
+GET_PENDING_REMAINING_STUCK = _fault(
+    "get-pending-remaining-stuck", "QR-GET-PENDING-COUNTS",
+    "Pending C-GET responses keep Number of Remaining Sub-operations at the total: it never goes down as C-STOREs "
+    "complete.")
+MOVE_PENDING_REMAINING_STUCK = _fault(
+    "move-pending-remaining-stuck", "QR-MOVE-PENDING-COUNTS",
+    "Pending C-MOVE responses keep Number of Remaining Sub-operations at the total: it never goes down as C-STOREs "
+    "complete.")
+RELATIONAL_RETRIEVE_REFUSED = _fault(
+    "relational-retrieve-refused", "QR-RELATIONAL-RETRIEVE",
+    "The SCP agrees relational-retrieval for C-MOVE (extended negotiation byte 1), then sends nothing for a C-MOVE "
+    "that lacks a unique key of a level above the retrieve level.")

@@ -40,6 +40,9 @@ class MatchOptions:
     # K.6-1: "the date range July 5 to July 7 and the time range 10am to 6pm specifies the time period starting on
     # July 5, 10am until July 7, 6pm"); a single value on one side is both ends of its range
     date_time_pairs: tuple[tuple[str, str], ...] = ()
+    # Q/R combined date-time matching (PS3.4 C.2.2.2.5.4): a pair is one period only when both keys are ranges "of
+    # the same form" (closed, from, until); otherwise the two keys are matched apart
+    same_form_only: bool = False
 
 
 DEFAULT = MatchOptions()
@@ -50,6 +53,9 @@ def matches(query: Dataset, candidate: Dataset, options: MatchOptions = DEFAULT)
     combined = set()
     for date_keyword, time_keyword in options.date_time_pairs:
         date_key, time_key = str(query.get(date_keyword, "") or ""), str(query.get(time_keyword, "") or "")
+        if options.same_form_only and not ("-" in date_key and "-" in time_key
+                                           and _range_form(date_key) == _range_form(time_key)):
+            continue
         if date_key and time_key and ("-" in date_key or "-" in time_key):
             date, time = str(candidate.get(date_keyword, "") or ""), str(candidate.get(time_keyword, "") or "")
             if not date or not time or not _period_matches(date_key, time_key, date, time):
@@ -73,6 +79,11 @@ def matches(query: Dataset, candidate: Dataset, options: MatchOptions = DEFAULT)
         if not _element_matches(element.VR, element.value, found.value, options):
             return False
     return True
+
+
+def _range_form(key: str) -> str:
+    low, _, high = key.strip().partition("-")
+    return "closed" if low and high else "from" if low else "until"
 
 
 def _is_universal(value) -> bool:

@@ -551,7 +551,7 @@ class PacsSimulator:
             event.assoc.dimse.__class__ = _UnboundedPdu
         matches = self.query_retrieve.get_selection(event)
         if matches is None:
-            yield 0
+            yield 1      # not 0: pynetdicom answers Success to a C-GET of no sub-operations, ignoring the failure
             yield Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
             return
         yield len(matches)

@@ -16,7 +16,7 @@ import logging
 import time
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 from pydicom.dataelem import DataElement
@@ -39,8 +39,12 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNIQUE_KEY, level_of
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
+    AVAILABILITY_EMPTY,
+    AVAILABILITY_STUDY_TOO_FAST,
     CHARSET_DROPPED,
     CHARSET_REQUEST_IGNORED,
+    COMBINED_DATETIME_SEPARATE,
+    COMBINED_DATETIME_UNASKED,
     DATE_RANGE_EXCLUSIVE,
     DROP_EMPTY_KEYS,
     EXTNEG_FIND_MULTI_BYTE_TWO,
@@ -48,6 +52,7 @@ from dicom_harness.simulators.faults import (
     EXTNEG_FIND_UNSOLICITED,
     EXTNEG_RETRIEVE_TWO_BYTES,
     EXTNEG_RETRIEVE_UNSOLICITED,
+    FIND_CANCEL_WITH_IDENTIFIER,
     FIND_DUPLICATE_PENDING,
     FIND_EMPTY_TIMEZONE,
     FIND_FAILURE_CODE_0110,
@@ -58,14 +63,24 @@ from dicom_harness.simulators.faults import (
     FIND_PATIENT_ID_EMPTY,
     FIND_RETURNS_EXTRA,
     GET_FAILED_LIST_MISSING,
+    GET_FAILURE_CODE_0110,
     GET_IGNORES_CANCEL,
     GET_MISCOUNTS,
     GET_PARTIAL_AS_FAILURE,
+    GET_PENDING_REMAINING_STUCK,
     GET_RSP_CHARSET,
     GET_SERIES_DROPS_ONE,
     GET_SUBOP_PRIORITY_LOW,
+    GET_WARNING_MISCOUNTS,
     HIERARCHICAL_ONLY,
     IGNORE_CANCEL,
+    KEYS_PR_IMAGE,
+    KEYS_PR_PATIENT,
+    KEYS_PR_SERIES,
+    KEYS_PR_STUDY,
+    KEYS_SR_IMAGE,
+    KEYS_SR_SERIES,
+    KEYS_SR_STUDY,
     MODALITIES_FIRST_ONLY,
     MOVE_CANCEL_COUNTS_INITIATED,
     MOVE_CORRUPTS_PIXELS,
@@ -75,14 +90,18 @@ from dicom_harness.simulators.faults import (
     MOVE_MISCOUNTS,
     MOVE_PARTIAL_AS_FAILURE,
     MOVE_PATIENT_FIRST_STUDY,
+    MOVE_PENDING_REMAINING_STUCK,
     MOVE_RSP_CHARSET,
     MOVE_SUBOP_PRIORITY_LOW,
     MOVE_UNKNOWN_DESTINATION_SUCCESS,
+    MOVE_WARNING_MISCOUNTS,
     NUMBER_KEYS_IGNORED,
     OMIT_QUERY_LEVEL,
     OPEN_RANGE_UNMATCHED,
     PATIENT_ROOT_NO_PATIENTS,
+    PN_LITERAL_PREFIX,
     RELATIONAL_REFUSED,
+    RELATIONAL_RETRIEVE_REFUSED,
     SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE,
     SEQUENCE_MATCH_IGNORED,
     SINGLE_VALUE_CASE_INSENSITIVE,
@@ -113,6 +132,10 @@ MODELS = {
 }
 FIND_MODELS = (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind)
 MOVE_MODELS = (PatientRootQueryRetrieveInformationModelMove, StudyRootQueryRetrieveInformationModelMove)
+
+# DA and TM keys matched as one DT once combined date-time matching is agreed (PS3.4 C.2.2.2.5.4)
+COMBINED_PAIRS = (("PatientBirthDate", "PatientBirthTime"), ("StudyDate", "StudyTime"), ("SeriesDate", "SeriesTime"),
+                  ("AcquisitionDate", "AcquisitionTime"), ("ContentDate", "ContentTime"))
 
 # Response attributes PS3.4 C.4.1.1.3.2 allows beyond the requested keys.
 RESPONSE_EXTRAS = ("QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle", "TimezoneOffsetFromUTC")
@@ -186,6 +209,10 @@ class QueryRetrieveScp:
         self._cancels = _CANCELS
         # Associations that agreed relational-queries in SOP Class Extended Negotiation (PS3.4 C.5.1.1)
         self._relational: weakref.WeakSet = weakref.WeakSet()
+        # ... and combined date-time matching (byte 2, PS3.4 C.5.1.1.2)
+        self._combined: weakref.WeakSet = weakref.WeakSet()
+        # ... and relational-retrieval for C-MOVE (C.5.2.1)
+        self._relational_retrieve: weakref.WeakSet = weakref.WeakSet()
 
     # -- negotiation -----------------------------------------------------------------------------------
     def add_contexts(self, ae) -> None:
@@ -201,14 +228,22 @@ class QueryRetrieveScp:
             if not information:
                 continue
             if UID(uid) in MODELS and UID(uid) not in FIND_MODELS:
-                # C-MOVE and C-GET (C.5.2.1): relational-retrieval is not offered, so no sub-item comes back
+                # C-MOVE and C-GET (C.5.2.1): relational-retrieval is agreed for C-MOVE (the retrieval takes whatever
+                # unique keys are given); for C-GET no sub-item comes back
                 if EXTNEG_RETRIEVE_TWO_BYTES in self.faults:
                     answers[uid] = b"\x00\x00"
+                elif UID(uid) in MOVE_MODELS and information[0] == 1:
+                    answers[uid] = b"\x01"
+                    self._relational_retrieve.add(event.assoc)
                 continue
             if UID(uid) not in FIND_MODELS:
                 continue
             agreed = information[0] == 1 and HIERARCHICAL_ONLY not in self.faults
             answers[uid] = bytes([1 if agreed else 0])
+            if len(information) > 1:       # byte 2, combined date-time matching (C.5.1.1.2): agreed when offered
+                answers[uid] += bytes([1 if information[1] == 1 else 0])
+                if information[1] == 1:
+                    self._combined.add(event.assoc)
             if EXTNEG_FIND_TWO_BYTES in self.faults and len(information) == 1:
                 answers[uid] += b"\x00"
             if EXTNEG_FIND_MULTI_BYTE_TWO in self.faults and len(information) > 1:
@@ -296,9 +331,11 @@ class QueryRetrieveScp:
             entity.NumberOfSeriesRelatedInstances = len(instances)
 
     # -- C-FIND ----------------------------------------------------------------------------------------------
-    def find(self, identifier: Dataset, model_uid: str, relational: bool = False) -> list[Dataset]:
+    def find(self, identifier: Dataset, model_uid: str, relational: bool = False,
+             combined: bool = False) -> list[Dataset]:
         """The response identifiers for a C-FIND request; raises QueryError when it cannot be processed.
-        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2)."""
+        relational: the association agreed relational-queries (PS3.4 C.4.1.3.2); combined: it agreed combined
+        date-time matching (C.2.2.2.5.4)."""
         model = MODELS.get(UID(model_uid), STUDY_ROOT)
         level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
         if not level and FIND_NO_LEVEL_SUCCESS in self.faults:
@@ -314,7 +351,14 @@ class QueryRetrieveScp:
         if CHARSET_REQUEST_IGNORED in self.faults and "192" in str(identifier.get("SpecificCharacterSet", "")):
             identifier = _read_as_latin1(identifier)
         query, requested = self._split_keys(identifier, level, model)
+        if PN_LITERAL_PREFIX in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
+            for element in list(query):
+                name = str(element.value or "") if element.VR == "PN" and element.VM == 1 else ""
+                if name and "*" not in name and "?" not in name:
+                    query[element.tag] = DataElement(element.tag, "PN", name + "*")
         options = self._match_options()
+        if (combined and COMBINED_DATETIME_SEPARATE not in self.faults) or COMBINED_DATETIME_UNASKED in self.faults:
+            options = replace(options, date_time_pairs=COMBINED_PAIRS, same_form_only=True)
         responses = []
         for entity in self.entities(identifier, level, model):
             if not matches(query, entity.dataset, options):
@@ -324,9 +368,24 @@ class QueryRetrieveScp:
             if SEQUENCE_EMPTY_ITEM_NEEDS_SEQUENCE in self.faults and _lacks_empty_item_sequence(query, entity.dataset):
                 continue
             responses.append(self._response(identifier, requested, entity.dataset, level))
+        dropped = self._dropped_key(model, level)
+        if dropped and len(_uids(identifier, UNIQUE_KEY[level]) or []) == 1:
+            for response in responses:
+                response.pop(dropped, None)
         if FIND_DUPLICATE_PENDING in self.faults and responses:
             responses.insert(1, responses[0])
         return responses
+
+    def _dropped_key(self, model: str, level: str) -> str | None:
+        """The key-per-level faults: the Required Key a C-FIND by one entity's unique key leaves out, if any."""
+        drops = ((KEYS_PR_PATIENT in self.faults, PATIENT_ROOT, "PATIENT", "PatientName"),
+                 (KEYS_PR_STUDY in self.faults, PATIENT_ROOT, "STUDY", "StudyID"),
+                 (KEYS_PR_SERIES in self.faults, PATIENT_ROOT, "SERIES", "SeriesNumber"),
+                 (KEYS_PR_IMAGE in self.faults, PATIENT_ROOT, "IMAGE", "InstanceNumber"),
+                 (KEYS_SR_STUDY in self.faults, STUDY_ROOT, "STUDY", "AccessionNumber"),
+                 (KEYS_SR_SERIES in self.faults, STUDY_ROOT, "SERIES", "Modality"),
+                 (KEYS_SR_IMAGE in self.faults, STUDY_ROOT, "IMAGE", "InstanceNumber"))
+        return next((key for on, m, lvl, key in drops if on and (m, lvl) == (model, level)), None)
 
     def _match_options(self) -> MatchOptions:
         """PS3.4 C.2.2.1.2: an entity whose key is zero length (unknown) matches any value of that key."""
@@ -403,10 +462,19 @@ class QueryRetrieveScp:
             response.PatientBirthDate = entity.get("PatientBirthDate", "")
         if FIND_EMPTY_TIMEZONE in self.faults:
             response.TimezoneOffsetFromUTC = ""
+        response.InstanceAvailability = self._availability(level)
         if FIND_PATIENT_ID_EMPTY in self.faults and level == "PATIENT" and "PatientID" in response \
                 and not str(identifier.get("PatientID", "") or ""):
             response.PatientID = ""
         return response
+
+    def _availability(self, level: str) -> str:
+        """PS3.4 C.4.1.1.3.2: every instance the store holds is ONLINE, so every entity is too."""
+        if AVAILABILITY_EMPTY in self.faults and level == "SERIES":
+            return ""
+        if AVAILABILITY_STUDY_TOO_FAST in self.faults and level == "IMAGE":
+            return "NEARLINE"
+        return "ONLINE"
 
     def _sequence_response(self, key: DataElement, found: DataElement | None) -> DataElement:
         """PS3.4 C.2.2.2.6: the matching items, each holding only the requested item attributes."""
@@ -430,7 +498,7 @@ class QueryRetrieveScp:
             _wrap_dimse(event.assoc, _FinalFindWithIdentifier)
         try:
             responses = self.find(event.identifier, event.request.AffectedSOPClassUID,
-                                  relational=event.assoc in self._relational)
+                                  relational=event.assoc in self._relational, combined=event.assoc in self._combined)
         except QueryError as exc:
             log.info("C-FIND refused: %s", exc)
             yield (0x0110 if FIND_FAILURE_CODE_0110 in self.faults else exc.status), None
@@ -444,6 +512,8 @@ class QueryRetrieveScp:
             for response in responses:
                 time.sleep(0)     # let the association's reader thread take in a C-Status.CANCEL
                 if self._cancelled(event) and IGNORE_CANCEL not in self.faults:
+                    if FIND_CANCEL_WITH_IDENTIFIER in self.faults:
+                        _wrap_dimse(event.assoc, _CancelFindWithIdentifier)
                     yield Status.CANCEL, None
                     return
                 yield Status.PENDING, response
@@ -485,6 +555,9 @@ class QueryRetrieveScp:
             yield None, None
             return
         selected = self.retrieve_matches(event.identifier, event.request.AffectedSOPClassUID) or []
+        if RELATIONAL_RETRIEVE_REFUSED in self.faults and event.assoc in self._relational_retrieve \
+                and _lacks_upper_unique_key(event.identifier, event.request.AffectedSOPClassUID):
+            selected = []
         if destination is None:       # the fault: pretend, with nothing to send
             yield ("127.0.0.1", 1)
             yield 0
@@ -518,6 +591,15 @@ class QueryRetrieveScp:
         if selected and GET_SERIES_DROPS_ONE in self.faults and len(selected) > 1:
             return selected[:-1]
         return selected
+
+
+def _lacks_upper_unique_key(identifier: Dataset, model_uid: str) -> bool:
+    """A retrieve identifier without the unique key of some level above its Query/Retrieve Level."""
+    model = MODELS.get(UID(model_uid), STUDY_ROOT)
+    level = str(identifier.get("QueryRetrieveLevel", "")).strip().upper()
+    if level not in LEVELS[model]:
+        return False
+    return any(not _uids(identifier, UNIQUE_KEY[lvl]) for lvl in LEVELS[model] if _depth(lvl) < _depth(level))
 
 
 def _read_as_latin1(identifier: Dataset) -> Dataset:
@@ -636,6 +718,17 @@ class _FinalFindWithIdentifier:
         super().send_msg(primitive, context_id)
 
 
+class _CancelFindWithIdentifier:
+    """Fault find-cancel-with-identifier: the Cancel response of a C-FIND carries a data set."""
+
+    def send_msg(self, primitive, context_id):
+        if isinstance(primitive, C_FIND) and primitive.Status == Status.CANCEL and not primitive.Identifier:
+            extra = Dataset()
+            extra.QueryRetrieveLevel = "IMAGE"
+            primitive.Identifier = BytesIO(encode(extra, True, True))
+        super().send_msg(primitive, context_id)
+
+
 class _FinalRetrieveResponse:
     """pynetdicom reuses the last Pending response for the final one, so it would carry Number of Remaining
     Sub-operations, which PS3.4 C.4.2.1.6 and C.4.3.1.5 forbid there: drop it. The move-miscounts and
@@ -645,6 +738,12 @@ class _FinalRetrieveResponse:
 
     def send_msg(self, primitive, context_id):
         kind = type(primitive).__name__
+        if kind in ("C_MOVE", "C_GET") and primitive.Status in (Status.PENDING, Status.PENDING_WARNING) \
+                and (GET_PENDING_REMAINING_STUCK if kind == "C_GET" else MOVE_PENDING_REMAINING_STUCK) in self._dh_faults \
+                and primitive.NumberOfRemainingSuboperations is not None:
+            done = sum(getattr(primitive, k) or 0 for k in ("NumberOfCompletedSuboperations",
+                                                             "NumberOfFailedSuboperations", "NumberOfWarningSuboperations"))
+            primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + done
         if kind in ("C_MOVE", "C_GET") and primitive.Status is not None and primitive.Status not in (Status.PENDING, Status.PENDING_WARNING):
             if primitive.Status != Status.CANCEL:
                 primitive.NumberOfRemainingSuboperations = None
@@ -660,6 +759,14 @@ class _FinalRetrieveResponse:
             primitive.Status = 0xA702
         if primitive.Status == Status.MOVE_DESTINATION_UNKNOWN and not get and MOVE_FAILURE_CODE_0110 in self._dh_faults:
             primitive.Status = 0x0110
+        if primitive.Status == Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS and get \
+                and GET_FAILURE_CODE_0110 in self._dh_faults:
+            primitive.Status = 0x0110
+        if primitive.Status == 0xB000 and (GET_WARNING_MISCOUNTS if get else MOVE_WARNING_MISCOUNTS) in self._dh_faults \
+                and primitive.NumberOfFailedSuboperations:
+            primitive.NumberOfCompletedSuboperations = (primitive.NumberOfCompletedSuboperations or 0) \
+                + primitive.NumberOfFailedSuboperations
+            primitive.NumberOfFailedSuboperations = 0
         if primitive.Status == Status.CANCEL and not get and MOVE_CANCEL_COUNTS_INITIATED in self._dh_faults \
                 and primitive.NumberOfRemainingSuboperations is not None:
             primitive.NumberOfRemainingSuboperations = primitive.NumberOfRemainingSuboperations + 1

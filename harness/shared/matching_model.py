@@ -7,8 +7,9 @@ SCP does not match on, the lone '*' against an unknown worklist value). Each jud
 requirement ID of the catalogue) that decides it, so a differential test can say which rule a target broke.
 
 Pure functions over plain strings: a multi-valued value is backslash-separated, as on the wire; '' is zero
-length. Not modelled (callers must not draw them): sequence keys (C.2.2.2.6), Timezone adjustment and combined
-date-time matching (both need extended negotiation), fractional seconds, ranges whose first end is after the
+length. Combined date-time matching (agreed in extended negotiation) is judge_combined_date_time. Not modelled
+(callers must not draw them): sequence keys (C.2.2.2.6), Timezone adjustment (needs extended negotiation),
+fractional seconds, ranges whose first end is after the
 second (C.2.2.2.5 defines only "<date1> is less or equal to <date2>"), multi-valued keys other than UI."""
 
 from __future__ import annotations
@@ -256,6 +257,42 @@ def judge_date_time(date_key: str, time_key: str, date: str, time: str) -> Judge
         return Judgement(combined, rule, "the date and time keys as one period or apart: the same answer")
     return Judgement(MAY, rule, f"{date} {time} against {date_key} {time_key}: as one period or apart the answers "
                      "differ, and the text's example (a date at each end) does not choose (Table K.6-1)")
+
+
+# -- Q/R combined date-time matching, once agreed in extended negotiation (C.2.2.2.5.4, C.5.1.1.2) ------------
+def _range_form(key: str) -> str:
+    low, _, high = key.partition("-")
+    return "closed" if low and high else "from" if low else "until" if high else "universal"
+
+
+def judge_combined_date_time(date_key: str, time_key: str, date: str, time: str) -> Judgement:
+    """A DA key and its TM key (Study Date and Study Time) on an association that agreed combined date-time
+    matching: when both are ranges of the same form they are "matched as if they were a single Attribute of VR DT"
+    (C.2.2.2.5.4), <date1><time1> to <date2><time2>; otherwise each is judged on its own (C.2.2.2.5.1-2). An
+    unknown stored date or time in the combined form: the text does not say, either answer is allowed."""
+    date_key, time_key = date_key.strip(" "), time_key.strip(" ").replace(":", "")
+    apart = [_judge("DA", date_key, date, QR), _judge("TM", time_key, time, QR)]
+    verdict = both(*(j.verdict for j in apart))
+    if "-" not in date_key or "-" not in time_key or _range_form(date_key) != _range_form(time_key):
+        return next(j for j in apart if j.verdict == verdict)
+    rule = "QR-MATCH-COMBINED-DATETIME"
+    date, time = _unpadded("DA", date), _unpadded("TM", time).replace(":", "")
+    if not date or not time:
+        return Judgement(MAY, rule, f"stored date {date!r} time {time!r}: an unknown part of a combined date-time "
+                         "(C.2.2.2.5.4 does not say)")
+    date_low, _, date_high = date_key.partition("-")
+    time_low, _, time_high = time_key.partition("-")
+    moment = _fill("DT", date + _fill("TM", time, False).split(".")[0], False)
+    verdicts = []
+    if date_low:
+        verdicts.append(MUST if moment >= _fill("DT", date_low + time_low, False) else MUST_NOT)
+    if date_high:
+        end_low, end_high = _fill("DT", date_high + time_high, False), _fill("DT", date_high + time_high, True)
+        verdicts.append(MUST if moment <= end_low else MAY if moment <= end_high else MUST_NOT)
+    combined = both(*verdicts)
+    words = {MUST: "inside", MUST_NOT: "outside", MAY: "at the reduced-precision end of"}[combined]
+    return Judgement(combined, rule, f"{date} {time} is {words} the period {date_key} {time_key} (one DT range, "
+                     "C.2.2.2.5.4)")
 
 
 def allows(judgement: EntityJudgement | Judgement, matched: bool) -> bool:

@@ -366,3 +366,31 @@ def assert_failed_list_names(result, refused: str, operation: str, clause: str) 
     listed = {str(v) for v in ([value] if isinstance(value, str) else (value or []))} - {""}
     assert listed == {refused}, (
         f"Failed SOP Instance UID List: expected exactly the refused instance {refused}, observed {sorted(listed)}")
+
+
+PENDING_COUNTS = ("NumberOfRemainingSuboperations", "NumberOfCompletedSuboperations", "NumberOfFailedSuboperations",
+                  "NumberOfWarningSuboperations")
+
+
+def assert_pending_counts_true(result, total: int, operation: str, clause: str) -> None:
+    """The Pending responses of a C-GET or C-MOVE of `total` instances, none refused: their counts "shall indicate" the
+    Remaining, Completed, Failed and Warning sub-operations (`clause`), so in each the four add up to the total (or
+    one less, a C-STORE being under way), Remaining never grows, Completed never shrinks, and Failed stays 0.
+    Pending responses are optional: none is NotVerified; one lacking a count is the SUBOP-COUNTS test's."""
+    rows = []
+    for response in result.pending:
+        values = [response.get(k) for k in PENDING_COUNTS]
+        if any(v is None or v == "" for v in values):
+            continue
+        rows.append([int(v) for v in values])
+    if not rows:
+        raise NotVerified(f"the {operation} sent no Pending response with the four counts (Pending is optional)")
+    shown = "; ".join(f"Remaining={r[0]} Completed={r[1]} Failed={r[2]} Warning={r[3]}" for r in rows)
+    wrong = [n + 1 for n, r in enumerate(rows) if sum(r) not in (total, total - 1) or r[2] != 0]
+    assert not wrong, (f"{operation} of {total} instance(s), none refused: Pending response(s) {wrong} do not count "
+                       f"them ({clause}: Pending responses \"shall indicate\" the Remaining, Completed, Failed and "
+                       f"Warning sub-operations); observed {shown}")
+    backwards = [n + 2 for n in range(len(rows) - 1)
+                 if rows[n + 1][0] > rows[n][0] or rows[n + 1][1] < rows[n][1]]
+    assert not backwards, (f"{operation}: Remaining grows or Completed shrinks at Pending response(s) {backwards}: "
+                           f"{shown}")

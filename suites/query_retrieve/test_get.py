@@ -13,7 +13,12 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import assert_failed_list_names, assert_responses_name_request, query
+from .conftest import (
+    assert_failed_list_names,
+    assert_pending_counts_true,
+    assert_responses_name_request,
+    query,
+)
 
 HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
 
@@ -152,3 +157,49 @@ def test_get_sub_operations_carry_the_request_priority(qr, world):
     assert not wrong, (
         f"the C-GET-RQ had Priority HIGH (0001H); {len(wrong)} of {len(seen)} C-STORE sub-operation(s) carried "
         + ", ".join(sorted({names.get(p, repr(p)) for p in wrong.values()})))
+
+
+# PS3.4 Table C.4-3 (A701, A702, A900, Cxxx) and PS3.7 9.1.3.1.6 (0122, 0124, 0210, 0211, 0212)
+GET_FAILURE_CODES = (0xA701, 0xA702, 0xA900, 0x0122, 0x0124, 0x0210, 0x0211, 0x0212)
+
+
+@requirement("QR-GET-FAILURE-CODES")
+def test_get_failure_code_is_defined(qr, world, evidence):
+    """C-GET of study A1 with an undefined Query/Retrieve Level: a Refused or Failed answer uses a code Table C.4-3
+    defines (A701, A702, A900, Cxxx) or one of PS3.7 9.1.3.1.6's (0122, 0124, 0210-0212), not another."""
+    model, _, series = _cases(world)["STUDY"]
+    identifier = query("DH_NO_SUCH_LEVEL", StudyInstanceUID=world.study_uid("A1"))
+    result = qr.get(model, identifier, {i.SOPClassUID for i in world.instances(*series)})
+    final = result.final_status
+    if final is None or status_class(final) != "Failure":
+        raise NotVerified(f"the C-GET with an undefined level ended {describe(final)}: no failure code to judge")
+    evidence.add("#", f"C-GET with an undefined level: {describe(final)}")
+    assert final in GET_FAILURE_CODES or 0xC000 <= final <= 0xCFFF, (
+        f"C-GET with an undefined Query/Retrieve Level: {describe(final)} is not a C-GET failure status (Table "
+        f"C.4-3: A701, A702, A900, Cxxx; PS3.7 9.1.3.1.6: 0122, 0124, 0210, 0211, 0212)")
+
+
+@requirement("QR-GET-WARNING-COUNTS")
+def test_get_warning_counts_say_what_failed(qr, world):
+    """C-GET of 3 instances, the harness refusing one C-STORE (A700): the counts of the final response, where present
+    (PS3.7 9.1.3.1.8-10 "may"), say what happened: Completed = the C-STOREs answered Success, Failed = 1, Warning
+    = 0 (each "specifies the number of C-STORE sub-operations invoked by this C-GET operation" that did so)."""
+    result, refused, _ = _partial_get(qr, world)
+    expected = {"NumberOfCompletedSuboperations": len(set(result.stores) - {refused}),
+                "NumberOfFailedSuboperations": 1, "NumberOfWarningSuboperations": 0}
+    observed = {k: result.final_count(k) for k in expected}
+    if all(v is None for v in observed.values()):
+        raise NotVerified(f"the final {describe(result.final_status)} response carries no sub-operation counts "
+                          f"(PS3.7 9.1.3.1.8-10: \"may be included\"): nothing to judge")
+    wrong = [f"{k} {observed[k]} (expected {v})" for k, v in expected.items() if observed[k] not in (None, v)]
+    assert not wrong, (
+        f"final status {result.final_status:#06x} after {len(result.stores)} C-STORE(s), one refused: " + "; ".join(wrong))
+
+
+@requirement("QR-GET-PENDING-COUNTS")
+def test_get_pending_counts_add_up(qr, world):
+    """C-GET of study A1 (3 instances, every C-STORE answered Success): each Pending response's Remaining, Completed,
+    Failed and Warning counts account for the 3 sub-operations (PS3.4 C.4.3.3.1: "These responses shall indicate the
+    number of Remaining, Completed, Failure, and Warning C-STORE sub-operations")."""
+    result, instances = _get(qr, world, "STUDY")
+    assert_pending_counts_true(result, len(instances), "C-GET", "PS3.4 C.4.3.3.1")

@@ -190,3 +190,23 @@ def test_every_required_key_matches(qr, world, claims):
                       {world.pid("A")}, f"PATIENT PatientName={world.name('A')}"))
     for model, identifier, keyword, expected, what in cases:
         assert_matches(qr.find(model, identifier), keyword, expected, what)
+
+
+@requirement("QR-MATCH-PN-LITERAL")
+def test_person_name_literal_matching(qr, world, claims, evidence):
+    """Patient Root PATIENT C-FIND by Patient's Name without wild cards: patient A's exact name finds patient A; the
+    name in lower case may find it or not (PS3.4 C.2.2.2.1.1: literal PN matching may be insensitive to case,
+    position, accent); the part of the name both patients' names begin with, a different name, finds neither."""
+    if not claims.query_retrieve.offers_model("patient_root"):
+        raise NotClaimed("the target does not claim the Patient Root information model")
+    name = world.name("A")
+
+    def patients(key: str):
+        return qr.find("patient_root", query("PATIENT", PatientName=key, PatientID=""))
+
+    assert_matches(patients(name), "PatientID", {world.pid("A")}, f"PatientName={name}")
+    lower = patients(name.lower())
+    found = {str(i.get("PatientID", "")) for i in lower.identifiers}
+    evidence.add("#", f"PatientName={name.lower()} (case variant) found {sorted(found) or 'nothing'}: either is allowed")
+    common = name[:-1]         # 'DH^QR<run>': both names begin with it, it equals neither
+    assert_matches(patients(common), "PatientID", set(), f"PatientName={common} (not a variant of either name)")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from dicom_harness.testing import Status, describe, differential, requirement, seed_instances
+from dicom_harness.testing import NotClaimed, Status, describe, differential, requirement, seed_instances
 
 from .conftest import query
 
@@ -146,3 +146,45 @@ def test_matching_agrees_with_the_model(qr, claims, target, dataset_factory, evi
     outcome.record(evidence, outcome.summary())
     assert not outcome.broken, (f"{len(outcome.broken)} C-FIND answer(s) the text does not allow (PS3.4 C.2.2), "
                                 f"e.g. {outcome.examples()}")
+
+
+class CombinedDifferential(Differential):
+    """The same studies, asked on an association that agreed combined date-time matching (C.5.1.1.2, byte 2)."""
+
+    def __init__(self, qr, world: DifferentialWorld, optional_matched: tuple[str, ...], session, model_uid: str):
+        super().__init__(qr, world, optional_matched)
+        self.session, self.model_uid = session, model_uid
+
+    def ask(self, keys: dict[str, str]) -> set[str]:
+        result = self.session.find(query("STUDY", StudyInstanceUID=self.world.uids, **keys), self.model_uid)
+        assert result.final_status == Status.SUCCESS, (
+            f"query {keys}: expected the C-FIND to end with Success, observed {describe(result.final_status)}")
+        return {str(i.get("StudyInstanceUID", "")) for i in result.identifiers} & set(self.world.uids)
+
+    def judge(self, keys: dict[str, str], index: int):
+        return differential.judge_scoped_combined(keys, self.world.studies[index], self.world.uids, VRS, "StudyDate",
+                                                  "StudyTime", optional=OPTIONAL, matched_on=self.optional_matched)
+
+
+@requirement("QR-MATCH-COMBINED-DATETIME")
+def test_combined_matching_agrees_with_the_model(qr, claims, target, dataset_factory, evidence):
+    """With combined date-time matching agreed, drawn Study Date and Study Time range pairs (mostly of the same form)
+    over the six differential studies: a pair of the same form is one DT range (PS3.4 C.2.2.2.5.4), a pair of
+    different forms two ranges; the studies returned must be those the model allows."""
+    qr.model("study_root", "C-FIND")
+    with qr.extended_session("study_root", "C-FIND", b"\x00\x01",
+                             "relational-queries=0, combined date-time matching=1") as (session, uid, answer):
+        if answer is None or len(answer) < 2 or answer[1] != 1:
+            raise NotClaimed("the target did not agree combined date-time matching")
+        world = _world(target, dataset_factory)
+        dates = sorted({s["StudyDate"] for s in world.studies})
+        times = sorted({s["StudyTime"] for s in world.studies})
+        explicit = [{"StudyDate": f"{dates[0]}-{dates[-1]}", "StudyTime": f"{times[1]}-{times[-2]}"},
+                    {"StudyDate": f"{dates[1]}-", "StudyTime": f"{times[len(times) // 2]}-"},
+                    {"StudyDate": f"-{dates[-2]}", "StudyTime": f"-{times[len(times) // 2][:4]}"}]
+        outcome = differential.run(CombinedDifferential(qr, world, claims.query_retrieve.optional_keys, session, uid),
+                                   differential.drawn_date_time_keys(world.studies, "StudyDate", "StudyTime"),
+                                   explicit, dataset_factory.seed, target.deviations)
+    outcome.record(evidence, outcome.summary())
+    assert not outcome.broken, (f"{len(outcome.broken)} C-FIND answer(s) combined date-time matching does not allow "
+                                f"(PS3.4 C.2.2.2.5.4), e.g. {outcome.examples()}")

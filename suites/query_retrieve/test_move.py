@@ -7,6 +7,7 @@ import time
 import pytest
 
 from dicom_harness.testing import (
+    NotClaimed,
     NotVerified,
     Status,
     assert_same_instance,
@@ -16,7 +17,12 @@ from dicom_harness.testing import (
     status_class,
 )
 
-from .conftest import assert_failed_list_names, assert_responses_name_request, query
+from .conftest import (
+    assert_failed_list_names,
+    assert_pending_counts_true,
+    assert_responses_name_request,
+    query,
+)
 
 HIGH = 1      # PS3.7 Annex E, Priority (0000,0700): LOW 0002H, MEDIUM 0000H, HIGH 0001H
 
@@ -294,3 +300,55 @@ def test_move_sub_operations_carry_the_request_priority(qr, world, harness_peer)
 
 def _priority_name(priority) -> str:
     return {0: "MEDIUM (0000H)", 1: "HIGH (0001H)", 2: "LOW (0002H)"}.get(priority, repr(priority))
+
+
+@requirement("QR-MOVE-WARNING-COUNTS")
+def test_move_warning_counts_say_what_failed(qr, world, harness_peer):
+    """C-MOVE of 3 instances to the harness peer, which refuses the second C-STORE (A700): the final response "shall
+    indicate the number of Completed sub-operations, the number of Failed sub-operations, and the number of
+    sub-operations with Warning Status" (PS3.4 C.4.2.3.1): those stored, 1 and 0. Counts left out are accepted
+    (C.4.2.1.7 says "may"); counts given must be right."""
+    result, _, expected = _partial_move(qr, world, harness_peer)
+    stored = len(expected & set(harness_peer.inbox.stored))
+    want = {"NumberOfCompletedSuboperations": stored, "NumberOfFailedSuboperations": 1,
+            "NumberOfWarningSuboperations": 0}
+    observed = {k: result.final_count(k) for k in want}
+    if all(v is None for v in observed.values()):
+        raise NotVerified(f"the final {describe(result.final_status)} response carries no sub-operation counts: "
+                          f"nothing to judge")
+    wrong = [f"{k} {observed[k]} (expected {v})" for k, v in want.items() if observed[k] not in (None, v)]
+    assert not wrong, (f"final status {result.final_status:#06x}: the destination stored {stored} instance(s) and "
+                       f"refused one; " + "; ".join(wrong))
+
+
+@requirement("QR-MOVE-PENDING-COUNTS")
+def test_move_pending_counts_add_up(qr, world, harness_peer):
+    """C-MOVE of study A1 (3 instances) to the harness peer, which stores them all: each Pending response's Remaining,
+    Completed, Failed and Warning counts account for the 3 sub-operations (PS3.4 C.4.2.3.1: "These responses shall
+    indicate the Remaining, Completed, Failed, and Warning C-STORE sub-operations")."""
+    model, identifier, series = _cases(world)["STUDY"]
+    expected = world.sop_uids(*series)
+    result, _ = _move_to_peer(qr, harness_peer, model, identifier, expected)
+    assert_pending_counts_true(result, len(expected), "C-MOVE", "PS3.4 C.4.2.3.1")
+
+
+@requirement("QR-RELATIONAL-RETRIEVE")
+def test_relational_move_by_series_uid_only(qr, world, harness_peer):
+    """Propose relational-retrieval for the Study Root C-MOVE model (byte 1 = 1); once agreed, a SERIES C-MOVE giving
+    only series A1-CT's Series Instance UID (no Study Instance UID) sends its 2 instances (PS3.4 C.4.2.3.2.1: "all
+    Composite Object Instances related to a series by only providing a Series Instance UID")."""
+    expected = world.sop_uids("A1-CT")
+    with qr.extended_session("study_root", "C-MOVE", b"\x01", "relational-retrieval=1") as (session, uid, answer):
+        if answer is None or answer[:1] != b"\x01":
+            raise NotClaimed("the target did not agree relational-retrieval for the Study Root C-MOVE model "
+                             f"({'no sub-item' if answer is None else 'bytes ' + answer.hex(' ')})")
+        for sop in expected:
+            harness_peer.inbox.stored.pop(sop, None)
+        result = session.move(query("SERIES", SeriesInstanceUID=world.series_uid("A1-CT")),
+                              harness_peer.config.ae_title, uid, 2)
+    harness_peer.wait_for(lambda inbox: all(u in inbox.stored for u in expected), timeout=5.0)
+    delivered = {u for u in expected if u in harness_peer.inbox.stored}
+    assert delivered == expected, (
+        f"relational-retrieval agreed, SERIES C-MOVE by Series Instance UID only: expected the {len(expected)} "
+        f"instance(s) of series A1-CT at the destination, {len(delivered)} arrived (final status "
+        f"{describe(result.final_status)})")
