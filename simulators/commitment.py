@@ -25,7 +25,10 @@ from dicom_harness.simulators.faults import (
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
     COMMIT_EXTNEG_ANSWERED,
+    COMMIT_FAILED_ITEM_CLASS_EMPTY,
+    COMMIT_FAILURE_CASE_DROPS_REFERENCE,
     COMMIT_FILESET_BOTH,
+    COMMIT_ITEM_CLASS_EMPTY,
     COMMIT_NEW_TRANSACTION_UID,
     COMMIT_OTHER_AE,
     COMMIT_REPORT_WRONG_INSTANCE,
@@ -123,8 +126,17 @@ class CommitmentService:
         if COMMIT_EMPTY_FAILURE_REASON in self.faults:
             for item in failed:
                 item.FailureReason = None
-        if COMMIT_DROPS_REFERENCE in self.faults and len(committed) > 1:
+        # (on an Event Type 1 result only: an Event Type 2 one is commit-failure-case-drops-reference's)
+        if COMMIT_DROPS_REFERENCE in self.faults and not failed and len(committed) > 1:
             committed = Sequence(list(committed)[:-1])
+        if COMMIT_FAILURE_CASE_DROPS_REFERENCE in self.faults and failed and len(committed) > 1:
+            committed = Sequence(list(committed)[:-1])
+        if COMMIT_ITEM_CLASS_EMPTY in self.faults:
+            for item in committed:
+                item.ReferencedSOPClassUID = ""
+        if COMMIT_FAILED_ITEM_CLASS_EMPTY in self.faults:
+            for item in failed:
+                item.ReferencedSOPClassUID = ""
         report = Dataset()
         report.TransactionUID = information.TransactionUID
         if COMMIT_NEW_TRANSACTION_UID in self.faults:
