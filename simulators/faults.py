@@ -1555,3 +1555,10 @@ COMMIT_ITEM_CLASS_EMPTY = _fault(
 COMMIT_FAILED_ITEM_CLASS_EMPTY = _fault(
     "commit-failed-item-class-empty", "COMMIT-FAILED-ITEM-UIDS",
     "The Failed SOP Sequence items of the N-EVENT-REPORT carry a zero-length Referenced SOP Class UID.")
+COMMIT_STRIPS_PRIVATE = _fault(
+    "commit-strips-private", "COMMIT-LEVEL2-STORAGE",
+    "Instances the SCP commits to are kept without their private attributes and Type 3 Image Comments (Level 1).")
+COMMIT_EVICTS_COMMITTED = _fault(
+    "commit-evicts-committed", "COMMIT-RETRIEVE-AE-SERVES",
+    "Instances the SCP commits to are deleted as the report goes out, although the report names the SCP's own AE "
+    "as their Retrieve AE Title.")
