@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from io import BytesIO
 
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -24,13 +25,18 @@ from dicom_harness.simulators.faults import (
     COMMIT_ACTION_REFUSED,
     COMMIT_DROPS_REFERENCE,
     COMMIT_EMPTY_FAILURE_REASON,
+    COMMIT_EVICTS_COMMITTED,
     COMMIT_EXTNEG_ANSWERED,
+    COMMIT_FAILED_ITEM_CLASS_EMPTY,
+    COMMIT_FAILURE_CASE_DROPS_REFERENCE,
     COMMIT_FILESET_BOTH,
+    COMMIT_ITEM_CLASS_EMPTY,
     COMMIT_NEW_TRANSACTION_UID,
     COMMIT_OTHER_AE,
     COMMIT_REPORT_WRONG_INSTANCE,
     COMMIT_RETRIEVE_AE_BOTH,
     COMMIT_SAME_ASSOCIATION_ONLY,
+    COMMIT_STRIPS_PRIVATE,
     COMMIT_UNKNOWN_SUCCEEDS,
     Fault,
     faults_named,
@@ -123,8 +129,18 @@ class CommitmentService:
         if COMMIT_EMPTY_FAILURE_REASON in self.faults:
             for item in failed:
                 item.FailureReason = None
-        if COMMIT_DROPS_REFERENCE in self.faults and len(committed) > 1:
+        # (on an Event Type 1 result only: an Event Type 2 one is commit-failure-case-drops-reference's)
+        if COMMIT_DROPS_REFERENCE in self.faults and not failed and len(committed) > 1:
             committed = Sequence(list(committed)[:-1])
+        if COMMIT_FAILURE_CASE_DROPS_REFERENCE in self.faults and failed and len(committed) > 1:
+            committed = Sequence(list(committed)[:-1])
+        if COMMIT_ITEM_CLASS_EMPTY in self.faults:
+            for item in committed:
+                item.ReferencedSOPClassUID = ""
+        if COMMIT_FAILED_ITEM_CLASS_EMPTY in self.faults:
+            for item in failed:
+                item.ReferencedSOPClassUID = ""
+        self._keep_faults(committed)
         report = Dataset()
         report.TransactionUID = information.TransactionUID
         if COMMIT_NEW_TRANSACTION_UID in self.faults:
@@ -143,6 +159,24 @@ class CommitmentService:
         if failed:
             report.FailedSOPSequence = failed
         return (EVENT_FAILURES_EXIST if failed else EVENT_SUCCESSFUL), report
+
+    def _keep_faults(self, committed: Sequence) -> None:
+        """What the faults do to the instances committed to (nothing unless one is named)."""
+        for item in committed:
+            uid = str(item.get("ReferencedSOPInstanceUID", ""))
+            held = self.store.get(uid)
+            if held is None:
+                continue
+            if COMMIT_EVICTS_COMMITTED in self.faults:
+                self.store.delete(uid)
+            elif COMMIT_STRIPS_PRIVATE in self.faults:
+                dataset = held.read()
+                dataset.remove_private_tags()
+                if "ImageComments" in dataset:
+                    del dataset.ImageComments
+                buffer = BytesIO()
+                dataset.save_as(buffer, enforce_file_format=True)
+                self.store.put_file(buffer.getvalue(), dataset)
 
     def _instance(self, report: Dataset) -> str:
         """The N-EVENT-REPORT's Affected SOP Instance UID: the well-known instance (PS3.4 J.3.5)."""

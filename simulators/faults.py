@@ -608,7 +608,7 @@ MPPS_SET_NOT_KEPT = _fault(
                  "MPPS-SET-INTERMEDIATE"))
 MPPS_UPDATE_AFTER_FINAL = _fault(
     "mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
-    "N-SET on a COMPLETED or DISCONTINUED step is accepted.")
+    "N-SET on a DISCONTINUED step is accepted (a COMPLETED one is mpps-update-after-completed's).")
 MPPS_SET_UNKNOWN_SUCCESS = _fault(
     "mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",
     "N-SET on a step that was never created answers Success.")
@@ -1785,3 +1785,74 @@ RELATIONAL_RETRIEVE_REFUSED = _fault(
     "relational-retrieve-refused", "QR-RELATIONAL-RETRIEVE",
     "The SCP agrees relational-retrieval for C-MOVE (extended negotiation byte 1), then sends nothing for a C-MOVE "
     "that lacks a unique key of a level above the retrieve level.")
+# -- worklist, MPPS and storage commitment depth (issue 11, round 5: Table K.6-1 return keys and matching, F.7.2
+# final-state refusals, Table J.3-2 report contents) ------------------------------------------------------------
+MWL_ABSENT_TYPE2_OMITTED = _fault(
+    "mwl-absent-type2-omitted", "MWL-RETURN-TYPE2-UNKNOWN",
+    "A requested Type 2 return key the worklist item holds no value for is left out of the response instead of "
+    "coming back zero length.")
+MWL_SPS_TYPE2_DROPPED = _fault(
+    "mwl-sps-type2-dropped", "MWL-RETURN-SPS-TYPE2",
+    "Scheduled Station Name and Scheduled Procedure Step Location, Type 2 return keys inside the Scheduled Procedure "
+    "Step Sequence item, are left out of the response.")
+MWL_ORDER_KEYS_DROPPED = _fault(
+    "mwl-order-keys-dropped", "MWL-RETURN-ORDER-KEYS",
+    "Requested Procedure Priority and Requesting Physician, Type 2 return keys of the Requested Procedure and "
+    "Imaging Service Request, come back zero length although the item holds values.")
+MWL_SPS_ITEM_TWICE = _fault(
+    "mwl-sps-item-twice", "MWL-SPS-SINGLE-ITEM",
+    "Asked with a zero-length Scheduled Procedure Step Sequence, the response's sequence holds the item's step "
+    "twice.")
+MWL_EMPTY_SEQUENCE_KEY_EMPTY = _fault(
+    "mwl-empty-sequence-key-empty", "MWL-SEQUENCE-RETURN-KEY-FORMS",
+    "A sequence return key asked with one zero-length item comes back as an empty sequence (only the zero-length "
+    "form is understood).")
+MWL_PATIENT_NAME_NO_WILDCARD = _fault(
+    "mwl-patient-name-no-wildcard", "MWL-MATCH-PATIENT-NAME-WILDCARD",
+    "'*' and '?' in a Patient's Name key are compared literally (no wild card matching).")
+MWL_PHYSICIAN_NO_WILDCARD = _fault(
+    "mwl-physician-no-wildcard", "MWL-MATCH-PHYSICIAN-WILDCARD",
+    "'*' and '?' in a Scheduled Performing Physician's Name key are compared literally (no wild card matching).")
+MWL_MULTI_VALUE_FIRST_ONLY = _fault(
+    "mwl-multi-value-first-only", "MWL-MATCH-MULTIPLE-VALUES",
+    "A multi-valued attribute of a matching item comes back with its first value only.")
+MWL_NO_CHARSET = _fault(
+    "mwl-no-charset", "MWL-CHARSET",
+    "Worklist responses never carry Specific Character Set, also when the item's values use ISO_IR 100.")
+MWL_OPTIONAL_KEY_ECHOED = _fault(
+    "mwl-optional-key-echoed", "MWL-OPTIONAL-KEY-UNSUPPORTED",
+    "A Requested Procedure ID matching key is ignored for matching, and every response echoes the query's value "
+    "instead of the item's.")
+MWL_OPTIONAL_KEY_WRONG_ATTRIBUTE = _fault(
+    "mwl-optional-key-wrong-attribute", "MWL-OPTIONAL-KEY-SUPPORTED",
+    "A Requested Procedure ID matching key is matched against the item's Accession Number.")
+MPPS_FULL_CREATE_REFUSED = _fault(
+    "mpps-full-create-refused", "MPPS-CREATE-ATTRIBUTE-SUBSET",
+    "An N-CREATE whose Procedure Code Sequence holds an item is refused with Processing failure (0110).")
+MPPS_FINAL_NO_ERROR_COMMENT = _fault(
+    "mpps-final-no-error-comment", "MPPS-FINAL-ERROR-COMMENT",
+    "The Processing failure (0110) refusing an N-SET of a finished step carries neither Error Comment nor Error ID.")
+MPPS_FINAL_OTHER_ERROR_ID = _fault(
+    "mpps-final-other-error-id", "MPPS-FINAL-ERROR-ID",
+    "The Processing failure (0110) refusing an N-SET of a finished step carries Error ID A711, not Table F.7.2-2's "
+    "A710.")
+MPPS_UPDATE_AFTER_COMPLETED = _fault(
+    "mpps-update-after-completed", "MPPS-COMPLETED-NOT-UPDATABLE",
+    "A step N-SET to COMPLETED is still updated by later N-SETs (a DISCONTINUED one is not).")
+COMMIT_FAILURE_CASE_DROPS_REFERENCE = _fault(
+    "commit-failure-case-drops-reference", "COMMIT-REPORT-COMPLETE-SET",
+    "An Event Type 2 report (failures exist) leaves the last committed instance out of the Referenced SOP Sequence "
+    "when more than one was committed.")
+COMMIT_ITEM_CLASS_EMPTY = _fault(
+    "commit-item-class-empty", "COMMIT-REPORT-ITEM-UIDS",
+    "The Referenced SOP Sequence items of the N-EVENT-REPORT carry a zero-length Referenced SOP Class UID.")
+COMMIT_FAILED_ITEM_CLASS_EMPTY = _fault(
+    "commit-failed-item-class-empty", "COMMIT-FAILED-ITEM-UIDS",
+    "The Failed SOP Sequence items of the N-EVENT-REPORT carry a zero-length Referenced SOP Class UID.")
+COMMIT_STRIPS_PRIVATE = _fault(
+    "commit-strips-private", "COMMIT-LEVEL2-STORAGE",
+    "Instances the SCP commits to are kept without their private attributes and Type 3 Image Comments (Level 1).")
+COMMIT_EVICTS_COMMITTED = _fault(
+    "commit-evicts-committed", "COMMIT-RETRIEVE-AE-SERVES",
+    "Instances the SCP commits to are deleted as the report goes out, although the report names the SCP's own AE "
+    "as their Retrieve AE Title.")

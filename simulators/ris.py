@@ -8,6 +8,8 @@ engine of simulators/matching.py. `RisService` is a bundle of contexts and handl
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import logging
 import threading
@@ -36,15 +38,21 @@ from dicom_harness.simulators.faults import (
     MPPS_CREATE_ANY_STATUS,
     MPPS_CREATE_DUPLICATE_OVERWRITES,
     MPPS_CREATE_FORGETS,
+    MPPS_FINAL_NO_ERROR_COMMENT,
+    MPPS_FINAL_OTHER_ERROR_ID,
+    MPPS_FULL_CREATE_REFUSED,
     MPPS_ONE_INTERMEDIATE_SET,
     MPPS_REFUSE_COMPLETED,
     MPPS_REFUSE_DISCONTINUED,
     MPPS_SET_NOT_KEPT,
     MPPS_SET_UNKNOWN_SUCCESS,
+    MPPS_UPDATE_AFTER_COMPLETED,
     MPPS_UPDATE_AFTER_FINAL,
+    MWL_ABSENT_TYPE2_OMITTED,
     MWL_DATE_EXACT,
     MWL_DATE_TIME_SEPARATE,
     MWL_DROP_RETURN_KEYS,
+    MWL_EMPTY_SEQUENCE_KEY_EMPTY,
     MWL_EMPTY_TIMEZONE,
     MWL_EXTNEG_TWO_BYTES,
     MWL_EXTNEG_UNSOLICITED,
@@ -53,7 +61,16 @@ from dicom_harness.simulators.faults import (
     MWL_IGNORES_CANCEL,
     MWL_LAST_MATCH_TWICE,
     MWL_MATCHING_KEYS_BLANK,
+    MWL_MULTI_VALUE_FIRST_ONLY,
+    MWL_NO_CHARSET,
     MWL_NO_MATCH_FAILURE,
+    MWL_OPTIONAL_KEY_ECHOED,
+    MWL_OPTIONAL_KEY_WRONG_ATTRIBUTE,
+    MWL_ORDER_KEYS_DROPPED,
+    MWL_PATIENT_NAME_NO_WILDCARD,
+    MWL_PHYSICIAN_NO_WILDCARD,
+    MWL_SPS_ITEM_TWICE,
+    MWL_SPS_TYPE2_DROPPED,
     MWL_TIME_RANGE_IGNORED,
     MWL_UNKNOWN_MATCHES,
     MWL_UNREQUESTED_ATTRIBUTE,
@@ -247,10 +264,53 @@ class RisService:
             answer.TimezoneOffsetFromUTC = ""
         if MWL_UNREQUESTED_ATTRIBUTE in self.faults and "RequestingPhysician" in item:
             answer.RequestingPhysician = item.RequestingPhysician
+        self._return_key_faults(query, item, answer)
         return answer
 
+    def _return_key_faults(self, query: Dataset, item: Dataset, answer: Dataset) -> None:
+        """The faults of the Table K.6-1 return keys (each a no-op unless named)."""
+        faults = self.faults
+        if MWL_ABSENT_TYPE2_OMITTED in faults:
+            for element in list(answer):
+                if element.tag not in item and element.VR != "SQ" and element.keyword != "SpecificCharacterSet":
+                    del answer[element.tag]
+        steps = answer.get("ScheduledProcedureStepSequence")
+        asked = query.get("ScheduledProcedureStepSequence")
+        if MWL_SPS_TYPE2_DROPPED in faults and steps:
+            for step in steps:
+                for keyword in ("ScheduledStationName", "ScheduledProcedureStepLocation"):
+                    if keyword in step:
+                        delattr(step, keyword)
+        if MWL_ORDER_KEYS_DROPPED in faults:
+            for keyword in ("RequestedProcedurePriority", "RequestingPhysician"):
+                if keyword in answer:
+                    setattr(answer, keyword, "")
+        if MWL_SPS_ITEM_TWICE in faults and asked is not None and len(asked) == 0 and steps:
+            answer.ScheduledProcedureStepSequence = Sequence([*steps, steps[0]])
+        if MWL_EMPTY_SEQUENCE_KEY_EMPTY in faults and asked is not None and len(asked) == 1 and len(asked[0]) == 0:
+            answer.ScheduledProcedureStepSequence = Sequence()
+        if MWL_MULTI_VALUE_FIRST_ONLY in faults:
+            for holder in (answer, *(answer.get("ScheduledProcedureStepSequence") or [])):
+                for element in holder:
+                    if element.VR != "SQ" and element.VM > 1:
+                        element.value = element.value[0]
+        if MWL_NO_CHARSET in faults and "SpecificCharacterSet" in answer:
+            del answer.SpecificCharacterSet
+        wanted = str(query.get("RequestedProcedureID", "") or "")
+        if MWL_OPTIONAL_KEY_ECHOED in faults and wanted:
+            answer.RequestedProcedureID = wanted
+
     def _matches(self, query: Dataset, item: Dataset) -> bool:
-        query = query.copy()
+        query = copy.deepcopy(query)       # the faults below edit it: never the request's own elements
+        literal = []       # (holder keyword path, value) the wild card faults compare literally
+        if MWL_PATIENT_NAME_NO_WILDCARD in self.faults and _has_wildcard(query.get("PatientName")):
+            literal.append((item, "PatientName", str(query.PatientName)))
+            query.PatientName = ""
+        wanted = str(query.get("RequestedProcedureID", "") or "")
+        if wanted and MWL_OPTIONAL_KEY_ECHOED in self.faults:
+            query.RequestedProcedureID = ""
+        if wanted and MWL_OPTIONAL_KEY_WRONG_ATTRIBUTE in self.faults:
+            query.RequestedProcedureID, query.AccessionNumber = "", wanted
         if MWL_IGNORE_PATIENT_ID in self.faults and "PatientID" in query:
             query.PatientID = ""
         steps = query.get("ScheduledProcedureStepSequence")
@@ -265,6 +325,13 @@ class RisService:
                 step.ScheduledProcedureStepStartTime = ""
             if MWL_DATE_EXACT in self.faults and "-" in str(step.get("ScheduledProcedureStepStartDate", "")):
                 step.ScheduledProcedureStepStartDate = str(step.ScheduledProcedureStepStartDate).split("-")[0]
+            physician = step.get("ScheduledPerformingPhysicianName")
+            if MWL_PHYSICIAN_NO_WILDCARD in self.faults and _has_wildcard(physician):
+                held = (item.get("ScheduledProcedureStepSequence") or [Dataset()])[0]
+                literal.append((held, "ScheduledPerformingPhysicianName", str(physician)))
+                step.ScheduledPerformingPhysicianName = ""
+        if any(str(holder.get(keyword, "") or "") != value for holder, keyword, value in literal):
+            return False
         # the fault: Query/Retrieve's rule (C.2.2.1.2) instead of K.2.2.1.1.1's
         options = MatchOptions(unknown_matches=MWL_UNKNOWN_MATCHES in self.faults,
                                # the fault: the date range and the time range matched apart, not as one period
@@ -281,6 +348,8 @@ class RisService:
             return Status.PROCESSING_FAILURE, None
         uid = str(request.AffectedSOPInstanceUID or "")
         status = str(attributes.get(STATUS_KEYWORD, ""))
+        if MPPS_FULL_CREATE_REFUSED in self.faults and attributes.get("ProcedureCodeSequence"):
+            return Status.PROCESSING_FAILURE, None
         # the fault: any status is created as if it were IN PROGRESS
         asked = mpps.IN_PROGRESS if MPPS_CREATE_ANY_STATUS in self.faults else status
         with self._lock:
@@ -315,11 +384,17 @@ class RisService:
             column = self._column(current)
             state = column if current is None else str(current.get(STATUS_KEYWORD, ""))
             new_state = str(modification.get(STATUS_KEYWORD, state))     # no status asked: it stays
-            if column in mpps.FINAL_STATES and MPPS_UPDATE_AFTER_FINAL in self.faults:
+            if column == mpps.DISCONTINUED and MPPS_UPDATE_AFTER_FINAL in self.faults:
                 column = mpps.IN_PROGRESS    # the fault: a final step is updated like one in progress
+            if column == mpps.COMPLETED and MPPS_UPDATE_AFTER_COMPLETED in self.faults:
+                column = mpps.IN_PROGRESS
             outcome = mpps.transition(column, "N-SET", new_state)
             if isinstance(outcome, mpps.Refuse):
                 log.info("MPPS N-SET %s (%s -> %s) refused: %s", uid, state, new_state, describe(outcome.status))
+                if outcome.error_id is not None and MPPS_FINAL_NO_ERROR_COMMENT in self.faults:
+                    return outcome.status, None
+                if outcome.error_id is not None and MPPS_FINAL_OTHER_ERROR_ID in self.faults:
+                    outcome = dataclasses.replace(outcome, error_id=0xA711)
                 return _refused(outcome, new_state)
             if outcome.to == mpps.IN_PROGRESS and MPPS_ONE_INTERMEDIATE_SET in self.faults:
                 if self._intermediate_sets.get(uid, 0) >= 1:
@@ -366,6 +441,10 @@ class RisService:
                 if tag in current:
                     answer.add(current[tag])
             return Status.SUCCESS, answer
+
+
+def _has_wildcard(value) -> bool:
+    return value is not None and ("*" in str(value) or "?" in str(value))
 
 
 def _final_state_missing(current: Dataset, modification: Dataset) -> list[str]:
