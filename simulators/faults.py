@@ -1490,3 +1490,31 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+
+# -- WADO-RS depth, round 5 (simulators/dicomweb/app.py retrieve, retrieve_rendered) -----------------------------
+RENDERED_ANNOTATION_UNASKED = _web_fault(
+    "rendered-annotation-unasked", "WADO-ANNOTATION-ABSENT",
+    "A Rendered Frames resource for frame 3 burns patient and technique annotations into the image although the "
+    "request has no annotation parameter.")
+RENDERED_ANNOTATION_PATIENT_IGNORED = _web_fault(
+    "rendered-annotation-patient-ignored", "WADO-ANNOTATION-PATIENT",
+    "annotation=patient is dropped silently: no patient information in the image and no Warning 299.")
+RENDERED_ANNOTATION_TECHNIQUE_IGNORED = _web_fault(
+    "rendered-annotation-technique-ignored", "WADO-ANNOTATION-TECHNIQUE",
+    "annotation=technique is dropped silently: no procedure information in the image and no Warning 299.")
+THUMBNAIL_ANNOTATED = _web_fault(
+    "thumbnail-annotated", "WADO-THUMBNAIL-NO-PII",
+    "A Thumbnail resource honours annotation=patient and burns the patient's name and birth date into it.")
+WADO_PART_TWO_TRANSFER_SYNTAXES = _web_fault(
+    "wado-part-two-transfer-syntaxes", "WADO-CONTENT-TYPE-PARAMETERS",
+    "The parts of a series retrieve are labelled application/dicom with the transfer-syntax parameter twice.")
+RENDERED_ICC_WHEN_NO = _web_fault(
+    "rendered-icc-when-no", "WADO-ICC-NO",
+    "iccprofile=no gets a rendered image with an embedded sRGB ICC profile.")
+RENDERED_ICC_YES_IGNORED = _web_fault(
+    "rendered-icc-yes-ignored", "WADO-ICC-YES",
+    "iccprofile=yes gets a rendered image without an ICC profile (iccprofile=srgb still gets one).")
+RENDERED_ICC_SRGB_IGNORED = _web_fault(
+    "rendered-icc-srgb-ignored", "WADO-ICC-SRGB",
+    "iccprofile=srgb gets a rendered image without an ICC profile (iccprofile=yes still gets one).")

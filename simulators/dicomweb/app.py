@@ -27,6 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
+from dicom_harness.simulators import faults
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import rendering, wadl
 from dicom_harness.simulators.dicomweb import search as qido
@@ -384,11 +385,16 @@ class DicomWebApp:
             content = body if body is not None else file_chunks(instance.path)
             return StreamingResponse(iter(content), media_type=f"application/dicom; transfer-syntax={label}")
 
+        # the fault of WADO-CONTENT-TYPE-PARAMETERS: the series resource's parts name their syntax twice
+        doubled = (faults.WADO_PART_TWO_TRANSFER_SYNTAXES in self.faults and "series" in request.path_params
+                   and "instance" not in request.path_params)
+
         def parts():
             for instance, syntax, label in plan:
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
                 content = body if body is not None else file_chunks(instance.path)
-                yield {"Content-Type": f"application/dicom; transfer-syntax={label}"}, content
+                twice = f"; transfer-syntax={label}" if doubled else ""
+                yield {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}, content
         return self._multipart("application/dicom", parts())
 
     def _multipart(self, part_type: str, parts: Iterable) -> StreamingResponse:
@@ -551,6 +557,11 @@ class DicomWebApp:
             return self._error(400, str(exc))
         if RENDERED_FRAME_IGNORED in self.faults:
             frame = 1
+        if thumbnail and faults.THUMBNAIL_ANNOTATED not in self.faults:
+            # PS3.18 10.4.1.1.4: "The Thumbnail shall not contain any Patient Identifying Information"
+            spec.annotations = []
+        self._annotation_faults(request, spec, thumbnail, frame)
+        icc_profile = self._icc_profile(spec.iccprofile)
         headers = {}
         if spec.unsupported_annotations and RENDERED_ANNOTATION_NO_WARNING not in self.faults:
             # PS3.18 8.3.5.1.1: "If unsupported values are present, the origin server shall include ... Warning"
@@ -568,7 +579,8 @@ class DicomWebApp:
                 ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
                 progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
-                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults) for instance in (found if many else found[:1])]
+                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults,
+                icc_profile=icc_profile) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
             return self._error(404, str(exc))
         except rendering.BadParameter as exc:
@@ -580,6 +592,28 @@ class DicomWebApp:
         if thumbnail and THUMBNAIL_NOT_RENDERED_TYPE in self.faults:
             media = "application/octet-stream"
         return Response(images[0], media_type=media, headers=headers)
+
+    def _annotation_faults(self, request: Request, spec, thumbnail: bool, frame: int) -> None:
+        """The annotation faults of PS3.18 8.3.5.1.1: a value dropped without a Warning, or annotations burned into
+        a rendered frame (frame 3 only, so other rendering checks stay green) that asked for none."""
+        if faults.RENDERED_ANNOTATION_PATIENT_IGNORED in self.faults and "patient" in spec.annotations:
+            spec.annotations.remove("patient")
+        if faults.RENDERED_ANNOTATION_TECHNIQUE_IGNORED in self.faults and "technique" in spec.annotations:
+            spec.annotations.remove("technique")
+        if (faults.RENDERED_ANNOTATION_UNASKED in self.faults and not thumbnail and frame == 3
+                and "frames" in request.path_params and "annotation" not in request.query_params):
+            spec.annotations = ["patient", "technique"]
+
+    def _icc_profile(self, wanted: str | None) -> bytes | None:
+        """PS3.18 8.3.5.1.5: an sRGB profile for iccprofile=yes or srgb; none for no, absent or an unsupported
+        value (adobergb, rommrgb: the parameter value is ignored, 8.3)."""
+        if wanted == "no":
+            return rendering.srgb_profile() if faults.RENDERED_ICC_WHEN_NO in self.faults else None
+        if wanted == "yes" and faults.RENDERED_ICC_YES_IGNORED in self.faults:
+            return None
+        if wanted == "srgb" and faults.RENDERED_ICC_SRGB_IGNORED in self.faults:
+            return None
+        return rendering.srgb_profile() if wanted in rendering.ICC_PROFILES else None
 
     # -- STOW-RS ------------------------------------------------------------------------------------------------
     async def store_instances(self, request: Request) -> Response:

@@ -38,6 +38,7 @@ class Rendering:
     quality: int | None = None
     annotations: list[str] = field(default_factory=list)
     unsupported_annotations: list[str] = field(default_factory=list)
+    iccprofile: str | None = None                 # 8.3.5.1.5: no, yes, srgb (adobergb, rommrgb: not supported)
 
 
 def _one(query, name: str) -> str | None:
@@ -81,7 +82,20 @@ def parse(query, *, thumbnail: bool = False, check_quality: bool = True, check_v
             spec.window = (float(parts[0]), float(parts[1]), parts[2].strip())
         elif check_window:          # 8.3.5.1.4: "If any of the parameter values are missing or ill-formed"
             raise BadParameter(f"window is center,width,function (linear, linear-exact, sigmoid), not {window!r}")
+    iccprofile = _one(query, "iccprofile")
+    if iccprofile is not None:
+        values = [v.strip().lower() for v in iccprofile.split(",") if v.strip()]
+        spec.iccprofile = values[-1] if values else None
     return spec
+
+
+ICC_PROFILES = ("yes", "srgb")                    # the values the simulator honours, both with an sRGB profile
+
+
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (littlecms's built-in one, described as sRGB)."""
+    from PIL import ImageCms
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def _viewport(text: str, thumbnail: bool) -> tuple:
@@ -118,7 +132,8 @@ def _voi(pixels, window: tuple[float, float, str]):
 
 def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None, *, thumbnail: bool = False,
            swap: bool = False, shrink_only: bool = False, ignore_crop: bool = False, ignore_window: bool = False,
-           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False) -> bytes:
+           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False,
+           icc_profile: bytes | None = None) -> bytes:
     """One frame as an image of the media type. The keyword switches after spec are faults (simulators/faults.py)."""
     if Image is None:
         raise NotAcceptable("rendering needs Pillow")
@@ -175,6 +190,10 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
     options = {}
     if kind == "JPEG":
         options = {"quality": spec.quality or 90, "progressive": progressive}
+    if icc_profile is not None and kind in ("JPEG", "PNG"):
+        # 8.3.5.1.5: an RGB profile, so the image goes as RGB (APP2 ICC_PROFILE in JPEG, iCCP in PNG)
+        image = image.convert("RGB")
+        options["icc_profile"] = icc_profile
     image.save(buffer, format=kind, **options)
     return buffer.getvalue()
 
