@@ -1518,3 +1518,12 @@ RENDERED_ICC_YES_IGNORED = _web_fault(
 RENDERED_ICC_SRGB_IGNORED = _web_fault(
     "rendered-icc-srgb-ignored", "WADO-ICC-SRGB",
     "iccprofile=srgb gets a rendered image without an ICC profile (iccprofile=yes still gets one).")
+WADO_PART_NO_CONTENT_LENGTH = _web_fault(
+    "wado-part-no-content-length", "WADO-PART-CONTENT-LENGTH",
+    "The Part 10 parts of a multipart DICOM retrieve carry no Content-Length header field.")
+WADO_PART_NO_CONTENT_LOCATION = _web_fault(
+    "wado-part-no-content-location", "WADO-PART-CONTENT-LOCATION",
+    "The Part 10 parts of a multipart DICOM retrieve carry no Content-Location header field.")
+RENDERED_TRANSFER_SYNTAX_LABEL = _web_fault(
+    "rendered-transfer-syntax-label", "WADO-RENDERED-NO-TRANSFER-SYNTAX",
+    "A rendered frame sent as image/jpeg is labelled image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50.")

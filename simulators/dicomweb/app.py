@@ -389,12 +389,23 @@ class DicomWebApp:
         doubled = (faults.WADO_PART_TWO_TRANSFER_SYNTAXES in self.faults and "series" in request.path_params
                    and "instance" not in request.path_params)
 
+        base = self.base_url(request)
+
         def parts():
             for instance, syntax, label in plan:
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
                 content = body if body is not None else file_chunks(instance.path)
                 twice = f"; transfer-syntax={label}" if doubled else ""
-                yield {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}, content
+                headers = {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}
+                # PS3.18 8.6.1.2, Table 8.6.1-1: Content-Length (no content encoding) and Content-Location (the
+                # part is a representation of the instance) in each part
+                if faults.WADO_PART_NO_CONTENT_LENGTH not in self.faults:
+                    length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
+                    headers["Content-Length"] = str(length)
+                if faults.WADO_PART_NO_CONTENT_LOCATION not in self.faults:
+                    headers["Content-Location"] = (f"{base}/studies/{instance.study_instance_uid}/series/"
+                                                   f"{instance.series_instance_uid}/instances/{instance.sop_instance_uid}")
+                yield headers, content
         return self._multipart("application/dicom", parts())
 
     def _multipart(self, part_type: str, parts: Iterable) -> StreamingResponse:
@@ -591,6 +602,9 @@ class DicomWebApp:
             return response
         if thumbnail and THUMBNAIL_NOT_RENDERED_TYPE in self.faults:
             media = "application/octet-stream"
+        if (faults.RENDERED_TRANSFER_SYNTAX_LABEL in self.faults and media == "image/jpeg"
+                and "frames" in request.path_params and not thumbnail):
+            media = "image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50"
         return Response(images[0], media_type=media, headers=headers)
 
     def _annotation_faults(self, request: Request, spec, thumbnail: bool, frame: int) -> None:

@@ -51,3 +51,20 @@ def test_dicom_media_types_have_at_most_one_syntax_and_charset(dicomweb, web_stu
     if metadata.status_code == 200:
         wrong += _findings("series metadata", metadata.headers.get("content-type", ""))
     assert not wrong, f"expected at most one transfer-syntax and one charset parameter (PS3.18 8.7.9): {'; '.join(wrong)}"
+
+
+@requirement("WADO-RENDERED-NO-TRANSFER-SYNTAX")
+def test_rendered_media_types_have_no_transfer_syntax(dicomweb, web_study):
+    """GET the rendered CR image as image/jpeg and image/png and frame 1 of the multi-frame image as image/jpeg;
+    PS3.18 8.7.4: "A Transfer Syntax media type parameter is not permitted for Rendered Media Types"."""
+    instance = study_paths(web_study.images[0])["instance"]
+    frame = study_paths(web_study.multiframe)["instance"] + "/frames/1"
+    wrong = []
+    for path, accept in ((instance, "image/jpeg"), (instance, "image/png"), (frame, "image/jpeg")):
+        response = dicomweb.retrieve(path + "/rendered", accept)
+        if response.status_code != 200:
+            continue                        # WADO-RENDERED and WADO-RENDERED-FRAMES judge that
+        value = response.headers.get("content-type", "")
+        if "transfer-syntax" in _parameter_names(value):
+            wrong.append(f"{path.rsplit('/', 2)[-1]} rendered as {accept}: Content-Type {value!r}")
+    assert not wrong, f"expected no transfer-syntax parameter on a Rendered Media Type (PS3.18 8.7.4): {'; '.join(wrong)}"
