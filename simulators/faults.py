@@ -1527,3 +1527,7 @@ WADO_PART_NO_CONTENT_LOCATION = _web_fault(
 RENDERED_TRANSFER_SYNTAX_LABEL = _web_fault(
     "rendered-transfer-syntax-label", "WADO-RENDERED-NO-TRANSFER-SYNTAX",
     "A rendered frame sent as image/jpeg is labelled image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50.")
+WEB_FRAME_ZERO_NO_RESPONSE = _web_fault(
+    "web-frame-zero-no-response", "WEB-ALWAYS-RESPONDS",
+    "A Frames request naming frame 0 (there is none: frames count from 1) gets no complete response message: the "
+    "connection is dropped.")

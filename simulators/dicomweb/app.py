@@ -513,6 +513,11 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
+        if 0 in numbers and faults.WEB_FRAME_ZERO_NO_RESPONSE in self.faults:
+            def broken():
+                raise ConnectionAbortedError("the simulator drops the connection (fault web-frame-zero-no-response)")
+                yield b""                   # a generator: the status line may go out, the message never ends
+            return StreamingResponse(broken(), media_type="multipart/related")
         answer = self._pixel_negotiation(request, instance, single_part=False)
         if isinstance(answer, Response):
             return answer
