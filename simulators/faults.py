@@ -1531,3 +1531,11 @@ WEB_FRAME_ZERO_NO_RESPONSE = _web_fault(
     "web-frame-zero-no-response", "WEB-ALWAYS-RESPONDS",
     "A Frames request naming frame 0 (there is none: frames count from 1) gets no complete response message: the "
     "connection is dropped.")
+FRAMES_206_COMPLETE = _web_fault(
+    "frames-206-complete", "WEB-206-ONLY-RANGE",
+    "A Frames request for several frames including frame 1 is answered 206 (Partial Content) with every frame, "
+    "though the request has no Range header field.")
+WEB_STATUS_REPORT_PLAIN = _web_fault(
+    "web-status-report-plain", "WEB-STATUS-REPORT-TEXT-HTML",
+    "A WADO-RS failure to a request without an Accept header field carries its Status Report as text/plain, not "
+    "text/html.")

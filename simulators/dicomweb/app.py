@@ -328,11 +328,19 @@ class DicomWebApp:
             found = found[:-1]
         return found
 
+    def _report(self, request: Request, status: int, text: str) -> Response:
+        """A WADO-RS failure's Status Report: PS3.18 8.6.3, a request without an Acceptable Media Type gets it in
+        text/html (the Text Resource Category's default); otherwise text/plain."""
+        if has_accept_header(request) or faults.WEB_STATUS_REPORT_PLAIN in self.faults:
+            return self._error(status, text)
+        page = f"<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><p>{text}</p></body></html>\n"
+        return Response(page, status_code=status, media_type="text/html")
+
     def _negotiate(self, request: Request, offers: list[Offer]):
         """The WADO-RS Accept checks of PS3.18 8.7.5 and 8.7.7, then the selection of 8.7.8.1: a Response (the
         error to send), or what choose() gives (None: no offer is acceptable)."""
         if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
-            return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
+            return self._report(request, 406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
         if WEB_ACCEPT_CHARSET_406 in self.faults and not known_charsets(request.headers.get("accept-charset")):
             return self._error(406, "none of the character sets in the Accept-Charset header field is supported")
         unknown = set(request.query_params) - RETRIEVE_PARAMETERS
@@ -354,7 +362,7 @@ class DicomWebApp:
         if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
             if WEB_404_WITHOUT_EXPLANATION in self.faults:
                 return Response(b"", status_code=404, media_type="text/plain")
-            return self._error(404, "no such resource")
+            return self._report(request, 404, "no such resource")
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
@@ -420,7 +428,7 @@ class DicomWebApp:
         if not found:
             if WEB_ERROR_WITHOUT_CONTENT_TYPE in self.faults:
                 return Response(b"no such resource\n", status_code=404)       # no media type: no Content-Type
-            return self._error(404, "no such resource")
+            return self._report(request, 404, "no such resource")
         chosen = self._negotiate(request, [Offer(DICOM_JSON), Offer("application/json"),
                                            Offer("multipart/related", DICOM_XML)])
         if isinstance(chosen, Response):
@@ -513,6 +521,8 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
+        # the fault of WEB-206-ONLY-RANGE: every frame asked for, labelled 206 (Partial Content) without a Range
+        partial = faults.FRAMES_206_COMPLETE in self.faults and len(numbers) > 1 and 1 in numbers
         if 0 in numbers and faults.WEB_FRAME_ZERO_NO_RESPONSE in self.faults:
             def broken():
                 raise ConnectionAbortedError("the simulator drops the connection (fault web-frame-zero-no-response)")
@@ -536,8 +546,11 @@ class DicomWebApp:
                 data = io.frames(instance.path, numbers)
         except io.NotFound as exc:
             return self._error(404, str(exc))
-        return self._multipart(content_type.split(";")[0],
-                               [({"Content-Type": content_type}, [frame]) for frame in data])
+        response = self._multipart(content_type.split(";")[0],
+                                   [({"Content-Type": content_type}, [frame]) for frame in data])
+        if partial:
+            response.status_code = 206
+        return response
 
     async def retrieve_rendered(self, request: Request) -> Response:
         """Rendered and Thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4) with the rendering Query Parameters

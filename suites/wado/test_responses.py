@@ -1,6 +1,9 @@
-"""PS3.18 8.1.2: every request, malformed ones included, gets a response message."""
+"""PS3.18 8.1.2, 8.5 and 8.6.3: every request, malformed ones included, gets a response message; 206 only for a
+Range request; a Status Report for a request without Accept is text/html."""
 
-from dicom_harness.testing import MULTIPART_DICOM, requirement, study_paths
+from dicom_harness.testing import MULTIPART_DICOM, MULTIPART_OCTET, NotVerified, requirement, study_paths
+
+from .checks import media_of
 
 
 def _malformed(web_study) -> list[tuple[str, str, str]]:
@@ -33,3 +36,47 @@ def test_malformed_requests_get_a_response(dicomweb, web_study):
     broken = [f"{what}: {answer}" for what, answer in _answers(dicomweb, web_study) if isinstance(answer, Exception)]
     assert not broken, f"expected a response message to every request (PS3.18 8.1.2): {'; '.join(broken)}"
 
+
+
+@requirement("WEB-206-ONLY-RANGE")
+def test_no_206_without_a_range_request(dicomweb, web_study):
+    """GET frames/1,4 of the multi-frame image and the CR series, no Range header field; PS3.18 Table 8.5-1: 206
+    "shall only be used with Range Requests" (Table 10.4.3-1 also allows it for a retrieve that returns some but
+    not all representations, so a 206 missing some of them is left to the resource's own requirement)."""
+    frames = study_paths(web_study.multiframe)["instance"] + "/frames/1,4"
+    series = study_paths(web_study.images[0])["series"]
+    wrong = []
+    for what, path, accept, expected in (("frames/1,4", frames, MULTIPART_OCTET, 2),
+                                         ("the CR series", series, MULTIPART_DICOM, len(web_study.images))):
+        response = dicomweb.retrieve(path, accept)
+        if response.status_code != 206:
+            continue
+        parts = len(dicomweb.multipart_of(response).parts) if media_of(response) == "multipart/related" else 1
+        if parts >= expected:
+            wrong.append(f"{what}: 206 (Partial Content) with all {parts} representations, and no Range header "
+                         f"field was sent")
+    assert not wrong, f"expected 206 only for a Range request (PS3.18 8.5, Table 8.5-1): {'; '.join(wrong)}"
+
+
+@requirement("WEB-STATUS-REPORT-TEXT-HTML")
+def test_status_report_without_accept_is_html(dicomweb, web_study, dataset_factory):
+    """GET an unknown instance, an unknown study's metadata and a known instance, each with no Accept header field;
+    PS3.18 8.6.3: "the Status Report should use the default media type for the Text Resource Category, which is
+    text/html": every failure with a payload is text/html."""
+    paths = study_paths(web_study.images[0])
+    cases = [("unknown instance", f"{paths['series']}/instances/{dataset_factory.uid()}"),
+             ("unknown study's metadata", f"/studies/{dataset_factory.uid()}/metadata"),
+             ("known instance (8.7.5: 406)", paths["instance"])]
+    judged, wrong = [], []
+    for what, path in cases:
+        response = dicomweb.request("GET", path, omit_accept=True)
+        if response.status_code < 400 or not response.content.strip():
+            continue                        # not a failure with a Status Report: other requirements judge it
+        judged.append(what)
+        if media_of(response) != "text/html":
+            wrong.append(f"{what}: {response.status_code} with a Status Report labelled "
+                         f"{response.headers.get('content-type')!r}")
+    assert not wrong, f"expected Status Reports in text/html when no Accept header was sent (PS3.18 8.6.3): " \
+                      f"{'; '.join(wrong)}"
+    if not judged:
+        raise NotVerified("no request without Accept was answered with a failure carrying a payload")
