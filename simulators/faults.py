@@ -1539,3 +1539,7 @@ WEB_STATUS_REPORT_PLAIN = _web_fault(
     "web-status-report-plain", "WEB-STATUS-REPORT-TEXT-HTML",
     "A WADO-RS failure to a request without an Accept header field carries its Status Report as text/plain, not "
     "text/html.")
+RENDERED_400_WITHOUT_REPORT = _web_fault(
+    "rendered-400-without-report", "WEB-FAILURE-STATUS-REPORT",
+    "A rendered request refused for an ill-formed rendering parameter gets 400 with an empty payload, no Status "
+    "Report.")

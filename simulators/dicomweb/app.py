@@ -583,6 +583,8 @@ class DicomWebApp:
                                    check_annotation=RENDERED_ANNOTATION_UNCHECKED not in self.faults)
             frame = int(request.path_params.get("frames", "1").split(",")[0])
         except (rendering.BadParameter, ValueError) as exc:
+            if faults.RENDERED_400_WITHOUT_REPORT in self.faults:
+                return Response(b"", status_code=400, media_type="text/plain")
             return self._error(400, str(exc))
         if RENDERED_FRAME_IGNORED in self.faults:
             frame = 1

@@ -80,3 +80,22 @@ def test_status_report_without_accept_is_html(dicomweb, web_study, dataset_facto
                       f"{'; '.join(wrong)}"
     if not judged:
         raise NotVerified("no request without Accept was answered with a failure carrying a payload")
+
+
+@requirement("WEB-FAILURE-STATUS-REPORT")
+def test_failures_carry_a_status_report(dicomweb, web_study):
+    """GET the rendered CR image with quality=0 and with viewport=abc,def (both 400 by 8.3.5.1.2 and 8.3.5.1.3);
+    PS3.18 8.1.2.3 and 10.4.3.3: "A failure response payload should contain a Status Report describing any
+    failures": each failure (4xx, 5xx) has a payload."""
+    path = study_paths(web_study.images[0])["instance"] + "/rendered"
+    judged, empty = [], []
+    for query in ("quality=0", "viewport=abc,def"):
+        response = dicomweb.request("GET", path, query=query, headers={"Accept": "image/png"})
+        if response.status_code < 400:
+            continue                        # WADO-QUALITY-INVALID-400 and WADO-VIEWPORT-INVALID-400 judge that
+        judged.append(query)
+        if not response.content.strip():
+            empty.append(f"?{query}: {response.status_code} with an empty payload")
+    assert not empty, f"expected a Status Report in each failure response (PS3.18 8.1.2.3): {'; '.join(empty)}"
+    if not judged:
+        raise NotVerified("neither ill-formed rendering parameter was answered with a failure status")
