@@ -1543,3 +1543,11 @@ RENDERED_400_WITHOUT_REPORT = _web_fault(
     "rendered-400-without-report", "WEB-FAILURE-STATUS-REPORT",
     "A rendered request refused for an ill-formed rendering parameter gets 400 with an empty payload, no Status "
     "Report.")
+ACCEPT_WILDCARD_OUTRANKS_SPECIFIC = _web_fault(
+    "accept-wildcard-outranks-specific", "WADO-ACCEPT-MOST-SPECIFIC",
+    "A WADO-RS retrieve takes the first media range by q value and its first matching offer, so image/*;q=0.9 "
+    "selects image/jpeg although image/jpeg;q=0.1 is also listed.")
+ACCEPT_HEADER_BEFORE_PARAM = _web_fault(
+    "accept-header-before-param", "WADO-ACCEPT-PARAM-FIRST",
+    "A WADO-RS retrieve selects from the Accept header field first and consults the accept Query Parameter only "
+    "when nothing in the header is supported.")

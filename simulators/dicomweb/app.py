@@ -49,6 +49,7 @@ from dicom_harness.simulators.dicomweb.negotiation import (
     request_ranges,
 )
 from dicom_harness.simulators.dicomweb.pixels import choose_pixels
+from dicom_harness.simulators.dicomweb.selection import KNOWN_PARAMETERS, accept_sets, select
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -354,8 +355,19 @@ class DicomWebApp:
         elif mixes_dicom_and_rendered(ranges) and ACCEPT_PARAM_MIXED_SERVED not in self.faults:
             return self._error(400, "the accept Query Parameter and Accept header name both DICOM and Rendered Media "
                                     "Types (PS3.18 8.3.3.1)")
-        return choose(ranges, offers, unknown_parameters_refused=ACCEPT_UNKNOWN_PARAMETER_406 in self.faults,
-                      charset_refused=CHARSET_PARAMETER_406 in self.faults)
+        refuse_unknown = ACCEPT_UNKNOWN_PARAMETER_406 in self.faults
+        refuse_charset = CHARSET_PARAMETER_406 in self.faults
+        if faults.ACCEPT_WILDCARD_OUTRANKS_SPECIFIC in self.faults:       # the first range by q, however general
+            return choose(ranges, offers, unknown_parameters_refused=refuse_unknown, charset_refused=refuse_charset)
+
+        def usable(media_range) -> bool:
+            return not ((refuse_unknown and set(media_range.params) - KNOWN_PARAMETERS)
+                        or (refuse_charset and "charset" in media_range.params))
+        sets = accept_sets(request, by_q=ACCEPT_IGNORES_Q not in self.faults,
+                           query_only=ACCEPT_PARAM_OVERRIDES_HEADER in self.faults)
+        if faults.ACCEPT_HEADER_BEFORE_PARAM in self.faults:
+            sets = sets[::-1]
+        return select(sets, offers, usable=usable, use_q=ACCEPT_IGNORES_Q not in self.faults)
 
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
