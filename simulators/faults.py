@@ -1551,3 +1551,7 @@ ACCEPT_HEADER_BEFORE_PARAM = _web_fault(
     "accept-header-before-param", "WADO-ACCEPT-PARAM-FIRST",
     "A WADO-RS retrieve selects from the Accept header field first and consults the accept Query Parameter only "
     "when nothing in the header is supported.")
+RENDERED_PS_WINDOW_ACCEPTED = _web_fault(
+    "rendered-ps-window-accepted", "WADO-WINDOW-PRESENTATION-STATE-400",
+    "A rendered Presentation State with a window parameter is not refused with 400; it goes on to rendering (and "
+    "is answered 404, a Presentation State having no pixel data of its own).")

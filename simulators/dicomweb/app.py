@@ -174,6 +174,7 @@ WADL = "application/vnd.sun.wadl+xml"
 # how far a Deflated data set may inflate (simulators/inspection.py); A700 is a full disk
 REFUSED_TOO_LARGE = 0xA701
 UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+PRESENTATION_STATES = "1.2.840.10008.5.1.4.1.1.11."      # the Softcopy Presentation State Storage SOP Classes
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
@@ -575,6 +576,11 @@ class DicomWebApp:
         if RENDERED_UTF8_REFUSED in self.faults and "utf-8" in request.headers.get("accept-charset", "").lower():
             return self._error(406, "no rendered representation in the UTF-8 character set")
         thumbnail = request.url.path.endswith("/thumbnail")
+        if ("window" in request.query_params and "instance" in request.path_params
+                and str(found[0].sop_class_uid).startswith(PRESENTATION_STATES)
+                and faults.RENDERED_PS_WINDOW_ACCEPTED not in self.faults):
+            # PS3.18 8.3.5.1.4: "If this parameter is present when the Target Resource is a Presentation state"
+            return self._error(400, "window is not a parameter of a rendered Presentation State (PS3.18 8.3.5.1.4)")
         if not thumbnail and "instance" not in request.path_params and RENDERED_STUDY_SERIES_MISSING in self.faults:
             return self._error(404, "no such resource")
         if thumbnail and "frames" in request.path_params and THUMBNAIL_FRAME_MISSING in self.faults:

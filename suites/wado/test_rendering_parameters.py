@@ -161,3 +161,25 @@ def test_rendered_frame_is_that_frame(dicomweb, web_study):
     frames = sent.pixel_array.astype("int32")
     findings = monotonic_function_findings(frames[1], grey_levels(image))
     assert not findings, f"frames/2/rendered does not show frame 2: {findings[0]}"
+
+
+@requirement("WADO-WINDOW-PRESENTATION-STATE-400")
+def test_window_on_a_presentation_state_is_400(target, dicomweb, dataset_factory):
+    """STOW-RS a CR image and a Grayscale Softcopy Presentation State naming it, then GET the presentation state's
+    rendered resource with window=2048,1024,linear; PS3.18 8.3.5.1.4: "If this parameter is present when the
+    Target Resource is a Presentation state, the origin server shall return a 400 (Bad Request)"."""
+    from dicom_harness.testing import KINDS, NotClaimed
+    if not target.claims.offers("stow"):
+        raise NotClaimed("the target does not claim STOW-RS, so it cannot be given a Presentation State")
+    if target.claims.storage_sop_classes and KINDS["GSPS"] not in target.claims.storage_sop_classes:
+        raise NotClaimed("Grayscale Softcopy Presentation State Storage is not among the claimed storage SOP classes")
+    study = dataset_factory.study()
+    image = dataset_factory.make("CR", study=study)
+    state = dataset_factory.make("GSPS", study=study, references=[image])
+    for ds in (image, state):
+        response = dicomweb.store([ds])
+        if response.status_code != 200:
+            raise NotClaimed(f"the target did not take the {ds.SOPClassUID.name} by STOW-RS (answered "
+                             f"{response.status_code}); the test needs it")
+    refused_with_400(dicomweb, study_paths(state)["instance"] + "/rendered", ["window=2048,1024,linear"],
+                     "image/jpeg", "8.3.5.1.4")
