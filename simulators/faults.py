@@ -1555,3 +1555,13 @@ RENDERED_PS_WINDOW_ACCEPTED = _web_fault(
     "rendered-ps-window-accepted", "WADO-WINDOW-PRESENTATION-STATE-400",
     "A rendered Presentation State with a window parameter is not refused with 400; it goes on to rendering (and "
     "is answered 404, a Presentation State having no pixel data of its own).")
+RENDERED_VIEWPORT_NO_HFLIP = _web_fault(
+    "rendered-viewport-no-hflip", "WADO-VIEWPORT-FLIP-HORIZONTAL",
+    "A viewport with a negative sw crops the region but does not flip it horizontally.")
+RENDERED_VIEWPORT_NO_VFLIP = _web_fault(
+    "rendered-viewport-no-vflip", "WADO-VIEWPORT-FLIP-VERTICAL",
+    "A viewport with a negative sh crops the region but does not flip it vertically.")
+RENDERED_VIEWPORT_REGION_FULL_SIZE = _web_fault(
+    "rendered-viewport-region-full-size", "WADO-VIEWPORT-REGION-DEFAULTS",
+    "A viewport region with sw and sh omitted is the whole image's width and height from sx,sy (running past the "
+    "edges, padded black), not the rest of the image to its right and bottom edges.")

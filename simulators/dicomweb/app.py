@@ -626,6 +626,9 @@ class DicomWebApp:
                 shrink_only=RENDERED_VIEWPORT_SHRINK_ONLY in self.faults,
                 ignore_crop=RENDERED_VIEWPORT_IGNORES_CROP in self.faults,
                 ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
+                no_flip=("h" if faults.RENDERED_VIEWPORT_NO_HFLIP in self.faults else "")
+                + ("v" if faults.RENDERED_VIEWPORT_NO_VFLIP in self.faults else ""),
+                full_size_region=faults.RENDERED_VIEWPORT_REGION_FULL_SIZE in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
                 progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
                 palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults,

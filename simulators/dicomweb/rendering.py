@@ -132,6 +132,7 @@ def _voi(pixels, window: tuple[float, float, str]):
 
 def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None, *, thumbnail: bool = False,
            swap: bool = False, shrink_only: bool = False, ignore_crop: bool = False, ignore_window: bool = False,
+           no_flip: str = "", full_size_region: bool = False,
            sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False,
            icc_profile: bytes | None = None) -> bytes:
     """One frame as an image of the media type. The keyword switches after spec are faults (simulators/faults.py)."""
@@ -180,7 +181,7 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
             scaled = 255.0 - scaled
         eight = np.clip(np.rint(scaled), 0, 255).astype("uint8")
         image = Image.fromarray(eight, mode="RGB" if eight.ndim == 3 else "L")
-    image = _viewport_scale(image, spec.viewport, thumbnail, shrink_only, ignore_crop)
+    image = _viewport_scale(image, spec.viewport, thumbnail, shrink_only, ignore_crop, no_flip, full_size_region)
     if spec.annotations:
         _annotate(image, ds, spec.annotations)
     if swap:
@@ -198,25 +199,27 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
     return buffer.getvalue()
 
 
-def _viewport_scale(image, viewport, thumbnail: bool, shrink_only: bool, ignore_crop: bool):
+def _viewport_scale(image, viewport, thumbnail: bool, shrink_only: bool, ignore_crop: bool, no_flip: str = "",
+                    full_size_region: bool = False):
     """8.3.5.1.3: crop to sx,sy,sw,sh (negative sw/sh flip), then scale, keeping the aspect ratio, as large as
-    fits in vw x vh. No viewport: no scaling (a thumbnail is fitted into THUMBNAIL_SIZE)."""
+    fits in vw x vh. No viewport: no scaling (a thumbnail is fitted into THUMBNAIL_SIZE). no_flip ("h", "v") and
+    full_size_region (an omitted sw/sh is the whole image's width/height, not the rest to the edge) are faults."""
     if viewport is None:
         if thumbnail:
             image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         return image
     vw, vh, sx, sy, sw, sh = viewport
-    if not ignore_crop:
+    if not (ignore_crop and sw is not None and sh is not None):     # the fault ignores a fully given region
         left, top = abs(sx or 0), abs(sy or 0)
-        width = abs(sw) if sw is not None else image.width - left
-        height = abs(sh) if sh is not None else image.height - top
+        width = abs(sw) if sw is not None else image.width - (0 if full_size_region else left)
+        height = abs(sh) if sh is not None else image.height - (0 if full_size_region else top)
         if width <= 0 or height <= 0:
             raise BadParameter("the viewport region lies outside the image")
         image = image.crop((round(left), round(top), round(left + width), round(top + height)))
-        if sw is not None and sw < 0:
-            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        if sh is not None and sh < 0:
-            image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    if sw is not None and sw < 0 and "h" not in no_flip:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if sh is not None and sh < 0 and "v" not in no_flip:
+        image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     if shrink_only:
         image.thumbnail((vw, vh))
         return image
