@@ -1856,3 +1856,77 @@ COMMIT_EVICTS_COMMITTED = _fault(
     "commit-evicts-committed", "COMMIT-RETRIEVE-AE-SERVES",
     "Instances the SCP commits to are deleted as the report goes out, although the report names the SCP's own AE "
     "as their Retrieve AE Title.")
+
+# -- WADO-RS depth, round 5 (simulators/dicomweb/app.py retrieve, retrieve_rendered) -----------------------------
+RENDERED_ANNOTATION_UNASKED = _web_fault(
+    "rendered-annotation-unasked", "WADO-ANNOTATION-ABSENT",
+    "A Rendered Frames resource for frame 3 burns patient and technique annotations into the image although the "
+    "request has no annotation parameter.")
+RENDERED_ANNOTATION_PATIENT_IGNORED = _web_fault(
+    "rendered-annotation-patient-ignored", "WADO-ANNOTATION-PATIENT",
+    "annotation=patient is dropped silently: no patient information in the image and no Warning 299.")
+RENDERED_ANNOTATION_TECHNIQUE_IGNORED = _web_fault(
+    "rendered-annotation-technique-ignored", "WADO-ANNOTATION-TECHNIQUE",
+    "annotation=technique is dropped silently: no procedure information in the image and no Warning 299.")
+THUMBNAIL_ANNOTATED = _web_fault(
+    "thumbnail-annotated", "WADO-THUMBNAIL-NO-PII",
+    "A Thumbnail resource honours annotation=patient and burns the patient's name and birth date into it.")
+WADO_PART_TWO_TRANSFER_SYNTAXES = _web_fault(
+    "wado-part-two-transfer-syntaxes", "WADO-CONTENT-TYPE-PARAMETERS",
+    "The parts of a series retrieve are labelled application/dicom with the transfer-syntax parameter twice.")
+RENDERED_ICC_WHEN_NO = _web_fault(
+    "rendered-icc-when-no", "WADO-ICC-NO",
+    "iccprofile=no gets a rendered image with an embedded sRGB ICC profile.")
+RENDERED_ICC_YES_IGNORED = _web_fault(
+    "rendered-icc-yes-ignored", "WADO-ICC-YES",
+    "iccprofile=yes gets a rendered image without an ICC profile (iccprofile=srgb still gets one).")
+RENDERED_ICC_SRGB_IGNORED = _web_fault(
+    "rendered-icc-srgb-ignored", "WADO-ICC-SRGB",
+    "iccprofile=srgb gets a rendered image without an ICC profile (iccprofile=yes still gets one).")
+WADO_PART_NO_CONTENT_LENGTH = _web_fault(
+    "wado-part-no-content-length", "WADO-PART-CONTENT-LENGTH",
+    "The Part 10 parts of a multipart DICOM retrieve carry no Content-Length header field.")
+WADO_PART_NO_CONTENT_LOCATION = _web_fault(
+    "wado-part-no-content-location", "WADO-PART-CONTENT-LOCATION",
+    "The Part 10 parts of a multipart DICOM retrieve carry no Content-Location header field.")
+RENDERED_TRANSFER_SYNTAX_LABEL = _web_fault(
+    "rendered-transfer-syntax-label", "WADO-RENDERED-NO-TRANSFER-SYNTAX",
+    "A rendered frame sent as image/jpeg is labelled image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50.")
+WEB_FRAME_ZERO_NO_RESPONSE = _web_fault(
+    "web-frame-zero-no-response", "WEB-ALWAYS-RESPONDS",
+    "A Frames request naming frame 0 (there is none: frames count from 1) gets no complete response message: the "
+    "connection is dropped.")
+FRAMES_206_COMPLETE = _web_fault(
+    "frames-206-complete", "WEB-206-ONLY-RANGE",
+    "A Frames request for several frames including frame 1 is answered 206 (Partial Content) with every frame, "
+    "though the request has no Range header field.")
+WEB_STATUS_REPORT_PLAIN = _web_fault(
+    "web-status-report-plain", "WEB-STATUS-REPORT-TEXT-HTML",
+    "A WADO-RS failure to a request without an Accept header field carries its Status Report as text/plain, not "
+    "text/html.")
+RENDERED_400_WITHOUT_REPORT = _web_fault(
+    "rendered-400-without-report", "WEB-FAILURE-STATUS-REPORT",
+    "A rendered request refused for an ill-formed rendering parameter gets 400 with an empty payload, no Status "
+    "Report.")
+ACCEPT_WILDCARD_OUTRANKS_SPECIFIC = _web_fault(
+    "accept-wildcard-outranks-specific", "WADO-ACCEPT-MOST-SPECIFIC",
+    "A WADO-RS retrieve takes the first media range by q value and its first matching offer, so image/*;q=0.9 "
+    "selects image/jpeg although image/jpeg;q=0.1 is also listed.")
+ACCEPT_HEADER_BEFORE_PARAM = _web_fault(
+    "accept-header-before-param", "WADO-ACCEPT-PARAM-FIRST",
+    "A WADO-RS retrieve selects from the Accept header field first and consults the accept Query Parameter only "
+    "when nothing in the header is supported.")
+RENDERED_PS_WINDOW_ACCEPTED = _web_fault(
+    "rendered-ps-window-accepted", "WADO-WINDOW-PRESENTATION-STATE-400",
+    "A rendered Presentation State with a window parameter is not refused with 400; it goes on to rendering (and "
+    "is answered 404, a Presentation State having no pixel data of its own).")
+RENDERED_VIEWPORT_NO_HFLIP = _web_fault(
+    "rendered-viewport-no-hflip", "WADO-VIEWPORT-FLIP-HORIZONTAL",
+    "A viewport with a negative sw crops the region but does not flip it horizontally.")
+RENDERED_VIEWPORT_NO_VFLIP = _web_fault(
+    "rendered-viewport-no-vflip", "WADO-VIEWPORT-FLIP-VERTICAL",
+    "A viewport with a negative sh crops the region but does not flip it vertically.")
+RENDERED_VIEWPORT_REGION_FULL_SIZE = _web_fault(
+    "rendered-viewport-region-full-size", "WADO-VIEWPORT-REGION-DEFAULTS",
+    "A viewport region with sw and sh omitted is the whole image's width and height from sx,sy (running past the "
+    "edges, padded black), not the rest of the image to its right and bottom edges.")

@@ -27,6 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
 from dicom_harness.shared.status import Status
+from dicom_harness.simulators import faults
 from dicom_harness.simulators.dicomweb import instances as io
 from dicom_harness.simulators.dicomweb import rendering, uri_params, wadl
 from dicom_harness.simulators.dicomweb import search as qido
@@ -48,6 +49,7 @@ from dicom_harness.simulators.dicomweb.negotiation import (
     request_ranges,
 )
 from dicom_harness.simulators.dicomweb.pixels import choose_pixels
+from dicom_harness.simulators.dicomweb.selection import KNOWN_PARAMETERS, accept_sets, select
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -179,6 +181,7 @@ WADL = "application/vnd.sun.wadl+xml"
 # how far a Deflated data set may inflate (simulators/inspection.py); A700 is a full disk
 REFUSED_TOO_LARGE = 0xA701
 UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+PRESENTATION_STATES = "1.2.840.10008.5.1.4.1.1.11."      # the Softcopy Presentation State Storage SOP Classes
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
@@ -334,11 +337,19 @@ class DicomWebApp:
             found = found[:-1]
         return found
 
+    def _report(self, request: Request, status: int, text: str) -> Response:
+        """A WADO-RS failure's Status Report: PS3.18 8.6.3, a request without an Acceptable Media Type gets it in
+        text/html (the Text Resource Category's default); otherwise text/plain."""
+        if has_accept_header(request) or faults.WEB_STATUS_REPORT_PLAIN in self.faults:
+            return self._error(status, text)
+        page = f"<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><p>{text}</p></body></html>\n"
+        return Response(page, status_code=status, media_type="text/html")
+
     def _negotiate(self, request: Request, offers: list[Offer]):
         """The WADO-RS Accept checks of PS3.18 8.7.5 and 8.7.7, then the selection of 8.7.8.1: a Response (the
         error to send), or what choose() gives (None: no offer is acceptable)."""
         if not has_accept_header(request) and WADO_NO_ACCEPT_DEFAULT not in self.faults:
-            return self._error(406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
+            return self._report(request, 406, "a request without an Accept header field is answered 406 (PS3.18 8.7.5)")
         if WEB_ACCEPT_CHARSET_406 in self.faults and not known_charsets(request.headers.get("accept-charset")):
             return self._error(406, "none of the character sets in the Accept-Charset header field is supported")
         unknown = set(request.query_params) - RETRIEVE_PARAMETERS
@@ -352,15 +363,26 @@ class DicomWebApp:
         elif mixes_dicom_and_rendered(ranges) and ACCEPT_PARAM_MIXED_SERVED not in self.faults:
             return self._error(400, "the accept Query Parameter and Accept header name both DICOM and Rendered Media "
                                     "Types (PS3.18 8.3.3.1)")
-        return choose(ranges, offers, unknown_parameters_refused=ACCEPT_UNKNOWN_PARAMETER_406 in self.faults,
-                      charset_refused=CHARSET_PARAMETER_406 in self.faults)
+        refuse_unknown = ACCEPT_UNKNOWN_PARAMETER_406 in self.faults
+        refuse_charset = CHARSET_PARAMETER_406 in self.faults
+        if faults.ACCEPT_WILDCARD_OUTRANKS_SPECIFIC in self.faults:       # the first range by q, however general
+            return choose(ranges, offers, unknown_parameters_refused=refuse_unknown, charset_refused=refuse_charset)
+
+        def usable(media_range) -> bool:
+            return not ((refuse_unknown and set(media_range.params) - KNOWN_PARAMETERS)
+                        or (refuse_charset and "charset" in media_range.params))
+        sets = accept_sets(request, by_q=ACCEPT_IGNORES_Q not in self.faults,
+                           query_only=ACCEPT_PARAM_OVERRIDES_HEADER in self.faults)
+        if faults.ACCEPT_HEADER_BEFORE_PARAM in self.faults:
+            sets = sets[::-1]
+        return select(sets, offers, usable=usable, use_q=ACCEPT_IGNORES_Q not in self.faults)
 
     async def retrieve(self, request: Request) -> Response:
         found = self._resource(request)
         if not found and WADO_UNKNOWN_STUDY_200 not in self.faults:
             if WEB_404_WITHOUT_EXPLANATION in self.faults:
                 return Response(b"", status_code=404, media_type="text/plain")
-            return self._error(404, "no such resource")
+            return self._report(request, 404, "no such resource")
         offers = [Offer("multipart/related", "application/dicom")]
         if "instance" in request.path_params:
             offers.append(Offer("application/dicom"))
@@ -391,11 +413,27 @@ class DicomWebApp:
             content = body if body is not None else file_chunks(instance.path)
             return StreamingResponse(iter(content), media_type=f"application/dicom; transfer-syntax={label}")
 
+        # the fault of WADO-CONTENT-TYPE-PARAMETERS: the series resource's parts name their syntax twice
+        doubled = (faults.WADO_PART_TWO_TRANSFER_SYNTAXES in self.faults and "series" in request.path_params
+                   and "instance" not in request.path_params)
+
+        base = self.base_url(request)
+
         def parts():
             for instance, syntax, label in plan:
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
                 content = body if body is not None else file_chunks(instance.path)
-                yield {"Content-Type": f"application/dicom; transfer-syntax={label}"}, content
+                twice = f"; transfer-syntax={label}" if doubled else ""
+                headers = {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}
+                # PS3.18 8.6.1.2, Table 8.6.1-1: Content-Length (no content encoding) and Content-Location (the
+                # part is a representation of the instance) in each part
+                if faults.WADO_PART_NO_CONTENT_LENGTH not in self.faults:
+                    length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
+                    headers["Content-Length"] = str(length)
+                if faults.WADO_PART_NO_CONTENT_LOCATION not in self.faults:
+                    headers["Content-Location"] = (f"{base}/studies/{instance.study_instance_uid}/series/"
+                                                   f"{instance.series_instance_uid}/instances/{instance.sop_instance_uid}")
+                yield headers, content
         return self._multipart("application/dicom", parts())
 
     def _multipart(self, part_type: str, parts: Iterable) -> StreamingResponse:
@@ -410,7 +448,7 @@ class DicomWebApp:
         if not found:
             if WEB_ERROR_WITHOUT_CONTENT_TYPE in self.faults:
                 return Response(b"no such resource\n", status_code=404)       # no media type: no Content-Type
-            return self._error(404, "no such resource")
+            return self._report(request, 404, "no such resource")
         chosen = self._negotiate(request, [Offer(DICOM_JSON), Offer("application/json"),
                                            Offer("multipart/related", DICOM_XML)])
         if isinstance(chosen, Response):
@@ -503,6 +541,13 @@ class DicomWebApp:
             numbers = [int(n) for n in request.path_params["frames"].split(",")]
         except ValueError:
             return self._error(400, "frame numbers are a comma-separated list of integers")
+        # the fault of WEB-206-ONLY-RANGE: every frame asked for, labelled 206 (Partial Content) without a Range
+        partial = faults.FRAMES_206_COMPLETE in self.faults and len(numbers) > 1 and 1 in numbers
+        if 0 in numbers and faults.WEB_FRAME_ZERO_NO_RESPONSE in self.faults:
+            def broken():
+                raise ConnectionAbortedError("the simulator drops the connection (fault web-frame-zero-no-response)")
+                yield b""                   # a generator: the status line may go out, the message never ends
+            return StreamingResponse(broken(), media_type="multipart/related")
         answer = self._pixel_negotiation(request, instance, single_part=False)
         if isinstance(answer, Response):
             return answer
@@ -521,8 +566,11 @@ class DicomWebApp:
                 data = io.frames(instance.path, numbers)
         except io.NotFound as exc:
             return self._error(404, str(exc))
-        return self._multipart(content_type.split(";")[0],
-                               [({"Content-Type": content_type}, [frame]) for frame in data])
+        response = self._multipart(content_type.split(";")[0],
+                                   [({"Content-Type": content_type}, [frame]) for frame in data])
+        if partial:
+            response.status_code = 206
+        return response
 
     async def retrieve_rendered(self, request: Request) -> Response:
         """Rendered and Thumbnail resources (PS3.18 10.4.1.1.3, 10.4.1.1.4) with the rendering Query Parameters
@@ -535,6 +583,11 @@ class DicomWebApp:
         if RENDERED_UTF8_REFUSED in self.faults and "utf-8" in request.headers.get("accept-charset", "").lower():
             return self._error(406, "no rendered representation in the UTF-8 character set")
         thumbnail = request.url.path.endswith("/thumbnail")
+        if ("window" in request.query_params and "instance" in request.path_params
+                and str(found[0].sop_class_uid).startswith(PRESENTATION_STATES)
+                and faults.RENDERED_PS_WINDOW_ACCEPTED not in self.faults):
+            # PS3.18 8.3.5.1.4: "If this parameter is present when the Target Resource is a Presentation state"
+            return self._error(400, "window is not a parameter of a rendered Presentation State (PS3.18 8.3.5.1.4)")
         if not thumbnail and "instance" not in request.path_params and RENDERED_STUDY_SERIES_MISSING in self.faults:
             return self._error(404, "no such resource")
         if thumbnail and "frames" in request.path_params and THUMBNAIL_FRAME_MISSING in self.faults:
@@ -555,9 +608,16 @@ class DicomWebApp:
                                    check_annotation=RENDERED_ANNOTATION_UNCHECKED not in self.faults)
             frame = int(request.path_params.get("frames", "1").split(",")[0])
         except (rendering.BadParameter, ValueError) as exc:
+            if faults.RENDERED_400_WITHOUT_REPORT in self.faults:
+                return Response(b"", status_code=400, media_type="text/plain")
             return self._error(400, str(exc))
         if RENDERED_FRAME_IGNORED in self.faults:
             frame = 1
+        if thumbnail and faults.THUMBNAIL_ANNOTATED not in self.faults:
+            # PS3.18 10.4.1.1.4: "The Thumbnail shall not contain any Patient Identifying Information"
+            spec.annotations = []
+        self._annotation_faults(request, spec, thumbnail, frame)
+        icc_profile = self._icc_profile(spec.iccprofile)
         headers = {}
         if spec.unsupported_annotations and RENDERED_ANNOTATION_NO_WARNING not in self.faults:
             # PS3.18 8.3.5.1.1: "If unsupported values are present, the origin server shall include ... Warning"
@@ -573,9 +633,13 @@ class DicomWebApp:
                 shrink_only=RENDERED_VIEWPORT_SHRINK_ONLY in self.faults,
                 ignore_crop=RENDERED_VIEWPORT_IGNORES_CROP in self.faults,
                 ignore_window=RENDERED_WINDOW_IGNORED in self.faults,
+                no_flip=("h" if faults.RENDERED_VIEWPORT_NO_HFLIP in self.faults else "")
+                + ("v" if faults.RENDERED_VIEWPORT_NO_VFLIP in self.faults else ""),
+                full_size_region=faults.RENDERED_VIEWPORT_REGION_FULL_SIZE in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
                 progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
-                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults) for instance in (found if many else found[:1])]
+                palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults,
+                icc_profile=icc_profile) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
             return self._error(404, str(exc))
         except rendering.BadParameter as exc:
@@ -586,7 +650,32 @@ class DicomWebApp:
             return response
         if thumbnail and THUMBNAIL_NOT_RENDERED_TYPE in self.faults:
             media = "application/octet-stream"
+        if (faults.RENDERED_TRANSFER_SYNTAX_LABEL in self.faults and media == "image/jpeg"
+                and "frames" in request.path_params and not thumbnail):
+            media = "image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50"
         return Response(images[0], media_type=media, headers=headers)
+
+    def _annotation_faults(self, request: Request, spec, thumbnail: bool, frame: int) -> None:
+        """The annotation faults of PS3.18 8.3.5.1.1: a value dropped without a Warning, or annotations burned into
+        a rendered frame (frame 3 only, so other rendering checks stay green) that asked for none."""
+        if faults.RENDERED_ANNOTATION_PATIENT_IGNORED in self.faults and "patient" in spec.annotations:
+            spec.annotations.remove("patient")
+        if faults.RENDERED_ANNOTATION_TECHNIQUE_IGNORED in self.faults and "technique" in spec.annotations:
+            spec.annotations.remove("technique")
+        if (faults.RENDERED_ANNOTATION_UNASKED in self.faults and not thumbnail and frame == 3
+                and "frames" in request.path_params and "annotation" not in request.query_params):
+            spec.annotations = ["patient", "technique"]
+
+    def _icc_profile(self, wanted: str | None) -> bytes | None:
+        """PS3.18 8.3.5.1.5: an sRGB profile for iccprofile=yes or srgb; none for no, absent or an unsupported
+        value (adobergb, rommrgb: the parameter value is ignored, 8.3)."""
+        if wanted == "no":
+            return rendering.srgb_profile() if faults.RENDERED_ICC_WHEN_NO in self.faults else None
+        if wanted == "yes" and faults.RENDERED_ICC_YES_IGNORED in self.faults:
+            return None
+        if wanted == "srgb" and faults.RENDERED_ICC_SRGB_IGNORED in self.faults:
+            return None
+        return rendering.srgb_profile() if wanted in rendering.ICC_PROFILES else None
 
     # -- STOW-RS ------------------------------------------------------------------------------------------------
     async def store_instances(self, request: Request) -> Response:

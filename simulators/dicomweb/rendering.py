@@ -38,6 +38,7 @@ class Rendering:
     quality: int | None = None
     annotations: list[str] = field(default_factory=list)
     unsupported_annotations: list[str] = field(default_factory=list)
+    iccprofile: str | None = None                 # 8.3.5.1.5: no, yes, srgb (adobergb, rommrgb: not supported)
 
 
 def _one(query, name: str) -> str | None:
@@ -81,7 +82,20 @@ def parse(query, *, thumbnail: bool = False, check_quality: bool = True, check_v
             spec.window = (float(parts[0]), float(parts[1]), parts[2].strip())
         elif check_window:          # 8.3.5.1.4: "If any of the parameter values are missing or ill-formed"
             raise BadParameter(f"window is center,width,function (linear, linear-exact, sigmoid), not {window!r}")
+    iccprofile = _one(query, "iccprofile")
+    if iccprofile is not None:
+        values = [v.strip().lower() for v in iccprofile.split(",") if v.strip()]
+        spec.iccprofile = values[-1] if values else None
     return spec
+
+
+ICC_PROFILES = ("yes", "srgb")                    # the values the simulator honours, both with an sRGB profile
+
+
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile (littlecms's built-in one, described as sRGB)."""
+    from PIL import ImageCms
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def _viewport(text: str, thumbnail: bool) -> tuple:
@@ -118,7 +132,9 @@ def _voi(pixels, window: tuple[float, float, str]):
 
 def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None, *, thumbnail: bool = False,
            swap: bool = False, shrink_only: bool = False, ignore_crop: bool = False, ignore_window: bool = False,
-           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False) -> bytes:
+           no_flip: str = "", full_size_region: bool = False,
+           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False,
+           icc_profile: bytes | None = None) -> bytes:
     """One frame as an image of the media type. The keyword switches after spec are faults (simulators/faults.py)."""
     if Image is None:
         raise NotAcceptable("rendering needs Pillow")
@@ -165,7 +181,7 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
             scaled = 255.0 - scaled
         eight = np.clip(np.rint(scaled), 0, 255).astype("uint8")
         image = Image.fromarray(eight, mode="RGB" if eight.ndim == 3 else "L")
-    image = _viewport_scale(image, spec.viewport, thumbnail, shrink_only, ignore_crop)
+    image = _viewport_scale(image, spec.viewport, thumbnail, shrink_only, ignore_crop, no_flip, full_size_region)
     if spec.annotations:
         _annotate(image, ds, spec.annotations)
     if swap:
@@ -175,29 +191,35 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
     options = {}
     if kind == "JPEG":
         options = {"quality": spec.quality or 90, "progressive": progressive}
+    if icc_profile is not None and kind in ("JPEG", "PNG"):
+        # 8.3.5.1.5: an RGB profile, so the image goes as RGB (APP2 ICC_PROFILE in JPEG, iCCP in PNG)
+        image = image.convert("RGB")
+        options["icc_profile"] = icc_profile
     image.save(buffer, format=kind, **options)
     return buffer.getvalue()
 
 
-def _viewport_scale(image, viewport, thumbnail: bool, shrink_only: bool, ignore_crop: bool):
+def _viewport_scale(image, viewport, thumbnail: bool, shrink_only: bool, ignore_crop: bool, no_flip: str = "",
+                    full_size_region: bool = False):
     """8.3.5.1.3: crop to sx,sy,sw,sh (negative sw/sh flip), then scale, keeping the aspect ratio, as large as
-    fits in vw x vh. No viewport: no scaling (a thumbnail is fitted into THUMBNAIL_SIZE)."""
+    fits in vw x vh. No viewport: no scaling (a thumbnail is fitted into THUMBNAIL_SIZE). no_flip ("h", "v") and
+    full_size_region (an omitted sw/sh is the whole image's width/height, not the rest to the edge) are faults."""
     if viewport is None:
         if thumbnail:
             image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
         return image
     vw, vh, sx, sy, sw, sh = viewport
-    if not ignore_crop:
+    if not (ignore_crop and sw is not None and sh is not None):     # the fault ignores a fully given region
         left, top = abs(sx or 0), abs(sy or 0)
-        width = abs(sw) if sw is not None else image.width - left
-        height = abs(sh) if sh is not None else image.height - top
+        width = abs(sw) if sw is not None else image.width - (0 if full_size_region else left)
+        height = abs(sh) if sh is not None else image.height - (0 if full_size_region else top)
         if width <= 0 or height <= 0:
             raise BadParameter("the viewport region lies outside the image")
         image = image.crop((round(left), round(top), round(left + width), round(top + height)))
-        if sw is not None and sw < 0:
-            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        if sh is not None and sh < 0:
-            image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    if sw is not None and sw < 0 and "h" not in no_flip:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if sh is not None and sh < 0 and "v" not in no_flip:
+        image = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     if shrink_only:
         image.thumbnail((vw, vh))
         return image

@@ -1,6 +1,6 @@
 """PS3.18 8.7.5 to 8.7.8: the Accept header of a WADO-RS retrieve (Acceptable and Selected Media Types)."""
 
-from dicom_harness.testing import MULTIPART_DICOM, json_value, requirement, study_paths
+from dicom_harness.testing import MULTIPART_DICOM, NotClaimed, NotVerified, json_value, requirement, study_paths
 
 from .checks import instances_in, judge_unacceptable, media_of
 
@@ -126,3 +126,43 @@ def test_unknown_query_parameter_on_retrieve_is_ignored(dicomweb, web_study):
     assert uids == [str(sent.SOPInstanceUID)], f"expected instance {sent.SOPInstanceUID}, observed {uids}"
     response = dicomweb.request("GET", path + "/metadata", query=query, headers={"Accept": "application/dicom+json"})
     assert response.status_code == 200, f"metadata ?dh_unknown_parameter=1: expected 200, observed {response.status_code}"
+
+
+def _rendered_types(dicomweb, path: str) -> set[str]:
+    """Which of image/png and image/gif the rendered resource is served in (asked for one by one)."""
+    return {media for media in ("image/png", "image/gif")
+            if (r := dicomweb.retrieve(path, accept=media)).status_code == 200 and media_of(r) == media}
+
+
+@requirement("WADO-ACCEPT-MOST-SPECIFIC")
+def test_most_specific_range_gives_the_q_value(dicomweb, web_study):
+    """GET the rendered CR image with Accept: image/*;q=0.9, image/jpeg;q=0.1; PS3.18 8.7.8.1: each representation
+    gets "the qvalue of the most specific media type that it matches": image/jpeg 0.1, image/png and image/gif 0.9,
+    so one of those (whichever the target serves) is selected, not image/jpeg."""
+    path = study_paths(web_study.images[0])["instance"] + "/rendered"
+    served = _rendered_types(dicomweb, path)
+    if not served:
+        raise NotVerified("the target renders neither image/png nor image/gif, so image/jpeg (q=0.1) is the right "
+                          "answer and the rule cannot be seen")
+    accept = "image/*;q=0.9, image/jpeg;q=0.1"
+    response = dicomweb.retrieve(path, accept=accept)
+    assert response.status_code == 200, f"Accept {accept}: expected 200, observed {response.status_code}"
+    assert media_of(response) in served, (
+        f"Accept {accept}: expected {' or '.join(sorted(served))} (q=0.9 by image/*; image/jpeg has q=0.1 by its "
+        f"own, more specific range), observed Content-Type {media_of(response)!r}")
+
+
+@requirement("WADO-ACCEPT-PARAM-FIRST")
+def test_accept_parameter_is_tried_before_the_header(dicomweb, web_study):
+    """GET the rendered CR image with ?accept=image/png and Accept: image/jpeg; PS3.18 8.7.8.1 steps 2 and 3: the
+    highest priority supported type of the accept Query Parameter is selected first, the header only "If no media
+    type in the Accept Query Parameter is supported": image/png."""
+    path = study_paths(web_study.images[0])["instance"] + "/rendered"
+    if "image/png" not in _rendered_types(dicomweb, path):
+        raise NotClaimed("the target does not render image/png (WADO-RENDERED-REQUIRED-IMAGE-TYPES judges that)")
+    response = dicomweb.request("GET", path, query=[("accept", "image/png")], headers={"Accept": "image/jpeg"})
+    assert response.status_code == 200, (
+        f"?accept=image/png with Accept: image/jpeg: expected 200, observed {response.status_code}")
+    assert media_of(response) == "image/png", (
+        f"?accept=image/png with Accept: image/jpeg: expected image/png (the Query Parameter first, PS3.18 8.7.8.1 "
+        f"step 2), observed Content-Type {media_of(response)!r}")

@@ -161,3 +161,71 @@ def test_rendered_frame_is_that_frame(dicomweb, web_study):
     frames = sent.pixel_array.astype("int32")
     findings = monotonic_function_findings(frames[1], grey_levels(image))
     assert not findings, f"frames/2/rendered does not show frame 2: {findings[0]}"
+
+
+@requirement("WADO-WINDOW-PRESENTATION-STATE-400")
+def test_window_on_a_presentation_state_is_400(target, dicomweb, dataset_factory):
+    """STOW-RS a CR image and a Grayscale Softcopy Presentation State naming it, then GET the presentation state's
+    rendered resource with window=2048,1024,linear; PS3.18 8.3.5.1.4: "If this parameter is present when the
+    Target Resource is a Presentation state, the origin server shall return a 400 (Bad Request)"."""
+    from dicom_harness.testing import KINDS, NotClaimed
+    if not target.claims.offers("stow"):
+        raise NotClaimed("the target does not claim STOW-RS, so it cannot be given a Presentation State")
+    if target.claims.storage_sop_classes and KINDS["GSPS"] not in target.claims.storage_sop_classes:
+        raise NotClaimed("Grayscale Softcopy Presentation State Storage is not among the claimed storage SOP classes")
+    study = dataset_factory.study()
+    image = dataset_factory.make("CR", study=study)
+    state = dataset_factory.make("GSPS", study=study, references=[image])
+    for ds in (image, state):
+        response = dicomweb.store([ds])
+        if response.status_code != 200:
+            raise NotClaimed(f"the target did not take the {ds.SOPClassUID.name} by STOW-RS (answered "
+                             f"{response.status_code}); the test needs it")
+    refused_with_400(dicomweb, study_paths(state)["instance"] + "/rendered", ["window=2048,1024,linear"],
+                     "image/jpeg", "8.3.5.1.4")
+
+
+def _grey(dicomweb, web_study, query: str | None):
+    image, _ = rendered(dicomweb, _rendered_path(web_study), query, accept="image/png")
+    return grey_levels(image).astype("int32")
+
+
+def _judge_same(observed, expected, what: str) -> None:
+    """observed equals expected within rendering tolerance (mean absolute grey difference at most 2)."""
+    import numpy as np
+    assert observed.shape == expected.shape, (
+        f"{what}: expected {expected.shape[1]} x {expected.shape[0]}, observed {observed.shape[1]} x {observed.shape[0]}")
+    difference = float(np.abs(observed - expected).mean())
+    assert difference <= 2, f"{what}: the pixels differ from the expected ones by {difference:.1f} grey levels on average"
+
+
+@requirement("WADO-VIEWPORT-FLIP-HORIZONTAL")
+def test_negative_sw_flips_horizontally(dicomweb, web_study):
+    """GET the rendered 80 x 96 CR image as image/png, plain and with viewport=80,96,0,0,-80,96; PS3.18 8.3.5.1.3:
+    "If sw is a negative value, the image is flipped horizontally": the second is the first mirrored left-right."""
+    import numpy as np
+    plain = _grey(dicomweb, web_study, None)
+    assert not np.array_equal(plain, plain[:, ::-1]), "the test image is left-right symmetric: it shows no flip"
+    _judge_same(_grey(dicomweb, web_study, "viewport=80,96,0,0,-80,96"), plain[:, ::-1],
+                "viewport=80,96,0,0,-80,96 (PS3.18 8.3.5.1.3: flipped horizontally)")
+
+
+@requirement("WADO-VIEWPORT-FLIP-VERTICAL")
+def test_negative_sh_flips_vertically(dicomweb, web_study):
+    """GET the rendered 80 x 96 CR image as image/png, plain and with viewport=80,96,0,0,80,-96; PS3.18 8.3.5.1.3:
+    "If sh is a negative value, the image is flipped vertically": the second is the first mirrored top-bottom."""
+    import numpy as np
+    plain = _grey(dicomweb, web_study, None)
+    assert not np.array_equal(plain, plain[::-1, :]), "the test image is top-bottom symmetric: it shows no flip"
+    _judge_same(_grey(dicomweb, web_study, "viewport=80,96,0,0,80,-96"), plain[::-1, :],
+                "viewport=80,96,0,0,80,-96 (PS3.18 8.3.5.1.3: flipped vertically)")
+
+
+@requirement("WADO-VIEWPORT-REGION-DEFAULTS")
+def test_omitted_sw_sh_run_to_the_edges(dicomweb, web_study):
+    """GET the rendered 80 x 96 CR image as image/png, plain and with viewport=40,48,40,48,, (sw and sh omitted);
+    PS3.18 8.3.5.1.3: sw "defaults to the right edge", sh "to the bottom edge": the bottom-right 40 x 48 quarter,
+    unscaled."""
+    plain = _grey(dicomweb, web_study, None)
+    _judge_same(_grey(dicomweb, web_study, "viewport=40,48,40,48,,"), plain[48:, 40:],
+                "viewport=40,48,40,48,, (PS3.18 8.3.5.1.3: the region from 40,48 to the right and bottom edges)")

@@ -80,3 +80,46 @@ def test_thumbnails_served_at_every_level(dicomweb, web_study):
     missing = [f"{level} {r.status_code}" for level, r in found.items() if r.status_code != 200]
     assert not missing, (f"some Thumbnail resources are served, so all must be (200); observed "
                          f"{', '.join(f'{level} {r.status_code}' for level, r in found.items())}")
+
+
+@requirement("WADO-THUMBNAIL-NO-PII")
+def test_thumbnail_carries_no_patient_annotation(dicomweb, web_study):
+    """GET the instance thumbnail as image/png without and with annotation=patient (a rendering parameter that
+    burns the patient's name into Rendered resources); PS3.18 10.4.1.1.4: "The Thumbnail shall not contain any
+    Patient Identifying Information": 400 or the same pixels, never the name burned in."""
+    import numpy as np
+
+    from .checks import grey_levels
+    if _thumbnails(dicomweb, web_study)["instance"].status_code != 200:
+        raise NotClaimed("the instance thumbnail is not served")
+    path = study_paths(web_study.images[0])["instance"] + "/thumbnail"
+    images = {}
+    for query in (None, "annotation=patient"):
+        response = dicomweb.request("GET", path, query=query, headers={"Accept": "image/png"})
+        if response.status_code == 302 and response.headers.get("location"):
+            response = dicomweb.request("GET", urljoin(str(response.url), response.headers["location"]),
+                                        headers={"Accept": "image/png"})
+        if query and response.status_code == 400:
+            return                          # the parameter is refused: nothing was burned in
+        assert response.status_code == 200, (
+            f"GET thumbnail{'?' + query if query else ''} Accept image/png: expected 200, observed "
+            f"{response.status_code} {response.text[:120]!r}")
+        images[query] = _image(response)
+    plain, annotated = images[None], images["annotation=patient"]
+    same = plain.size == annotated.size and not np.any(
+        grey_levels(plain).astype("int32") != grey_levels(annotated).astype("int32"))
+    assert same, ("thumbnail?annotation=patient differs from the thumbnail without it "
+                  f"({plain.width} x {plain.height} vs {annotated.width} x {annotated.height}): patient information "
+                  "was burned in (PS3.18 10.4.1.1.4: no Patient Identifying Information)")
+
+
+def _image(response):
+    from io import BytesIO
+
+    from PIL import Image
+    try:
+        image = Image.open(BytesIO(response.content))
+        image.load()
+    except Exception as exc:
+        raise AssertionError(f"the thumbnail ({response.headers.get('content-type')}) is not an image: {exc}") from None
+    return image
