@@ -1490,3 +1490,51 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+
+# -- round 5, QIDO-RS depth (issue 12): required result attributes per level, upper-level attributes, match keys,
+# key matching at the series and instance levels, private elements, status and key order --------------------------
+QIDO_STUDY_WITHOUT_STUDY_ID = _web_fault(
+    "qido-study-without-study-id", "QIDO-STUDY-RETURN-ATTRIBUTES",
+    "Study search results lack Study ID (0020,0010), an R attribute of Table 10.6.3-3.")
+QIDO_SERIES_WITHOUT_SERIES_NUMBER = _web_fault(
+    "qido-series-without-series-number", "QIDO-SERIES-RETURN-ATTRIBUTES",
+    "Series search results lack Series Number (0020,0011), an R attribute of Table 10.6.3-4.")
+QIDO_INSTANCES_WITHOUT_ROWS = _web_fault(
+    "qido-instances-without-rows", "QIDO-INSTANCE-RETURN-ATTRIBUTES",
+    "Instance search results lack Rows (0028,0010), which Table 10.6.3-5 wants when known.")
+QIDO_ALL_SERIES_WITHOUT_STUDY = _web_fault(
+    "qido-all-series-without-study", "QIDO-ALL-SERIES-STUDY-ATTRIBUTES",
+    "A search of All Series (/series) returns the series attributes only, none of the Study Level ones (matching "
+    "keys excepted).")
+QIDO_ALL_INSTANCES_WITHOUT_UPPER = _web_fault(
+    "qido-all-instances-without-upper", "QIDO-ALL-INSTANCES-UPPER-ATTRIBUTES",
+    "Searches of All Instances and of a Study's Instances return the instance attributes only, none of the Study "
+    "or Series Level ones (matching keys excepted).")
+QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED = _web_fault(
+    "qido-includefield-study-at-series-ignored", "QIDO-INCLUDEFIELD-STUDY-AT-SERIES",
+    "A series search drops Study Level attributes named in includefield.")
+QIDO_DROPS_MATCH_KEYS = _web_fault(
+    "qido-drops-match-keys", "QIDO-MATCH-KEYS-RETURNED",
+    "Search results leave out the matching keys of the request that Tables 10.6.3-3 to -5 do not list (e.g. Study "
+    "Description at the study level).")
+QIDO_RESULTS_206 = _web_fault(
+    "qido-results-206", "QIDO-MATCHES-200",
+    "A middle page of results (offset > 0, matches left after it) is answered 206 (Partial Content) instead of "
+    "200.")
+JSON_UNSORTED_ATTRIBUTES = _web_fault(
+    "json-unsorted-attributes", "QIDO-JSON-ORDERED",
+    "The attributes of each search result come in descending tag order.")
+QIDO_SERIES_NUMBER_NOT_MATCHED = _web_fault(
+    "qido-series-number-not-matched", "QIDO-MATCH-SERIES-KEYS",
+    "A Series Number matching key is ignored: every series matches it.")
+QIDO_INSTANCE_NUMBER_NOT_MATCHED = _web_fault(
+    "qido-instance-number-not-matched", "QIDO-MATCH-INSTANCE-KEYS",
+    "An Instance Number matching key is ignored: every instance matches it.")
+QIDO_STUDY_ID_NOT_MATCHED = _web_fault(
+    "qido-study-id-not-matched", "QIDO-MATCH-STUDY-KEYS",
+    "A Study ID matching key is ignored: every study matches it.",
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))
+QIDO_PRIVATE_WITHOUT_CREATOR = _web_fault(
+    "qido-private-without-creator", "QIDO-INCLUDEFIELD-PRIVATE",
+    "A private data element named in includefield is returned without its Private Creator element.")

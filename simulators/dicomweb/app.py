@@ -237,15 +237,10 @@ class DicomWebApp:
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
             study = None
         stored = self._instances(study=study, series=series)
-        entities = qido.group(stored, level, self.base_url(request))
-        return_keys = list({"study": qido.STUDY_KEYS, "series": qido.SERIES_KEYS,
-                            "instance": qido.INSTANCE_KEYS}[level])
-        if level == "series" and study is None:
-            return_keys += qido.STUDY_KEYS
-        if level == "instance":
-            return_keys += ["StudyInstanceUID", "SeriesInstanceUID"]
-            if study is None or series is None:
-                return_keys += qido.SERIES_KEYS
+        entities = qido.group(stored, level, self.base_url(request),
+                              private=[t for t in query.includefield if qido.private_creator(t) is not None])
+        return_keys = qido.return_keys(level, study, series, self.faults)
+        qido.query_faults(self.faults, level, query)
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
@@ -253,6 +248,7 @@ class DicomWebApp:
                                 wildcard_ignores_case=QIDO_WILDCARD_IGNORES_CASE in self.faults)
         results = page.results
         self._search_faults(level, results)
+        qido.result_faults(self.faults, level, query, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
             return Response(status_code=204)      # PS3.18 8.3.4.4.1: no results, empty payload
         headers = {}
@@ -266,7 +262,7 @@ class DicomWebApp:
             return response
         self._json_faults(results)
         return Response(json.dumps(results), media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
-                        headers=headers)
+                        headers=headers, status_code=qido.success_status(self.faults, page))
 
     def _includefield_faults(self, level: str) -> list[str]:
         """The kinds of includefield value the faults switched on make the search ignore (at this level)."""

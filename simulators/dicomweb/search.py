@@ -11,10 +11,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from pydicom import dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicom_harness.simulators.faults import (
+    JSON_UNSORTED_ATTRIBUTES,
+    QIDO_ALL_INSTANCES_WITHOUT_UPPER,
+    QIDO_ALL_SERIES_WITHOUT_STUDY,
+    QIDO_DROPS_MATCH_KEYS,
+    QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED,
+    QIDO_INSTANCE_NUMBER_NOT_MATCHED,
+    QIDO_INSTANCES_WITHOUT_ROWS,
+    QIDO_PRIVATE_WITHOUT_CREATOR,
+    QIDO_RESULTS_206,
+    QIDO_SERIES_NUMBER_NOT_MATCHED,
+    QIDO_SERIES_WITHOUT_SERIES_NUMBER,
+    QIDO_STUDY_ID_NOT_MATCHED,
+    QIDO_STUDY_WITHOUT_STUDY_ID,
+)
 from dicom_harness.simulators.matching import MatchOptions, matches
 
 STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
@@ -170,6 +186,21 @@ def _key_dataset(keys: list[tuple[list[int], list[str]]], literal_ranges: bool) 
     return ds
 
 
+def _private_elements(instance, tags: set[int]) -> dict:
+    """DICOM JSON of the private elements of tags the instance holds, each with its Private Creator element."""
+    try:
+        ds = dcmread(instance.path, stop_before_pixels=True)
+    except Exception:            # an unreadable file gives no private elements, never a failed search
+        return {}
+    found = {}
+    for tag in tags:
+        creator = private_creator(tag)
+        if tag in ds and creator in ds:
+            for t in (creator, tag):
+                found[f"{t:08X}"] = ds[t].to_json_dict(None, 1024)
+    return found
+
+
 @dataclass
 class Entity:
     """A study, series or instance as a search sees it: DICOM JSON of its attributes."""
@@ -181,8 +212,11 @@ def _json_entry(vr: str, value) -> dict:
     return {"vr": vr, "Value": value if isinstance(value, list) else [value]}
 
 
-def group(instances, level: str, base_url: str) -> list[Entity]:
-    """Build the entities of a level from stored instances (in store order)."""
+def group(instances, level: str, base_url: str, private: Iterable[int] = ()) -> list[Entity]:
+    """Build the entities of a level from stored instances (in store order). private: private data elements named
+    in includefield, which the store does not index: read from each entity's first instance, with their Private
+    Creator elements."""
+    private = set(private)
     buckets: OrderedDict[str, list] = OrderedDict()
     for instance in instances:
         key = {"study": instance.study_instance_uid, "series": instance.series_instance_uid,
@@ -209,6 +243,8 @@ def group(instances, level: str, base_url: str) -> list[Entity]:
             attrs[hex_tag("RetrieveURL")] = _json_entry(
                 "UR", f"{study_url}/series/{first.series_instance_uid}/instances/{first.sop_instance_uid}")
         attrs[hex_tag("InstanceAvailability")] = _json_entry("CS", "ONLINE")
+        if private:
+            attrs.update(_private_elements(first, private))
         entities.append(Entity(attrs, first.attributes))
     return entities
 
@@ -278,6 +314,8 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
                                   "NumberOfSeriesRelatedInstances", "SpecificCharacterSet")}
     levels = LEVELS_RETURNED["instance" if any_level else level]
     keep |= {f"{t:08X}" for t in query.includefield if attribute_level(t) in levels}
+    # PS3.18 10.6.3.3.x: "the Private Data Element and its corresponding Private Creator Element"
+    keep |= {f"{private_creator(t):08X}" for t in query.includefield if private_creator(t) is not None}
     results = []
     for entity in page:
         source = dict(entity.representative)
@@ -291,3 +329,86 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
 def search(entities: list[Entity], query: Query, return_keys: list[str], **options) -> list[dict]:
     """The results of search_page alone."""
     return search_page(entities, query, return_keys, **options).results
+
+
+def private_creator(tag: int) -> int | None:
+    """The Private Creator element of a private data element (gggg,xxyy -> gggg,00xx); None for any other."""
+    group, element = tag >> 16, tag & 0xFFFF
+    if group % 2 == 0 or element < 0x1000:
+        return None
+    return (group << 16) | (element >> 8)
+
+
+# The attributes Tables 10.6.3-3 to -5 list for each level: what a search returns whatever it is asked.
+TABLE_KEYS = {
+    "study": ("StudyDate", "StudyTime", "AccessionNumber", "InstanceAvailability", "ModalitiesInStudy",
+              "ReferringPhysicianName", "TimezoneOffsetFromUTC", "RetrieveURL", "PatientName", "PatientID",
+              "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyID", "NumberOfStudyRelatedSeries",
+              "NumberOfStudyRelatedInstances"),
+    "series": ("Modality", "TimezoneOffsetFromUTC", "SeriesDescription", "RetrieveURL", "SeriesInstanceUID",
+               "SeriesNumber", "NumberOfSeriesRelatedInstances", "PerformedProcedureStepStartDate",
+               "PerformedProcedureStepStartTime", "RequestAttributesSequence"),
+    "instance": ("SOPClassUID", "SOPInstanceUID", "InstanceAvailability", "TimezoneOffsetFromUTC", "RetrieveURL",
+                 "InstanceNumber", "Rows", "Columns", "BitsAllocated", "NumberOfFrames"),
+}
+
+
+def return_keys(level: str, study: str | None, series: str | None, faults=frozenset()) -> list[str]:
+    """The keys a search at a level returns (PS3.18 10.6.3.3.1 to 10.6.3.3.3): the level's own and, for All
+    Series, All Instances and a Study's Instances, those of the levels above (faults: without them)."""
+    keys = list({"study": STUDY_KEYS, "series": SERIES_KEYS, "instance": INSTANCE_KEYS}[level])
+    if level == "series" and study is None and QIDO_ALL_SERIES_WITHOUT_STUDY not in faults:
+        keys += STUDY_KEYS
+    if level == "instance":
+        keys += ["StudyInstanceUID", "SeriesInstanceUID"]
+        upper = QIDO_ALL_INSTANCES_WITHOUT_UPPER not in faults
+        if upper and study is None:
+            keys += STUDY_KEYS
+        if upper and (study is None or series is None):
+            keys += SERIES_KEYS
+    return keys
+
+
+def query_faults(faults, level: str, query: Query) -> None:
+    """Faults of matching: the matching keys they make the search ignore."""
+    ignored = set()
+    if QIDO_STUDY_ID_NOT_MATCHED in faults and level == "study":
+        ignored.add(tag_for_keyword("StudyID"))
+    if QIDO_SERIES_NUMBER_NOT_MATCHED in faults and level == "series":
+        ignored.add(tag_for_keyword("SeriesNumber"))
+    if QIDO_INSTANCE_NUMBER_NOT_MATCHED in faults and level == "instance":
+        ignored.add(tag_for_keyword("InstanceNumber"))
+    query.keys = [(path, values) for path, values in query.keys if path[0] not in ignored]
+
+
+def result_faults(faults, level: str, query: Query, results: list[dict]) -> None:
+    """Faults of the search results (in place): attributes left out, keys out of order."""
+    drop = set()
+    if QIDO_STUDY_WITHOUT_STUDY_ID in faults and level == "study":
+        drop.add(hex_tag("StudyID"))
+    if QIDO_SERIES_WITHOUT_SERIES_NUMBER in faults and level == "series":
+        drop.add(hex_tag("SeriesNumber"))
+    if QIDO_INSTANCES_WITHOUT_ROWS in faults and level == "instance":
+        drop.add(hex_tag("Rows"))
+    if QIDO_DROPS_MATCH_KEYS in faults:
+        listed = {hex_tag(k) for k in TABLE_KEYS[level]}
+        drop |= {f"{path[0]:08X}" for path, _ in query.keys} - listed
+    if QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED in faults and level == "series":
+        matched = {path[0] for path, _ in query.keys}
+        drop |= {f"{t:08X}" for t in query.includefield if attribute_level(t) == "study" and t not in matched}
+    if QIDO_PRIVATE_WITHOUT_CREATOR in faults:
+        named = set(query.includefield)
+        drop |= {f"{c:08X}" for t in named if (c := private_creator(t)) is not None and c not in named}
+    for item in results:
+        for tag in drop:
+            item.pop(tag, None)
+        if JSON_UNSORTED_ATTRIBUTES in faults:
+            entries = list(item.items())
+            item.clear()
+            item.update(reversed(entries))
+
+
+def success_status(faults, page: Page) -> int:
+    """PS3.18 8.3.4.4.1: "a 200 (OK) response shall be returned with a payload containing the results" (a fault:
+    206 for a middle page)."""
+    return 206 if QIDO_RESULTS_206 in faults and page.offset and page.remaining else 200

@@ -98,3 +98,26 @@ def test_no_group_length_attributes(dicomweb, web_study):
     not be included in a DICOM JSON Model object"."""
     for path, found in _results(dicomweb, web_study):
         assert_json_model(found, "group-length", source=path)
+
+
+def _unordered(item: dict, where: str) -> list[str]:
+    """The places where an object's attribute keys do not ascend (sequence items included)."""
+    keys = list(item)
+    found = [f"{where}: {keys}"] if keys != sorted(keys) else []
+    for key, entry in item.items():
+        if isinstance(entry, dict) and entry.get("vr") == "SQ":
+            for index, child in enumerate(entry.get("Value") or []):
+                if isinstance(child, dict):
+                    found += _unordered(child, f"{where} {key}[{index}]")
+    return found
+
+
+@requirement("QIDO-JSON-ORDERED")
+def test_attributes_ascend_by_tag(dicomweb, web_study):
+    """Search the study, its series and its instances (includefield=all); PS3.18 F.2.2: "Attribute objects within
+    a DICOM JSON Model object must be ordered by their property name in ascending order"."""
+    wrong = []
+    for path, results in _results(dicomweb, web_study):
+        for index, item in enumerate(results):
+            wrong += _unordered(item, f"{path} result {index}")
+    assert not wrong, f"attributes not in ascending tag order: {'; '.join(wrong)[:600]}"

@@ -51,3 +51,46 @@ def test_uid_list_with_percent_encoded_comma_selects_the_study(dicomweb, web_stu
     found = [json_value(r, "StudyInstanceUID") for r in dicomweb.search_json("/studies", query)]
     assert found == [web_study.uid], (
         f"/studies?{query}: expected [{web_study.uid}] (the list 2.25.1, {web_study.uid}), observed {found}")
+
+
+def _found(dicomweb, path, query, keyword) -> list[str]:
+    return sorted(str(json_value(r, keyword)) for r in dicomweb.search_json(path, query))
+
+
+def _expected(datasets, keyword, wanted) -> list[str]:
+    return sorted({str(getattr(d, keyword)) for d in datasets if wanted(d)})
+
+
+@requirement("QIDO-MATCH-SERIES-KEYS")
+def test_series_level_required_keys_select(dicomweb, web_study):
+    """Search the study's series by Modality, Series Instance UID and Series Number in turn; PS3.18 10.6.1.2.3:
+    "The origin server shall support the matching Attributes specified in Table 10.6.1-5", so each selects."""
+    path = f"/studies/{web_study.uid}/series"
+    first, multiframe = web_study.images[0], web_study.multiframe
+    series = [first, multiframe]
+    cases = {
+        "Modality": str(multiframe.Modality),
+        "SeriesInstanceUID": str(first.SeriesInstanceUID),
+        "SeriesNumber": str(first.SeriesNumber),
+    }
+    for keyword, value in cases.items():
+        expected = _expected(series, "SeriesInstanceUID", lambda d, k=keyword, v=value: str(getattr(d, k)) == v)
+        found = _found(dicomweb, path, [(keyword, value)], "SeriesInstanceUID")
+        assert found == expected, f"{path}?{keyword}={value}: expected series {expected}, observed {found}"
+
+
+@requirement("QIDO-MATCH-INSTANCE-KEYS")
+def test_instance_level_required_keys_select(dicomweb, web_study):
+    """Search the study's instances by SOP Class UID, SOP Instance UID and Instance Number in turn; PS3.18
+    10.6.1.2.3: "The origin server shall support the matching Attributes specified in Table 10.6.1-5"."""
+    path = f"/studies/{web_study.uid}/instances"
+    cases = {
+        "SOPClassUID": str(web_study.multiframe.SOPClassUID),
+        "SOPInstanceUID": str(web_study.images[1].SOPInstanceUID),
+        "InstanceNumber": str(web_study.images[1].InstanceNumber),
+    }
+    for keyword, value in cases.items():
+        expected = _expected(web_study.instances, "SOPInstanceUID",
+                             lambda d, k=keyword, v=value: str(getattr(d, k)) == v)
+        found = _found(dicomweb, path, [(keyword, value)], "SOPInstanceUID")
+        assert found == expected, f"{path}?{keyword}={value}: expected instances {expected}, observed {found}"

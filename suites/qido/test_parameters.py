@@ -179,3 +179,16 @@ def test_includefield_list_with_percent_encoded_comma(dicomweb, web_study):
     observed = [json_value(r, "ImageComments") for r in dicomweb.search_json(path, query)]
     assert observed and observed == [first.ImageComments] * len(observed), (
         f"{path}?{query}: expected Image Comments {first.ImageComments!r} in each result, observed {observed}")
+
+
+@requirement("QIDO-MATCHES-200")
+def test_search_with_results_is_200(dicomweb, web_study):
+    """Search /studies by the study's UID, then its three instances with limit=1&offset=1 (a middle page); PS3.18
+    8.3.4.4.1: with results, "a 200 (OK) response shall be returned with a payload containing the results"."""
+    wrong = []
+    for path, query in (("/studies", [("StudyInstanceUID", web_study.uid)]),
+                        (f"/studies/{web_study.uid}/instances", [("limit", 1), ("offset", 1)])):
+        response = dicomweb.search(path, query)
+        if response.status_code != 200 or not response.content:
+            wrong.append(f"{path} {query} answered {response.status_code} with {len(response.content)} bytes")
+    assert not wrong, f"expected 200 (OK) with the results in the payload; {'; '.join(wrong)}"
