@@ -1538,3 +1538,10 @@ QIDO_STUDY_ID_NOT_MATCHED = _web_fault(
 QIDO_PRIVATE_WITHOUT_CREATOR = _web_fault(
     "qido-private-without-creator", "QIDO-INCLUDEFIELD-PRIVATE",
     "A private data element named in includefield is returned without its Private Creator element.")
+QIDO_FUZZY_WHEN_FALSE = _web_fault(
+    "qido-fuzzy-when-false", "QIDO-FUZZY-FALSE-LITERAL",
+    "fuzzymatching=false is taken as true: Person Names are matched fuzzily (phonetically) all the same.")
+CAPS_WADL_NO_FUZZYMATCHING = _web_fault(
+    "caps-wadl-no-fuzzymatching", "CAPS-FUZZY-MATCHING",
+    "The WADL describes no fuzzymatching parameter of the search resources, though the simulator performs Fuzzy "
+    "Matching.")

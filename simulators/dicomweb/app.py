@@ -231,7 +231,8 @@ class DicomWebApp:
                                      ignore_includefield=self._includefield_faults(level),
                                      lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
-                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
+                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
+                                     fuzzy_when_false=qido.fuzzy_when_false(self.faults))
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -732,7 +733,8 @@ class DicomWebApp:
         routes = self.service_routes()
         if CAPS_WADL_WITHOUT_WORKITEMS in self.faults:
             routes = [r for r in routes if not getattr(r, "path", "").startswith("/workitems")]
-        description = wadl.describe(base, routes, childless=childless)
+        description = wadl.describe(base, routes, childless=childless,
+                                    search_params=qido.documented_parameters(self.faults))
         return Response(description, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------

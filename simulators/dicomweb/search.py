@@ -17,10 +17,12 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from dicom_harness.simulators.faults import (
+    CAPS_WADL_NO_FUZZYMATCHING,
     JSON_UNSORTED_ATTRIBUTES,
     QIDO_ALL_INSTANCES_WITHOUT_UPPER,
     QIDO_ALL_SERIES_WITHOUT_STUDY,
     QIDO_DROPS_MATCH_KEYS,
+    QIDO_FUZZY_WHEN_FALSE,
     QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED,
     QIDO_INSTANCE_NUMBER_NOT_MATCHED,
     QIDO_INSTANCES_WITHOUT_ROWS,
@@ -110,9 +112,11 @@ def _split_list(raw_value: str, encoded_too: bool) -> list[str]:
 
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
                 ignore_includefield: Iterable[str] = (), lenient_paging: bool = False,
-                encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True) -> Query:
+                encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True,
+                fuzzy_when_false: bool = False) -> Query:
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
-    lenient_paging: an invalid limit or offset counts as absent (a fault).
+    lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
+    taken as true (a fault).
 
     Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
     encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
@@ -151,7 +155,7 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
         elif name == "fuzzymatching":
             if values[0] not in ("true", "false"):
                 raise BadQuery(f"fuzzymatching must be true or false, not {raw_value!r}")
-            query.fuzzy = values[0] == "true"
+            query.fuzzy = values[0] == "true" or fuzzy_when_false
         elif name in CONTROL_PARAMETERS:
             continue
         else:
@@ -257,6 +261,30 @@ def _candidate(attributes: dict, tags: set[int]) -> Dataset:
         return Dataset()
 
 
+# Fuzzy Matching of Person Names (PS3.18 8.3.4.2, fuzzymatching=true): the simulator's own, a phonetic folding of
+# each name before the literal comparison. Documented in its Retrieve Capabilities response (a fuzzymatching
+# parameter of every search resource).
+_PHONETIC = ((re.compile("PH"), "F"), (re.compile("Y"), "I"), (re.compile("CK|C(?=[AOU])|Q"), "K"),
+             (re.compile(r"([A-Z])\1+"), r"\1"))
+
+
+def phonetic(name: str) -> str:
+    """A name folded for fuzzy matching: upper case, PH as F, Y as I, hard C and Q as K, doubled letters single."""
+    folded = name.upper()
+    for pattern, replacement in _PHONETIC:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
+def _phonetic_names(ds: Dataset) -> Dataset:
+    for element in ds:
+        if element.VR == "PN" and element.value:
+            values = element.value if element.VM > 1 else [element.value]
+            folded = [phonetic(str(v)) for v in values]
+            element.value = folded if element.VM > 1 else folded[0]
+    return ds
+
+
 @dataclass
 class Page:
     """One response's results, and what PS3.18 8.3.4.4.1 needs to say how many matches it left out."""
@@ -302,8 +330,10 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
     folded = _lower_wildcard_keys(key_ds) if wildcard_ignores_case else set()
     # PS3.18 8.3.4.1.1: C-FIND's matching, so an unknown (zero length) value matches (PS3.4 C.2.2.1.2)
     options = MatchOptions(pn_case_insensitive=query.fuzzy, unknown_matches=True)
+    prepare = _phonetic_names if query.fuzzy else (lambda ds: ds)
+    key_ds = prepare(key_ds)
     found = [e for e in entities
-             if matches(key_ds, _lowered(_candidate(e.attributes, matching_tags), folded), options)]
+             if matches(key_ds, prepare(_lowered(_candidate(e.attributes, matching_tags), folded)), options)]
     offset = 0 if ignore_offset else query.offset
     page = found[offset:]
     if query.limit is not None:
@@ -412,3 +442,13 @@ def success_status(faults, page: Page) -> int:
     """PS3.18 8.3.4.4.1: "a 200 (OK) response shall be returned with a payload containing the results" (a fault:
     206 for a middle page)."""
     return 206 if QIDO_RESULTS_206 in faults and page.offset and page.remaining else 200
+
+
+def fuzzy_when_false(faults) -> bool:
+    return QIDO_FUZZY_WHEN_FALSE in faults
+
+
+def documented_parameters(faults) -> list[str]:
+    """The Query Parameters the WADL documents on the search resources: fuzzymatching, since the simulator
+    performs Fuzzy Matching (PS3.18 8.3.4.2: "shall be documented in ... the Retrieve Capabilities response")."""
+    return [] if CAPS_WADL_NO_FUZZYMATCHING in faults else ["fuzzymatching"]

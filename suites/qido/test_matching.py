@@ -94,3 +94,25 @@ def test_instance_level_required_keys_select(dicomweb, web_study):
                              lambda d, k=keyword, v=value: str(getattr(d, k)) == v)
         found = _found(dicomweb, path, [(keyword, value)], "SOPInstanceUID")
         assert found == expected, f"{path}?{keyword}={value}: expected instances {expected}, observed {found}"
+
+
+def sound_alike(name: str) -> str:
+    """A wild card key that matches the name's end only when Person Names are matched fuzzily (phonetically):
+    'DH^SYNTH12345' -> '*SINTH12345' (a literal match may ignore case, position and accents, PS3.4 C.2.2.2.1.1;
+    Y for I is none of them)."""
+    family = name.split("^")[-1]
+    return "*" + family.replace("Y", "I")
+
+
+@requirement("QIDO-FUZZY-FALSE-LITERAL")
+def test_fuzzymatching_false_matches_literally(dicomweb, web_study, evidence):
+    """Search /studies by Patient ID and PatientName=*SINTH<n> (the stored name is DH^SYNTH<n>) with
+    fuzzymatching=false; PS3.18 8.3.4.2: "the search shall be performed without Fuzzy Matching", so no study."""
+    context = web_study.context
+    name = str(context.PatientName)
+    query = [("PatientID", context.PatientID), ("fuzzymatching", "false")]
+    exact = _studies(dicomweb, [*query, ("PatientName", "*" + name.split("^")[-1])])
+    evidence.add("#", f"the literal key *{name.split('^')[-1]} finds {exact}")
+    found = _studies(dicomweb, [*query, ("PatientName", sound_alike(name))])
+    assert found == [], (f"PatientName={sound_alike(name)} with fuzzymatching=false (stored {name!r}): expected no "
+                         f"study (literal matching), observed {found}")
