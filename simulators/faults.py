@@ -1545,3 +1545,7 @@ CAPS_WADL_NO_FUZZYMATCHING = _web_fault(
     "caps-wadl-no-fuzzymatching", "CAPS-FUZZY-MATCHING",
     "The WADL describes no fuzzymatching parameter of the search resources, though the simulator performs Fuzzy "
     "Matching.")
+STOW_ONE_STUDY_PER_REQUEST = _web_fault(
+    "stow-one-study-per-request", "STOW-SEVERAL-STUDIES",
+    "A store to /studies keeps only the instances of the first stored instance's study; those of other studies are "
+    "refused (Failure Reason C409, Study Instance UID mismatch), 202.")

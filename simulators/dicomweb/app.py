@@ -118,6 +118,7 @@ from dicom_harness.simulators.faults import (
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
     STOW_MIXED_409_KEEPS_MATCHING,
+    STOW_ONE_STUDY_PER_REQUEST,
     STOW_PARTIAL_200,
     STOW_PARTIAL_LISTS_REFUSED,
     STOW_RESPONSE_CHUNKED,
@@ -598,9 +599,11 @@ class DicomWebApp:
         target_study = request.path_params.get("study")
         base = self.base_url(request)
         referenced, failed = [], []
+        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
         try:
             for index, part in enumerate(parts):
-                outcome = self._store_part(part, part_type, target_study, base, keep=not (
+                study_of_part = target_study or (self._study_of(referenced[0]) if one_study and referenced else None)
+                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
                     STOW_KEEPS_FIRST_ONLY in self.faults and index > 0))
                 (referenced if outcome[0] else failed).append(outcome[1])
         finally:
