@@ -1549,3 +1549,6 @@ STOW_ONE_STUDY_PER_REQUEST = _web_fault(
     "stow-one-study-per-request", "STOW-SEVERAL-STUDIES",
     "A store to /studies keeps only the instances of the first stored instance's study; those of other studies are "
     "refused (Failure Reason C409, Study Instance UID mismatch), 202.")
+QIDO_JSON_LATIN1 = _web_fault(
+    "qido-json-latin1", "QIDO-JSON-UTF8",
+    "DICOM JSON search results holding characters beyond ASCII are encoded in ISO-8859-1, not UTF-8.")

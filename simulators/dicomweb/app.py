@@ -263,7 +263,8 @@ class DicomWebApp:
             response.headers.update(headers)
             return response
         self._json_faults(results)
-        return Response(json.dumps(results), media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
+        return Response(qido.json_body(self.faults, results),
+                        media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
                         headers=headers, status_code=qido.success_status(self.faults, page))
 
     def _includefield_faults(self, level: str) -> list[str]:

@@ -5,6 +5,7 @@ are percent-decoded here (PS3.18 8.3.1), after splitting lists on the comma (par
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from dicom_harness.simulators.faults import (
     QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED,
     QIDO_INSTANCE_NUMBER_NOT_MATCHED,
     QIDO_INSTANCES_WITHOUT_ROWS,
+    QIDO_JSON_LATIN1,
     QIDO_PRIVATE_WITHOUT_CREATOR,
     QIDO_RESULTS_206,
     QIDO_SERIES_NUMBER_NOT_MATCHED,
@@ -452,3 +454,10 @@ def documented_parameters(faults) -> list[str]:
     """The Query Parameters the WADL documents on the search resources: fuzzymatching, since the simulator
     performs Fuzzy Matching (PS3.18 8.3.4.2: "shall be documented in ... the Retrieve Capabilities response")."""
     return [] if CAPS_WADL_NO_FUZZYMATCHING in faults else ["fuzzymatching"]
+
+
+def json_body(faults, results: list[dict]) -> bytes:
+    """The DICOM JSON of the results, UTF-8 (PS3.18 F.2; a fault: ISO-8859-1)."""
+    if QIDO_JSON_LATIN1 in faults:
+        return json.dumps(results, ensure_ascii=False).encode("latin-1", "replace")
+    return json.dumps(results, ensure_ascii=False).encode("utf-8")
