@@ -1552,3 +1552,9 @@ STOW_ONE_STUDY_PER_REQUEST = _web_fault(
 QIDO_JSON_LATIN1 = _web_fault(
     "qido-json-latin1", "QIDO-JSON-UTF8",
     "DICOM JSON search results holding characters beyond ASCII are encoded in ISO-8859-1, not UTF-8.")
+QIDO_PPS_START_NOT_MATCHED = _web_fault(
+    "qido-pps-start-not-matched", "QIDO-MATCH-PPS-START",
+    "Performed Procedure Step Start Date and Start Time matching keys are ignored: every series matches them.")
+QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED = _web_fault(
+    "qido-request-attributes-not-matched", "QIDO-MATCH-REQUEST-ATTRIBUTES",
+    "Matching keys inside the Request Attributes Sequence are ignored: every series matches them.")

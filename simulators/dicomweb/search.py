@@ -28,7 +28,9 @@ from dicom_harness.simulators.faults import (
     QIDO_INSTANCE_NUMBER_NOT_MATCHED,
     QIDO_INSTANCES_WITHOUT_ROWS,
     QIDO_JSON_LATIN1,
+    QIDO_PPS_START_NOT_MATCHED,
     QIDO_PRIVATE_WITHOUT_CREATOR,
+    QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED,
     QIDO_RESULTS_206,
     QIDO_SERIES_NUMBER_NOT_MATCHED,
     QIDO_SERIES_WITHOUT_SERIES_NUMBER,
@@ -410,6 +412,11 @@ def query_faults(faults, level: str, query: Query) -> None:
         ignored.add(tag_for_keyword("SeriesNumber"))
     if QIDO_INSTANCE_NUMBER_NOT_MATCHED in faults and level == "instance":
         ignored.add(tag_for_keyword("InstanceNumber"))
+    if QIDO_PPS_START_NOT_MATCHED in faults and level == "series":
+        ignored |= {tag_for_keyword("PerformedProcedureStepStartDate"),
+                    tag_for_keyword("PerformedProcedureStepStartTime")}
+    if QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED in faults and level == "series":
+        ignored.add(tag_for_keyword("RequestAttributesSequence"))
     query.keys = [(path, values) for path, values in query.keys if path[0] not in ignored]
 
 

@@ -1,6 +1,9 @@
 """PS3.18 8.3.4.1 and 8.3.1: attribute matching, and how query values are encoded on the wire."""
 
-from dicom_harness.testing import json_value, requirement
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from dicom_harness.testing import NotClaimed, json_value, requirement, seed_instances
 
 
 def _studies(dicomweb, query):
@@ -116,3 +119,57 @@ def test_fuzzymatching_false_matches_literally(dicomweb, web_study, evidence):
     found = _studies(dicomweb, [*query, ("PatientName", sound_alike(name))])
     assert found == [], (f"PatientName={sound_alike(name)} with fuzzymatching=false (stored {name!r}): expected no "
                          f"study (literal matching), observed {found}")
+
+
+def _put(dicomweb, claims, target, ds, what: str) -> None:
+    """Store one instance the test made: by STOW-RS, else by C-STORE; NotClaimed when the target offers neither."""
+    if claims.offers("stow"):
+        response = dicomweb.store([ds])
+        assert response.status_code == 200, f"setup: STOW-RS answered {response.status_code} {response.text[:200]!r}"
+    elif claims.offers("storage") and target.dimse is not None:
+        seed_instances(target, [ds], what)
+    else:
+        raise NotClaimed(f"the target claims neither STOW-RS nor DIMSE storage to put {what}")
+
+
+def _series_found(dicomweb, ds, query) -> list[str]:
+    return _found(dicomweb, f"/studies/{ds.StudyInstanceUID}/series", query, "SeriesInstanceUID")
+
+
+@requirement("QIDO-MATCH-PPS-START")
+def test_pps_start_date_and_time_select(dicomweb, claims, target, make_instance):
+    """Store an instance performed 2023-04-05 10:15, search its study's series by Performed Procedure Step Start Date
+    and Start Time ranges around it and beside it; PS3.18 10.6.1.2.3 (Table 10.6.1-5): a Series matching key."""
+    ds = make_instance("CR")
+    ds.PerformedProcedureStepStartDate, ds.PerformedProcedureStepStartTime = "20230405", "101500"
+    _put(dicomweb, claims, target, ds, "an instance with a Performed Procedure Step start")
+    mine = [str(ds.SeriesInstanceUID)]
+    cases = [("PerformedProcedureStepStartDate", "20230401-20230410", mine),
+             ("PerformedProcedureStepStartDate", "20230405", mine),
+             ("PerformedProcedureStepStartDate", "20230406-", []),
+             ("PerformedProcedureStepStartTime", "1000-1100", mine),
+             ("PerformedProcedureStepStartTime", "1100-1200", [])]
+    wrong = [f"{k}={v}: expected {e}, observed {found}" for k, v, e in cases
+             if (found := _series_found(dicomweb, ds, [(k, v)])) != e]
+    assert not wrong, f"series stored with PPS start 20230405 101500: {'; '.join(wrong)}"
+
+
+@requirement("QIDO-MATCH-REQUEST-ATTRIBUTES")
+def test_request_attributes_sequence_keys_select(dicomweb, claims, target, make_instance):
+    """Store an instance whose Request Attributes Sequence holds a Scheduled Procedure Step ID and a Requested
+    Procedure ID, search its study's series by each inside the sequence (RequestAttributesSequence.X=...) and by
+    another value; PS3.18 10.6.1.2.3 (Table 10.6.1-5) and 8.3.4.1: a Series matching key of a sequence."""
+    ds = make_instance("CR")
+    run = str(ds.SOPInstanceUID)[-8:]
+    item = Dataset()
+    item.ScheduledProcedureStepID, item.RequestedProcedureID = f"SPS{run}", f"RP{run}"
+    ds.RequestAttributesSequence = Sequence([item])
+    _put(dicomweb, claims, target, ds, "an instance with a Request Attributes Sequence")
+    mine = [str(ds.SeriesInstanceUID)]
+    cases = [("RequestAttributesSequence.ScheduledProcedureStepID", f"SPS{run}", mine),
+             ("RequestAttributesSequence.ScheduledProcedureStepID", f"SPSX{run}", []),
+             ("RequestAttributesSequence.RequestedProcedureID", f"RP{run}", mine),
+             ("RequestAttributesSequence.RequestedProcedureID", f"RPX{run}", [])]
+    wrong = [f"{k}={v}: expected {e}, observed {found}" for k, v, e in cases
+             if (found := _series_found(dicomweb, ds, [(k, v)])) != e]
+    assert not wrong, f"series with Request Attributes SPS{run} / RP{run}: {'; '.join(wrong)}"
