@@ -1558,3 +1558,6 @@ QIDO_PPS_START_NOT_MATCHED = _web_fault(
 QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED = _web_fault(
     "qido-request-attributes-not-matched", "QIDO-MATCH-REQUEST-ATTRIBUTES",
     "Matching keys inside the Request Attributes Sequence are ignored: every series matches them.")
+QIDO_INCLUDEFIELD_LAST_ONLY = _web_fault(
+    "qido-includefield-last-only", "QIDO-INCLUDEFIELD-REPEATED",
+    "Of several includefield parameters only the last one counts (a comma-separated list in one still works).")

@@ -233,7 +233,8 @@ class DicomWebApp:
                                      lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
                                      encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
-                                     fuzzy_when_false=qido.fuzzy_when_false(self.faults))
+                                     fuzzy_when_false=qido.fuzzy_when_false(self.faults),
+                                     includefield_last_only=qido.includefield_last_only(self.faults))
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":

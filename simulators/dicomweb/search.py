@@ -24,6 +24,7 @@ from dicom_harness.simulators.faults import (
     QIDO_ALL_SERIES_WITHOUT_STUDY,
     QIDO_DROPS_MATCH_KEYS,
     QIDO_FUZZY_WHEN_FALSE,
+    QIDO_INCLUDEFIELD_LAST_ONLY,
     QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED,
     QIDO_INSTANCE_NUMBER_NOT_MATCHED,
     QIDO_INSTANCES_WITHOUT_ROWS,
@@ -117,10 +118,10 @@ def _split_list(raw_value: str, encoded_too: bool) -> list[str]:
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
                 ignore_includefield: Iterable[str] = (), lenient_paging: bool = False,
                 encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True,
-                fuzzy_when_false: bool = False) -> Query:
+                fuzzy_when_false: bool = False, includefield_last_only: bool = False) -> Query:
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
     lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
-    taken as true (a fault).
+    taken as true (a fault); includefield_last_only: each includefield parameter replaces the ones before (a fault).
 
     Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
     encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
@@ -146,6 +147,8 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
                 raise BadQuery(f"{name} must be an unsigned integer, not {raw_value!r}")
             setattr(query, name, int(values[0]))
         elif name == "includefield":
+            if includefield_last_only:
+                query.includefield, query.include_all = [], False
             for value in values:
                 if value == "all":
                     query.include_all = "all" not in ignored
@@ -455,6 +458,10 @@ def success_status(faults, page: Page) -> int:
 
 def fuzzy_when_false(faults) -> bool:
     return QIDO_FUZZY_WHEN_FALSE in faults
+
+
+def includefield_last_only(faults) -> bool:
+    return QIDO_INCLUDEFIELD_LAST_ONLY in faults
 
 
 def documented_parameters(faults) -> list[str]:

@@ -143,7 +143,8 @@ def test_latin1_name_comes_back_in_utf8(dicomweb, claims, target, make_instance)
     response = dicomweb.search("/studies", [("StudyInstanceUID", ds.StudyInstanceUID)])
     assert response.status_code == 200, f"expected 200, observed {response.status_code}"
     charset = response.headers.get("content-type", "").lower().partition("charset=")[2].split(";")[0].strip(' "')
-    assert charset in ("", "utf-8"), f"Content-Type charset: expected utf-8 (or none, the default), observed {charset!r}"
+    assert charset in ("", "utf-8"), (
+        f"Content-Type charset: expected utf-8 (or none, the default), observed {charset!r}")
     try:
         text = response.content.decode("utf-8")
     except UnicodeDecodeError as exc:
