@@ -1930,3 +1930,73 @@ RENDERED_VIEWPORT_REGION_FULL_SIZE = _web_fault(
     "rendered-viewport-region-full-size", "WADO-VIEWPORT-REGION-DEFAULTS",
     "A viewport region with sw and sh omitted is the whole image's width and height from sx,sy (running past the "
     "edges, padded black), not the rest of the image to its right and bottom edges.")
+
+# -- round 5, QIDO-RS depth (issue 12): required result attributes per level, upper-level attributes, match keys,
+# key matching at the series and instance levels, private elements, status and key order --------------------------
+QIDO_STUDY_WITHOUT_STUDY_ID = _web_fault(
+    "qido-study-without-study-id", "QIDO-STUDY-RETURN-ATTRIBUTES",
+    "Study search results lack Study ID (0020,0010), an R attribute of Table 10.6.3-3.")
+QIDO_SERIES_WITHOUT_SERIES_NUMBER = _web_fault(
+    "qido-series-without-series-number", "QIDO-SERIES-RETURN-ATTRIBUTES",
+    "Series search results lack Series Number (0020,0011), an R attribute of Table 10.6.3-4.")
+QIDO_INSTANCES_WITHOUT_ROWS = _web_fault(
+    "qido-instances-without-rows", "QIDO-INSTANCE-RETURN-ATTRIBUTES",
+    "Instance search results lack Rows (0028,0010), which Table 10.6.3-5 wants when known.")
+QIDO_ALL_SERIES_WITHOUT_STUDY = _web_fault(
+    "qido-all-series-without-study", "QIDO-ALL-SERIES-STUDY-ATTRIBUTES",
+    "A search of All Series (/series) returns the series attributes only, none of the Study Level ones (matching "
+    "keys excepted).")
+QIDO_ALL_INSTANCES_WITHOUT_UPPER = _web_fault(
+    "qido-all-instances-without-upper", "QIDO-ALL-INSTANCES-UPPER-ATTRIBUTES",
+    "Searches of All Instances and of a Study's Instances return the instance attributes only, none of the Study "
+    "or Series Level ones (matching keys excepted).")
+QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED = _web_fault(
+    "qido-includefield-study-at-series-ignored", "QIDO-INCLUDEFIELD-STUDY-AT-SERIES",
+    "A series search drops Study Level attributes named in includefield.")
+QIDO_DROPS_MATCH_KEYS = _web_fault(
+    "qido-drops-match-keys", "QIDO-MATCH-KEYS-RETURNED",
+    "Search results leave out the matching keys of the request that Tables 10.6.3-3 to -5 do not list (e.g. Study "
+    "Description at the study level).")
+QIDO_RESULTS_206 = _web_fault(
+    "qido-results-206", "QIDO-MATCHES-200",
+    "A middle page of results (offset > 0, matches left after it) is answered 206 (Partial Content) instead of "
+    "200.")
+JSON_UNSORTED_ATTRIBUTES = _web_fault(
+    "json-unsorted-attributes", "QIDO-JSON-ORDERED",
+    "The attributes of each search result come in descending tag order.")
+QIDO_SERIES_NUMBER_NOT_MATCHED = _web_fault(
+    "qido-series-number-not-matched", "QIDO-MATCH-SERIES-KEYS",
+    "A Series Number matching key is ignored: every series matches it.")
+QIDO_INSTANCE_NUMBER_NOT_MATCHED = _web_fault(
+    "qido-instance-number-not-matched", "QIDO-MATCH-INSTANCE-KEYS",
+    "An Instance Number matching key is ignored: every instance matches it.")
+QIDO_STUDY_ID_NOT_MATCHED = _web_fault(
+    "qido-study-id-not-matched", "QIDO-MATCH-STUDY-KEYS",
+    "A Study ID matching key is ignored: every study matches it.",
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))
+QIDO_PRIVATE_WITHOUT_CREATOR = _web_fault(
+    "qido-private-without-creator", "QIDO-INCLUDEFIELD-PRIVATE",
+    "A private data element named in includefield is returned without its Private Creator element.")
+QIDO_FUZZY_WHEN_FALSE = _web_fault(
+    "qido-fuzzy-when-false", "QIDO-FUZZY-FALSE-LITERAL",
+    "fuzzymatching=false is taken as true: Person Names are matched fuzzily (phonetically) all the same.")
+CAPS_WADL_NO_FUZZYMATCHING = _web_fault(
+    "caps-wadl-no-fuzzymatching", "CAPS-FUZZY-MATCHING",
+    "The WADL describes no fuzzymatching parameter of the search resources, though the simulator performs Fuzzy "
+    "Matching.")
+STOW_ONE_STUDY_PER_REQUEST = _web_fault(
+    "stow-one-study-per-request", "STOW-SEVERAL-STUDIES",
+    "A store to /studies keeps only the instances of the first stored instance's study; those of other studies are "
+    "refused (Failure Reason C409, Study Instance UID mismatch), 202.")
+QIDO_JSON_LATIN1 = _web_fault(
+    "qido-json-latin1", "QIDO-JSON-UTF8",
+    "DICOM JSON search results holding characters beyond ASCII are encoded in ISO-8859-1, not UTF-8.")
+QIDO_PPS_START_NOT_MATCHED = _web_fault(
+    "qido-pps-start-not-matched", "QIDO-MATCH-PPS-START",
+    "Performed Procedure Step Start Date and Start Time matching keys are ignored: every series matches them.")
+QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED = _web_fault(
+    "qido-request-attributes-not-matched", "QIDO-MATCH-REQUEST-ATTRIBUTES",
+    "Matching keys inside the Request Attributes Sequence are ignored: every series matches them.")
+QIDO_INCLUDEFIELD_LAST_ONLY = _web_fault(
+    "qido-includefield-last-only", "QIDO-INCLUDEFIELD-REPEATED",
+    "Of several includefield parameters only the last one counts (a comma-separated list in one still works).")

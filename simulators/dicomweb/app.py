@@ -120,6 +120,7 @@ from dicom_harness.simulators.faults import (
     STOW_IGNORES_CONTENT_TYPE,
     STOW_KEEPS_FIRST_ONLY,
     STOW_MIXED_409_KEEPS_MATCHING,
+    STOW_ONE_STUDY_PER_REQUEST,
     STOW_PARTIAL_200,
     STOW_PARTIAL_LISTS_REFUSED,
     STOW_RESPONSE_CHUNKED,
@@ -241,21 +242,18 @@ class DicomWebApp:
                                      ignore_includefield=self._includefield_faults(level),
                                      lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
-                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
+                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
+                                     fuzzy_when_false=qido.fuzzy_when_false(self.faults),
+                                     includefield_last_only=qido.includefield_last_only(self.faults))
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
             study = None
         stored = self._instances(study=study, series=series)
-        entities = qido.group(stored, level, self.base_url(request))
-        return_keys = list({"study": qido.STUDY_KEYS, "series": qido.SERIES_KEYS,
-                            "instance": qido.INSTANCE_KEYS}[level])
-        if level == "series" and study is None:
-            return_keys += qido.STUDY_KEYS
-        if level == "instance":
-            return_keys += ["StudyInstanceUID", "SeriesInstanceUID"]
-            if study is None or series is None:
-                return_keys += qido.SERIES_KEYS
+        entities = qido.group(stored, level, self.base_url(request),
+                              private=[t for t in query.includefield if qido.private_creator(t) is not None])
+        return_keys = qido.return_keys(level, study, series, self.faults)
+        qido.query_faults(self.faults, level, query)
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
@@ -263,6 +261,7 @@ class DicomWebApp:
                                 wildcard_ignores_case=QIDO_WILDCARD_IGNORES_CASE in self.faults)
         results = page.results
         self._search_faults(level, results)
+        qido.result_faults(self.faults, level, query, results)
         if not results and QIDO_EMPTY_200 not in self.faults:
             return Response(status_code=204)      # PS3.18 8.3.4.4.1: no results, empty payload
         headers = {}
@@ -275,8 +274,9 @@ class DicomWebApp:
             response.headers.update(headers)
             return response
         self._json_faults(results)
-        return Response(json.dumps(results), media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
-                        headers=headers)
+        return Response(qido.json_body(self.faults, results),
+                        media_type=DICOM_JSON if chosen[0].part_type else chosen[0].media,
+                        headers=headers, status_code=qido.success_status(self.faults, page))
 
     def _includefield_faults(self, level: str) -> list[str]:
         """The kinds of includefield value the faults switched on make the search ignore (at this level)."""
@@ -697,9 +697,11 @@ class DicomWebApp:
         target_study = request.path_params.get("study")
         base = self.base_url(request)
         referenced, failed = [], []
+        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
         try:
             for index, part in enumerate(parts):
-                outcome = self._store_part(part, part_type, target_study, base, keep=not (
+                study_of_part = target_study or (self._study_of(referenced[0]) if one_study and referenced else None)
+                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
                     STOW_KEEPS_FIRST_ONLY in self.faults and index > 0))
                 (referenced if outcome[0] else failed).append(outcome[1])
         finally:
@@ -832,7 +834,8 @@ class DicomWebApp:
         routes = self.service_routes()
         if CAPS_WADL_WITHOUT_WORKITEMS in self.faults:
             routes = [r for r in routes if not getattr(r, "path", "").startswith("/workitems")]
-        description = wadl.describe(base, routes, childless=childless)
+        description = wadl.describe(base, routes, childless=childless,
+                                    search_params=qido.documented_parameters(self.faults))
         return Response(description, media_type="application/xml" if CAPS_LABELLED_XML in self.faults else WADL)
 
     # -- WADO-URI (PS3.18 9) ---------------------------------------------------------------------------------

@@ -5,16 +5,39 @@ are percent-decoded here (PS3.18 8.3.1), after splitting lists on the comma (par
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from pydicom import dcmread
 from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicom_harness.simulators.faults import (
+    CAPS_WADL_NO_FUZZYMATCHING,
+    JSON_UNSORTED_ATTRIBUTES,
+    QIDO_ALL_INSTANCES_WITHOUT_UPPER,
+    QIDO_ALL_SERIES_WITHOUT_STUDY,
+    QIDO_DROPS_MATCH_KEYS,
+    QIDO_FUZZY_WHEN_FALSE,
+    QIDO_INCLUDEFIELD_LAST_ONLY,
+    QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED,
+    QIDO_INSTANCE_NUMBER_NOT_MATCHED,
+    QIDO_INSTANCES_WITHOUT_ROWS,
+    QIDO_JSON_LATIN1,
+    QIDO_PPS_START_NOT_MATCHED,
+    QIDO_PRIVATE_WITHOUT_CREATOR,
+    QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED,
+    QIDO_RESULTS_206,
+    QIDO_SERIES_NUMBER_NOT_MATCHED,
+    QIDO_SERIES_WITHOUT_SERIES_NUMBER,
+    QIDO_STUDY_ID_NOT_MATCHED,
+    QIDO_STUDY_WITHOUT_STUDY_ID,
+)
 from dicom_harness.simulators.matching import MatchOptions, matches
 
 STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
@@ -94,9 +117,11 @@ def _split_list(raw_value: str, encoded_too: bool) -> list[str]:
 
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
                 ignore_includefield: Iterable[str] = (), lenient_paging: bool = False,
-                encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True) -> Query:
+                encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True,
+                fuzzy_when_false: bool = False, includefield_last_only: bool = False) -> Query:
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
-    lenient_paging: an invalid limit or offset counts as absent (a fault).
+    lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
+    taken as true (a fault); includefield_last_only: each includefield parameter replaces the ones before (a fault).
 
     Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
     encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
@@ -122,6 +147,8 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
                 raise BadQuery(f"{name} must be an unsigned integer, not {raw_value!r}")
             setattr(query, name, int(values[0]))
         elif name == "includefield":
+            if includefield_last_only:
+                query.includefield, query.include_all = [], False
             for value in values:
                 if value == "all":
                     query.include_all = "all" not in ignored
@@ -135,7 +162,7 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
         elif name == "fuzzymatching":
             if values[0] not in ("true", "false"):
                 raise BadQuery(f"fuzzymatching must be true or false, not {raw_value!r}")
-            query.fuzzy = values[0] == "true"
+            query.fuzzy = values[0] == "true" or fuzzy_when_false
         elif name in CONTROL_PARAMETERS:
             continue
         else:
@@ -170,6 +197,21 @@ def _key_dataset(keys: list[tuple[list[int], list[str]]], literal_ranges: bool) 
     return ds
 
 
+def _private_elements(instance, tags: set[int]) -> dict:
+    """DICOM JSON of the private elements of tags the instance holds, each with its Private Creator element."""
+    try:
+        ds = dcmread(instance.path, stop_before_pixels=True)
+    except Exception:            # an unreadable file gives no private elements, never a failed search
+        return {}
+    found = {}
+    for tag in tags:
+        creator = private_creator(tag)
+        if tag in ds and creator in ds:
+            for t in (creator, tag):
+                found[f"{t:08X}"] = ds[t].to_json_dict(None, 1024)
+    return found
+
+
 @dataclass
 class Entity:
     """A study, series or instance as a search sees it: DICOM JSON of its attributes."""
@@ -181,8 +223,11 @@ def _json_entry(vr: str, value) -> dict:
     return {"vr": vr, "Value": value if isinstance(value, list) else [value]}
 
 
-def group(instances, level: str, base_url: str) -> list[Entity]:
-    """Build the entities of a level from stored instances (in store order)."""
+def group(instances, level: str, base_url: str, private: Iterable[int] = ()) -> list[Entity]:
+    """Build the entities of a level from stored instances (in store order). private: private data elements named
+    in includefield, which the store does not index: read from each entity's first instance, with their Private
+    Creator elements."""
+    private = set(private)
     buckets: OrderedDict[str, list] = OrderedDict()
     for instance in instances:
         key = {"study": instance.study_instance_uid, "series": instance.series_instance_uid,
@@ -209,6 +254,8 @@ def group(instances, level: str, base_url: str) -> list[Entity]:
             attrs[hex_tag("RetrieveURL")] = _json_entry(
                 "UR", f"{study_url}/series/{first.series_instance_uid}/instances/{first.sop_instance_uid}")
         attrs[hex_tag("InstanceAvailability")] = _json_entry("CS", "ONLINE")
+        if private:
+            attrs.update(_private_elements(first, private))
         entities.append(Entity(attrs, first.attributes))
     return entities
 
@@ -219,6 +266,30 @@ def _candidate(attributes: dict, tags: set[int]) -> Dataset:
         return Dataset.from_json(wanted)
     except Exception:           # an odd stored value must not break a search
         return Dataset()
+
+
+# Fuzzy Matching of Person Names (PS3.18 8.3.4.2, fuzzymatching=true): the simulator's own, a phonetic folding of
+# each name before the literal comparison. Documented in its Retrieve Capabilities response (a fuzzymatching
+# parameter of every search resource).
+_PHONETIC = ((re.compile("PH"), "F"), (re.compile("Y"), "I"), (re.compile("CK|C(?=[AOU])|Q"), "K"),
+             (re.compile(r"([A-Z])\1+"), r"\1"))
+
+
+def phonetic(name: str) -> str:
+    """A name folded for fuzzy matching: upper case, PH as F, Y as I, hard C and Q as K, doubled letters single."""
+    folded = name.upper()
+    for pattern, replacement in _PHONETIC:
+        folded = pattern.sub(replacement, folded)
+    return folded
+
+
+def _phonetic_names(ds: Dataset) -> Dataset:
+    for element in ds:
+        if element.VR == "PN" and element.value:
+            values = element.value if element.VM > 1 else [element.value]
+            folded = [phonetic(str(v)) for v in values]
+            element.value = folded if element.VM > 1 else folded[0]
+    return ds
 
 
 @dataclass
@@ -266,8 +337,10 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
     folded = _lower_wildcard_keys(key_ds) if wildcard_ignores_case else set()
     # PS3.18 8.3.4.1.1: C-FIND's matching, so an unknown (zero length) value matches (PS3.4 C.2.2.1.2)
     options = MatchOptions(pn_case_insensitive=query.fuzzy, unknown_matches=True)
+    prepare = _phonetic_names if query.fuzzy else (lambda ds: ds)
+    key_ds = prepare(key_ds)
     found = [e for e in entities
-             if matches(key_ds, _lowered(_candidate(e.attributes, matching_tags), folded), options)]
+             if matches(key_ds, prepare(_lowered(_candidate(e.attributes, matching_tags), folded)), options)]
     offset = 0 if ignore_offset else query.offset
     page = found[offset:]
     if query.limit is not None:
@@ -278,6 +351,8 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
                                   "NumberOfSeriesRelatedInstances", "SpecificCharacterSet")}
     levels = LEVELS_RETURNED["instance" if any_level else level]
     keep |= {f"{t:08X}" for t in query.includefield if attribute_level(t) in levels}
+    # PS3.18 10.6.3.3.x: "the Private Data Element and its corresponding Private Creator Element"
+    keep |= {f"{private_creator(t):08X}" for t in query.includefield if private_creator(t) is not None}
     results = []
     for entity in page:
         source = dict(entity.representative)
@@ -291,3 +366,112 @@ def search_page(entities: list[Entity], query: Query, return_keys: list[str], *,
 def search(entities: list[Entity], query: Query, return_keys: list[str], **options) -> list[dict]:
     """The results of search_page alone."""
     return search_page(entities, query, return_keys, **options).results
+
+
+def private_creator(tag: int) -> int | None:
+    """The Private Creator element of a private data element (gggg,xxyy -> gggg,00xx); None for any other."""
+    group, element = tag >> 16, tag & 0xFFFF
+    if group % 2 == 0 or element < 0x1000:
+        return None
+    return (group << 16) | (element >> 8)
+
+
+# The attributes Tables 10.6.3-3 to -5 list for each level: what a search returns whatever it is asked.
+TABLE_KEYS = {
+    "study": ("StudyDate", "StudyTime", "AccessionNumber", "InstanceAvailability", "ModalitiesInStudy",
+              "ReferringPhysicianName", "TimezoneOffsetFromUTC", "RetrieveURL", "PatientName", "PatientID",
+              "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyID", "NumberOfStudyRelatedSeries",
+              "NumberOfStudyRelatedInstances"),
+    "series": ("Modality", "TimezoneOffsetFromUTC", "SeriesDescription", "RetrieveURL", "SeriesInstanceUID",
+               "SeriesNumber", "NumberOfSeriesRelatedInstances", "PerformedProcedureStepStartDate",
+               "PerformedProcedureStepStartTime", "RequestAttributesSequence"),
+    "instance": ("SOPClassUID", "SOPInstanceUID", "InstanceAvailability", "TimezoneOffsetFromUTC", "RetrieveURL",
+                 "InstanceNumber", "Rows", "Columns", "BitsAllocated", "NumberOfFrames"),
+}
+
+
+def return_keys(level: str, study: str | None, series: str | None, faults=frozenset()) -> list[str]:
+    """The keys a search at a level returns (PS3.18 10.6.3.3.1 to 10.6.3.3.3): the level's own and, for All
+    Series, All Instances and a Study's Instances, those of the levels above (faults: without them)."""
+    keys = list({"study": STUDY_KEYS, "series": SERIES_KEYS, "instance": INSTANCE_KEYS}[level])
+    if level == "series" and study is None and QIDO_ALL_SERIES_WITHOUT_STUDY not in faults:
+        keys += STUDY_KEYS
+    if level == "instance":
+        keys += ["StudyInstanceUID", "SeriesInstanceUID"]
+        upper = QIDO_ALL_INSTANCES_WITHOUT_UPPER not in faults
+        if upper and study is None:
+            keys += STUDY_KEYS
+        if upper and (study is None or series is None):
+            keys += SERIES_KEYS
+    return keys
+
+
+def query_faults(faults, level: str, query: Query) -> None:
+    """Faults of matching: the matching keys they make the search ignore."""
+    ignored = set()
+    if QIDO_STUDY_ID_NOT_MATCHED in faults and level == "study":
+        ignored.add(tag_for_keyword("StudyID"))
+    if QIDO_SERIES_NUMBER_NOT_MATCHED in faults and level == "series":
+        ignored.add(tag_for_keyword("SeriesNumber"))
+    if QIDO_INSTANCE_NUMBER_NOT_MATCHED in faults and level == "instance":
+        ignored.add(tag_for_keyword("InstanceNumber"))
+    if QIDO_PPS_START_NOT_MATCHED in faults and level == "series":
+        ignored |= {tag_for_keyword("PerformedProcedureStepStartDate"),
+                    tag_for_keyword("PerformedProcedureStepStartTime")}
+    if QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED in faults and level == "series":
+        ignored.add(tag_for_keyword("RequestAttributesSequence"))
+    query.keys = [(path, values) for path, values in query.keys if path[0] not in ignored]
+
+
+def result_faults(faults, level: str, query: Query, results: list[dict]) -> None:
+    """Faults of the search results (in place): attributes left out, keys out of order."""
+    drop = set()
+    if QIDO_STUDY_WITHOUT_STUDY_ID in faults and level == "study":
+        drop.add(hex_tag("StudyID"))
+    if QIDO_SERIES_WITHOUT_SERIES_NUMBER in faults and level == "series":
+        drop.add(hex_tag("SeriesNumber"))
+    if QIDO_INSTANCES_WITHOUT_ROWS in faults and level == "instance":
+        drop.add(hex_tag("Rows"))
+    if QIDO_DROPS_MATCH_KEYS in faults:
+        listed = {hex_tag(k) for k in TABLE_KEYS[level]}
+        drop |= {f"{path[0]:08X}" for path, _ in query.keys} - listed
+    if QIDO_INCLUDEFIELD_STUDY_AT_SERIES_IGNORED in faults and level == "series":
+        matched = {path[0] for path, _ in query.keys}
+        drop |= {f"{t:08X}" for t in query.includefield if attribute_level(t) == "study" and t not in matched}
+    if QIDO_PRIVATE_WITHOUT_CREATOR in faults:
+        named = set(query.includefield)
+        drop |= {f"{c:08X}" for t in named if (c := private_creator(t)) is not None and c not in named}
+    for item in results:
+        for tag in drop:
+            item.pop(tag, None)
+        if JSON_UNSORTED_ATTRIBUTES in faults:
+            entries = list(item.items())
+            item.clear()
+            item.update(reversed(entries))
+
+
+def success_status(faults, page: Page) -> int:
+    """PS3.18 8.3.4.4.1: "a 200 (OK) response shall be returned with a payload containing the results" (a fault:
+    206 for a middle page)."""
+    return 206 if QIDO_RESULTS_206 in faults and page.offset and page.remaining else 200
+
+
+def fuzzy_when_false(faults) -> bool:
+    return QIDO_FUZZY_WHEN_FALSE in faults
+
+
+def includefield_last_only(faults) -> bool:
+    return QIDO_INCLUDEFIELD_LAST_ONLY in faults
+
+
+def documented_parameters(faults) -> list[str]:
+    """The Query Parameters the WADL documents on the search resources: fuzzymatching, since the simulator
+    performs Fuzzy Matching (PS3.18 8.3.4.2: "shall be documented in ... the Retrieve Capabilities response")."""
+    return [] if CAPS_WADL_NO_FUZZYMATCHING in faults else ["fuzzymatching"]
+
+
+def json_body(faults, results: list[dict]) -> bytes:
+    """The DICOM JSON of the results, UTF-8 (PS3.18 F.2; a fault: ISO-8859-1)."""
+    if QIDO_JSON_LATIN1 in faults:
+        return json.dumps(results, ensure_ascii=False).encode("latin-1", "replace")
+    return json.dumps(results, ensure_ascii=False).encode("utf-8")

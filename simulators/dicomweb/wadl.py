@@ -34,24 +34,33 @@ def resource_tree(routes: Iterable) -> _Node:
     return root
 
 
-def _methods(node: _Node) -> str:
+SEARCH_STEPS = ("studies", "series", "instances")     # the last step of a search resource's path (GET)
+
+
+def _methods(node: _Node, search_params: tuple[str, ...] = ()) -> str:
+    """search_params: Query Parameters written as param elements of the GET request (a search resource)."""
     ordered = sorted(node.methods, key=lambda m: (ORDER.index(m) if m in ORDER else len(ORDER), m))
-    return "".join(f'<method name="{m}"/>' for m in ordered)
+    params = "".join(f'<param name={quoteattr(p)} style="query"/>' for p in search_params)
+    return "".join(f'<method name="{m}"><request>{params}</request></method>' if m == "GET" and params
+                   else f'<method name="{m}"/>' for m in ordered)
 
 
-def _resource(path: str, node: _Node, childless: bool = False) -> str:
+def _resource(path: str, node: _Node, childless: bool = False, search_params: tuple[str, ...] = ()) -> str:
     while not node.methods and len(node.children) == 1:
         step, node = next(iter(node.children.items()))
         path = f"{path}/{step}"
-    children = "" if childless else "".join(_resource(step, child) for step, child in node.children.items())
-    return f"<resource path={quoteattr(path)}>{_methods(node)}{children}</resource>"
+    params = search_params if path.rsplit("/", 1)[-1] in SEARCH_STEPS else ()
+    children = "" if childless else "".join(_resource(step, child, search_params=search_params)
+                                            for step, child in node.children.items())
+    return f"<resource path={quoteattr(path)}>{_methods(node, params)}{children}</resource>"
 
 
-def describe(base: str, routes: Iterable, childless: Iterable[str] = ()) -> str:
+def describe(base: str, routes: Iterable, childless: Iterable[str] = (), search_params: Iterable[str] = ()) -> str:
     """The WADL of the routes under base. childless: top-level resources written without their children (a
-    fault)."""
+    fault). search_params: the Query Parameters documented on the search resources (GET of studies, series,
+    instances)."""
     tree = resource_tree(routes)
-    flat = set(childless)
-    resources = "".join(_resource(step, node, step in flat) for step, node in tree.children.items())
+    flat, params = set(childless), tuple(search_params)
+    resources = "".join(_resource(step, node, step in flat, params) for step, node in tree.children.items())
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<application xmlns="{NAMESPACE}">'
             f"<resources base={quoteattr(base)}>{resources}</resources></application>\n")

@@ -102,3 +102,33 @@ def test_wadl_describes_the_worklist_service(dicomweb, claims):
     missing = [f"{method} {path}" for path, method in WORKLIST_RESOURCES if method not in described.get(path, set())]
     assert not missing, (f"the capabilities do not describe {len(missing)} Worklist Service resource(s): "
                          f"{', '.join(missing)}; they describe {sorted(described)[:12]} (PS3.18 11.2, Table 11.3-1)")
+
+
+def _performs_fuzzy_matching(dicomweb, web_study) -> bool:
+    """Whether a fuzzymatching=true search finds the study by a name that only sounds like the stored one
+    ('*SINTH<n>' for 'DH^SYNTH<n>'), Patient ID scoped."""
+    family = str(web_study.context.PatientName).split("^")[-1]
+    results = dicomweb.search_json("/studies", [("PatientID", web_study.context.PatientID),
+                                                ("PatientName", "*" + family.replace("Y", "I")),
+                                                ("fuzzymatching", "true")])
+    return any(r.get("0020000D", {}).get("Value") == [web_study.uid] for r in results)
+
+
+@requirement("CAPS-FUZZY-MATCHING")
+def test_fuzzy_matching_is_documented(dicomweb, web_study, evidence):
+    """Search /studies with fuzzymatching=true by a name only a fuzzy match finds; where it is found, OPTIONS:
+    PS3.18 8.3.4.2: Fuzzy Matching "shall be documented in ... the Retrieve Capabilities response", a fuzzymatching
+    param of the search resources."""
+    if not _performs_fuzzy_matching(dicomweb, web_study):
+        raise NotClaimed("a fuzzymatching=true search does not find the study by a sound-alike name: no Fuzzy "
+                         "Matching observed, so none to document")
+    response = dicomweb.options()
+    if response.status_code in (404, 405, 501):
+        raise NotClaimed(f"OPTIONS answered {response.status_code}: the service offers no Retrieve Capabilities "
+                         "response (CAPS-WADL judges that), so 8.3.4.2's 'if the service supports it' does not apply")
+    resources = _wadl_resources(response)
+    params = {(p.get("name") or "") for p in resources.iter() if p.tag.removeprefix(WADL_NS) == "param"}
+    evidence.add("#", f"WADL params: {sorted(params)}")
+    assert "fuzzymatching" in params, (
+        "the target performs Fuzzy Matching (a sound-alike name found the study), but its WADL documents no "
+        f"fuzzymatching parameter; params described: {sorted(params) or 'none'}")

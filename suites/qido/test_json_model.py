@@ -1,6 +1,8 @@
 """PS3.18 F.2: the DICOM JSON model of search results (F.2.1 structure, F.2.2 attribute objects and group lengths,
 F.2.3 VRs and JSON types, F.2.5 empty attributes), judged by the shared verifier assert_json_model."""
 
+import json
+
 from dicom_harness.testing import (
     DICOM_JSON,
     NotClaimed,
@@ -98,3 +100,57 @@ def test_no_group_length_attributes(dicomweb, web_study):
     not be included in a DICOM JSON Model object"."""
     for path, found in _results(dicomweb, web_study):
         assert_json_model(found, "group-length", source=path)
+
+
+def _unordered(item: dict, where: str) -> list[str]:
+    """The places where an object's attribute keys do not ascend (sequence items included)."""
+    keys = list(item)
+    found = [f"{where}: {keys}"] if keys != sorted(keys) else []
+    for key, entry in item.items():
+        if isinstance(entry, dict) and entry.get("vr") == "SQ":
+            for index, child in enumerate(entry.get("Value") or []):
+                if isinstance(child, dict):
+                    found += _unordered(child, f"{where} {key}[{index}]")
+    return found
+
+
+@requirement("QIDO-JSON-ORDERED")
+def test_attributes_ascend_by_tag(dicomweb, web_study):
+    """Search the study, its series and its instances (includefield=all); PS3.18 F.2.2: "Attribute objects within
+    a DICOM JSON Model object must be ordered by their property name in ascending order"."""
+    wrong = []
+    for path, results in _results(dicomweb, web_study):
+        for index, item in enumerate(results):
+            wrong += _unordered(item, f"{path} result {index}")
+    assert not wrong, f"attributes not in ascending tag order: {'; '.join(wrong)[:600]}"
+
+
+@requirement("QIDO-JSON-UTF8")
+def test_latin1_name_comes_back_in_utf8(dicomweb, claims, target, make_instance):
+    """Store an instance in ISO_IR 100 (Latin-1) whose Patient's Name holds 'Ü' and 'é', search its study; PS3.18
+    F.2: "The default character repertoire shall be UTF-8": the body decodes as UTF-8 to the same characters."""
+    ds = make_instance("CR")
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    family = str(ds.PatientName).split("^")[-1]
+    ds.PatientName = f"DH^MÜLLER{family[-5:]}^Zoé"
+    if claims.offers("stow"):
+        response = dicomweb.store([ds])
+        assert response.status_code == 200, f"setup: STOW-RS answered {response.status_code} {response.text[:200]!r}"
+    elif claims.offers("storage") and target.dimse is not None:
+        seed_instances(target, [ds], "an instance with a Latin-1 Patient's Name")
+    else:
+        raise NotClaimed("the target claims neither STOW-RS nor DIMSE storage to put a Latin-1 instance")
+    response = dicomweb.search("/studies", [("StudyInstanceUID", ds.StudyInstanceUID)])
+    assert response.status_code == 200, f"expected 200, observed {response.status_code}"
+    charset = response.headers.get("content-type", "").lower().partition("charset=")[2].split(";")[0].strip(' "')
+    assert charset in ("", "utf-8"), (
+        f"Content-Type charset: expected utf-8 (or none, the default), observed {charset!r}")
+    try:
+        text = response.content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AssertionError(f"the DICOM JSON body is not UTF-8: {exc}; bytes {response.content[:120]!r}") from None
+    results = json.loads(text)
+    observed = json_value(results[0], "PatientName") if results else None
+    assert observed == str(ds.PatientName), (
+        f"Patient's Name stored {str(ds.PatientName)!r} in ISO_IR 100: expected the same characters, observed "
+        f"{observed!r}")

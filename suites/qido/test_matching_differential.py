@@ -139,6 +139,27 @@ class Differential(differential.Differential):
         return not [m for m in self.mismatches(mismatch.keys, literal=True) if m.entity == mismatch.entity]
 
 
+def literally(searching: Differential, target):
+    """The explanation of a mismatch that disappears when its values go unencoded, where the target declares it
+    does not percent-decode (QIDO-PERCENT-ENCODED-VALUES)."""
+    def explain(m: Mismatch) -> str | None:
+        if "QIDO-PERCENT-ENCODED-VALUES" in target.deviations and searching.gone_when_literal(m):
+            return "QIDO-PERCENT-ENCODED-VALUES: allowed when its '^' is sent literally"
+        return None
+    return explain
+
+
+def stored_world(dicomweb, dataset_factory) -> World:
+    """The seeded studies, stored by STOW-RS one instance a request (a store fault that loses later parts stays
+    apart)."""
+    world, instances = build_world(dataset_factory)
+    for ds in instances:
+        response = dicomweb.store([ds])
+        assert response.status_code == 200, (
+            f"setup: STOW-RS of one instance answered {response.status_code}, not 200 (PS3.18 10.5.3.1)")
+    return world
+
+
 @requirement("QIDO-MATCH-DIFFERENTIAL")
 def test_search_matching_agrees_with_the_model(dicomweb, claims, target, dataset_factory, evidence):
     """Ten set and forty drawn /studies searches (single value, wild card, range, universal, multi-valued keys)
@@ -146,20 +167,40 @@ def test_search_matching_agrees_with_the_model(dicomweb, claims, target, dataset
     may return: the target must agree."""
     if not claims.offers("stow"):
         raise NotClaimed("the differential search stores its studies by STOW-RS, which the target does not claim")
-    world, instances = build_world(dataset_factory)
-    for ds in instances:                 # one instance a request: a store fault that loses later parts stays apart
-        response = dicomweb.store([ds])
-        assert response.status_code == 200, (
-            f"setup: STOW-RS of one instance answered {response.status_code}, not 200 (PS3.18 10.5.3.1)")
+    world = stored_world(dicomweb, dataset_factory)
     searching = Differential(dicomweb, world)
-
-    def literally(m: Mismatch) -> str | None:
-        if "QIDO-PERCENT-ENCODED-VALUES" in target.deviations and searching.gone_when_literal(m):
-            return "QIDO-PERCENT-ENCODED-VALUES: allowed when its '^' is sent literally"
-        return None
-
     outcome = differential.run(searching, searches(world), explicit_searches(world), dataset_factory.seed,
-                               target.deviations, explain=literally)
+                               target.deviations, explain=literally(searching, target))
     outcome.record(evidence, outcome.summary(asked="searches", sent="sent"), broken=True)
     assert not outcome.broken, (f"{len(outcome.broken)} search answer(s) the text does not allow (PS3.18 8.3.4.1.1, "
                                 f"C-FIND's matching: PS3.4 C.2.2), e.g. {outcome.examples()}")
+
+
+# The Study Level keys of Table 10.6.1-5 QIDO-ATTRIBUTE-MATCHING does not exercise by hand
+STUDY_KEYS_OF_TABLE = ("StudyTime", "ModalitiesInStudy", "ReferringPhysicianName", "StudyID")
+
+
+def study_key_searches(world: World) -> list[dict[str, str]]:
+    """A single value search on each stored value of each key (one of several values for Modalities in Study)."""
+    searches = []
+    for keyword in STUDY_KEYS_OF_TABLE:
+        values = sorted({v for s in world.studies for v in s[keyword].split("\\") if v})
+        searches += [{keyword: v} for v in values]
+    return searches
+
+
+@requirement("QIDO-MATCH-STUDY-KEYS")
+def test_study_level_required_keys_select(dicomweb, claims, target, dataset_factory, evidence):
+    """Single value searches on each stored Study Time, Modalities in Study, Referring Physician's Name and Study ID,
+    then drawn searches over those keys alone; PS3.18 10.6.1.2.3: "The origin server shall support the matching
+    Attributes specified in Table 10.6.1-5", so each selects as C-FIND's matching says (model)."""
+    if not claims.offers("stow"):
+        raise NotClaimed("the study key searches store their studies by STOW-RS, which the target does not claim")
+    world = stored_world(dicomweb, dataset_factory)
+    searching = Differential(dicomweb, world)
+    drawn = differential.drawn_keys(world.studies, {k: VRS[k] for k in STUDY_KEYS_OF_TABLE}, world.run)
+    outcome = differential.run(searching, drawn, study_key_searches(world), dataset_factory.seed, target.deviations,
+                               explain=literally(searching, target))
+    outcome.record(evidence, outcome.summary(asked="searches", sent="sent"), broken=True)
+    assert not outcome.broken, (f"{len(outcome.broken)} search answer(s) on the keys of Table 10.6.1-5 the text "
+                                f"does not allow (PS3.18 10.6.1.2.3; PS3.4 C.2.2), e.g. {outcome.examples()}")

@@ -179,3 +179,44 @@ def test_includefield_list_with_percent_encoded_comma(dicomweb, web_study):
     observed = [json_value(r, "ImageComments") for r in dicomweb.search_json(path, query)]
     assert observed and observed == [first.ImageComments] * len(observed), (
         f"{path}?{query}: expected Image Comments {first.ImageComments!r} in each result, observed {observed}")
+
+
+@requirement("QIDO-MATCHES-200")
+def test_search_with_results_is_200(dicomweb, web_study):
+    """Search /studies by the study's UID, then its three instances with limit=1&offset=1 (a middle page); PS3.18
+    8.3.4.4.1: with results, "a 200 (OK) response shall be returned with a payload containing the results"."""
+    wrong = []
+    for path, query in (("/studies", [("StudyInstanceUID", web_study.uid)]),
+                        (f"/studies/{web_study.uid}/instances", [("limit", 1), ("offset", 1)])):
+        response = dicomweb.search(path, query)
+        if response.status_code != 200 or not response.content:
+            wrong.append(f"{path} {query} answered {response.status_code} with {len(response.content)} bytes")
+    assert not wrong, f"expected 200 (OK) with the results in the payload; {'; '.join(wrong)}"
+
+
+@requirement("QIDO-INCLUDEFIELD-REPEATED")
+def test_includefield_repeated_or_listed(dicomweb, web_study):
+    """Search a series' instances with includefield=ImageComments&includefield=Manufacturer, then
+    includefield=ImageComments,Manufacturer; PS3.18 8.3.4.3: "The request may contain one or more include
+    parameters": each attribute the target returns when named alone comes back in both forms."""
+    first = web_study.images[0]
+    path = f"/studies/{web_study.uid}/series/{first.SeriesInstanceUID}/instances"
+    scope = [("SOPInstanceUID", str(first.SOPInstanceUID))]
+    names = ("ImageComments", "Manufacturer")
+    alone = {}
+    for name in names:
+        results = dicomweb.search_json(path, [*scope, ("includefield", name)])
+        alone[name] = json_value(results[0], name) if results else None
+    supported = [n for n in names if alone[n] is not None]
+    if not supported:
+        raise NotClaimed("the target returns neither Image Comments nor Manufacturer even when named alone in "
+                         "includefield: nothing to compare the repeated form with")
+    wrong = []
+    forms = (("repeated", [("includefield", n) for n in names]), ("listed", [("includefield", list(names))]))
+    for form, query in forms:
+        results = dicomweb.search_json(path, [*scope, *query])
+        for name in supported:
+            observed = json_value(results[0], name) if results else None
+            if observed != alone[name]:
+                wrong.append(f"{form}: {name} expected {alone[name]!r}, observed {observed!r}")
+    assert not wrong, f"{path} with two includefield attributes: {'; '.join(wrong)}"

@@ -129,3 +129,16 @@ def test_stored_one_way_found_and_retrieved_the_other(dicomweb, dimse, claims, d
     retrieved = dicomweb.retrieve_instances(study_paths(over_dimse)["instance"])
     assert len(retrieved) == 1 and pixel_digest(retrieved[0]) == pixel_digest(over_dimse), (
         "stored by C-STORE, retrieved by WADO-RS: not the same instance")
+
+
+@requirement("STOW-SEVERAL-STUDIES")
+def test_store_of_two_studies_to_all_studies(dicomweb, dataset_factory):
+    """POST to /studies (no Study Instance UID in the URI) one instance each of two new studies; PS3.18 10.5.1.4:
+    "The payload may contain Instances from more than one Study": both are stored, 200 with both referenced."""
+    sent = [dataset_factory.make("CT"), dataset_factory.make("SC")]
+    assert sent[0].StudyInstanceUID != sent[1].StudyInstanceUID
+    response = dicomweb.store(sent)
+    assert response.status_code == 200, (
+        f"two studies' instances to /studies: expected 200 (all stored), observed {response.status_code} "
+        f"{response.text[:200]!r}")
+    judge_response_module(response_module(response), {str(d.SOPInstanceUID): str(d.SOPClassUID) for d in sent})
