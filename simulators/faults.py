@@ -1490,3 +1490,13 @@ COMMIT_OTHER_AE = _fault(
     "commit-other-ae", "COMMIT-CONSISTENT-AE",
     "The N-EVENT-REPORT sent on a new association comes from another AE title (DH_COMMIT_OTHER) than the one the "
     "N-ACTION was sent to.")
+
+# -- robustness, round 5 (issue 15): hostile input judged by the robustness suite (opt-in claim "robustness") ------
+ROBUST_UNDECODABLE_SUCCESS = _fault(
+    "robust-undecodable-success", "ROBUST-STORE-UNDECODABLE-REFUSED",
+    "A C-STORE data set whose element lengths run past its end is answered Success (and not kept) instead of "
+    "refused with Error: Cannot understand.", suites=("robustness",))
+ROBUST_REFUSAL_DELETES_STORED = _fault(
+    "robust-refusal-deletes-stored", "ROBUST-STORED-SURVIVES",
+    "A C-STORE refused because its data set cannot be decoded deletes the instance already stored under the "
+    "command's Affected SOP Instance UID.", suites=("robustness",))
