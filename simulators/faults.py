@@ -1500,3 +1500,11 @@ ROBUST_REFUSAL_DELETES_STORED = _fault(
     "robust-refusal-deletes-stored", "ROBUST-STORED-SURVIVES",
     "A C-STORE refused because its data set cannot be decoded deletes the instance already stored under the "
     "command's Affected SOP Instance UID.", suites=("robustness",))
+ROBUST_QIDO_NON_ASCII_DIGITS = _fault(
+    "robust-qido-non-ascii-digits", "ROBUST-QIDO-INVALID-PAGING-400",
+    "A limit or offset written in another script's digits (e.g. U+0663, ARABIC-INDIC DIGIT THREE) is read as its "
+    "number instead of answered 400.", suites=("robustness",))
+ROBUST_STOW_MALFORMED_200 = _fault(
+    "robust-stow-malformed-200", "ROBUST-STOW-UNPARSABLE-400",
+    "A store request whose multipart body cannot be parsed is answered 200 with an empty Store Instances "
+    "Response (nothing stored) instead of 400.", suites=("robustness",))

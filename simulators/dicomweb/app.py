@@ -111,6 +111,8 @@ from dicom_harness.simulators.faults import (
     RENDERED_WINDOW_IGNORED,
     RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
+    ROBUST_QIDO_NON_ASCII_DIGITS,
+    ROBUST_STOW_MALFORMED_200,
     SERIES_METADATA_LABELLED_MULTIPART,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_FAILED_ITEM_NO_CLASS,
@@ -231,7 +233,8 @@ class DicomWebApp:
                                      ignore_includefield=self._includefield_faults(level),
                                      lenient_paging=QIDO_INVALID_LIMIT_IGNORED in self.faults,
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
-                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults)
+                                     encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
+                                     non_ascii_digits=ROBUST_QIDO_NON_ASCII_DIGITS in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -594,6 +597,8 @@ class DicomWebApp:
             parts = await read_parts(request.stream(), params["boundary"],
                                      lambda: str(self.store.incoming_path()))
         except MultipartError as exc:
+            if ROBUST_STOW_MALFORMED_200 in self.faults:
+                return Response(b"{}", status_code=200, media_type="application/dicom+json")
             return self._error(400, f"malformed multipart body: {exc}")
         except OSError as exc:      # the incoming folder is full (or gone): PS3.18 8.5, 503 Service Unavailable
             log.error("STOW body not received: %s", exc.strerror or exc)
