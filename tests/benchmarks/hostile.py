@@ -16,6 +16,7 @@ import json
 import shutil
 import socket
 import struct
+import subprocess
 import tempfile
 import time
 import uuid
@@ -28,12 +29,24 @@ from pynetdicom import AE
 from pynetdicom.dsutils import encode
 from pynetdicom.sop_class import CTImageStorage, Verification
 
-from tests.benchmarks.memory import peak_of, reset_peak, start
+from tests.benchmarks.memory import CLI, peak_of, reset_peak
 from tests.test_hostile_dimse import _command, _dataset, _element, _p_data, _store_raw
 from tests.test_hostile_web import MULTIPART, _part10, _stow
 
 MIB = 1024 * 1024
 ROWS: list[tuple[str, str, str, float, int]] = []      # (class, simulator, answer, seconds, peak bytes)
+
+
+def start(args: list[str], folder: Path) -> subprocess.Popen:
+    """A simulator writing its log to a file (a pipe nobody reads fills up and stalls it), once it listens."""
+    log = folder.with_suffix(".log")
+    process = subprocess.Popen([*CLI, "simulate", *args, "--store", str(folder)], stdout=log.open("w"),
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "simulator" not in log.read_text().lower():
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return process
 
 
 def row(name: str, simulator, which: str, action) -> None:
@@ -62,7 +75,7 @@ def _status(port: int, encoded: bytes, instance: str, syntax=ExplicitVRLittleEnd
     assoc = _association(port, syntax)
     try:
         response = _store_raw(assoc, encoded, CTImageStorage, instance, syntax)
-        comment = str(response.get("ErrorComment", "") or "")
+        comment = str(getattr(response, "ErrorComment", "") or "")
         return f"0x{int(response.Status):04X} {comment}"[:70]
     finally:
         if assoc.is_established:
@@ -119,6 +132,7 @@ def undecodable_rq(port: int) -> str:
 
 def stalled_connections(port: int, count: int) -> str:
     stalled = []
+    opened = time.monotonic()
     try:
         for _ in range(count):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -128,7 +142,8 @@ def stalled_connections(port: int, count: int) -> str:
         assoc = _association(port)
         status = assoc.send_c_echo().Status
         assoc.release()
-        return f"{count} half-open, then C-ECHO 0x{int(status):04X} in {time.monotonic() - started:.2f} s"
+        return (f"{count} half-open (opened in {started - opened:.1f} s), then C-ECHO 0x{int(status):04X} in "
+                f"{time.monotonic() - started:.2f} s")
     finally:
         for sock in stalled:
             sock.close()
@@ -142,7 +157,13 @@ class _Web:
 
 
 def _web_answer(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.text.strip()[:60]}".replace("\n", " ")
+    """The status, and the Failure Reasons of a Store Instances Response, or the first line of the body."""
+    try:
+        failed = response.json().get("00081198", {}).get("Value", [])
+        reasons = [f"0x{item['00081197']['Value'][0]:04X}" for item in failed]
+        return f"{response.status_code}, FailureReason {', '.join(reasons)}"
+    except (ValueError, AttributeError, KeyError, IndexError, TypeError):
+        return f"{response.status_code} {response.text.strip()[:60]}".replace("\n", " ")
 
 
 def stow_non_uid(web: _Web) -> str:
@@ -226,7 +247,10 @@ def main() -> int:
     finally:
         for process in (pacs, web):
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{'input class':42} {'simulator':9} {'seconds':>8} {'peak MiB':>9}  answer")
     for name, which, answer, seconds, peak in ROWS:
