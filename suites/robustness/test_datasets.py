@@ -76,6 +76,12 @@ def corrupted(data: bytes, index: int, how: str, amount: int) -> tuple[str, byte
             data[:where] + packed + data[value:end])
 
 
+def _claims_storage(claims) -> None:
+    classes = {str(uid) for uid in claims.storage_sop_classes}
+    if not claims.offers("storage") or (classes and str(CTImageStorage) not in classes):
+        raise NotClaimed("the tests send CT Image Storage data sets, which the target does not claim to store")
+
+
 def _encoded(instance) -> bytes:
     return encode(instance, False, True)        # Explicit VR Little Endian, the context proposed below
 
@@ -143,9 +149,10 @@ def _drawn(dataset_factory, evidence, play) -> None:
 
 
 @requirement("ROBUST-STORE-UNDECODABLE-REFUSED")
-def test_undecodable_data_sets_are_refused(dimse, make_instance, dataset_factory, evidence):
+def test_undecodable_data_sets_are_refused(dimse, make_instance, dataset_factory, evidence, claims):
     """C-STORE CT data sets cut inside an element, or with an element longer than the data set (drawn from the
     seed), each on its own association; PS3.4 B.2.2: Success means stored, so each gets a Failure (Cxxx)."""
+    _claims_storage(claims)
     wrong = []
 
     def play(index, how, amount):
@@ -167,6 +174,7 @@ def test_undecodable_data_sets_are_refused(dimse, make_instance, dataset_factory
 def test_stored_instance_survives_undecodable_stores(dimse, make_instance, dataset_factory, evidence, claims):
     """Store a CT instance, then send undecodable data sets under its SOP Instance UID (drawn from the seed);
     PS3.4 B.2.2: its Success said it was stored, so it still reads back identical."""
+    _claims_storage(claims)
     instance = make_instance("CT")
     stored = dimse.store(instance)
     if status_class(stored.status) not in ("Success", "Warning"):
