@@ -1508,3 +1508,7 @@ ROBUST_STOW_MALFORMED_200 = _fault(
     "robust-stow-malformed-200", "ROBUST-STOW-UNPARSABLE-400",
     "A store request whose multipart body cannot be parsed is answered 200 with an empty Store Instances "
     "Response (nothing stored) instead of 400.", suites=("robustness",))
+ROBUST_STOW_REFUSAL_DELETES_STORED = _fault(
+    "robust-stow-refusal-deletes-stored", "ROBUST-STOW-STORED-SURVIVES",
+    "A STOW-RS part refused because its data set cannot be decoded deletes the instance already stored under the "
+    "SOP Instance UID it names.", suites=("robustness",))

@@ -24,7 +24,7 @@ def _run(report_dir: Path, target: str) -> tuple[subprocess.CompletedProcess, li
 
 
 @pytest.mark.parametrize(("binary", "target", "ran"), [
-    ("/usr/sbin/Orthanc", "orthanc", 5),          # DIMSE and DICOMweb
+    ("/usr/sbin/Orthanc", "orthanc", 6),          # DIMSE and DICOMweb
     ("dcmqrscp", "dcmqrscp", 3),                  # DIMSE only: the DICOMweb tests are NOT CLAIMED
 ])
 def test_robustness_suite_on_peer(tmp_path, binary, target, ran):

@@ -113,6 +113,7 @@ from dicom_harness.simulators.faults import (
     RENDERED_WRONG_SIZE,
     ROBUST_QIDO_NON_ASCII_DIGITS,
     ROBUST_STOW_MALFORMED_200,
+    ROBUST_STOW_REFUSAL_DELETES_STORED,
     SERIES_METADATA_LABELLED_MULTIPART,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_FAILED_ITEM_NO_CLASS,
@@ -694,6 +695,8 @@ class DicomWebApp:
                 log.info("STOW part refused: %s", found[1])
                 if found[0] == NOT_UNDERSTOOD:
                     self._name_refused(item, part.path)
+                    if ROBUST_STOW_REFUSAL_DELETES_STORED in self.faults and "ReferencedSOPInstanceUID" in item:
+                        self.store.delete(str(item.ReferencedSOPInstanceUID))
                 item.FailureReason = Status.CANNOT_UNDERSTAND if found[0] == NOT_UNDERSTOOD else REFUSED_TOO_LARGE
                 return False, item
             ds = dcmread(part.path, stop_before_pixels=True)

@@ -8,8 +8,13 @@ from io import BytesIO
 
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_file_meta_info
+from pynetdicom.dsutils import encode
 
-from dicom_harness.testing import NotClaimed, requirement
+from dicom_harness.testing import NotClaimed, NotVerified, assert_same_instance, requirement
+
+from .corruption import CORRUPTIONS, EXPLICIT, corrupted
 
 DRAWN = 8
 SETTINGS = settings(max_examples=DRAWN, deadline=None, database=None, phases=(Phase.explicit, Phase.generate),
@@ -111,3 +116,35 @@ def test_unparsable_store_bodies_are_refused(dicomweb, claims, make_instance, da
     _run(dataset_factory, evidence, "bodies", BODIES, BODY_EXPLICIT, play)
     assert not wrong, ("expected 400 (Bad Request) or 415 (Unsupported Media Type) and nothing stored for each "
                        "unparsable body (PS3.18 10.5.3, Table 10.5.3-1); observed " + " | ".join(wrong[:4]))
+
+
+# -- STOW-RS: an instance stored with 200 survives undecodable stores of the same SOP Instance UID ---------------
+def _part10_with(instance, data_set: bytes) -> bytes:
+    """The instance's Part 10 header (preamble, DICM, its File Meta Information) before these data set bytes."""
+    meta = DicomBytesIO()
+    write_file_meta_info(meta, instance.file_meta, enforce_standard=True)
+    return b"\0" * 128 + b"DICM" + meta.getvalue() + data_set
+
+
+@requirement("ROBUST-STOW-STORED-SURVIVES")
+def test_stowed_instance_survives_undecodable_stores(dicomweb, claims, make_instance, dataset_factory, evidence):
+    """STOW-RS a CT instance, then STOW-RS undecodable data sets under its SOP Instance UID (drawn from the seed);
+    PS3.18 Table 10.5.3-1: its 200 said it was stored, so WADO-RS still returns it identical."""
+    if not (claims.offers("stow") and claims.offers("wado")):
+        raise NotClaimed("the test stores by STOW-RS and reads back by WADO-RS, which the target does not both claim")
+    instance = make_instance("CT")
+    stored = dicomweb.store([instance])
+    if stored.status_code not in (200, 202):
+        raise NotVerified(f"the valid instance was not stored (answered {stored.status_code}), so nothing can be lost")
+
+    def play(corruption):
+        what, data = corrupted(encode(instance, False, True), *corruption)
+        response = dicomweb.store(parts=[("application/dicom", _part10_with(instance, data))])
+        evidence.add("#", f"under {instance.SOPInstanceUID}: {what}: answered {response.status_code}")
+
+    _run(dataset_factory, evidence, "undecodable data sets", CORRUPTIONS, EXPLICIT, play)
+    path = (f"/studies/{instance.StudyInstanceUID}/series/{instance.SeriesInstanceUID}/instances/"
+            f"{instance.SOPInstanceUID}")
+    found = dicomweb.retrieve_instances(path)
+    assert len(found) == 1, f"GET {path}: expected the stored instance, observed {len(found)} instance(s)"
+    assert_same_instance(instance, found[0], coercion_allowed=stored.status_code == 202)
