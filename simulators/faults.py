@@ -2000,3 +2000,24 @@ QIDO_REQUEST_ATTRIBUTES_NOT_MATCHED = _web_fault(
 QIDO_INCLUDEFIELD_LAST_ONLY = _web_fault(
     "qido-includefield-last-only", "QIDO-INCLUDEFIELD-REPEATED",
     "Of several includefield parameters only the last one counts (a comma-separated list in one still works).")
+# -- robustness, round 5 (issue 15): hostile input judged by the robustness suite (opt-in claim "robustness") ------
+ROBUST_UNDECODABLE_SUCCESS = _fault(
+    "robust-undecodable-success", "ROBUST-STORE-UNDECODABLE-REFUSED",
+    "A C-STORE data set whose element lengths run past its end is answered Success (and not kept) instead of "
+    "refused with Error: Cannot understand.", suites=("robustness",))
+ROBUST_REFUSAL_DELETES_STORED = _fault(
+    "robust-refusal-deletes-stored", "ROBUST-STORED-SURVIVES",
+    "A C-STORE refused because its data set cannot be decoded deletes the instance already stored under the "
+    "command's Affected SOP Instance UID.", suites=("robustness",))
+ROBUST_QIDO_NON_ASCII_DIGITS = _fault(
+    "robust-qido-non-ascii-digits", "ROBUST-QIDO-INVALID-PAGING-400",
+    "A limit or offset written in another script's digits (e.g. U+0663, ARABIC-INDIC DIGIT THREE) is read as its "
+    "number instead of answered 400.", suites=("robustness",))
+ROBUST_STOW_MALFORMED_200 = _fault(
+    "robust-stow-malformed-200", "ROBUST-STOW-UNPARSABLE-400",
+    "A store request whose multipart body cannot be parsed is answered 200 with an empty Store Instances "
+    "Response (nothing stored) instead of 400.", suites=("robustness",))
+ROBUST_STOW_REFUSAL_DELETES_STORED = _fault(
+    "robust-stow-refusal-deletes-stored", "ROBUST-STOW-STORED-SURVIVES",
+    "A STOW-RS part refused because its data set cannot be decoded deletes the instance already stored under the "
+    "SOP Instance UID it names.", suites=("robustness",))

@@ -109,6 +109,8 @@ from dicom_harness.simulators.faults import (
     RJ_UNDEFINED_REASON,
     ROBUST_INVALID_RQ_CLOSED,
     SECOND_ASSOCIATION_ACCEPTED,
+    ROBUST_REFUSAL_DELETES_STORED,
+    ROBUST_UNDECODABLE_SUCCESS,
     STORE_DISCARDS,
     STORE_DROPS_KOS_EVIDENCE,
     STORE_EXTNEG_UNDEFINED_LEVEL,
@@ -544,6 +546,10 @@ class PacsSimulator:
         if found is None:
             return None
         kind, problem = found
+        if kind != TOO_LARGE and ROBUST_REFUSAL_DELETES_STORED in self.faults:
+            self.store.delete(str(event.request.AffectedSOPInstanceUID))
+        if kind != TOO_LARGE and ROBUST_UNDECODABLE_SUCCESS in self.faults:
+            return Status.SUCCESS
         return _refusal(Status.OUT_OF_RESOURCES if kind == TOO_LARGE else Status.CANNOT_UNDERSTAND, problem)
 
     def _on_get(self, event) -> Iterator:

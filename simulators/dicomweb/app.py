@@ -113,6 +113,9 @@ from dicom_harness.simulators.faults import (
     RENDERED_WINDOW_IGNORED,
     RENDERED_WINDOW_UNCHECKED,
     RENDERED_WRONG_SIZE,
+    ROBUST_QIDO_NON_ASCII_DIGITS,
+    ROBUST_STOW_MALFORMED_200,
+    ROBUST_STOW_REFUSAL_DELETES_STORED,
     SERIES_METADATA_LABELLED_MULTIPART,
     STOW_ACCEPTS_OTHER_STUDY,
     STOW_FAILED_ITEM_NO_CLASS,
@@ -245,6 +248,7 @@ class DicomWebApp:
                                      encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
                                      fuzzy_when_false=qido.fuzzy_when_false(self.faults),
                                      includefield_last_only=qido.includefield_last_only(self.faults))
+                                     non_ascii_digits=ROBUST_QIDO_NON_ASCII_DIGITS in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
@@ -690,6 +694,8 @@ class DicomWebApp:
             parts = await read_parts(request.stream(), params["boundary"],
                                      lambda: str(self.store.incoming_path()))
         except MultipartError as exc:
+            if ROBUST_STOW_MALFORMED_200 in self.faults:
+                return Response(b"{}", status_code=200, media_type="application/dicom+json")
             return self._error(400, f"malformed multipart body: {exc}")
         except OSError as exc:      # the incoming folder is full (or gone): PS3.18 8.5, 503 Service Unavailable
             log.error("STOW body not received: %s", exc.strerror or exc)
@@ -787,6 +793,8 @@ class DicomWebApp:
                 log.info("STOW part refused: %s", found[1])
                 if found[0] == NOT_UNDERSTOOD:
                     self._name_refused(item, part.path)
+                    if ROBUST_STOW_REFUSAL_DELETES_STORED in self.faults and "ReferencedSOPInstanceUID" in item:
+                        self.store.delete(str(item.ReferencedSOPInstanceUID))
                 item.FailureReason = Status.CANNOT_UNDERSTAND if found[0] == NOT_UNDERSTOOD else REFUSED_TOO_LARGE
                 return False, item
             ds = dcmread(part.path, stop_before_pixels=True)

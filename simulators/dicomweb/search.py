@@ -122,6 +122,10 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
     lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
     taken as true (a fault); includefield_last_only: each includefield parameter replaces the ones before (a fault).
+                non_ascii_digits: bool = False) -> Query:
+    """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
+    lenient_paging: an invalid limit or offset counts as absent (a fault). non_ascii_digits: a limit or offset
+    of other scripts' digits is read as its number (a fault).
 
     Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
     encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
@@ -141,7 +145,8 @@ def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = Fa
                        or (None not in path and _vr(path[-1]) == "UI" and encoded_comma_uids))
         values = [decode(v) for v in _split_list(raw_value, encoded_too)] if raw_value else [""]
         if name in ("limit", "offset"):
-            if len(values) != 1 or not values[0].isdigit():
+            # ASCII digits only: str.isdigit() also takes other scripts' digits ('\u0663'), which int() reads
+            if len(values) != 1 or not values[0].isdigit() or (not values[0].isascii() and not non_ascii_digits):
                 if lenient_paging:
                     continue
                 raise BadQuery(f"{name} must be an unsigned integer, not {raw_value!r}")
