@@ -247,7 +247,7 @@ class DicomWebApp:
                                      encoded_comma_uids=QIDO_ENCODED_COMMA_UID_LIST not in self.faults,
                                      encoded_comma_includefield=QIDO_ENCODED_COMMA_INCLUDEFIELD not in self.faults,
                                      fuzzy_when_false=qido.fuzzy_when_false(self.faults),
-                                     includefield_last_only=qido.includefield_last_only(self.faults))
+                                     includefield_last_only=qido.includefield_last_only(self.faults),
                                      non_ascii_digits=ROBUST_QIDO_NON_ASCII_DIGITS in self.faults)
         except qido.BadQuery as exc:
             return self._error(400, str(exc))

@@ -118,14 +118,12 @@ def _split_list(raw_value: str, encoded_too: bool) -> list[str]:
 def parse_query(raw: str, percent_decode: bool = True, reject_unknown: bool = False,
                 ignore_includefield: Iterable[str] = (), lenient_paging: bool = False,
                 encoded_comma_uids: bool = True, encoded_comma_includefield: bool = True,
-                fuzzy_when_false: bool = False, includefield_last_only: bool = False) -> Query:
-    """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
-    lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
-    taken as true (a fault); includefield_last_only: each includefield parameter replaces the ones before (a fault).
+                fuzzy_when_false: bool = False, includefield_last_only: bool = False,
                 non_ascii_digits: bool = False) -> Query:
     """ignore_includefield: the kinds of includefield value ('keyword', 'tag', 'all') to drop (faults);
-    lenient_paging: an invalid limit or offset counts as absent (a fault). non_ascii_digits: a limit or offset
-    of other scripts' digits is read as its number (a fault).
+    lenient_paging: an invalid limit or offset counts as absent (a fault); fuzzy_when_false: fuzzymatching=false
+    taken as true (a fault); includefield_last_only: each includefield parameter replaces the ones before (a fault);
+    non_ascii_digits: a limit or offset of other scripts' digits is read as its number (a fault).
 
     Commas: PS3.18 8.3.1 writes lists as 1#value (comma-separated) and 8.3.4.1 says "," "shall be percent
     encoded in any Query Parameter", so user agents send the separator either way (OHIF: includefield=
