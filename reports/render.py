@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -70,7 +71,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
+@functools.cache
 def environment() -> Environment:
+    """One per process (its templates compiled once): the fault matrix writes hundreds of reports."""
     env = Environment(loader=PackageLoader("dicom_harness.reports", "templates"),
                       autoescape=select_autoescape(["html", "xml", "j2"]), trim_blocks=True, lstrip_blocks=True,
                       finalize=printable)

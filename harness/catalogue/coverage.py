@@ -75,12 +75,22 @@ def named_in_sources(folders) -> dict[str, list[str]]:
         for path in sorted(Path(folder).rglob("*.py")):
             if "__pycache__" in path.parts:
                 continue
-            try:
-                tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            except (SyntaxError, UnicodeDecodeError, OSError):
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call):
-                    for rid in _requirement_ids(node):
-                        named.setdefault(rid, []).append(str(path))
+            for rid in _ids_in_file(path):
+                named.setdefault(rid, []).append(str(path))
     return named
+
+
+_PARSED: dict[tuple[str, int, int], list[str]] = {}     # (path, mtime, size) -> IDs: a process runs many times
+
+
+def _ids_in_file(path: Path) -> list[str]:
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in _PARSED:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            _PARSED[key] = [rid for node in ast.walk(tree) if isinstance(node, ast.Call)
+                            for rid in _requirement_ids(node)]
+        return _PARSED[key]
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return []

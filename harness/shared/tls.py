@@ -51,6 +51,18 @@ class Certificates:
     client_key: Path | None
 
 
+_RSA_KEYS: list = []
+
+
+def _rsa_keys() -> list:
+    """The two RSA keys (CA, server) of this process's certificates. Made once: a 2048-bit key takes about a second,
+    and a process that starts simulators many times (the fault matrix) signs fresh certificates with the same keys."""
+    if not _RSA_KEYS:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        _RSA_KEYS.extend(rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    return _RSA_KEYS
+
+
 def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int = 2,
              expired: bool = False) -> Certificates:
     """A throw-away CA and, signed by it, a server certificate for `hosts` and a client certificate. With
@@ -63,12 +75,12 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
 
+    rsa_keys = iter(_rsa_keys())
+
     def key(rsa_key: bool = False):
         # the CA's and the server's keys are RSA (the suites PS3.15 B.10 names are all *_RSA_*); the client's EC
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-        if rsa_key:
-            return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        return ec.generate_private_key(ec.SECP256R1())
+        from cryptography.hazmat.primitives.asymmetric import ec
+        return next(rsa_keys) if rsa_key else ec.generate_private_key(ec.SECP256R1())
 
     def name(common: str):
         return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dicom-harness test run"),
