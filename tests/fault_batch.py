@@ -62,15 +62,37 @@ def listen_to_workstation(folder: Path, fault: str | None = None) -> list[str]:
 
 
 def fault_scope(fault) -> list[str]:
-    """The suites a fault is run against: the ones it names, or else those of the requirements it breaks
-    (knock-ons included) plus Verification as a bystander. The clean run covers every suite; a fault
-    run proves its requirements' tests fail and their neighbours' tests do not."""
+    """What a fault is run against: the suite files whose tests name the requirements it breaks (knock-ons
+    included), within the suites it names if it names any, plus Verification as a bystander. The clean run covers
+    every file; a fault run proves its requirements' tests fail and their neighbours' in those files do not. Where
+    a requirement is not found in a file (an ID passed through a variable), the whole suites are run."""
+    ids = (fault.breaks, *fault.also_breaks)
+    files = _files_naming()
+    within = tuple(f"{suite}/" for suite in fault.suites)
+    chosen = {path for rid in ids for path in files.get(rid, ()) if not within or path.startswith(within)}
+    if all(any(not within or path.startswith(within) for path in files.get(rid, ())) for rid in ids):
+        return sorted(chosen) + ["verification"]
+    return list(fault.suites) if fault.suites else _suites_of(ids)
+
+
+def _suites_of(ids) -> list[str]:
     from dicom_harness.catalogue import load_catalogue
-    if fault.suites:
-        return list(fault.suites)
     catalogue = load_catalogue()
-    services = {catalogue[rid].service for rid in (fault.breaks, *fault.also_breaks)}
-    return sorted(services | {"verification"})
+    return sorted({catalogue[rid].service for rid in ids} | {"verification"})
+
+
+_FILES: dict[str, list[str]] = {}
+
+
+def _files_naming() -> dict[str, list[str]]:
+    """{requirement ID: suite files naming it}, paths relative to the built-in suites' root (read, not imported)."""
+    if not _FILES:
+        import dicom_harness.suites
+        from dicom_harness.catalogue.coverage import named_in_sources
+        root = Path(dicom_harness.suites.__file__).parent
+        for rid, paths in named_in_sources([root]).items():
+            _FILES[rid] = sorted({Path(path).relative_to(root).as_posix() for path in paths})
+    return _FILES
 
 
 SECONDS_PER_FAULT = 45.0      # a hang guard, far above a fault's few seconds on a loaded 2-core machine
