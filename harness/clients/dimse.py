@@ -159,7 +159,12 @@ class Session:
         aborts the association on our side; our own reads just come back empty): then on_gave_up decides."""
         assoc = self.assoc
         ours = bool(getattr(assoc, "_sent_abort", False))
-        if not assoc.is_established and not ours:
+        # An empty answer can come just before pynetdicom's state machine has taken in the target's A-ABORT or
+        # close: give it a moment, so that the words say who ended the association.
+        settle = time.monotonic() + 1.0
+        while assoc.is_established and not ours and not self.abort_received[0] and time.monotonic() < settle:
+            time.sleep(0.02)
+        if (not assoc.is_established or self.abort_received[0]) and not ours:
             if self.abort_received[0]:
                 self.evidence.add("<", "A-ABORT from the target")
                 raise TargetFailure(f"the target aborted the association instead of answering {what}")
