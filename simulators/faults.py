@@ -427,7 +427,7 @@ ECHO_ONCE = _fault(
 STORE_DISCARDS = _fault(
     "store-discards", "STORE-RETAINS-INSTANCE",
     "C-STORE answers Success but does not keep the instance.",
-    also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
+    also_breaks=("COMMIT-LEVEL2-STORAGE", "STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
                  "STORE-REFERENCES-KEPT", "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
                  "WEB-DIMSE-SAME-INSTANCES",
                  # storage commitment can only commit what was kept
@@ -592,7 +592,7 @@ MWL_UNKNOWN_MATCHES = _fault(
 MPPS_CREATE_FORGETS = _fault(
     "mpps-create-forgets", "MPPS-CREATE-IN-PROGRESS",
     "N-CREATE answers Success but does not keep the Performed Procedure Step.",
-    also_breaks=("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-CREATE-DUPLICATE", "MPPS-SET-DISCONTINUED",
+    also_breaks=("MPPS-COMPLETED-NOT-UPDATABLE", "MPPS-FINAL-ERROR-COMMENT", "MPPS-FINAL-ERROR-ID", "MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-CREATE-DUPLICATE", "MPPS-SET-DISCONTINUED",
                  "MPPS-CREATE-ASSIGNS-UID", "MPPS-SET-INTERMEDIATE"))      # each needs a created step to be kept
 MPPS_CREATE_ANY_STATUS = _fault(
     "mpps-create-any-status", "MPPS-CREATE-ONLY-IN-PROGRESS",
@@ -600,29 +600,31 @@ MPPS_CREATE_ANY_STATUS = _fault(
 MPPS_REFUSE_COMPLETED = _fault(
     "mpps-refuse-completed", "MPPS-SET-COMPLETED",
     "N-SET to COMPLETED is answered with 0110 (Processing failure).",
-    also_breaks=("MPPS-SET-INTERMEDIATE",))     # its sequence ends with COMPLETED
+    also_breaks=("MPPS-COMPLETED-NOT-UPDATABLE", "MPPS-SET-INTERMEDIATE",))     # its sequence ends with COMPLETED
 MPPS_SET_NOT_KEPT = _fault(
     "mpps-set-not-kept", "MPPS-SET-COMPLETED",
     "N-SET answers Success but changes nothing (the step reads back unchanged).",
-    also_breaks=("MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-SET-DISCONTINUED",
+    also_breaks=("MPPS-COMPLETED-NOT-UPDATABLE", "MPPS-FINAL-ERROR-COMMENT", "MPPS-FINAL-ERROR-ID", "MPPS-CREATE-IN-PROGRESS", "MPPS-FINAL-NOT-UPDATABLE", "MPPS-SET-DISCONTINUED",
                  "MPPS-SET-INTERMEDIATE"))
 MPPS_UPDATE_AFTER_FINAL = _fault(
     "mpps-update-after-final", "MPPS-FINAL-NOT-UPDATABLE",
-    "N-SET on a DISCONTINUED step is accepted (a COMPLETED one is mpps-update-after-completed's).")
+    "N-SET on a DISCONTINUED step is accepted (a COMPLETED one is mpps-update-after-completed's).",
+    also_breaks=("MPPS-FINAL-ERROR-COMMENT", "MPPS-FINAL-ERROR-ID"))
 MPPS_SET_UNKNOWN_SUCCESS = _fault(
     "mpps-set-unknown-success", "MPPS-SET-UNKNOWN-INSTANCE",
     "N-SET on a step that was never created answers Success.")
 COMMIT_ACTION_REFUSED = _fault(
     "commit-action-refused", "COMMIT-ACTION-ACCEPTED",
     "Storage Commitment N-ACTION is answered with 0110 (Processing failure).",
-    also_breaks=("COMMIT-CONSISTENT-AE", "COMMIT-FILESET-PLACEMENT", "COMMIT-RETRIEVE-AE-PLACEMENT", "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
+    also_breaks=("COMMIT-FAILED-ITEM-UIDS", "COMMIT-LEVEL2-STORAGE", "COMMIT-REPORT-COMPLETE-SET", "COMMIT-REPORT-ITEM-UIDS", "COMMIT-RETRIEVE-AE-SERVES", "COMMIT-CONSISTENT-AE", "COMMIT-FILESET-PLACEMENT", "COMMIT-RETRIEVE-AE-PLACEMENT", "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", "COMMIT-TRANSACTION-UID",
                  "COMMIT-NEW-ASSOCIATION", "COMMIT-REPORT-WELL-KNOWN-INSTANCE"))
 COMMIT_DROPS_REFERENCE = _fault(
     "commit-drops-reference", "COMMIT-REPORT-SUCCESS",
     "The commitment result leaves the last committed instance out of the Referenced SOP Sequence.")
 COMMIT_UNKNOWN_SUCCEEDS = _fault(
     "commit-unknown-succeeds", "COMMIT-REPORT-FAILED-ITEMS",
-    "Instances the store does not hold are reported as committed.")
+    "Instances the store does not hold are reported as committed.",
+    also_breaks=("COMMIT-FAILED-ITEM-UIDS",))
 COMMIT_EMPTY_FAILURE_REASON = _fault(
     "commit-empty-failure-reason", "COMMIT-REPORT-FAILED-ITEMS",
     "Failed SOP Sequence items carry a Failure Reason element with no value.")
@@ -1027,7 +1029,7 @@ MPPS_CREATE_DUPLICATE_OVERWRITES = _fault(
 MPPS_REFUSE_DISCONTINUED = _fault(
     "mpps-refuse-discontinued", "MPPS-SET-DISCONTINUED",
     "An N-SET of an IN PROGRESS step to DISCONTINUED is refused with Processing Failure (0110).",
-    also_breaks=("MPPS-FINAL-NOT-UPDATABLE",))    # that test discontinues a step first
+    also_breaks=("MPPS-FINAL-ERROR-COMMENT", "MPPS-FINAL-ERROR-ID", "MPPS-FINAL-NOT-UPDATABLE",))    # that test discontinues a step first
 MPPS_CREATE_UID_NOT_RETURNED = _fault(
     "mpps-create-uid-not-returned", "MPPS-CREATE-ASSIGNS-UID",
     "The Success N-CREATE-RSP leaves out the Affected SOP Instance UID, also when the SCP assigned it (the request "
@@ -1125,7 +1127,8 @@ MWL_DATE_TIME_SEPARATE = _fault(
 MWL_MATCHING_KEYS_BLANK = _fault(
     "mwl-matching-keys-blank", "MWL-MATCHING-KEYS-RETURNED",
     "Scheduled Station AE Title and Modality given as matching keys in the Scheduled Procedure Step item come back "
-    "at zero length (only keys asked for empty are filled in, as if matching keys were not return keys).")
+    "at zero length (only keys asked for empty are filled in, as if matching keys were not return keys).",
+    also_breaks=("MWL-MATCH-MULTIPLE-VALUES",))
 MWL_LAST_MATCH_TWICE = _fault(
     "mwl-last-match-twice", "MWL-PENDING-PER-MATCH",
     "A worklist query with more than one match sends the last match in two Pending responses.",
@@ -1855,7 +1858,8 @@ COMMIT_STRIPS_PRIVATE = _fault(
 COMMIT_EVICTS_COMMITTED = _fault(
     "commit-evicts-committed", "COMMIT-RETRIEVE-AE-SERVES",
     "Instances the SCP commits to are deleted as the report goes out, although the report names the SCP's own AE "
-    "as their Retrieve AE Title.")
+    "as their Retrieve AE Title.",
+    also_breaks=("COMMIT-LEVEL2-STORAGE",))
 
 # -- WADO-RS depth, round 5 (simulators/dicomweb/app.py retrieve, retrieve_rendered) -----------------------------
 RENDERED_ANNOTATION_UNASKED = _web_fault(
@@ -2021,3 +2025,11 @@ ROBUST_STOW_REFUSAL_DELETES_STORED = _fault(
     "robust-stow-refusal-deletes-stored", "ROBUST-STOW-STORED-SURVIVES",
     "A STOW-RS part refused because its data set cannot be decoded deletes the instance already stored under the "
     "SOP Instance UID it names.", suites=("robustness",))
+MWL_MEDICAL_KEYS_DROPPED = _fault(
+    "mwl-medical-keys-dropped", "MWL-RETURN-PATIENT-MEDICAL",
+    "Medical Alerts, Allergies, Pregnancy Status, Special Needs and Patient State (Type 2 return keys of the Patient "
+    "Medical module) come back zero length although the item holds values.")
+MWL_REFERENCED_SEQUENCES_EMPTY = _fault(
+    "mwl-referenced-sequences-empty", "MWL-RETURN-REFERENCED-SEQUENCES",
+    "Referenced Study Sequence and Referenced Patient Sequence come back without items although the item holds "
+    "them.")

@@ -61,6 +61,7 @@ from dicom_harness.simulators.faults import (
     MWL_IGNORES_CANCEL,
     MWL_LAST_MATCH_TWICE,
     MWL_MATCHING_KEYS_BLANK,
+    MWL_MEDICAL_KEYS_DROPPED,
     MWL_MULTI_VALUE_FIRST_ONLY,
     MWL_NO_CHARSET,
     MWL_NO_MATCH_FAILURE,
@@ -69,6 +70,7 @@ from dicom_harness.simulators.faults import (
     MWL_ORDER_KEYS_DROPPED,
     MWL_PATIENT_NAME_NO_WILDCARD,
     MWL_PHYSICIAN_NO_WILDCARD,
+    MWL_REFERENCED_SEQUENCES_EMPTY,
     MWL_SPS_ITEM_TWICE,
     MWL_SPS_TYPE2_DROPPED,
     MWL_TIME_RANGE_IGNORED,
@@ -86,6 +88,10 @@ TRANSFER_SYNTAXES = [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
 STATUS_KEYWORD = "PerformedProcedureStepStatus"      # (0040,0252), the state of a step
 # Table K.6-1: the Scheduled Procedure Step Start Date and Time ranges are one period
 START_DATE_TIME = (("ScheduledProcedureStepStartDate", "ScheduledProcedureStepStartTime"),)
+
+
+# Table K.6-1, Patient Medical: Type 2 return keys (for the mwl-medical-keys-dropped fault)
+MEDICAL_KEYS = ("MedicalAlerts", "Allergies", "PregnancyStatus", "SpecialNeeds", "PatientState")
 
 
 class WorklistError(ValueError):
@@ -294,6 +300,14 @@ class RisService:
                 for element in holder:
                     if element.VR != "SQ" and element.VM > 1:
                         element.value = element.value[0]
+        if MWL_MEDICAL_KEYS_DROPPED in faults:
+            for keyword in MEDICAL_KEYS:
+                if keyword in answer:
+                    answer[keyword].value = None
+        if MWL_REFERENCED_SEQUENCES_EMPTY in faults:
+            for keyword in ("ReferencedStudySequence", "ReferencedPatientSequence"):
+                if keyword in answer:
+                    setattr(answer, keyword, Sequence())
         if MWL_NO_CHARSET in faults and "SpecificCharacterSet" in answer:
             del answer.SpecificCharacterSet
         wanted = str(query.get("RequestedProcedureID", "") or "")

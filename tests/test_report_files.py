@@ -181,7 +181,9 @@ def test_prerequisite_table_names_catalogued_requirements_and_has_no_cycle():
 # mpps-set-not-kept also fails the create test (which completes its MPPS), and the create step, on which the
 # whole mpps service relies, is then named the root: one step earlier than the fault, still the right place.
 NOT_EXPLAINED = {("MPPS-SET-COMPLETED", "MPPS-CREATE-IN-PROGRESS"), ("MPPS-SET-COMPLETED", "MPPS-FINAL-NOT-UPDATABLE"),
-                 ("MPPS-SET-COMPLETED", "MPPS-SET-DISCONTINUED"), ("MPPS-SET-COMPLETED", "MPPS-SET-INTERMEDIATE")}
+                 ("MPPS-SET-COMPLETED", "MPPS-SET-DISCONTINUED"), ("MPPS-SET-COMPLETED", "MPPS-SET-INTERMEDIATE"),
+                 ("MPPS-SET-COMPLETED", "MPPS-COMPLETED-NOT-UPDATABLE"), ("MPPS-SET-COMPLETED", "MPPS-FINAL-ERROR-COMMENT"),
+                 ("MPPS-SET-COMPLETED", "MPPS-FINAL-ERROR-ID")}
 
 
 def test_every_faults_knock_on_failures_are_explained_by_the_requirement_it_breaks():

@@ -123,3 +123,53 @@ def test_response_names_its_character_set(seed_worklist, worklist_find, dataset_
         "if expanded or replacement character sets may be used in any of the Attributes in the Response Identifier)")
     assert str(answer.get("PatientName", "")) == str(item.PatientName), (
         f"Patient's Name: expected {item.PatientName!s}, read back {answer.get('PatientName')!s} in {values}")
+
+
+# Table K.6-1, Patient Medical: Type 2 return keys, with values a seeded item holds
+MEDICAL = {"MedicalAlerts": "DH NO ALERTS", "Allergies": "DH NONE KNOWN", "PregnancyStatus": 4,
+           "SpecialNeeds": "DH NONE", "PatientState": "DH AMBULATORY"}
+
+
+@requirement("MWL-RETURN-PATIENT-MEDICAL")
+def test_patient_medical_keys_come_back(seed_worklist, worklist_find, dataset_factory):
+    """Seed an item with Medical Alerts, Allergies, Pregnancy Status (4, unknown), Special Needs and Patient State
+    and ask them: Table K.6-1 makes them Type 2 return keys, so they come back with the item's values."""
+    item = unique_worklist_item(dataset_factory)
+    for keyword, value in MEDICAL.items():
+        setattr(item, keyword, value)
+    query = worklist_query(PatientID=item.PatientID)
+    for keyword in MEDICAL:
+        setattr(query, keyword, None)
+    answer = _one_answer(seed_worklist, worklist_find, item, query)
+    wrong = [f"{k}: expected {v!r}, observed {answer.get(k, '(absent)')!r}" for k, v in MEDICAL.items()
+             if str(answer.get(k, "(absent)")) != str(v)]
+    assert not wrong, "Patient Medical Type 2 return keys (Table K.6-1) differ from the item: " + "; ".join(wrong)
+
+
+def _reference(sop_class: str, uid: str) -> Dataset:
+    reference = Dataset()
+    reference.ReferencedSOPClassUID, reference.ReferencedSOPInstanceUID = sop_class, uid
+    return reference
+
+
+@requirement("MWL-RETURN-REFERENCED-SEQUENCES")
+def test_referenced_study_and_patient_sequences_come_back(seed_worklist, worklist_find, dataset_factory):
+    """Seed an item whose Referenced Study Sequence and Referenced Patient Sequence hold one item each and ask both
+    at zero length: Table K.6-1 makes them Type 2 return keys (their Referenced SOP Class and Instance UIDs Type 1),
+    so each comes back with its item."""
+    item = unique_worklist_item(dataset_factory)
+    sent = {"ReferencedStudySequence": ("1.2.840.10008.3.1.2.3.1", str(item.StudyInstanceUID)),
+            "ReferencedPatientSequence": ("1.2.840.10008.3.1.2.1.1", str(dataset_factory.uid()))}
+    for keyword, (sop_class, uid) in sent.items():
+        setattr(item, keyword, Sequence([_reference(sop_class, uid)]))
+    query = worklist_query(PatientID=item.PatientID)
+    for keyword in sent:
+        setattr(query, keyword, Sequence())
+    answer = _one_answer(seed_worklist, worklist_find, item, query)
+    wrong = []
+    for keyword, expected in sent.items():
+        observed = [(str(i.get("ReferencedSOPClassUID", "")), str(i.get("ReferencedSOPInstanceUID", "")))
+                    for i in (answer.get(keyword) or [])]
+        if observed != [expected]:
+            wrong.append(f"{keyword}: expected one item {expected}, observed {observed}")
+    assert not wrong, "referenced sequences (Type 2 return keys of Table K.6-1) differ from the item: " + "; ".join(wrong)
