@@ -350,7 +350,7 @@ class QueryRetrieveScp:
             return []
         if CHARSET_REQUEST_IGNORED in self.faults and "192" in str(identifier.get("SpecificCharacterSet", "")):
             identifier = _read_as_latin1(identifier)
-        query, requested = self._split_keys(identifier, level, model)
+        query, requested = self._split_keys(identifier, level, model, combined)
         if PN_LITERAL_PREFIX in self.faults and (model, level) == (PATIENT_ROOT, "PATIENT"):
             for element in list(query):
                 name = str(element.value or "") if element.VR == "PN" and element.VM == 1 else ""
@@ -392,7 +392,8 @@ class QueryRetrieveScp:
         return MatchOptions(unknown_matches=UNKNOWN_VALUE_FAILS not in self.faults,
                             question_mark_optional=WILDCARD_QUESTION_OPTIONAL in self.faults)
 
-    def _split_keys(self, identifier: Dataset, level: str, model: str) -> tuple[Dataset, list[DataElement]]:
+    def _split_keys(self, identifier: Dataset, level: str, model: str,
+                    combined: bool = False) -> tuple[Dataset, list[DataElement]]:
         """The matching keys and the requested keys, both limited to this level and the levels above."""
         query = Dataset()
         requested = []
@@ -403,11 +404,12 @@ class QueryRetrieveScp:
             if _depth(level_of(keyword, model)) > _depth(level):
                 continue           # a key of a lower level: not defined here, neither matched nor returned
             requested.append(element)
-            query.add(self._faulty_key(element))
+            query.add(self._faulty_key(element, combined))
         return query, requested
 
-    def _faulty_key(self, element: DataElement) -> DataElement:
-        """Faults that change how a key is matched, by rewriting the key."""
+    def _faulty_key(self, element: DataElement, combined: bool = False) -> DataElement:
+        """Faults that change how a key is matched, by rewriting the key (time-range-ignored: on baseline
+        associations only, not where combined date-time matching was agreed)."""
         value = element.value
         if element.VR == "SQ" and SEQUENCE_MATCH_IGNORED in self.faults:
             return DataElement(element.tag, "SQ", Sequence([Dataset()]))
@@ -427,7 +429,7 @@ class QueryRetrieveScp:
                 return DataElement(element.tag, "DA", "00000000-00000000")
             if DATE_RANGE_EXCLUSIVE in self.faults and low and high:
                 return DataElement(element.tag, "DA", f"{_next_day(low)}-{_previous_day(high)}")
-        if element.VR == "TM" and "-" in value and TIME_RANGE_IGNORED in self.faults:
+        if element.VR == "TM" and "-" in value and TIME_RANGE_IGNORED in self.faults and not combined:
             return DataElement(element.tag, "TM", "000000-000000")
         if SINGLE_VALUE_CASE_INSENSITIVE in self.faults and element.keyword == "AccessionNumber" \
                 and "*" not in value and "?" not in value:
