@@ -909,9 +909,9 @@ WILDCARD_QUESTION_OPTIONAL = _fault(
     "targeted '?' test, whose patterns have a character for every '?', does not see it.")
 
 # -- DICOMweb depth (issue 12): rendering parameters, thumbnails, negotiation ------------------------------------
-RENDERED_PROGRESSIVE_JPEG = _web_fault(
-    "rendered-progressive-jpeg", "WADO-RENDERED-JPEG-BASELINE",
-    "Rendered image/jpeg is encoded progressive (SOF2), not JPEG baseline (SOF0).")
+RENDERED_EXTENDED_JPEG = _web_fault(
+    "rendered-extended-jpeg", "WADO-RENDERED-JPEG-BASELINE",
+    "Rendered image/jpeg carries an extended sequential frame header (SOF1), not JPEG baseline (SOF0).")
 RENDERED_PNG_16_BIT = _web_fault(
     "rendered-png-16-bit", "WADO-RENDERED-8-BIT",
     "A 12-bit image rendered as image/png keeps 16 bits per sample.")
@@ -1680,9 +1680,9 @@ WADO_URI_JP2_AS_PNG = _fault(
 WADO_URI_PNG_16_BIT = _fault(
     "wado-uri-png-16-bit", "WADOURI-RENDERED-8-BIT",
     "contentType=image/png renders the 12-bit image into a 16-bit grey PNG (no windowing to 8 bits).", suites=_URI)
-WADO_URI_PROGRESSIVE_JPEG = _fault(
-    "wado-uri-progressive-jpeg", "WADOURI-JPEG-BASELINE",
-    "image/jpeg is encoded as progressive JPEG (SOF2), not baseline.", suites=_URI)
+WADO_URI_EXTENDED_JPEG = _fault(
+    "wado-uri-extended-jpeg", "WADOURI-JPEG-BASELINE",
+    "image/jpeg carries an extended sequential frame header (SOF1), not baseline (SOF0).", suites=_URI)
 WADO_URI_MIXED_MEDIA_TYPES_SERVED = _fault(
     "wado-uri-mixed-media-types-served", "WADOURI-MIXED-MEDIA-TYPES-400",
     "contentType naming both application/dicom and a rendered media type is served in the first one listed "

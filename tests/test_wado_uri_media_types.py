@@ -60,7 +60,7 @@ def test_rendered_types_are_what_they_say(served, media, kind):
 
 def test_faults_change_the_media(served):
     start, ds = served
-    url = start(["wado-uri-png-as-jpeg", "wado-uri-gif-mislabelled", "wado-uri-jp2-as-png", "wado-uri-progressive-jpeg"])
+    url = start(["wado-uri-png-as-jpeg", "wado-uri-gif-mislabelled", "wado-uri-jp2-as-png", "wado-uri-extended-jpeg"])
     png = _get(url, ds, "image/png")
     assert png.headers["content-type"] == "image/png" and Image.open(BytesIO(png.content)).format == "JPEG"
     gif = _get(url, ds, "image/gif")
@@ -68,7 +68,7 @@ def test_faults_change_the_media(served):
     jp2 = _get(url, ds, "image/jp2")
     assert jp2.headers["content-type"] == "image/jp2" and Image.open(BytesIO(jp2.content)).format == "PNG"
     jpeg = _get(url, ds, "image/jpeg")
-    assert b"\xff\xc2" in jpeg.content, "a progressive frame header (SOF2) expected under the fault"
+    assert b"\xff\xc1" in jpeg.content, "an extended sequential frame header (SOF1) expected under the fault"
     deep = _get(start(["wado-uri-png-16-bit"]), ds, "image/png")
     assert deep.content[24] == 16, "a 16-bit PNG expected under wado-uri-png-16-bit"
 

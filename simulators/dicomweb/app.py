@@ -99,11 +99,11 @@ from dicom_harness.simulators.faults import (
     QIDO_XML_ANSWERED_JSON,
     RENDERED_ANNOTATION_NO_WARNING,
     RENDERED_ANNOTATION_UNCHECKED,
+    RENDERED_EXTENDED_JPEG,
     RENDERED_FRAME_IGNORED,
     RENDERED_NO_GIF,
     RENDERED_PALETTE_AS_GREY,
     RENDERED_PNG_16_BIT,
-    RENDERED_PROGRESSIVE_JPEG,
     RENDERED_QUALITY_UNCHECKED,
     RENDERED_STUDY_SERIES_MISSING,
     RENDERED_UTF8_REFUSED,
@@ -146,6 +146,7 @@ from dicom_harness.simulators.faults import (
     WADO_URI_CONTENTTYPE_PARAMETERS_ACCEPTED,
     WADO_URI_DEFAULT_AS_STORED,
     WADO_URI_DEFAULT_DICOM,
+    WADO_URI_EXTENDED_JPEG,
     WADO_URI_GIF_MISLABELLED,
     WADO_URI_IGNORES_OBJECT_UID,
     WADO_URI_INVALID_SYNTAX_406,
@@ -155,7 +156,6 @@ from dicom_harness.simulators.faults import (
     WADO_URI_MIXED_MEDIA_TYPES_SERVED,
     WADO_URI_PNG_16_BIT,
     WADO_URI_PNG_AS_JPEG,
-    WADO_URI_PROGRESSIVE_JPEG,
     WADO_URI_SUPPORTED_SYNTAX_IGNORED,
     WADO_URI_UNKNOWN_CHARSET_400,
     WADO_URI_UNSUPPORTED_SYNTAX_200,
@@ -641,7 +641,7 @@ class DicomWebApp:
                 + ("v" if faults.RENDERED_VIEWPORT_NO_VFLIP in self.faults else ""),
                 full_size_region=faults.RENDERED_VIEWPORT_REGION_FULL_SIZE in self.faults,
                 sixteen_bit=RENDERED_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
-                progressive=RENDERED_PROGRESSIVE_JPEG in self.faults,
+                extended_jpeg=RENDERED_EXTENDED_JPEG in self.faults,
                 palette_as_grey=RENDERED_PALETTE_AS_GREY in self.faults,
                 icc_profile=icc_profile) for instance in (found if many else found[:1])]
         except io.NotFound as exc:
@@ -923,7 +923,7 @@ class DicomWebApp:
                     image = rendering.render(
                         instance.path, chosen, frame, spec,
                         sixteen_bit=WADO_URI_PNG_16_BIT in self.faults and media == "image/png" and spec.window is None,
-                        progressive=WADO_URI_PROGRESSIVE_JPEG in self.faults)
+                        extended_jpeg=WADO_URI_EXTENDED_JPEG in self.faults)
                     forced = uri_params.forced_size(self.faults, q, instance.path)
                     if forced:
                         image = uri_params.stretch(image, chosen, forced)

@@ -133,7 +133,7 @@ def _voi(pixels, window: tuple[float, float, str]):
 def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None, *, thumbnail: bool = False,
            swap: bool = False, shrink_only: bool = False, ignore_crop: bool = False, ignore_window: bool = False,
            no_flip: str = "", full_size_region: bool = False,
-           sixteen_bit: bool = False, progressive: bool = False, palette_as_grey: bool = False,
+           sixteen_bit: bool = False, extended_jpeg: bool = False, palette_as_grey: bool = False,
            icc_profile: bytes | None = None) -> bytes:
     """One frame as an image of the media type. The keyword switches after spec are faults (simulators/faults.py)."""
     if Image is None:
@@ -190,12 +190,14 @@ def render(path: Path, media: str, frame: int = 1, spec: Rendering | None = None
     kind = FORMATS[media]
     options = {}
     if kind == "JPEG":
-        options = {"quality": spec.quality or 90, "progressive": progressive}
+        options = {"quality": spec.quality or 90}
     if icc_profile is not None and kind in ("JPEG", "PNG"):
         # 8.3.5.1.5: an RGB profile, so the image goes as RGB (APP2 ICC_PROFILE in JPEG, iCCP in PNG)
         image = image.convert("RGB")
         options["icc_profile"] = icc_profile
     image.save(buffer, format=kind, **options)
+    if extended_jpeg and kind == "JPEG":        # a fault: the baseline frame header relabelled SOF1
+        return buffer.getvalue().replace(b"\xff\xc0", b"\xff\xc1", 1)
     return buffer.getvalue()
 
 
