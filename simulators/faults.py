@@ -655,11 +655,11 @@ QIDO_INSTANCES_WITHOUT_SOP_CLASS = _web_fault(
 QIDO_DATE_RANGE_AS_VALUE = _web_fault(
     "qido-date-range-as-value", "QIDO-ATTRIBUTE-MATCHING",
     "A date range is matched as a single literal value.",
-    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))      # its set searches hold a date range and a PN with '^'
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL", "QIDO-MATCH-STUDY-KEYS", "QIDO-MATCH-PPS-START"))      # its set searches hold a date range and a PN with '^'
 QIDO_NO_PERCENT_DECODING = _web_fault(
     "qido-no-percent-decoding", "QIDO-PERCENT-ENCODED-VALUES",
     "Query values are matched without percent-decoding (like Orthanc 1.10.1).",
-    also_breaks=("QIDO-MATCH-DIFFERENTIAL",))      # its set searches hold a date range and a PN with '^'
+    also_breaks=("QIDO-MATCH-DIFFERENTIAL", "QIDO-MATCH-STUDY-KEYS"))      # its set searches hold a date range and a PN with '^'
 QIDO_INCLUDEFIELD_KEYWORD_IGNORED = _web_fault(
     "qido-includefield-keyword-ignored", "QIDO-INCLUDEFIELD-KEYWORD",
     "An includefield value given as a keyword (includefield=ImageComments) is ignored.",

@@ -141,4 +141,8 @@ def test_store_of_two_studies_to_all_studies(dicomweb, dataset_factory):
     assert response.status_code == 200, (
         f"two studies' instances to /studies: expected 200 (all stored), observed {response.status_code} "
         f"{response.text[:200]!r}")
-    judge_response_module(response_module(response), {str(d.SOPInstanceUID): str(d.SOPClassUID) for d in sent})
+    # both referenced (the rest of the module is STOW-RESPONSE-MODULE's)
+    listed = {str(json_value(item, "ReferencedSOPInstanceUID"))
+              for item in response_module(response).get("00081199", {}).get("Value", [])}
+    wanted = {str(d.SOPInstanceUID) for d in sent}
+    assert wanted <= listed, f"Referenced SOP Sequence: expected {sorted(wanted)}, observed {sorted(listed)}"
