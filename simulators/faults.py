@@ -381,7 +381,9 @@ _QR_NEEDING_STORED_DATA = (
     "QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL", "QR-MOVE-PATIENT-LEVEL",
     "QR-FIND-RETRIEVE-LOCATION", "QR-GET-SUBOP-PRIORITY", "QR-MATCH-CHARSET", "QR-MATCH-EVERY-REQUIRED-KEY",
     "QR-MOVE-CANCEL", "QR-MOVE-CANCEL-REMAINING", "QR-MOVE-FAILED-UID-LIST", "QR-MOVE-FINAL-STATUS",
-    "QR-MOVE-RSP-NO-CHARSET", "QR-MOVE-SUBOP-PRIORITY",
+    "QR-MOVE-RSP-NO-CHARSET", "QR-MOVE-SUBOP-PRIORITY", "QR-GET-PENDING-COUNTS", "QR-GET-WARNING-COUNTS",
+    "QR-MOVE-PENDING-COUNTS", "QR-MOVE-WARNING-COUNTS", "QR-MATCH-COMBINED-DATETIME", "QR-MATCH-PN-LITERAL",
+    "QR-RELATIONAL-RETRIEVE",
 )
 
 # -- association and Verification, storage (simulators/pacs.py) ----------------------------------------------
@@ -458,7 +460,7 @@ MISMATCH_ABORTS = _fault(
 PATIENT_ROOT_NO_PATIENTS = _fault(
     "patient-root-no-patients", "QR-FIND-PATIENT-ROOT",
     "Patient Root C-FIND at PATIENT level finds no patients.",
-    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY", "QR-UNIQUE-KEY-NONZERO",))      # no patient answered: no Unique Key to look at
+    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY", "QR-UNIQUE-KEY-NONZERO", "QR-MATCH-PN-LITERAL"))      # no patient answered: no Unique Key to look at
 STUDY_ROOT_NO_IMAGES = _fault(
     "study-root-no-images", "QR-FIND-STUDY-ROOT",
     "Study Root C-FIND at IMAGE level finds no instances.",
@@ -475,7 +477,7 @@ UNKNOWN_VALUE_FAILS = _fault(
     "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
     "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
     "matching (C.2.2.1.2).",
-    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL, "QR-MATCH-COMBINED-DATETIME"))
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
     "Single value matching of Accession Number ignores case.",
@@ -499,11 +501,11 @@ UID_LIST_FIRST_ONLY = _fault(
 DATE_RANGE_EXCLUSIVE = _fault(
     "date-range-exclusive", "QR-MATCH-DATE-RANGE",
     "A closed date range excludes its two end dates.",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=(_DIFFERENTIAL, "QR-MATCH-COMBINED-DATETIME"))
 OPEN_RANGE_UNMATCHED = _fault(
     "open-range-unmatched", "QR-MATCH-OPEN-DATE-RANGE",
     "An open-ended date range ('<date>-' or '-<date>') matches nothing.",
-    also_breaks=(_DIFFERENTIAL,))
+    also_breaks=(_DIFFERENTIAL, "QR-MATCH-COMBINED-DATETIME"))
 TIME_RANGE_IGNORED = _fault(
     "time-range-ignored", "QR-MATCH-TIME-RANGE",
     "A time range matches nothing.",
@@ -555,7 +557,8 @@ GET_SERIES_DROPS_ONE = _fault(
     "get-series-drops-one", "QR-GET-RETRIEVES",
     "A C-GET selecting several instances sends all but the last.",
     # the partial-failure and cancel tests count the sub-operations of a C-GET of a whole study
-    also_breaks=("QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL"))
+    also_breaks=("QR-GET-FINAL-STATUS", "QR-GET-FAILED-UID-LIST", "QR-GET-RSP-NO-CHARSET", "QR-GET-CANCEL",
+                 "QR-GET-WARNING-COUNTS"))
 GET_MISCOUNTS = _fault(
     "get-miscounts", "QR-GET-SUBOP-COUNTS",
     "The final C-GET response reports one completed sub-operation more than were sent.")
@@ -1146,7 +1149,7 @@ FIND_PATIENT_ID_EMPTY = _fault(
     "find-patient-id-empty", "QR-UNIQUE-KEY-NONZERO",
     "PATIENT-level C-FIND responses to a request that asked Patient ID with zero length return it at zero length "
     "(the key echoed, not the patient's value).",
-    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY",))
+    also_breaks=("QR-MATCH-EVERY-REQUIRED-KEY", "QR-MATCH-PN-LITERAL"))
 
 # -- STOW-RS partial failures (issue 12, round 3): status, Failed/Referenced SOP Sequences, Failure Reasons --------
 STOW_PARTIAL_200 = _web_fault(
