@@ -1583,7 +1583,7 @@ REFUSE_CSPS = _fault(
 USER_IDENTITY_NO_RESPONSE = _fault(
     "user-identity-no-response", "ASSOC-USER-IDENTITY-RESPONSE",
     "A username (User Identity type 1) asking for a positive response is accepted without a User Identity sub-item "
-    "(59H) in the A-ASSOCIATE-AC.", suites=("association",))
+    "(59H) in the A-ASSOCIATE-AC.", also_breaks=("ASSOC-USER-IDENTITY-EMPTY-FOR-USERNAME",), suites=("association",))
 USER_IDENTITY_RESPONSE_NOT_EMPTY = _fault(
     "user-identity-response-not-empty", "ASSOC-USER-IDENTITY-EMPTY-FOR-USERNAME",
     "The User Identity sub-item answering a username (type 1) carries a non-empty Server-response.",
