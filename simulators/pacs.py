@@ -865,6 +865,8 @@ def _empty_version_name(ac) -> None:
 
 
 def _user_identity_unasked(ac) -> None:
+    if any(i.type == associate_rq.USER_IDENTITY_AC for i in _user(ac)):     # asked and answered already
+        return
     _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
 
 
