@@ -439,8 +439,9 @@ class PacsSimulator:
         """The faults that refuse what PS3.8 9.3.1 and 9.3.2.3 let through. (A Protocol-version without bit 0 is
         rejected by pynetdicom's AE-6 itself: source 2, reason 2.)"""
         seen = self._requests.get(assoc)
-        if seen is not None and seen.identity is not None and seen.identity[0] == 2:
-            # PS3.7 D.3.3.7.3: no accounts here, so every passcode is refused: rejected-permanent, source 2 (ACSE)
+        if seen is not None and seen.identity is not None and seen.identity[0] == 2 and self.recorder is None:
+            # PS3.7 D.3.3.7.3: no accounts here, so every passcode is refused: rejected-permanent, source 2 (ACSE).
+            # In listen mode (a recorder) a product's username and passcode are let through: it is being recorded
             transient = USER_IDENTITY_REJECTED_TRANSIENT in self.faults
             assoc.acse.send_reject(0x02 if transient else 0x01, 0x02, 0x01)
             assoc.kill()
