@@ -409,7 +409,7 @@ IGNORE_MAX_PDU = _fault(
 ABORT_ON_RELEASE = _fault(
     "abort-on-release", "ASSOC-RELEASE",
     "An A-RELEASE-RQ is answered with A-ABORT.",
-    also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP",))
+    also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP", "ASSOC-RELEASE-RP-RESERVED"))
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
@@ -429,7 +429,7 @@ STORE_DISCARDS = _fault(
     "C-STORE answers Success but does not keep the instance.",
     also_breaks=("STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
                  "STORE-REFERENCES-KEPT", "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
-                 "WEB-DIMSE-SAME-INSTANCES",
+                 "WEB-DIMSE-SAME-INSTANCES", "STORE-CODE-COERCION-WARNING",
                  # storage commitment can only commit what was kept
                  "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
 COERCE_WITHOUT_WARNING = _fault(
@@ -1279,11 +1279,13 @@ UL_STA2_IGNORES_UNEXPECTED_PDU = _fault(
 UL_STA6_IGNORES_SECOND_REQUEST = _fault(
     "ul-sta6-ignores-second-request", "ASSOC-STA6-SECOND-REQUEST",
     "An A-ASSOCIATE-RQ or A-RELEASE-RP arriving on an established association (Sta6) is ignored (AA-6) instead of "
-    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-NOTHING-AFTER-ABORT"),
+    suites=("association",))
 UL_STA6_IGNORES_INVALID_PDU = _fault(
     "ul-sta6-ignores-invalid-pdu", "ASSOC-STA6-INVALID-PDU",
     "An unrecognized or invalid PDU arriving on an established association (Sta6) is ignored (AA-6) instead of "
-    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-NOTHING-AFTER-ABORT"),
+    suites=("association",))
 # The A-ASSOCIATE-AC as the PACS simulator writes it (pacs.py AC_FAULTS rewrite the encoded PDU before it is sent)
 AC_ROLE_GRANTED_UNPROPOSED = _fault(
     "ac-role-granted-unproposed", "ASSOC-ROLE-NOT-PROPOSED",
@@ -1332,7 +1334,7 @@ PDATA_WITHOUT_PDV = _fault(
 PDATA_AFTER_RELEASE_RP = _fault(
     "pdata-after-release-rp", "ASSOC-NOTHING-AFTER-RELEASE-RP",
     "Right after its A-RELEASE-RP the simulator sends its last P-DATA-TF again on the released association.",
-    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-PDV-CONTROL-HEADER"), suites=("association",))
 ABORT_USER_REASON_NOT_ZERO = _fault(
     "abort-user-reason-not-zero", "ASSOC-ABORT-PDU-FIELDS",
     "A-ABORT PDUs of source 0 (service-user) carry Reason/Diag. 03 instead of 00H.", suites=("association",))
