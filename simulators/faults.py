@@ -1279,13 +1279,11 @@ UL_STA2_IGNORES_UNEXPECTED_PDU = _fault(
 UL_STA6_IGNORES_SECOND_REQUEST = _fault(
     "ul-sta6-ignores-second-request", "ASSOC-STA6-SECOND-REQUEST",
     "An A-ASSOCIATE-RQ or A-RELEASE-RP arriving on an established association (Sta6) is ignored (AA-6) instead of "
-    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-NOTHING-AFTER-ABORT"),
-    suites=("association",))
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 UL_STA6_IGNORES_INVALID_PDU = _fault(
     "ul-sta6-ignores-invalid-pdu", "ASSOC-STA6-INVALID-PDU",
     "An unrecognized or invalid PDU arriving on an established association (Sta6) is ignored (AA-6) instead of "
-    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-NOTHING-AFTER-ABORT"),
-    suites=("association",))
+    "answered with an A-ABORT PDU (AA-8).", also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 # The A-ASSOCIATE-AC as the PACS simulator writes it (pacs.py AC_FAULTS rewrite the encoded PDU before it is sent)
 AC_ROLE_GRANTED_UNPROPOSED = _fault(
     "ac-role-granted-unproposed", "ASSOC-ROLE-NOT-PROPOSED",
