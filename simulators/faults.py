@@ -411,7 +411,7 @@ IGNORE_MAX_PDU = _fault(
 ABORT_ON_RELEASE = _fault(
     "abort-on-release", "ASSOC-RELEASE",
     "An A-RELEASE-RQ is answered with A-ABORT.",
-    also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP",))
+    also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP", "ASSOC-RELEASE-RP-RESERVED"))
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
     "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
@@ -431,7 +431,7 @@ STORE_DISCARDS = _fault(
     "C-STORE answers Success but does not keep the instance.",
     also_breaks=("COMMIT-LEVEL2-STORAGE", "STORE-CLAIMED-SOP-CLASSES", "STORE-CLAIMED-TRANSFER-SYNTAXES", "STORE-LEVEL2-KEEPS-ALL",
                  "STORE-REFERENCES-KEPT", "STORE-DUPLICATE-INSTANCE", "ASSOC-MAX-PDU-HONOURED", "ASSOC-MAX-PDU-ACCEPTED",
-                 "WEB-DIMSE-SAME-INSTANCES",
+                 "WEB-DIMSE-SAME-INSTANCES", "STORE-CODE-COERCION-WARNING",
                  # storage commitment can only commit what was kept
                  "COMMIT-REPORT-SUCCESS", "COMMIT-REPORT-FAILED-ITEMS", *_QR_NEEDING_STORED_DATA))
 COERCE_WITHOUT_WARNING = _fault(
@@ -1338,7 +1338,7 @@ PDATA_WITHOUT_PDV = _fault(
 PDATA_AFTER_RELEASE_RP = _fault(
     "pdata-after-release-rp", "ASSOC-NOTHING-AFTER-RELEASE-RP",
     "Right after its A-RELEASE-RP the simulator sends its last P-DATA-TF again on the released association.",
-    also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
+    also_breaks=("ASSOC-UL-STATE-TABLE", "ASSOC-PDV-CONTROL-HEADER"), suites=("association",))
 ABORT_USER_REASON_NOT_ZERO = _fault(
     "abort-user-reason-not-zero", "ASSOC-ABORT-PDU-FIELDS",
     "A-ABORT PDUs of source 0 (service-user) carry Reason/Diag. 03 instead of 00H.", suites=("association",))
@@ -1589,7 +1589,7 @@ REFUSE_CSPS = _fault(
 USER_IDENTITY_NO_RESPONSE = _fault(
     "user-identity-no-response", "ASSOC-USER-IDENTITY-RESPONSE",
     "A username (User Identity type 1) asking for a positive response is accepted without a User Identity sub-item "
-    "(59H) in the A-ASSOCIATE-AC.", suites=("association",))
+    "(59H) in the A-ASSOCIATE-AC.", also_breaks=("ASSOC-USER-IDENTITY-EMPTY-FOR-USERNAME",), suites=("association",))
 USER_IDENTITY_RESPONSE_NOT_EMPTY = _fault(
     "user-identity-response-not-empty", "ASSOC-USER-IDENTITY-EMPTY-FOR-USERNAME",
     "The User Identity sub-item answering a username (type 1) carries a non-empty Server-response.",

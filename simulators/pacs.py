@@ -441,8 +441,9 @@ class PacsSimulator:
         """The faults that refuse what PS3.8 9.3.1 and 9.3.2.3 let through. (A Protocol-version without bit 0 is
         rejected by pynetdicom's AE-6 itself: source 2, reason 2.)"""
         seen = self._requests.get(assoc)
-        if seen is not None and seen.identity is not None and seen.identity[0] == 2:
-            # PS3.7 D.3.3.7.3: no accounts here, so every passcode is refused: rejected-permanent, source 2 (ACSE)
+        if seen is not None and seen.identity is not None and seen.identity[0] == 2 and self.recorder is None:
+            # PS3.7 D.3.3.7.3: no accounts here, so every passcode is refused: rejected-permanent, source 2 (ACSE).
+            # In listen mode (a recorder) a product's username and passcode are let through: it is being recorded
             transient = USER_IDENTITY_REJECTED_TRANSIENT in self.faults
             assoc.acse.send_reject(0x02 if transient else 0x01, 0x02, 0x01)
             assoc.kill()
@@ -871,6 +872,8 @@ def _empty_version_name(ac) -> None:
 
 
 def _user_identity_unasked(ac) -> None:
+    if any(i.type == associate_rq.USER_IDENTITY_AC for i in _user(ac)):     # asked and answered already
+        return
     _user(ac).append(associate_rq.Item(0x59, b"\x00\x00"))     # Server-response-length 0 (PS3.7 D.3.3.7.2)
 
 
