@@ -477,7 +477,7 @@ UNKNOWN_VALUE_FAILS = _fault(
     "unknown-value-fails", "QR-MATCH-UNKNOWN-VALUE",
     "An entity without a value for a matching key fails to match it (the Worklist rule, K.2.2.1.1.1) instead of "
     "matching (C.2.2.1.2).",
-    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL, "QR-MATCH-COMBINED-DATETIME"))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
 SINGLE_VALUE_CASE_INSENSITIVE = _fault(
     "single-value-case-insensitive", "QR-MATCH-SINGLE-VALUE",
     "Single value matching of Accession Number ignores case.",
@@ -497,7 +497,7 @@ WILDCARD_QUESTION_LITERAL = _fault(
 UID_LIST_FIRST_ONLY = _fault(
     "uid-list-first-only", "QR-MATCH-UID-LIST",
     "A list of UIDs matches on its first UID only.",
-    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL,))
+    also_breaks=("QR-MATCH-CHARSET", _DIFFERENTIAL, "QR-MATCH-COMBINED-DATETIME"))
 DATE_RANGE_EXCLUSIVE = _fault(
     "date-range-exclusive", "QR-MATCH-DATE-RANGE",
     "A closed date range excludes its two end dates.",

@@ -96,6 +96,7 @@ def _files_naming() -> dict[str, list[str]]:
 
 
 SECONDS_PER_FAULT = 45.0      # a hang guard, far above a fault's few seconds on a loaded 2-core machine
+SECONDS_PER_BATCH = 120.0     # ... plus this much, for the few faults that fail a hundred tests (store-discards)
 
 
 def run_fault_batch(root: Path, names: list[str]) -> dict:
@@ -103,7 +104,7 @@ def run_fault_batch(root: Path, names: list[str]) -> dict:
     stopped after SECONDS_PER_FAULT per fault; the faults it finished keep their results, the others fail alone."""
     args = [sys.executable, "-m", "tests.fault_batch", str(root), *names]
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS_PER_FAULT * len(names),
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=SECONDS_PER_BATCH + SECONDS_PER_FAULT * len(names),
                               cwd=Path(__file__).resolve().parent.parent)
         stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as exc:

@@ -24,8 +24,9 @@ def fault_runs(request, tmp_path_factory):
     names = sorted(selected or FAULTS)
     batches = [names[i::BATCHES] for i in range(BATCHES)]
     runs = {}
+    roots = [tmp_path_factory.mktemp("faults") for _ in batches]      # here: tmp_path_factory is not thread-safe
     with ThreadPoolExecutor(max_workers=BATCHES) as pool:
-        for result in pool.map(lambda batch: run_fault_batch(tmp_path_factory.mktemp("faults"), batch), batches):
+        for result in pool.map(run_fault_batch, roots, batches):
             runs.update(result)
     return runs
 
