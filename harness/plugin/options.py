@@ -36,7 +36,7 @@ class Option:
 OPTIONS = (
     Option("--target", metavar="TARGET", names_target=True, rerun_default="simulators",
            help="'simulators' (default), 'orthanc' (starts Debian's Orthanc locally), 'dcmqrscp' (starts dcmtk's "
-                "archive locally), 'pixelmed' (starts PixelMed's storage server locally), 'docker:orthanc' or 'docker:orthanc-1.12' (Orthanc 1.10 or 1.12 in a container built "
+                "archive locally), 'pixelmed' (starts PixelMed's storage server locally), 'wlmscpfs' (starts dcmtk's worklist SCP locally), 'docker:orthanc' or 'docker:orthanc-1.12' (Orthanc 1.10 or 1.12 in a container built "
                 "locally from Debian packages), or a profile .toml describing a running product"),
     Option("--dimse", metavar="AET@HOST:PORT", names_target=True, quick=True,
            help="quick form for a running DIMSE product, assuming Verification and Storage"),

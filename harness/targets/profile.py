@@ -21,7 +21,7 @@ from dicom_harness.targets.keys import check_keys
 from dicom_harness.targets.qr_claims import QueryRetrieveClaims, parse_qr_claims
 
 # The targets the harness starts itself (--target NAME); anything else is a profile file.
-BUILT_IN = ("simulators", "orthanc", "dcmqrscp", "pixelmed")
+BUILT_IN = ("simulators", "orthanc", "dcmqrscp", "pixelmed", "wlmscpfs")
 
 SERVICES = (
     "verification", "storage", "query_retrieve", "worklist", "mpps", "commitment",

@@ -58,6 +58,26 @@ class DcmqrscpProvider(Provider):
             self._process.stop()
 
 
+class WlmscpfsProvider(Provider):
+    """dcmtk's wlmscpfs, started as a local process; the harness seeds worklist items in the folder it serves
+    for its AE title."""
+
+    def __init__(self):
+        super().__init__(shipped_profile("wlmscpfs"))
+        self._process = None
+
+    def start(self) -> Target:
+        from dicom_harness.targets.wlmscpfs import WlmscpfsProcess
+        assert self.profile.dimse is not None
+        self._process = WlmscpfsProcess(ae_title=self.profile.dimse.ae_title).start()
+        self.worklist_folder = self._process.worklist_folder
+        return self.profile.with_dimse(port=self._process.port)
+
+    def stop(self) -> None:
+        if self._process:
+            self._process.stop()
+
+
 class PixelmedProvider(Provider):
     """PixelMed's DicomAndWebStorageServer, started as a local process with a generated properties file; the
     harness peer is its C-MOVE destination, its web server the WADO-URI endpoint."""
@@ -114,6 +134,8 @@ def make_provider(target: str | None = None, dimse: str | None = None, faults: t
         return DcmqrscpProvider()
     if target == "pixelmed":
         return PixelmedProvider()
+    if target == "wlmscpfs":
+        return WlmscpfsProvider()
     if target.startswith("docker:"):
         from dicom_harness.targets.docker_target import docker_provider
         return docker_provider(target.removeprefix("docker:"))
