@@ -66,7 +66,8 @@ def test_version_is_the_installed_distributions():
 @pytest.mark.parametrize("args, words", [
     (("--fault", "store-discard"), "unknown fault 'store-discard'; did you mean 'store-discards'? "
                                    "`dicom-harness faults` lists all"),
-    (("--target", "orthanx"), "did you mean 'orthanc'? give a built-in target (simulators, orthanc, dcmqrscp, pixelmed)"),
+    (("--target", "orthanx"), "did you mean 'orthanc'? give a built-in target (simulators, orthanc, dcmqrscp, pixelmed, "
+                                "wlmscpfs)"),
     (("--target", "missing.toml"), "not found; give a profile .toml file or a built-in target: simulators, orthanc, "
                                    "dcmqrscp"),
 ])
