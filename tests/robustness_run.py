@@ -11,12 +11,20 @@ from dicom_harness.cli.main import main
 from dicom_harness.targets import providers
 
 
+SILENCE_WAIT = 3.0
+
+
 def _claiming_robustness(make_provider):
     def make(*args, **kwargs):
         provider = make_provider(*args, **kwargs)
         claims = provider.profile.claims
         provider.profile = dataclasses.replace(provider.profile, claims=dataclasses.replace(
             claims, services=claims.services | {"robustness"}))
+        if provider.profile.dimse is not None:
+            # a peer that stays silent costs one network wait per input: 3 s keeps the project test short, and
+            # loopback peers answer what they answer within milliseconds
+            provider.profile = dataclasses.replace(provider.profile, dimse=dataclasses.replace(
+                provider.profile.dimse, timeout=min(provider.profile.dimse.timeout, SILENCE_WAIT)))
         return provider
     return make
 

@@ -109,7 +109,8 @@ def test_simulator_is_hierarchical_unless_relational_queries_are_agreed(tmp_path
     (answer,) = scp.find(query, study_root_find, relational=True)
     assert answer.SeriesInstanceUID == instance.SeriesInstanceUID
     offered = _Negotiation({study_root_find: b"\x01\x01", "1.2.840.10008.5.1.4.1.1.2": b"\x01"})
-    assert scp.on_sop_extended(offered) == {study_root_find: b"\x01"}     # storage classes are not ours to answer
+    # relational queries and combined date-time matching both agreed; storage classes are not ours to answer
+    assert scp.on_sop_extended(offered) == {study_root_find: b"\x01\x01"}
     assert offered.assoc in scp._relational
     declined = _Negotiation({study_root_find: b"\x01"})
     assert QueryRetrieveScp(store, "DH_PACS", [HIERARCHICAL_ONLY]).on_sop_extended(declined) == {study_root_find: b"\x00"}

@@ -19,7 +19,9 @@ def test_worklist_suite_against_dcmtk_wlmscpfs(tmp_path):
     folder.mkdir(parents=True)
     (folder / "lockfile").touch()
     port = free_port()
-    process = subprocess.Popen([wlmscpfs, "-dfp", str(database), str(port)], stdout=subprocess.DEVNULL,
+    # -csk: keep the worklist files' character set (the default, -cs0, drops Specific Character Set: a declared
+    # deviation of the shipped wlmscpfs profile, which tests/test_suites_on_wlmscpfs.py runs)
+    process = subprocess.Popen([wlmscpfs, "-csk", "-dfp", str(database), str(port)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.STDOUT, env=dict(os.environ, TCP_NODELAY="1"))
     try:
         import socket
@@ -46,7 +48,7 @@ folder = "{folder}"
         process.terminate()
         process.wait(timeout=15)
     verdicts = {r["test"]: r["verdict"] for r in records}
-    assert len(verdicts) == 15 and set(verdicts.values()) == {"PASS"}, (
+    assert len(verdicts) >= 25 and set(verdicts.values()) == {"PASS"}, (
         [(r["test"], r["verdict"], r["message"]) for r in records], proc.stderr[-1500:])
     assert proc.returncode == 0
 
@@ -63,6 +65,11 @@ def test_worklist_tests_not_claimed_without_a_way_to_seed(tmp_path):
         proc, records = run_suites(tmp_path / "report", "--target", str(profile), "--test", "worklist")
     finally:
         ris.stop()
-    verdicts = sorted(r["verdict"] for r in records)
-    assert verdicts == ["NOT CLAIMED"] * 12 + ["PASS"] * 3, [(r["test"], r["verdict"], r["message"]) for r in records]
+    shown = [(r["test"], r["verdict"], r["message"]) for r in records]
+    passed = [test for test, verdict, _ in shown if verdict == "PASS"]
+    assert sorted(passed) == ["test_no_extended_negotiation_unless_offered", "test_query_without_matches_gets_success_only",
+                              "test_three_byte_offer_gets_three_bytes"], shown
+    assert all(verdict == "NOT CLAIMED" and "no way to put worklist items" in message
+               for _, verdict, message in shown if verdict != "PASS"), shown
+    assert len(shown) - len(passed) >= 20, shown
     assert proc.returncode == 0

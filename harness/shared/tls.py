@@ -51,16 +51,17 @@ class Certificates:
     client_key: Path | None
 
 
-_RSA_KEYS: list = []
+_SERVER_KEYS: list = []
 
 
-def _rsa_keys() -> list:
-    """The two RSA keys (CA, server) of this process's certificates. Made once: a 2048-bit key takes about a second,
-    and a process that starts simulators many times (the fault matrix) signs fresh certificates with the same keys."""
-    if not _RSA_KEYS:
+def _server_key():
+    """The server's RSA key, made once per process: a 2048-bit key takes about a second, and a process that starts
+    simulators many times (the fault matrix) signs fresh certificates for the same key. The CA's key is made anew
+    each time, so that two runs' CAs never vouch for each other's certificates."""
+    if not _SERVER_KEYS:
         from cryptography.hazmat.primitives.asymmetric import rsa
-        _RSA_KEYS.extend(rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
-    return _RSA_KEYS
+        _SERVER_KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    return _SERVER_KEYS[0]
 
 
 def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int = 2,
@@ -75,12 +76,14 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
 
-    rsa_keys = iter(_rsa_keys())
-
-    def key(rsa_key: bool = False):
+    def key(rsa_key: bool = False, server: bool = False):
         # the CA's and the server's keys are RSA (the suites PS3.15 B.10 names are all *_RSA_*); the client's EC
-        from cryptography.hazmat.primitives.asymmetric import ec
-        return next(rsa_keys) if rsa_key else ec.generate_private_key(ec.SECP256R1())
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        if server:
+            return _server_key()
+        if rsa_key:
+            return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return ec.generate_private_key(ec.SECP256R1())
 
     def name(common: str):
         return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dicom-harness test run"),
@@ -110,7 +113,7 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
 
     def leaf(common: str, usage, alt_names, usages=None):
         usages = usages or [usage]
-        private = key(rsa_key=usage == ExtendedKeyUsageOID.SERVER_AUTH)
+        private = key(server=usage == ExtendedKeyUsageOID.SERVER_AUTH)
         start = now - datetime.timedelta(days=3 if expired and usage == ExtendedKeyUsageOID.SERVER_AUTH else 0,
                                          minutes=5)
         end = now - datetime.timedelta(days=1) if expired and usage == ExtendedKeyUsageOID.SERVER_AUTH \
