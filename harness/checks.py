@@ -86,3 +86,42 @@ def assert_suboperation_counts(result, arrived: int, operation: str) -> None:
         f"final Number of Completed Sub-operations {completed}, but {arrived} instance(s) arrived")
     failed = result.final_count("NumberOfFailedSuboperations")
     assert failed in (None, 0), f"final Number of Failed Sub-operations {failed}, but every instance arrived"
+
+
+# PS3.18 8.7.4 names the process of a rendered image/jpeg both "baseline" (SOF0, sequential) and "non-hierarchical
+# non-sequential" (SOF2, progressive): the text allows either reading. Extended, lossless, hierarchical,
+# arithmetic-coded and 12-bit frames fail both.
+RENDERED_JPEG_FRAMES = {0xC0, 0xC2}
+_START_OF_FRAME = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def jpeg_frame_marker(data: bytes) -> tuple[int, int] | None:
+    """(SOFn marker, sample precision) of the first frame header of a JPEG stream; None if there is none."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:
+            at += 1
+            continue
+        if marker in _START_OF_FRAME:
+            return marker, data[at + 4]
+        if marker in (0xD9, 0xDA):
+            return None
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return None
+
+
+def assert_rendered_jpeg(data: bytes, what: str) -> None:
+    """A rendered image/jpeg body is made by the process PS3.18 8.7.4 names: 8-bit, baseline or progressive."""
+    found = jpeg_frame_marker(data)
+    if found is None:
+        raise TargetFailure(f"{what}: no JPEG frame header (SOFn) found in the image/jpeg body")
+    marker, precision = found
+    if marker not in RENDERED_JPEG_FRAMES or precision != 8:
+        raise TargetFailure(f"{what}: expected a baseline (SOF0, FFC0) or progressive (SOF2, FFC2) frame header with "
+                            f"8-bit samples, observed marker FF{marker:02X} with {precision}-bit samples")
+

@@ -22,7 +22,7 @@ an MPPS Performed Procedure Step Status (F.7.2.1); DISCONTINUED is MPPS only, SC
 """
 
 from dicom_harness import differential
-from dicom_harness.checks import assert_same_instance, assert_suboperation_counts
+from dicom_harness.checks import assert_rendered_jpeg, assert_same_instance, assert_suboperation_counts
 from dicom_harness.clients.commitment import request_commitment
 from dicom_harness.clients.dimse import AssociationRejected
 from dicom_harness.clients.exchange import TargetFailure
@@ -71,6 +71,7 @@ __all__ = [
     "Status", "describe", "is_defined_store_status", "status_class",
     # shared verifiers
     "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
+    "assert_rendered_jpeg",
     # DICOMweb bodies and paths
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
     "read_part10", "study_paths", "references_by_sequence",

@@ -10,7 +10,6 @@ import sys
 from dicom_harness.cli.main import main
 from dicom_harness.targets import providers
 
-
 SILENCE_WAIT = 3.0
 
 

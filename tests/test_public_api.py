@@ -15,6 +15,7 @@ PUBLIC = [
     "AssociationRejected", "NotApplicable", "NotClaimed", "NotVerified", "TargetFailure",
     "Status", "describe", "is_defined_store_status", "status_class",
     "assert_same_instance", "assert_suboperation_counts", "assert_json_model", "json_model_findings",
+    "assert_rendered_jpeg",
     "DICOM_JSON", "MULTIPART_DICOM", "MULTIPART_OCTET", "json_value", "native_dicom_attributes", "native_values",
     "read_part10", "study_paths", "references_by_sequence",
     "KINDS", "PRIVATE_CREATOR", "DatasetFactory", "code_item", "pixel_digest", "seed_instances",

@@ -196,27 +196,6 @@ def warn_values(response) -> list[str]:
     return [v for v in values if v]
 
 
-def jpeg_frame_marker(data: bytes) -> tuple[int, int] | None:
-    """(SOFn marker, sample precision) of the first frame header of a JPEG stream; None if there is none."""
-    sof = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-    if data[:2] != b"\xff\xd8":
-        return None
-    at = 2
-    while at + 4 <= len(data):
-        if data[at] != 0xFF:
-            return None
-        marker = data[at + 1]
-        if marker == 0xFF:
-            at += 1
-            continue
-        if marker in sof:
-            return marker, data[at + 4]
-        if marker in (0xD9, 0xDA):
-            return None
-        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
-    return None
-
-
 # PS3.18 Table 8.7.3-5: the media types of compressed Bulkdata (image/x-dicom-rle and image/x-jls: older names)
 COMPRESSED_MEDIA_TYPES = {
     "1.2.840.10008.1.2.4.50": ("image/jpeg",), "1.2.840.10008.1.2.4.51": ("image/jpeg",),
