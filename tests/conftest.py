@@ -93,3 +93,36 @@ def pacs(tmp_path):
     yield simulator
     simulator.stop()
     store.close()
+
+
+@pytest.fixture
+def wado_uri_served(tmp_path):
+    """(start(faults) -> the DICOMweb simulator's WADO-URI URL, {kind: dataset}) over one store holding a CR image
+    and a 6-frame image; each start() is a simulator with those faults over the same store."""
+    from io import BytesIO
+
+    from pydicom.filewriter import dcmwrite
+
+    from dicom_harness.data.datasets import DatasetFactory
+    from dicom_harness.simulators.dicomweb import DicomWebSimulator
+    from dicom_harness.simulators.store import Store
+    store = Store(tmp_path / "store")
+    factory = DatasetFactory(seed=7)
+    kept = {}
+    for kind in ("CR", "MF"):
+        ds = factory.make(kind)
+        buffer = BytesIO()
+        dcmwrite(buffer, ds, enforce_file_format=True)
+        store.put_file(buffer.getvalue(), ds)
+        kept[kind] = ds
+    running = []
+
+    def start(faults=()):
+        web = DicomWebSimulator(store, faults=list(faults)).start()
+        running.append(web)
+        return web.wado_uri_url
+
+    yield start, kept
+    for web in running:
+        web.stop()
+    store.close()

@@ -10,34 +10,15 @@ from io import BytesIO
 import httpx
 import pytest
 from pydicom import dcmread
-from pydicom.filewriter import dcmwrite
-
-from dicom_harness.data.datasets import DatasetFactory
-from dicom_harness.simulators.dicomweb import DicomWebSimulator
-from dicom_harness.simulators.store import Store
 
 Image = pytest.importorskip("PIL.Image")
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(wado_uri_served):
     """(start(faults) -> wado-uri URL, the CR image it holds)."""
-    store = Store(tmp_path / "store")
-    ds = DatasetFactory(seed=11).make("CR")
-    buffer = BytesIO()
-    dcmwrite(buffer, ds, enforce_file_format=True)
-    store.put_file(buffer.getvalue(), ds)
-    running = []
-
-    def start(faults=()):
-        web = DicomWebSimulator(store, faults=list(faults)).start()
-        running.append(web)
-        return web.wado_uri_url
-
-    yield start, ds
-    for web in running:
-        web.stop()
-    store.close()
+    start, kept = wado_uri_served
+    return start, kept["CR"]
 
 
 def _get(url, ds, content_type, **params):
