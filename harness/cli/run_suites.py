@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError
@@ -36,18 +37,27 @@ def run(args: argparse.Namespace) -> int:
     provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb,   # bad input: exit 2
                              tls=args.tls)
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
+    from dicom_harness.cli import sharded
+    if sharded.shardable(args):
+        code = sharded.run_sharded(args, report_dir, time.time())
+        return _nothing_ran(args) if code == -1 else (cli_reports.baseline_exit(baseline, report_dir)
+                                                     if baseline is not None and code in (0, 1, 4) else code)
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)
     print(f"dicom-harness: starting {args.target or quick or 'simulators'} ...", flush=True)
     provider.log_folder = report_dir
     running = provider.start()                                                # unreachable: exit 3
     suites_dir = builtin_root()
     tests, folders = _selected(args.test, folders, suites_dir)
+    if args.shard:          # one process of a sharded run (sharded.py): these built-in suite folders only
+        tests = [str(suites_dir / name) for name in args.shard.split(",")] + tests[1:]
     results_file = report_dir / "results.jsonl"
-    values = {**vars(args), "suite": [str(folder) for folder in folders]}
+    values = {**vars(args), "suite": [str(folder) for folder in folders],
+              # a shard writes its records only; the process that started it writes the report
+              **({"report_dir": None} if args.shard else {})}
     pytest_args = [
         "-p", "no:cacheprovider", "--rootdir", str(suites_dir), "-c", os.devnull,
         *arguments([o for o in OPTIONS if o.cli], values), "--results-file", str(results_file),
-        "-o", "console_output_style=progress",
+        "-o", f"console_output_style={'count' if args.shard else 'progress'}",
         "-p", "no:hypothesispytest",   # unused here; its plugin imports hypothesis (~0.5 s) at every run's end
         # anyio is imported (by starlette) before pytest starts, so pytest cannot rewrite its plugin: harmless
         "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
@@ -66,15 +76,20 @@ def run(args: argparse.Namespace) -> int:
     if int(code) == int(pytest.ExitCode.USAGE_ERROR) or int(code) == int(pytest.ExitCode.INTERNAL_ERROR):
         return 2
     results = load_results(results_file)["results"] if results_file.exists() else []
-    if not results:         # a run that executed nothing is not a pass
-        selection = " ".join(f"{flag} {value!r}" for flag, value in (("-k", args.k), ("--test", " ".join(args.test)))
-                             if value)
-        print(f"dicom-harness: no test ran{': ' + selection + ' selected none' if selection else ''}; "
-              "`dicom-harness run --help` shows how to select tests", file=sys.stderr)
-        return 2
+    if not results:
+        return _nothing_ran(args)
     if baseline is not None:
         return cli_reports.baseline_exit(baseline, report_dir)
     return exit_code([r["verdict"] for r in results])
+
+
+def _nothing_ran(args: argparse.Namespace) -> int:
+    """A run that executed nothing is not a pass."""
+    selection = " ".join(f"{flag} {value!r}" for flag, value in (("-k", args.k), ("--test", " ".join(args.test)))
+                         if value)
+    print(f"dicom-harness: no test ran{': ' + selection + ' selected none' if selection else ''}; "
+          "`dicom-harness run --help` shows how to select tests", file=sys.stderr)
+    return 2
 
 
 def _check_writable(report_dir: Path) -> None:

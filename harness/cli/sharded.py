@@ -1,0 +1,167 @@
+"""`dicom-harness run` against the built-in simulators, spread over processes.
+
+One Python process runs pytest, the harness's clients and the simulators under one interpreter lock, so a run
+uses one core. With the simulators every process can start its own: the suite folders are dealt out to
+`--jobs` processes (`dicom-harness run --shard FOLDERS`, each with its own simulators, store and ports), and
+their result records are put back in the order one process would have written them, into one report. A
+product under test is shared, and tests running side by side could see each other's data: those runs stay in
+one process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# Typical seconds of each built-in suite folder in a run against the simulators (measured 2026-12-06): only
+# the balance of the shards depends on them; a folder not named here counts as one second.
+SUITE_SECONDS = {
+    "query_retrieve": 9.6, "worklist": 5.2, "storage": 2.8, "qido": 2.8, "commitment": 2.2, "association": 2.1,
+    "ups": 1.9, "robustness": 1.4, "wado": 1.3, "stow": 0.9, "mpps": 0.6, "wado_uri": 0.5, "verification": 0.3,
+}
+MAX_DEFAULT_JOBS = 4
+SHARDS_FOLDER = ".shards"
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+
+
+def shardable(args: argparse.Namespace) -> bool:
+    """Only the built-in simulators can be split (each process starts its own); --test and -v stay in one."""
+    on_simulators = args.target in (None, "simulators") and not args.dimse and not args.dicomweb
+    return (on_simulators and not args.test and not args.verbose and not args.shard
+            and (args.jobs or default_jobs()) > 1)
+
+
+def deal(folders: list[str], jobs: int) -> list[list[str]]:
+    """The folders dealt out to at most `jobs` shards, the longest first, each to the shard with least so far."""
+    shards: list[list[str]] = [[] for _ in range(min(jobs, len(folders)))]
+    load = [0.0] * len(shards)
+    for folder in sorted(folders, key=lambda name: (-SUITE_SECONDS.get(name, 1.0), name)):
+        lightest = load.index(min(load))
+        shards[lightest].append(folder)
+        load[lightest] += SUITE_SECONDS.get(folder, 1.0)
+    return [sorted(shard) for shard in shards if shard]
+
+
+def suite_folders(suites_dir: Path) -> list[str]:
+    return sorted(path.name for path in suites_dir.iterdir()
+                  if path.is_dir() and not path.name.startswith((".", "_")) and any(path.glob("test_*.py")))
+
+
+def run_sharded(args: argparse.Namespace, report_dir: Path, started: float) -> int:
+    from dicom_harness.plugin.options import OPTIONS, arguments
+    from dicom_harness.plugin.roots import builtin_root
+    from dicom_harness.reports.render import load_results, write_reports
+    from dicom_harness.shared.verdicts import exit_code
+
+    folders = suite_folders(builtin_root())
+    shards = deal(folders, args.jobs or default_jobs())
+    work = report_dir / SHARDS_FOLDER
+    passed_on = arguments([o for o in OPTIONS if o.dest in ("fault", "tls", "seed", "data")], vars(args))
+    if args.k:
+        passed_on += ["-k", args.k]
+    print(f"dicom-harness: starting simulators in {len(shards)} processes (--jobs 1: one process) ...", flush=True)
+    children = []
+    for index, shard in enumerate(shards):
+        folder = work / str(index)
+        folder.mkdir(parents=True, exist_ok=True)
+        # the user's own suites run in the first process, whose catalogue then holds their requirements
+        own = arguments([o for o in OPTIONS if o.dest == "suite"], vars(args)) if index == 0 else []
+        command = [sys.executable, "-m", "dicom_harness", "run", "--shard", ",".join(shard), "--report-dir",
+                   str(folder), *passed_on, *own]
+        log = open(folder / "run.log", "w", encoding="utf-8")
+        children.append((folder, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
+    try:
+        _wait_showing_progress(children)
+    finally:
+        for _, log, child in children:
+            if child.poll() is None:
+                child.terminate()
+                child.wait(timeout=10)
+            log.close()
+    parts = []
+    for folder, _, child in children:
+        results, log = folder / "results.jsonl", (folder / "run.log").read_text(encoding="utf-8", errors="replace")
+        found = load_results(results) if results.exists() else None
+        if child.returncode in (0, 1, 4) and found or found and not found["results"] and "no test ran" in log:
+            parts.append(found)         # a shard -k selected nothing from is not an error
+            continue
+        tail = log.strip().splitlines()[-5:]
+        print("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}", file=sys.stderr)
+        return child.returncode if child.returncode in (2, 3) else 4
+    records = merged_records([part["results"] for part in parts], folders)
+    if not records:
+        return -1                   # the caller says that nothing ran
+    header = next(part["run"] for part in parts if part["results"])
+    run = {**header, "started": started, "duration": round(time.time() - started, 3)}
+    _write_results_file(report_dir / "results.jsonl", run, records)
+    report = write_reports({"run": run, "results": records}, report_dir)
+    for line in summary_lines(run, records, report, time.time() - started):
+        print(line)
+    _remove_tree(work)
+    return exit_code([record["verdict"] for record in records])
+
+
+def merged_records(parts: list[list[dict]], folders: list[str]) -> list[dict]:
+    """The shards' records in the order one process collects them: the built-in suite folders alphabetically,
+    then the user's suites; within a folder, the shard's own order."""
+    position = {folder: index for index, folder in enumerate(folders)}
+
+    def key(item: tuple[int, int, dict]) -> tuple[int, int, int]:
+        shard, index, record = item
+        return (position.get(record["nodeid"].split("/", 1)[0], len(folders)), shard, index)
+
+    numbered = [(shard, index, record) for shard, part in enumerate(parts) for index, record in enumerate(part)]
+    return [record for _, _, record in sorted(numbered, key=key)]
+
+
+def summary_lines(run: dict, records: list[dict], report: Path, elapsed: float) -> list[str]:
+    from dicom_harness.plugin.output import failure_links, summary_line
+    return [summary_line(records, run.get("target", "?"), elapsed, run, report), *failure_links(records, report)]
+
+
+def _write_results_file(path: Path, run: dict, records: list[dict]) -> None:
+    from dicom_harness.reports import SCHEMA_VERSION
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"schema_version": SCHEMA_VERSION, "run": run}) + "\n")
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+
+
+def _wait_showing_progress(children: list) -> None:
+    """Wait for every shard; on a terminal, one line counting the tests done across them (pytest's
+    '[ done/total]' at the end of each shard's progress lines)."""
+    live = sys.stdout.isatty()
+    while any(child.poll() is None for _, _, child in children):
+        if live:
+            done = total = 0
+            for folder, log, _ in children:
+                log.flush()
+                counted = _last_count(folder / "run.log")
+                done, total = done + counted[0], total + counted[1]
+            if total:
+                print(f"\r  {done}/{total} tests", end="", flush=True)
+        time.sleep(0.5)
+    if live:
+        print("\r", end="", flush=True)
+
+
+def _last_count(log: Path) -> tuple[int, int]:
+    try:
+        text = log.read_bytes()[-400:].decode("utf-8", "replace")
+    except OSError:
+        return (0, 0)
+    start = text.rfind("[")
+    done, _, total = text[start + 1:].partition("]")[0].strip().partition("/")
+    return (int(done), int(total)) if done.strip().isdigit() and total.strip().isdigit() else (0, 0)
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+    shutil.rmtree(folder, ignore_errors=True)
