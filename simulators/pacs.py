@@ -38,7 +38,6 @@ from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, Guarde
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators import received
-from dicom_harness.simulators.accept_fast import share_contexts
 from dicom_harness.simulators.faults import (
     ABORT_ON_RELEASE,
     ABORT_THEN_RELEASE_RQ,
@@ -683,7 +682,6 @@ class PacsSimulator:
         from dicom_harness.shared.tls import start_server
         self._server = start_server(ae, (self.host, self.requested_port), self.tls_context(), handlers,
                                     allow_plain=TLS_PLAIN_FALLBACK in self.faults)
-        share_contexts(self._server)    # per-association copy of the contexts without deepcopy (accept_fast.py)
         self.port = self._server.server_address[1]
         log.info("PACS simulator %s listening on %s:%s%s", self.ae_title, self.host, self.port,
                  " (TLS)" if self.tls is not None else "")

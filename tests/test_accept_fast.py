@@ -1,4 +1,4 @@
-"""The PACS simulator's cheap per-association copy of its presentation contexts (simulators/accept_fast.py):
+"""The PACS simulator's cheap per-association copy of its presentation contexts (harness/shared/accept_fast.py):
 each association gets contexts of its own, equal to the server's, that it can change without touching the
 server's or another association's."""
 
@@ -8,7 +8,7 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom.presentation import build_context
 from pynetdicom.sop_class import CTImageStorage, Verification
 
-from dicom_harness.simulators.accept_fast import SharedContexts
+from dicom_harness.shared.accept_fast import SharedContexts
 
 
 def _contexts():
@@ -37,3 +37,17 @@ def test_an_association_changing_its_copy_leaves_the_server_alone():
     assert second[0].transfer_syntax == [ImplicitVRLittleEndian, ExplicitVRLittleEndian]
     assert shared[1].context_id is None and shared[1].result is None
     assert all(a is not b for a, b in zip(shared, second))
+
+
+def test_every_server_started_by_the_shared_start_server_copies_cheaply():
+    """The harness's own peer AE (C-MOVE destination, every storage SOP class) is started like the simulators."""
+    from pynetdicom import AE
+
+    from dicom_harness.shared.tls import start_server
+    ae = AE(ae_title="CHEAP")
+    ae.add_supported_context(CTImageStorage, [ImplicitVRLittleEndian])
+    server = start_server(ae, ("127.0.0.1", 0), None, [])
+    try:
+        assert isinstance(server.contexts, SharedContexts)
+    finally:
+        server.shutdown()

@@ -267,15 +267,25 @@ def _server_class(allow_plain: bool):
     return TlsAssociationServer
 
 
+# How often a server's accept loop looks for a stop request: pynetdicom's 0.5 s made every stop wait up to half a
+# second (each run stops several servers).
+ACCEPT_POLL_SECONDS = 0.05
+
+
 def start_server(ae, address: tuple[str, int], ssl_context: ssl.SSLContext | None, evt_handlers: list,
                  allow_plain: bool = False):
     """ae.start_server(address, block=False, ...), with the handshake off the accept loop when `ssl_context`
     (`allow_plain`: also serve an A-ASSOCIATE-RQ sent in the clear, the downgrade PS3.15 B.10 forbids)."""
-    if ssl_context is None:
-        return ae.start_server(address, block=False, evt_handlers=evt_handlers)
-    server = ae.make_server(address, ssl_context=ssl_context, evt_handlers=evt_handlers,
-                            server_class=_server_class(allow_plain))
-    thread = threading.Thread(target=server.serve_forever, name="TlsAcceptor", daemon=True)
+    from pynetdicom.transport import ThreadedAssociationServer
+
+    from dicom_harness.shared.accept_fast import share_contexts
+    server_class = ThreadedAssociationServer if ssl_context is None else _server_class(allow_plain)
+    server = ae.make_server(address, ssl_context=ssl_context, evt_handlers=evt_handlers, server_class=server_class)
+    share_contexts(server)
+    # pynetdicom collects garbage every 60th pass of the accept loop (30 s idle at its 0.5 s poll); keep that pace
+    server._gc[1] = round(60 * 0.5 / ACCEPT_POLL_SECONDS) - 1
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": ACCEPT_POLL_SECONDS},
+                              name="TlsAcceptor" if ssl_context else "Acceptor", daemon=True)
     thread.start()
     ae._servers.append(server)
     return server

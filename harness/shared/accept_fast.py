@@ -1,4 +1,5 @@
-"""Cheaper per-association set-up for a pynetdicom server.
+"""Cheaper per-association set-up for a pynetdicom server (every server started by tls.start_server: the
+simulators and the harness's own peer AE).
 
 pynetdicom gives every accepted association `deepcopy(server.contexts)`: for the PACS simulator (every storage
 SOP class times a dozen transfer syntaxes, about 2,000 UIDs) that copy costs more than a whole C-ECHO and was
