@@ -134,32 +134,76 @@ def _write_results_file(path: Path, run: dict, records: list[dict]) -> None:
             handle.write(json.dumps(record) + "\n")
 
 
+class _Progress:
+    """The shards' progress characters (one per test, as a one-process run prints them) relayed to this terminal
+    as they arrive, in lines ending with the count done of all the shards' tests."""
+
+    WIDTH = 72
+
+    def __init__(self, children: list):
+        from dicom_harness.shared.verdicts import LETTER
+        self.letters = set(LETTER.values()) | {"s", "x"}
+        self.offsets = {folder: 0 for folder, _, _ in children}
+        self.states = {folder: "head" for folder, _, _ in children}
+        self.totals: dict[Path, int] = {}
+        self.counts: dict[Path, str] = {}
+        self.done = self.column = 0
+
+    def poll(self, folder: Path) -> None:
+        try:
+            with open(folder / "run.log", "rb") as log:
+                log.seek(self.offsets[folder])
+                data = log.read()
+        except OSError:
+            return
+        self.offsets[folder] += len(data)
+        for char in data.decode("utf-8", "replace"):
+            self._take(folder, char)
+
+    def _take(self, folder: Path, char: str) -> None:
+        state = self.states[folder]
+        if state == "head":                 # the shard's own "starting ..." line
+            self.states[folder] = "progress" if char == "\n" else "head"
+        elif state == "count":              # pytest's "[ done/total]" at a line's end: the shard's total
+            if char == "]":
+                done, _, total = (part.strip() for part in self.counts.pop(folder).partition("/"))
+                if total.isdigit():
+                    self.totals[folder] = int(total)
+                # the last line's count: what follows is the shard's summary, which this process writes itself
+                self.states[folder] = "done" if done == total else "progress"
+            else:
+                self.counts[folder] += char
+        elif state == "progress":
+            if char in self.letters:
+                self._emit(char)
+            elif char == "[":
+                self.states[folder], self.counts[folder] = "count", ""
+            elif not char.isspace():
+                self.states[folder] = "done"    # the shard's summary: this process writes its own
+
+    def _emit(self, char: str) -> None:
+        print(char, end="", flush=True)
+        self.done += 1
+        self.column += 1
+        if self.column == self.WIDTH:
+            self.end_line()
+
+    def end_line(self) -> None:
+        if self.column:
+            total = sum(self.totals.values()) if len(self.totals) == len(self.offsets) else None
+            print(f" [{self.done:>4}/{total}]" if total else "", flush=True)
+            self.column = 0
+
+
 def _wait_showing_progress(children: list) -> None:
-    """Wait for every shard; on a terminal, one line counting the tests done across them (pytest's
-    '[ done/total]' at the end of each shard's progress lines)."""
-    live = sys.stdout.isatty()
+    progress = _Progress(children)
     while any(child.poll() is None for _, _, child in children):
-        if live:
-            done = total = 0
-            for folder, log, _ in children:
-                log.flush()
-                counted = _last_count(folder / "run.log")
-                done, total = done + counted[0], total + counted[1]
-            if total:
-                print(f"\r  {done}/{total} tests", end="", flush=True)
-        time.sleep(0.5)
-    if live:
-        print("\r", end="", flush=True)
-
-
-def _last_count(log: Path) -> tuple[int, int]:
-    try:
-        text = log.read_bytes()[-400:].decode("utf-8", "replace")
-    except OSError:
-        return (0, 0)
-    start = text.rfind("[")
-    done, _, total = text[start + 1:].partition("]")[0].strip().partition("/")
-    return (int(done), int(total)) if done.strip().isdigit() and total.strip().isdigit() else (0, 0)
+        for folder, _, _ in children:
+            progress.poll(folder)
+        time.sleep(0.2)
+    for folder, _, _ in children:
+        progress.poll(folder)
+    progress.end_line()
 
 
 def _remove_tree(folder: Path) -> None:

@@ -1,0 +1,72 @@
+"""`dicom-harness run` against the simulators spread over processes (harness/cli/sharded.py): the same records,
+in the same order, the same report and exit code as one process; a fault still fails what it breaks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dicom_harness.cli.sharded import SUITE_SECONDS, deal, merged_records
+from tests.conftest import run_cli
+
+# three suite folders, so that two processes each get some
+SELECTION = "echo or capab or fhir"
+
+
+def _results(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text())
+
+
+def test_every_folder_goes_to_exactly_one_shard_and_the_load_is_balanced():
+    folders = sorted(SUITE_SECONDS) + ["mine"]
+    shards = deal(folders, 2)
+    dealt = [folder for shard in shards for folder in shard]
+    assert sorted(dealt) == sorted(folders)
+    loads = [sum(SUITE_SECONDS.get(folder, 1.0) for folder in shard) for shard in shards]
+    assert max(loads) - min(loads) <= max(SUITE_SECONDS.values())
+    assert deal(["qido"], 4) == [["qido"]]
+
+
+def test_records_come_back_in_the_order_one_process_writes_them():
+    def record(nodeid: str) -> dict:
+        return {"nodeid": nodeid}
+    first = [record("wado/test_a.py::t1"), record("wado/test_a.py::t2"), record("association/test_x.py::t")]
+    second = [record("qido/test_q.py::t"), record("acme/test_own.py::t")]
+    merged = merged_records([first, second], ["association", "qido", "wado"])
+    assert [r["nodeid"] for r in merged] == ["association/test_x.py::t", "qido/test_q.py::t", "wado/test_a.py::t1",
+                                             "wado/test_a.py::t2", "acme/test_own.py::t"]
+
+
+def test_two_processes_give_what_one_gives(tmp_path):
+    one = run_cli("run", "--jobs", "1", "-k", SELECTION, "--report-dir", str(tmp_path / "one"))
+    two = run_cli("run", "--jobs", "2", "-k", SELECTION, "--report-dir", str(tmp_path / "two"))
+    assert (one.returncode, two.returncode) == (0, 0), two.stdout + two.stderr
+    single, sharded = _results(tmp_path / "one"), _results(tmp_path / "two")
+    assert [(r["nodeid"], r["verdict"]) for r in sharded["results"]] == \
+           [(r["nodeid"], r["verdict"]) for r in single["results"]]
+    assert sharded["run"]["catalogue"] == single["run"]["catalogue"]
+    assert sharded["summary"] == single["summary"]
+    assert "in 2 processes" in two.stdout
+    # the progress characters of both shards, one per test, as one process prints them
+    progress = "".join(line.split(" [")[0] for line in two.stdout.splitlines()[1:-1])
+    assert progress == "." * len(single["results"]), two.stdout
+    last = two.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"dicom-harness: {len(single['results'])} PASS on dicom-harness simulators"), last
+    for name in ("index.html", "junit.xml", "results.jsonl"):
+        assert (tmp_path / "two" / name).exists()
+    assert not (tmp_path / "two" / ".shards").exists()
+
+
+def test_a_fault_fails_its_requirement_in_a_sharded_run(tmp_path):
+    proc = run_cli("run", "--jobs", "2", "--fault", "caps-wrong-base", "-k", SELECTION,
+                   "--report-dir", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    failed = {q["id"] for r in _results(tmp_path)["results"] if r["verdict"] == "FAIL" for q in r["requirements"]}
+    assert "CAPS-WADL" in failed
+    assert "  FAIL " in proc.stdout and "index.html#" in proc.stdout     # the one-click links to each failure
+
+
+def test_a_selection_that_matches_nothing_in_any_shard_says_so(tmp_path):
+    proc = run_cli("run", "--jobs", "2", "-k", "matches_no_test_at_all", "--report-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert "no test ran" in proc.stderr
