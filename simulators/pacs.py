@@ -36,8 +36,8 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared import associate_rq
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.spool import (
-    SPOOL_AT,
     StoredFile,
+    is_large,
     send_files_in_fragments,
     send_stored_files,
     spool_handlers,
@@ -640,7 +640,7 @@ class PacsSimulator:
                 yield Status.CANCEL, None
                 return
             # a large file is sent from disk in fragments, never held (harness/shared/spool.py)
-            large = instance.path.stat().st_size > SPOOL_AT
+            large = is_large(instance.path.stat().st_size)
             yield Status.PENDING, StoredFile.read(instance.path) if large else instance.read()
 
     def _mangle_response(self, event) -> None:

@@ -753,7 +753,7 @@ def _responded_to(command: Dataset) -> tuple[bool, int | None]:
 def adopt_spooled(spooled: Path) -> Dataset:
     """A received data set pynetdicom spooled to disk (harness/shared/spool.py), moved out of pynetdicom's way (it
     removes the file after the handler) and read lazily: its large values stay on disk until they are used
-    (`dataset.filename` is the file). The file goes when the data set does."""
+    (`dataset.filename` is the file). The file goes when the data set is collected, or at exit."""
     from pydicom import dcmread
     kept = spooled.with_name(spooled.stem + ".kept.dcm")
     os.replace(spooled, kept)

@@ -33,7 +33,7 @@ from dicom_harness.clients.multipart import (
     parse_multipart_file,
 )
 from dicom_harness.errors import ProfileError, TargetUnreachable
-from dicom_harness.shared.spool import SPOOL_AT
+from dicom_harness.shared.spool import is_large
 from dicom_harness.targets.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
@@ -248,7 +248,7 @@ class DicomWebClient:
             size = body.stat().st_size
             begins = _first_bytes(body, 40)
             self.evidence.add("<", f"({size} bytes of {content_type or 'unknown type'}, begins {begins!r})")
-            if size <= SPOOL_AT:
+            if not is_large(size):
                 found = parse_multipart(content_type, body.read_bytes(), "application/dicom")
             else:
                 found = parse_multipart_file(content_type, body, "application/dicom")
@@ -314,7 +314,8 @@ def _first_bytes(path: Path, count: int) -> bytes:
 
 def _read_part(part) -> Dataset:
     """A Part 10 part as a data set: read from memory, or for a part left on disk (a large one) from a file of its
-    own, lazily (its large values stay on disk until used; `dataset.filename` is the file, removed with it)."""
+    own, lazily (its large values stay on disk until used; `dataset.filename` is the file, removed when the data
+    set is collected, or at exit)."""
     if not isinstance(part, FilePart):
         return read_part10(part.content)
     handle = tempfile.NamedTemporaryFile(prefix="dh-wado-", suffix=".dcm", delete=False)

@@ -14,7 +14,9 @@ Sending: pynetdicom sends a file in fragments read from disk when `send_c_store`
 it changes nothing for a data set passed as a Dataset, which is all the rest of the project passes). A C-GET
 handler must yield a Dataset, so it yields a `StoredFile` (the attributes before the pixel data, and the
 file's path) and `send_stored_files(assoc)` lets that association's send_c_store send it from the file when
-a presentation context carries its transfer syntax as it is (else it is read whole and converted, as before)."""
+a presentation context carries its transfer syntax as it is (else it is read whole and converted, as before).
+What an association sends is paced to the network (`_PacedDul`): pynetdicom queues a message's fragments for
+its DUL thread without bound, which for a file read from disk meant most of the object in memory."""
 
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ from pynetdicom.dsutils import create_file_meta
 SPOOL_AT = 16 * 1024 * 1024
 
 
+def is_large(size: int) -> bool:
+    """Whether an object of `size` bytes is handled on disk (SPOOL_AT read at each call: a test may lower it)."""
+    return size > SPOOL_AT
+
+
 class _SpoolingDimse:
     """Mixin for a pynetdicom DIMSE provider: see the module's docstring."""
 
@@ -45,7 +52,7 @@ class _SpoolingDimse:
         super().receive_primitive(primitive)
         message = self.message
         if (message is not None and type(message).__name__ == "C_STORE_RQ" and message._data_set_file is None
-                and message.context_id is not None and message.data_set.tell() > SPOOL_AT):
+                and message.context_id is not None and is_large(message.data_set.tell())):
             _spool(self, message)
 
 
@@ -79,7 +86,8 @@ _MIXED: dict[tuple[type, type], type] = {}
 
 def spool_large_datasets(event, directory: str | Path | None = None) -> None:
     """EVT_CONN_OPEN: this association's large C-STORE data sets go to files in `directory` (None: the system's
-    temporary folder), and what it sends is paced to the network (_PacedDul). Bind it after any handler that swaps the DIMSE provider's class (network.guard_dimse)."""
+    temporary folder), and what it sends is paced to the network (_PacedDul). Bind it after any handler that swaps
+    the DIMSE provider's class (network.guard_dimse)."""
     dimse = event.assoc.dimse
     _mixed(dimse, _SpoolingDimse, "Spooling")
     _mixed(event.assoc.dul, _PacedDul, "Paced")
@@ -167,9 +175,13 @@ class _SendsStoredFiles:
 
     def send_c_store(self, dataset, *args, **kwargs):
         if isinstance(dataset, StoredFile):
-            syntax = dataset.file_meta.TransferSyntaxUID
-            exact = any(c.abstract_syntax == dataset.SOPClassUID and c.transfer_syntax[0] == syntax
-                        and c.as_scu for c in self.accepted_contexts)
+            meta = dataset.file_meta
+            syntax = meta.TransferSyntaxUID
+            # pynetdicom takes the command's UIDs from the File Meta Information when it sends a file
+            same_uids = (meta.get("MediaStorageSOPClassUID") == dataset.get("SOPClassUID")
+                         and meta.get("MediaStorageSOPInstanceUID") == dataset.get("SOPInstanceUID"))
+            exact = same_uids and any(c.abstract_syntax == dataset.SOPClassUID and c.transfer_syntax[0] == syntax
+                                      and c.as_scu for c in self.accepted_contexts)
             dataset = dataset.path if exact and _config.STORE_SEND_CHUNKED_DATASET else dcmread(dataset.path)
         return super().send_c_store(dataset, *args, **kwargs)
 
