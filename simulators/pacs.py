@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import mmap
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
 
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import (
     UID,
@@ -37,6 +39,7 @@ from dicom_harness.shared import associate_rq
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
 from dicom_harness.shared.spool import (
     StoredFile,
+    data_offset,
     is_large,
     send_files_in_fragments,
     send_stored_files,
@@ -147,7 +150,6 @@ from dicom_harness.simulators.inspection import (
     Limits,
     dataset_uid_problem,
     encoded_dataset_problem,
-    part10_problem,
     uid_problem,
 )
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
@@ -555,11 +557,17 @@ class PacsSimulator:
             problem = uid_problem(value, name)
             if problem:
                 return _refusal(status, problem)
-        problem = part10_problem(spooled, self.limits)
-        if problem:
-            return _refusal(Status.CANNOT_UNDERSTAND, problem)
+        with open(spooled, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
+            found = encoded_dataset_problem(buffer, event.context.transfer_syntax, self.limits,
+                                            start=data_offset(spooled))     # element headers read, values skipped
+        if found is not None:           # as _refusal_before_decoding
+            kind, problem = found
+            if kind != TOO_LARGE and ROBUST_REFUSAL_DELETES_STORED in self.faults:
+                self.store.delete(str(event.request.AffectedSOPInstanceUID))
+            if kind != TOO_LARGE and ROBUST_UNDECODABLE_SUCCESS in self.faults:
+                return Status.SUCCESS
+            return _refusal(Status.OUT_OF_RESOURCES if kind == TOO_LARGE else Status.CANNOT_UNDERSTAND, problem)
         try:
-            from pydicom import dcmread
             dataset = dcmread(spooled, stop_before_pixels=True)
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)

@@ -81,3 +81,15 @@ def test_stow_rs_of_a_file_and_wado_rs_parts_on_disk(on_disk, tmp_path):
     assert by_uid[str(second.SOPInstanceUID)].PixelData == second.PixelData
     assert all(d.filename and Path(d.filename).is_file() for d in got)      # each part read from a file of its own
     assert not [line for line in evidence.transcript() if "multipart finding" in line]
+
+
+def test_a_large_data_set_that_cannot_be_parsed_is_refused_and_not_kept(on_disk, pacs, tmp_path):
+    sent, path = _sent(tmp_path)
+    with open(path, "ab") as handle:
+        handle.write(b"\x01\x02\x03")          # stray bytes after the last element
+    client = DimseClient(Target(name="sim", dimse=DimseEndpoint("DH_PACS", "127.0.0.1", pacs.port, timeout=30)),
+                         Evidence())
+    response = client.store(path)
+    assert response.status is not None and response.status >> 12 == 0xC, hex(response.status or 0)
+    assert pacs.store.get(str(sent.SOPInstanceUID)) is None
+    assert list((pacs.store.root / "incoming").iterdir()) == []
