@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import mmap
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
 
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.uid import (
     UID,
@@ -35,6 +37,15 @@ from pynetdicom.sop_class import (
 
 from dicom_harness.shared import associate_rq
 from dicom_harness.shared.network import GUARD_HANDLERS, NODELAY_HANDLER, GuardedDimse, prepare_ae
+from dicom_harness.shared.spool import (
+    StoredFile,
+    data_offset,
+    is_large,
+    send_files_in_fragments,
+    send_stored_files,
+    spool_handlers,
+    spooled_path,
+)
 from dicom_harness.shared.status import Status, status_class
 from dicom_harness.shared.transfer_syntaxes import STORAGE_TRANSFER_SYNTAXES, VERIFICATION_TRANSFER_SYNTAXES
 from dicom_harness.simulators import received
@@ -479,6 +490,9 @@ class PacsSimulator:
         return Status.SUCCESS
 
     def _on_store(self, event) -> int | tuple[int, Dataset]:
+        spooled = spooled_path(event)
+        if spooled is not None:
+            return self._on_spooled_store(event, spooled)
         refused = self._refusal_before_decoding(event)
         if refused is not None:
             return refused
@@ -531,6 +545,72 @@ class PacsSimulator:
             return Status.OUT_OF_RESOURCES
         return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
 
+    def _on_spooled_store(self, event, spooled) -> int | Dataset:
+        """_on_store for a large data set, written to a file under the store's incoming/ as it arrived
+        (harness/shared/spool.py): the same checks, read from the file; the file is then synced and moved into
+        place, never read whole. A fault that changes the data set reads it whole, as _on_store does."""
+        for value, name, status in ((event.request.AffectedSOPInstanceUID, "Affected SOP Instance UID",
+                                     INVALID_SOP_INSTANCE),
+                                    (event.request.AffectedSOPClassUID, "Affected SOP Class UID",
+                                     Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS)):
+            problem = uid_problem(value, name)
+            if problem:
+                return _refusal(status, problem)
+        with open(spooled, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
+            found = encoded_dataset_problem(buffer, event.context.transfer_syntax, self.limits,
+                                            start=data_offset(spooled))     # element headers read, values skipped
+        if found is not None:           # as _refusal_before_decoding
+            kind, problem = found
+            if kind != TOO_LARGE and ROBUST_REFUSAL_DELETES_STORED in self.faults:
+                self.store.delete(str(event.request.AffectedSOPInstanceUID))
+            if kind != TOO_LARGE and ROBUST_UNDECODABLE_SUCCESS in self.faults:
+                return Status.SUCCESS
+            return _refusal(Status.OUT_OF_RESOURCES if kind == TOO_LARGE else Status.CANNOT_UNDERSTAND, problem)
+        try:
+            dataset = dcmread(spooled, stop_before_pixels=True)
+        except Exception as exc:  # undecodable data set
+            log.warning("C-STORE data set cannot be decoded: %s", exc)
+            return Status.CANNOT_UNDERSTAND_DATA_SET
+        affected = UID(event.request.AffectedSOPClassUID)
+        mismatch = str(dataset.get("SOPClassUID", "")) != affected
+        if mismatch and MISMATCH_ABORTS in self.faults:
+            event.assoc.abort()
+            return Status.PROCESSING_FAILURE
+        sop_uid = str(dataset.get("SOPInstanceUID", ""))
+        if not sop_uid:
+            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
+        listening = self.recorder is not None
+        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
+                                      None if listening else affected)
+        if refused is not None:
+            return refused
+        if STORE_DISCARDS in self.faults:
+            return Status.SUCCESS
+        if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
+            self.store.delete(sop_uid)
+            return Status.SUCCESS
+        try:
+            rewrites = {DROP_PRIVATE, COERCE_WITHOUT_WARNING, CODES_CONVERTED_WITHOUT_WARNING,
+                        STORE_DROPS_KOS_EVIDENCE, STORE_REWRITES_GSPS_REFERENCE} & set(self.faults)
+            if rewrites:        # the faults' own path, on the data set read whole
+                whole = event.dataset
+                whole.file_meta = event.file_meta
+                if DROP_PRIVATE in self.faults:
+                    whole.remove_private_tags()
+                elif CODES_CONVERTED_WITHOUT_WARNING in self.faults and "AnatomicRegionSequence" in whole:
+                    _srt_to_sct(whole.AnatomicRegionSequence)
+                elif COERCE_WITHOUT_WARNING in self.faults:
+                    whole.IssuerOfPatientID = COERCED_ISSUER
+                else:
+                    _break_references(whole, self.faults)
+                self.store.put_file(_encode_file(whole), whole)
+            else:
+                self.store.adopt_file(spooled, dataset)
+        except OSError as exc:
+            log.error("cannot keep %s: %s", sop_uid, exc)
+            return Status.OUT_OF_RESOURCES
+        return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
+
     def _refusal_before_decoding(self, event) -> Dataset | None:
         """What the encoded data set and the command's UIDs earn before anything is decoded: a Deflated data set
         past the inflation bound is Refused: Out of resources (A7xx), impossible element lengths are Error:
@@ -561,11 +641,14 @@ class PacsSimulator:
             yield Status.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, None
             return
         yield len(matches)
+        send_stored_files(event.assoc)
         for instance in matches:
             if event.is_cancelled:
                 yield Status.CANCEL, None
                 return
-            yield Status.PENDING, instance.read()
+            # a large file is sent from disk in fragments, never held (harness/shared/spool.py)
+            large = is_large(instance.path.stat().st_size)
+            yield Status.PENDING, StoredFile.read(instance.path) if large else instance.read()
 
     def _mangle_response(self, event) -> None:
         """Response faults: change a response's command set (or add a data set) after pynetdicom built it,
@@ -677,6 +760,9 @@ class PacsSimulator:
         if ROBUST_INVALID_RQ_CLOSED in self.faults:
             handlers += [(evt.EVT_CONN_OPEN, _close_on_undecodable_pdu)]
         handlers.append((evt.EVT_CONN_OPEN, self._screen_requests))
+        if self.recorder is None:       # large C-STORE data sets go to incoming/ as they arrive (after GUARD_HANDLERS)
+            handlers += spool_handlers(self.store.root / "incoming")
+        send_files_in_fragments()
         if SECOND_ASSOCIATION_ACCEPTED in self.faults:
             handlers.append((evt.EVT_CONN_OPEN, _second_association))
         from dicom_harness.shared.tls import start_server

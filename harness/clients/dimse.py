@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydicom.dataset import Dataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
@@ -35,6 +38,7 @@ from dicom_harness.clients.exchange import (
 from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
 from dicom_harness.shared import ul_state_model
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
+from dicom_harness.shared.spool import spool_handlers, spooled_path
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import DimseEndpoint, Target
@@ -219,7 +223,11 @@ class Session:
         self.evidence.add(">", f"C-ECHO-RQ MessageID={request.MessageID}")
         return self._exchange(request, context.context_id, "C-ECHO")
 
-    def store(self, dataset: Dataset) -> Response:
+    def store(self, dataset: Dataset | str | os.PathLike) -> Response:
+        """C-STORE of a data set, or of a Part 10 file given by its path (sent from disk in fragments, never
+        read whole: for large objects; an accepted context must carry its transfer syntax as it is)."""
+        if not isinstance(dataset, Dataset):
+            return self._store_file(Path(dataset))
         message_id = self._next_id()
         self.evidence.add(">", f"C-STORE-RQ MessageID={message_id} AffectedSOPClass={uid_name(dataset.SOPClassUID)} "
                                f"SOPInstance={dataset.SOPInstanceUID} "
@@ -232,6 +240,29 @@ class Session:
             self.evidence.add("#", f"cannot send: {exc}")
             raise TargetFailure(f"no accepted presentation context can carry this instance: {exc}") from None
         return self._response("C-STORE", status, message_id)
+
+    def _store_file(self, path: Path) -> Response:
+        from pynetdicom.dimse_primitives import C_STORE
+        from pynetdicom.dsutils import split_dataset
+        meta, offset = split_dataset(path)
+        sop_class, syntax = UID(meta.MediaStorageSOPClassUID), UID(meta.TransferSyntaxUID)
+        context = next((c for c in self.accepted if c.abstract_syntax == sop_class and c.transfer_syntax[0] == syntax),
+                       None)
+        if context is None:
+            self.evidence.add("#", f"cannot send {path.name}: no accepted context for {uid_name(sop_class)} in "
+                                   f"{uid_name(syntax)}")
+            raise TargetFailure(f"no accepted presentation context carries {uid_name(sop_class)} in {uid_name(syntax)}")
+        request = C_STORE()
+        request.MessageID = self._next_id()
+        request.AffectedSOPClassUID = sop_class
+        request.AffectedSOPInstanceUID = meta.MediaStorageSOPInstanceUID
+        request.Priority = 2
+        request._dataset_path = (path, offset)     # pynetdicom reads the data set from the file as it sends
+        self.evidence.add(">", f"C-STORE-RQ MessageID={request.MessageID} AffectedSOPClass={uid_name(sop_class)} "
+                               f"SOPInstance={request.AffectedSOPInstanceUID} TransferSyntax={uid_name(syntax)} "
+                               f"(from {path.name}, {path.stat().st_size - offset} bytes)")
+        self.wire_response[0] = None
+        return self._exchange(request, context.context_id, "C-STORE")
 
     def store_as(self, dataset: Dataset, affected_sop_class: str) -> Response:
         """C-STORE with an Affected SOP Class UID of our choosing, whatever the data set says.
@@ -422,6 +453,10 @@ class DimseClient:
                 sent_pdata_lengths.append(int(event.pdu.pdu_length))
 
         def on_store(event):
+            spooled = spooled_path(event)
+            if spooled is not None:     # a large data set, on disk: kept there, read as it is used
+                received.append(adopt_spooled(spooled))
+                return Status.SUCCESS
             ds = event.dataset
             ds.file_meta = event.file_meta
             received.append(ds)
@@ -440,7 +475,7 @@ class DimseClient:
 
         handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
                     (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report),
-                    (evt.EVT_DIMSE_RECV, on_dimse_recv)]
+                    (evt.EVT_DIMSE_RECV, on_dimse_recv), *spool_handlers()]
         ae.requested_contexts = contexts
         started = time.monotonic()
         assoc = ae.associate(self.endpoint.host, self.endpoint.port, ae_title=called, ext_neg=ext or None,
@@ -496,8 +531,14 @@ class DimseClient:
         with self.associate() as session:
             return session.echo()
 
-    def store(self, dataset: Dataset) -> Response:
-        context = build_context(dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
+    def store(self, dataset: Dataset | str | os.PathLike) -> Response:
+        """C-STORE on an association of its own; a path is sent from the file (Session.store)."""
+        if isinstance(dataset, Dataset):
+            context = build_context(dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
+        else:
+            from pynetdicom.dsutils import split_dataset
+            meta = split_dataset(Path(dataset))[0]
+            context = build_context(meta.MediaStorageSOPClassUID, [meta.TransferSyntaxUID])
         with self.associate([context]) as session:
             return session.store(dataset)
 
@@ -707,6 +748,25 @@ def _responded_to(command: Dataset) -> tuple[bool, int | None]:
         return True, int(value)
     except (TypeError, ValueError):
         return True, None
+
+
+def adopt_spooled(spooled: Path) -> Dataset:
+    """A received data set pynetdicom spooled to disk (harness/shared/spool.py), moved out of pynetdicom's way (it
+    removes the file after the handler) and read lazily: its large values stay on disk until they are used
+    (`dataset.filename` is the file). The file goes when the data set is collected, or at exit."""
+    from pydicom import dcmread
+    kept = spooled.with_name(spooled.stem + ".kept.dcm")
+    os.replace(spooled, kept)
+    dataset = dcmread(kept, defer_size=64 * 1024)
+    weakref.finalize(dataset, _remove_quietly, str(kept))
+    return dataset
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _image_identifier(dataset: Dataset) -> Dataset:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 import ssl
+import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable, Sequence
 from io import BytesIO
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -22,8 +25,15 @@ from pydicom.dataset import Dataset
 
 from dicom_harness.clients.evidence import Evidence
 from dicom_harness.clients.exchange import refuse_if_stalled, stalled
-from dicom_harness.clients.multipart import Multipart, parse_multipart
+from dicom_harness.clients.multipart import (
+    FilePart,
+    Multipart,
+    MultipartBody,
+    parse_multipart,
+    parse_multipart_file,
+)
 from dicom_harness.errors import ProfileError, TargetUnreachable
+from dicom_harness.shared.spool import is_large
 from dicom_harness.targets.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
@@ -128,16 +138,20 @@ class DicomWebClient:
 
     # -- the one place requests go out ---------------------------------------------------------------------
     def request(self, method: str, path: str, *, query: Sequence[tuple[str, object]] | str | None = None,
-                headers: dict[str, str] | None = None, content: bytes | None = None,
-                auth=None, omit_accept: bool = False) -> httpx.Response:
+                headers: dict[str, str] | None = None, content: bytes | MultipartBody | None = None,
+                auth=None, omit_accept: bool = False, stream: bool = False) -> httpx.Response:
         """One request, with its evidence. omit_accept: send no Accept header at all (httpx adds
-        'Accept: */*' to every request unless it is removed; the evidence then lists the headers sent)."""
+        'Accept: */*' to every request unless it is removed; the evidence then lists the headers sent).
+        content: bytes, or a MultipartBody read from files as it is sent (its length given as Content-Length).
+        stream: the body is not read (the caller reads it, adds its excerpt to the evidence, and closes it)."""
         refuse_if_stalled(self.stall_key)
         url = self.url(path)
         if query:
             url += "?" + (query if isinstance(query, str) else encode_query(query))
         headers = dict(headers or {})
-        shown = " ".join(f"{k}: {v}" for k, v in headers.items())
+        if isinstance(content, MultipartBody):
+            headers["Content-Length"] = str(len(content))     # not chunked: httpx drops Transfer-Encoding then
+        shown = " ".join(f"{k}: {v}" for k, v in headers.items() if k != "Content-Length")
         size = f" body {len(content)} bytes" if content is not None else ""
         request = self._client.build_request(method, url, headers=headers, content=content)
         if omit_accept:
@@ -146,7 +160,7 @@ class DicomWebClient:
                      f"{', '.join(k for k in request.headers.keys() if k.lower() != 'authorization')}) {shown}")
         self.evidence.add(">", f"{method} {url} {shown}{size}".rstrip())
         try:
-            response = self._client.send(request, **({"auth": auth} if auth is not None else {}))
+            response = self._client.send(request, stream=stream, **({"auth": auth} if auth is not None else {}))
         except httpx.TimeoutException:
             raise self._gave_up(f"no answer to {method} {url} within {self.endpoint.timeout:g} s: the harness gave "
                                 "up") from None
@@ -160,7 +174,8 @@ class DicomWebClient:
                 "content-location")
         facts = " ".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() in keep)
         self.evidence.add("<", f"{response.status_code} {response.reason_phrase} {facts}")
-        self.evidence.add("<", _excerpt(response))
+        if not stream:
+            self.evidence.add("<", _excerpt(response))
         return response
 
     def _gave_up(self, message: str) -> Exception:
@@ -209,21 +224,56 @@ class DicomWebClient:
         return found
 
     def retrieve_instances(self, path: str, accept: str = MULTIPART_DICOM) -> list[Dataset]:
-        found = self.retrieve_multipart(path, accept)
-        datasets = []
-        for number, part in enumerate(found.parts, 1):
+        """WADO-RS of instances. The body is written to a file as it arrives; a small one is then read as
+        before, while the parts of a large one stay on disk and are read lazily (harness/shared/spool.py)."""
+        response = self.request("GET", path, headers={"Accept": accept}, stream=True)
+        try:
+            if response.status_code != 200:
+                response.read()
+                self.evidence.add("<", _excerpt(response))
+                raise AssertionError(f"GET {path} Accept {accept}: expected 200, observed {response.status_code} "
+                                     f"{response.text[:200]!r}")
             try:
-                datasets.append(read_part10(part.content))
-            except Exception as exc:
-                raise AssertionError(f"GET {path}: part {number} is not a DICOM Part 10 file: {exc}") from None
-        return datasets
+                body = _spool_body(response)
+            except httpx.TimeoutException:
+                raise self._gave_up(f"the body of GET {path} did not arrive within {self.endpoint.timeout:g} s: the "
+                                    "harness gave up") from None
+            except httpx.RemoteProtocolError as exc:    # the target broke HTTP (e.g. closed mid-body): its defect
+                self.evidence.add("<", f"HTTP protocol error: {exc}")
+                raise AssertionError(f"GET {path}: the answer broke HTTP: {exc}") from None
+        finally:
+            response.close()
+        content_type = response.headers.get("content-type", "")
+        try:
+            size = body.stat().st_size
+            begins = _first_bytes(body, 40)
+            self.evidence.add("<", f"({size} bytes of {content_type or 'unknown type'}, begins {begins!r})")
+            if not is_large(size):
+                found = parse_multipart(content_type, body.read_bytes(), "application/dicom")
+            else:
+                found = parse_multipart_file(content_type, body, "application/dicom")
+            for finding in found.findings:
+                self.evidence.add("#", f"multipart finding: {finding}")
+            datasets = []
+            for number, part in enumerate(found.parts, 1):
+                try:
+                    datasets.append(_read_part(part))
+                except Exception as exc:
+                    raise AssertionError(f"GET {path}: part {number} is not a DICOM Part 10 file: {exc}") from None
+            return datasets
+        finally:
+            body.unlink(missing_ok=True)
 
     def store(self, datasets: Sequence[Dataset] | None = None, study: str | None = None, *,
               parts: Sequence[tuple[str, bytes]] | None = None, content_type: str | None = None,
-              body: bytes | None = None, accept: str = DICOM_JSON) -> httpx.Response:
+              body: bytes | None = None, accept: str = DICOM_JSON,
+              files: Sequence[str | os.PathLike] | None = None) -> httpx.Response:
         """STOW-RS: POST /studies[/{study}]; parts default to the data sets as application/dicom; accept: the
-        media type asked for the Store Instances Response Module."""
+        media type asked for the Store Instances Response Module. files: Part 10 files sent as the parts, read
+        from disk as the body goes out (for large objects)."""
         boundary = f"DH-{uuid.uuid4().hex}"
+        if files:
+            body = MultipartBody(boundary, [("application/dicom", Path(f)) for f in files])
         if body is None:
             chosen = parts or [("application/dicom", part10_bytes(ds)) for ds in datasets or []]
             body = b"".join(b"--" + boundary.encode() + b"\r\nContent-Type: " + media.encode() + b"\r\n\r\n"
@@ -242,6 +292,50 @@ class DicomWebClient:
             raise NotClaimed("the profile names no [dicomweb] wado_uri endpoint")
         return self.request("GET", self.endpoint.wado_uri, query=pairs,
                             headers={"Accept": accept} if accept else None)
+
+
+def _spool_body(response: httpx.Response) -> Path:
+    """The response's body, written to a temporary file as it arrives."""
+    handle = tempfile.NamedTemporaryFile(prefix="dh-wado-", suffix=".body", delete=False)
+    try:
+        with handle:
+            for chunk in response.iter_bytes(1024 * 1024):
+                handle.write(chunk)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return Path(handle.name)
+
+
+def _first_bytes(path: Path, count: int) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(count)
+
+
+def _read_part(part) -> Dataset:
+    """A Part 10 part as a data set: read from memory, or for a part left on disk (a large one) from a file of its
+    own, lazily (its large values stay on disk until used; `dataset.filename` is the file, removed when the data
+    set is collected, or at exit)."""
+    if not isinstance(part, FilePart):
+        return read_part10(part.content)
+    handle = tempfile.NamedTemporaryFile(prefix="dh-wado-", suffix=".dcm", delete=False)
+    handle.close()
+    kept = Path(handle.name)
+    try:
+        part.copy_to(kept)
+        dataset = dcmread(kept, defer_size=64 * 1024)
+    except BaseException:
+        kept.unlink(missing_ok=True)
+        raise
+    weakref.finalize(dataset, _remove_quietly, str(kept))
+    return dataset
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _tls_context(endpoint: WebEndpoint) -> ssl.SSLContext:
