@@ -74,3 +74,17 @@ def test_clean_simulator_stores_inline_and_a_faulty_one_through_pynetdicom(tmp_p
         assert status.Status == 0x0000
         assert seen and seen[-1].command_set.MessageIDBeingRespondedTo == 1
         assert seen[-1].command_set.AffectedSOPInstanceUID == instance.SOPInstanceUID
+
+
+def test_part10_header_is_what_pynetdicom_encodes():
+    """received.part10_header writes the File Meta Information by hand: the bytes of pynetdicom's encode_file_meta."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian, JPEGBaseline8Bit
+    from pynetdicom.dsutils import create_file_meta, encode_file_meta
+
+    from dicom_harness.simulators.received import part10_header
+    for instance in ("1.2.3.4", "1.2.3.45"):
+        for syntax in (ImplicitVRLittleEndian, DeflatedExplicitVRLittleEndian, JPEGBaseline8Bit):
+            meta = create_file_meta(sop_class_uid=CTImageStorage, sop_instance_uid=instance, transfer_syntax=syntax)
+            assert part10_header(meta) == b"\0" * 128 + b"DICM" + encode_file_meta(meta)
+            meta.SourceApplicationEntityTitle = "ODD"        # AE, space-padded
+            assert part10_header(meta) == b"\0" * 128 + b"DICM" + encode_file_meta(meta)

@@ -1,6 +1,7 @@
 """Benchmark: C-STORE throughput into our PACS simulator, against dcmtk storescp and Orthanc measured in the
 same run, beside two reference SCPs (tests/benchmarks/bare_scp.py: pynetdicom alone, and pynetdicom plus the
-fsync an honest Success costs). Prints images/s (median of repeats) and ratios; asserts nothing.
+fsync an honest Success costs). Prints images/s (median of repeats), ratios and what each receiver syncs before
+it answers; asserts nothing.
 
     .venv/bin/python -m tests.benchmarks.store_throughput [--images 100] [--repeats 3]
 """
@@ -91,6 +92,7 @@ def main() -> int:
                 lambda: storescu_rate(images, "DH_PACS", pacs.port, args.images), args.repeats)
 
         orthanc = OrthancProcess(dicomweb=False).start()
+        orthanc_sync = _orthanc_sync_note(orthanc)
         try:
             rates["Orthanc 1.10.1"] = median_rate(
                 lambda: storescu_rate(images, orthanc.ae_title, orthanc.dicom_port, args.images), args.repeats)
@@ -104,7 +106,19 @@ def main() -> int:
     ours = rates["dicom-harness PACS simulator"]
     for name, rate in rates.items():
         print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}")
+    print("  durability: storescp syncs nothing; the bare SCP + fsync syncs each file and its folder; the simulator"
+          " answers after one fdatasync of its journal (simulators/store.py Journal); " + orthanc_sync)
     return 0
+
+
+def _orthanc_sync_note(orthanc: OrthancProcess) -> str:
+    """What our OrthancProcess config asks of Orthanc's disk writes (SyncStorageArea defaults to true since 1.7.4:
+    fsync of every stored file; its SQLite index runs WAL with synchronous=NORMAL, as the simulator's)."""
+    config = orthanc._config()
+    sync = config.get("SyncStorageArea", True)
+    source = "set" if "SyncStorageArea" in config else "not set, Orthanc's default"
+    return (f"Orthanc: SyncStorageArea {str(sync).lower()} ({source}: "
+            f"{'fsync of every stored file' if sync else 'no fsync'}), index SQLite WAL, synchronous=NORMAL")
 
 
 if __name__ == "__main__":
