@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import struct
 
-from pydicom.dataset import Dataset
+from pydicom import config
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filereader import read_dataset
+from pydicom.tag import BaseTag
+from pynetdicom import PYNETDICOM_IMPLEMENTATION_UID, PYNETDICOM_IMPLEMENTATION_VERSION
 from pynetdicom.dsutils import encode_file_meta
 
 # (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data, (7FE0,0010) Pixel Data
@@ -77,5 +81,22 @@ def head(event) -> Dataset:
         stream.seek(0)
         dataset = read_dataset(stream, syntax.is_implicit_VR, syntax.is_little_endian, stop_when=_at_pixels)
         dataset.set_original_encoding(syntax.is_implicit_VR, syntax.is_little_endian)
-    dataset.file_meta = event.file_meta
+    dataset.file_meta = file_meta(event)
     return dataset
+
+
+def file_meta(event) -> FileMetaDataset:
+    """What pynetdicom's event.file_meta gives (its create_file_meta), with the elements made without pydicom's
+    value validation: the values are the command's UIDs (checked by the simulator), the context's transfer
+    syntax and pynetdicom's implementation UID and version name."""
+    request = event.request
+    meta = FileMetaDataset()
+    for tag, vr, value in ((0x00020000, "UL", 0), (0x00020001, "OB", b"\x00\x01"),
+                           (0x00020002, "UI", request.AffectedSOPClassUID),
+                           (0x00020003, "UI", request.AffectedSOPInstanceUID),
+                           (0x00020010, "UI", event.context.transfer_syntax),
+                           (0x00020012, "UI", PYNETDICOM_IMPLEMENTATION_UID),
+                           (0x00020013, "SH", PYNETDICOM_IMPLEMENTATION_VERSION)):
+        meta._dict[BaseTag(tag)] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
+    meta.set_original_encoding(False, True)
+    return meta

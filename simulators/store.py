@@ -169,9 +169,15 @@ class Store:
         sop_uid = str(dataset.SOPInstanceUID)
         tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
         attributes = _index_attributes(dataset)
+
+        def column(keyword: str, tag: str) -> str:      # from the JSON when it has it: no second decoding
+            found = attributes.get(tag)
+            if found is not None and found.get("vr") in ("UI", "LO") and len(found.get("Value", ())) <= 1:
+                return str((found.get("Value") or [""])[0] or "")
+            return str(dataset.get(keyword, ""))
         row = (
-            sop_uid, str(dataset.get("SOPClassUID", "")), tsyntax, str(dataset.get("PatientID", "")),
-            str(dataset.get("StudyInstanceUID", "")), str(dataset.get("SeriesInstanceUID", "")),
+            sop_uid, column("SOPClassUID", "00080016"), tsyntax, column("PatientID", "00100020"),
+            column("StudyInstanceUID", "0020000D"), column("SeriesInstanceUID", "0020000E"),
             relative, json.dumps(attributes),
         )
         with self._lock:

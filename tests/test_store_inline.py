@@ -88,3 +88,21 @@ def test_part10_header_is_what_pynetdicom_encodes():
             assert part10_header(meta) == b"\0" * 128 + b"DICM" + encode_file_meta(meta)
             meta.SourceApplicationEntityTitle = "ODD"        # AE, space-padded
             assert part10_header(meta) == b"\0" * 128 + b"DICM" + encode_file_meta(meta)
+
+
+def test_file_meta_is_what_pynetdicom_gives(tmp_path):
+    """received.file_meta (the head's File Meta Information, made without validation) equals event.file_meta."""
+    from pynetdicom import evt as events
+    from pynetdicom.presentation import build_context
+
+    from dicom_harness.simulators.received import file_meta
+    request = C_STORE()
+    request.AffectedSOPClassUID = CTImageStorage
+    request.AffectedSOPInstanceUID = "1.2.3.45"
+    request.DataSet = __import__("io").BytesIO(b"")
+    context = build_context(CTImageStorage, "1.2.840.10008.1.2.1")
+    context.context_id = 1
+    event = events.Event(None, events.EVT_C_STORE, {"request": request, "context": context.as_tuple})
+    ours, theirs = file_meta(event), event.file_meta
+    assert list(ours.keys()) == list(theirs.keys())
+    assert all(ours[tag].value == theirs[tag].value and ours[tag].VR == theirs[tag].VR for tag in theirs.keys())
