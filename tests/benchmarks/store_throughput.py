@@ -9,6 +9,7 @@ it answers; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -44,8 +45,9 @@ def storescu_rate(folder: Path, ae: str, port: int, count: int) -> float:
     return count / elapsed
 
 
-def median_rate(run, repeats: int) -> float:
-    return statistics.median(run() for _ in range(repeats))
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=10)
 
 
 def main() -> int:
@@ -63,45 +65,42 @@ def main() -> int:
     make_images(images, args.images)
     size_kb = sum(p.stat().st_size for p in images.iterdir()) / args.images / 1024
     rates = {}
-    try:
+    with contextlib.ExitStack() as running:
+        running.callback(shutil.rmtree, work, ignore_errors=True)
+        receivers = {}          # name -> (called AE, port), every receiver running before the first send
         port = free_port()
         received = work / "storescp"
         received.mkdir()
         storescp = subprocess.Popen(["storescp", "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        rates["dcmtk storescp"] = median_rate(lambda: storescu_rate(images, "STORESCP", port, args.images), args.repeats)
-        storescp.terminate()
-        storescp.wait(timeout=10)
-
+        running.callback(_stop, storescp)
+        receivers["dcmtk storescp"] = ("STORESCP", port)
+        (work / "bare").mkdir()
         for name, extra in (("bare pynetdicom SCP, no write", []),
                             ("bare pynetdicom SCP + fsync", ["--durable", str(work / "bare")])):
-            (work / "bare").mkdir(exist_ok=True)
             port = free_port()
             bare = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bare_scp", str(port), *extra],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            try:
-                bare.stdout.readline()
-                rates[name] = median_rate(lambda: storescu_rate(images, "BARE", port, args.images), args.repeats)
-            finally:
-                bare.terminate()
-                bare.wait(timeout=10)
-
-        with StandalonePacs(work / "sim-store") as pacs:
-            rates["dicom-harness PACS simulator"] = median_rate(
-                lambda: storescu_rate(images, "DH_PACS", pacs.port, args.images), args.repeats)
-
+            running.callback(_stop, bare)
+            bare.stdout.readline()
+            receivers[name] = ("BARE", port)
+        pacs = running.enter_context(StandalonePacs(work / "sim-store"))
+        receivers["dicom-harness PACS simulator"] = ("DH_PACS", pacs.port)
         orthanc = OrthancProcess(dicomweb=False).start()
+        running.callback(orthanc.stop)
         orthanc_sync = _orthanc_sync_note(orthanc)
-        try:
-            rates["Orthanc 1.10.1"] = median_rate(
-                lambda: storescu_rate(images, orthanc.ae_title, orthanc.dicom_port, args.images), args.repeats)
-        finally:
-            orthanc.stop()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        receivers["Orthanc 1.10.1"] = (orthanc.ae_title, orthanc.dicom_port)
+        time.sleep(0.5)
+        # Round robin: each repeat sends to every receiver in turn, so a change in the machine's load falls on all
+        # of them alike (this machine is shared: one receiver after the other saw ratios move twofold)
+        runs: dict[str, list[float]] = {name: [] for name in receivers}
+        for _ in range(args.repeats):
+            for name, (ae, port) in receivers.items():
+                runs[name].append(storescu_rate(images, ae, port, args.images))
+        rates = {name: statistics.median(values) for name, values in runs.items()}
     load = os.getloadavg()[0]
-    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats}, TCP_NODELAY=1,"
+    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats} rounds (each"
+          f" receiver in turn), TCP_NODELAY=1,"
           f" load average {load:.1f} on {os.cpu_count()} CPUs at the end")
     ours = rates["dicom-harness PACS simulator"]
     for name, rate in rates.items():
