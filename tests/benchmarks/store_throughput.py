@@ -45,6 +45,13 @@ def storescu_rate(folder: Path, ae: str, port: int, count: int) -> float:
     return count / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc): a receiver's cost per image, which the
+    machine's load does not change as much as its rate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=10)
@@ -74,7 +81,7 @@ def main() -> int:
         storescp = subprocess.Popen(["storescp", "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         running.callback(_stop, storescp)
-        receivers["dcmtk storescp"] = ("STORESCP", port)
+        receivers["dcmtk storescp"] = ("STORESCP", port, storescp.pid)
         (work / "bare").mkdir()
         for name, extra in (("bare pynetdicom SCP, no write", []),
                             ("bare pynetdicom SCP + fsync", ["--durable", str(work / "bare")])):
@@ -83,20 +90,23 @@ def main() -> int:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             running.callback(_stop, bare)
             bare.stdout.readline()
-            receivers[name] = ("BARE", port)
+            receivers[name] = ("BARE", port, bare.pid)
         pacs = running.enter_context(StandalonePacs(work / "sim-store"))
-        receivers["dicom-harness PACS simulator"] = ("DH_PACS", pacs.port)
+        receivers["dicom-harness PACS simulator"] = ("DH_PACS", pacs.port, pacs.process.pid)
         orthanc = OrthancProcess(dicomweb=False).start()
         running.callback(orthanc.stop)
         orthanc_sync = _orthanc_sync_note(orthanc)
-        receivers["Orthanc 1.10.1"] = (orthanc.ae_title, orthanc.dicom_port)
+        receivers["Orthanc 1.10.1"] = (orthanc.ae_title, orthanc.dicom_port, orthanc._process.pid)
         time.sleep(0.5)
         # Round robin: each repeat sends to every receiver in turn, so a change in the machine's load falls on all
         # of them alike (this machine is shared: one receiver after the other saw ratios move twofold)
         runs: dict[str, list[float]] = {name: [] for name in receivers}
+        cpu: dict[str, float] = {name: 0.0 for name in receivers}
         for _ in range(args.repeats):
-            for name, (ae, port) in receivers.items():
+            for name, (ae, port, pid) in receivers.items():
+                before = cpu_seconds(pid)
                 runs[name].append(storescu_rate(images, ae, port, args.images))
+                cpu[name] += cpu_seconds(pid) - before
         rates = {name: statistics.median(values) for name, values in runs.items()}
     load = os.getloadavg()[0]
     print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats} rounds (each"
@@ -104,7 +114,9 @@ def main() -> int:
           f" load average {load:.1f} on {os.cpu_count()} CPUs at the end")
     ours = rates["dicom-harness PACS simulator"]
     for name, rate in rates.items():
-        print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}")
+        per_image = cpu[name] / (args.images * args.repeats) * 1000
+        print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}   "
+              f"receiver CPU {per_image:5.2f} ms/image")
     print("  durability: storescp syncs nothing; the bare SCP + fsync syncs each file and its folder; the simulator"
           " answers after one fdatasync of its journal (simulators/store.py Journal); " + orthanc_sync)
     return 0
