@@ -11,7 +11,6 @@ survives a restart."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +25,12 @@ from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+
+try:
+    import fcntl
+except ImportError:         # not POSIX: no journal, every write is durable on its own
+    fcntl = None
+_datasync = getattr(os, "fdatasync", os.fsync)      # macOS has no fdatasync
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -309,7 +314,7 @@ class Journal:
         self._pending: set[str] = set()         # relative paths written since the last checkpoint
 
     def takes(self, pieces) -> bool:
-        return sum(len(p) for p in pieces) <= self.LARGEST_RECORD
+        return fcntl is not None and hasattr(os, "pwritev") and sum(len(p) for p in pieces) <= self.LARGEST_RECORD
 
     def _open(self) -> None:
         self.folder.mkdir(exist_ok=True)
@@ -350,7 +355,7 @@ class Journal:
             self._at += need
             self._pending.add(relative)
             fd = self._fd
-        os.fdatasync(fd)        # outside the lock: appends of other threads go on meanwhile
+        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
 
     def forget(self, relative: str) -> None:
         """Before a delete or a direct write of `relative`: a tombstone record, so that no earlier record of it is
@@ -368,7 +373,7 @@ class Journal:
             _pwrite_all(self._fd, [head, name, self._CRC.pack(crc)], self._at)
             self._at += need
             self._pending.discard(relative)
-            os.fdatasync(self._fd)
+            _datasync(self._fd)
 
     def _checkpoint(self) -> None:
         if self._fd is None:
@@ -376,7 +381,7 @@ class Journal:
         self._sync_pending()
         self._generation += 1
         os.pwrite(self._fd, self._HEAD.pack(b"DHJH", self._generation), 0)
-        os.fdatasync(self._fd)
+        _datasync(self._fd)
         self._at = self.HEADER
         self._pending.clear()
 
@@ -415,7 +420,7 @@ class Journal:
     def orphans(cls, folder: Path):
         """(path, [(relative, payload)]) for each journal no live process holds: the last record of each path, in
         journal order, without the paths whose last record is a tombstone (deleted or written directly since)."""
-        if not folder.is_dir():
+        if fcntl is None or not folder.is_dir():
             return
         for path in sorted(folder.glob("*.journal")):
             try:
