@@ -153,6 +153,7 @@ from dicom_harness.simulators.inspection import (
 )
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
+from dicom_harness.simulators.store_inline import STORE_INLINE_HANDLERS
 
 log = logging.getLogger("simulators.pacs")
 # The faults _mangle_response carries out (only bound when one of them is on)
@@ -744,11 +745,19 @@ class PacsSimulator:
             (evt.EVT_DIMSE_RECV, self.query_retrieve.on_dimse_recv),
         ]
 
+    @property
+    def takes_inline_path(self) -> bool:
+        """The clean simulator serves C-STORE in the reader thread (store_inline.py); faults and the recorder
+        watch pynetdicom's own path."""
+        return not self.faults and self.recorder is None
+
     def start(self) -> "PacsSimulator":
         ae = self._build_ae()
         from dicom_harness.simulators.services import combine_handlers
         handlers = combine_handlers(self.handlers(), self.services)
         handlers += GUARD_HANDLERS      # notification handlers, bound beside the ones above (not merged away)
+        if self.takes_inline_path:
+            handlers += STORE_INLINE_HANDLERS       # after GUARD_HANDLERS: it takes over their message queue
         overrides = {k: v for f in self.faults for k, v in STATE_TABLE_FAULTS.get(f, {}).items()}
         if overrides:
             handlers.append((evt.EVT_CONN_OPEN, _replace_rows, [overrides]))

@@ -1,9 +1,13 @@
 """The shared instance store: DICOM files plus an SQLite index.
 
-A write is durable before it returns (temporary file, fsync, rename, fsync of the folder), so a simulator
-answers Success only for data that is on disk. File names are hashes of the SOP Instance UID: never peer
-data, so a hostile UID cannot escape the storage root. The index is rebuilt from nothing but itself, so the
-store survives a restart."""
+A write is durable before it returns, so a simulator answers Success only for data that would survive kill -9
+and a restart. A small object is written into place and appended to the store's journal (one preallocated file,
+one fdatasync: no file system metadata to commit); the journal is replayed at the next start if its process
+died, and emptied once the files it covers are synced (a checkpoint: when it is full, before a delete or a
+direct write of one of its instances, at close). A large object is written durably on its own (temporary file,
+fsync, rename, fsync of the folder). File names are hashes of the SOP Instance UID: never peer data, so a
+hostile UID cannot escape the storage root. The index is rebuilt from the files and the journal, so the store
+survives a restart."""
 
 from __future__ import annotations
 
@@ -11,14 +15,22 @@ import hashlib
 import json
 import os
 import sqlite3
+import struct
 import threading
 import uuid
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+
+try:
+    import fcntl
+except ImportError:         # not POSIX: no journal, every write is durable on its own
+    fcntl = None
+_datasync = getattr(os, "fdatasync", os.fsync)      # macOS has no fdatasync
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -69,6 +81,9 @@ class Store:
         # so its commits need not wait for the disk.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._folders: set[Path] = set()          # object folders known to exist
+        self._replay_journals()
+        self._journal = Journal(self.root / "journal")
         self._index_unindexed_files()
 
     def _clean_incoming(self) -> None:
@@ -99,7 +114,22 @@ class Store:
                     continue   # not a file we can read: leave it, never delete data
                 self._index(relative, dataset)
 
+    def _replay_journals(self) -> None:
+        """Keep what journals of processes that died acknowledged (kill -9 before a checkpoint): each record's file
+        is written durably again and indexed, then the journal is removed."""
+        for path, records in Journal.orphans(self.root / "journal"):
+            for relative, payload in records:
+                if not _is_object_path(relative):
+                    continue        # not a name this store makes: never write outside objects/
+                write_durably(self._folder_for(relative) / Path(relative).name, payload, self.incoming_path())
+                try:
+                    self._index(relative, dcmread(self.root / relative, stop_before_pixels=True))
+                except Exception:
+                    continue        # unreadable: the file is kept, as _index_unindexed_files does
+            path.unlink()
+
     def close(self) -> None:
+        self._journal.close()
         with self._lock:
             self._db.close()
 
@@ -107,10 +137,22 @@ class Store:
         digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace")).hexdigest()
         return f"objects/{digest[:2]}/{digest[2:4]}/{digest}.dcm"
 
+    def _folder_for(self, relative: str) -> Path:
+        folder = (self.root / relative).parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return folder
+
     def _write_durably(self, relative: str, payload) -> Path:
-        final = self.root / relative
-        final.parent.mkdir(parents=True, exist_ok=True)
-        return write_durably(final, payload, self.incoming_path())
+        pieces = (payload,) if isinstance(payload, (bytes, bytearray, memoryview)) else tuple(payload)
+        final = self._folder_for(relative) / Path(relative).name
+        if self._journal.takes(pieces):
+            write_in_place(final, pieces, self.incoming_path())
+            self._journal.append(relative, final, pieces)
+            return final
+        self._journal.forget(relative)       # a journal record of it must not be replayed over this write
+        return write_durably(final, pieces, self.incoming_path())
 
     def put_file(self, encoded_file: bytes, dataset: Dataset | None = None) -> StoredInstance:
         """Keep a Part 10 file (preamble + meta + data set) and index it. Returns once it is on disk."""
@@ -132,9 +174,15 @@ class Store:
         sop_uid = str(dataset.SOPInstanceUID)
         tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
         attributes = _index_attributes(dataset)
+
+        def column(keyword: str, tag: str) -> str:      # from the JSON when it has it: no second decoding
+            found = attributes.get(tag)
+            if found is not None and found.get("vr") in ("UI", "LO") and len(found.get("Value", ())) <= 1:
+                return str((found.get("Value") or [""])[0] or "")
+            return str(dataset.get(keyword, ""))
         row = (
-            sop_uid, str(dataset.get("SOPClassUID", "")), tsyntax, str(dataset.get("PatientID", "")),
-            str(dataset.get("StudyInstanceUID", "")), str(dataset.get("SeriesInstanceUID", "")),
+            sop_uid, column("SOPClassUID", "00080016"), tsyntax, column("PatientID", "00100020"),
+            column("StudyInstanceUID", "0020000D"), column("SeriesInstanceUID", "0020000E"),
             relative, json.dumps(attributes),
         )
         with self._lock:
@@ -142,7 +190,7 @@ class Store:
                 "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
                 " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return self._instance(row[:7] + (attributes,))
+        return self._instance(row)     # its attributes read back from the text: never the cache's dicts
 
     def _instance(self, row: tuple) -> StoredInstance:
         sop, klass, ts, pid, study, series, relative, attributes = row[:8]
@@ -162,6 +210,7 @@ class Store:
         found = self.get(sop_instance_uid)
         if not found:
             return False
+        self._journal.forget(found.path.relative_to(self.root).as_posix())    # not brought back by a replay
         with self._lock:
             self._db.execute("DELETE FROM instances WHERE sop_instance_uid = ?", (sop_instance_uid,))
         found.path.unlink(missing_ok=True)
@@ -202,8 +251,8 @@ class Store:
             os.fsync(handle.fileno())
         sop_uid = str(dataset.SOPInstanceUID)
         relative = self._relative_path(sop_uid)
-        final = self.root / relative
-        final.parent.mkdir(parents=True, exist_ok=True)
+        final = self._folder_for(relative) / Path(relative).name
+        self._journal.forget(relative)
         move_into_place(temporary, final)
         return self._index(relative, dataset)
 
@@ -216,6 +265,222 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _is_object_path(relative: str) -> bool:
+    parts = relative.split("/")
+    return (len(parts) == 4 and parts[0] == "objects" and all(p and p not in (".", "..") for p in parts)
+            and parts[3].endswith(".dcm"))
+
+
+def write_in_place(final: Path, pieces, temporary: Path) -> Path:
+    """Write pieces to temporary and rename it into place, unsynced (the journal makes it durable): a reader
+    never sees a partial file."""
+    try:
+        with open(temporary, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+        os.replace(temporary, final)
+        return final
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class Journal:
+    """An append-only file of (relative path, file bytes) records, each one on disk (fdatasync) before its write is
+    acknowledged. The file is preallocated with zeros and synced once, so appending changes no metadata and one
+    fdatasync is the whole price of a write (a new file, its rename and its folder each need their own sync
+    otherwise). A record carries the journal's generation and a CRC: a torn or stale record ends the replay.
+    A checkpoint syncs the files written since the last one (sync(2): one call for all of them), then starts a
+    new generation. The owner holds an flock on it: a journal nobody holds belongs to a process that died."""
+
+    HEADER = 4096
+    FIRST_SIZE = 1 << 20            # grows by doubling up to MAX_SIZE, then checkpoints
+    MAX_SIZE = 32 << 20
+    LARGEST_RECORD = 1 << 20        # larger objects are written durably on their own
+    _HEAD = struct.Struct("<4sQ")                   # magic, generation
+    _RECORD = struct.Struct("<4sQHQ")               # magic, generation, path length, payload length
+    _CRC = struct.Struct("<I")
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._generation = 0
+        self._size = 0
+        self._at = self.HEADER
+        self._pending: set[str] = set()         # relative paths written since the last checkpoint
+
+    def takes(self, pieces) -> bool:
+        return fcntl is not None and hasattr(os, "pwritev") and sum(len(p) for p in pieces) <= self.LARGEST_RECORD
+
+    def _open(self) -> None:
+        self.folder.mkdir(exist_ok=True)
+        self._path = self.folder / f"{os.getpid()}-{uuid.uuid4().hex}.journal"
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._generation = 1
+        self._grow(self.FIRST_SIZE)
+        _sync_folder(self.folder)
+
+    def _grow(self, size: int) -> None:
+        """Zeros written (not a sparse hole: filling a hole is a metadata change) and synced, size included."""
+        zeros = bytes(1 << 20)
+        at = self._size
+        while at < size:
+            at += os.pwrite(self._fd, zeros[:size - at], at)
+        os.pwrite(self._fd, self._HEAD.pack(b"DHJH", self._generation), 0)
+        os.fsync(self._fd)
+        self._size = size
+
+    def append(self, relative: str, final: Path, pieces) -> None:
+        name = relative.encode("ascii")
+        length = sum(len(p) for p in pieces)
+        with self._lock:
+            if self._fd is None:
+                self._open()
+            need = self._RECORD.size + len(name) + length + self._CRC.size
+            if self._at + need > self._size:
+                if self._size < self.MAX_SIZE:
+                    self._grow(min(self.MAX_SIZE, max(self._size * 2, self._at + need)))
+                else:
+                    self._checkpoint()
+            head = self._RECORD.pack(b"DHJR", self._generation, len(name), length)
+            crc = zlib.crc32(name, zlib.crc32(head))
+            for piece in pieces:
+                crc = zlib.crc32(piece, crc)
+            _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
+            self._at += need
+            self._pending.add(relative)
+            fd = self._fd
+        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
+
+    def forget(self, relative: str) -> None:
+        """Before a delete or a direct write of `relative`: a tombstone record, so that no earlier record of it is
+        replayed over what comes next."""
+        name = relative.encode("ascii")
+        with self._lock:
+            if relative not in self._pending:
+                return
+            head = self._RECORD.pack(b"DHJT", self._generation, len(name), 0)
+            need = len(head) + len(name) + self._CRC.size
+            if self._at + need > self._size:
+                self._checkpoint()
+                return
+            crc = zlib.crc32(name, zlib.crc32(head))
+            _pwrite_all(self._fd, [head, name, self._CRC.pack(crc)], self._at)
+            self._at += need
+            self._pending.discard(relative)
+            _datasync(self._fd)
+
+    def _checkpoint(self) -> None:
+        if self._fd is None:
+            return
+        self._sync_pending()
+        self._generation += 1
+        os.pwrite(self._fd, self._HEAD.pack(b"DHJH", self._generation), 0)
+        _datasync(self._fd)
+        self._at = self.HEADER
+        self._pending.clear()
+
+    def _sync_pending(self) -> None:
+        """The files written since the last checkpoint, their renames and folders, on disk: one by one when they
+        are few, else sync(2) once (a jbd2 commit per file would cost more than the journal saved)."""
+        if len(self._pending) > 64:
+            os.sync()
+            return
+        folders = set()
+        for relative in self._pending:
+            path = self.folder.parent / relative
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            folders.update((path.parent, path.parent.parent, path.parent.parent.parent))
+        for folder in folders:
+            _sync_folder(folder)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is None:
+                return
+            if self._pending:
+                self._checkpoint()
+            os.unlink(self._path)
+            os.close(self._fd)
+            self._fd = None
+
+    @classmethod
+    def orphans(cls, folder: Path):
+        """(path, [(relative, payload)]) for each journal no live process holds: the last record of each path, in
+        journal order, without the paths whose last record is a tombstone (deleted or written directly since)."""
+        if fcntl is None or not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.journal")):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue        # its owner is alive
+                with open(fd, "rb", closefd=False) as handle:
+                    data = handle.read()
+                last = {}
+                for relative, payload in cls._records(data):
+                    last.pop(relative, None)
+                    last[relative] = payload
+                yield path, [(relative, payload) for relative, payload in last.items() if payload is not None]
+            finally:
+                os.close(fd)
+
+    @classmethod
+    def _records(cls, data: bytes):
+        if len(data) < cls.HEADER:
+            return
+        magic, generation = cls._HEAD.unpack_from(data, 0)
+        if magic != b"DHJH":
+            return
+        at = cls.HEADER
+        while at + cls._RECORD.size <= len(data):
+            magic, record_generation, name_length, length = cls._RECORD.unpack_from(data, at)
+            end = at + cls._RECORD.size + name_length + length
+            if magic not in (b"DHJR", b"DHJT") or record_generation != generation or end + cls._CRC.size > len(data):
+                return
+            crc = zlib.crc32(data[at + cls._RECORD.size:end], zlib.crc32(data[at:at + cls._RECORD.size]))
+            if cls._CRC.unpack_from(data, end)[0] != crc:
+                return              # torn: never acknowledged
+            name = data[at + cls._RECORD.size:at + cls._RECORD.size + name_length].decode("ascii", "replace")
+            yield name, (data[at + cls._RECORD.size + name_length:end] if magic == b"DHJR" else None)
+            at = end + cls._CRC.size
+
+
+def _pwrite_all(fd: int, pieces: list, offset: int) -> None:
+    views = [memoryview(p).cast("B") for p in pieces]
+    while views:
+        written = os.pwritev(fd, views, offset)
+        offset += written
+        while views and written >= len(views[0]):
+            written -= len(views[0])
+            views.pop(0)
+        if views and written:
+            views[0] = views[0][written:]
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_durably(final: Path, payload, temporary: Path) -> Path:
@@ -252,12 +517,45 @@ def _no_bulk_uri(element) -> str:
     return ""
 
 
+# DICOM JSON of one element, keyed by everything it depends on: tag, VR, encoded value, its encoding and the data
+# set's character set. Most elements of a series are the same bytes from image to image (patient, study, series,
+# equipment), so most of an instance's index entry is found here instead of decoded again.
+_ELEMENT_JSON: dict = {}
+_ELEMENT_JSON_LIMIT = 20000
+
+
+_SKIPPED: dict = {}
+
+
+def _element_json(dataset: Dataset, tag, raw, charset) -> dict:
+    value = getattr(raw, "value", None)
+    key = None
+    if getattr(raw, "is_raw", False) and isinstance(value, bytes):
+        key = (int(tag), raw.VR, value, raw.is_implicit_VR, raw.is_little_endian, charset)
+        found = _ELEMENT_JSON.get(key)
+        if found is not None:
+            return found
+    element = dataset[tag]
+    if element.VR in _BULK_VRS and len(element.value or b"") > _INDEX_BULK_LIMIT:
+        found = _SKIPPED        # bulk (an implicit VR element's raw VR is unknown until decoded)
+    else:
+        found = element.to_json_dict(_no_bulk_uri, _INDEX_BULK_LIMIT)
+    if key is not None:
+        if len(_ELEMENT_JSON) >= _ELEMENT_JSON_LIMIT:
+            _ELEMENT_JSON.clear()
+        _ELEMENT_JSON[key] = found
+    return found
+
+
 def _index_attributes(dataset: Dataset) -> dict:
     """DICOM JSON of the top-level attributes small enough to match on (no pixel data, no bulk): what
     Dataset.to_json_dict gives for them, element by element, without building a second data set. A bulk
-    element's length is read from the undecoded element where it can be, so its value is never decoded."""
+    element's length is read from the undecoded element where it can be, so its value is never decoded.
+    The dicts returned share values with a cache: read them, never change them."""
     attributes = {}
     try:
+        charset = dataset._dict.get(0x00080005)
+        charset = repr(getattr(charset, "value", None))
         for tag in sorted(dataset.keys()):
             group = tag >> 16
             if group in (0x0002, 0x7FE0) or group % 2:
@@ -266,10 +564,9 @@ def _index_attributes(dataset: Dataset) -> dict:
             raw_vr = getattr(raw, "VR", None)
             if raw_vr in _BULK_VRS and _INDEX_BULK_LIMIT < getattr(raw, "length", 0) != 0xFFFFFFFF:
                 continue        # undecoded and too large: skip without decoding it
-            element = dataset[tag]
-            if element.VR in _BULK_VRS and len(element.value or b"") > _INDEX_BULK_LIMIT:
-                continue
-            attributes[f"{tag:08X}"] = element.to_json_dict(_no_bulk_uri, _INDEX_BULK_LIMIT)
+            found = _element_json(dataset, tag, raw, charset)
+            if found is not _SKIPPED:
+                attributes[f"{tag:08X}"] = found
     except Exception:  # a malformed attribute must not stop the instance being kept
         return {}
     return attributes

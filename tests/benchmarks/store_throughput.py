@@ -1,6 +1,7 @@
 """Benchmark: C-STORE throughput into our PACS simulator, against dcmtk storescp and Orthanc measured in the
 same run, beside two reference SCPs (tests/benchmarks/bare_scp.py: pynetdicom alone, and pynetdicom plus the
-fsync an honest Success costs). Prints images/s (median of repeats) and ratios; asserts nothing.
+fsync an honest Success costs). Prints images/s (median of repeats), ratios and what each receiver syncs before
+it answers; asserts nothing.
 
     .venv/bin/python -m tests.benchmarks.store_throughput [--images 100] [--repeats 3]
 """
@@ -8,6 +9,7 @@ fsync an honest Success costs). Prints images/s (median of repeats) and ratios; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -43,8 +45,16 @@ def storescu_rate(folder: Path, ae: str, port: int, count: int) -> float:
     return count / elapsed
 
 
-def median_rate(run, repeats: int) -> float:
-    return statistics.median(run() for _ in range(repeats))
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc): a receiver's cost per image, which the
+    machine's load does not change as much as its rate."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=10)
 
 
 def main() -> int:
@@ -62,49 +72,64 @@ def main() -> int:
     make_images(images, args.images)
     size_kb = sum(p.stat().st_size for p in images.iterdir()) / args.images / 1024
     rates = {}
-    try:
+    with contextlib.ExitStack() as running:
+        running.callback(shutil.rmtree, work, ignore_errors=True)
+        receivers = {}          # name -> (called AE, port), every receiver running before the first send
         port = free_port()
         received = work / "storescp"
         received.mkdir()
         storescp = subprocess.Popen(["storescp", "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
-        rates["dcmtk storescp"] = median_rate(lambda: storescu_rate(images, "STORESCP", port, args.images), args.repeats)
-        storescp.terminate()
-        storescp.wait(timeout=10)
-
+        running.callback(_stop, storescp)
+        receivers["dcmtk storescp"] = ("STORESCP", port, storescp.pid)
+        (work / "bare").mkdir()
         for name, extra in (("bare pynetdicom SCP, no write", []),
                             ("bare pynetdicom SCP + fsync", ["--durable", str(work / "bare")])):
-            (work / "bare").mkdir(exist_ok=True)
             port = free_port()
             bare = subprocess.Popen([sys.executable, "-m", "tests.benchmarks.bare_scp", str(port), *extra],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            try:
-                bare.stdout.readline()
-                rates[name] = median_rate(lambda: storescu_rate(images, "BARE", port, args.images), args.repeats)
-            finally:
-                bare.terminate()
-                bare.wait(timeout=10)
-
-        with StandalonePacs(work / "sim-store") as pacs:
-            rates["dicom-harness PACS simulator"] = median_rate(
-                lambda: storescu_rate(images, "DH_PACS", pacs.port, args.images), args.repeats)
-
+            running.callback(_stop, bare)
+            bare.stdout.readline()
+            receivers[name] = ("BARE", port, bare.pid)
+        pacs = running.enter_context(StandalonePacs(work / "sim-store"))
+        receivers["dicom-harness PACS simulator"] = ("DH_PACS", pacs.port, pacs.process.pid)
         orthanc = OrthancProcess(dicomweb=False).start()
-        try:
-            rates["Orthanc 1.10.1"] = median_rate(
-                lambda: storescu_rate(images, orthanc.ae_title, orthanc.dicom_port, args.images), args.repeats)
-        finally:
-            orthanc.stop()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        running.callback(orthanc.stop)
+        orthanc_sync = _orthanc_sync_note(orthanc)
+        receivers["Orthanc 1.10.1"] = (orthanc.ae_title, orthanc.dicom_port, orthanc._process.pid)
+        time.sleep(0.5)
+        # Round robin: each repeat sends to every receiver in turn, so a change in the machine's load falls on all
+        # of them alike (this machine is shared: one receiver after the other saw ratios move twofold)
+        runs: dict[str, list[float]] = {name: [] for name in receivers}
+        cpu: dict[str, float] = {name: 0.0 for name in receivers}
+        for _ in range(args.repeats):
+            for name, (ae, port, pid) in receivers.items():
+                before = cpu_seconds(pid)
+                runs[name].append(storescu_rate(images, ae, port, args.images))
+                cpu[name] += cpu_seconds(pid) - before
+        rates = {name: statistics.median(values) for name, values in runs.items()}
     load = os.getloadavg()[0]
-    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats}, TCP_NODELAY=1,"
+    print(f"storescu -> receiver, {args.images} CT images of {size_kb:.0f} KiB, median of {args.repeats} rounds (each"
+          f" receiver in turn), TCP_NODELAY=1,"
           f" load average {load:.1f} on {os.cpu_count()} CPUs at the end")
     ours = rates["dicom-harness PACS simulator"]
     for name, rate in rates.items():
-        print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}")
+        per_image = cpu[name] / (args.images * args.repeats) * 1000
+        print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}   "
+              f"receiver CPU {per_image:5.2f} ms/image")
+    print("  durability: storescp syncs nothing; the bare SCP + fsync syncs each file and its folder; the simulator"
+          " answers after one fdatasync of its journal (simulators/store.py Journal); " + orthanc_sync)
     return 0
+
+
+def _orthanc_sync_note(orthanc: OrthancProcess) -> str:
+    """What our OrthancProcess config asks of Orthanc's disk writes (SyncStorageArea defaults to true since 1.7.4:
+    fsync of every stored file; its SQLite index runs WAL with synchronous=NORMAL, as the simulator's)."""
+    config = orthanc._config()
+    sync = config.get("SyncStorageArea", True)
+    source = "set" if "SyncStorageArea" in config else "not set, Orthanc's default"
+    return (f"Orthanc: SyncStorageArea {str(sync).lower()} ({source}: "
+            f"{'fsync of every stored file' if sync else 'no fsync'}), index SQLite WAL, synchronous=NORMAL")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""The store's journal: what the PACS simulator acknowledged survives kill -9 and a restart, even when the files
+it wrote (unsynced, the journal holding them) are gone; a torn record is never replayed; a delete or a direct
+write is not undone by a replay."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import subprocess
+from io import BytesIO
+from pathlib import Path
+
+from pydicom import dcmread
+
+from dicom_harness.data.datasets import DatasetFactory, pixel_digest
+from dicom_harness.simulators.store import Journal, Store
+from tests.conftest import StandalonePacs, require_peer
+
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
+
+
+def _file_bytes(ds) -> bytes:
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _lose_what_was_not_synced(store: Path) -> None:
+    """What a power cut may take when only the journal was synced: every object file and the index."""
+    for path in (store / "objects").glob("*/*/*.dcm"):
+        path.unlink()
+    for name in ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm"):
+        (store / name).unlink(missing_ok=True)
+
+
+def test_acknowledged_c_store_survives_kill_9_and_restart(tmp_path):
+    """storescu gets Success for each image; the simulator is killed (SIGKILL: no checkpoint, no close), its
+    unsynced files and index are removed; restarted, it gives every image back with its pixel data (getscu)."""
+    storescu, getscu = (require_peer(b) for b in ("storescu", "getscu"))
+    factory = DatasetFactory(seed=21)
+    study, series = factory.study(), factory.uid()
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    images = [factory.make("CT", study=study, series_uid=series) for _ in range(5)]
+    for number, image in enumerate(images):
+        image.save_as(sent / f"{number}.dcm", enforce_file_format=True)
+    store = tmp_path / "store"
+    pacs = StandalonePacs(store)
+    with pacs:
+        stored = subprocess.run([storescu, "-aec", "DH_PACS", "+sd", "127.0.0.1", str(pacs.port), str(sent)],
+                                capture_output=True, text=True, timeout=60, env=DCMTK_ENV)
+        assert stored.returncode == 0, stored.stderr
+        assert list((store / "journal").glob("*.journal")), "the simulator kept no journal"
+        pacs.process.send_signal(signal.SIGKILL)
+        pacs.process.wait(timeout=10)
+        _lose_what_was_not_synced(store)
+        pacs.process.send_signal = lambda _: None       # already dead: the context's Ctrl-C has nothing to stop
+    out = tmp_path / "retrieved"
+    out.mkdir()
+    with StandalonePacs(store) as again:
+        got = subprocess.run([getscu, "-aec", "DH_PACS", "-S", "-k", "QueryRetrieveLevel=SERIES",
+                              "-k", f"StudyInstanceUID={study.StudyInstanceUID}", "-k", f"SeriesInstanceUID={series}",
+                              "-od", str(out), "127.0.0.1", str(again.port)],
+                             capture_output=True, text=True, timeout=60, env=DCMTK_ENV)
+        assert got.returncode == 0, got.stderr
+    retrieved = {ds.SOPInstanceUID: ds for ds in (dcmread(p) for p in out.iterdir())}
+    assert set(retrieved) == {i.SOPInstanceUID for i in images}, got.stderr
+    for image in images:
+        assert pixel_digest(retrieved[image.SOPInstanceUID]) == pixel_digest(image)
+    assert not list((store / "journal").glob("*.journal")), "the replayed journal was left behind"
+
+
+def _orphan(tmp_path: Path, datasets, then=None) -> Path:
+    """A store whose process 'died': its journal copied aside before close() checkpoints and removes it."""
+    root = tmp_path / "store"
+    store = Store(root)
+    for ds in datasets:
+        store.put_file(_file_bytes(ds), ds)
+    if then is not None:
+        then(store)
+    journal = next((root / "journal").glob("*.journal"))
+    kept = journal.read_bytes()
+    store.close()
+    journal.write_bytes(kept)
+    _lose_what_was_not_synced(root)
+    return journal
+
+
+def test_a_torn_last_record_is_not_replayed(tmp_path):
+    first, second = DatasetFactory(seed=22).make("CT"), DatasetFactory(seed=23).make("MR")
+    journal = _orphan(tmp_path, [first, second])
+    data = bytearray(journal.read_bytes())
+    records = list(Journal._records(bytes(data)))
+    assert [name for name, _ in records] and len(records) == 2
+    end_of_second = Journal.HEADER + sum(Journal._RECORD.size + len(n) + len(p) + Journal._CRC.size
+                                         for n, p in records)
+    data[end_of_second - 10] ^= 0xFF           # the second record's last bytes never reached the disk
+    journal.write_bytes(bytes(data))
+    again = Store(tmp_path / "store")
+    assert again.get(first.SOPInstanceUID) is not None
+    assert again.get(second.SOPInstanceUID) is None
+    assert dcmread(again.get(first.SOPInstanceUID).path).SOPInstanceUID == first.SOPInstanceUID
+    again.close()
+
+
+def test_a_replay_does_not_bring_back_a_deleted_instance(tmp_path):
+    kept, deleted = DatasetFactory(seed=24).make("CT"), DatasetFactory(seed=25).make("CT")
+    _orphan(tmp_path, [kept, deleted], then=lambda store: store.delete(deleted.SOPInstanceUID))
+    again = Store(tmp_path / "store")
+    assert again.get(kept.SOPInstanceUID) is not None
+    assert again.get(deleted.SOPInstanceUID) is None
+    again.close()
+
+
+def test_a_replay_keeps_the_last_version_of_an_instance(tmp_path):
+    ds = DatasetFactory(seed=26).make("CT")
+    newer = copy.deepcopy(ds)
+    newer.PatientID = "NEWER"
+    _orphan(tmp_path, [ds, newer])
+    again = Store(tmp_path / "store")
+    assert again.get(ds.SOPInstanceUID).read().PatientID == "NEWER"
+    again.close()
+
+
+def test_a_live_stores_journal_is_left_alone(tmp_path):
+    """Two stores on one root (two simulators): the second never replays the first's journal, which is held."""
+    ds = DatasetFactory(seed=27).make("CT")
+    first = Store(tmp_path)
+    first.put_file(_file_bytes(ds), ds)
+    journal = next((tmp_path / "journal").glob("*.journal"))
+    second = Store(tmp_path)
+    assert journal.exists()
+    second.close()
+    first.close()
+    assert not journal.exists()
+
+
+def test_the_journal_checkpoints_when_full(tmp_path, monkeypatch):
+    """Past its largest size the journal syncs what it covers and starts a new generation; every instance stays."""
+    monkeypatch.setattr(Journal, "FIRST_SIZE", 64 * 1024)
+    monkeypatch.setattr(Journal, "MAX_SIZE", 128 * 1024)
+    store = Store(tmp_path)
+    factory = DatasetFactory(seed=28)
+    datasets = [factory.make("CT") for _ in range(40)]       # about 9 KiB each: several generations
+    for ds in datasets:
+        store.put_file(_file_bytes(ds), ds)
+    assert store._journal._generation > 1
+    assert store.count() == 40
+    store.close()
+    again = Store(tmp_path)
+    assert all(again.get(ds.SOPInstanceUID) is not None for ds in datasets)
+    again.close()
