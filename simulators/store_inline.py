@@ -17,6 +17,7 @@ mode's recorder watch pynetdicom's events (EVT_DIMSE_SENT, EVT_PDU_SENT...) that
 from __future__ import annotations
 
 import logging
+import os
 import select
 import ssl
 import struct
@@ -126,12 +127,25 @@ class _StoreInlineQueue(_ScreenedQueue):
             status, comment = PROCESSING_FAILURE_IN_HANDLER, None
         finally:
             assoc.abort = assoc._abort_blocking
+            _discard_spooled(request)
         if not assoc.is_established:
             return True
         command = store_response(request.MessageID, sop_class, request.AffectedSOPInstanceUID, status, comment)
         for pdu in command_pdus(context_id, command, assoc.requestor.maximum_length or 0):
             assoc.dul.socket.send(pdu)
         return True
+
+
+def _discard_spooled(request: C_STORE) -> None:
+    """As pynetdicom does after its handler: a data set received into a file (harness/shared/spool.py) is closed
+    and its file removed; one the store kept was moved into place, under another name."""
+    spooled = getattr(request, "_dataset_file", None)
+    if spooled:
+        spooled.close()
+        try:
+            os.unlink(spooled.name)
+        except OSError:
+            pass
 
 
 class _WaitingDul(DULServiceProvider):
