@@ -56,6 +56,15 @@ class StoredInstance:
         return dcmread(self.path)
 
 
+@dataclass(frozen=True)
+class InstanceGroup:
+    """A study, series or instance as the index sees it (Store.groups)."""
+    first: StoredInstance       # its first instance in store order
+    count: int                  # its instances
+    series: int                 # its distinct series
+    modalities: list[str]       # the distinct Modality values of its instances (study level; else empty)
+
+
 class Store:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
@@ -186,6 +195,49 @@ class Store:
             rows = self._db.execute(f"SELECT {self._COLUMNS} FROM instances{where} ORDER BY rowid",
                                     values).fetchall()
         return [self._instance(r) for r in rows]
+
+    # The columns a search may narrow on before it matches (groups(any_of=...)), by the attribute they hold
+    INDEXED_COLUMNS = {"PatientID": "patient_id", "StudyInstanceUID": "study_instance_uid",
+                       "SeriesInstanceUID": "series_instance_uid", "SOPInstanceUID": "sop_instance_uid",
+                       "SOPClassUID": "sop_class_uid"}
+    _GROUP_KEYS = {"study": "study_instance_uid", "series": "series_instance_uid", "instance": "sop_instance_uid"}
+
+    def groups(self, level: str, *, study: str | None = None, series: str | None = None,
+               any_of: dict[str, list[str]] | None = None) -> list[InstanceGroup]:
+        """The studies, series or instances (level) of the instances narrowed by study and series, in store order
+        (of each one's first instance), each with its first instance and counts, answered from the index alone.
+        any_of (column -> values): only the groups with an instance whose column holds one of the values or none
+        (a search's unknown value matches): a superset of what matching those values against each group's first
+        instance keeps, so a search may narrow with it before it matches."""
+        key = self._GROUP_KEYS[level]
+        clauses, values = [], []
+        for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        for column, wanted in (any_of or {}).items():
+            if column not in self.INDEXED_COLUMNS.values():
+                raise ValueError(f"not an indexed column: {column}")
+            marks = ",".join("?" * (len(wanted) + 1))
+            clauses.append(f"{key} IN (SELECT {key} FROM instances WHERE {column} IN ({marks}) OR {column} IS NULL)")
+            values.extend([*wanted, ""])
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        columns = ", ".join(f"i.{c.strip()}" for c in self._COLUMNS.split(","))
+        if level == "instance":
+            sql = f"SELECT {columns}, 1, 1, NULL FROM instances AS i{where} ORDER BY i.rowid"
+        else:
+            modalities = ("json_group_array(DISTINCT json_extract(attributes, '$.\"00080060\".Value[0]'))"
+                          if level == "study" else "NULL")
+            sql = (f"SELECT {columns}, g.n, g.series, g.modalities FROM (SELECT MIN(rowid) AS first, COUNT(*) AS n,"
+                   f" COUNT(DISTINCT series_instance_uid) AS series, {modalities} AS modalities FROM instances"
+                   f"{where} GROUP BY {key}) AS g JOIN instances AS i ON i.rowid = g.first ORDER BY g.first")
+        with self._lock:
+            rows = self._db.execute(sql, values).fetchall()
+        found = []
+        for row in rows:
+            modalities = sorted({m for m in json.loads(row[10]) if m}) if row[10] else []
+            found.append(InstanceGroup(self._instance(row[:8]), row[8], row[9], modalities))
+        return found
 
     def count(self) -> int:
         with self._lock:

@@ -253,11 +253,15 @@ class DicomWebApp:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
             study = None
-        stored = self._instances(study=study, series=series)
-        entities = qido.group(stored, level, self.base_url(request),
-                              private=[t for t in query.includefield if qido.private_creator(t) is not None])
-        return_keys = qido.return_keys(level, study, series, self.faults)
         qido.query_faults(self.faults, level, query)
+        private = [t for t in query.includefield if qido.private_creator(t) is not None]
+        if WEB_HIDES_DIMSE_INSTANCES in self.faults:
+            entities = qido.group(self._instances(study=study, series=series), level, self.base_url(request),
+                                  private=private)
+        else:       # the index groups and counts; only each group's first instance is read
+            groups = self.store.groups(level, study=study, series=series, any_of=qido.indexed_keys(query))
+            entities = qido.entities_of(groups, level, self.base_url(request), private=private)
+        return_keys = qido.return_keys(level, study, series, self.faults)
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,

@@ -1,0 +1,322 @@
+"""Benchmark: the DICOMweb simulator beside Orthanc 1.10.1 and its DICOMweb plugin, measured in the same run:
+STOW-RS throughput (small CT instances, several per request, several concurrent clients), QIDO-RS latency of
+study, series and instance searches over a store of 10,000 instances, and WADO-RS study retrieve throughput
+(multipart/related; type="application/dicom"). Prints a table with ratios simulator/Orthanc; asserts nothing.
+
+    .venv/bin/python -m tests.benchmarks.web_throughput [--stow 500] [--per-request 10] [--clients 4]
+        [--instances 10000] [--study-size 100] [--queries 60] [--retrieves 20] [--quick]
+
+The simulator runs as `dicom-harness simulate dicomweb` in a subprocess (--simulator-python replaces its
+interpreter, e.g. ".venv/bin/python -m pyinstrument -r html -o prof.html" to profile it under this load), Orthanc
+as harness/targets/orthanc.py starts it. Both get the same instances: the first --stow of them through the timed
+STOW-RS, the rest (up to --instances) through STOW-RS in larger requests before the searches. The corpus is
+studies of --study-size instances (4 series each), one patient per study."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import queue
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydicom.filewriter import dcmwrite
+
+from dicom_harness.data.datasets import DatasetFactory
+from dicom_harness.targets.orthanc import OrthancProcess
+from dicom_harness.targets.ports import free_port
+
+CLI = [sys.executable, "-m", "dicom_harness"]
+SERIES_PER_STUDY = 4
+TIMEOUT = 300
+
+
+@dataclass
+class Study:
+    patient_id: str
+    uid: str
+    series: list[str] = field(default_factory=list)
+    files: list[bytes] = field(default_factory=list)
+
+
+def make_corpus(count: int, study_size: int) -> list[Study]:
+    """Studies of study_size CT instances (SERIES_PER_STUDY series), count instances in all, each encoded once."""
+    factory = DatasetFactory(seed=17)
+    studies = []
+    made = 0
+    while made < count:
+        context = factory.study()
+        study = Study(str(context.PatientID), str(context.StudyInstanceUID))
+        size = min(study_size, count - made)
+        per_series = max(1, -(-size // SERIES_PER_STUDY))
+        template = None
+        for index in range(size):
+            if index % per_series == 0:
+                template = factory.make("CT", study=context)
+                study.series.append(str(template.SeriesInstanceUID))
+            template.SOPInstanceUID = factory.uid()
+            template.InstanceNumber = index % per_series + 1
+            buffer = BytesIO()
+            dcmwrite(buffer, template, enforce_file_format=True)
+            study.files.append(buffer.getvalue())
+        studies.append(study)
+        made += size
+    return studies
+
+
+def multipart(files: list[bytes]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = b"".join(b"--" + boundary.encode() + b"\r\nContent-Type: application/dicom\r\n\r\n" + f + b"\r\n"
+                    for f in files) + b"--" + boundary.encode() + b"--\r\n"
+    return body, f'multipart/related; type="application/dicom"; boundary={boundary}'
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection (http.client: the least client-side cost per request)."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self.path = parts.path.rstrip("/")
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, int]:
+        """(status, body length); the body is read whole and dropped in pieces."""
+        self.connection.request(method, self.path + path, body=body, headers=headers or {})
+        response = self.connection.getresponse()
+        length = 0
+        while True:
+            piece = response.read(256 * 1024)
+            if not piece:
+                break
+            length += len(piece)
+        return response.status, length
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def in_parallel(base_url: str, clients: int, jobs: list, run) -> float:
+    """Run run(client, job) for every job on `clients` threads, each with its own connection; seconds taken."""
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    errors: list[str] = []
+
+    def worker():
+        client = Client(base_url)
+        try:
+            while not errors:
+                try:
+                    job = work.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    run(client, job)
+                except Exception as exc:        # noqa: BLE001 - reported below, the run stops
+                    errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            client.close()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"{base_url}: {errors[0]}")
+    return elapsed
+
+
+def stow(base_url: str, bodies: list[tuple[bytes, str]], clients: int) -> float:
+    def send(client: Client, job) -> None:
+        body, content_type = job
+        status, _ = client.request("POST", "/studies", body, {"Content-Type": content_type,
+                                                              "Accept": "application/dicom+json"})
+        if status != 200:
+            raise RuntimeError(f"STOW-RS answered {status}")
+    return in_parallel(base_url, clients, bodies, send)
+
+
+def requests_of(files: list[bytes], per_request: int) -> list[tuple[bytes, str]]:
+    return [multipart(files[i:i + per_request]) for i in range(0, len(files), per_request)]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def qido(base_url: str, studies: list[Study], queries: int) -> dict[str, tuple[float, float, int]]:
+    """{kind: (p50 ms, p95 ms, results of the last answer's size in bytes)}: one client, one query at a time."""
+    client = Client(base_url)
+    kinds = {
+        "study": lambda s: f"/studies?PatientID={s.patient_id}",
+        "series": lambda s: f"/studies/{s.uid}/series",
+        "instance": lambda s: f"/studies/{s.uid}/series/{s.series[0]}/instances",
+    }
+    found = {}
+    try:
+        for kind, path_of in kinds.items():
+            timings, size = [], 0
+            for index in range(queries + 2):
+                study = studies[(index * 7) % len(studies)]
+                started = time.perf_counter()
+                status, size = client.request("GET", path_of(study), headers={"Accept": "application/dicom+json"})
+                elapsed = time.perf_counter() - started
+                if status != 200:
+                    raise SystemExit(f"{base_url}: QIDO-RS {kind} answered {status}")
+                if index >= 2:      # the first two warm caches
+                    timings.append(elapsed * 1000)
+            found[kind] = (statistics.median(timings), percentile(timings, 0.95), size)
+    finally:
+        client.close()
+    return found
+
+
+def wado(base_url: str, studies: list[Study], retrieves: int, clients: int) -> tuple[float, float]:
+    """(studies/s, MB/s) of whole-study retrieves, `clients` at a time."""
+    received = []
+
+    def retrieve(client: Client, study: Study) -> None:
+        status, length = client.request("GET", f"/studies/{study.uid}",
+                                        headers={"Accept": 'multipart/related; type="application/dicom"'})
+        if status != 200:
+            raise RuntimeError(f"WADO-RS answered {status}")
+        received.append(length)
+    jobs = [studies[i % len(studies)] for i in range(retrieves)]
+    elapsed = in_parallel(base_url, clients, jobs, retrieve)
+    return retrieves / elapsed, sum(received) / elapsed / 1e6
+
+
+class Simulator:
+    def __init__(self, store: Path, prefix: list[str]):
+        self.port = free_port()
+        self.process = subprocess.Popen([*(prefix or CLI[:1]), *CLI[1:], "simulate", "dicomweb", "--port", str(self.port),
+                                         "--store", str(store)], stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        if "DICOMweb simulator" not in line:
+            raise SystemExit(f"the simulator did not start: {line}{self.process.stdout.read()[-2000:]}")
+        self.base_url = f"http://127.0.0.1:{self.port}/dicom-web"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Orthanc:
+    def __init__(self):
+        self.process = OrthancProcess(dicomweb=True).start()
+        self.base_url = f"{self.process.http_url}/dicom-web"
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def measure(target, args, studies: list[Study], timed: list[bytes], rest: list[bytes]) -> dict:
+    figures = {}
+    elapsed = stow(target.base_url, requests_of(timed, args.per_request), args.clients)
+    figures["stow"] = len(timed) / elapsed
+    started = time.perf_counter()
+    stow(target.base_url, requests_of(rest, 50), 2)
+    figures["load"] = time.perf_counter() - started
+    figures["qido"] = qido(target.base_url, studies, args.queries)
+    figures["wado"] = wado(target.base_url, [s for s in studies if len(s.files) == args.study_size],
+                           args.retrieves, args.clients)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stow", type=int, default=500, help="instances sent by the timed STOW-RS (default 500)")
+    parser.add_argument("--per-request", type=int, default=10, help="instances per STOW-RS request (default 10)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients for STOW and WADO (default 4)")
+    parser.add_argument("--instances", type=int, default=10_000, help="instances stored before QIDO (default 10000)")
+    parser.add_argument("--study-size", type=int, default=100, help="instances per study (default 100)")
+    parser.add_argument("--queries", type=int, default=60, help="searches of each kind (default 60)")
+    parser.add_argument("--retrieves", type=int, default=20, help="whole-study retrieves (default 20)")
+    parser.add_argument("--only", choices=("simulator", "orthanc"), help="measure one target only")
+    parser.add_argument("--simulator-python", default="",
+                        help="the command that runs the simulator's Python (a profiler); default this interpreter")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes for a smoke run: 200 STOW, 1000 instances, 20 queries, 8 retrieves")
+    args = parser.parse_args()
+    if args.quick:
+        args.stow, args.instances, args.queries, args.retrieves = 200, 1000, 20, 8
+    args.instances = max(args.instances, args.stow)
+    print(f"making {args.instances} CT instances ...", flush=True)
+    studies = make_corpus(args.instances, args.study_size)
+    every = [f for s in studies for f in s.files]
+    size_kib = sum(map(len, every)) / len(every) / 1024
+    timed, rest = every[:args.stow], every[args.stow:]
+    work = Path(tempfile.mkdtemp(prefix="dh-web-bench-"))
+    loads = [os.getloadavg()[0]]
+    results = {}
+    try:
+        targets = [("simulator", lambda: Simulator(work / "sim-store", shlex.split(args.simulator_python))),
+                   ("orthanc", Orthanc)]
+        for name, start in targets:
+            if args.only and args.only != name:
+                continue
+            print(f"measuring {name} ...", flush=True)
+            target = start()
+            try:
+                results[name] = measure(target, args, studies, timed, rest)
+            finally:
+                target.stop()
+            loads.append(os.getloadavg()[0])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"DICOMweb side by side: {args.instances} CT instances of {size_kib:.0f} KiB in studies of "
+          f"{args.study_size}; load average {', '.join(f'{x:.1f}' for x in loads)} (start, after each target) on "
+          f"{os.cpu_count()} CPUs")
+    sim, orthanc = results.get("simulator"), results.get("orthanc")
+
+    def row(label: str, unit: str, ours, theirs, higher_is_better: bool = True) -> None:
+        ratio = f"{ours / theirs:6.2f}" if ours is not None and theirs else "     -"
+        cells = [f"{v:10.1f}" if v is not None else "         -" for v in (ours, theirs)]
+        print(f"  {label:44} {cells[0]} {cells[1]}  {ratio}   {unit}")
+    print(f"  {'':44} {'simulator':>10} {'Orthanc':>10}  sim/Orthanc")
+
+    def pick(figures, *keys):
+        if figures is None:
+            return None
+        value = figures
+        for key in keys:
+            value = value[key]
+        return value
+    row(f"STOW-RS {args.stow} inst., {args.per_request}/request, {args.clients} clients", "instances/s (higher is better)",
+        pick(sim, "stow"), pick(orthanc, "stow"))
+    for kind in ("study", "series", "instance"):
+        for index, name in ((0, "p50"), (1, "p95")):
+            row(f"QIDO-RS {kind} search at {args.instances}, {name}", "ms (lower is better)",
+                pick(sim, "qido", kind, index), pick(orthanc, "qido", kind, index), higher_is_better=False)
+    row(f"WADO-RS study of {args.study_size}, {args.clients} clients", "studies/s (higher is better)",
+        pick(sim, "wado", 0), pick(orthanc, "wado", 0))
+    row(f"WADO-RS study of {args.study_size}, {args.clients} clients", "MB/s (higher is better)",
+        pick(sim, "wado", 1), pick(orthanc, "wado", 1))
+    row(f"(loading the other {len(rest)} inst., 50/request, 2 clients)", "s, not a target",
+        pick(sim, "load"), pick(orthanc, "load"), higher_is_better=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
