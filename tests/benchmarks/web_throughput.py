@@ -8,9 +8,10 @@ study, series and instance searches over a store of 10,000 instances, and WADO-R
 
 The simulator runs as `dicom-harness simulate dicomweb` in a subprocess (--simulator-python replaces its
 interpreter, e.g. ".venv/bin/python -m pyinstrument -r html -o prof.html" to profile it under this load), Orthanc
-as harness/targets/orthanc.py starts it. Both get the same instances: the first --stow of them through the timed
-STOW-RS, the rest (up to --instances) through STOW-RS in larger requests before the searches. The corpus is
-studies of --study-size instances (4 series each), one patient per study."""
+as harness/targets/orthanc.py starts it; both run the whole time and take turns within each phase (--rounds), so
+a change in the machine's load weighs on both alike. Both get the same instances: the first --stow of them
+through the timed STOW-RS, the rest (up to --instances) through STOW-RS in larger requests before the searches.
+The corpus is studies of --study-size instances (4 series each), one patient per study."""
 
 from __future__ import annotations
 
@@ -160,35 +161,25 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def qido(base_url: str, studies: list[Study], queries: int) -> dict[str, tuple[float, float, int]]:
-    """{kind: (p50 ms, p95 ms, results of the last answer's size in bytes)}: one client, one query at a time."""
-    client = Client(base_url)
-    kinds = {
-        "study": lambda s: f"/studies?PatientID={s.patient_id}",
-        "series": lambda s: f"/studies/{s.uid}/series",
-        "instance": lambda s: f"/studies/{s.uid}/series/{s.series[0]}/instances",
-    }
-    found = {}
-    try:
-        for kind, path_of in kinds.items():
-            timings, size = [], 0
-            for index in range(queries + 2):
-                study = studies[(index * 7) % len(studies)]
-                started = time.perf_counter()
-                status, size = client.request("GET", path_of(study), headers={"Accept": "application/dicom+json"})
-                elapsed = time.perf_counter() - started
-                if status != 200:
-                    raise SystemExit(f"{base_url}: QIDO-RS {kind} answered {status}")
-                if index >= 2:      # the first two warm caches
-                    timings.append(elapsed * 1000)
-            found[kind] = (statistics.median(timings), percentile(timings, 0.95), size)
-    finally:
-        client.close()
-    return found
+QUERIES = {
+    "study": lambda s: f"/studies?PatientID={s.patient_id}",
+    "series": lambda s: f"/studies/{s.uid}/series",
+    "instance": lambda s: f"/studies/{s.uid}/series/{s.series[0]}/instances",
+}
 
 
-def wado(base_url: str, studies: list[Study], retrieves: int, clients: int) -> tuple[float, float]:
-    """(studies/s, MB/s) of whole-study retrieves, `clients` at a time."""
+def search(client: Client, kind: str, study: Study) -> float:
+    """Milliseconds one search took."""
+    started = time.perf_counter()
+    status, _ = client.request("GET", QUERIES[kind](study), headers={"Accept": "application/dicom+json"})
+    elapsed = time.perf_counter() - started
+    if status != 200:
+        raise SystemExit(f"QIDO-RS {kind} search answered {status}")
+    return elapsed * 1000
+
+
+def wado(base_url: str, studies: list[Study], clients: int) -> tuple[float, int]:
+    """(seconds, bytes) of retrieving each study whole, `clients` at a time."""
     received = []
 
     def retrieve(client: Client, study: Study) -> None:
@@ -197,9 +188,7 @@ def wado(base_url: str, studies: list[Study], retrieves: int, clients: int) -> t
         if status != 200:
             raise RuntimeError(f"WADO-RS answered {status}")
         received.append(length)
-    jobs = [studies[i % len(studies)] for i in range(retrieves)]
-    elapsed = in_parallel(base_url, clients, jobs, retrieve)
-    return retrieves / elapsed, sum(received) / elapsed / 1e6
+    return in_parallel(base_url, clients, studies, retrieve), sum(received)
 
 
 class Simulator:
@@ -230,16 +219,50 @@ class Orthanc:
         self.process.stop()
 
 
-def measure(target, args, studies: list[Study], timed: list[bytes], rest: list[bytes]) -> dict:
-    figures = {}
-    elapsed = stow(target.base_url, requests_of(timed, args.per_request), args.clients)
-    figures["stow"] = len(timed) / elapsed
-    started = time.perf_counter()
-    stow(target.base_url, requests_of(rest, 50), 2)
-    figures["load"] = time.perf_counter() - started
-    figures["qido"] = qido(target.base_url, studies, args.queries)
-    figures["wado"] = wado(target.base_url, [s for s in studies if len(s.files) == args.study_size],
-                           args.retrieves, args.clients)
+def measure(targets: dict, args, studies: list[Study], timed: list[bytes], rest: list[bytes]) -> dict:
+    """Every figure of every target, the targets taking turns within each phase (their order swapped each round),
+    so a change of the machine's load while the benchmark runs weighs on both alike."""
+    figures = {name: {"stow": 0.0, "qido": {k: [] for k in QUERIES}, "wado": [0.0, 0]} for name in targets}
+
+    def turns(round_: int) -> list:
+        order = list(targets.items())
+        return order if round_ % 2 == 0 else order[::-1]
+    rounds = max(1, args.rounds)
+    batch = -(-len(timed) // rounds)
+    for round_ in range(rounds):
+        requests = requests_of(timed[round_ * batch:(round_ + 1) * batch], args.per_request)
+        for name, target in turns(round_):
+            figures[name]["stow"] += stow(target.base_url, requests, args.clients)
+    for name, target in targets.items():
+        started = time.perf_counter()
+        stow(target.base_url, requests_of(rest, 50), 2)
+        figures[name]["load"] = time.perf_counter() - started
+    clients = {name: Client(target.base_url) for name, target in targets.items()}
+    try:
+        for kind in QUERIES:
+            for index in range(args.queries + 2):
+                study = studies[(index * 7) % len(studies)]
+                for name, _ in turns(index):
+                    elapsed = search(clients[name], kind, study)
+                    if index >= 2:      # the first two warm caches
+                        figures[name]["qido"][kind].append(elapsed)
+    finally:
+        for client in clients.values():
+            client.close()
+    whole = [s for s in studies if len(s.files) == args.study_size]
+    per_round = -(-args.retrieves // rounds)
+    for round_ in range(rounds):
+        chosen = [whole[(round_ * per_round + i) % len(whole)] for i in range(per_round)]
+        for name, target in turns(round_):
+            seconds, size = wado(target.base_url, chosen, args.clients)
+            figures[name]["wado"][0] += seconds
+            figures[name]["wado"][1] += size
+    for name in targets:
+        found = figures[name]
+        found["stow"] = len(timed) / found["stow"]
+        found["qido"] = {k: (statistics.median(v), percentile(v, 0.95)) for k, v in found["qido"].items()}
+        seconds, size = found["wado"]
+        found["wado"] = (per_round * rounds / seconds, size / seconds / 1e6)
     return figures
 
 
@@ -252,6 +275,8 @@ def main() -> int:
     parser.add_argument("--study-size", type=int, default=100, help="instances per study (default 100)")
     parser.add_argument("--queries", type=int, default=60, help="searches of each kind (default 60)")
     parser.add_argument("--retrieves", type=int, default=20, help="whole-study retrieves (default 20)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="turns the targets take in the STOW and WADO phases (default 4)")
     parser.add_argument("--only", choices=("simulator", "orthanc"), help="measure one target only")
     parser.add_argument("--simulator-python", default="",
                         help="the command that runs the simulator's Python (a profiler); default this interpreter")
@@ -268,33 +293,32 @@ def main() -> int:
     timed, rest = every[:args.stow], every[args.stow:]
     work = Path(tempfile.mkdtemp(prefix="dh-web-bench-"))
     loads = [os.getloadavg()[0]]
-    results = {}
+    running = {}
     try:
-        targets = [("simulator", lambda: Simulator(work / "sim-store", shlex.split(args.simulator_python))),
-                   ("orthanc", Orthanc)]
-        for name, start in targets:
-            if args.only and args.only != name:
-                continue
-            print(f"measuring {name} ...", flush=True)
-            target = start()
-            try:
-                results[name] = measure(target, args, studies, timed, rest)
-            finally:
-                target.stop()
-            loads.append(os.getloadavg()[0])
+        if args.only != "orthanc":
+            print("starting the simulator ...", flush=True)
+            running["simulator"] = Simulator(work / "sim-store", shlex.split(args.simulator_python))
+        if args.only != "simulator":
+            print("starting Orthanc ...", flush=True)
+            running["orthanc"] = Orthanc()
+        print(f"measuring {' and '.join(running)} in turns ...", flush=True)
+        results = measure(running, args, studies, timed, rest)
+        loads.append(os.getloadavg()[0])
     finally:
+        for target in running.values():
+            target.stop()
         shutil.rmtree(work, ignore_errors=True)
     print()
     print(f"DICOMweb side by side: {args.instances} CT instances of {size_kib:.0f} KiB in studies of "
-          f"{args.study_size}; load average {', '.join(f'{x:.1f}' for x in loads)} (start, after each target) on "
+          f"{args.study_size}; load average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end, on "
           f"{os.cpu_count()} CPUs")
     sim, orthanc = results.get("simulator"), results.get("orthanc")
 
-    def row(label: str, unit: str, ours, theirs, higher_is_better: bool = True) -> None:
+    def row(label: str, unit: str, ours, theirs) -> None:
         ratio = f"{ours / theirs:6.2f}" if ours is not None and theirs else "     -"
         cells = [f"{v:10.1f}" if v is not None else "         -" for v in (ours, theirs)]
-        print(f"  {label:44} {cells[0]} {cells[1]}  {ratio}   {unit}")
-    print(f"  {'':44} {'simulator':>10} {'Orthanc':>10}  sim/Orthanc")
+        print(f"  {label:52} {cells[0]} {cells[1]}  {ratio}   {unit}")
+    print(f"  {'':52} {'simulator':>10} {'Orthanc':>10}  sim/Orthanc")
 
     def pick(figures, *keys):
         if figures is None:
@@ -308,13 +332,13 @@ def main() -> int:
     for kind in ("study", "series", "instance"):
         for index, name in ((0, "p50"), (1, "p95")):
             row(f"QIDO-RS {kind} search at {args.instances}, {name}", "ms (lower is better)",
-                pick(sim, "qido", kind, index), pick(orthanc, "qido", kind, index), higher_is_better=False)
+                pick(sim, "qido", kind, index), pick(orthanc, "qido", kind, index))
     row(f"WADO-RS study of {args.study_size}, {args.clients} clients", "studies/s (higher is better)",
         pick(sim, "wado", 0), pick(orthanc, "wado", 0))
     row(f"WADO-RS study of {args.study_size}, {args.clients} clients", "MB/s (higher is better)",
         pick(sim, "wado", 1), pick(orthanc, "wado", 1))
-    row(f"(loading the other {len(rest)} inst., 50/request, 2 clients)", "s, not a target",
-        pick(sim, "load"), pick(orthanc, "load"), higher_is_better=False)
+    row(f"(loading the other {len(rest)} inst.: 50/request, 2 clients)", "s, not a target",
+        pick(sim, "load"), pick(orthanc, "load"))
     return 0
 
 
