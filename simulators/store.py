@@ -57,6 +57,18 @@ class StoredInstance:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """Where an instance is kept and what names it, without its index attributes (Store.files)."""
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    patient_id: str
+    study_instance_uid: str
+    series_instance_uid: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class InstanceGroup:
     """A study, series or instance as the index sees it (Store.groups)."""
     first: StoredInstance       # its first instance in store order
@@ -195,6 +207,28 @@ class Store:
             rows = self._db.execute(f"SELECT {self._COLUMNS} FROM instances{where} ORDER BY rowid",
                                     values).fetchall()
         return [self._instance(r) for r in rows]
+
+    def files(self, *, study: str | None = None, series: str | None = None,
+              sop_instances: list[str] | None = None) -> list[StoredFile]:
+        """Where the instances narrowed as by instances() are kept, in store order, without decoding their index
+        attributes (what a retrieve needs: a study's worth of attributes costs more than streaming its files)."""
+        clauses, values = [], []
+        for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if sop_instances is not None:
+            if not sop_instances:
+                return []
+            clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
+            values.extend(sop_instances)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute("SELECT sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
+                                    f" study_instance_uid, series_instance_uid, relative_path FROM instances{where}"
+                                    " ORDER BY rowid", values).fetchall()
+        return [StoredFile(sop, klass, ts, pid or "", st or "", se or "", self.root / relative)
+                for sop, klass, ts, pid, st, se, relative in rows]
 
     # The columns a search may narrow on before it matches (groups(any_of=...)), by the attribute they hold
     INDEXED_COLUMNS = {"PatientID": "patient_id", "StudyInstanceUID": "study_instance_uid",

@@ -340,7 +340,9 @@ class DicomWebApp:
     # -- WADO-RS: instances ----------------------------------------------------------------------------------
     def _resource(self, request: Request) -> list:
         p = request.path_params
-        found = self._instances(study=p.get("study"), series=p.get("series"), sop=p.get("instance"))
+        sop = p.get("instance")
+        found = self._visible(self.store.files(study=p.get("study"), series=p.get("series"),
+                                               sop_instances=[sop] if sop else None))
         if WADO_SERIES_DROPS_INSTANCE in self.faults and "series" in p and "instance" not in p and len(found) > 1:
             found = found[:-1]
         return found
@@ -430,13 +432,14 @@ class DicomWebApp:
         def parts():
             for instance, syntax, label in plan:
                 body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
-                content = body if body is not None else file_chunks(instance.path)
+                length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
+                # the file as stored, in one read when it is small
+                content = body if body is not None else file_chunks(instance.path, 0, length)
                 twice = f"; transfer-syntax={label}" if doubled else ""
                 headers = {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}
                 # PS3.18 8.6.1.2, Table 8.6.1-1: Content-Length (no content encoding) and Content-Location (the
                 # part is a representation of the instance) in each part
                 if faults.WADO_PART_NO_CONTENT_LENGTH not in self.faults:
-                    length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
                     headers["Content-Length"] = str(length)
                 if faults.WADO_PART_NO_CONTENT_LOCATION not in self.faults:
                     headers["Content-Location"] = (f"{base}/studies/{instance.study_instance_uid}/series/"
