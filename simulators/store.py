@@ -13,11 +13,13 @@ import os
 import sqlite3
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 from pydicom import dcmread
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 _SCHEMA = """
@@ -294,6 +296,47 @@ class Store:
         return self._index(relative, dataset)
 
 
+    def adopt_files(self, pending: list[tuple[Path, Dataset]]) -> list[StoredInstance | OSError]:
+        """adopt_file for several files (the parts of one STOW-RS request), for each its StoredInstance or the
+        OSError that kept it out. Every file is synced, moved into place and its folder synced before its index row
+        is written; the syncs run side by side (the disk takes them together), the rows go in one transaction."""
+        outcomes: list = list(_SYNCS.map(_synced_or_error, [temporary for temporary, _ in pending]))
+        folders: dict[Path, list[int]] = {}
+        for index, (temporary, dataset) in enumerate(pending):
+            if isinstance(outcomes[index], OSError):
+                continue
+            final = self.root / self._relative_path(str(dataset.SOPInstanceUID))
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary, final)
+            except OSError as exc:
+                outcomes[index] = exc
+                continue
+            folders.setdefault(final.parent, []).append(index)
+        for folder, problem in zip(folders, _SYNCS.map(_synced_or_error, folders)):
+            for index in folders[folder]:
+                outcomes[index] = problem
+        rows = []
+        for index, (_, dataset) in enumerate(pending):
+            if outcomes[index] is None:
+                relative = self._relative_path(str(dataset.SOPInstanceUID))
+                rows.append(_index_row(relative, dataset))
+                outcomes[index] = rows[-1]
+        if rows:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -359,3 +402,77 @@ def _index_attributes(dataset: Dataset) -> dict:
     except Exception:  # a malformed attribute must not stop the instance being kept
         return {}
     return attributes
+
+
+# -- the parts of one request, kept together (Store.adopt_files) ---------------------------------------------------
+_SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="store-fsync")
+
+
+def _synced_or_error(path: Path) -> OSError | None:
+    """fsync a file or folder: None, or the OSError."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _index_row(relative: str, dataset: Dataset) -> tuple:
+    """The index row of a data set (as _index writes it), its attributes by _index_attributes_remembered."""
+    return (str(dataset.SOPInstanceUID), str(dataset.get("SOPClassUID", "")),
+            str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", "")),
+            str(dataset.get("PatientID", "")), str(dataset.get("StudyInstanceUID", "")),
+            str(dataset.get("SeriesInstanceUID", "")), relative, json.dumps(_index_attributes_remembered(dataset)))
+
+
+# entry of an element, by its encoding: (tag, VR, value bytes, Specific Character Set bytes, little, implicit)
+_REMEMBERED: dict[tuple, dict | None] = {}
+_REMEMBERED_LIMIT = 20_000
+
+
+def _index_attributes_remembered(dataset: Dataset) -> dict:
+    """_index_attributes, with each undecoded element's entry remembered by its encoding: the instances of a series
+    repeat most of their attributes byte for byte, and pydicom's decoding of an element and its DICOM JSON cost
+    more than the rest of storing a small instance. The entries are shared: callers serialize, never change them."""
+    attributes = {}
+    try:
+        charset = getattr(dataset._dict.get(0x00080005), "value", None)
+        charset = charset if isinstance(charset, (bytes, type(None))) else str(charset)
+        for tag in sorted(dataset.keys()):
+            group = tag >> 16
+            if group in (0x0002, 0x7FE0) or group % 2:
+                continue
+            raw = dataset._dict[tag]
+            key = None
+            if isinstance(raw, RawDataElement) and isinstance(raw.value, bytes) and len(raw.value) <= _INDEX_BULK_LIMIT:
+                key = (int(tag), raw.VR, raw.value, charset, raw.is_little_endian, raw.is_implicit_VR)
+                if key in _REMEMBERED:
+                    entry = _REMEMBERED[key]
+                    if entry is not None:
+                        attributes[f"{tag:08X}"] = entry
+                    continue
+            entry = _index_entry(dataset, tag, raw)
+            if entry is not None:
+                attributes[f"{tag:08X}"] = entry
+            if key is not None:
+                if len(_REMEMBERED) >= _REMEMBERED_LIMIT:
+                    _REMEMBERED.clear()
+                _REMEMBERED[key] = entry
+    except Exception:  # a malformed attribute must not stop the instance being kept
+        return {}
+    return attributes
+
+
+def _index_entry(dataset: Dataset, tag, raw) -> dict | None:
+    """One element's entry in _index_attributes (None: left out)."""
+    raw_vr = getattr(raw, "VR", None)
+    if raw_vr in _BULK_VRS and _INDEX_BULK_LIMIT < getattr(raw, "length", 0) != 0xFFFFFFFF:
+        return None
+    element = dataset[tag]
+    if element.VR in _BULK_VRS and len(element.value or b"") > _INDEX_BULK_LIMIT:
+        return None
+    return element.to_json_dict(_no_bulk_uri, _INDEX_BULK_LIMIT)

@@ -14,6 +14,7 @@ import re
 import uuid
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -21,6 +22,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 from pydicom.uid import UID
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -709,18 +711,8 @@ class DicomWebApp:
             return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         target_study = request.path_params.get("study")
         base = self.base_url(request)
-        referenced, failed = [], []
-        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
-        try:
-            for index, part in enumerate(parts):
-                study_of_part = target_study or (self._study_of(referenced[0]) if one_study and referenced else None)
-                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
-                    STOW_KEEPS_FIRST_ONLY in self.faults and index > 0))
-                (referenced if outcome[0] else failed).append(outcome[1])
-        finally:
-            for part in parts:
-                if os.path.exists(part.path):
-                    os.unlink(part.path)
+        # in a worker thread: while one request waits for the disk (fsync), the event loop serves the others
+        referenced, failed = await run_in_threadpool(self._store_parts, parts, part_type, target_study, base)
         response = Dataset()
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             # PS3.18 Table I.1-1: Retrieve URL is Type 2, present and empty when no study can be named
@@ -769,6 +761,38 @@ class DicomWebApp:
             return StreamingResponse(iter([body]), status_code=status, media_type=media)
         return Response(body, status_code=status, media_type=media)
 
+    def _store_parts(self, parts: list, part_type: str, target_study: str | None,
+                     base: str) -> tuple[list[Dataset], list[Dataset]]:
+        """Keep the received parts in order: (Referenced SOP Sequence items, Failed SOP Sequence items)."""
+        referenced, failed = [], []
+        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
+        kept: list[tuple[str, Dataset, Dataset]] = []       # (path, data set, item): adopted together below
+        try:
+            for index, part in enumerate(parts):
+                study_of_part = target_study
+                if one_study and referenced:    # the first kept part's study (not adopted yet: not in the store)
+                    study_of_part = next((str(ds.StudyInstanceUID) for _, ds, item in kept
+                                          if item is referenced[0]), None) or self._study_of(referenced[0])
+                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
+                    STOW_KEEPS_FIRST_ONLY in self.faults and index > 0), kept=kept)
+                (referenced if outcome[0] else failed).append(outcome[1])
+            adopted = self.store.adopt_files([(Path(path), ds) for path, ds, _ in kept])
+            for (_, ds, item), outcome in zip(kept, adopted):
+                if isinstance(outcome, OSError):
+                    log.error("cannot keep %s: %s", ds.SOPInstanceUID, outcome)
+                    referenced.remove(item)
+                    if "RetrieveURL" in item:
+                        del item.RetrieveURL
+                    item.FailureReason = Status.OUT_OF_RESOURCES
+                    failed.append(item)
+                else:
+                    self.stowed.add(outcome.sop_instance_uid)
+        finally:
+            for part in parts:
+                if os.path.exists(part.path):
+                    os.unlink(part.path)
+        return referenced, failed
+
     @staticmethod
     def _name_refused(item: Dataset, path: str) -> None:
         """A Failed SOP Sequence item names its instance (PS3.18 Table I.1-1, SOP Instance Reference Macro) when
@@ -789,7 +813,9 @@ class DicomWebApp:
         return stored.study_instance_uid if stored else ""
 
     def _store_part(self, part, default_type: str, target_study: str | None, base: str,
-                    keep: bool = True) -> tuple[bool, Dataset]:
+                    keep: bool = True, kept: list | None = None) -> tuple[bool, Dataset]:
+        """The outcome of one part: (kept, its item). kept: where a part to keep goes, with its data set and item,
+        for the caller to adopt (Store.adopt_files) with the others of its request; None: adopted here."""
         item = Dataset()
         part_media, _ = parse_media_type(part.headers.get("content-type", default_type or "application/dicom"))
         try:
@@ -828,12 +854,16 @@ class DicomWebApp:
             try:
                 if STOW_REWRITES_REFERENCED_UID in self.faults:
                     _rewrite_first_reference(part.path)
-                self.store.adopt_file(part.path, ds)
+                if kept is None:
+                    self.store.adopt_file(part.path, ds)
             except OSError as exc:
                 log.error("cannot keep %s: %s", sop_uid, exc)
                 item.FailureReason = Status.OUT_OF_RESOURCES
                 return False, item
-            self.stowed.add(sop_uid)
+            if kept is None:
+                self.stowed.add(sop_uid)
+            else:
+                kept.append((part.path, ds, item))
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             item.RetrieveURL = f"{base}/studies/{study}/series/{ds.SeriesInstanceUID}/instances/{sop_uid}"
         return True, item
