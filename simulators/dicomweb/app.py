@@ -188,6 +188,8 @@ WADL = "application/vnd.sun.wadl+xml"
 REFUSED_TOO_LARGE = 0xA701
 UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 PRESENTATION_STATES = "1.2.840.10008.5.1.4.1.1.11."      # the Softcopy Presentation State Storage SOP Classes
+# A STOW-RS part up to this size is held in memory while the body arrives, its file written by the worker thread
+STOW_PART_IN_MEMORY = 1024 * 1024
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
@@ -701,7 +703,7 @@ class DicomWebApp:
             return self._error(400, "multipart/related without a boundary parameter")
         try:
             parts = await read_parts(request.stream(), params["boundary"],
-                                     lambda: str(self.store.incoming_path()))
+                                     lambda: str(self.store.incoming_path()), in_memory=STOW_PART_IN_MEMORY)
         except MultipartError as exc:
             if ROBUST_STOW_MALFORMED_200 in self.faults:
                 return Response(b"{}", status_code=200, media_type="application/dicom+json")
@@ -712,7 +714,11 @@ class DicomWebApp:
         target_study = request.path_params.get("study")
         base = self.base_url(request)
         # in a worker thread: while one request waits for the disk (fsync), the event loop serves the others
-        referenced, failed = await run_in_threadpool(self._store_parts, parts, part_type, target_study, base)
+        try:
+            referenced, failed = await run_in_threadpool(self._store_parts, parts, part_type, target_study, base)
+        except OSError as exc:      # a part held in memory could not be written to incoming/
+            log.error("STOW body not received: %s", exc.strerror or exc)
+            return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         response = Dataset()
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             # PS3.18 Table I.1-1: Retrieve URL is Type 2, present and empty when no study can be named
@@ -768,6 +774,8 @@ class DicomWebApp:
         one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
         kept: list[tuple[str, Dataset, Dataset]] = []       # (path, data set, item): adopted together below
         try:
+            for part in parts:
+                part.write_file()
             for index, part in enumerate(parts):
                 study_of_part = target_study
                 if one_study and referenced:    # the first kept part's study (not adopted yet: not in the store)
