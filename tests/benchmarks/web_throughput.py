@@ -268,23 +268,26 @@ def measure(targets: dict, args, studies: list[Study], timed: list[bytes], rest:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stow", type=int, default=500, help="instances sent by the timed STOW-RS (default 500)")
+    parser.add_argument("--stow", type=int, help="instances sent by the timed STOW-RS (default 500)")
     parser.add_argument("--per-request", type=int, default=10, help="instances per STOW-RS request (default 10)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients for STOW and WADO (default 4)")
-    parser.add_argument("--instances", type=int, default=10_000, help="instances stored before QIDO (default 10000)")
+    parser.add_argument("--instances", type=int, help="instances stored before QIDO (default 10000)")
     parser.add_argument("--study-size", type=int, default=100, help="instances per study (default 100)")
-    parser.add_argument("--queries", type=int, default=60, help="searches of each kind (default 60)")
-    parser.add_argument("--retrieves", type=int, default=20, help="whole-study retrieves (default 20)")
+    parser.add_argument("--queries", type=int, help="searches of each kind (default 60)")
+    parser.add_argument("--retrieves", type=int, help="whole-study retrieves (default 20)")
     parser.add_argument("--rounds", type=int, default=4,
                         help="turns the targets take in the STOW and WADO phases (default 4)")
     parser.add_argument("--only", choices=("simulator", "orthanc"), help="measure one target only")
     parser.add_argument("--simulator-python", default="",
                         help="the command that runs the simulator's Python (a profiler); default this interpreter")
     parser.add_argument("--quick", action="store_true",
-                        help="small sizes for a smoke run: 200 STOW, 1000 instances, 20 queries, 8 retrieves")
+                        help="small sizes for a smoke run (those not given): 200 STOW, 1000 instances, 20 queries, 8 retrieves")
     args = parser.parse_args()
-    if args.quick:
-        args.stow, args.instances, args.queries, args.retrieves = 200, 1000, 20, 8
+    sizes = {"stow": 200, "instances": 1000, "queries": 20, "retrieves": 8} if args.quick else {
+        "stow": 500, "instances": 10_000, "queries": 60, "retrieves": 20}
+    for name, value in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     args.instances = max(args.instances, args.stow)
     print(f"making {args.instances} CT instances ...", flush=True)
     studies = make_corpus(args.instances, args.study_size)
