@@ -55,8 +55,11 @@ class ReceivedPart:
     def write_file(self) -> None:
         """Write content held in memory to the part's file (nothing to do when it went there as it arrived)."""
         if self.held is not None:
-            with open(self.path, "wb") as handle:
+            handle = open(self.path, "wb")
+            try:
                 handle.write(self.held)
+            finally:
+                handle.close()
             self.held = None
 
 
