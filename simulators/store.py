@@ -67,7 +67,11 @@ class StoredFile:
     patient_id: str
     study_instance_uid: str
     series_instance_uid: str
-    path: Path
+    location: str       # the file's path as text (a Path costs more to make than a small file to stream)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,8 @@ class Store:
             rows = self._db.execute("SELECT sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
                                     f" study_instance_uid, series_instance_uid, relative_path FROM instances{where}"
                                     " ORDER BY rowid", values).fetchall()
-        return [StoredFile(sop, klass, ts, pid or "", st or "", se or "", self.root / relative)
+        root = str(self.root)
+        return [StoredFile(sop, klass, ts, pid or "", st or "", se or "", f"{root}/{relative}")
                 for sop, klass, ts, pid, st, se, relative in rows]
 
     # The columns a search may narrow on before it matches (groups(any_of=...)), by the attribute they hold

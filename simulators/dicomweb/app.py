@@ -435,10 +435,10 @@ class DicomWebApp:
 
         def parts():
             for instance, syntax, label in plan:
-                body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
-                length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
+                body = io.part10(instance.location, instance.transfer_syntax_uid, syntax)
+                length = sum(map(len, body)) if body is not None else os.path.getsize(instance.location)
                 # the file as stored, in one read when it is small
-                content = body if body is not None else file_chunks(instance.path, 0, length)
+                content = body if body is not None else file_chunks(instance.location, 0, length)
                 twice = f"; transfer-syntax={label}" if doubled else ""
                 headers = {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}
                 # PS3.18 8.6.1.2, Table 8.6.1-1: Content-Length (no content encoding) and Content-Location (the
