@@ -19,6 +19,7 @@ import struct
 import threading
 import uuid
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -66,6 +67,31 @@ class StoredInstance:
 
     def read(self) -> Dataset:
         return dcmread(self.path)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """Where an instance is kept and what names it, without its index attributes (Store.files)."""
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    patient_id: str
+    study_instance_uid: str
+    series_instance_uid: str
+    location: str       # the file's path as text (a Path costs more to make than a small file to stream)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
+
+
+@dataclass(frozen=True)
+class InstanceGroup:
+    """A study, series or instance as the index sees it (Store.groups)."""
+    first: StoredInstance       # its first instance in store order
+    count: int                  # its instances
+    series: int                 # its distinct series
+    modalities: list[str]       # the distinct Modality values of its instances (study level; else empty)
 
 
 class Store:
@@ -171,20 +197,7 @@ class Store:
         return self._index(relative, dataset)
 
     def _index(self, relative: str, dataset: Dataset) -> StoredInstance:
-        sop_uid = str(dataset.SOPInstanceUID)
-        tsyntax = str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", ""))
-        attributes = _index_attributes(dataset)
-
-        def column(keyword: str, tag: str) -> str:      # from the JSON when it has it: no second decoding
-            found = attributes.get(tag)
-            if found is not None and found.get("vr") in ("UI", "LO") and len(found.get("Value", ())) <= 1:
-                return str((found.get("Value") or [""])[0] or "")
-            return str(dataset.get(keyword, ""))
-        row = (
-            sop_uid, column("SOPClassUID", "00080016"), tsyntax, column("PatientID", "00100020"),
-            column("StudyInstanceUID", "0020000D"), column("SeriesInstanceUID", "0020000E"),
-            relative, json.dumps(attributes),
-        )
+        row = _index_row(relative, dataset)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
@@ -236,6 +249,72 @@ class Store:
                                     values).fetchall()
         return [self._instance(r) for r in rows]
 
+    def files(self, *, study: str | None = None, series: str | None = None,
+              sop_instances: list[str] | None = None) -> list[StoredFile]:
+        """Where the instances narrowed as by instances() are kept, in store order, without decoding their index
+        attributes (what a retrieve needs: a study's worth of attributes costs more than streaming its files)."""
+        clauses, values = [], []
+        for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if sop_instances is not None:
+            if not sop_instances:
+                return []
+            clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
+            values.extend(sop_instances)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute("SELECT sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
+                                    f" study_instance_uid, series_instance_uid, relative_path FROM instances{where}"
+                                    " ORDER BY rowid", values).fetchall()
+        root = str(self.root)
+        return [StoredFile(sop, klass, ts, pid or "", st or "", se or "", f"{root}/{relative}")
+                for sop, klass, ts, pid, st, se, relative in rows]
+
+    # The columns a search may narrow on before it matches (groups(any_of=...)), by the attribute they hold
+    INDEXED_COLUMNS = {"PatientID": "patient_id", "StudyInstanceUID": "study_instance_uid",
+                       "SeriesInstanceUID": "series_instance_uid", "SOPInstanceUID": "sop_instance_uid",
+                       "SOPClassUID": "sop_class_uid"}
+    _GROUP_KEYS = {"study": "study_instance_uid", "series": "series_instance_uid", "instance": "sop_instance_uid"}
+
+    def groups(self, level: str, *, study: str | None = None, series: str | None = None,
+               any_of: dict[str, list[str]] | None = None) -> list[InstanceGroup]:
+        """The studies, series or instances (level) of the instances narrowed by study and series, in store order
+        (of each one's first instance), each with its first instance and counts, answered from the index alone.
+        any_of (column -> values): only the groups with an instance whose column holds one of the values or none
+        (a search's unknown value matches): a superset of what matching those values against each group's first
+        instance keeps, so a search may narrow with it before it matches."""
+        key = self._GROUP_KEYS[level]
+        clauses, values = [], []
+        for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        for column, wanted in (any_of or {}).items():
+            if column not in self.INDEXED_COLUMNS.values():
+                raise ValueError(f"not an indexed column: {column}")
+            marks = ",".join("?" * (len(wanted) + 1))
+            clauses.append(f"{key} IN (SELECT {key} FROM instances WHERE {column} IN ({marks}) OR {column} IS NULL)")
+            values.extend([*wanted, ""])
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        columns = ", ".join(f"i.{c.strip()}" for c in self._COLUMNS.split(","))
+        if level == "instance":
+            sql = f"SELECT {columns}, 1, 1, NULL FROM instances AS i{where} ORDER BY i.rowid"
+        else:
+            modalities = ("json_group_array(DISTINCT json_extract(attributes, '$.\"00080060\".Value[0]'))"
+                          if level == "study" else "NULL")
+            sql = (f"SELECT {columns}, g.n, g.series, g.modalities FROM (SELECT MIN(rowid) AS first, COUNT(*) AS n,"
+                   f" COUNT(DISTINCT series_instance_uid) AS series, {modalities} AS modalities FROM instances"
+                   f"{where} GROUP BY {key}) AS g JOIN instances AS i ON i.rowid = g.first ORDER BY g.first")
+        with self._lock:
+            rows = self._db.execute(sql, values).fetchall()
+        found = []
+        for row in rows:
+            modalities = sorted({m for m in json.loads(row[10]) if m}) if row[10] else []
+            found.append(InstanceGroup(self._instance(row[:8]), row[8], row[9], modalities))
+        return found
+
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
@@ -255,6 +334,48 @@ class Store:
         self._journal.forget(relative)
         move_into_place(temporary, final)
         return self._index(relative, dataset)
+
+
+    def adopt_files(self, pending: list[tuple[Path, Dataset]]) -> list[StoredInstance | OSError]:
+        """adopt_file for several files (the parts of one STOW-RS request), for each its StoredInstance or the
+        OSError that kept it out. Every file is synced, moved into place and its folder synced before its index row
+        is written; the syncs run side by side (the disk takes them together), the rows go in one transaction."""
+        outcomes: list = list(_SYNCS.map(_synced_or_error, [temporary for temporary, _ in pending]))
+        folders: dict[Path, list[int]] = {}
+        for index, (temporary, dataset) in enumerate(pending):
+            if isinstance(outcomes[index], OSError):
+                continue
+            relative = self._relative_path(str(dataset.SOPInstanceUID))
+            try:
+                final = self._folder_for(relative) / Path(relative).name
+                self._journal.forget(relative)      # a journal record of it must not be replayed over this file
+                os.replace(temporary, final)
+            except OSError as exc:
+                outcomes[index] = exc
+                continue
+            folders.setdefault(final.parent, []).append(index)
+        for folder, problem in zip(folders, _SYNCS.map(_synced_or_error, folders)):
+            for index in folders[folder]:
+                outcomes[index] = problem
+        rows = []
+        for index, (_, dataset) in enumerate(pending):
+            if outcomes[index] is None:
+                relative = self._relative_path(str(dataset.SOPInstanceUID))
+                rows.append(_index_row(relative, dataset))
+                outcomes[index] = rows[-1]
+        if rows:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
 
 
 def _alive(pid: int) -> bool:
@@ -570,3 +691,35 @@ def _index_attributes(dataset: Dataset) -> dict:
     except Exception:  # a malformed attribute must not stop the instance being kept
         return {}
     return attributes
+
+
+# -- the parts of one request, kept together (Store.adopt_files) ---------------------------------------------------
+_SYNCS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="store-fsync")
+
+
+def _synced_or_error(path: Path) -> OSError | None:
+    """fsync a file or folder: None, or the OSError."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _index_row(relative: str, dataset: Dataset) -> tuple:
+    """The index row of a data set: its columns, then the DICOM JSON of the attributes to match on."""
+    attributes = _index_attributes(dataset)
+
+    def column(keyword: str, tag: str) -> str:      # from the JSON when it has it: no second decoding
+        found = attributes.get(tag)
+        if found is not None and found.get("vr") in ("UI", "LO") and len(found.get("Value", ())) <= 1:
+            return str((found.get("Value") or [""])[0] or "")
+        return str(dataset.get(keyword, ""))
+    return (str(dataset.SOPInstanceUID), column("SOPClassUID", "00080016"),
+            str(getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", "")), column("PatientID", "00100020"),
+            column("StudyInstanceUID", "0020000D"), column("SeriesInstanceUID", "0020000E"), relative,
+            json.dumps(attributes))

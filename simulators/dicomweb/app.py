@@ -14,6 +14,7 @@ import re
 import uuid
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -21,6 +22,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.sequence import Sequence
 from pydicom.uid import UID
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -186,6 +188,8 @@ WADL = "application/vnd.sun.wadl+xml"
 REFUSED_TOO_LARGE = 0xA701
 UID_PATTERN = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 PRESENTATION_STATES = "1.2.840.10008.5.1.4.1.1.11."      # the Softcopy Presentation State Storage SOP Classes
+# A STOW-RS part up to this size is held in memory while the body arrives, its file written by the worker thread
+STOW_PART_IN_MEMORY = 1024 * 1024
 RETRIEVE_PARAMETERS = {"accept", "charset", "annotation", "quality", "viewport", "window", "iccprofile"}
 
 
@@ -253,11 +257,15 @@ class DicomWebApp:
             return self._error(400, str(exc))
         if QIDO_SERIES_IGNORES_STUDY in self.faults and level == "series":
             study = None
-        stored = self._instances(study=study, series=series)
-        entities = qido.group(stored, level, self.base_url(request),
-                              private=[t for t in query.includefield if qido.private_creator(t) is not None])
-        return_keys = qido.return_keys(level, study, series, self.faults)
         qido.query_faults(self.faults, level, query)
+        private = [t for t in query.includefield if qido.private_creator(t) is not None]
+        if WEB_HIDES_DIMSE_INSTANCES in self.faults:
+            entities = qido.group(self._instances(study=study, series=series), level, self.base_url(request),
+                                  private=private)
+        else:       # the index groups and counts; only each group's first instance is read
+            groups = self.store.groups(level, study=study, series=series, any_of=qido.indexed_keys(query))
+            entities = qido.entities_of(groups, level, self.base_url(request), private=private)
+        return_keys = qido.return_keys(level, study, series, self.faults)
         page = qido.search_page(entities, query, return_keys, level=level,
                                 literal_ranges=QIDO_DATE_RANGE_AS_VALUE in self.faults,
                                 ignore_offset=QIDO_IGNORES_OFFSET in self.faults,
@@ -336,7 +344,9 @@ class DicomWebApp:
     # -- WADO-RS: instances ----------------------------------------------------------------------------------
     def _resource(self, request: Request) -> list:
         p = request.path_params
-        found = self._instances(study=p.get("study"), series=p.get("series"), sop=p.get("instance"))
+        sop = p.get("instance")
+        found = self._visible(self.store.files(study=p.get("study"), series=p.get("series"),
+                                               sop_instances=[sop] if sop else None))
         if WADO_SERIES_DROPS_INSTANCE in self.faults and "series" in p and "instance" not in p and len(found) > 1:
             found = found[:-1]
         return found
@@ -425,14 +435,15 @@ class DicomWebApp:
 
         def parts():
             for instance, syntax, label in plan:
-                body = io.part10(instance.path, instance.transfer_syntax_uid, syntax)
-                content = body if body is not None else file_chunks(instance.path)
+                body = io.part10(instance.location, instance.transfer_syntax_uid, syntax)
+                length = sum(map(len, body)) if body is not None else os.path.getsize(instance.location)
+                # the file as stored, in one read when it is small
+                content = body if body is not None else file_chunks(instance.location, 0, length)
                 twice = f"; transfer-syntax={label}" if doubled else ""
                 headers = {"Content-Type": f"application/dicom; transfer-syntax={label}{twice}"}
                 # PS3.18 8.6.1.2, Table 8.6.1-1: Content-Length (no content encoding) and Content-Location (the
                 # part is a representation of the instance) in each part
                 if faults.WADO_PART_NO_CONTENT_LENGTH not in self.faults:
-                    length = sum(map(len, body)) if body is not None else os.path.getsize(instance.path)
                     headers["Content-Length"] = str(length)
                 if faults.WADO_PART_NO_CONTENT_LOCATION not in self.faults:
                     headers["Content-Location"] = (f"{base}/studies/{instance.study_instance_uid}/series/"
@@ -445,7 +456,7 @@ class DicomWebApp:
         media = f'multipart/related; type="{part_type}"; boundary={boundary}'
         if MULTIPART_NO_TYPE_PARAMETER in self.faults and part_type == "application/dicom":
             media = f"multipart/related; boundary={boundary}"
-        return StreamingResponse(write_parts(boundary, parts), media_type=media)
+        return StreamingResponse(_in_event_loop(write_parts(boundary, parts)), media_type=media)
 
     async def retrieve_metadata(self, request: Request) -> Response:
         found = self._resource(request)
@@ -692,7 +703,7 @@ class DicomWebApp:
             return self._error(400, "multipart/related without a boundary parameter")
         try:
             parts = await read_parts(request.stream(), params["boundary"],
-                                     lambda: str(self.store.incoming_path()))
+                                     lambda: str(self.store.incoming_path()), in_memory=STOW_PART_IN_MEMORY)
         except MultipartError as exc:
             if ROBUST_STOW_MALFORMED_200 in self.faults:
                 return Response(b"{}", status_code=200, media_type="application/dicom+json")
@@ -702,18 +713,12 @@ class DicomWebApp:
             return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         target_study = request.path_params.get("study")
         base = self.base_url(request)
-        referenced, failed = [], []
-        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
+        # in a worker thread: while one request waits for the disk (fsync), the event loop serves the others
         try:
-            for index, part in enumerate(parts):
-                study_of_part = target_study or (self._study_of(referenced[0]) if one_study and referenced else None)
-                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
-                    STOW_KEEPS_FIRST_ONLY in self.faults and index > 0))
-                (referenced if outcome[0] else failed).append(outcome[1])
-        finally:
-            for part in parts:
-                if os.path.exists(part.path):
-                    os.unlink(part.path)
+            referenced, failed = await run_in_threadpool(self._store_parts, parts, part_type, target_study, base)
+        except OSError as exc:      # a part held in memory could not be written to incoming/
+            log.error("STOW body not received: %s", exc.strerror or exc)
+            return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         response = Dataset()
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             # PS3.18 Table I.1-1: Retrieve URL is Type 2, present and empty when no study can be named
@@ -762,6 +767,40 @@ class DicomWebApp:
             return StreamingResponse(iter([body]), status_code=status, media_type=media)
         return Response(body, status_code=status, media_type=media)
 
+    def _store_parts(self, parts: list, part_type: str, target_study: str | None,
+                     base: str) -> tuple[list[Dataset], list[Dataset]]:
+        """Keep the received parts in order: (Referenced SOP Sequence items, Failed SOP Sequence items)."""
+        referenced, failed = [], []
+        one_study = STOW_ONE_STUDY_PER_REQUEST in self.faults and target_study is None
+        kept: list[tuple[str, Dataset, Dataset]] = []       # (path, data set, item): adopted together below
+        try:
+            for part in parts:
+                part.write_file()
+            for index, part in enumerate(parts):
+                study_of_part = target_study
+                if one_study and referenced:    # the first kept part's study (not adopted yet: not in the store)
+                    study_of_part = next((str(ds.StudyInstanceUID) for _, ds, item in kept
+                                          if item is referenced[0]), None) or self._study_of(referenced[0])
+                outcome = self._store_part(part, part_type, study_of_part, base, keep=not (
+                    STOW_KEEPS_FIRST_ONLY in self.faults and index > 0), kept=kept)
+                (referenced if outcome[0] else failed).append(outcome[1])
+            adopted = self.store.adopt_files([(Path(path), ds) for path, ds, _ in kept])
+            for (_, ds, item), outcome in zip(kept, adopted):
+                if isinstance(outcome, OSError):
+                    log.error("cannot keep %s: %s", ds.SOPInstanceUID, outcome)
+                    referenced.remove(item)
+                    if "RetrieveURL" in item:
+                        del item.RetrieveURL
+                    item.FailureReason = Status.OUT_OF_RESOURCES
+                    failed.append(item)
+                else:
+                    self.stowed.add(outcome.sop_instance_uid)
+        finally:
+            for part in parts:
+                if os.path.exists(part.path):
+                    os.unlink(part.path)
+        return referenced, failed
+
     @staticmethod
     def _name_refused(item: Dataset, path: str) -> None:
         """A Failed SOP Sequence item names its instance (PS3.18 Table I.1-1, SOP Instance Reference Macro) when
@@ -782,7 +821,9 @@ class DicomWebApp:
         return stored.study_instance_uid if stored else ""
 
     def _store_part(self, part, default_type: str, target_study: str | None, base: str,
-                    keep: bool = True) -> tuple[bool, Dataset]:
+                    keep: bool = True, kept: list | None = None) -> tuple[bool, Dataset]:
+        """The outcome of one part: (kept, its item). kept: where a part to keep goes, with its data set and item,
+        for the caller to adopt (Store.adopt_files) with the others of its request; None: adopted here."""
         item = Dataset()
         part_media, _ = parse_media_type(part.headers.get("content-type", default_type or "application/dicom"))
         try:
@@ -821,12 +862,16 @@ class DicomWebApp:
             try:
                 if STOW_REWRITES_REFERENCED_UID in self.faults:
                     _rewrite_first_reference(part.path)
-                self.store.adopt_file(part.path, ds)
+                if kept is None:
+                    self.store.adopt_file(part.path, ds)
             except OSError as exc:
                 log.error("cannot keep %s: %s", sop_uid, exc)
                 item.FailureReason = Status.OUT_OF_RESOURCES
                 return False, item
-            self.stowed.add(sop_uid)
+            if kept is None:
+                self.stowed.add(sop_uid)
+            else:
+                kept.append((part.path, ds, item))
         if STOW_RESPONSE_NO_RETRIEVE_URL not in self.faults:
             item.RetrieveURL = f"{base}/studies/{study}/series/{ds.SeriesInstanceUID}/instances/{sop_uid}"
         return True, item
@@ -979,6 +1024,14 @@ class DicomWebApp:
             Route("/wado", self.wado_uri, methods=["GET"]),
             *self.fhir.routes(),
         ]
+
+
+async def _in_event_loop(pieces: Iterable[bytes]):
+    """Iterate in the event loop, not a worker thread: the parts are local files read in pieces of 64 KiB or
+    less, quicker to read than a hand-over to a thread and back (which Starlette pays for every piece of a plain
+    iterator)."""
+    for piece in pieces:
+        yield piece
 
 
 def known_charsets(header: str | None) -> list[str]:

@@ -3,6 +3,7 @@ transcoding between the uncompressed transfer syntaxes (rendering: rendering.py)
 
 from __future__ import annotations
 
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -131,6 +132,7 @@ def frames(path: Path, numbers: list[int]) -> list[bytes]:
     return [data[(n - 1) * size:n * size] for n in numbers]
 
 
+@lru_cache(maxsize=256)      # asked once for each instance of a retrieve, with the same few arguments
 def choose_syntax(stored: str, wanted: str | None, *, allow_forbidden: bool = False,
                   default_as_stored: bool = False) -> str:
     """The transfer syntax to send (PS3.18 8.7.3.4, 8.7.3.5.2, 8.7.8); NotAcceptable when we cannot or may not

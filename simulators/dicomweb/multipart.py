@@ -50,11 +50,26 @@ class ReceivedPart:
     headers: dict[str, str] = field(default_factory=dict)
     path: str = ""
     size: int = 0
+    held: bytearray | None = None       # the content while it is kept in memory (read_parts in_memory)
+
+    def write_file(self) -> None:
+        """Write content held in memory to the part's file (nothing to do when it went there as it arrived)."""
+        if self.held is not None:
+            handle = open(self.path, "wb")
+            try:
+                handle.write(self.held)
+            finally:
+                handle.close()
+            self.held = None
 
 
 async def read_parts(chunks: AsyncIterator[bytes], boundary: str,
-                     new_path: Callable[[], str]) -> list[ReceivedPart]:
-    """Read a multipart body chunk by chunk; each part's content goes to its own file at new_path()."""
+                     new_path: Callable[[], str], in_memory: int = 0) -> list[ReceivedPart]:
+    """Read a multipart body chunk by chunk; each part's content goes to its own file at new_path(). in_memory:
+    up to this many bytes of the body's parts stay in memory until ReceivedPart.write_file (so their files are
+    created where blocking is harmless: creating a file can wait for the file system's journal); the parts past
+    that go to their files as they arrive."""
+    budget = [in_memory]        # what memory may still hold
     delimiter = b"--" + boundary.encode("latin-1")
     body_delimiter = CRLF + delimiter
     buffer = b""
@@ -99,7 +114,10 @@ async def read_parts(chunks: AsyncIterator[bytes], boundary: str,
                     else:
                         header_block = buffer[:end]
                     current = ReceivedPart(headers=_headers(header_block), path=new_path())
-                    sink = open(current.path, "wb")
+                    if in_memory:
+                        current.held = bytearray()
+                    else:
+                        sink = open(current.path, "wb")
                     parts.append(current)
                     buffer = buffer[end + (2 if end == 0 else 4):]
                     state = "body"
@@ -108,13 +126,14 @@ async def read_parts(chunks: AsyncIterator[bytes], boundary: str,
                     if at < 0:
                         keep = len(body_delimiter) - 1
                         if len(buffer) > keep:
-                            sink.write(buffer[:-keep])
+                            sink = _write(current, sink, buffer[:-keep], budget)
                             current.size += len(buffer) - keep
                             buffer = buffer[-keep:]
                         break
-                    sink.write(buffer[:at])
+                    sink = _write(current, sink, buffer[:at], budget)
                     current.size += at
-                    sink.close()
+                    if sink is not None:
+                        sink.close()
                     sink = None
                     buffer = buffer[at + len(body_delimiter):]
                     state = "after-delimiter"
@@ -133,6 +152,21 @@ async def read_parts(chunks: AsyncIterator[bytes], boundary: str,
     return parts
 
 
+def _write(part: ReceivedPart, sink, data: bytes, budget: list[int]):
+    """Add data to a part: to its memory while the body's budget[0] bytes allow, else to its file (opened, with
+    what memory held, the first time). Returns the open file, or None."""
+    if part.held is not None:
+        if len(data) <= budget[0]:
+            part.held += data
+            budget[0] -= len(data)
+            return None
+        sink = open(part.path, "wb")
+        sink.write(part.held)
+        part.held = None
+    sink.write(data)
+    return sink
+
+
 def _headers(block: bytes) -> dict[str, str]:
     headers = {}
     for line in block.decode("latin-1").split("\r\n"):
@@ -142,15 +176,30 @@ def _headers(block: bytes) -> dict[str, str]:
     return headers
 
 
-def write_parts(boundary: str, parts: Iterable[tuple[dict[str, str], Iterable[bytes]]]) -> Iterator[bytes]:
-    """Yield a multipart body: each part is (headers, chunks of content)."""
+def write_parts(boundary: str, parts: Iterable[tuple[dict[str, str], Iterable[bytes]]],
+                coalesce: int = 4 * CHUNK) -> Iterator[bytes]:
+    """Yield a multipart body: each part is (headers, chunks of content). Small pieces are joined up to about
+    `coalesce` bytes before they are yielded: the server hands each yielded piece from a worker thread to the
+    event loop, a cost per piece that many small instances would otherwise pay several times each."""
     delimiter = b"--" + boundary.encode("latin-1")
+    pending: list[bytes] = []
+    size = 0
     for headers, content in parts:
         head = delimiter + CRLF + b"".join(f"{k}: {v}".encode("latin-1") + CRLF for k, v in headers.items()) + CRLF
-        yield head
-        yield from content
-        yield CRLF
-    yield delimiter + b"--" + CRLF
+        for piece in _chained(head, content):
+            pending.append(piece)
+            size += len(piece)
+            if size >= coalesce:
+                yield b"".join(pending)
+                pending, size = [], 0
+    pending.append(delimiter + b"--" + CRLF)
+    yield b"".join(pending)
+
+
+def _chained(head: bytes, content: Iterable[bytes]) -> Iterator[bytes]:
+    yield head
+    yield from content
+    yield CRLF
 
 
 def file_chunks(path, start: int = 0, length: int | None = None) -> Iterator[bytes]:

@@ -39,6 +39,7 @@ from dicom_harness.simulators.faults import (
     QIDO_STUDY_WITHOUT_STUDY_ID,
 )
 from dicom_harness.simulators.matching import MatchOptions, matches
+from dicom_harness.simulators.store import InstanceGroup, Store
 
 STUDY_KEYS = ("StudyDate", "StudyTime", "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID",
               "PatientBirthDate", "PatientSex", "StudyInstanceUID", "StudyID", "StudyDescription")
@@ -230,37 +231,62 @@ def group(instances, level: str, base_url: str, private: Iterable[int] = ()) -> 
     """Build the entities of a level from stored instances (in store order). private: private data elements named
     in includefield, which the store does not index: read from each entity's first instance, with their Private
     Creator elements."""
-    private = set(private)
     buckets: OrderedDict[str, list] = OrderedDict()
     for instance in instances:
         key = {"study": instance.study_instance_uid, "series": instance.series_instance_uid,
                "instance": instance.sop_instance_uid}[level]
         buckets.setdefault(key, []).append(instance)
-    entities = []
+    summaries = []
     for members in buckets.values():
-        first = members[0]
+        modalities = sorted({m.attributes.get(hex_tag("Modality"), {}).get("Value", [""])[0] for m in members} - {""})
+        summaries.append(InstanceGroup(members[0], len(members), len({m.series_instance_uid for m in members}),
+                                       modalities))
+    return entities_of(summaries, level, base_url, private)
+
+
+def entities_of(groups, level: str, base_url: str, private: Iterable[int] = ()) -> list[Entity]:
+    """The entities of a level from the store's groups (Store.groups, or group() above): the first instance's
+    attributes and the level's computed ones (counts, ModalitiesInStudy, Retrieve URL)."""
+    private = set(private)
+    entities = []
+    for summary in groups:
+        first = summary.first
         attrs = dict(first.attributes)
         study_url = f"{base_url}/studies/{first.study_instance_uid}"
         if level == "study":
-            series = {m.series_instance_uid for m in members}
-            modalities = sorted({m.attributes.get(hex_tag("Modality"), {}).get("Value", [""])[0] for m in members}
-                                - {""})
-            attrs[hex_tag("NumberOfStudyRelatedSeries")] = _json_entry("IS", len(series))
-            attrs[hex_tag("NumberOfStudyRelatedInstances")] = _json_entry("IS", len(members))
-            if modalities:
-                attrs[hex_tag("ModalitiesInStudy")] = _json_entry("CS", modalities)
-            attrs[hex_tag("RetrieveURL")] = _json_entry("UR", study_url)
+            attrs[_SERIES_COUNT] = _json_entry("IS", summary.series)
+            attrs[_STUDY_COUNT] = _json_entry("IS", summary.count)
+            if summary.modalities:
+                attrs[_MODALITIES] = _json_entry("CS", list(summary.modalities))
+            attrs[_RETRIEVE_URL] = _json_entry("UR", study_url)
         elif level == "series":
-            attrs[hex_tag("NumberOfSeriesRelatedInstances")] = _json_entry("IS", len(members))
-            attrs[hex_tag("RetrieveURL")] = _json_entry("UR", f"{study_url}/series/{first.series_instance_uid}")
+            attrs[_SERIES_INSTANCES] = _json_entry("IS", summary.count)
+            attrs[_RETRIEVE_URL] = _json_entry("UR", f"{study_url}/series/{first.series_instance_uid}")
         else:
-            attrs[hex_tag("RetrieveURL")] = _json_entry(
+            attrs[_RETRIEVE_URL] = _json_entry(
                 "UR", f"{study_url}/series/{first.series_instance_uid}/instances/{first.sop_instance_uid}")
-        attrs[hex_tag("InstanceAvailability")] = _json_entry("CS", "ONLINE")
+        attrs[_AVAILABILITY] = _json_entry("CS", "ONLINE")
         if private:
             attrs.update(_private_elements(first, private))
         entities.append(Entity(attrs, first.attributes))
     return entities
+
+
+_SERIES_COUNT, _STUDY_COUNT = hex_tag("NumberOfStudyRelatedSeries"), hex_tag("NumberOfStudyRelatedInstances")
+_MODALITIES, _RETRIEVE_URL = hex_tag("ModalitiesInStudy"), hex_tag("RetrieveURL")
+_SERIES_INSTANCES, _AVAILABILITY = hex_tag("NumberOfSeriesRelatedInstances"), hex_tag("InstanceAvailability")
+
+
+def indexed_keys(query: Query) -> dict[str, list[str]]:
+    """The matching keys the store's index can narrow a search by before it matches (Store.groups any_of): column
+    -> values, for top-level keys of an indexed attribute whose values are all literal (no wild card, no list
+    within a value, not empty)."""
+    narrowing = {}
+    for path, values in query.keys:
+        column = Store.INDEXED_COLUMNS.get(keyword_for_tag(path[0])) if len(path) == 1 else None
+        if column and values and all(v and not set(v) & set("*?\\") for v in values):
+            narrowing[column] = list(values)
+    return narrowing
 
 
 def _candidate(attributes: dict, tags: set[int]) -> Dataset:
