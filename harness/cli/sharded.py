@@ -22,6 +22,7 @@ from pathlib import Path
 SUITE_SECONDS = {
     "query_retrieve": 9.6, "worklist": 5.2, "storage": 2.8, "qido": 2.8, "commitment": 2.2, "association": 2.1,
     "ups": 1.9, "robustness": 1.4, "wado": 1.3, "stow": 0.9, "mpps": 0.6, "wado_uri": 0.5, "verification": 0.3,
+    "fhir": 0.1, "security": 0.1, "capabilities": 0.1,
 }
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"
