@@ -502,26 +502,11 @@ class PacsSimulator:
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)
             return Status.CANNOT_UNDERSTAND_DATA_SET
-        affected = UID(event.request.AffectedSOPClassUID)
-        mismatch = str(dataset.get("SOPClassUID", "")) != affected
-        if mismatch and MISMATCH_ABORTS in self.faults:
-            event.assoc.abort()
-            return Status.PROCESSING_FAILURE
-        sop_uid = str(dataset.get("SOPInstanceUID", ""))
-        if not sop_uid:
-            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
-        # In listen mode (a recorder) the product's mismatch is recorded and judged by the client suites; the
-        # acquisition goes on as before (B007 for another class), so only that requirement fails
-        listening = self.recorder is not None
-        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
-                                      None if listening else affected)
-        if refused is not None:
-            return refused
-        if STORE_DISCARDS in self.faults:
-            return Status.SUCCESS
-        if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
-            self.store.delete(sop_uid)
-            return Status.SUCCESS
+        answered = self._answer_before_keeping(event, dataset)
+        if answered is not None:
+            return answered
+        sop_uid = str(dataset.SOPInstanceUID)
+        mismatch = str(dataset.get("SOPClassUID", "")) != UID(event.request.AffectedSOPClassUID)
         try:
             converts = CODES_CONVERTED_WITHOUT_WARNING in self.faults and "AnatomicRegionSequence" in dataset
             if DROP_PRIVATE in self.faults or COERCE_WITHOUT_WARNING in self.faults or converts:
@@ -572,24 +557,11 @@ class PacsSimulator:
         except Exception as exc:  # undecodable data set
             log.warning("C-STORE data set cannot be decoded: %s", exc)
             return Status.CANNOT_UNDERSTAND_DATA_SET
-        affected = UID(event.request.AffectedSOPClassUID)
-        mismatch = str(dataset.get("SOPClassUID", "")) != affected
-        if mismatch and MISMATCH_ABORTS in self.faults:
-            event.assoc.abort()
-            return Status.PROCESSING_FAILURE
-        sop_uid = str(dataset.get("SOPInstanceUID", ""))
-        if not sop_uid:
-            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
-        listening = self.recorder is not None
-        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
-                                      None if listening else affected)
-        if refused is not None:
-            return refused
-        if STORE_DISCARDS in self.faults:
-            return Status.SUCCESS
-        if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
-            self.store.delete(sop_uid)
-            return Status.SUCCESS
+        answered = self._answer_before_keeping(event, dataset)
+        if answered is not None:
+            return answered
+        sop_uid = str(dataset.SOPInstanceUID)
+        mismatch = str(dataset.get("SOPClassUID", "")) != UID(event.request.AffectedSOPClassUID)
         try:
             rewrites = {DROP_PRIVATE, COERCE_WITHOUT_WARNING, CODES_CONVERTED_WITHOUT_WARNING,
                         STORE_DROPS_KOS_EVIDENCE, STORE_REWRITES_GSPS_REFERENCE} & set(self.faults)
@@ -611,6 +583,31 @@ class PacsSimulator:
             log.error("cannot keep %s: %s", sop_uid, exc)
             return Status.OUT_OF_RESOURCES
         return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
+
+    def _answer_before_keeping(self, event, dataset: Dataset) -> int | Dataset | None:
+        """What the decoded data set is answered without being kept (a refusal, or a fault's answer), or None:
+        keep it. The same for a data set in memory and one spooled to a file."""
+        affected = UID(event.request.AffectedSOPClassUID)
+        mismatch = str(dataset.get("SOPClassUID", "")) != affected
+        if mismatch and MISMATCH_ABORTS in self.faults:
+            event.assoc.abort()
+            return Status.PROCESSING_FAILURE
+        sop_uid = str(dataset.get("SOPInstanceUID", ""))
+        if not sop_uid:
+            return Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS
+        # In listen mode (a recorder) the product's mismatch is recorded and judged by the client suites; the
+        # acquisition goes on as before (B007 for another class), so only that requirement fails
+        listening = self.recorder is not None
+        refused = _refusal_of_dataset(dataset, None if listening else str(event.request.AffectedSOPInstanceUID),
+                                      None if listening else affected)
+        if refused is not None:
+            return refused
+        if STORE_DISCARDS in self.faults:
+            return Status.SUCCESS
+        if DUPLICATE_DELETES in self.faults and self.store.get(sop_uid) is not None:
+            self.store.delete(sop_uid)
+            return Status.SUCCESS
+        return None
 
     def _refusal_before_decoding(self, event) -> Dataset | None:
         """What the encoded data set and the command's UIDs earn before anything is decoded: a Deflated data set

@@ -232,18 +232,9 @@ class Store:
     def instances(self, *, study: str | None = None, series: str | None = None,
                   sop_instances: list[str] | None = None, patient_id: str | None = None) -> list[StoredInstance]:
         """Instances narrowed by the unique keys given (all given keys must hold)."""
-        clauses, values = [], []
-        for column, value in (("study_instance_uid", study), ("series_instance_uid", series),
-                              ("patient_id", patient_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if sop_instances is not None:
-            if not sop_instances:
-                return []
-            clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
-            values.extend(sop_instances)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        if sop_instances is not None and not sop_instances:
+            return []
+        where, values = _narrowed(study=study, series=series, patient_id=patient_id, sop_instances=sop_instances)
         with self._lock:
             rows = self._db.execute(f"SELECT {self._COLUMNS} FROM instances{where} ORDER BY rowid",
                                     values).fetchall()
@@ -253,17 +244,9 @@ class Store:
               sop_instances: list[str] | None = None) -> list[StoredFile]:
         """Where the instances narrowed as by instances() are kept, in store order, without decoding their index
         attributes (what a retrieve needs: a study's worth of attributes costs more than streaming its files)."""
-        clauses, values = [], []
-        for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                values.append(value)
-        if sop_instances is not None:
-            if not sop_instances:
-                return []
-            clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
-            values.extend(sop_instances)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        if sop_instances is not None and not sop_instances:
+            return []
+        where, values = _narrowed(study=study, series=series, sop_instances=sop_instances)
         with self._lock:
             rows = self._db.execute("SELECT sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
                                     f" study_instance_uid, series_instance_uid, relative_path FROM instances{where}"
@@ -376,6 +359,20 @@ class Store:
                     self._db.execute("ROLLBACK")
                     raise
         return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
+
+
+def _narrowed(*, study=None, series=None, patient_id=None, sop_instances=None) -> tuple[str, list]:
+    """The WHERE clause (or "") and its values for the unique keys given (all must hold)."""
+    clauses, values = [], []
+    for column, value in (("study_instance_uid", study), ("series_instance_uid", series),
+                          ("patient_id", patient_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            values.append(value)
+    if sop_instances is not None:
+        clauses.append(f"sop_instance_uid IN ({','.join('?' * len(sop_instances))})")
+        values.extend(sop_instances)
+    return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), values
 
 
 def _alive(pid: int) -> bool:

@@ -6,7 +6,6 @@ import os
 import socket
 import ssl
 import time
-import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from dicom_harness.clients.exchange import (
 from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
 from dicom_harness.shared import ul_state_model
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
-from dicom_harness.shared.spool import spool_handlers, spooled_path
+from dicom_harness.shared.spool import read_lazily, spool_handlers, spooled_path
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import DimseEndpoint, Target
@@ -754,19 +753,9 @@ def adopt_spooled(spooled: Path) -> Dataset:
     """A received data set pynetdicom spooled to disk (harness/shared/spool.py), moved out of pynetdicom's way (it
     removes the file after the handler) and read lazily: its large values stay on disk until they are used
     (`dataset.filename` is the file). The file goes when the data set is collected, or at exit."""
-    from pydicom import dcmread
     kept = spooled.with_name(spooled.stem + ".kept.dcm")
     os.replace(spooled, kept)
-    dataset = dcmread(kept, defer_size=64 * 1024)
-    weakref.finalize(dataset, _remove_quietly, str(kept))
-    return dataset
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    return read_lazily(kept)
 
 
 def _image_identifier(dataset: Dataset) -> Dataset:

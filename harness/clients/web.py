@@ -13,7 +13,6 @@ import os
 import ssl
 import tempfile
 import uuid
-import weakref
 from collections.abc import Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
@@ -33,7 +32,7 @@ from dicom_harness.clients.multipart import (
     parse_multipart_file,
 )
 from dicom_harness.errors import ProfileError, TargetUnreachable
-from dicom_harness.shared.spool import is_large
+from dicom_harness.shared.spool import is_large, read_lazily
 from dicom_harness.targets.profile import WebEndpoint
 
 DICOM_JSON = "application/dicom+json"
@@ -323,19 +322,10 @@ def _read_part(part) -> Dataset:
     kept = Path(handle.name)
     try:
         part.copy_to(kept)
-        dataset = dcmread(kept, defer_size=64 * 1024)
     except BaseException:
         kept.unlink(missing_ok=True)
         raise
-    weakref.finalize(dataset, _remove_quietly, str(kept))
-    return dataset
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    return read_lazily(kept)
 
 
 def _tls_context(endpoint: WebEndpoint) -> ssl.SSLContext:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from io import BytesIO
 from pathlib import Path
 from tempfile import NamedTemporaryFile
@@ -189,3 +190,24 @@ class _SendsStoredFiles:
 def send_stored_files(assoc) -> None:
     """This association's send_c_store takes StoredFile data sets (see the module's docstring)."""
     _mixed(assoc, _SendsStoredFiles, "FileSending")
+
+
+def read_lazily(kept: Path):
+    """The Part 10 file `kept` as a data set whose large values stay on disk until used (`dataset.filename` is
+    the file); the file is removed when the data set is collected, or at exit. A file that cannot be read is
+    removed at once."""
+    from pydicom import dcmread
+    try:
+        dataset = dcmread(kept, defer_size=64 * 1024)
+    except BaseException:
+        Path(kept).unlink(missing_ok=True)
+        raise
+    weakref.finalize(dataset, _remove_quietly, str(kept))
+    return dataset
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
