@@ -11,6 +11,7 @@ import mmap
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
@@ -535,23 +536,9 @@ class PacsSimulator:
         """_on_store for a large data set, written to a file under the store's incoming/ as it arrived
         (harness/shared/spool.py): the same checks, read from the file; the file is then synced and moved into
         place, never read whole. A fault that changes the data set reads it whole, as _on_store does."""
-        for value, name, status in ((event.request.AffectedSOPInstanceUID, "Affected SOP Instance UID",
-                                     INVALID_SOP_INSTANCE),
-                                    (event.request.AffectedSOPClassUID, "Affected SOP Class UID",
-                                     Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS)):
-            problem = uid_problem(value, name)
-            if problem:
-                return _refusal(status, problem)
-        with open(spooled, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
-            found = encoded_dataset_problem(buffer, event.context.transfer_syntax, self.limits,
-                                            start=data_offset(spooled))     # element headers read, values skipped
-        if found is not None:           # as _refusal_before_decoding
-            kind, problem = found
-            if kind != TOO_LARGE and ROBUST_REFUSAL_DELETES_STORED in self.faults:
-                self.store.delete(str(event.request.AffectedSOPInstanceUID))
-            if kind != TOO_LARGE and ROBUST_UNDECODABLE_SUCCESS in self.faults:
-                return Status.SUCCESS
-            return _refusal(Status.OUT_OF_RESOURCES if kind == TOO_LARGE else Status.CANNOT_UNDERSTAND, problem)
+        refused = self._refusal_before_decoding(event, spooled)
+        if refused is not None:
+            return refused
         try:
             dataset = dcmread(spooled, stop_before_pixels=True)
         except Exception as exc:  # undecodable data set
@@ -609,18 +596,24 @@ class PacsSimulator:
             return Status.SUCCESS
         return None
 
-    def _refusal_before_decoding(self, event) -> Dataset | None:
+    def _refusal_before_decoding(self, event, spooled: Path | None = None) -> Dataset | None:
         """What the encoded data set and the command's UIDs earn before anything is decoded: a Deflated data set
         past the inflation bound is Refused: Out of resources (A7xx), impossible element lengths are Error:
-        Cannot understand (Cxxx), a command UID that is not a UID is Invalid SOP Instance (0117H)."""
+        Cannot understand (Cxxx), a command UID that is not a UID is Invalid SOP Instance (0117H). A data set
+        `spooled` to a file is walked there (element headers read, values skipped), never read whole."""
         problem = uid_problem(event.request.AffectedSOPInstanceUID, "Affected SOP Instance UID")
         if problem:
             return _refusal(INVALID_SOP_INSTANCE, problem)
         problem = uid_problem(event.request.AffectedSOPClassUID, "Affected SOP Class UID")
         if problem:
             return _refusal(Status.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, problem)
-        with received.body(event) as data:
-            found = encoded_dataset_problem(data, event.context.transfer_syntax, self.limits)
+        if spooled is None:
+            with received.body(event) as data:
+                found = encoded_dataset_problem(data, event.context.transfer_syntax, self.limits)
+        else:
+            with open(spooled, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                found = encoded_dataset_problem(data, event.context.transfer_syntax, self.limits,
+                                                start=data_offset(spooled))
         if found is None:
             return None
         kind, problem = found
