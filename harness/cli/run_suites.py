@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from dicom_harness.errors import HarnessUserError
@@ -68,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     pytest_args += ["--tb=no", "-rN"] if not args.verbose else ["--tb=short"]
     results_file.unlink(missing_ok=True)
     try:
-        code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
+        with hypothesis_prepared():
+            code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
     finally:
         provider.stop()
     if code in (2, 3) and not results_file.exists():
@@ -81,6 +83,27 @@ def run(args: argparse.Namespace) -> int:
     if baseline is not None:
         return cli_reports.baseline_exit(baseline, report_dir)
     return exit_code([r["verdict"] for r in results])
+
+
+@contextmanager
+def hypothesis_prepared():
+    """Hypothesis for a run of the suites. It keeps what it derives once (which characters a codec encodes:
+    seconds of CPU; the constants of each module it draws for) in its storage folder, ./.hypothesis unless
+    HYPOTHESIS_STORAGE_DIRECTORY says otherwise: a run in a fresh folder derived them again and left the folder
+    behind, so a run keeps them in the user's cache instead (the same values: only where they are kept changes).
+    Imported before pytest starts: pytest rewrites the asserts of every module of a package that has a pytest
+    plugin (hypothesis has one), about a second per process, and no check asserts inside hypothesis."""
+    import hypothesis  # noqa: F401
+    from hypothesis.configuration import set_hypothesis_home_dir
+    chosen = not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    if chosen:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        set_hypothesis_home_dir(cache / "dicom-harness" / "hypothesis")
+    try:
+        yield
+    finally:
+        if chosen:
+            set_hypothesis_home_dir(None)       # a later pytest session in this process: hypothesis's default
 
 
 def _nothing_ran(args: argparse.Namespace) -> int:
