@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +13,21 @@ from dicom_harness.errors import HarnessUserError
 
 
 def run(args: argparse.Namespace) -> int:
+    from dicom_harness.cli import sharded
+    shards = None
+    if sharded.shardable(args) and not args.targets:
+        _check_writable(Path(args.report_dir))
+        shards = sharded.Shards(args, Path(args.report_dir))
+    try:
+        return _run(args, shards)
+    except BaseException:
+        if shards is not None:
+            shards.discard()
+        raise
+
+
+def _run(args: argparse.Namespace, shards) -> int:
+    """The run; `shards`, when it is spread over processes, already started (they check the command line too)."""
     import pytest
 
     from dicom_harness.catalogue import load_catalogue
@@ -38,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb,   # bad input: exit 2
                              tls=args.tls)
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
-    from dicom_harness.cli import sharded
-    if sharded.shardable(args):
-        code = sharded.run_sharded(args, report_dir, time.time())
+    if shards is not None:
+        from dicom_harness.cli import sharded
+        code = sharded.run_sharded(shards, args, report_dir)
         return _nothing_ran(args) if code == -1 else (cli_reports.baseline_exit(baseline, report_dir)
                                                      if baseline is not None and code in (0, 1, 4) else code)
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)

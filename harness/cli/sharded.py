@@ -55,37 +55,54 @@ def suite_folders(suites_dir: Path) -> list[str]:
                   if path.is_dir() and not path.name.startswith((".", "_")) and any(path.glob("test_*.py")))
 
 
-def run_sharded(args: argparse.Namespace, report_dir: Path, started: float) -> int:
-    from dicom_harness.plugin.options import OPTIONS, arguments
-    from dicom_harness.plugin.roots import builtin_root
-    from dicom_harness.reports.render import load_results, write_reports
-    from dicom_harness.shared.verdicts import exit_code
+class Shards:
+    """The processes of a sharded run, started before the parent checks the command line (its imports and
+    checks take a second, which the shards spend starting their simulators): stop() ends them when it fails."""
 
-    folders = suite_folders(builtin_root())
-    shards = deal(folders, args.jobs or default_jobs())
-    work = report_dir / SHARDS_FOLDER
-    passed_on = arguments([o for o in OPTIONS if o.dest in ("fault", "tls", "seed", "data")], vars(args))
-    if args.k:
-        passed_on += ["-k", args.k]
-    print(f"dicom-harness: starting simulators in {len(shards)} processes (--jobs 1: one process) ...", flush=True)
-    children = []
-    for index, shard in enumerate(shards):
-        folder = work / str(index)
-        folder.mkdir(parents=True, exist_ok=True)
-        # the user's own suites run in the first process, whose catalogue then holds their requirements
-        own = arguments([o for o in OPTIONS if o.dest == "suite"], vars(args)) if index == 0 else []
-        command = [sys.executable, "-m", "dicom_harness", "run", "--shard", ",".join(shard), "--report-dir",
-                   str(folder), *passed_on, *own]
-        log = open(folder / "run.log", "w", encoding="utf-8")
-        children.append((folder, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
-    try:
-        _wait_showing_progress(children)
-    finally:
-        for _, log, child in children:
+    def __init__(self, args: argparse.Namespace, report_dir: Path):
+        from dicom_harness.plugin.options import OPTIONS, arguments
+        from dicom_harness.plugin.roots import builtin_root
+        self.started = time.time()
+        self.folders = suite_folders(builtin_root())
+        shards = deal(self.folders, args.jobs or default_jobs())
+        self.work = report_dir / SHARDS_FOLDER
+        passed_on = arguments([o for o in OPTIONS if o.dest in ("fault", "tls", "seed", "data")], vars(args))
+        if args.k:
+            passed_on += ["-k", args.k]
+        self.children = []
+        for index, shard in enumerate(shards):
+            folder = self.work / str(index)
+            folder.mkdir(parents=True, exist_ok=True)
+            # the user's own suites run in the first process, whose catalogue then holds their requirements
+            own = arguments([o for o in OPTIONS if o.dest == "suite"], vars(args)) if index == 0 else []
+            command = [sys.executable, "-m", "dicom_harness", "run", "--shard", ",".join(shard), "--report-dir",
+                       str(folder), *passed_on, *own]
+            log = open(folder / "run.log", "w", encoding="utf-8")
+            self.children.append((folder, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
+
+    def stop(self) -> None:
+        for _, log, child in self.children:
             if child.poll() is None:
                 child.terminate()
                 child.wait(timeout=10)
             log.close()
+
+    def discard(self) -> None:
+        """Stopped because the command line is wrong: nothing of theirs is kept."""
+        self.stop()
+        _remove_tree(self.work)
+
+
+def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> int:
+    from dicom_harness.reports.render import load_results, write_reports
+    from dicom_harness.shared.verdicts import exit_code
+
+    children, folders, work, started = shards.children, shards.folders, shards.work, shards.started
+    print(f"dicom-harness: starting simulators in {len(children)} processes (--jobs 1: one process) ...", flush=True)
+    try:
+        _wait_showing_progress(children)
+    finally:
+        shards.stop()
     parts = []
     for folder, _, child in children:
         results, log = folder / "results.jsonl", (folder / "run.log").read_text(encoding="utf-8", errors="replace")
@@ -201,7 +218,7 @@ def _wait_showing_progress(children: list) -> None:
     while any(child.poll() is None for _, _, child in children):
         for folder, _, _ in children:
             progress.poll(folder)
-        time.sleep(0.2)
+        time.sleep(0.05)
     for folder, _, _ in children:
         progress.poll(folder)
     progress.end_line()
