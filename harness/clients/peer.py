@@ -37,6 +37,7 @@ class PeerInbox:
     event_reports: list[EventReport] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)                  # SOP Instance UIDs answered A700, in order
     priorities: dict[str, int | None] = field(default_factory=dict)   # SOP Instance UID -> C-STORE-RQ Priority
+    connections: int = 0                                              # TCP connections open to the peer now
 
 
 class HarnessPeer:
@@ -86,6 +87,11 @@ class HarnessPeer:
             self._changed.notify_all()
         return Status.SUCCESS
 
+    def _on_connection(self, event) -> None:
+        with self._changed:
+            self.inbox.connections += 1 if event.event is evt.EVT_CONN_OPEN else -1
+            self._changed.notify_all()
+
     def _on_event_report(self, event):
         request = event.request
         info, problem = read_event_information(event)
@@ -118,7 +124,8 @@ class HarnessPeer:
         # As the SCU of Storage Commitment we receive N-EVENT-REPORTs; the SCP may open a new association.
         ae.add_supported_context(StorageCommitmentPushModel, [ImplicitVRLittleEndian, ExplicitVRLittleEndian],
                                  scu_role=True, scp_role=True)
-        handlers = [NODELAY_HANDLER, (evt.EVT_C_STORE, self._on_store), (evt.EVT_N_EVENT_REPORT, self._on_event_report)]
+        handlers = [NODELAY_HANDLER, (evt.EVT_CONN_OPEN, self._on_connection), (evt.EVT_CONN_CLOSE, self._on_connection),
+                    (evt.EVT_C_STORE, self._on_store), (evt.EVT_N_EVENT_REPORT, self._on_event_report)]
         from dicom_harness.shared.tls import start_server
         self._server = start_server(ae, (self.config.host, self.config.port), self.tls_context, handlers)
         self.port = self._server.server_address[1]

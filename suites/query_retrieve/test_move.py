@@ -2,7 +2,6 @@
 instance compared with what was stored; unknown destinations; sub-operation counts; a destination that refuses
 one C-STORE (final status, Failed SOP Instance UID List); C-MOVE-CANCEL."""
 
-import time
 
 import pytest
 
@@ -238,7 +237,9 @@ def _cancelled_move(qr, cancel_world, harness_peer):
         harness_peer.expect_stores(on_arrival=on_arrival)
         try:
             result = session.move(identifier, harness_peer.config.ae_title, uid)
-            time.sleep(0.3)       # a C-STORE initiated just before the final response reaches the peer too
+            # a C-STORE initiated just before the final response reaches the peer too: it comes before the end of
+            # its association (wait for that, 0.3 s at most)
+            harness_peer.wait_for(lambda inbox: inbox.connections == 0, timeout=0.3)
         finally:
             harness_peer.expect_stores()
     initiated = len(set(arrivals))
