@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace, shards) -> int:
     results_file.unlink(missing_ok=True)
     try:
         with hypothesis_prepared():
-            code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider)])
+            code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider, not args.shard)])
     finally:
         provider.stop()
     if code in (2, 3) and not results_file.exists():
@@ -158,10 +158,11 @@ def _selected(tests: list[str], folders: tuple[Path, ...], suites_dir: Path) -> 
 class _StartedTarget:
     """Hands the target the command line already started to the plugin's target fixture."""
 
-    def __init__(self, target, provider=None):
+    def __init__(self, target, provider=None, read_sources: bool = True):
         self.target = target
         self.provider = provider
+        self.read_sources = read_sources
 
     def pytest_configure(self, config):
         from dicom_harness.plugin.state import hand_over
-        hand_over(config, self.target, self.provider)
+        hand_over(config, self.target, self.provider, self.read_sources)

@@ -99,6 +99,9 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
 
     children, folders, work, started = shards.children, shards.folders, shards.work, shards.started
     print(f"dicom-harness: starting simulators in {len(children)} processes (--jobs 1: one process) ...", flush=True)
+    from dicom_harness.catalogue.coverage import named_in_sources
+    from dicom_harness.plugin.roots import builtin_root, user_folders
+    named = named_in_sources((builtin_root(), *user_folders(args.suite)))     # while the shards start
     try:
         _wait_showing_progress(children)
     finally:
@@ -117,7 +120,8 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
     if not records:
         return -1                   # the caller says that nothing ran
     header = next(part["run"] for part in parts if part["results"])
-    run = {**header, "started": started, "duration": round(time.time() - started, 3)}
+    run = {**header, "started": started, "duration": round(time.time() - started, 3),
+           "catalogue": merged_catalogue([part["run"]["catalogue"] for part in parts], named)}
     _write_results_file(report_dir / "results.jsonl", run, records)
     report = write_reports({"run": run, "results": records}, report_dir)
     for line in summary_lines(run, records, report, time.time() - started):
@@ -137,6 +141,18 @@ def merged_records(parts: list[list[dict]], folders: list[str]) -> list[dict]:
 
     numbered = [(shard, index, record) for shard, part in enumerate(parts) for index, record in enumerate(part)]
     return [record for _, _, record in sorted(numbered, key=key)]
+
+
+def merged_catalogue(catalogues: list[list[dict]], named: dict) -> list[dict]:
+    """The catalogue of the first shard (the one running the user's suites, whose requirements it holds), each
+    requirement tested when a shard's collected tests or the suite files (`named`) name it: as one process
+    counts them. A requirement the catalogue declares untested keeps its declared status and reason."""
+    from dicom_harness.catalogue import NOT_YET_TESTED, TESTED
+    from dicom_harness.catalogue.coverage import NO_TEST
+    tested = set(named) | {entry["id"] for catalogue in catalogues for entry in catalogue if entry["status"] == TESTED}
+    return [{**entry, "status": TESTED, "reason": ""}
+            if entry["id"] in tested and (entry["status"], entry["reason"]) == (NOT_YET_TESTED, NO_TEST) else entry
+            for entry in catalogues[0]]
 
 
 def summary_lines(run: dict, records: list[dict], report: Path, elapsed: float) -> list[str]:

@@ -12,15 +12,17 @@ from pathlib import Path
 from dicom_harness.catalogue import load_catalogue
 from dicom_harness.catalogue.coverage import as_header, named_in_sources
 from dicom_harness.plugin.options import pytest_values, target_arguments
-from dicom_harness.plugin.state import RUN, run_state
+from dicom_harness.plugin.state import HANDED_OVER, RUN, run_state
 from dicom_harness.reports import SCHEMA_VERSION
 from dicom_harness.shared import verdicts
 
 
-def _catalogue(state) -> list[dict]:
+def _catalogue(state, read_sources: bool = True) -> list[dict]:
     """The catalogue with each requirement's status. A test this run did not collect (--test) still counts as
-    a test when its file names the requirement; whether it ran is the report's business (its records)."""
-    named = {**named_in_sources(state.suite_folders), **state.named}
+    a test when its file names the requirement; whether it ran is the report's business (its records). Without
+    read_sources (a process of a sharded run), only what this process collected: the process that started the
+    shards reads the suite files once for all of them (sharded.merged_catalogue)."""
+    named = {**(named_in_sources(state.suite_folders) if read_sources else {}), **state.named}
     # coverage of what this run could judge: a server's requirements, or (from a recording) a client's
     chosen = {rid: req for rid, req in load_catalogue(state.catalogue_folders).items() if req.role == state.role}
     return as_header(chosen, named)
@@ -38,7 +40,7 @@ def _run_header(config) -> dict:
         "python": sys.version.split()[0],
         "role": state.role,
         **({"recording": str(state.recording), "validators": _validators()} if state.recording else {}),
-        "catalogue": _catalogue(state),
+        "catalogue": _catalogue(state, getattr(config.stash.get(HANDED_OVER, None), "read_sources", True)),
     }
 
 

@@ -17,6 +17,8 @@ class HandOver:
     """A target the command line already started (and will stop), with the provider that started it."""
     target: object
     provider: object = None
+    # False in one process of a sharded run: the process that started it reads the suite files for the catalogue
+    read_sources: bool = True
 
 
 @dataclass
@@ -56,6 +58,6 @@ def run_state(config) -> RunState:
     return config.stash[RUN]
 
 
-def hand_over(config, target, provider=None) -> None:
+def hand_over(config, target, provider=None, read_sources: bool = True) -> None:
     """Called by the command line (from its own pytest_configure) to give the plugin a started target."""
-    config.stash[HANDED_OVER] = HandOver(target, provider)
+    config.stash[HANDED_OVER] = HandOver(target, provider, read_sources)
