@@ -178,7 +178,7 @@ class Differential(differential.Differential):
 
     def ask(self, keys: dict[str, str]) -> set[str]:
         """The seeded items (by Study Instance UID, a return key) the target returns; other items are not ours."""
-        result = self.worklist_find(worklist_query(**keys), expect_success=False)
+        result = self.worklist_find(worklist_query(**keys), expect_success=False, one_association=True)
         assert result.final_status == Status.SUCCESS, (
             f"query {keys}: expected the worklist C-FIND to end with Success, observed "
             f"{describe(result.final_status)} (PS3.4 K.2.2.1.1.1: a Basic Worklist Management SCP shall support "
