@@ -120,12 +120,14 @@ class SimulatorProvider(Provider):
         return os.environ.setdefault(target.dicomweb.token_env, secrets.token_urlsafe(18))
 
     def stop(self) -> None:
-        if self._web:
-            self._web.stop()
-        if self._pacs:
-            self._pacs.stop()
-        if self._tls_pacs:
-            self._tls_pacs.stop()
+        # side by side: each server notices its stop only at its loop's next turn (uvicorn's every 0.1 s)
+        import threading
+        stopping = [threading.Thread(target=server.stop, name=f"stop-{type(server).__name__}")
+                    for server in (self._web, self._pacs, self._tls_pacs) if server]
+        for thread in stopping:
+            thread.start()
+        for thread in stopping:
+            thread.join()
         if self._certificate_dir:
             shutil.rmtree(self._certificate_dir, ignore_errors=True)
         if self._store:
