@@ -13,21 +13,6 @@ from dicom_harness.errors import HarnessUserError
 
 
 def run(args: argparse.Namespace) -> int:
-    from dicom_harness.cli import sharded
-    shards = None
-    if sharded.shardable(args) and not args.targets:
-        _check_writable(Path(args.report_dir))
-        shards = sharded.Shards(args, Path(args.report_dir))
-    try:
-        return _run(args, shards)
-    except BaseException:
-        if shards is not None:
-            shards.discard()
-        raise
-
-
-def _run(args: argparse.Namespace, shards) -> int:
-    """The run; `shards`, when it is spread over processes, already started (they check the command line too)."""
     import pytest
 
     from dicom_harness.catalogue import load_catalogue
@@ -52,9 +37,10 @@ def _run(args: argparse.Namespace, shards) -> int:
     provider = make_provider(args.target, args.dimse, tuple(args.fault), args.dicomweb,   # bad input: exit 2
                              tls=args.tls)
     check_deviations(provider.profile, known)                                 # a misspelled ID: exit 2
-    if shards is not None:
-        from dicom_harness.cli import sharded
-        code = sharded.run_sharded(shards, args, report_dir)
+    from dicom_harness.cli import sharded
+    if sharded.shardable(args):
+        import hypothesis  # noqa: F401  (every shard imports it before its tests: once here, before forking them)
+        code = sharded.run_sharded(sharded.Shards(args, report_dir), args, report_dir)
         return _nothing_ran(args) if code == -1 else (cli_reports.baseline_exit(baseline, report_dir)
                                                      if baseline is not None and code in (0, 1, 4) else code)
     quick = " ".join(f"--{form} {value}" for form, value in (("dimse", args.dimse), ("dicomweb", args.dicomweb)) if value)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -57,8 +59,9 @@ def suite_folders(suites_dir: Path) -> list[str]:
 
 
 class Shards:
-    """The processes of a sharded run, started before the parent checks the command line (its imports and
-    checks take a second, which the shards spend starting their simulators): stop() ends them when it fails."""
+    """The processes of a sharded run. Forked from this one once it has checked the command line, so that they
+    start with its imports done (pydicom, pynetdicom, pytest, the simulators: a second or two of CPU each); where
+    this process cannot fork safely (no os.fork, or a thread running), started as `dicom-harness run --shard`."""
 
     def __init__(self, args: argparse.Namespace, report_dir: Path):
         from dicom_harness.plugin.options import OPTIONS, arguments
@@ -76,10 +79,14 @@ class Shards:
             folder.mkdir(parents=True, exist_ok=True)
             # the user's own suites run in the first process, whose catalogue then holds their requirements
             own = arguments([o for o in OPTIONS if o.dest == "suite"], vars(args)) if index == 0 else []
-            command = [sys.executable, "-m", "dicom_harness", "run", "--shard", ",".join(shard), "--report-dir",
-                       str(folder), *passed_on, *own]
+            argv = ["run", "--shard", ",".join(shard), "--report-dir", str(folder), *passed_on, *own]
             log = open(folder / "run.log", "w", encoding="utf-8")
-            self.children.append((folder, log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)))
+            if hasattr(os, "fork") and threading.active_count() == 1:
+                child = _Forked(argv, log)
+            else:
+                child = subprocess.Popen([sys.executable, "-m", "dicom_harness", *argv], stdout=log,
+                                         stderr=subprocess.STDOUT)
+            self.children.append((folder, log, child))
 
     def stop(self) -> None:
         for _, log, child in self.children:
@@ -88,10 +95,49 @@ class Shards:
                 child.wait(timeout=10)
             log.close()
 
-    def discard(self) -> None:
-        """Stopped because the command line is wrong: nothing of theirs is kept."""
-        self.stop()
-        _remove_tree(self.work)
+
+class _Forked:
+    """A shard forked from this process: `dicom-harness ARGV` in the child, its output to `log`; poll(), wait()
+    and terminate() as subprocess.Popen's."""
+
+    def __init__(self, argv: list[str], log):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.returncode: int | None = None
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 4
+            try:
+                os.dup2(log.fileno(), 1)
+                os.dup2(log.fileno(), 2)
+                from dicom_harness.cli.main import main
+                code = main(argv)
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)      # never back into the parent's code: no atexit handler of its runs twice
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"shard {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def terminate(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
 
 
 def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> int:
