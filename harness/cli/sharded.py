@@ -110,8 +110,12 @@ class _Forked:
             try:
                 os.dup2(log.fileno(), 1)
                 os.dup2(log.fileno(), 2)
-                from dicom_harness.cli.main import main
-                code = main(argv)
+                # what `python -m dicom_harness ARGV` runs, in this process
+                import runpy
+                sys.argv = ["dicom-harness", *argv]
+                runpy.run_module("dicom_harness", run_name="__main__")
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else 4
             except BaseException:
                 import traceback
                 traceback.print_exc()
