@@ -361,6 +361,51 @@ class Store:
         return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
 
 
+    def keep_encoded(self, entries: list[tuple[str, bytes, tuple]]) -> list[OSError | None]:
+        """Keep several Part 10 files at once (the parts of one STOW-RS request on the lean path), each given as
+        (SOP Instance UID, its bytes, its index row without the path: store._index_row's columns but
+        relative_path): for each None, or the OSError that kept it out. Each file is written into place unsynced,
+        then all go into the journal with one fdatasync (a large one is written durably on its own) before their
+        index rows are written, in one transaction."""
+        outcomes: list = [None] * len(entries)
+        journaled = []
+        rows = []
+        for index, (sop_uid, encoded, row) in enumerate(entries):
+            relative = self._relative_path(sop_uid)
+            try:
+                final = self._folder_for(relative) / Path(relative).name
+                if self._journal.takes((encoded,)):
+                    write_in_place(final, (encoded,), self.incoming_path())
+                    journaled.append((relative, final, (encoded,)))
+                else:
+                    self._journal.forget(relative)
+                    write_durably(final, encoded, self.incoming_path())
+            except OSError as exc:
+                outcomes[index] = exc
+                continue
+            rows.append((index, (*row[:6], relative, row[6])))
+        if journaled:
+            try:
+                self._journal.append_all(journaled)
+            except OSError as exc:
+                for index, _ in rows:
+                    outcomes[index] = exc
+                return outcomes
+        if rows:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row for _, row in rows])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        return outcomes
+
+
 def _narrowed(*, study=None, series=None, patient_id=None, sop_instances=None) -> tuple[str, list]:
     """The WHERE clause (or "") and its values for the unique keys given (all must hold)."""
     clauses, values = [], []
@@ -472,6 +517,30 @@ class Journal:
             _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
             self._at += need
             self._pending.add(relative)
+            fd = self._fd
+        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
+
+    def append_all(self, records: list) -> None:
+        """append for several (relative, final, pieces) records, all on disk after one fdatasync."""
+        with self._lock:
+            if self._fd is None:
+                self._open()
+            for relative, _final, pieces in records:
+                name = relative.encode("ascii")
+                length = sum(len(p) for p in pieces)
+                need = self._RECORD.size + len(name) + length + self._CRC.size
+                if self._at + need > self._size:
+                    if self._size < self.MAX_SIZE:
+                        self._grow(min(self.MAX_SIZE, max(self._size * 2, self._at + need)))
+                    else:
+                        self._checkpoint()
+                head = self._RECORD.pack(b"DHJR", self._generation, len(name), length)
+                crc = zlib.crc32(name, zlib.crc32(head))
+                for piece in pieces:
+                    crc = zlib.crc32(piece, crc)
+                _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
+                self._at += need
+                self._pending.add(relative)
             fd = self._fd
         _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
 
