@@ -12,6 +12,7 @@ survives a restart."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -108,6 +109,11 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._folders: set[Path] = set()          # object folders known to exist
+        # keep_encoded's: the object folders known to exist by name, and its temporary files' names under incoming/
+        # (the process id first, as incoming_path's, so that _clean_incoming knows whose they are)
+        self._folder_names: set[str] = set()
+        self._incoming_prefix = f"{self.root}/incoming/{os.getpid()}-{uuid.uuid4().hex}-"
+        self._incoming_count = itertools.count()
         self._replay_journals()
         self._journal = Journal(self.root / "journal")
         self._index_unindexed_files()
@@ -307,6 +313,10 @@ class Store:
         """A fresh path under incoming/ for a writer that streams a Part 10 file before adopting it."""
         return self.root / "incoming" / f"{os.getpid()}-{uuid.uuid4().hex}.part"
 
+    def incoming_name(self) -> str:
+        """incoming_path as text, cheaper (a counter, not a fresh UUID each): the STOW-RS reader asks one a part."""
+        return f"{self._incoming_prefix}{next(self._incoming_count)}.part"
+
     def adopt_file(self, temporary: Path, dataset: Dataset) -> StoredInstance:
         """Make a Part 10 file written under incoming/ durable, move it into place and index it."""
         with open(temporary, "rb+") as handle:
@@ -370,16 +380,21 @@ class Store:
         outcomes: list = [None] * len(entries)
         journaled = []
         rows = []
+        root = str(self.root)
         for index, (sop_uid, encoded, row) in enumerate(entries):
             relative = self._relative_path(sop_uid)
             try:
-                final = self._folder_for(relative) / Path(relative).name
+                final = f"{root}/{relative}"
+                folder = final.rpartition("/")[0]
+                if folder not in self._folder_names:
+                    self._folder_for(relative)
+                    self._folder_names.add(folder)
                 if self._journal.takes((encoded,)):
-                    write_in_place(final, (encoded,), self.incoming_path())
+                    _write_in_place(final, encoded, self.incoming_name())
                     journaled.append((relative, final, (encoded,)))
                 else:
                     self._journal.forget(relative)
-                    write_durably(final, encoded, self.incoming_path())
+                    write_durably(Path(final), encoded, self.incoming_path())
             except OSError as exc:
                 outcomes[index] = exc
                 continue
@@ -404,6 +419,26 @@ class Store:
                     self._db.execute("ROLLBACK")
                     raise
         return outcomes
+
+
+def _write_in_place(final: str, encoded, temporary: str) -> None:
+    """write_in_place for one bytes-like value, by path strings and plain file descriptors."""
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            with memoryview(encoded) as view:
+                written = 0
+                while written < len(view):
+                    written += os.write(fd, view[written:])
+        finally:
+            os.close(fd)
+        os.replace(temporary, final)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def _narrowed(*, study=None, series=None, patient_id=None, sop_instances=None) -> tuple[str, list]:

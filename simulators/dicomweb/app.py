@@ -703,8 +703,8 @@ class DicomWebApp:
         if "boundary" not in params:
             return self._error(400, "multipart/related without a boundary parameter")
         try:
-            parts = await read_parts(request.stream(), params["boundary"],
-                                     lambda: str(self.store.incoming_path()), in_memory=STOW_PART_IN_MEMORY)
+            parts = await read_parts(request.stream(), params["boundary"], self.store.incoming_name,
+                                     in_memory=STOW_PART_IN_MEMORY)
         except MultipartError as exc:
             if ROBUST_STOW_MALFORMED_200 in self.faults:
                 return Response(b"{}", status_code=200, media_type="application/dicom+json")

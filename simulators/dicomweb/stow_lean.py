@@ -12,6 +12,7 @@ alone with the data set's Specific Character Set."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 from dataclasses import dataclass
 from io import BytesIO
@@ -147,7 +148,12 @@ def _scan(buffer: memoryview) -> LeanPart | None:
         key = (tag, vr, value, charset)
         fragment = fragment_of(key)
         if fragment is None:
-            fragment = _decoded_fragment(tag, bytes(buffer[begin:end]), charset, key)
+            fragment = _plain_fragment(tag, vr, value)
+            if fragment is None:
+                fragment = _decoded_fragment(tag, bytes(buffer[begin:end]), charset)
+            if len(_FRAGMENTS) >= _FRAGMENTS_LIMIT:
+                _FRAGMENTS.clear()
+            _FRAGMENTS[key] = fragment
         if fragment:
             fragments.append(fragment)
             if tag == _PATIENT_ID:
@@ -181,9 +187,28 @@ def _finished(uids: dict, patient: str | None, fragments: list, syntax: str) -> 
 _PATIENT_IDS: dict[str, str] = {}
 
 
-def _decoded_fragment(tag: int, encoded: bytes, charset: bytes, key) -> str | None:
+def _plain_fragment(tag: int, vr: bytes, value: bytes) -> str | None:
+    """The fragment of a single UI or IS value pydicom would give, made without it (they differ from instance
+    to instance: the SOP Instance UID, the Instance Number), or None."""
+    if vr == b"UI":
+        text = value.rstrip(b"\0 ")
+        if text and b"\\" not in text and text.isascii():
+            return f'"{tag:08X}": {{"vr": "UI", "Value": ["{text.decode()}"]}}' if text.isdigit() or _UID_TEXT(
+                text) else None
+    elif vr == b"IS":
+        text = value.strip(b" ")
+        digits = text[1:] if text[:1] == b"-" else text
+        if 0 < len(digits) and len(text) <= 12 and digits.isdigit():
+            return f'"{tag:08X}": {{"vr": "IS", "Value": [{int(text)}]}}'
+    return None
+
+
+_UID_TEXT = re.compile(rb"[0-9.]+").fullmatch
+
+
+def _decoded_fragment(tag: int, encoded: bytes, charset: bytes) -> str:
     """Decode one element through pydicom (with the data set's character set) into its index JSON fragment, and
-    remember it. None: pydicom cannot make it what the full path would (the part takes the full path)."""
+    "" when the full path leaves it out. pydicom's errors reach lean_part: the part takes the full path."""
     from dicom_harness.simulators.store import _SKIPPED, _element_json
     head = b""
     if charset and tag != _CHARSET:
@@ -192,8 +217,4 @@ def _decoded_fragment(tag: int, encoded: bytes, charset: bytes, key) -> str | No
     dataset = read_dataset(BytesIO(head + encoded), is_implicit_VR=False, is_little_endian=True)
     raw = dataset._dict[tag]
     found = _element_json(dataset, tag, raw, repr(getattr(dataset._dict.get(_CHARSET), "value", None)))
-    fragment = "" if found is _SKIPPED else f'"{tag:08X}": {json.dumps(found)}'
-    if len(_FRAGMENTS) >= _FRAGMENTS_LIMIT:
-        _FRAGMENTS.clear()
-    _FRAGMENTS[key] = fragment
-    return fragment
+    return "" if found is _SKIPPED else f'"{tag:08X}": {json.dumps(found)}'
