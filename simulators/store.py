@@ -387,7 +387,12 @@ class Store:
                 final = f"{root}/{relative}"
                 folder = final.rpartition("/")[0]
                 if folder not in self._folder_names:
-                    self._folder_for(relative)
+                    try:
+                        os.mkdir(folder)
+                    except FileExistsError:
+                        pass
+                    except FileNotFoundError:
+                        os.makedirs(folder, exist_ok=True)
                     self._folder_names.add(folder)
                 if self._journal.takes((encoded,)):
                     _write_in_place(final, encoded, self.incoming_name())
