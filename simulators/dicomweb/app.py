@@ -718,6 +718,9 @@ class DicomWebApp:
             # the clean simulator's lean path, in a worker thread (its fdatasync must not hold up the event loop);
             # None: a part it does not take, and the request takes the full path below
             lean = await run_in_threadpool(self._store_lean, parts, part_type, target_study, base)
+            if isinstance(lean, OSError):      # not one part could be written (a full disk): as the full path
+                log.error("STOW body not received: %s", lean.strerror or lean)
+                return self._error(503, f"the server cannot take the body now: {lean.strerror or lean}")
             if lean is not None:
                 return self._stow_answer(request, *lean)
         # in a worker thread: while one request waits for the disk (fsync), the event loop serves the others
@@ -775,11 +778,11 @@ class DicomWebApp:
         return Response(body, status_code=status, media_type=media)
 
     def _store_lean(self, parts: list, part_type: str, target_study: str | None,
-                    base: str) -> tuple[int, dict] | None:
+                    base: str) -> tuple[int, dict] | OSError | None:
         """Keep a request's parts on the lean path (stow_lean.py: every part read in one walk of its bytes, all
-        kept with one fdatasync, Store.keep_encoded) and answer (status, DICOM JSON of the response), or None
-        when a part is not one the lean path takes (held on disk, not application/dicom, refused or odd: the full
-        path says why)."""
+        kept with one fdatasync, Store.keep_encoded) and answer (status, DICOM JSON of the response); the OSError
+        when no part could be kept; None when a part is not one the lean path takes (held on disk, not
+        application/dicom, refused or odd: the full path says why)."""
         found = []
         for part in parts:
             if part.held is None:
@@ -797,6 +800,8 @@ class DicomWebApp:
             (lean.sop_instance, part.held, (lean.sop_instance, lean.sop_class, lean.transfer_syntax, lean.patient_id,
                                              lean.study, lean.series, lean.attributes_json))
             for lean, part in zip(found, parts)])
+        if all(isinstance(outcome, OSError) for outcome in outcomes):
+            return outcomes[0]
         referenced, failed = [], []
         for lean, outcome in zip(found, outcomes):
             item = {"00081150": {"vr": "UI", "Value": [lean.sop_class]},
