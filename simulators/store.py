@@ -12,6 +12,7 @@ survives a restart."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -108,6 +109,11 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._folders: set[Path] = set()          # object folders known to exist
+        # keep_encoded's: the object folders known to exist by name, and its temporary files' names under incoming/
+        # (the process id first, as incoming_path's, so that _clean_incoming knows whose they are)
+        self._folder_names: set[str] = set()
+        self._incoming_prefix = f"{self.root}/incoming/{os.getpid()}-{uuid.uuid4().hex}-"
+        self._incoming_count = itertools.count()
         self._replay_journals()
         self._journal = Journal(self.root / "journal")
         self._index_unindexed_files()
@@ -307,6 +313,10 @@ class Store:
         """A fresh path under incoming/ for a writer that streams a Part 10 file before adopting it."""
         return self.root / "incoming" / f"{os.getpid()}-{uuid.uuid4().hex}.part"
 
+    def incoming_name(self) -> str:
+        """incoming_path as text, cheaper (a counter, not a fresh UUID each): the STOW-RS reader asks one a part."""
+        return f"{self._incoming_prefix}{next(self._incoming_count)}.part"
+
     def adopt_file(self, temporary: Path, dataset: Dataset) -> StoredInstance:
         """Make a Part 10 file written under incoming/ durable, move it into place and index it."""
         with open(temporary, "rb+") as handle:
@@ -359,6 +369,81 @@ class Store:
                     self._db.execute("ROLLBACK")
                     raise
         return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
+
+
+    def keep_encoded(self, entries: list[tuple[str, bytes, tuple]]) -> list[OSError | None]:
+        """Keep several Part 10 files at once (the parts of one STOW-RS request on the lean path), each given as
+        (SOP Instance UID, its bytes, its index row without the path: store._index_row's columns but
+        relative_path): for each None, or the OSError that kept it out. Each file is written into place unsynced,
+        then all go into the journal with one fdatasync (a large one is written durably on its own) before their
+        index rows are written, in one transaction."""
+        outcomes: list = [None] * len(entries)
+        journaled = []
+        rows = []
+        root = str(self.root)
+        for index, (sop_uid, encoded, row) in enumerate(entries):
+            relative = self._relative_path(sop_uid)
+            try:
+                final = f"{root}/{relative}"
+                folder = final.rpartition("/")[0]
+                if folder not in self._folder_names:
+                    try:
+                        os.mkdir(folder)
+                    except FileExistsError:
+                        pass
+                    except FileNotFoundError:
+                        os.makedirs(folder, exist_ok=True)
+                    self._folder_names.add(folder)
+                if self._journal.takes((encoded,)):
+                    _write_in_place(final, encoded, self.incoming_name())
+                    journaled.append((relative, final, (encoded,)))
+                else:
+                    self._journal.forget(relative)
+                    write_durably(Path(final), encoded, self.incoming_path())
+            except OSError as exc:
+                outcomes[index] = exc
+                continue
+            rows.append((index, (*row[:6], relative, row[6])))
+        if journaled:
+            try:
+                self._journal.append_all(journaled)
+            except OSError as exc:
+                for index, _ in rows:
+                    outcomes[index] = exc
+                return outcomes
+        if rows:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
+                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row for _, row in rows])
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        return outcomes
+
+
+def _write_in_place(final: str, encoded, temporary: str) -> None:
+    """write_in_place for one bytes-like value, by path strings and plain file descriptors."""
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            with memoryview(encoded) as view:
+                written = 0
+                while written < len(view):
+                    written += os.write(fd, view[written:])
+        finally:
+            os.close(fd)
+        os.replace(temporary, final)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def _narrowed(*, study=None, series=None, patient_id=None, sop_instances=None) -> tuple[str, list]:
@@ -472,6 +557,30 @@ class Journal:
             _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
             self._at += need
             self._pending.add(relative)
+            fd = self._fd
+        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
+
+    def append_all(self, records: list) -> None:
+        """append for several (relative, final, pieces) records, all on disk after one fdatasync."""
+        with self._lock:
+            if self._fd is None:
+                self._open()
+            for relative, _final, pieces in records:
+                name = relative.encode("ascii")
+                length = sum(len(p) for p in pieces)
+                need = self._RECORD.size + len(name) + length + self._CRC.size
+                if self._at + need > self._size:
+                    if self._size < self.MAX_SIZE:
+                        self._grow(min(self.MAX_SIZE, max(self._size * 2, self._at + need)))
+                    else:
+                        self._checkpoint()
+                head = self._RECORD.pack(b"DHJR", self._generation, len(name), length)
+                crc = zlib.crc32(name, zlib.crc32(head))
+                for piece in pieces:
+                    crc = zlib.crc32(piece, crc)
+                _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
+                self._at += need
+                self._pending.add(relative)
             fd = self._fd
         _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
 

@@ -203,12 +203,23 @@ def test_body_shorter_than_its_content_length_gets_408(tmp_path):
         store.close()
 
 
-def test_full_disk_on_stow_is_503_with_one_line(web, monkeypatch, caplog):
-    """No space left while the body is received: PS3.18 8.5 503 with a one-line reason, no traceback, no
-    partial file left behind."""
+@pytest.mark.parametrize("path", ["full", "lean"])
+def test_full_disk_on_stow_is_503_with_one_line(web, monkeypatch, caplog, path):
+    """No space left while the body is received (full path: its parts written to incoming/) or its parts written
+    into place (the clean simulator's lean path): PS3.18 8.5 503 with a one-line reason, no traceback, no partial
+    file left behind."""
     import errno
 
+    from dicom_harness.simulators import store as store_module
+    from dicom_harness.simulators.dicomweb import app as app_module
     from dicom_harness.simulators.dicomweb import multipart
+
+    if path == "full":
+        monkeypatch.setattr(app_module, "lean_part", lambda data: None)
+    else:
+        def no_space(final, encoded, temporary):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(store_module, "_write_in_place", no_space)
 
     class FullDisk:
         def __init__(self, path, mode):

@@ -52,6 +52,7 @@ from dicom_harness.simulators.dicomweb.negotiation import (
 )
 from dicom_harness.simulators.dicomweb.pixels import choose_pixels
 from dicom_harness.simulators.dicomweb.selection import KNOWN_PARAMETERS, accept_sets, select
+from dicom_harness.simulators.dicomweb.stow_lean import lean_part
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -702,8 +703,8 @@ class DicomWebApp:
         if "boundary" not in params:
             return self._error(400, "multipart/related without a boundary parameter")
         try:
-            parts = await read_parts(request.stream(), params["boundary"],
-                                     lambda: str(self.store.incoming_path()), in_memory=STOW_PART_IN_MEMORY)
+            parts = await read_parts(request.stream(), params["boundary"], self.store.incoming_name,
+                                     in_memory=STOW_PART_IN_MEMORY)
         except MultipartError as exc:
             if ROBUST_STOW_MALFORMED_200 in self.faults:
                 return Response(b"{}", status_code=200, media_type="application/dicom+json")
@@ -713,6 +714,15 @@ class DicomWebApp:
             return self._error(503, f"the server cannot take the body now: {exc.strerror or exc}")
         target_study = request.path_params.get("study")
         base = self.base_url(request)
+        if not self.faults:
+            # the clean simulator's lean path, in a worker thread (its fdatasync must not hold up the event loop);
+            # None: a part it does not take, and the request takes the full path below
+            lean = await run_in_threadpool(self._store_lean, parts, part_type, target_study, base)
+            if isinstance(lean, OSError):      # not one part could be written (a full disk): as the full path
+                log.error("STOW body not received: %s", lean.strerror or lean)
+                return self._error(503, f"the server cannot take the body now: {lean.strerror or lean}")
+            if lean is not None:
+                return self._stow_answer(request, *lean)
         # in a worker thread: while one request waits for the disk (fsync), the event loop serves the others
         try:
             referenced, failed = await run_in_threadpool(self._store_parts, parts, part_type, target_study, base)
@@ -766,6 +776,61 @@ class DicomWebApp:
         if STOW_RESPONSE_CHUNKED in self.faults:    # no Content-Length, no Content-Encoding (chunked)
             return StreamingResponse(iter([body]), status_code=status, media_type=media)
         return Response(body, status_code=status, media_type=media)
+
+    def _store_lean(self, parts: list, part_type: str, target_study: str | None,
+                    base: str) -> tuple[int, dict] | OSError | None:
+        """Keep a request's parts on the lean path (stow_lean.py: every part read in one walk of its bytes, all
+        kept with one fdatasync, Store.keep_encoded) and answer (status, DICOM JSON of the response); the OSError
+        when no part could be kept; None when a part is not one the lean path takes (held on disk, not
+        application/dicom, refused or odd: the full path says why)."""
+        found = []
+        for part in parts:
+            if part.held is None:
+                return None
+            media = part.headers.get("content-type", part_type or "application/dicom")
+            if media != "application/dicom" and parse_media_type(media)[0] != "application/dicom":
+                return None
+            lean = lean_part(part.held)
+            if lean is None or (target_study and lean.study != target_study):
+                return None
+            found.append(lean)
+        if not found:
+            return None
+        outcomes = self.store.keep_encoded([
+            (lean.sop_instance, part.held, (lean.sop_instance, lean.sop_class, lean.transfer_syntax, lean.patient_id,
+                                             lean.study, lean.series, lean.attributes_json))
+            for lean, part in zip(found, parts)])
+        if all(isinstance(outcome, OSError) for outcome in outcomes):
+            return outcomes[0]
+        referenced, failed = [], []
+        for lean, outcome in zip(found, outcomes):
+            item = {"00081150": {"vr": "UI", "Value": [lean.sop_class]},
+                    "00081155": {"vr": "UI", "Value": [lean.sop_instance]}}
+            if outcome is None:
+                item["00081190"] = {"vr": "UR", "Value": [
+                    f"{base}/studies/{lean.study}/series/{lean.series}/instances/{lean.sop_instance}"]}
+                referenced.append(item)
+                self.stowed.add(lean.sop_instance)
+            else:
+                log.error("cannot keep %s: %s", lean.sop_instance, outcome)
+                item["00081197"] = {"vr": "US", "Value": [int(Status.OUT_OF_RESOURCES)]}
+                failed.append(item)
+        study_uid = target_study or next((lean.study for lean, outcome in zip(found, outcomes) if outcome is None),
+                                         "")
+        response: dict = {"00081190": {"vr": "UR", "Value": [f"{base}/studies/{study_uid}"]} if study_uid
+                          else {"vr": "UR"}}
+        if failed:
+            response["00081198"] = {"vr": "SQ", "Value": failed}
+        if referenced:
+            response["00081199"] = {"vr": "SQ", "Value": referenced}
+        return (200 if not failed else 202 if referenced else 503), response
+
+    def _stow_answer(self, request: Request, status: int, response: dict) -> Response:
+        """The response module in DICOM JSON (the default) or XML (PS3.18 10.5.4, Table 8.7.3-3), as accepted."""
+        chosen = choose(request_ranges(request), [Offer(DICOM_JSON), Offer(DICOM_XML), Offer("application/json")])
+        if chosen is not None and chosen[0].media == DICOM_XML:
+            return Response(to_native_xml(response), status_code=status, media_type=DICOM_XML)
+        return Response(json.dumps(response).encode(), status_code=status, media_type=DICOM_JSON)
 
     def _store_parts(self, parts: list, part_type: str, target_study: str | None,
                      base: str) -> tuple[list[Dataset], list[Dataset]]:
