@@ -8,7 +8,8 @@ patching of pynetdicom itself):
 - a complete C-STORE request is served where pynetdicom queues it (the DIMSE provider's message queue, already
   ours: harness/shared/network.py _ScreenedQueue), by the same EVT_C_STORE handler, and its C-STORE-RSP is
   a fixed command set (PS3.7 9.3.1.2) written as bytes and sent as one P-DATA-TF;
-- the reader waits for the socket in select() instead of sleeping, so the next request is read as it arrives.
+- the reader waits for the socket instead of sleeping (harness/shared/reactor.py, every association of ours),
+  so the next request is read as it arrives.
 
 Anything else (every other DIMSE message, a request on a context that is not a storage one, an association
 being released) takes pynetdicom's own path. Only the clean simulator takes this one: faults and the listen
@@ -18,15 +19,11 @@ from __future__ import annotations
 
 import logging
 import os
-import select
-import ssl
 import struct
-import time
 
 from pydicom.dataset import Dataset
 from pynetdicom import evt
 from pynetdicom.dimse_primitives import C_STORE
-from pynetdicom.dul import DULServiceProvider
 from pynetdicom.service_class import StorageServiceClass
 from pynetdicom.sop_class import uid_to_service_class
 
@@ -37,9 +34,6 @@ log = logging.getLogger("simulators.pacs")
 C_STORE_RSP = 0x8001
 NO_DATA_SET = 0x0101
 PROCESSING_FAILURE_IN_HANDLER = 0xC211      # pynetdicom's status when the handler raises
-# Waiting for the socket replaces pynetdicom's 1 ms sleep between polls: a wait no longer than that sleep, so a
-# response queued by the association's thread (other services) goes out no later than before.
-_READ_WAIT = 0.001
 
 
 def _element(element: int, value: bytes) -> bytes:
@@ -118,6 +112,7 @@ class _StoreInlineQueue(_ScreenedQueue):
             return False
         event = evt.Event(assoc, evt.EVT_C_STORE, {"request": request, "context": context.as_tuple})
         # The handler runs in the reader thread: an abort it asks for must not wait for that thread
+        blocking_abort = assoc.abort
         assoc.abort = assoc._abort_nonblocking
         try:
             answer = handler(event, *args) if args else handler(event)
@@ -126,7 +121,7 @@ class _StoreInlineQueue(_ScreenedQueue):
             log.error("exception in the C-STORE handler: %s", exc)
             status, comment = PROCESSING_FAILURE_IN_HANDLER, None
         finally:
-            assoc.abort = assoc._abort_blocking
+            assoc.abort = blocking_abort
             _discard_spooled(request)
         if not assoc.is_established:
             return True
@@ -148,23 +143,6 @@ def _discard_spooled(request: C_STORE) -> None:
             pass
 
 
-class _WaitingDul(DULServiceProvider):
-    """pynetdicom's DUL whose idle loop waits for the socket instead of sleeping (its loop delay is set to 0):
-    when nothing is queued, it waits up to the sleep it replaces for data to arrive."""
-
-    def _is_transport_event(self) -> bool:
-        if not self.event_queue.qsize() and not self.to_provider_queue.qsize():
-            sock = getattr(self.socket, "socket", None)
-            try:
-                if sock is not None and self.state_machine.current_state == "Sta6":
-                    select.select([sock], [], [], _READ_WAIT)
-                else:
-                    time.sleep(_READ_WAIT)
-            except (OSError, ValueError):
-                time.sleep(_READ_WAIT)
-        return super()._is_transport_event()
-
-
 def serve_stores_inline(event) -> None:
     """EVT_CONN_OPEN, after guard_dimse (harness/shared/network.py): this association takes the path above."""
     assoc = event.assoc
@@ -172,11 +150,6 @@ def serve_stores_inline(event) -> None:
     if type(queue) is _ScreenedQueue:
         queue.__class__ = _StoreInlineQueue
         queue.assoc = assoc
-    dul = assoc.dul
-    sock = getattr(dul.socket, "socket", None)
-    if type(dul) is DULServiceProvider and sock is not None and not isinstance(sock, ssl.SSLSocket):
-        dul.__class__ = _WaitingDul
-        dul._run_loop_delay = 0.0
 
 
 STORE_INLINE_HANDLERS = [(evt.EVT_CONN_OPEN, serve_stores_inline)]
