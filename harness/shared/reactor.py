@@ -54,7 +54,8 @@ def _wake_on_put(queue, wake) -> None:
 
     def put(item, block=True, timeout=None):
         type(queue).put(queue, item, block, timeout)
-        wake()
+        if queue.queue:     # a put the queue's class served on the spot (store_inline) leaves nothing to wake for
+            wake()
 
     queue.put = put
     queue._dh_waking = True
@@ -287,8 +288,8 @@ def event_driven(event) -> None:
     if assoc._reactor_checkpoint.is_set():
         threading.Event.set(checkpoint)
     assoc._reactor_checkpoint = checkpoint
-    _wake_on_put(assoc.dimse.msg_queue, wake.set)
-    _wake_on_put(assoc.dul.to_user_queue, wake.set)
+    _wake_on_put(assoc.dimse.msg_queue, lambda: wake.is_set() or wake.set())
+    _wake_on_put(assoc.dul.to_user_queue, lambda: wake.is_set() or wake.set())
     _event_driven_dul(assoc.dul)
     assoc._run_reactor = _reactor(assoc, wake)
     assoc.kill = _kill(assoc, wake)
