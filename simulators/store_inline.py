@@ -5,14 +5,18 @@ a queue that thread polls every millisecond; the response goes back through anot
 data set and encoded, and the reader sleeps a millisecond whenever it finds nothing to do. For one storescu
 stream those waits and encodings cost more than the whole per-image time of Orthanc. Here, per association (no
 patching of pynetdicom itself):
-- a complete C-STORE request is served where pynetdicom queues it (the DIMSE provider's message queue, already
-  ours: harness/shared/network.py _ScreenedQueue), by the same EVT_C_STORE handler, and its C-STORE-RSP is
-  a fixed command set (PS3.7 9.3.1.2) written as bytes and sent as one P-DATA-TF;
+- the reader reads a C-STORE-RQ's P-DATA-TF PDUs itself (_RawStoreDul): the command set decoded by hand, the
+  data set gathered as it arrives (to a file past spool.SPOOL_AT), no PDU, P-DATA or DIMSE message objects of
+  pynetdicom's, no pydicom decoding of the command;
+- the request is served there by the same EVT_C_STORE handler, and its C-STORE-RSP is a fixed command set
+  (PS3.7 9.3.1.2) written as bytes and sent as one P-DATA-TF; a C-STORE request pynetdicom decoded itself (a
+  command set in several fragments, TLS) is served the same way where pynetdicom queues it (the DIMSE
+  provider's message queue, already ours: harness/shared/network.py _ScreenedQueue);
 - the reader waits for the socket instead of sleeping (harness/shared/reactor.py, every association of ours),
   so the next request is read as it arrives.
 
-Anything else (every other DIMSE message, a request on a context that is not a storage one, an association
-being released) takes pynetdicom's own path. Only the clean simulator takes this one: faults and the listen
+Anything else (every other DIMSE message and PDU, a request on a context that is not a storage one, an
+association being released) takes pynetdicom's own path. Only the clean simulator takes this one: faults and the listen
 mode's recorder watch pynetdicom's events (EVT_DIMSE_SENT, EVT_PDU_SENT...) that this path does not raise."""
 
 from __future__ import annotations
