@@ -405,13 +405,15 @@ class _RawStoreDul:
             return
         self._recv_pdu.put(decoded)
 
-    def run_reactor(self) -> None:
-        try:
-            super().run_reactor()
-        finally:
-            incoming, self._dh_incoming = self._dh_incoming, None
-            if incoming is not None:    # the association ended inside a data set: its spooled file goes
-                incoming.discard()
+
+
+def discard_unfinished_store(event) -> None:
+    """EVT_CONN_CLOSE: a data set the raw path was receiving when the association ended loses its spooled file."""
+    dul = event.assoc.dul
+    incoming = getattr(dul, "_dh_incoming", None)
+    if incoming is not None:
+        dul._dh_incoming = None
+        incoming.discard()
 
 
 _RAW: dict[type, type] = {}
@@ -436,4 +438,4 @@ def serve_stores_inline(event) -> None:
     _take_raw_path(assoc.dul)
 
 
-STORE_INLINE_HANDLERS = [(evt.EVT_CONN_OPEN, serve_stores_inline)]
+STORE_INLINE_HANDLERS = [(evt.EVT_CONN_OPEN, serve_stores_inline), (evt.EVT_CONN_CLOSE, discard_unfinished_store)]

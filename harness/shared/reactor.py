@@ -20,6 +20,7 @@ import select
 import ssl
 import threading
 import time
+import weakref
 
 from pynetdicom import evt
 from pynetdicom.dul import DULServiceProvider
@@ -122,21 +123,22 @@ class _EventDrivenDul:
             while self.is_alive():
                 self.join(REACTOR_WAIT)
                 self._dh_wake()
+            self._dh_close()
         return True
 
-    def run_reactor(self) -> None:
+    def _dh_close(self) -> None:
+        # (the thread's target was bound before this class was given: nothing of ours runs at its end)
+        self._dh_wake_fd = -1
+        _close_held(self._dh_wake_held)
+
+
+def _close_held(held: list) -> None:
+    fd, held[0] = held[0], -1
+    if fd >= 0:
         try:
-            super().run_reactor()
-        finally:
-            self._dh_state_changed.set()
-            assoc_wake = getattr(self.assoc, "_dh_wake", None)
-            if assoc_wake is not None:
-                assoc_wake.set()       # the association's reactor notices the DUL's end at once
-            try:
-                os.close(self._dh_wake_fd)
-            except OSError:
-                pass
-            self._dh_wake_fd = -1
+            os.close(fd)
+        except OSError:
+            pass
 
 
 _MIXED: dict[type, type] = {}
@@ -149,6 +151,9 @@ def _event_driven_dul(dul) -> None:
     if current not in _MIXED:
         _MIXED[current] = type(f"EventDriven{current.__name__}", (_EventDrivenDul, current), {})
     dul._dh_wake_fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+    # closed by stop_dul once the thread has ended; a DUL stopped otherwise (its own error) closes it when collected
+    dul._dh_wake_held = [dul._dh_wake_fd]
+    weakref.finalize(dul, _close_held, dul._dh_wake_held)
     dul._dh_state_changed = threading.Event()
     dul.__class__ = _MIXED[current]
     dul._run_loop_delay = 0.0
@@ -242,11 +247,13 @@ def _kill(assoc, wake: threading.Event):
             if changed is not None:
                 changed.clear()     # before looking: a change after the look ends the wait below
             if not dul.is_alive() or dul.stop_dul():
-                return
+                break
             if changed is None:
                 time.sleep(0.01)
             else:
                 changed.wait(0.01)
+        if not dul.is_alive() and isinstance(dul, _EventDrivenDul):
+            dul._dh_close()
     return kill
 
 
