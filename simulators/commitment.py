@@ -20,6 +20,7 @@ from pynetdicom import AE, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     COMMIT_ACTION_REFUSED,
@@ -219,7 +220,7 @@ class CommitmentService:
         # PS3.4 J.3.3.1.2 note 1: as association requester the SCP proposes the SCP role
         role = build_role(StorageCommitmentPushModel, scp_role=True)
         assoc = ae.associate(address[0], address[1], ae_title=requester, ext_neg=[role],
-                             evt_handlers=[NODELAY_HANDLER])
+                             evt_handlers=[NODELAY_HANDLER, REACTOR_HANDLER])
         if not assoc.is_established:
             log.warning("storage commitment result: cannot associate with %s at %s:%s", requester, *address)
             return False

@@ -34,6 +34,7 @@ from pynetdicom.sop_class import (
 from dicom_harness.shared import associate_rq
 from dicom_harness.shared.mpps import COMPLETED, IN_PROGRESS, final_state_attributes, in_progress_attributes
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CLIENT_AFFECTED_CLASS_MISMATCH,
@@ -148,7 +149,7 @@ class ModalitySimulator:
         ae = AE(ae_title=self.ae_title)
         prepare_ae(ae)
         ae.add_supported_context(StorageCommitmentPushModel, TRANSFER_SYNTAXES, scu_role=True, scp_role=True)
-        handlers = [NODELAY_HANDLER, (evt.EVT_N_EVENT_REPORT, self._on_report_new)]
+        handlers = [NODELAY_HANDLER, REACTOR_HANDLER, (evt.EVT_N_EVENT_REPORT, self._on_report_new)]
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
         self.port = self._server.server_address[1]
         return self
@@ -174,7 +175,7 @@ class ModalitySimulator:
         for sop_class in sop_classes:
             ae.add_requested_context(sop_class, TRANSFER_SYNTAXES)
         assoc = ae.associate(endpoint[1], endpoint[2], ae_title=endpoint[0],
-                             evt_handlers=[NODELAY_HANDLER, *handlers])
+                             evt_handlers=[NODELAY_HANDLER, REACTOR_HANDLER, *handlers])
         if not assoc.is_established:
             raise ConnectionError(f"{endpoint[0]}@{endpoint[1]}:{endpoint[2]} did not accept an association")
         return assoc

@@ -37,6 +37,7 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNIQUE_KEY, level_of
+from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     AVAILABILITY_EMPTY,
@@ -564,9 +565,9 @@ class QueryRetrieveScp:
             yield ("127.0.0.1", 1)
             yield 0
             return
-        options = {"contexts": _storage_contexts(selected)}
+        options = {"contexts": _storage_contexts(selected), "evt_handlers": [REACTOR_HANDLER]}
         if MOVE_SUBOP_PRIORITY_LOW not in self.faults:
-            options["evt_handlers"] = [(evt.EVT_ESTABLISHED, _priority_of(event.request.Priority))]
+            options["evt_handlers"].append((evt.EVT_ESTABLISHED, _priority_of(event.request.Priority)))
         yield (destination[0], destination[1], options)
         self._final_responses(event.assoc)
         yield len(selected)

@@ -30,6 +30,7 @@ from pynetdicom.sop_class import (
 )
 
 from dicom_harness.shared.network import NODELAY_HANDLER, prepare_ae
+from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.status import Status
 from dicom_harness.simulators.faults import (
     CLIENT_CANCEL_WRONG_ID,
@@ -96,7 +97,7 @@ class WorkstationSimulator:
         prepare_ae(ae)
         for sop_class in STORAGE_CLASSES:
             ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
-        handlers = [NODELAY_HANDLER, (evt.EVT_C_STORE, lambda event: self._on_store("C-MOVE", event))]
+        handlers = [NODELAY_HANDLER, REACTOR_HANDLER, (evt.EVT_C_STORE, lambda event: self._on_store("C-MOVE", event))]
         self._server = ae.start_server((self.host, self.requested_port), block=False, evt_handlers=handlers)
         self.port = self._server.server_address[1]
         return self
@@ -145,7 +146,7 @@ class WorkstationSimulator:
             ae.add_requested_context(sop_class, TRANSFER_SYNTAXES)
         ae_title, host, port = self.pacs
         assoc = ae.associate(host, port, ae_title=ae_title, ext_neg=list(ext_neg) or None,
-                             evt_handlers=[NODELAY_HANDLER, *handlers])
+                             evt_handlers=[NODELAY_HANDLER, REACTOR_HANDLER, *handlers])
         if not assoc.is_established:
             raise ConnectionError(f"{ae_title}@{host}:{port} did not accept an association")
         return assoc

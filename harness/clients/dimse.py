@@ -37,6 +37,7 @@ from dicom_harness.clients.exchange import (
 from dicom_harness.errors import HarnessError, NotVerified, TargetUnreachable
 from dicom_harness.shared import ul_state_model
 from dicom_harness.shared.network import NODELAY_HANDLER, abort_unknown_pdus
+from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.spool import read_lazily, spool_handlers, spooled_path
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
@@ -472,7 +473,7 @@ class DimseClient:
                                                      str(request.AffectedSOPInstanceUID), information, problem))
             return Status.SUCCESS, None
 
-        handlers = [NODELAY_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
+        handlers = [NODELAY_HANDLER, REACTOR_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
                     (evt.EVT_C_STORE, on_store), (evt.EVT_N_EVENT_REPORT, on_event_report),
                     (evt.EVT_DIMSE_RECV, on_dimse_recv), *spool_handlers()]
         ae.requested_contexts = contexts

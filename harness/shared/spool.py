@@ -66,20 +66,26 @@ def _spool(dimse, message) -> None:
                                 transfer_syntax=context.transfer_syntax[0])
     except Exception:       # noqa: BLE001 - a command pynetdicom can hardly file: it stays in memory
         return
-    directory = dimse._dh_spool_directory
+    handle = open_spool_file(dimse._dh_spool_directory, meta, message.data_set.getbuffer())
+    message.data_set = BytesIO()
+    message._data_set_file = handle         # pynetdicom appends the later fragments, then closes and unlinks it
+    message._data_set_path = Path(handle.name)
+
+
+def open_spool_file(directory: Path | None, meta: Dataset, received) -> "NamedTemporaryFile":
+    """A Part 10 file in `directory` (None: the system's temporary folder) holding the File Meta Information
+    `meta` and the data set bytes `received` so far, open for the rest to be appended."""
     handle = NamedTemporaryFile(dir=directory, prefix=f"{os.getpid()}-", suffix=".part", delete=False)
     try:
         handle.write(b"\x00" * 128 + b"DICM")
         write_file_meta_info(handle, meta)
-        handle.write(message.data_set.getbuffer())
+        handle.write(received)
         handle.flush()
     except BaseException:
         handle.close()
         os.unlink(handle.name)
         raise
-    message.data_set = BytesIO()
-    message._data_set_file = handle         # pynetdicom appends the later fragments, then closes and unlinks it
-    message._data_set_path = Path(handle.name)
+    return handle
 
 
 _MIXED: dict[tuple[type, type], type] = {}

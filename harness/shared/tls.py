@@ -280,7 +280,9 @@ def start_server(ae, address: tuple[str, int], ssl_context: ssl.SSLContext | Non
 
     from dicom_harness.shared.accept_fast import share_contexts
     server_class = ThreadedAssociationServer if ssl_context is None else _server_class(allow_plain)
-    server = ae.make_server(address, ssl_context=ssl_context, evt_handlers=evt_handlers, server_class=server_class)
+    from dicom_harness.shared.reactor import REACTOR_HANDLER
+    server = ae.make_server(address, ssl_context=ssl_context, evt_handlers=[REACTOR_HANDLER, *evt_handlers],
+                            server_class=server_class)
     share_contexts(server)
     # pynetdicom collects garbage every 60th pass of the accept loop (30 s idle at its 0.5 s poll); keep that pace
     server._gc[1] = round(60 * 0.5 / ACCEPT_POLL_SECONDS) - 1
