@@ -32,7 +32,8 @@ ABORT_SETTLE = 0.1
 
 
 class _WakingEvent(threading.Event):
-    """The reactor checkpoint: clearing it (a service about to send) must wake a reactor waiting for work."""
+    """The reactor checkpoint: clearing it (a service about to send) must wake a reactor waiting for work, so it
+    pauses at once. (Setting it needs no wake-up: a paused reactor waits on the checkpoint itself.)"""
 
     def __init__(self, wake: threading.Event):
         super().__init__()
@@ -42,9 +43,6 @@ class _WakingEvent(threading.Event):
         super().clear()
         self._wake.set()
 
-    def set(self) -> None:
-        super().set()
-        self._wake.set()
 
 
 def _wake_on_put(queue, wake) -> None:
@@ -187,6 +185,11 @@ def _reactor(assoc, wake: threading.Event):
             assoc._is_paused = True
             assoc._reactor_checkpoint.wait()
             assoc._is_paused = False
+            if not assoc._reactor_checkpoint.is_set():
+                # Cleared between the wait and here: the service saw us paused and is sending; its answer is
+                # not ours to take off the queue (pynetdicom's loop can take it: a request then waits for ever)
+                idle = False
+                continue
 
             context_id, msg = assoc.dimse.get_msg(block=False)
             idle = not msg
