@@ -414,7 +414,7 @@ ABORT_ON_RELEASE = _fault(
     also_breaks=("ASSOC-NOTHING-AFTER-RELEASE-RP", "ASSOC-RELEASE-RP-RESERVED"))
 IGNORE_UNKNOWN_PDU = _fault(
     "ignore-unknown-pdu", "ASSOC-INVALID-PDU-ABORT",
-    "A PDU of unknown type gets no A-ABORT: its body is taken for the next PDU's header and the reader waits.",
+    "A PDU of unknown type before the A-ASSOCIATE-RQ is read and dropped: no A-ABORT, the connection stays open.",
     also_breaks=("ASSOC-UL-STATE-TABLE",), suites=("association",))
 NO_CLOSE_AFTER_ABORT = _fault(
     "no-close-after-abort", "ASSOC-ABORT-CLOSES-CONNECTION",

@@ -718,7 +718,7 @@ class PacsSimulator:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def handlers(self) -> list:
-        keep_unknown = [(evt.EVT_CONN_OPEN, _keep_unknown_pdus)] if IGNORE_UNKNOWN_PDU in self.faults else []
+        keep_unknown = [(evt.EVT_CONN_OPEN, _ignore_unknown_pdus)] if IGNORE_UNKNOWN_PDU in self.faults else []
         mangle = [(evt.EVT_DIMSE_SENT, self._mangle_response)] if set(self.faults) & RESPONSE_FAULTS else []
         return [
             NODELAY_HANDLER,
@@ -898,9 +898,10 @@ def _rewrite_outgoing(event, rewrites: list) -> None:
     transport.send = send_rewritten
 
 
-def _keep_unknown_pdus(event) -> None:
-    """The ignore-unknown-pdu fault: pynetdicom's own handling, where an unknown PDU's body stalls the reader."""
-    event.assoc.dul.keep_unknown_pdus = True
+def _ignore_unknown_pdus(event) -> None:
+    """The ignore-unknown-pdu fault: a PDU of unknown type before the A-ASSOCIATE-RQ is read and dropped, no A-ABORT
+    (harness/shared/network.py); not pynetdicom's own handling, which stalls or answers depending on timing."""
+    event.assoc.dul.ignore_unknown_pdus = True
 
 
 # -- round 5 (issue 11): the A-ASSOCIATE-RQ as read before pynetdicom, faults on PDU fields, companion SOP classes --

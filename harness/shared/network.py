@@ -43,16 +43,21 @@ KNOWN_PDU_TYPES = frozenset(range(0x01, 0x08))      # PS3.8 9.3.1
 def _read_pdu_data_aborting_unknown_types(original):
     """pynetdicom reads an unknown PDU's 6-byte header, queues Evt19 and leaves the rest in the socket; its next
     read then waits for a 'PDU' inside that rest, so the A-ABORT of PS3.8 Table 9-10 (AA-1, AA-8) never goes.
-    Here an unknown type is noticed before reading, what has arrived is drained, and Evt19 runs at once."""
+    Here an unknown type is noticed before reading, what has arrived is drained, and Evt19 runs at once; a DUL
+    marked `ignore_unknown_pdus` (the simulators' fault of that name) drains it and does nothing at all while no
+    association is requested yet (Sta2)."""
     def read_pdu_data(dul) -> None:
         sock = getattr(dul.socket, "socket", None)
         if isinstance(sock, ssl.SSLSocket):
             # a TLS socket takes no MSG_PEEK: pynetdicom reads the header, then what is left of an unknown PDU goes
             original(dul)
-            if not getattr(dul, "keep_unknown_pdus", False) and list(dul.event_queue.queue)[-1:] == ["Evt19"]:
+            if list(dul.event_queue.queue)[-1:] == ["Evt19"]:
                 _drain_tls(sock)
+                if _ignoring_unknown_pdus(dul):
+                    with dul.event_queue.mutex:
+                        dul.event_queue.queue.pop()
             return
-        if sock is not None and not getattr(dul, "keep_unknown_pdus", False):
+        if sock is not None:
             first = b""
             if _readable(sock):
                 try:
@@ -61,10 +66,16 @@ def _read_pdu_data_aborting_unknown_types(original):
                     pass
             if first and first[0] not in KNOWN_PDU_TYPES:
                 _drain(sock)
-                dul.event_queue.put("Evt19")
+                if not _ignoring_unknown_pdus(dul):
+                    dul.event_queue.put("Evt19")
                 return
         original(dul)
     return read_pdu_data
+
+
+def _ignoring_unknown_pdus(dul) -> bool:
+    # Sta1 too: an acceptor's DUL may read before it has taken its connection's Evt5 (Sta1 -> Sta2)
+    return getattr(dul, "ignore_unknown_pdus", False) and dul.state_machine.current_state in ("Sta1", "Sta2")
 
 
 def _readable(sock: socket.socket) -> bool:
