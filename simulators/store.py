@@ -539,26 +539,7 @@ class Journal:
         self._size = size
 
     def append(self, relative: str, final: Path, pieces) -> None:
-        name = relative.encode("ascii")
-        length = sum(len(p) for p in pieces)
-        with self._lock:
-            if self._fd is None:
-                self._open()
-            need = self._RECORD.size + len(name) + length + self._CRC.size
-            if self._at + need > self._size:
-                if self._size < self.MAX_SIZE:
-                    self._grow(min(self.MAX_SIZE, max(self._size * 2, self._at + need)))
-                else:
-                    self._checkpoint()
-            head = self._RECORD.pack(b"DHJR", self._generation, len(name), length)
-            crc = zlib.crc32(name, zlib.crc32(head))
-            for piece in pieces:
-                crc = zlib.crc32(piece, crc)
-            _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
-            self._at += need
-            self._pending.add(relative)
-            fd = self._fd
-        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
+        self.append_all([(relative, final, pieces)])
 
     def append_all(self, records: list) -> None:
         """append for several (relative, final, pieces) records, all on disk after one fdatasync."""
