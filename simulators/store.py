@@ -53,6 +53,8 @@ CREATE INDEX IF NOT EXISTS by_patient ON instances (patient_id);
 
 # Attributes larger than this are left out of the index copy used for matching.
 _INDEX_BULK_LIMIT = 1024
+_INSERT_ROW = ("INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
+               " study_instance_uid, series_instance_uid, relative_path, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True)
@@ -205,10 +207,7 @@ class Store:
     def _index(self, relative: str, dataset: Dataset) -> StoredInstance:
         row = _index_row(relative, dataset)
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
-                " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            self._db.execute(_INSERT_ROW, row)
         return self._instance(row)     # its attributes read back from the text: never the cache's dicts
 
     def _instance(self, row: tuple) -> StoredInstance:
@@ -356,18 +355,7 @@ class Store:
                 relative = self._relative_path(str(dataset.SOPInstanceUID))
                 rows.append(_index_row(relative, dataset))
                 outcomes[index] = rows[-1]
-        if rows:
-            with self._lock:
-                self._db.execute("BEGIN")
-                try:
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
-                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+        self._insert_rows(rows)
         return [self._instance(o) if isinstance(o, tuple) else o for o in outcomes]
 
 
@@ -411,19 +399,21 @@ class Store:
                 for index, _ in rows:
                     outcomes[index] = exc
                 return outcomes
-        if rows:
-            with self._lock:
-                self._db.execute("BEGIN")
-                try:
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
-                        " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row for _, row in rows])
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+        self._insert_rows([row for _, row in rows])
         return outcomes
+
+    def _insert_rows(self, rows: list[tuple]) -> None:
+        """Index rows (_index_row's columns), all in one transaction."""
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(_INSERT_ROW, rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
 
 def _write_in_place(final: str, encoded, temporary: str) -> None:
