@@ -553,7 +553,7 @@ class PacsSimulator:
             if (lean is None or lean.sop_instance != request.AffectedSOPInstanceUID
                     or lean.sop_class != request.AffectedSOPClassUID):
                 return None
-            encoded = received.part10_header(received.file_meta(event)) + data
+            encoded = received.part10_header_of(lean.sop_class, lean.sop_instance, syntax) + data
         (problem,) = self.store.keep_encoded([(lean.sop_instance, encoded, (
             lean.sop_instance, lean.sop_class, syntax, lean.patient_id, lean.study, lean.series,
             lean.attributes_json))])
