@@ -356,13 +356,7 @@ class Store:
                 relative = self._relative_path(str(dataset.SOPInstanceUID))
                 rows.append(_index_row(relative, dataset))
                 outcomes[index] = rows[-1]
-        if len(rows) == 1:      # one row (a C-STORE's): one statement, its own transaction
-            with self._lock:
-                self._db.execute(
-                    "INSERT OR REPLACE INTO instances (sop_instance_uid, sop_class_uid, transfer_syntax_uid,"
-                    " patient_id, study_instance_uid, series_instance_uid, relative_path, attributes)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows[0][1])
-        elif rows:
+        if rows:
             with self._lock:
                 self._db.execute("BEGIN")
                 try:
