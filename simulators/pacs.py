@@ -152,11 +152,15 @@ from dicom_harness.simulators.inspection import (
     encoded_dataset_problem,
     uid_problem,
 )
+from dicom_harness.simulators.lean_scan import lean_dataset
 from dicom_harness.simulators.query_retrieve import QueryRetrieveScp
 from dicom_harness.simulators.store import Store
 from dicom_harness.simulators.store_inline import STORE_INLINE_HANDLERS
 
 log = logging.getLogger("simulators.pacs")
+# The lean C-STORE path joins the File Meta and the data set into one bytes object: worth it while the object is
+# small enough for the store's journal (Journal.LARGEST_RECORD); a larger one is written in pieces, never copied
+_LEAN_LARGEST = 1 << 20
 # The faults _mangle_response carries out (only bound when one of them is on)
 RESPONSE_FAULTS = {ECHO_RSP_WRONG_CLASS, ECHO_RSP_WITH_DATA_SET, STORE_RSP_WRONG_MESSAGE_ID, STORE_RSP_WRONG_INSTANCE,
                    FIND_RSP_WRONG_MESSAGE_ID, FIND_RSP_WRONG_CLASS, FIND_FAILURE_WITH_IDENTIFIER,
@@ -495,6 +499,10 @@ class PacsSimulator:
         spooled = spooled_path(event)
         if spooled is not None:
             return self._on_spooled_store(event, spooled)
+        if self.takes_inline_path:
+            kept = self._store_lean(event)
+            if kept is not None:
+                return kept
         refused = self._refusal_before_decoding(event)
         if refused is not None:
             return refused
@@ -531,6 +539,28 @@ class PacsSimulator:
             log.error("cannot keep %s: %s", sop_uid, exc)
             return Status.OUT_OF_RESOURCES
         return Status.WARNING_DATA_SET_DOES_NOT_MATCH_SOP_CLASS if mismatch else Status.SUCCESS
+
+    def _store_lean(self, event) -> int | None:
+        """The clean simulator's lean path (lean_scan.py): the data set's checks and index row from one walk of its
+        bytes, kept as _on_store keeps it (the same file, the same row) with Store.keep_encoded. None when it is
+        not one the lean path takes, or not plainly acceptable (its UIDs not the command's): _on_store judges it."""
+        request = event.request
+        with received.body(event) as data:
+            if len(data) > _LEAN_LARGEST:
+                return None
+            syntax = str(event.context.transfer_syntax)
+            lean = lean_dataset(data, syntax)
+            if (lean is None or lean.sop_instance != request.AffectedSOPInstanceUID
+                    or lean.sop_class != request.AffectedSOPClassUID):
+                return None
+            encoded = received.part10_header_of(lean.sop_class, lean.sop_instance, syntax) + data
+        (problem,) = self.store.keep_encoded([(lean.sop_instance, encoded, (
+            lean.sop_instance, lean.sop_class, syntax, lean.patient_id, lean.study, lean.series,
+            lean.attributes_json))])
+        if problem is not None:
+            log.error("cannot keep %s: %s", lean.sop_instance, problem)
+            return Status.OUT_OF_RESOURCES
+        return Status.SUCCESS
 
     def _on_spooled_store(self, event, spooled) -> int | Dataset:
         """_on_store for a large data set, written to a file under the store's incoming/ as it arrived

@@ -36,6 +36,40 @@ def part10_header(file_meta: Dataset) -> bytes:
     return b"".join((b"\x00" * 128, b"DICM", encoded if encoded is not None else encode_file_meta(file_meta)))
 
 
+def part10_header_of(sop_class: str, sop_instance: str, transfer_syntax: str) -> bytes:
+    """part10_header(file_meta(event)) from the three UIDs it depends on, the bytes around the SOP Instance UID
+    made once per SOP Class and transfer syntax (the lean C-STORE path's: simulators/pacs.py _store_lean)."""
+    made = _HEADERS.get((sop_class, transfer_syntax))
+    if made is None:
+        if len(_HEADERS) >= 1000:
+            _HEADERS.clear()
+        before = b"".join((_meta_element(0x0001, b"\x00\x01", b"OB"), _meta_element(0x0002, _padded(sop_class, b"\0"))))
+        after = b"".join((_meta_element(0x0010, _padded(transfer_syntax, b"\0")),
+                          _meta_element(0x0012, _padded(PYNETDICOM_IMPLEMENTATION_UID, b"\0")),
+                          _meta_element(0x0013, _padded(PYNETDICOM_IMPLEMENTATION_VERSION, b" "), b"SH")))
+        made = _HEADERS[(sop_class, transfer_syntax)] = (before, after)
+    before, after = made
+    instance = _meta_element(0x0003, _padded(sop_instance, b"\0"))
+    length = len(before) + len(instance) + len(after)
+    return b"".join((_PREAMBLE, struct.pack("<HH2sHL", 0x0002, 0x0000, b"UL", 4, length), before, instance, after))
+
+
+_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_PREAMBLE = b"\x00" * 128 + b"DICM"
+
+
+def _padded(text: str, padding: bytes) -> bytes:
+    data = str(text).encode("ascii")
+    return data + padding if len(data) % 2 else data
+
+
+def _meta_element(element: int, data: bytes, vr: bytes = b"UI") -> bytes:
+    """One group 0002 element, Explicit VR Little Endian (OB with its long length)."""
+    if vr == b"OB":
+        return struct.pack("<HH2sHL", 0x0002, element, vr, 0, len(data)) + data
+    return struct.pack("<HH2sH", 0x0002, element, vr, len(data)) + data
+
+
 _LONG_VRS = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"))
 _TEXT_PADDING = {"UI": b"\0", "AE": b" ", "CS": b" ", "SH": b" ", "LO": b" "}
 

@@ -406,6 +406,10 @@ class Store:
         """Index rows (_index_row's columns), all in one transaction."""
         if not rows:
             return
+        if len(rows) == 1:      # one row (a C-STORE's): one statement is its own transaction
+            with self._lock:
+                self._db.execute(_INSERT_ROW, rows[0])
+            return
         with self._lock:
             self._db.execute("BEGIN")
             try:

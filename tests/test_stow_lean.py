@@ -1,4 +1,4 @@
-"""The clean DICOMweb simulator's lean STOW-RS path (simulators/dicomweb/stow_lean.py, Store.keep_encoded): it
+"""The clean DICOMweb simulator's lean STOW-RS path (simulators/lean_scan.py, Store.keep_encoded): it
 indexes a part as the full path does, answers the same bytes, leaves every odd part to the full path, and what it
 acknowledged survives kill -9 and a restart even when the files it wrote (unsynced, the journal holding them) are
 gone."""
@@ -21,8 +21,8 @@ from pydicom.sequence import Sequence
 from starlette.testclient import TestClient
 
 from dicom_harness.data.datasets import KINDS, DatasetFactory, pixel_digest
+from dicom_harness.simulators import lean_scan as stow_lean
 from dicom_harness.simulators.dicomweb import app as app_module
-from dicom_harness.simulators.dicomweb import stow_lean
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.store import Store, _index_row
 from dicom_harness.targets.ports import free_port

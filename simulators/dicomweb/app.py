@@ -52,7 +52,6 @@ from dicom_harness.simulators.dicomweb.negotiation import (
 )
 from dicom_harness.simulators.dicomweb.pixels import choose_pixels
 from dicom_harness.simulators.dicomweb.selection import KNOWN_PARAMETERS, accept_sets, select
-from dicom_harness.simulators.dicomweb.stow_lean import lean_part
 from dicom_harness.simulators.dicomweb.ups import Worklist
 from dicom_harness.simulators.dicomweb.ups_routes import UpsRoutes
 from dicom_harness.simulators.faults import (
@@ -176,6 +175,7 @@ from dicom_harness.simulators.inspection import (
     dataset_uid_problem,
     part10_problem,
 )
+from dicom_harness.simulators.lean_scan import lean_part
 from dicom_harness.simulators.store import Store
 
 log = logging.getLogger("simulators.dicomweb")
@@ -779,7 +779,7 @@ class DicomWebApp:
 
     def _store_lean(self, parts: list, part_type: str, target_study: str | None,
                     base: str) -> tuple[int, dict] | OSError | None:
-        """Keep a request's parts on the lean path (stow_lean.py: every part read in one walk of its bytes, all
+        """Keep a request's parts on the lean path (lean_scan.py: every part read in one walk of its bytes, all
         kept with one fdatasync, Store.keep_encoded) and answer (status, DICOM JSON of the response); the OSError
         when no part could be kept; None when a part is not one the lean path takes (held on disk, not
         application/dicom, refused or odd: the full path says why)."""

@@ -1,7 +1,8 @@
 """Benchmark: where the PACS simulator's CPU per C-STORE goes: the clean simulator in this process, fed by dcmtk
 storescu, with its C-STORE handler as it is and with a handler that answers Success at once (so the second row is
 the DIMSE path alone: reading PDUs, the command set, the response). Prints CPU ms per image of this process (all
-its threads) and images/s; asserts nothing.
+its threads) and images/s; asserts nothing. A third row has the handler without its lean path (pacs.py
+_store_lean): every data set decoded through pydicom, as before the lean path.
 
     .venv/bin/python -m tests.benchmarks.store_path [--images 300] [--repeats 2]
 """
@@ -37,12 +38,15 @@ def main() -> int:
     try:
         (work / "images").mkdir()
         make_images(work / "images", args.images)
-        results: dict[str, tuple[list, list]] = {"whole handler": ([], []), "handler answering at once": ([], [])}
+        results: dict[str, tuple[list, list]] = {"whole handler": ([], []), "handler, no lean path": ([], []),
+                                                 "handler answering at once": ([], [])}
         for round_ in range(args.repeats):
             for label, (cpu, rates) in results.items():
                 store = Store(work / f"store-{round_}-{len(cpu)}-{label[:5]}")
                 simulator = PacsSimulator(store, ae_title="DH_PACS")
-                if label != "whole handler":
+                if label == "handler, no lean path":
+                    simulator._store_lean = lambda event: None      # the full path (pydicom) for every data set
+                elif label != "whole handler":
                     simulator._on_store = lambda event: 0x0000
                 simulator.start()
                 before, started = _cpu(), time.perf_counter()

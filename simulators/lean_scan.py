@@ -1,13 +1,14 @@
-"""The clean DICOMweb simulator's lean path for a STOW-RS part: one walk over the part's encoded bytes that checks
-what the full path checks (File Meta Information, element lengths, the instance's UIDs) and yields what the store
-needs (the index row, the UIDs of the response), without decoding the data set through pydicom.
+"""The clean simulators' lean path for a STOW-RS part (lean_part) and a C-STORE data set (lean_dataset): one walk
+over the encoded bytes that checks what the full path checks (File Meta Information, element lengths, the
+instance's UIDs) and yields what the store needs (the index row, the UIDs of the response), without decoding the
+data set through pydicom.
 
-It takes only what it is sure of: a Part 10 file in a little endian explicit VR encoding (not Deflated), every
-element of defined length but sequences and the pixel data, the four UIDs present, single-valued and valid.
-Anything else answers None and the part takes the full path (simulators/dicomweb/app.py _store_part), which says
-what is wrong with it. The index attributes are the DICOM JSON store._index_attributes makes, remembered per
-encoded element (a series repeats most of them byte for byte); an element not seen before is decoded by pydicom
-alone with the data set's Specific Character Set."""
+It takes only what it is sure of: a Part 10 file (or a bare data set) in a little endian explicit VR encoding (not
+Deflated), every element of defined length but sequences and the pixel data, the four UIDs present, single-valued
+and valid. Anything else answers None and the part takes the full path (simulators/dicomweb/app.py _store_part,
+simulators/pacs.py _on_store), which says what is wrong with it. The index attributes are the DICOM JSON
+store._index_attributes makes, remembered per encoded element (a series repeats most of them byte for byte); an
+element not seen before is decoded by pydicom alone with the data set's Specific Character Set."""
 
 from __future__ import annotations
 
@@ -94,6 +95,22 @@ def _scan(buffer: memoryview) -> LeanPart | None:
         if element == 0x0010:
             syntax = bytes(buffer[pos + header:pos + header + length]).rstrip(b"\0 ").decode("ascii")
         pos += header + length
+    return _scan_dataset(buffer, pos, syntax)
+
+
+def lean_dataset(data, transfer_syntax: str) -> LeanPart | None:
+    """lean_part for a data set without File Meta Information, encoded in `transfer_syntax` (a C-STORE's, in
+    its presentation context's transfer syntax): its LeanPart, or None when it must take the full path."""
+    try:
+        with memoryview(data) as buffer:
+            return _scan_dataset(buffer, 0, str(transfer_syntax))
+    except Exception:       # noqa: BLE001 - whatever it is, the full path judges the data set and says why
+        return None
+
+
+def _scan_dataset(buffer: memoryview, pos: int, syntax: str) -> LeanPart | None:
+    """The data set in buffer[pos:] (after the File Meta Information, if any), encoded in `syntax`."""
+    size = len(buffer)
     usable = _SYNTAXES.get(syntax)
     if usable is None:
         usable = _SYNTAXES.setdefault(syntax, bool(syntax) and _explicit_little(syntax))
