@@ -126,6 +126,7 @@ class Store:
         self._writer_lock = threading.Lock()        # starting and ending the writer thread
         self._writer: threading.Thread | None = None
         self._writer_wake = threading.Event()
+        self._closed = False
         self._replay_journals()
         self._journal = Journal(self.root / "journal", before_checkpoint=self._write_unwritten)
         self._index_unindexed_files()
@@ -173,6 +174,7 @@ class Store:
             path.unlink()
 
     def close(self) -> None:
+        self._closed = True
         self._write_unwritten()
         self._writer_wake.set()         # the writer thread finds nothing left and ends
         self._journal.close()
@@ -483,10 +485,10 @@ class Store:
     def _write_unwritten_forever(self) -> None:
         """The writer thread: writes what keep_journaled queues, ends after WRITER_IDLE with nothing to do."""
         while True:
-            self._writer_wake.wait(self.WRITER_IDLE)
+            woken = self._writer_wake.wait(self.WRITER_IDLE)
             self._writer_wake.clear()
             with self._writer_lock:
-                if not self._unwritten:
+                if not self._unwritten and (not woken or self._closed):
                     self._writer = None
                     return
             try:
