@@ -16,11 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.idle_association import _ae, _start
-from tests.benchmarks.store_throughput import _stop, cpu_seconds
-
 from dicom_harness.shared.network import NODELAY_HANDLER
 from dicom_harness.shared.reactor import REACTOR_HANDLER
+from tests.benchmarks.idle_association import _ae, _start
+from tests.benchmarks.store_throughput import _stop, cpu_seconds
 
 
 def one_round(port: int, pid: int, associations: int) -> tuple[float, float, float]:
