@@ -36,6 +36,7 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
 )
 
+from dicom_harness.shared.network import NODELAY_HANDLER
 from dicom_harness.shared.qr_levels import LEVELS, PATIENT_ROOT, STUDY_ROOT, UNIQUE_KEY, level_of
 from dicom_harness.shared.reactor import REACTOR_HANDLER
 from dicom_harness.shared.status import Status
@@ -565,7 +566,8 @@ class QueryRetrieveScp:
             yield ("127.0.0.1", 1)
             yield 0
             return
-        options = {"contexts": _storage_contexts(selected), "evt_handlers": [REACTOR_HANDLER]}
+        # without TCP_NODELAY each C-STORE waits out the destination's delayed ACK (~40 ms) after its command PDU
+        options = {"contexts": _storage_contexts(selected), "evt_handlers": [NODELAY_HANDLER, REACTOR_HANDLER]}
         if MOVE_SUBOP_PRIORITY_LOW not in self.faults:
             options["evt_handlers"].append((evt.EVT_ESTABLISHED, _priority_of(event.request.Priority)))
         yield (destination[0], destination[1], options)

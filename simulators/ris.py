@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import json
 import logging
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -127,29 +128,55 @@ def _read_items(path: Path) -> list[Dataset]:
 
 
 class WorklistStore:
-    """Worklist items from a folder (re-read per query, so users can drop files in) and from memory."""
+    """Worklist items from a folder (looked at per query, so users can drop files in) and from memory. A file's
+    items are parsed again only when its stat (size, times, inode) changed: parsing every file for every query
+    was most of a worklist query's cost."""
 
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder else None
         self._added: list[Dataset] = []
         self._lock = threading.Lock()
+        self._parsed: dict[Path, tuple[tuple, list[Dataset]]] = {}     # path: (its stat when read, its items)
 
     def add(self, item: Dataset) -> None:
         with self._lock:
             self._added.append(item)
 
-    def items(self) -> list[Dataset]:
+    def items(self, shared: bool = False) -> list[Dataset]:
+        """The items, the folder's as its files are now. A file's items are fresh copies unless `shared` (the
+        caller only reads them: the same objects as the previous call's)."""
         with self._lock:
             found = list(self._added)
         if self.folder and self.folder.is_dir():
+            seen = set()
             for path in sorted(self.folder.iterdir()):
-                if path.suffix.lower() not in (".wl", ".dcm", ".json") or not path.is_file():
+                if path.suffix.lower() not in (".wl", ".dcm", ".json"):
                     continue
                 try:
-                    found.extend(_read_items(path))
+                    status = path.stat()
+                    if not stat.S_ISREG(status.st_mode):
+                        continue
+                    seen.add(path)
+                    items = self._file_items(path, status)
                 except (OSError, InvalidDicomError, ValueError, KeyError) as exc:
                     log.warning("worklist file %s skipped: %s", path.name, exc)
+                    continue
+                found.extend(items if shared else copy.deepcopy(items))
+            with self._lock:
+                for gone in self._parsed.keys() - seen:
+                    del self._parsed[gone]
         return found
+
+    def _file_items(self, path: Path, status) -> list[Dataset]:
+        signature = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        with self._lock:
+            known = self._parsed.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        items = _read_items(path)
+        with self._lock:
+            self._parsed[path] = (signature, items)
+        return items
 
     def check(self) -> int:
         """Read every file once; raise WorklistError naming the first unreadable one."""
@@ -241,7 +268,8 @@ class RisService:
             log.warning("worklist C-FIND identifier cannot be decoded: %s", exc)
             yield Status.UNABLE_TO_PROCESS, None
             return
-        found = [item for item in self.worklist.items() if self._matches(query, item)]
+        # faults edit the answers, which share the items' sequences: those need items of their own
+        found = [item for item in self.worklist.items(shared=not self.faults) if self._matches(query, item)]
         if not found and MWL_NO_MATCH_FAILURE in self.faults:
             yield Status.UNABLE_TO_PROCESS, None
             return
@@ -315,7 +343,8 @@ class RisService:
             answer.RequestedProcedureID = wanted
 
     def _matches(self, query: Dataset, item: Dataset) -> bool:
-        query = copy.deepcopy(query)       # the faults below edit it: never the request's own elements
+        if self.faults:
+            query = copy.deepcopy(query)       # the faults below edit it: never the request's own elements
         literal = []       # (holder keyword path, value) the wild card faults compare literally
         if MWL_PATIENT_NAME_NO_WILDCARD in self.faults and _has_wildcard(query.get("PatientName")):
             literal.append((item, "PatientName", str(query.PatientName)))

@@ -103,7 +103,14 @@ class InstanceGroup:
 class Store:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
-        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        objects = self.root / "objects"
+        objects.mkdir(parents=True, exist_ok=True)
+        # The layout: objects/<1st hex digit>/<2nd>/<SHA-256>.dcm, 256 folders, all made when the store is new, so
+        # that no write waits for a mkdir; a store made before it (objects/<2 digits>/<2 digits>/, 65,536 folders
+        # made as they fill) keeps its own, as the index and the journal name every file by its path.
+        with os.scandir(objects) as entries:
+            found = [entry.name for entry in entries]
+        self._fanout = 2 if any(len(name) == 2 for name in found) else 1
         (self.root / "incoming").mkdir(exist_ok=True)
         self._clean_incoming()
         self._lock = threading.Lock()
@@ -117,6 +124,13 @@ class Store:
         # keep_encoded's: the object folders known to exist by name, and its temporary files' names under incoming/
         # (the process id first, as incoming_path's, so that _clean_incoming knows whose they are)
         self._folder_names: set[str] = set()
+        if not found:
+            for first in "0123456789abcdef":
+                for second in "0123456789abcdef":
+                    folder = objects / first / second
+                    folder.mkdir(parents=True, exist_ok=True)
+                    self._folders.add(folder)
+                    self._folder_names.add(str(folder))
         self._incoming_prefix = f"{self.root}/incoming/{os.getpid()}-{uuid.uuid4().hex}-"
         self._incoming_count = itertools.count()
         # keep_journaled's instances, acknowledged (in the journal) but not yet written into place and indexed:
@@ -149,7 +163,9 @@ class Store:
     def _index_unindexed_files(self) -> None:
         """Index files kept durably whose index rows were lost (a crash between fsync and commit)."""
         with self._lock:
-            known = {row[0] for row in self._db.execute("SELECT relative_path FROM instances")}
+            rows = self._db.execute("SELECT relative_path, sop_instance_uid FROM instances").fetchall()
+        known = {row[0] for row in rows}
+        indexed = {row[1] for row in rows}
         for path in (self.root / "objects").glob("*/*/*.dcm"):
             relative = path.relative_to(self.root).as_posix()
             if relative not in known:
@@ -157,6 +173,8 @@ class Store:
                     dataset = dcmread(path, stop_before_pixels=True)
                 except Exception:
                     continue   # not a file we can read: leave it, never delete data
+                if str(dataset.get("SOPInstanceUID", "")) in indexed:
+                    continue   # an older copy under the other layout's name: the index names the newer one
                 self._index(relative, dataset)
 
     def _replay_journals(self) -> None:
@@ -183,6 +201,8 @@ class Store:
 
     def _relative_path(self, sop_instance_uid: str) -> str:
         digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace")).hexdigest()
+        if self._fanout == 1:
+            return f"objects/{digest[0]}/{digest[1]}/{digest}.dcm"
         return f"objects/{digest[:2]}/{digest[2:4]}/{digest}.dcm"
 
     def _folder_for(self, relative: str) -> Path:
@@ -607,6 +627,10 @@ class Journal:
         self._size = 0
         self._at = self.HEADER
         self._pending: set[str] = set()         # relative paths written since the last checkpoint
+        # group commit: appends are numbered; one fdatasync covers every append numbered before it started
+        self._sync_lock = threading.Lock()
+        self._appended = 0
+        self._synced = 0
 
     def takes(self, pieces) -> bool:
         return fcntl is not None and hasattr(os, "pwritev") and sum(len(p) for p in pieces) <= self.LARGEST_RECORD
@@ -654,8 +678,22 @@ class Journal:
                 _pwrite_all(self._fd, [head, name, *pieces, self._CRC.pack(crc)], self._at)
                 self._at += need
                 self._pending.add(relative)
+            self._appended += 1
+            ticket = self._appended
             fd = self._fd
-        _datasync(fd)        # outside the lock: appends of other threads go on meanwhile
+        self._sync_through(ticket, fd)      # outside the lock: appends of other threads go on meanwhile
+
+    def _sync_through(self, ticket: int, fd: int) -> None:
+        """Return once the append numbered `ticket` is on disk. A group commit: while one thread's fdatasync runs,
+        the threads that appended meanwhile wait for it, and the next fdatasync covers all of them at once (one
+        cache flush of the disk for several requests, not one each)."""
+        with self._sync_lock:
+            if self._synced >= ticket:
+                return          # an fdatasync that started after our append has finished
+            with self._lock:
+                target = self._appended     # every append up to here has written its record
+            _datasync(fd)
+            self._synced = target
 
     def forget(self, relative: str) -> None:
         """Before a delete or a direct write of `relative`: a tombstone record, so that no earlier record of it is

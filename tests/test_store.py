@@ -1,3 +1,4 @@
+import copy
 from io import BytesIO
 
 from dicom_harness.data.datasets import DatasetFactory
@@ -79,3 +80,40 @@ def test_index_attributes_are_what_pydicom_gives(tmp_path):
             expected = _reference_index_attributes(dcmread(BytesIO(_file_bytes(ds))))
             assert _index_attributes(read) == expected, (kind, syntax)
             assert "00091010" not in expected and "00281201" not in expected and "00420011" in expected
+
+
+def test_a_new_store_makes_its_256_folders_once(tmp_path):
+    """objects/<hex>/<hex>/: every folder made when the store is new, so a write never waits for a mkdir."""
+    store = Store(tmp_path)
+    folders = [p for p in (tmp_path / "objects").glob("*/*") if p.is_dir()]
+    assert len(folders) == 256
+    ds = DatasetFactory(seed=7).make("CT")
+    kept = store.put_file(_file_bytes(ds), ds)
+    assert kept.path.parent in folders
+    store.close()
+
+
+def test_a_store_of_the_older_layout_keeps_it(tmp_path):
+    """A store whose files are under objects/<2 hex>/<2 hex>/ (made before the 256-folder layout) keeps naming
+    new files that way, and an older copy under the other layout's name never replaces the indexed one."""
+    factory = DatasetFactory(seed=8)
+    first, second = factory.make("CT"), factory.make("CT")
+    store = Store(tmp_path)
+    store._fanout = 2       # as the store was made before
+    old = store.put_file(_file_bytes(first), first)
+    assert old.path.relative_to(tmp_path / "objects").parts[0] == old.path.name[:2]
+    store.close()
+    again = Store(tmp_path)
+    assert again._fanout == 2
+    kept = again.put_file(_file_bytes(second), second)
+    assert kept.path.relative_to(tmp_path / "objects").parts[0] == kept.path.name[:2]
+    # a newer version of `first` under the 256-folder name; the older file stays on disk beside it
+    newer = copy.deepcopy(first)
+    newer.PatientID = "NEWER"
+    again._fanout = 1
+    again.put_file(_file_bytes(newer), newer)
+    again.close()
+    third = Store(tmp_path)
+    assert third.get(first.SOPInstanceUID).read().PatientID == "NEWER"
+    assert third.count() == 2
+    third.close()

@@ -226,3 +226,36 @@ def test_journaled_instances_survive_kill_9_before_they_are_written(tmp_path):
     for ds in datasets:
         assert again.get(ds.SOPInstanceUID).path.read_bytes() == _file_bytes(ds)
     again.close()
+
+
+def test_concurrent_appends_are_each_on_disk_when_they_return(tmp_path, monkeypatch):
+    """Group commit: threads appending together share fdatasyncs, and each returns only after one that started
+    after its own record was written."""
+    import threading
+    import time
+
+    journal = Journal(tmp_path / "journal")
+    events: list = []
+    real = os.fdatasync
+
+    def slow_sync(fd):
+        written = journal._appended
+        time.sleep(0.01)        # a slow disk: the other threads append meanwhile
+        real(fd)
+        events.append(("sync", written))
+    monkeypatch.setattr("dicom_harness.simulators.store._datasync", slow_sync)
+
+    def append(number):
+        journal.append_all([(f"objects/0/0/{number:064x}.dcm", None, (bytes(100),))])
+        events.append(("done", number))
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    syncs = [covered for kind, covered in events if kind == "sync"]
+    assert len(syncs) < 16, "every append paid its own fdatasync"
+    assert journal._synced == journal._appended == 16
+    records = list(Journal._records((tmp_path / "journal" / journal._path.name).read_bytes()))
+    assert len(records) == 16
+    journal.close()

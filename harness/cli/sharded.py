@@ -19,13 +19,14 @@ import threading
 import time
 from pathlib import Path
 
-# Seconds each built-in suite folder took in one run against the simulators (`--jobs 1`, 2026-12-06, on a machine
-# shared at load average 9-11, which slows every folder, not all alike): only the balance of the shards depends
-# on them; a folder not named here counts as one second.
+# CPU seconds (user + system) each built-in suite folder cost, run alone as one shard, less what a shard that runs
+# no test costs (2.6 s), 2026-12-07 (branch fullrun2): a run against the simulators is CPU-bound (a shard has a
+# thread running or ready to run about 90% of the time), so CPU, which the machine's load moves much less than wall
+# time, is what the shards are balanced by. Only the balance depends on them; a folder not named here counts as one.
 SUITE_SECONDS = {
-    "query_retrieve": 9.8, "worklist": 5.8, "ups": 4.5, "association": 4.3, "storage": 3.0, "commitment": 2.8,
-    "wado": 2.6, "qido": 2.3, "robustness": 1.8, "mpps": 0.6, "wado_uri": 0.4, "stow": 0.4, "verification": 0.2,
-    "fhir": 0.1, "security": 0.1, "capabilities": 0.1,
+    "query_retrieve": 5.0, "qido": 1.8, "ups": 1.7, "worklist": 1.5, "association": 1.0, "commitment": 1.0,
+    "storage": 1.0, "wado": 1.0, "robustness": 0.75, "mpps": 0.4, "wado_uri": 0.35, "stow": 0.25, "fhir": 0.2,
+    "verification": 0.1, "security": 0.1, "capabilities": 0.1,
 }
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"

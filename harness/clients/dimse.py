@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ from dicom_harness.shared.spool import read_lazily, spool_handlers, spooled_path
 from dicom_harness.shared.status import Status, describe
 from dicom_harness.targets.ports import can_connect
 from dicom_harness.targets.profile import DimseEndpoint, Target
+
+RELEASE_MARGIN = 1.0     # seconds beyond the ACSE timeout for a release to end
 
 
 @dataclass
@@ -307,12 +310,28 @@ class Session:
         if not self.assoc.is_established:
             return False
         self.evidence.add(">", "A-RELEASE-RQ")
-        self.assoc.release()
+        stuck = self._release_stuck(self.assoc.acse_timeout + RELEASE_MARGIN)
+        if stuck:
+            self.evidence.add("<", f"no A-RELEASE-RP: {stuck}; association aborted")
+            self.assoc.abort()
+            return False
         if self.assoc.is_released:
             self.evidence.add("<", "A-RELEASE-RP")
             return True
         self.evidence.add("<", "no A-RELEASE-RP: association " + ("aborted" if self.assoc.is_aborted else "lost"))
         return False
+
+    def _release_stuck(self, seconds: float) -> str:
+        """Release; what kept it from ending, or "" once it ended. pynetdicom's release() first waits, without a
+        limit, for the association's own thread to pause; a thread that ended or is stuck in a handler would hold
+        it for ever. So it runs in a thread of its own, waited for at most `seconds` (its own wait for the
+        A-RELEASE-RP is bounded by the ACSE timeout)."""
+        if not self.assoc.is_alive():
+            return "the association's thread had ended"
+        releasing = threading.Thread(target=self.assoc.release, name="dh-release", daemon=True)
+        releasing.start()
+        releasing.join(seconds)
+        return f"the release did not end within {seconds:g} s" if releasing.is_alive() else ""
 
     def abort(self) -> None:
         self.evidence.add(">", "A-ABORT")

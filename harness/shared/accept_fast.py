@@ -18,9 +18,18 @@ class SharedContexts(list):
 
     def __deepcopy__(self, memo) -> list:
         copies = []
+        new = object.__new__
         for context in self:
-            fresh = copy.copy(context)
-            fresh._transfer_syntax = list(context._transfer_syntax)
+            if not hasattr(context, "__dict__"):
+                fresh = copy.copy(context)
+                fresh._transfer_syntax = list(context._transfer_syntax)
+            else:
+                # what copy.copy does for a plain object (a new instance given a copy of the attributes),
+                # without its reduce protocol: about a fifth of the cost
+                attributes = context.__dict__.copy()
+                attributes["_transfer_syntax"] = list(attributes["_transfer_syntax"])
+                fresh = new(type(context))
+                fresh.__dict__ = attributes
             copies.append(fresh)
         return copies
 

@@ -3,7 +3,16 @@ over processes (`--jobs N`, the default), taking turns so that the machine's loa
 each run's wall time and CPU time (this process's children: pytest, the clients and the simulators), the
 medians and their ratio; asserts nothing.
 
-    .venv/bin/python -m tests.benchmarks.full_run [--rounds 3] [--jobs N]
+    .venv/bin/python -m tests.benchmarks.full_run [--rounds 3] [--jobs N] [--baseline OTHER/.venv/bin/python]
+                                                   [--bytecode environment|cached]
+
+--baseline: another checkout's interpreter (say the main branch's venv) runs the same two runs, in turn with this
+one's, in every round; its lines and this build's ratio to it follow.
+
+--bytecode: `environment` (default) runs with this shell's environment as it is; where PYTHONDONTWRITEBYTECODE is
+set, every process compiles the project's modules and rewrites the suites' asserts again (about 1 s of CPU per
+process here). `cached` is Python's default behaviour: the variable is left out of the runs' environment and one
+untimed run first writes the caches, as any user's first run does.
 """
 
 from __future__ import annotations
@@ -19,11 +28,13 @@ import tempfile
 import time
 
 
-def one_run(jobs: int, folder: str) -> tuple[float, float, str]:
+def one_run(jobs: int, folder: str, python: str = sys.executable,
+            environment: dict[str, str] | None = None) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "dicom_harness", "run", "--jobs", str(jobs), "--report-dir",
-                           os.path.join(folder, f"jobs-{jobs}")], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([python, "-m", "dicom_harness", "run", "--jobs", str(jobs), "--report-dir",
+                           os.path.join(folder, f"jobs-{jobs}")], capture_output=True, text=True, timeout=900,
+                          cwd=folder, env=environment)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -37,28 +48,49 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="processes of the spread run (default: run's own)")
+    parser.add_argument("--baseline", default=None, help="another checkout's python, run in turn with this one")
+    parser.add_argument("--bytecode", choices=("environment", "cached"), default="environment",
+                        help="environment: as this shell has it; cached: Python's default, caches written first")
     args = parser.parse_args()
+    environment = dict(os.environ)
+    if args.bytecode == "cached":
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    bytecode = ("bytecode not cached (PYTHONDONTWRITEBYTECODE set)" if environment.get("PYTHONDONTWRITEBYTECODE")
+                else "bytecode cached (Python's default)")
     from dicom_harness.cli.sharded import default_jobs
     jobs = args.jobs or default_jobs()
-    runs: dict[int, list[tuple[float, float]]] = {1: [], jobs: []}
+    builds = {"this build": sys.executable, **({"baseline": args.baseline} if args.baseline else {})}
+    runs: dict[tuple[str, int], list[tuple[float, float]]] = {
+        (build, count): [] for build in builds for count in dict.fromkeys((1, jobs))}
     verdicts = ""
     with tempfile.TemporaryDirectory(prefix="dh-full-run-") as folder:
+        if args.bytecode == "cached":
+            for python in builds.values():
+                one_run(1, folder, python, environment)     # untimed: writes the caches a first run writes
         load_before = os.getloadavg()[0]
         for _ in range(args.rounds):
-            for count in runs:
-                wall, cpu, summary = one_run(count, folder)
-                runs[count].append((wall, cpu))
+            for build, count in runs:
+                wall, cpu, summary = one_run(count, folder, builds[build], environment)
+                runs[build, count].append((wall, cpu))
                 verdicts = re.sub(r" in [0-9.]+ s", "", summary.split(";")[0].removeprefix("dicom-harness: "))
-    print(f"dicom-harness run against the simulators: {verdicts}; {args.rounds} rounds, taking turns; load average "
+    print(f"dicom-harness run against the simulators: {verdicts}; {args.rounds} rounds, taking turns; {bytecode}; load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs")
     medians = {}
-    for count, measured in runs.items():
+    for (build, count), measured in runs.items():
         walls = ", ".join(f"{wall:.1f}" for wall, _ in measured)
-        medians[count] = statistics.median(wall for wall, _ in measured)
-        cpu = statistics.median(cpu for _, cpu in measured)
-        print(f"  --jobs {count}: wall {walls} s (median {medians[count]:.1f} s), CPU {cpu:.1f} s (median)")
+        medians[build, count] = (statistics.median(wall for wall, _ in measured),
+                                 statistics.median(cpu for _, cpu in measured))
+        label = f"{build + ' ' if args.baseline else ''}--jobs {count}"
+        print(f"  {label}: wall {walls} s (median {medians[build, count][0]:.1f} s), "
+              f"CPU {medians[build, count][1]:.1f} s (median)")
     if jobs != 1:
-        print(f"  --jobs {jobs} / --jobs 1 wall time: {medians[jobs] / medians[1]:.2f}")
+        for build in builds:
+            print(f"  {build + ' ' if args.baseline else ''}--jobs {jobs} / --jobs 1 wall time: "
+                  f"{medians[build, jobs][0] / medians[build, 1][0]:.2f}")
+    if args.baseline:
+        for count in dict.fromkeys((1, jobs)):
+            (wall, cpu), (base_wall, base_cpu) = medians["this build", count], medians["baseline", count]
+            print(f"  this build / baseline, --jobs {count}: wall {wall / base_wall:.2f}, CPU {cpu / base_cpu:.2f}")
     return 0
 
 
