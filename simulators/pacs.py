@@ -542,8 +542,9 @@ class PacsSimulator:
 
     def _store_lean(self, event) -> int | None:
         """The clean simulator's lean path (lean_scan.py): the data set's checks and index row from one walk of its
-        bytes, kept as _on_store keeps it (the same file, the same row) with Store.keep_encoded. None when it is
-        not one the lean path takes, or not plainly acceptable (its UIDs not the command's): _on_store judges it."""
+        bytes, kept as _on_store keeps it (the same file, the same row) with Store.keep_journaled (journal first:
+        the file and the row are written after the answer). None when it is not one the lean path takes, or not
+        plainly acceptable (its UIDs not the command's): _on_store judges it."""
         request = event.request
         with received.body(event) as data:
             if len(data) > _LEAN_LARGEST:
@@ -554,9 +555,9 @@ class PacsSimulator:
                     or lean.sop_class != request.AffectedSOPClassUID):
                 return None
             encoded = received.part10_header_of(lean.sop_class, lean.sop_instance, syntax) + data
-        (problem,) = self.store.keep_encoded([(lean.sop_instance, encoded, (
+        problem = self.store.keep_journaled(lean.sop_instance, encoded, (
             lean.sop_instance, lean.sop_class, syntax, lean.patient_id, lean.study, lean.series,
-            lean.attributes_json))])
+            lean.attributes_json))
         if problem is not None:
             log.error("cannot keep %s: %s", lean.sop_instance, problem)
             return Status.OUT_OF_RESOURCES

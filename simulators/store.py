@@ -11,9 +11,11 @@ survives a restart."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import json
+import logging
 import os
 import sqlite3
 import struct
@@ -33,6 +35,7 @@ try:
 except ImportError:         # not POSIX: no journal, every write is durable on its own
     fcntl = None
 _datasync = getattr(os, "fdatasync", os.fsync)      # macOS has no fdatasync
+log = logging.getLogger("simulators.store")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -130,8 +133,16 @@ class Store:
                     self._folder_names.add(str(folder))
         self._incoming_prefix = f"{self.root}/incoming/{os.getpid()}-{uuid.uuid4().hex}-"
         self._incoming_count = itertools.count()
+        # keep_journaled's instances, acknowledged (in the journal) but not yet written into place and indexed:
+        # (final path, bytes, index row), written by a thread of their own or by whoever needs the store settled
+        self._unwritten: collections.deque = collections.deque()
+        self._unwritten_lock = threading.Lock()     # held while some are being written (a settle waits for it)
+        self._writer_lock = threading.Lock()        # starting and ending the writer thread
+        self._writer: threading.Thread | None = None
+        self._writer_wake = threading.Event()
+        self._closed = False
         self._replay_journals()
-        self._journal = Journal(self.root / "journal")
+        self._journal = Journal(self.root / "journal", before_checkpoint=self._write_unwritten)
         self._index_unindexed_files()
 
     def _clean_incoming(self) -> None:
@@ -181,6 +192,9 @@ class Store:
             path.unlink()
 
     def close(self) -> None:
+        self._closed = True
+        self._write_unwritten()
+        self._writer_wake.set()         # the writer thread finds nothing left and ends
         self._journal.close()
         with self._lock:
             self._db.close()
@@ -199,6 +213,7 @@ class Store:
         return folder
 
     def _write_durably(self, relative: str, payload) -> Path:
+        self._settle()
         pieces = (payload,) if isinstance(payload, (bytes, bytearray, memoryview)) else tuple(payload)
         final = self._folder_for(relative) / Path(relative).name
         if self._journal.takes(pieces):
@@ -239,6 +254,7 @@ class Store:
                 " series_instance_uid, relative_path, attributes")
 
     def get(self, sop_instance_uid: str) -> StoredInstance | None:
+        self._settle()
         with self._lock:
             row = self._db.execute(f"SELECT {self._COLUMNS} FROM instances WHERE sop_instance_uid = ?",
                                    (sop_instance_uid,)).fetchone()
@@ -259,6 +275,7 @@ class Store:
         """Instances narrowed by the unique keys given (all given keys must hold)."""
         if sop_instances is not None and not sop_instances:
             return []
+        self._settle()
         where, values = _narrowed(study=study, series=series, patient_id=patient_id, sop_instances=sop_instances)
         with self._lock:
             rows = self._db.execute(f"SELECT {self._COLUMNS} FROM instances{where} ORDER BY rowid",
@@ -271,6 +288,7 @@ class Store:
         attributes (what a retrieve needs: a study's worth of attributes costs more than streaming its files)."""
         if sop_instances is not None and not sop_instances:
             return []
+        self._settle()
         where, values = _narrowed(study=study, series=series, sop_instances=sop_instances)
         with self._lock:
             rows = self._db.execute("SELECT sop_instance_uid, sop_class_uid, transfer_syntax_uid, patient_id,"
@@ -294,6 +312,7 @@ class Store:
         (a search's unknown value matches): a superset of what matching those values against each group's first
         instance keeps, so a search may narrow with it before it matches."""
         key = self._GROUP_KEYS[level]
+        self._settle()
         clauses, values = [], []
         for column, value in (("study_instance_uid", study), ("series_instance_uid", series)):
             if value is not None:
@@ -324,6 +343,7 @@ class Store:
         return found
 
     def count(self) -> int:
+        self._settle()
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM instances").fetchone()[0]
 
@@ -338,6 +358,7 @@ class Store:
 
     def adopt_file(self, temporary: Path, dataset: Dataset) -> StoredInstance:
         """Make a Part 10 file written under incoming/ durable, move it into place and index it."""
+        self._settle()
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         sop_uid = str(dataset.SOPInstanceUID)
@@ -352,6 +373,7 @@ class Store:
         """adopt_file for several files (the parts of one STOW-RS request), for each its StoredInstance or the
         OSError that kept it out. Every file is synced, moved into place and its folder synced before its index row
         is written; the syncs run side by side (the disk takes them together), the rows go in one transaction."""
+        self._settle()
         outcomes: list = list(_SYNCS.map(_synced_or_error, [temporary for temporary, _ in pending]))
         folders: dict[Path, list[int]] = {}
         for index, (temporary, dataset) in enumerate(pending):
@@ -385,6 +407,7 @@ class Store:
         relative_path): for each None, or the OSError that kept it out. Each file is written into place unsynced,
         then all go into the journal with one fdatasync (a large one is written durably on its own) before their
         index rows are written, in one transaction."""
+        self._settle()
         outcomes: list = [None] * len(entries)
         journaled = []
         rows = []
@@ -421,6 +444,78 @@ class Store:
                 return outcomes
         self._insert_rows([row for _, row in rows])
         return outcomes
+
+    # keep_journaled's unwritten instances: at most this many wait for the writer thread (then the keeper writes)
+    UNWRITTEN_MOST = 256
+    WRITER_IDLE = 2.0           # seconds the writer thread waits for more before it ends
+
+    def keep_journaled(self, sop_uid: str, encoded: bytes, row: tuple) -> OSError | None:
+        """keep_encoded for one file (a C-STORE's), journal first: durable, and so acknowledgeable, once its journal
+        record is on disk (one fdatasync); the file is written into place and its index row inserted afterwards,
+        by the writer thread, off the answer's path. Every read and direct write of the store settles them first
+        (_settle), so nobody sees the store without them; the journal's checkpoint writes them before it syncs
+        the files it covers. A file the journal does not take (a large one) is kept by keep_encoded."""
+        relative = self._relative_path(sop_uid)
+        if not self._journal.takes((encoded,)):
+            return self.keep_encoded([(sop_uid, encoded, row)])[0]
+        final = f"{self.root}/{relative}"
+        try:
+            self._journal.append_all([(relative, final, (encoded,))])
+        except OSError as exc:
+            return exc
+        with self._writer_lock:
+            self._unwritten.append((final, encoded, (*row[:6], relative, row[6])))
+            if len(self._unwritten) >= self.UNWRITTEN_MOST:
+                pass            # the writer is behind: this keeper writes them (below)
+            else:
+                self._writer_wake.set()
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_unwritten_forever, daemon=True,
+                                                    name="store-writer")
+                    self._writer.start()
+                return None
+        if len(self._unwritten) >= self.UNWRITTEN_MOST:
+            try:
+                self._write_unwritten()
+            except OSError as exc:
+                log.error("cannot write kept instances into place (they are in the journal): %s", exc)
+        return None
+
+    def _settle(self) -> None:
+        """keep_journaled's instances all written into place and indexed (waiting for the writer thread's)."""
+        if self._unwritten or self._unwritten_lock.locked():
+            self._write_unwritten()
+
+    def _write_unwritten(self) -> None:
+        with self._unwritten_lock:
+            rows = []
+            try:
+                while self._unwritten:
+                    final, encoded, row = self._unwritten[0]
+                    folder = final.rpartition("/")[0]
+                    if folder not in self._folder_names:
+                        os.makedirs(folder, exist_ok=True)
+                        self._folder_names.add(folder)
+                    _write_in_place(final, encoded, self.incoming_name())
+                    self._unwritten.popleft()
+                    rows.append(row)
+            finally:
+                self._insert_rows(rows)
+
+    def _write_unwritten_forever(self) -> None:
+        """The writer thread: writes what keep_journaled queues, ends after WRITER_IDLE with nothing to do."""
+        while True:
+            woken = self._writer_wake.wait(self.WRITER_IDLE)
+            self._writer_wake.clear()
+            with self._writer_lock:
+                if not self._unwritten and (not woken or self._closed):
+                    self._writer = None
+                    return
+            try:
+                self._write_unwritten()
+            except Exception as exc:     # noqa: BLE001 - kept in the journal: retried, the checkpoint waits for it
+                log.error("cannot write kept instances into place (they are in the journal): %s", exc)
+                self._writer_wake.wait(self.WRITER_IDLE)
 
     def _insert_rows(self, rows: list[tuple]) -> None:
         """Index rows (_index_row's columns), all in one transaction."""
@@ -520,8 +615,11 @@ class Journal:
     _RECORD = struct.Struct("<4sQHQ")               # magic, generation, path length, payload length
     _CRC = struct.Struct("<I")
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, before_checkpoint=None):
         self.folder = folder
+        # what must be on disk before the files written since the last checkpoint are synced (Store: the files
+        # keep_journaled has not yet written into place)
+        self._before_checkpoint = before_checkpoint
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._path: Path | None = None
@@ -618,6 +716,8 @@ class Journal:
     def _checkpoint(self) -> None:
         if self._fd is None:
             return
+        if self._before_checkpoint is not None:
+            self._before_checkpoint()
         self._sync_pending()
         self._generation += 1
         os.pwrite(self._fd, self._HEAD.pack(b"DHJH", self._generation), 0)

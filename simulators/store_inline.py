@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import socket
 import ssl
 import struct
@@ -37,6 +38,7 @@ from pynetdicom.service_class import StorageServiceClass
 from pynetdicom.sop_class import uid_to_service_class
 
 from dicom_harness.shared.network import _ScreenedQueue
+from dicom_harness.shared.reactor import REACTOR_WAIT
 from dicom_harness.shared.spool import is_large, open_spool_file
 
 log = logging.getLogger("simulators.pacs")
@@ -325,46 +327,90 @@ class _RawStoreDul:
     def _read_pdu_data(self) -> None:
         if not self._dh_raw_path_open():
             return super()._read_pdu_data()
+        # One storescu stream is served in this loop: back in pynetdicom's round, each PDU read here would cost a
+        # time.sleep(0) (a context switch: a wait for the CPU on a loaded machine) and two more selects
+        while self._dh_serve_pdu() and self._dh_next_pdu_here():
+            self._idle_timer.restart()      # as pynetdicom's round does after each PDU it reads
+
+    def _dh_serve_pdu(self) -> bool:
+        """Read one PDU and serve it here, or hand it to pynetdicom: True when it was a P-DATA-TF taken here."""
+        sock = self.socket.socket
         try:
-            first = self.socket.socket.recv(1, socket.MSG_PEEK)
+            first = sock.recv(1, socket.MSG_PEEK)
         except OSError:
             first = b""
         if first[:1] != bytes([P_DATA_TF]):
-            return super()._read_pdu_data()
+            super()._read_pdu_data()
+            return False
         try:
-            header = self.socket.recv(6)
+            header = self._dh_read(sock, 6)
             length = struct.unpack(">BBL", header)[2] if len(header) == 6 else -1
-            body = self.socket.recv(length) if length > 0 else bytearray()
+            body = self._dh_read(sock, length) if length > 0 else bytearray()
         except (OSError, TimeoutError) as exc:
             log.error("connection closed before the entire PDU was received: %s", exc)
             length, body = -1, b""
         if length < 0 or len(body) != length:
             self.event_queue.put("Evt17")       # as pynetdicom: the transport connection closed
-            return
+            return False
         items = _pdvs(body)
         if items is None:
-            return self._dh_to_pynetdicom(bytes(header) + bytes(body))
-        self._dh_take(items, bytes(header) + bytes(body))
+            self._dh_to_pynetdicom(bytes(header) + bytes(body))
+            return False
+        return self._dh_take(items, bytes(header) + bytes(body))
 
-    def _dh_take(self, items, whole: bytes | None) -> None:
-        """Feed the PDVs of one PDU; `whole`: the PDU's bytes, handed over unchanged when nothing was taken."""
+    def _dh_read(self, sock, count: int) -> bytearray:
+        """`count` bytes: what the socket holds already in one read (the socket is non-blocking under its timeout,
+        so no poll first), the rest by DeadlineSocket.recv (a PDU must arrive whole within its deadline)."""
+        data = bytearray()
+        if sock.gettimeout() is not None:      # O_NONBLOCK underneath: os.read never waits
+            try:
+                data += os.read(sock.fileno(), count)
+            except (BlockingIOError, InterruptedError):
+                pass        # nothing yet (an end of stream reads b"": DeadlineSocket.recv then sees it too)
+        if len(data) < count:
+            data += self.socket.recv(count - len(data))
+        return data
+
+    def _dh_next_pdu_here(self) -> bool:
+        """Wait, as the reactor's idle round does (REACTOR_WAIT at most, woken by a put on the DUL's queues or a
+        kill), for the next PDU: True when it has begun to arrive and this path is still the one to read it."""
+        wake_fd = getattr(self, "_dh_wake_fd", -1)
+        if wake_fd < 0 or self._kill_thread or self.to_provider_queue.qsize() or not self._dh_raw_path_open():
+            return False
+        sock = self.socket.socket
+        self._dh_waiting = True
+        try:
+            if self.event_queue.qsize() or self.to_provider_queue.qsize() or self._kill_thread:
+                return False
+            ready = select.select([sock, wake_fd], [], [], REACTOR_WAIT)[0]
+        except (OSError, ValueError):
+            return False        # a socket closed under us: pynetdicom's own round notices it
+        finally:
+            self._dh_waiting = False
+        # the wake-up is left for the reactor's own wait to read: pynetdicom's round sees what caused it
+        return ready == [sock] and self._dh_raw_path_open()
+
+    def _dh_take(self, items, whole: bytes | None) -> bool:
+        """Feed the PDVs of one PDU; `whole`: the PDU's bytes, handed over unchanged when nothing was taken. False
+        when pynetdicom's path took the rest."""
         for index, (context_id, control, fragment) in enumerate(items):
             incoming = self._dh_incoming
             if incoming is None:
                 incoming = self._dh_start(context_id, control, fragment)
                 if incoming is None:        # not a C-STORE-RQ served here: pynetdicom's path from this PDV on
                     self._dh_to_pynetdicom(whole if index == 0 and whole is not None else _p_data_tf(items[index:]))
-                    return
+                    return False
                 self._dh_incoming = incoming
                 continue
             if control & 0x01:      # a command fragment inside a data set: pynetdicom's path decides
                 self._dh_hand_over(incoming)
                 self._dh_to_pynetdicom(_p_data_tf(items[index:]))
-                return
+                return False
             incoming.add(fragment, self.assoc)
             if control & 0x02:      # the data set's last fragment
                 self._dh_incoming = None
                 _answer(self.assoc, incoming.context_id, incoming.finished_request(), incoming.served)
+        return True
 
     def _dh_start(self, context_id: int, control: int, fragment) -> _Incoming | None:
         if control & 0x03 != 0x03:      # not a command set whole in this PDV

@@ -118,6 +118,7 @@ def _store_all(tmp_path, monkeypatch, way: str, datasets: list[Dataset], syntax:
         assoc.release()
     finally:
         simulator.stop()
+    store._settle()         # keep_journaled writes the lean path's files and rows after the answer
     rows = store._db.execute(f"SELECT {Store._COLUMNS} FROM instances ORDER BY sop_instance_uid").fetchall()
     files = {row[0]: (store.root / row[6]).read_bytes() for row in rows}
     store.close()

@@ -8,6 +8,7 @@ import copy
 import os
 import signal
 import subprocess
+import sys
 from io import BytesIO
 from pathlib import Path
 
@@ -150,6 +151,80 @@ def test_the_journal_checkpoints_when_full(tmp_path, monkeypatch):
     store.close()
     again = Store(tmp_path)
     assert all(again.get(ds.SOPInstanceUID) is not None for ds in datasets)
+    again.close()
+
+
+def _keep_journaled(store: Store, ds) -> None:
+    """What the PACS simulator's lean C-STORE path does: keep_journaled with the file's bytes and its index row."""
+    from dicom_harness.simulators.store import _index_row
+    row = _index_row("unused", ds)
+    assert store.keep_journaled(str(ds.SOPInstanceUID), _file_bytes(ds), (*row[:6], row[7])) is None
+
+
+def _no_writer_thread(monkeypatch) -> None:
+    """keep_journaled's files are then written only by whoever settles the store (a read, a checkpoint, close)."""
+    monkeypatch.setattr(Store, "_write_unwritten_forever", lambda self: None)
+
+
+def test_journaled_instances_are_read_at_once(tmp_path, monkeypatch):
+    """Acknowledged but not yet written into place: every read of the store finds them, file and row."""
+    _no_writer_thread(monkeypatch)
+    store = Store(tmp_path)
+    datasets = [DatasetFactory(seed=30 + n).make("CT") for n in range(3)]
+    for ds in datasets:
+        _keep_journaled(store, ds)
+    assert not list((tmp_path / "objects").glob("*/*/*.dcm")), "written before a read asked for them"
+    assert [i.sop_instance_uid for i in store.instances()] == [ds.SOPInstanceUID for ds in datasets]
+    for ds in datasets:
+        assert store.get(ds.SOPInstanceUID).path.read_bytes() == _file_bytes(ds)
+    store.close()
+
+
+def test_the_checkpoint_writes_journaled_instances_first(tmp_path, monkeypatch):
+    """A checkpoint ends the journal generation that held them: their files are written and synced before."""
+    _no_writer_thread(monkeypatch)
+    monkeypatch.setattr(Journal, "FIRST_SIZE", 64 * 1024)
+    monkeypatch.setattr(Journal, "MAX_SIZE", 128 * 1024)
+    store = Store(tmp_path)
+    factory = DatasetFactory(seed=33)
+    datasets = [factory.make("CT") for _ in range(40)]       # about 9 KiB each: several generations
+    for ds in datasets:
+        _keep_journaled(store, ds)
+    assert store._journal._generation > 1
+    on_disk = len(list((tmp_path / "objects").glob("*/*/*.dcm")))
+    assert 0 < on_disk < 40, on_disk        # the checkpoints wrote what their generations held, no more
+    store.close()
+    again = Store(tmp_path)
+    assert all(again.get(ds.SOPInstanceUID).read().SOPInstanceUID == ds.SOPInstanceUID for ds in datasets)
+    again.close()
+
+
+def test_journaled_instances_survive_kill_9_before_they_are_written(tmp_path):
+    """The process dies (os._exit: no close, no checkpoint) after keep_journaled returned and before any file
+    was written into place: the next start replays them from the journal."""
+    datasets = [DatasetFactory(seed=40 + n).make("MR") for n in range(3)]
+    sent = tmp_path / "sent"
+    sent.mkdir()
+    for number, ds in enumerate(datasets):
+        ds.save_as(sent / f"{number}.dcm", enforce_file_format=True)
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from pydicom import dcmread\n"
+        "from dicom_harness.simulators.store import Store\n"
+        "import tests.test_store_journal as t\n"
+        "Store._write_unwritten_forever = lambda self: None\n"
+        "store = Store(sys.argv[1])\n"
+        "for path in sorted(Path(sys.argv[2]).iterdir()):\n"
+        "    t._keep_journaled(store, dcmread(path))\n"
+        "assert not list(Path(sys.argv[1], 'objects').glob('*/*/*.dcm'))\n"
+        "os._exit(0)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "store"), str(sent)], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    again = Store(tmp_path / "store")
+    for ds in datasets:
+        assert again.get(ds.SOPInstanceUID).path.read_bytes() == _file_bytes(ds)
     again.close()
 
 

@@ -118,7 +118,8 @@ def main() -> int:
         print(f"  {name:30} {rate:8.1f} images/s   simulator / this = {ours / rate:5.2f}   "
               f"receiver CPU {per_image:5.2f} ms/image")
     print("  durability: storescp syncs nothing; the bare SCP + fsync syncs each file and its folder; the simulator"
-          " answers after one fdatasync of its journal (simulators/store.py Journal); " + orthanc_sync)
+          " answers after one fdatasync of its journal (simulators/store.py Journal; the object file and index row are"
+          " written after the answer, Store.keep_journaled); " + orthanc_sync)
     return 0
 
 
