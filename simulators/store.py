@@ -113,6 +113,12 @@ class Store:
         self._fanout = 2 if any(len(name) == 2 for name in found) else 1
         (self.root / "incoming").mkdir(exist_ok=True)
         self._clean_incoming()
+        # Each process on the store leaves its id under processes/: keep_journaled answers before the index row
+        # is in, which only readers in this process are sure to wait for (_settle); with another simulator
+        # process on the same store it keeps each instance whole before answering instead.
+        (self.root / "processes").mkdir(exist_ok=True)
+        self._process_mark = self.root / "processes" / str(os.getpid())
+        self._process_mark.touch()
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.root / "index.sqlite", check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -198,6 +204,17 @@ class Store:
         self._journal.close()
         with self._lock:
             self._db.close()
+        try:
+            self._process_mark.unlink()
+        except OSError:
+            pass    # another Store of this process on the same root removed it first
+
+    def _another_process_on_store(self) -> bool:
+        """Another live process has this store open (a second simulator: `simulate dicomweb` beside `simulate
+        pacs`, say). A dead process's mark is ignored."""
+        with os.scandir(self.root / "processes") as entries:
+            return any(entry.name.isdigit() and int(entry.name) != os.getpid() and _alive(int(entry.name))
+                       for entry in entries)
 
     def _relative_path(self, sop_instance_uid: str) -> str:
         digest = hashlib.sha256(sop_instance_uid.encode("ascii", "replace")).hexdigest()
@@ -454,9 +471,10 @@ class Store:
         record is on disk (one fdatasync); the file is written into place and its index row inserted afterwards,
         by the writer thread, off the answer's path. Every read and direct write of the store settles them first
         (_settle), so nobody sees the store without them; the journal's checkpoint writes them before it syncs
-        the files it covers. A file the journal does not take (a large one) is kept by keep_encoded."""
+        the files it covers. A file the journal does not take (a large one), or any file while another process has
+        the store open (its readers cannot settle ours), is kept by keep_encoded."""
         relative = self._relative_path(sop_uid)
-        if not self._journal.takes((encoded,)):
+        if not self._journal.takes((encoded,)) or self._another_process_on_store():
             return self.keep_encoded([(sop_uid, encoded, row)])[0]
         final = f"{self.root}/{relative}"
         try:

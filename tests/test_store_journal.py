@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from io import BytesIO
@@ -259,3 +260,32 @@ def test_concurrent_appends_are_each_on_disk_when_they_return(tmp_path, monkeypa
     records = list(Journal._records((tmp_path / "journal" / journal._path.name).read_bytes()))
     assert len(records) == 16
     journal.close()
+
+
+def test_with_another_process_on_the_store_an_instance_is_whole_before_the_answer(tmp_path, monkeypatch):
+    """A second simulator process on the same store (`simulate dicomweb` beside `simulate pacs`) reads the index
+    and the files itself and cannot settle this process's unwritten instances: keep_journaled then writes the
+    file and the index row before it returns. A dead process's mark changes nothing."""
+    _no_writer_thread(monkeypatch)
+    store = Store(tmp_path)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / "processes" / dead.stdout.strip()).touch()
+    first = DatasetFactory(seed=40).make("CT")
+    _keep_journaled(store, first)
+    assert store._unwritten, "a dead process's mark made the store keep instances whole"
+
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        (tmp_path / "processes" / str(other.pid)).touch()
+        second = DatasetFactory(seed=41).make("CT")
+        _keep_journaled(store, second)
+        seen = sqlite3.connect(tmp_path / "index.sqlite")       # as the other process sees the index
+        rows = seen.execute("SELECT relative_path FROM instances WHERE sop_instance_uid = ?",
+                            (str(second.SOPInstanceUID),)).fetchall()
+        seen.close()
+        assert len(rows) == 1 and (tmp_path / rows[0][0]).read_bytes() == _file_bytes(second)
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)
+    store.close()
+    assert not (tmp_path / "processes" / str(os.getpid())).exists(), "the store's own mark left behind"
