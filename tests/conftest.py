@@ -19,7 +19,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 CLI = [sys.executable, "-m", "dicom_harness"]
 
 
-def _outside_our_environment() -> str:
+def outside_our_environment() -> str:
     """PATH without this Python environment's own bin folder: pynetdicom installs console scripts named like
     dcmtk's (storescu, findscu, echoscu, getscu, movescu, storescp), and an activated venv or tox puts them
     first."""
@@ -31,7 +31,7 @@ def _outside_our_environment() -> str:
 def require_peer(binary: str) -> str:
     """The absolute path of a peer program (dcmtk's, never pynetdicom's namesake); in CI a missing peer is an
     error, elsewhere a skip."""
-    found = shutil.which(binary, path=_outside_our_environment()) or (binary if Path(binary).exists() else None)
+    found = shutil.which(binary, path=outside_our_environment()) or (binary if Path(binary).exists() else None)
     if found:
         return found
     message = f"peer {binary} is not installed (apt-get install orthanc orthanc-dicomweb dcmtk dicom3tools)"

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks import dcmtk
 from tests.benchmarks.store_throughput import make_images
 
 
@@ -50,7 +51,7 @@ def main() -> int:
                     simulator._on_store = lambda event: 0x0000
                 simulator.start()
                 before, started = _cpu(), time.perf_counter()
-                subprocess.run(["storescu", "-aec", "DH_PACS", "+sd", "127.0.0.1", str(simulator.port),
+                subprocess.run([dcmtk("storescu"), "-aec", "DH_PACS", "+sd", "127.0.0.1", str(simulator.port),
                                 str(work / "images")], check=True, capture_output=True,
                                env=dict(os.environ, TCP_NODELAY="1"))
                 rates.append(args.images / (time.perf_counter() - started))

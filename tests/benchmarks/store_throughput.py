@@ -22,6 +22,7 @@ from pathlib import Path
 from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.targets.orthanc import OrthancProcess
 from dicom_harness.targets.ports import free_port
+from tests.benchmarks import dcmtk
 from tests.conftest import StandalonePacs
 
 ENV = dict(os.environ, TCP_NODELAY="1")
@@ -37,7 +38,7 @@ def make_images(folder: Path, count: int) -> None:
 
 def storescu_rate(folder: Path, ae: str, port: int, count: int) -> float:
     started = time.perf_counter()
-    proc = subprocess.run(["storescu", "-aec", ae, "+sd", "127.0.0.1", str(port), str(folder)],
+    proc = subprocess.run([dcmtk("storescu"), "-aec", ae, "+sd", "127.0.0.1", str(port), str(folder)],
                           capture_output=True, text=True, env=ENV, timeout=600)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
@@ -63,7 +64,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     for tool in ("storescu", "storescp"):
-        if not shutil.which(tool):
+        if not dcmtk(tool):
             print(f"{tool} missing: apt-get install dcmtk", file=sys.stderr)
             return 2
     work = Path(tempfile.mkdtemp(prefix="dh-bench-"))
@@ -78,7 +79,7 @@ def main() -> int:
         port = free_port()
         received = work / "storescp"
         received.mkdir()
-        storescp = subprocess.Popen(["storescp", "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
+        storescp = subprocess.Popen([dcmtk("storescp"), "-od", str(received), "-aet", "STORESCP", str(port)], env=ENV,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         running.callback(_stop, storescp)
         receivers["dcmtk storescp"] = ("STORESCP", port, storescp.pid)
