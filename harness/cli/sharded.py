@@ -19,14 +19,14 @@ import threading
 import time
 from pathlib import Path
 
-# CPU seconds (user + system) each built-in suite folder cost, run alone as one shard, less what a shard that runs
-# no test costs (2.6 s), 2026-12-07 (branch fullrun2): a run against the simulators is CPU-bound (a shard has a
-# thread running or ready to run about 90% of the time), so CPU, which the machine's load moves much less than wall
-# time, is what the shards are balanced by. Only the balance depends on them; a folder not named here counts as one.
+# Seconds each built-in suite folder's tests took (the sum of their durations in results.json) in a default run of
+# two shards against the simulators on a quiet 2-core machine, 2026-12-07 (main bfd95cf). The shards run side by side,
+# each with about a core, so what they are balanced by is the tests' wall time there; CPU run alone (the previous
+# weights) left one shard 1.2 s behind the other. Only the balance depends on them; a folder not named here counts as one.
 SUITE_SECONDS = {
-    "query_retrieve": 5.0, "qido": 1.8, "ups": 1.7, "worklist": 1.5, "association": 1.0, "commitment": 1.0,
-    "storage": 1.0, "wado": 1.0, "robustness": 0.75, "mpps": 0.4, "wado_uri": 0.35, "stow": 0.25, "fhir": 0.2,
-    "verification": 0.1, "security": 0.1, "capabilities": 0.1,
+    "query_retrieve": 4.8, "ups": 1.76, "association": 1.75, "worklist": 1.5, "qido": 1.35, "commitment": 1.3,
+    "storage": 1.25, "wado": 0.9, "robustness": 0.9, "stow": 0.4, "mpps": 0.4, "wado_uri": 0.4, "verification": 0.2,
+    "fhir": 0.1, "security": 0.05, "capabilities": 0.05,
 }
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"
