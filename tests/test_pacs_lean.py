@@ -9,40 +9,19 @@ from io import BytesIO
 import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
 from pydicom.uid import UID, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE
 from pynetdicom.dsutils import encode
 
-from dicom_harness.data.datasets import KINDS, DatasetFactory
+from dicom_harness.data.datasets import DatasetFactory
 from dicom_harness.simulators import lean_scan, received
 from dicom_harness.simulators.pacs import PacsSimulator
 from dicom_harness.simulators.store import Store, _index_row
+from tests.lean_cases import varied_datasets
 
 
 def _varied() -> list[Dataset]:
-    """Every kind, twice over in one study (the second time from the remembered fragments), one with another
-    character set and names in it, one with a nested sequence, one with a SOP Instance UID that is not a UID."""
-    factory = DatasetFactory(seed=41)
-    study = factory.study()
-    found = [factory.make(kind, study=study) for _ in range(2) for kind in KINDS]
-    greek = factory.make("CT", study=study)
-    greek.SpecificCharacterSet = "ISO_IR 126"
-    greek.PatientName = "Διονυσιος"
-    greek.StudyDescription = "Θώρακας"
-    found.append(greek)
-    nested = factory.make("MR", study=study)
-    code = Dataset()
-    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-D3000", "SRT", "Chest"
-    inner = Dataset()
-    inner.ReferencedSOPClassUID, inner.ReferencedSOPInstanceUID = "1.2.840.10008.5.1.4.1.1.2", factory.uid()
-    code.ReferencedSOPSequence = Sequence([inner])
-    nested.AnatomicRegionSequence = Sequence([code])
-    found.append(nested)
-    bad_series = factory.make("CT", study=study)
-    bad_series.SeriesInstanceUID = "1.2.abc"
-    found.append(bad_series)
-    return found
+    return varied_datasets(seed=41, bad_series_uid=True)
 
 
 def _bare(ds: Dataset, syntax: str = ExplicitVRLittleEndian) -> bytes:

@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
 from starlette.testclient import TestClient
 
-from dicom_harness.data.datasets import KINDS, DatasetFactory, pixel_digest
+from dicom_harness.data.datasets import DatasetFactory, pixel_digest
 from dicom_harness.simulators import lean_scan as stow_lean
 from dicom_harness.simulators.dicomweb import app as app_module
 from dicom_harness.simulators.dicomweb.app import create_app
 from dicom_harness.simulators.store import Store, _index_row
 from dicom_harness.targets.ports import free_port
+from tests.lean_cases import varied_datasets
 
 
 def _encoded(ds) -> bytes:
@@ -42,25 +42,7 @@ def _multipart(files: list[bytes]) -> tuple[bytes, str]:
 
 
 def _varied() -> list[Dataset]:
-    """Every kind, twice over in one study (the second time from the remembered fragments), one with another
-    character set and names in it, one with a nested sequence."""
-    factory = DatasetFactory(seed=31)
-    study = factory.study()
-    found = [factory.make(kind, study=study) for _ in range(2) for kind in KINDS]
-    greek = factory.make("CT", study=study)
-    greek.SpecificCharacterSet = "ISO_IR 126"
-    greek.PatientName = "Διονυσιος"
-    greek.StudyDescription = "Θώρακας"
-    found.append(greek)
-    nested = factory.make("MR", study=study)
-    code = Dataset()
-    code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "T-D3000", "SRT", "Chest"
-    inner = Dataset()
-    inner.ReferencedSOPClassUID, inner.ReferencedSOPInstanceUID = "1.2.840.10008.5.1.4.1.1.2", factory.uid()
-    code.ReferencedSOPSequence = Sequence([inner])
-    nested.AnatomicRegionSequence = Sequence([code])
-    found.append(nested)
-    return found
+    return varied_datasets(seed=31)
 
 
 def test_a_lean_part_is_indexed_as_the_full_path_indexes_it():
