@@ -33,7 +33,7 @@ def part10_header(file_meta: Dataset) -> bytes:
     """Preamble, 'DICM' and the File Meta Information, the bytes pynetdicom's encode_file_meta gives (written here
     element by element: through pydicom's writer they cost more than the rest of a small C-STORE)."""
     encoded = _encode_file_meta(file_meta)
-    return b"".join((b"\x00" * 128, b"DICM", encoded if encoded is not None else encode_file_meta(file_meta)))
+    return _PREAMBLE + (encoded if encoded is not None else encode_file_meta(file_meta))
 
 
 def part10_header_of(sop_class: str, sop_instance: str, transfer_syntax: str) -> bytes:
@@ -43,15 +43,15 @@ def part10_header_of(sop_class: str, sop_instance: str, transfer_syntax: str) ->
     if made is None:
         if len(_HEADERS) >= 1000:
             _HEADERS.clear()
-        before = b"".join((_meta_element(0x0001, b"\x00\x01", b"OB"), _meta_element(0x0002, _padded(sop_class, b"\0"))))
-        after = b"".join((_meta_element(0x0010, _padded(transfer_syntax, b"\0")),
-                          _meta_element(0x0012, _padded(PYNETDICOM_IMPLEMENTATION_UID, b"\0")),
-                          _meta_element(0x0013, _padded(PYNETDICOM_IMPLEMENTATION_VERSION, b" "), b"SH")))
+        before = b"".join((_element(0x0002, 0x0001, "OB", b"\x00\x01"),
+                           _element(0x0002, 0x0002, "UI", _padded(sop_class, b"\0"))))
+        after = b"".join((_element(0x0002, 0x0010, "UI", _padded(transfer_syntax, b"\0")),
+                          _element(0x0002, 0x0012, "UI", _padded(PYNETDICOM_IMPLEMENTATION_UID, b"\0")),
+                          _element(0x0002, 0x0013, "SH", _padded(PYNETDICOM_IMPLEMENTATION_VERSION, b" "))))
         made = _HEADERS[(sop_class, transfer_syntax)] = (before, after)
     before, after = made
-    instance = _meta_element(0x0003, _padded(sop_instance, b"\0"))
-    length = len(before) + len(instance) + len(after)
-    return b"".join((_PREAMBLE, struct.pack("<HH2sHL", 0x0002, 0x0000, b"UL", 4, length), before, instance, after))
+    instance = _element(0x0002, 0x0003, "UI", _padded(sop_instance, b"\0"))
+    return b"".join((_PREAMBLE, _group_length(len(before) + len(instance) + len(after)), before, instance, after))
 
 
 _HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
@@ -63,11 +63,16 @@ def _padded(text: str, padding: bytes) -> bytes:
     return data + padding if len(data) % 2 else data
 
 
-def _meta_element(element: int, data: bytes, vr: bytes = b"UI") -> bytes:
-    """One group 0002 element, Explicit VR Little Endian (OB with its long length)."""
-    if vr == b"OB":
-        return struct.pack("<HH2sHL", 0x0002, element, vr, 0, len(data)) + data
-    return struct.pack("<HH2sH", 0x0002, element, vr, len(data)) + data
+def _element(group: int, element: int, vr: str, data: bytes) -> bytes:
+    """One element, Explicit VR Little Endian (a VR of _LONG_VRS with its reserved bytes and 4-byte length)."""
+    if vr in _LONG_VRS:
+        return struct.pack("<HH2sHL", group, element, vr.encode(), 0, len(data)) + data
+    return struct.pack("<HH2sH", group, element, vr.encode(), len(data)) + data
+
+
+def _group_length(length: int) -> bytes:
+    """(0002,0000) File Meta Information Group Length."""
+    return struct.pack("<HH2sHL", 0x0002, 0x0000, b"UL", 4, length)
 
 
 _LONG_VRS = frozenset(("OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"))
@@ -82,8 +87,7 @@ def _encode_file_meta(file_meta: Dataset) -> bytes | None:
         if tag.group != 0x0002 or tag.element == 0x0000:
             continue
         if vr in _TEXT_PADDING and isinstance(value, str):
-            data = value.encode("ascii")
-            data += _TEXT_PADDING[vr] if len(data) % 2 else b""
+            data = _padded(value, _TEXT_PADDING[vr])
         elif vr == "OB" and isinstance(value, bytes):
             data = value + (b"\0" if len(value) % 2 else b"")
         elif vr == "UL" and isinstance(value, int):
@@ -92,13 +96,9 @@ def _encode_file_meta(file_meta: Dataset) -> bytes | None:
             data = struct.pack("<H", value)
         else:
             return None
-        if vr in _LONG_VRS:
-            body.append(struct.pack("<HH2sHL", tag.group, tag.element, vr.encode(), 0, len(data)))
-        else:
-            body.append(struct.pack("<HH2sH", tag.group, tag.element, vr.encode(), len(data)))
-        body.append(data)
+        body.append(_element(tag.group, tag.element, vr, data))
     encoded = b"".join(body)
-    return struct.pack("<HH2sHL", 0x0002, 0x0000, b"UL", 4, len(encoded)) + encoded
+    return _group_length(len(encoded)) + encoded
 
 
 def _at_pixels(tag, vr, length) -> bool:

@@ -483,16 +483,14 @@ class Store:
             return exc
         with self._writer_lock:
             self._unwritten.append((final, encoded, (*row[:6], relative, row[6])))
-            if len(self._unwritten) >= self.UNWRITTEN_MOST:
-                pass            # the writer is behind: this keeper writes them (below)
-            else:
+            writer_behind = len(self._unwritten) >= self.UNWRITTEN_MOST
+            if not writer_behind:
                 self._writer_wake.set()
                 if self._writer is None:
                     self._writer = threading.Thread(target=self._write_unwritten_forever, daemon=True,
                                                     name="store-writer")
                     self._writer.start()
-                return None
-        if len(self._unwritten) >= self.UNWRITTEN_MOST:
+        if writer_behind:       # this keeper writes them
             try:
                 self._write_unwritten()
             except OSError as exc:
