@@ -70,3 +70,23 @@ def test_a_selection_that_matches_nothing_in_any_shard_says_so(tmp_path):
     proc = run_cli("run", "--jobs", "2", "-k", "matches_no_test_at_all", "--report-dir", str(tmp_path))
     assert proc.returncode == 2
     assert "no test ran" in proc.stderr
+
+
+def test_a_shard_that_does_not_stop_after_its_tests_is_terminated_and_named(tmp_path, monkeypatch):
+    """The report is written once every shard's records are complete (its `finished` mark); the shards are then
+    waited for, and one still stopping its simulators after STOP_TIMEOUT is terminated and reported."""
+    import subprocess
+    import sys
+
+    from dicom_harness.cli import sharded
+    monkeypatch.setattr(sharded, "STOP_TIMEOUT", 0.5)
+    folder = tmp_path / "0"
+    folder.mkdir()
+    sharded.mark_finished(folder)
+    log = open(folder / "run.log", "w", encoding="utf-8")
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    shards = sharded.Shards.__new__(sharded.Shards)
+    shards.children = [(folder, log, stuck)]
+    troubles = shards.finish()
+    assert stuck.poll() is not None                 # terminated, not left behind
+    assert troubles == ["dicom-harness: a shard did not stop its simulators within 0.5 s"]

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from dicom_harness.cli import sharded
     if sharded.shardable(args):
         import hypothesis  # noqa: F401  (every shard imports it before its tests: once here, before forking them)
+        settle_garbage_collector()      # the imports, shared by every shard
         code = sharded.run_sharded(sharded.Shards(args, report_dir), args, report_dir)
         return _nothing_ran(args) if code == -1 else (cli_reports.baseline_exit(baseline, report_dir)
                                                      if baseline is not None and code in (0, 1, 4) else code)
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with hypothesis_prepared():
             code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider, not args.shard)])
+        if args.shard:
+            sharded.mark_finished(report_dir)   # its records are complete: the report need not wait for the stop
     finally:
         provider.stop()
     if code in (2, 3) and not results_file.exists():
@@ -152,3 +155,21 @@ class _StartedTarget:
     def pytest_configure(self, config):
         from dicom_harness.plugin.state import hand_over
         hand_over(config, self.target, self.provider, self.read_sources)
+
+    def pytest_collection_finish(self, session):
+        settle_garbage_collector()
+
+
+# A run allocates millions of short-lived objects (data sets, PDUs, hypothesis's draws) beside some 150,000 that live
+# to its end (modules, collected tests). With the collector's defaults every full collection walked those again: 0.8-0.9 s
+# of each shard's CPU, measured with gc.callbacks. Frozen once the tests are collected, and with young collections
+# rarer, 0.35 s. Nothing of the tests changes: cycles are still collected, only less often.
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def settle_garbage_collector() -> None:
+    """What is alive now lives to the run's end: out of the collector's walks from here on."""
+    import gc
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, older, oldest)

@@ -30,6 +30,15 @@ SUITE_SECONDS = {
 }
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"
+# Written by a shard once its records are complete, before it stops its simulators (a few tenths of a second: the
+# DICOMweb server's shutdown alone waits two 0.1 s turns of uvicorn): the report is written meanwhile.
+FINISHED_MARK = "finished"
+# How long a shard that has finished its tests may take to stop its simulators before it is terminated.
+STOP_TIMEOUT = 30.0
+
+
+def mark_finished(shard_folder: Path) -> None:
+    (shard_folder / FINISHED_MARK).touch()
 
 
 def default_jobs() -> int:
@@ -96,6 +105,23 @@ class Shards:
                 child.wait(timeout=10)
             log.close()
 
+    def finish(self) -> list[str]:
+        """Wait for the shards to stop their simulators (at most STOP_TIMEOUT each, then terminated): the tails of
+        the logs of those that did not end cleanly."""
+        troubles = []
+        for folder, log, child in self.children:
+            try:
+                child.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                troubles.append(f"dicom-harness: a shard did not stop its simulators within {STOP_TIMEOUT:g} s")
+                continue
+            if child.returncode not in (0, 1, 4):
+                log.flush()
+                tail = (folder / "run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+                troubles.append("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}")
+        self.stop()
+        return troubles
+
 
 class _Forked:
     """A shard forked from this process: `dicom-harness ARGV` in the child, its output to `log`; poll(), wait()
@@ -156,30 +182,38 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
     named = named_in_sources((builtin_root(), *user_folders(args.suite)))     # while the shards start
     try:
         _wait_showing_progress(children)
-    finally:
+    except BaseException:
         shards.stop()
+        raise
     parts = []
     for folder, _, child in children:
         results, log = folder / "results.jsonl", (folder / "run.log").read_text(encoding="utf-8", errors="replace")
         found = load_results(results) if results.exists() else None
-        if child.returncode in (0, 1, 4) and found or found and not found["results"] and "no test ran" in log:
+        finished = child.poll() in (0, 1, 4) or child.returncode is None and (folder / FINISHED_MARK).exists()
+        if finished and found or found and not found["results"] and "no test ran" in log:
             parts.append(found)         # a shard -k selected nothing from is not an error
             continue
+        shards.stop()
         tail = log.strip().splitlines()[-5:]
         print("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}", file=sys.stderr)
         return child.returncode if child.returncode in (2, 3) else 4
     records = merged_records([part["results"] for part in parts], folders)
     if not records:
+        shards.finish()
         return -1                   # the caller says that nothing ran
     header = next(part["run"] for part in parts if part["results"])
     run = {**header, "started": started, "duration": round(time.time() - started, 3),
            "catalogue": merged_catalogue([part["run"]["catalogue"] for part in parts], named)}
     _write_results_file(report_dir / "results.jsonl", run, records)
     report = write_reports({"run": run, "results": records}, report_dir)
+    troubles = shards.finish()
     for line in summary_lines(run, records, report, time.time() - started):
         print(line)
+    for trouble in troubles:
+        print(trouble, file=sys.stderr)
     _remove_tree(work)
-    return exit_code([record["verdict"] for record in records])
+    code = exit_code([record["verdict"] for record in records])
+    return 4 if troubles and code == 0 else code
 
 
 def merged_records(parts: list[list[dict]], folders: list[str]) -> list[dict]:
@@ -282,8 +316,9 @@ class _Progress:
 
 
 def _wait_showing_progress(children: list) -> None:
+    """Until every shard has finished its tests (or ended)."""
     progress = _Progress(children)
-    while any(child.poll() is None for _, _, child in children):
+    while any(child.poll() is None and not (folder / FINISHED_MARK).exists() for folder, _, child in children):
         for folder, _, _ in children:
             progress.poll(folder)
         time.sleep(0.05)
