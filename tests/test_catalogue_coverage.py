@@ -148,6 +148,26 @@ def test_tests_are_found_by_reading_files_not_importing_them(tmp_path):
     assert set(named_in_sources([tmp_path])) == {"A", "B", "C"}
 
 
+def test_what_files_name_is_kept_between_processes_and_read_again_when_a_file_changes(tmp_path, monkeypatch):
+    from dicom_harness.catalogue import coverage
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(coverage, "_PARSED", {})
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    test_file = suites / "test_x.py"
+    test_file.write_text("@requirement('A')\ndef test_a(): pass\n")
+    assert named_in_sources([suites]) == {"A": [str(test_file)]}
+    assert (tmp_path / "cache" / "dicom-harness" / coverage.CACHE_NAME).exists()
+    monkeypatch.setattr(coverage, "_PARSED", {})      # as a new process finds it
+    monkeypatch.setattr(coverage.ast, "parse", None)   # read from the cache: nothing parsed
+    assert named_in_sources([suites]) == {"A": [str(test_file)]}
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(coverage, "_PARSED", {})
+    test_file.write_text("@requirement('A', 'Bee')\ndef test_a(): pass\n")
+    assert set(named_in_sources([suites])) == {"A", "Bee"}
+
+
 def test_no_status_and_no_test_is_not_yet_tested(tmp_path):
     folder = _suite(tmp_path / "s")
     catalogue = load_catalogue((folder,))

@@ -11,6 +11,8 @@ suite files' `@requirement(...)` calls (ast only: nothing is imported, so listin
 from __future__ import annotations
 
 import ast
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,26 +73,68 @@ def named_in_sources(folders) -> dict[str, list[str]]:
     folders, each with the files naming it. Read with ast, never imported; a file that does not parse is skipped
     (the run reports it). IDs passed through variables are not seen: a run's collection sees those."""
     named: dict[str, list[str]] = {}
+    parsed = _parsed()
+    known = len(parsed)
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.py")):
             if "__pycache__" in path.parts:
                 continue
-            for rid in _ids_in_file(path):
+            for rid in _ids_in_file(path, parsed):
                 named.setdefault(rid, []).append(str(path))
+    if len(parsed) != known:
+        _keep(parsed)
     return named
 
 
-_PARSED: dict[tuple[str, int, int], list[str]] = {}     # (path, mtime, size) -> IDs: a process runs many times
+# (path, mtime, size) -> the IDs the file names. Parsing every suite file costs about half a second of CPU, at each
+# run's end: what was parsed is kept in the user's cache folder, and a file changed since is parsed again.
+_PARSED: dict[tuple[str, int, int], list[str]] = {}
+CACHE_NAME = "requirement-ids.json"
 
 
-def _ids_in_file(path: Path) -> list[str]:
+def _cache_file() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dicom-harness" / CACHE_NAME
+
+
+def _parsed() -> dict[tuple[str, int, int], list[str]]:
+    if not _PARSED:
+        try:
+            entries = json.loads(_cache_file().read_text(encoding="utf-8"))
+            _PARSED.update({(path, mtime, size): [str(rid) for rid in ids] for path, mtime, size, ids in entries})
+        except (OSError, ValueError, TypeError):
+            pass        # none yet, or unreadable: parsed anew
+    return _PARSED
+
+
+def _keep(parsed: dict[tuple[str, int, int], list[str]]) -> None:
+    """The cache written whole (another process may write it too: the last whole file wins), entries of files that
+    no longer exist or changed since left out."""
+    current = {}
+    for (path, mtime, size), ids in parsed.items():
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue
+        if (stat.st_mtime_ns, stat.st_size) == (mtime, size):
+            current[path] = [path, mtime, size, ids]
+    target = _cache_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f"{target.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(list(current.values())), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        pass            # a read-only home: parsed again next time, nothing else changes
+
+
+def _ids_in_file(path: Path, parsed: dict[tuple[str, int, int], list[str]]) -> list[str]:
     try:
         stat = path.stat()
         key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if key not in _PARSED:
+        if key not in parsed:
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            _PARSED[key] = [rid for node in ast.walk(tree) if isinstance(node, ast.Call)
-                            for rid in _requirement_ids(node)]
-        return _PARSED[key]
+            parsed[key] = [rid for node in ast.walk(tree) if isinstance(node, ast.Call)
+                           for rid in _requirement_ids(node)]
+        return parsed[key]
     except (SyntaxError, UnicodeDecodeError, OSError):
         return []

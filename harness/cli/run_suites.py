@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with hypothesis_prepared():
             code = pytest.main(pytest_args + tests, plugins=[_StartedTarget(running, provider, not args.shard)])
-        if args.shard:
+        if args.shard and code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and results_file.exists():
             sharded.mark_finished(report_dir)   # its records are complete: the report need not wait for the stop
     finally:
         provider.stop()

@@ -115,7 +115,7 @@ class Shards:
             except subprocess.TimeoutExpired:
                 troubles.append(f"dicom-harness: a shard did not stop its simulators within {STOP_TIMEOUT:g} s")
                 continue
-            if child.returncode not in (0, 1, 4):
+            if child.returncode not in (0, 1, 2, 4):    # 2 after the mark: a shard that -k selected nothing from
                 log.flush()
                 tail = (folder / "run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
                 troubles.append("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}")
@@ -187,10 +187,17 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
         raise
     parts = []
     for folder, _, child in children:
-        results, log = folder / "results.jsonl", (folder / "run.log").read_text(encoding="utf-8", errors="replace")
+        results = folder / "results.jsonl"
         found = load_results(results) if results.exists() else None
-        finished = child.poll() in (0, 1, 4) or child.returncode is None and (folder / FINISHED_MARK).exists()
-        if finished and found or found and not found["results"] and "no test ran" in log:
+        if child.poll() is None and found and (folder / FINISHED_MARK).exists() or child.returncode in (0, 1, 4) and found:
+            parts.append(found)
+            continue
+        try:
+            child.wait(timeout=STOP_TIMEOUT)    # its exit code and its last words
+        except subprocess.TimeoutExpired:
+            pass
+        log = (folder / "run.log").read_text(encoding="utf-8", errors="replace")
+        if found and not found["results"] and "no test ran" in log:
             parts.append(found)         # a shard -k selected nothing from is not an error
             continue
         shards.stop()

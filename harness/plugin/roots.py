@@ -3,6 +3,7 @@ suites (the dicom_harness.suites package) and each folder of the user's own test
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,12 @@ def user_folders(paths: list[str]) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(found))
 
 
+@functools.lru_cache(maxsize=4096)
+def _resolved(path) -> Path:
+    """A test file's path resolved: asked of every test at each of its phases, a few hundred test files a run."""
+    return Path(path).resolve()
+
+
 @dataclass(frozen=True)
 class SuiteRoots:
     builtin: Path
@@ -40,7 +47,7 @@ class SuiteRoots:
 
     def root_of(self, path: Path) -> Path | None:
         """The root a test file lies in (the innermost, should one root hold another), else None."""
-        path = Path(path).resolve()
+        path = _resolved(path)
         holding = [root for root in (self.builtin, *self.user) if path.is_relative_to(root)]
         return max(holding, key=lambda root: len(root.parts), default=None)
 
@@ -51,6 +58,6 @@ class SuiteRoots:
 def node_of(item, root: Path) -> str:
     """'storage/test_c_store.py::test_x[CT]': the test's file relative to its root, then its name within the file.
     The same however pytest was invoked, so it is what `--test` takes and what reports key on."""
-    relative = Path(item.path).resolve().relative_to(root).as_posix()
+    relative = _resolved(item.path).relative_to(root).as_posix()
     within = item.nodeid.split("::", 1)[1] if "::" in item.nodeid else item.name
     return f"{relative}::{within}"
