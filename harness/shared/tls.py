@@ -276,13 +276,10 @@ def start_server(ae, address: tuple[str, int], ssl_context: ssl.SSLContext | Non
                  allow_plain: bool = False):
     """ae.start_server(address, block=False, ...), with the handshake off the accept loop when `ssl_context`
     (`allow_plain`: also serve an A-ASSOCIATE-RQ sent in the clear, the downgrade PS3.15 B.10 forbids)."""
-    from pynetdicom.transport import AssociationServer
+    from pynetdicom.transport import ThreadedAssociationServer
 
     from dicom_harness.shared.accept_fast import share_contexts
-    # A plain connection is served in the accept loop: serving it only sets up the association (its EVT_CONN_OPEN
-    # handlers) and starts the association's own thread, so pynetdicom's threaded server started a thread per
-    # connection to start another one. A TLS handshake, which can stall, keeps a thread of its own.
-    server_class = AssociationServer if ssl_context is None else _server_class(allow_plain)
+    server_class = ThreadedAssociationServer if ssl_context is None else _server_class(allow_plain)
     from dicom_harness.shared.reactor import REACTOR_HANDLER
     server = ae.make_server(address, ssl_context=ssl_context, evt_handlers=[REACTOR_HANDLER, *evt_handlers],
                             server_class=server_class)
