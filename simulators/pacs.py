@@ -158,6 +158,8 @@ from dicom_harness.simulators.store import Store
 from dicom_harness.simulators.store_inline import STORE_INLINE_HANDLERS
 
 log = logging.getLogger("simulators.pacs")
+# the storage SOP classes, for the refuse-verification-among-others fault
+_STORAGE_SOP_CLASSES = frozenset(str(cx.abstract_syntax) for cx in AllStoragePresentationContexts)
 # The lean C-STORE path joins the File Meta and the data set into one bytes object: worth it while the object is
 # small enough for the store's journal (Journal.LARGEST_RECORD); a larger one is written in pieces, never copied
 _LEAN_LARGEST = 1 << 20
@@ -369,33 +371,37 @@ class PacsSimulator:
         if ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults or ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
             self._widen_contexts(event.assoc)
         proposed = event.assoc.requestor.primitive.presentation_context_definition_list
-        supported = {cx.abstract_syntax for cx in event.assoc.acceptor.supported_contexts}
-        if NO_CONTEXT_BARE_CLOSE in self.faults and not {cx.abstract_syntax for cx in proposed} & supported:
-            event.assoc.dul.socket._shutdown_socket()
-            event.assoc.kill()
-            return
-        storage = {str(cx.abstract_syntax) for cx in AllStoragePresentationContexts}
+        if NO_CONTEXT_BARE_CLOSE in self.faults:
+            supported = {cx.abstract_syntax for cx in event.assoc.acceptor.supported_contexts}
+            if not {cx.abstract_syntax for cx in proposed} & supported:
+                event.assoc.dul.socket._shutdown_socket()
+                event.assoc.kill()
+                return
         refused = {COMPANION_FAULTS[f][1] for f in set(self.faults) & set(COMPANION_FAULTS)
                    if any(cx.abstract_syntax in COMPANION_FAULTS[f][0] for cx in proposed)}
         if refused:
             event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
                                               if cx.abstract_syntax not in refused]
-        if REFUSE_VERIFICATION_AMONG_OTHERS in self.faults and any(cx.abstract_syntax in storage for cx in proposed):
+        if REFUSE_VERIFICATION_AMONG_OTHERS in self.faults and any(cx.abstract_syntax in _STORAGE_SOP_CLASSES
+                                                                   for cx in proposed):
             event.assoc.acceptor._contexts = [cx for cx in event.assoc.acceptor.supported_contexts
                                               if cx.abstract_syntax != Verification]
 
     def _widen_contexts(self, assoc) -> None:
         """Faults: add whatever the requestor proposed to what this association supports."""
         from pynetdicom.presentation import build_context
-        supported = {cx.abstract_syntax: cx for cx in assoc.acceptor.supported_contexts}
         widened = list(assoc.acceptor.supported_contexts)
+        supported = {cx.abstract_syntax: index for index, cx in enumerate(widened)}
         for proposed in assoc.requestor.primitive.presentation_context_definition_list:
-            known = supported.get(proposed.abstract_syntax)
-            if known is None and ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults:
+            index = supported.get(proposed.abstract_syntax)
+            if index is None and ACCEPT_ANY_ABSTRACT_SYNTAX in self.faults:
                 widened.append(build_context(proposed.abstract_syntax, proposed.transfer_syntax))
-            elif known is not None and ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
+            elif index is not None and ACCEPT_UNKNOWN_TRANSFER_SYNTAX in self.faults:
+                known = widened[index]
                 extra = [ts for ts in proposed.transfer_syntax if ts not in known.transfer_syntax]
                 if extra:
+                    # the server's contexts are shared by every association (accept_fast): change a copy
+                    known = widened[index] = copy.copy(known)
                     known.transfer_syntax = list(known.transfer_syntax) + extra
         assoc.acceptor._contexts = widened  # the acceptor's supported list, read by negotiation
 
