@@ -334,3 +334,27 @@ def test_run_against_a_plain_port_named_tls_exits_3_with_one_line(tmp_path, pacs
     assert proc.returncode == 3, proc.stdout[-1500:] + proc.stderr[-1500:]
     lines = [line for line in proc.stderr.splitlines() if "tls = true" in line]
     assert len(lines) == 1 and "plain" in lines[0], proc.stderr[-1500:]
+
+
+def test_keys_made_ahead_are_the_ones_the_certificates_use(tmp_path, monkeypatch):
+    """prepare_rsa_keys makes a run's CA and server keys in a thread while the process imports; generate() then
+    makes none of its own and signs with those."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from dicom_harness.shared import tls
+    monkeypatch.setattr(tls, "_SERVER_KEYS", [])
+    monkeypatch.setattr(tls, "_PREPARED_KEYS", [])
+    tls.prepare_rsa_keys(2)
+    tls.rsa_keys_ready()
+    ahead = {key.public_key().public_numbers().n for key in tls._PREPARED_KEYS}
+    assert len(ahead) == 2
+
+    def no_new_key(*args, **kwargs):
+        raise AssertionError("an RSA key made while two made ahead were waiting")
+    monkeypatch.setattr(rsa, "generate_private_key", no_new_key)
+    files = tls.generate(tmp_path)
+    used = {serialization.load_pem_private_key(files.server_key.read_bytes(), None).public_key().public_numbers().n}
+    from cryptography import x509
+    used.add(x509.load_pem_x509_certificate(files.ca.read_bytes()).public_key().public_numbers().n)
+    assert used == ahead and not tls._PREPARED_KEYS

@@ -13,6 +13,9 @@ from dicom_harness.errors import HarnessUserError
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target in (None, "simulators") and not (args.targets or args.dimse or args.dicomweb):
+        from dicom_harness.shared.tls import prepare_rsa_keys
+        prepare_rsa_keys()      # the simulators' certificates: made while the imports below run
     import pytest
 
     from dicom_harness.catalogue import load_catalogue
@@ -41,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if sharded.shardable(args):
         import hypothesis  # noqa: F401  (every shard imports it before its tests: once here, before forking them)
         settle_garbage_collector()      # the imports, shared by every shard
+        from dicom_harness.shared.tls import rsa_keys_ready
+        rsa_keys_ready()                # no thread running: the shards are forked
         code = sharded.run_sharded(sharded.Shards(args, report_dir), args, report_dir)
         return _nothing_ran(args) if code == -1 else (cli_reports.baseline_exit(baseline, report_dir)
                                                      if baseline is not None and code in (0, 1, 4) else code)

@@ -77,6 +77,7 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
         if not release_at_once:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and session.is_alive():
+                session.event_report_arrived.clear()
                 same = [r for r in session.event_reports if _mentions(r.information, uids)]
                 if same:
                     result.event_type_id, result.information = same[0].event_type_id, same[0].information
@@ -85,7 +86,8 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
                     break
                 if any(_mentions(r.information, uids) for r in peer.inbox.event_reports[already:]):
                     break
-                time.sleep(0.02)
+                # a report on this association wakes the wait at once; one to the peer AE is seen within 20 ms
+                session.event_report_arrived.wait(0.02)
     if result.information is None:
         found = peer.wait_for(lambda inbox: any(_mentions(r.information, uids) for r in inbox.event_reports[already:]),
                               timeout)

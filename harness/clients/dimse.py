@@ -109,6 +109,7 @@ class Session:
         self._received = received
         self._message_id = 0
         self.event_reports: list[EventReportReceived] = []   # N-EVENT-REPORTs the target sent on this association
+        self.event_report_arrived = threading.Event()       # set at each of them: a waiting test looks again
         # The command set of the last DIMSE response read off the wire (DimseClient.associate's EVT_DIMSE_RECV
         # handler fills it): pynetdicom's send_c_store and send_n_* hand back only the status elements.
         self.wire_response: list[Dataset | None] = [None]
@@ -440,6 +441,7 @@ class DimseClient:
         called = called_ae if called_ae is not None else self.endpoint.ae_title
         ae = self._ae(max_pdu, calling_ae)
         event_reports: list[EventReportReceived] = []
+        event_report_arrived = threading.Event()
         pdata_lengths: list[int] = []
         sent_pdata_lengths: list[int] = []
         received: list[Dataset] = []
@@ -490,6 +492,7 @@ class DimseClient:
             information, problem = read_event_information(event)
             event_reports.append(EventReportReceived(int_or_none(request.EventTypeID), str(request.AffectedSOPClassUID),
                                                      str(request.AffectedSOPInstanceUID), information, problem))
+            event_report_arrived.set()
             return Status.SUCCESS, None
 
         handlers = [NODELAY_HANDLER, REACTOR_HANDLER, (evt.EVT_PDU_RECV, on_pdu), (evt.EVT_PDU_SENT, on_pdu_sent),
@@ -524,6 +527,7 @@ class DimseClient:
         session = Session(assoc, self.evidence, pdata_lengths, received)
         session.sent_pdata_lengths = sent_pdata_lengths
         session.event_reports = event_reports
+        session.event_report_arrived = event_report_arrived
         session.wire_response = wire_response
         session.wire_log = wire_log
         session.abort_received = abort_received

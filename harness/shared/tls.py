@@ -52,6 +52,38 @@ class Certificates:
 
 
 _SERVER_KEYS: list = []
+_PREPARED_KEYS: list = []           # RSA keys made ahead by prepare_rsa_keys, taken before any is made here
+_preparing: threading.Thread | None = None
+
+
+def prepare_rsa_keys(count: int = 2) -> None:
+    """Start making `count` RSA keys (a run's CA and server) in a thread. OpenSSL makes them without holding the
+    interpreter lock, so a process that starts simulators has them from a core otherwise idle while it imports
+    (about 0.1 s of CPU a key); generate() waits for them. Forked processes inherit them: call rsa_keys_ready() first."""
+    global _preparing
+
+    def make() -> None:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        for _ in range(count):
+            _PREPARED_KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    _preparing = threading.Thread(target=make, name="dh-rsa-keys", daemon=True)
+    _preparing.start()
+
+
+def rsa_keys_ready() -> None:
+    global _preparing
+    if _preparing is not None:
+        _preparing.join()
+        _preparing = None
+
+
+def _rsa_key():
+    rsa_keys_ready()
+    if _PREPARED_KEYS:
+        return _PREPARED_KEYS.pop()
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _server_key():
@@ -59,8 +91,7 @@ def _server_key():
     simulators many times (the fault matrix) signs fresh certificates for the same key. The CA's key is made anew
     each time, so that two runs' CAs never vouch for each other's certificates."""
     if not _SERVER_KEYS:
-        from cryptography.hazmat.primitives.asymmetric import rsa
-        _SERVER_KEYS.append(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        _SERVER_KEYS.append(_rsa_key())
     return _SERVER_KEYS[0]
 
 
@@ -78,11 +109,11 @@ def generate(folder: str | Path, hosts: tuple[str, ...] = ("127.0.0.1", "localho
 
     def key(rsa_key: bool = False, server: bool = False):
         # the CA's and the server's keys are RSA (the suites PS3.15 B.10 names are all *_RSA_*); the client's EC
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.hazmat.primitives.asymmetric import ec
         if server:
             return _server_key()
         if rsa_key:
-            return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            return _rsa_key()
         return ec.generate_private_key(ec.SECP256R1())
 
     def name(common: str):
