@@ -87,6 +87,14 @@ def environment() -> Environment:
     return env
 
 
+def compile_templates() -> None:
+    """The report's templates compiled ahead (a tenth of a second): a sharded run does it while its shards run."""
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.startswith("_") or name in ("index.html.j2",
+                                                                                           "junit.xml.j2")):
+        env.get_template(name)
+
+
 def load_results(path: Path) -> dict:
     """Read results.json, or a JSON-lines result file written by --results-file."""
     path = Path(path)

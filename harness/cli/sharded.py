@@ -172,7 +172,7 @@ class _Forked:
 
 
 def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> int:
-    from dicom_harness.reports.render import load_results, write_reports
+    from dicom_harness.reports.render import compile_templates, load_results, write_reports
     from dicom_harness.shared.verdicts import exit_code
 
     children, folders, work, started = shards.children, shards.folders, shards.work, shards.started
@@ -180,6 +180,7 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
     from dicom_harness.catalogue.coverage import named_in_sources
     from dicom_harness.plugin.roots import builtin_root, user_folders
     named = named_in_sources((builtin_root(), *user_folders(args.suite)))     # while the shards start
+    compile_templates()
     try:
         _wait_showing_progress(children)
     except BaseException:
