@@ -76,18 +76,20 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
             return result
         if not release_at_once:
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and session.is_alive():
-                session.event_report_arrived.clear()
-                same = [r for r in session.event_reports if _mentions(r.information, uids)]
-                if same:
-                    result.event_type_id, result.information = same[0].event_type_id, same[0].information
-                    result.sop_class_uid, result.sop_instance_uid = same[0].sop_class_uid, same[0].sop_instance_uid
-                    result.arrived_on = "same association"
-                    break
-                if any(_mentions(r.information, uids) for r in peer.inbox.event_reports[already:]):
-                    break
-                # a report on this association wakes the wait at once; one to the peer AE is seen within 20 ms
-                session.event_report_arrived.wait(0.02)
+            arrived = session.event_report_arrived      # set by a report on this association or at the peer AE
+            with peer.watching(arrived):
+                while time.monotonic() < deadline and session.is_alive():
+                    arrived.clear()
+                    same = [r for r in session.event_reports if _mentions(r.information, uids)]
+                    if same:
+                        result.event_type_id, result.information = same[0].event_type_id, same[0].information
+                        result.sop_class_uid, result.sop_instance_uid = same[0].sop_class_uid, same[0].sop_instance_uid
+                        result.arrived_on = "same association"
+                        break
+                    if any(_mentions(r.information, uids) for r in peer.inbox.event_reports[already:]):
+                        break
+                    # bounded: the association's end (is_alive) sets nothing
+                    arrived.wait(min(0.1, max(deadline - time.monotonic(), 0)))
     if result.information is None:
         found = peer.wait_for(lambda inbox: any(_mentions(r.information, uids) for r in inbox.event_reports[already:]),
                               timeout)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class HarnessPeer:
         self.tls_context = tls_context
         self.inbox = PeerInbox()
         self._changed = threading.Condition()
+        self._watchers: set[threading.Event] = set()      # set at every change of the inbox, beside the condition
         self._server = None
         self.port: int | None = None
         # A test's plan for the C-STOREs that arrive (C-MOVE sub-operations): the SOP Instance UIDs to refuse
@@ -57,6 +59,23 @@ class HarnessPeer:
         self.refuse_arrival: int | None = None
         self.on_arrival = None
         self._arrivals = 0
+
+    def _notify(self) -> None:
+        """Called with _changed held, after the inbox changed."""
+        self._changed.notify_all()
+        for event in self._watchers:
+            event.set()
+
+    @contextlib.contextmanager
+    def watching(self, event: threading.Event):
+        """`event` set at each change of the inbox while inside: for a wait on the peer and something else at once."""
+        with self._changed:
+            self._watchers.add(event)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._watchers.discard(event)
 
     def expect_stores(self, refuse=(), on_arrival=None, refuse_arrival: int | None = None) -> None:
         """Plan the answers to the next C-STOREs (see refuse, refuse_arrival and on_arrival); expect_stores()
@@ -77,20 +96,20 @@ class HarnessPeer:
         if sop in self.refuse or nth == self.refuse_arrival:
             with self._changed:
                 self.inbox.refused.append(sop)
-                self._changed.notify_all()
+                self._notify()
             return Status.OUT_OF_RESOURCES
         ds = event.dataset
         ds.file_meta = event.file_meta
         with self._changed:
             self.inbox.stored[str(ds.SOPInstanceUID)] = ds
             self.inbox.stored_by[str(ds.SOPInstanceUID)] = event.assoc.requestor.ae_title
-            self._changed.notify_all()
+            self._notify()
         return Status.SUCCESS
 
     def _on_connection(self, event) -> None:
         with self._changed:
             self.inbox.connections += 1 if event.event is evt.EVT_CONN_OPEN else -1
-            self._changed.notify_all()
+            self._notify()
 
     def _on_event_report(self, event):
         request = event.request
@@ -100,7 +119,7 @@ class HarnessPeer:
                 calling_ae=event.assoc.requestor.ae_title, event_type_id=int_or_none(request.EventTypeID),
                 sop_class_uid=str(request.AffectedSOPClassUID), sop_instance_uid=str(request.AffectedSOPInstanceUID),
                 information=info, problem=problem))
-            self._changed.notify_all()
+            self._notify()
         return Status.SUCCESS, None
 
     def wait_for(self, condition, timeout: float = 10.0) -> bool:
