@@ -131,7 +131,7 @@ def _find_exchange(session, request: C_FIND, context, syntax: UID, cancel: bool,
             if raw:
                 try:
                     found = decode(BytesIO(raw), syntax.is_implicit_VR, syntax.is_little_endian, syntax.is_deflated)
-                    describe_keys(found)            # reads every element: a malformed one fails here
+                    keys = describe_keys(found)     # reads every element: a malformed one fails here
                 except Exception as exc:
                     session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} with an identifier that "
                                               f"cannot be decoded ({len(raw)} bytes: {raw[:16].hex(' ')})")
@@ -139,7 +139,7 @@ def _find_exchange(session, request: C_FIND, context, syntax: UID, cancel: bool,
                                         f"in {syntax.name}: {type(exc).__name__}: {exc}") from None
                 result.identifiers.append(found)
                 result.raw_identifiers.append(raw)
-                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {describe_keys(found)}")
+                session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} {keys}")
             else:
                 result.pending_without_identifier += 1
                 session.evidence.add("<", f"C-FIND-RSP Status={describe(status)} without identifier")
