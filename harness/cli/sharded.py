@@ -19,14 +19,14 @@ import threading
 import time
 from pathlib import Path
 
-# Seconds each built-in suite folder's tests took (the sum of their durations in results.json) in a default run of
-# two shards against the simulators on a quiet 2-core machine, 2026-12-07 (main bfd95cf). The shards run side by side,
-# each with about a core, so what they are balanced by is the tests' wall time there; CPU run alone (the previous
-# weights) left one shard 1.2 s behind the other. Only the balance depends on them; a folder not named here counts as one.
+# Seconds each built-in suite folder's tests took (the sum of their durations in results.json, the median of three
+# default runs of two shards against the simulators on a quiet 2-core machine, 2026-12-07, main d584362). The shards
+# run side by side, each with about a core, so what they are balanced by is the tests' wall time there (CPU run alone
+# left one shard 1.2 s behind the other). Only the balance depends on them; a folder not named here counts as one.
 SUITE_SECONDS = {
-    "query_retrieve": 4.8, "ups": 1.76, "association": 1.75, "worklist": 1.5, "qido": 1.35, "commitment": 1.3,
-    "storage": 1.25, "wado": 0.9, "robustness": 0.9, "stow": 0.4, "mpps": 0.4, "wado_uri": 0.4, "verification": 0.2,
-    "fhir": 0.1, "security": 0.05, "capabilities": 0.05,
+    "query_retrieve": 3.45, "ups": 1.36, "association": 1.33, "worklist": 1.32, "storage": 0.98, "commitment": 0.84,
+    "qido": 0.78, "wado": 0.65, "robustness": 0.59, "mpps": 0.31, "stow": 0.27, "wado_uri": 0.24, "verification": 0.09,
+    "security": 0.06, "fhir": 0.03, "capabilities": 0.02,
 }
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"
