@@ -345,7 +345,8 @@ def test_keys_made_ahead_are_the_ones_the_certificates_use(tmp_path, monkeypatch
     from dicom_harness.shared import tls
     monkeypatch.setattr(tls, "_SERVER_KEYS", [])
     monkeypatch.setattr(tls, "_PREPARED_KEYS", [])
-    tls.prepare_rsa_keys(2)
+    tls.prepare_rsa_keys()
+    tls.prepare_rsa_keys()      # a second call before generate() makes none: two are waiting
     tls.rsa_keys_ready()
     ahead = {key.public_key().public_numbers().n for key in tls._PREPARED_KEYS}
     assert len(ahead) == 2

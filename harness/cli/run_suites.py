@@ -165,10 +165,10 @@ class _StartedTarget:
         settle_garbage_collector()
 
 
-# A run allocates millions of short-lived objects (data sets, PDUs, hypothesis's draws) beside some 150,000 that live
-# to its end (modules, collected tests). With the collector's defaults every full collection walked those again: 0.8-0.9 s
-# of each shard's CPU, measured with gc.callbacks. Frozen once the tests are collected, and with young collections
-# rarer, 0.35 s. Nothing of the tests changes: cycles are still collected, only less often.
+# A run allocates millions of short-lived objects (data sets, PDUs, hypothesis's draws) beside some 150,000 that
+# live to its end (modules, collected tests). With the collector's defaults every full collection walked those
+# again: 0.8-0.9 s of each shard's CPU, measured with gc.callbacks. Frozen once the tests are collected, and with
+# young collections rarer, 0.35 s. Nothing of the tests changes: cycles are still collected, only less often.
 YOUNG_COLLECTION_THRESHOLD = 10_000
 
 

@@ -109,14 +109,13 @@ class Shards:
         """Wait for the shards to stop their simulators (at most STOP_TIMEOUT each, then terminated): the tails of
         the logs of those that did not end cleanly."""
         troubles = []
-        for folder, log, child in self.children:
+        for folder, _, child in self.children:
             try:
                 child.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 troubles.append(f"dicom-harness: a shard did not stop its simulators within {STOP_TIMEOUT:g} s")
                 continue
             if child.returncode not in (0, 1, 2, 4):    # 2 after the mark: a shard that -k selected nothing from
-                log.flush()
                 tail = (folder / "run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
                 troubles.append("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}")
         self.stop()
@@ -190,7 +189,8 @@ def run_sharded(shards: Shards, args: argparse.Namespace, report_dir: Path) -> i
     for folder, _, child in children:
         results = folder / "results.jsonl"
         found = load_results(results) if results.exists() else None
-        if child.poll() is None and found and (folder / FINISHED_MARK).exists() or child.returncode in (0, 1, 4) and found:
+        finished = (folder / FINISHED_MARK).exists() if child.poll() is None else child.returncode in (0, 1, 4)
+        if found and finished:
             parts.append(found)
             continue
         try:

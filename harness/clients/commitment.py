@@ -82,8 +82,9 @@ def request_commitment(dimse: DimseClient, peer: HarnessPeer, references: list[t
                     arrived.clear()
                     same = [r for r in session.event_reports if _mentions(r.information, uids)]
                     if same:
-                        result.event_type_id, result.information = same[0].event_type_id, same[0].information
-                        result.sop_class_uid, result.sop_instance_uid = same[0].sop_class_uid, same[0].sop_instance_uid
+                        report = same[0]
+                        result.event_type_id, result.information = report.event_type_id, report.information
+                        result.sop_class_uid, result.sop_instance_uid = report.sop_class_uid, report.sop_instance_uid
                         result.arrived_on = "same association"
                         break
                     if any(_mentions(r.information, uids) for r in peer.inbox.event_reports[already:]):

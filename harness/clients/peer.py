@@ -68,7 +68,7 @@ class HarnessPeer:
 
     @contextlib.contextmanager
     def watching(self, event: threading.Event):
-        """`event` set at each change of the inbox while inside: for a wait on the peer and something else at once."""
+        """`event` set at each change of the inbox while inside: waits on the peer and something else at once."""
         with self._changed:
             self._watchers.add(event)
         try:

@@ -56,11 +56,16 @@ _PREPARED_KEYS: list = []           # RSA keys made ahead by prepare_rsa_keys, t
 _preparing: threading.Thread | None = None
 
 
-def prepare_rsa_keys(count: int = 2) -> None:
-    """Start making `count` RSA keys (a run's CA and server) in a thread. OpenSSL makes them without holding the
-    interpreter lock, so a process that starts simulators has them from a core otherwise idle while it imports
-    (about 0.1 s of CPU a key); generate() waits for them. Forked processes inherit them: call rsa_keys_ready() first."""
+def prepare_rsa_keys() -> None:
+    """Start making the RSA keys the next generate() takes (the CA's, and the server's unless this process has it)
+    in a thread. OpenSSL makes them without holding the interpreter lock, so a process that starts simulators has
+    them from a core otherwise idle while it imports (about 0.1 s of CPU a key); generate() waits for them. Forked
+    processes inherit them: call rsa_keys_ready() first."""
     global _preparing
+    rsa_keys_ready()
+    count = 1 + (not _SERVER_KEYS) - len(_PREPARED_KEYS)
+    if count <= 0:
+        return
 
     def make() -> None:
         from cryptography.hazmat.primitives.asymmetric import rsa
