@@ -109,16 +109,18 @@ class Shards:
         """Wait for the shards to stop their simulators (at most STOP_TIMEOUT each, then terminated): the tails of
         the logs of those that did not end cleanly."""
         troubles = []
-        for folder, _, child in self.children:
-            try:
-                child.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                troubles.append(f"dicom-harness: a shard did not stop its simulators within {STOP_TIMEOUT:g} s")
-                continue
-            if child.returncode not in (0, 1, 2, 4):    # 2 after the mark: a shard that -k selected nothing from
-                tail = (folder / "run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-                troubles.append("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}")
-        self.stop()
+        try:
+            for folder, _, child in self.children:
+                try:
+                    child.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    troubles.append(f"dicom-harness: a shard did not stop its simulators within {STOP_TIMEOUT:g} s")
+                    continue
+                if child.returncode not in (0, 1, 2, 4):    # 2 after the mark: a shard -k selected nothing from
+                    tail = (folder / "run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+                    troubles.append("\n".join(tail) or f"dicom-harness: a shard stopped with exit {child.returncode}")
+        finally:
+            self.stop()         # an interrupt while waiting leaves none behind
         return troubles
 
 
