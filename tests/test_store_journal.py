@@ -138,13 +138,18 @@ def test_a_live_stores_journal_is_left_alone(tmp_path):
     assert not journal.exists()
 
 
-def test_the_journal_checkpoints_when_full(tmp_path, monkeypatch):
-    """Past its largest size the journal syncs what it covers and starts a new generation; every instance stays."""
+def _several_generations(monkeypatch, seed: int) -> list:
+    """A small journal (64 to 128 KiB) and 40 CT instances of about 9 KiB each: enough for several generations."""
     monkeypatch.setattr(Journal, "FIRST_SIZE", 64 * 1024)
     monkeypatch.setattr(Journal, "MAX_SIZE", 128 * 1024)
+    factory = DatasetFactory(seed=seed)
+    return [factory.make("CT") for _ in range(40)]
+
+
+def test_the_journal_checkpoints_when_full(tmp_path, monkeypatch):
+    """Past its largest size the journal syncs what it covers and starts a new generation; every instance stays."""
+    datasets = _several_generations(monkeypatch, seed=28)
     store = Store(tmp_path)
-    factory = DatasetFactory(seed=28)
-    datasets = [factory.make("CT") for _ in range(40)]       # about 9 KiB each: several generations
     for ds in datasets:
         store.put_file(_file_bytes(ds), ds)
     assert store._journal._generation > 1
@@ -184,11 +189,8 @@ def test_journaled_instances_are_read_at_once(tmp_path, monkeypatch):
 def test_the_checkpoint_writes_journaled_instances_first(tmp_path, monkeypatch):
     """A checkpoint ends the journal generation that held them: their files are written and synced before."""
     _no_writer_thread(monkeypatch)
-    monkeypatch.setattr(Journal, "FIRST_SIZE", 64 * 1024)
-    monkeypatch.setattr(Journal, "MAX_SIZE", 128 * 1024)
+    datasets = _several_generations(monkeypatch, seed=33)
     store = Store(tmp_path)
-    factory = DatasetFactory(seed=33)
-    datasets = [factory.make("CT") for _ in range(40)]       # about 9 KiB each: several generations
     for ds in datasets:
         _keep_journaled(store, ds)
     assert store._journal._generation > 1
