@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dicom_harness.cli.sharded import SUITE_SECONDS, deal, merged_records
+from dicom_harness.cli.sharded import deal, default_jobs, merged_records, suite_seconds
 from tests.conftest import run_cli
 
 # three suite folders, so that two processes each get some
@@ -18,13 +18,35 @@ def _results(folder: Path) -> dict:
 
 
 def test_every_folder_goes_to_exactly_one_shard_and_the_load_is_balanced():
-    folders = sorted(SUITE_SECONDS) + ["mine"]
-    shards = deal(folders, 2)
-    dealt = [folder for shard in shards for folder in shard]
-    assert sorted(dealt) == sorted(folders)
-    loads = [sum(SUITE_SECONDS.get(folder, 1.0) for folder in shard) for shard in shards]
-    assert max(loads) - min(loads) <= max(SUITE_SECONDS.values())
-    assert deal(["qido"], 4) == [["qido"]]
+    seconds = suite_seconds()
+    assert "query_retrieve" in seconds and all(cpu > 0 and wall >= 0 for cpu, wall in seconds.values())
+    folders = sorted(seconds) + ["mine"]
+    for jobs, cpus in ((2, 2), (3, 2), (4, 8)):
+        shards = deal(folders, jobs, seconds, cpus)
+        dealt = [folder for shard in shards for folder in shard]
+        assert sorted(dealt) == sorted(folders)
+        stretch = max(1.0, jobs / cpus)
+        lengths = {folder: cpu * stretch + max(0.0, wall - cpu) for folder, (cpu, wall) in seconds.items()}
+        loads = [sum(lengths.get(folder, sorted(lengths.values())[len(lengths) // 2]) for folder in shard)
+                 for shard in shards]
+        assert max(loads) - min(loads) <= max(lengths.values()), (jobs, cpus, loads)
+    assert deal(["qido"], 4, seconds, 2) == [["qido"]]
+
+
+def test_with_more_shards_than_cpus_a_folder_that_waits_goes_with_one_that_computes():
+    """A shard with a core to itself takes its folders' wall time; with two shards on one CPU, each computes at
+    half speed (a folder of 2 s of CPU takes 4 s) while a wait takes what it took: the middle folder then joins the
+    one that mostly waits, not the busy one."""
+    seconds = {"busy": (2.0, 2.0), "waits": (0.2, 2.2), "middle": (1.0, 1.0)}
+    assert deal(list(seconds), 2, seconds, cpus=2) == [["waits"], ["busy", "middle"]]
+    assert deal(list(seconds), 2, seconds, cpus=1) == [["busy"], ["middle", "waits"]]
+
+
+def test_one_process_more_than_cpus_by_default(monkeypatch):
+    import os
+    for cpus, jobs in ((1, 1), (2, 3), (3, 4), (16, 4)):
+        monkeypatch.setattr(os, "cpu_count", lambda cpus=cpus: cpus)
+        assert default_jobs() == jobs
 
 
 def test_records_come_back_in_the_order_one_process_writes_them():

@@ -27,8 +27,9 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
                           "and one comparison (index.html) in --report-dir")
     run.add_argument("--jobs", type=int, default=None, metavar="N",
                      help="with the simulators: how many processes share the suites, each with its own simulators "
-                          "(default: the number of CPUs, at most 4; 1 runs everything in this process); with "
-                          "--targets: how many targets run at once (default: 'concurrency' in the file, else 2)")
+                          "(default: one more than the number of CPUs, at most 4; 1 runs everything in this "
+                          "process); with --targets: how many targets run at once (default: 'concurrency' in the "
+                          "file, else 2)")
     run.add_argument("--shard", default=None, help=argparse.SUPPRESS)   # one process of a sharded run: its folders
 
 

@@ -19,15 +19,9 @@ import threading
 import time
 from pathlib import Path
 
-# Seconds each built-in suite folder's tests took (the sum of their durations in results.json, the median of three
-# default runs of two shards against the simulators on a quiet 2-core machine, 2026-12-07, main d584362). The shards
-# run side by side, each with about a core, so what they are balanced by is the tests' wall time there (CPU run alone
-# left one shard 1.2 s behind the other). Only the balance depends on them; a folder not named here counts as one.
-SUITE_SECONDS = {
-    "query_retrieve": 3.45, "ups": 1.36, "association": 1.33, "worklist": 1.32, "storage": 0.98, "commitment": 0.84,
-    "qido": 0.78, "wado": 0.65, "robustness": 0.59, "mpps": 0.31, "stow": 0.27, "wado_uri": 0.24, "verification": 0.09,
-    "security": 0.06, "fhir": 0.03, "capabilities": 0.02,
-}
+# Seconds of CPU and of wall time each built-in suite module's tests take in one process against the simulators
+# (tests/benchmarks/suite_seconds.py measures them and writes the file). Only the shards' balance depends on them.
+SUITE_SECONDS_FILE = Path(__file__).with_name("suite_seconds.json")
 MAX_DEFAULT_JOBS = 4
 SHARDS_FOLDER = ".shards"
 # Written by a shard once its records are complete, before it stops its simulators (a few tenths of a second: the
@@ -42,7 +36,11 @@ def mark_finished(shard_folder: Path) -> None:
 
 
 def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+    """One process per CPU and one more, at most MAX_DEFAULT_JOBS: a shard spends a sixth of its time waiting for
+    answers, and a third process computes meanwhile (on 2 CPUs, 3 processes finish a run a tenth sooner than 2).
+    One CPU: one process."""
+    cpus = os.cpu_count() or 1
+    return 1 if cpus == 1 else min(cpus + 1, MAX_DEFAULT_JOBS)
 
 
 def shardable(args: argparse.Namespace) -> bool:
@@ -52,14 +50,38 @@ def shardable(args: argparse.Namespace) -> bool:
             and (args.jobs or default_jobs()) > 1)
 
 
-def deal(folders: list[str], jobs: int) -> list[list[str]]:
-    """The folders dealt out to at most `jobs` shards, the longest first, each to the shard with least so far."""
+def suite_seconds() -> dict[str, tuple[float, float]]:
+    """Suite folder -> (CPU seconds, wall seconds): the sums of its modules' in SUITE_SECONDS_FILE; empty when the
+    file cannot be read."""
+    try:
+        measured = json.loads(SUITE_SECONDS_FILE.read_text(encoding="utf-8"))
+        folders: dict[str, tuple[float, float]] = {}
+        for module, (cpu, wall) in measured.items():
+            folder = module.split("/", 1)[0]
+            spent = folders.get(folder, (0.0, 0.0))
+            folders[folder] = (spent[0] + float(cpu), spent[1] + float(wall))
+        return folders
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def deal(folders: list[str], jobs: int, seconds: dict[str, tuple[float, float]] | None = None,
+         cpus: int | None = None) -> list[list[str]]:
+    """The suite folders dealt out to at most `jobs` shards, the longest first, each to the shard with least so
+    far. A folder's length is the time it takes in a shard: its wait for answers (wall less CPU seconds) and its
+    CPU seconds, stretched by the sharing when there are more shards than CPUs (each then gets CPUs/jobs of a
+    core while it computes). A folder not measured counts as a typical one."""
+    seconds = suite_seconds() if seconds is None else seconds
+    stretch = max(1.0, jobs / (cpus or os.cpu_count() or 1))
+    lengths = {folder: cpu * stretch + max(0.0, wall - cpu) for folder, (cpu, wall) in seconds.items()}
+    ordered = sorted(lengths.values())
+    typical = ordered[len(ordered) // 2] if ordered else 1.0
     shards: list[list[str]] = [[] for _ in range(min(jobs, len(folders)))]
     load = [0.0] * len(shards)
-    for folder in sorted(folders, key=lambda name: (-SUITE_SECONDS.get(name, 1.0), name)):
+    for folder in sorted(folders, key=lambda name: (-lengths.get(name, typical), name)):
         lightest = load.index(min(load))
         shards[lightest].append(folder)
-        load[lightest] += SUITE_SECONDS.get(folder, 1.0)
+        load[lightest] += lengths.get(folder, typical)
     return [sorted(shard) for shard in shards if shard]
 
 
