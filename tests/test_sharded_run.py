@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dicom_harness.cli.sharded import deal, default_jobs, merged_records, suite_seconds
+import pytest
+
+from dicom_harness.cli.sharded import deal, default_jobs, lengths_in_a_shard, merged_records, suite_seconds
 from tests.conftest import run_cli
 
 # three suite folders, so that two processes each get some
@@ -25,10 +27,8 @@ def test_every_folder_goes_to_exactly_one_shard_and_the_load_is_balanced():
         shards = deal(folders, jobs, seconds, cpus)
         dealt = [folder for shard in shards for folder in shard]
         assert sorted(dealt) == sorted(folders)
-        stretch = max(1.0, jobs / cpus)
-        lengths = {folder: cpu * stretch + max(0.0, wall - cpu) for folder, (cpu, wall) in seconds.items()}
-        loads = [sum(lengths.get(folder, sorted(lengths.values())[len(lengths) // 2]) for folder in shard)
-                 for shard in shards]
+        lengths = lengths_in_a_shard(folders, jobs, seconds, cpus)
+        loads = [sum(lengths[folder] for folder in shard) for shard in shards]
         assert max(loads) - min(loads) <= max(lengths.values()), (jobs, cpus, loads)
     assert deal(["qido"], 4, seconds, 2) == [["qido"]]
 
@@ -38,6 +38,8 @@ def test_with_more_shards_than_cpus_a_folder_that_waits_goes_with_one_that_compu
     half speed (a folder of 2 s of CPU takes 4 s) while a wait takes what it took: the middle folder then joins the
     one that mostly waits, not the busy one."""
     seconds = {"busy": (2.0, 2.0), "waits": (0.2, 2.2), "middle": (1.0, 1.0)}
+    assert lengths_in_a_shard([*seconds, "new"], 2, seconds, cpus=1) == pytest.approx(
+        {"busy": 4.0, "waits": 2.4, "middle": 2.0, "new": 2.4})        # one not measured: the median
     assert deal(list(seconds), 2, seconds, cpus=2) == [["waits"], ["busy", "middle"]]
     assert deal(list(seconds), 2, seconds, cpus=1) == [["busy"], ["middle", "waits"]]
 

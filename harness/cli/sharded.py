@@ -65,23 +65,30 @@ def suite_seconds() -> dict[str, tuple[float, float]]:
         return {}
 
 
-def deal(folders: list[str], jobs: int, seconds: dict[str, tuple[float, float]] | None = None,
-         cpus: int | None = None) -> list[list[str]]:
-    """The suite folders dealt out to at most `jobs` shards, the longest first, each to the shard with least so
-    far. A folder's length is the time it takes in a shard: its wait for answers (wall less CPU seconds) and its
-    CPU seconds, stretched by the sharing when there are more shards than CPUs (each then gets CPUs/jobs of a
-    core while it computes). A folder not measured counts as a typical one."""
+def lengths_in_a_shard(folders: list[str], jobs: int, seconds: dict[str, tuple[float, float]] | None = None,
+                       cpus: int | None = None) -> dict[str, float]:
+    """The time each folder takes in a shard: its wait for answers (wall less CPU seconds) and its CPU seconds,
+    stretched by the sharing when there are more shards than CPUs (each then gets CPUs/jobs of a core while it
+    computes). A folder not measured counts as a typical one."""
     seconds = suite_seconds() if seconds is None else seconds
     stretch = max(1.0, jobs / (cpus or os.cpu_count() or 1))
-    lengths = {folder: cpu * stretch + max(0.0, wall - cpu) for folder, (cpu, wall) in seconds.items()}
-    ordered = sorted(lengths.values())
+    measured = {folder: cpu * stretch + max(0.0, wall - cpu) for folder, (cpu, wall) in seconds.items()}
+    ordered = sorted(measured.values())
     typical = ordered[len(ordered) // 2] if ordered else 1.0
+    return {folder: measured.get(folder, typical) for folder in folders}
+
+
+def deal(folders: list[str], jobs: int, seconds: dict[str, tuple[float, float]] | None = None,
+         cpus: int | None = None) -> list[list[str]]:
+    """The suite folders dealt out to at most `jobs` shards, the longest first (lengths_in_a_shard), each to the
+    shard with least so far."""
+    length = lengths_in_a_shard(folders, jobs, seconds, cpus)
     shards: list[list[str]] = [[] for _ in range(min(jobs, len(folders)))]
     load = [0.0] * len(shards)
-    for folder in sorted(folders, key=lambda name: (-lengths.get(name, typical), name)):
+    for folder in sorted(folders, key=lambda name: (-length[name], name)):
         lightest = load.index(min(load))
         shards[lightest].append(folder)
-        load[lightest] += lengths.get(folder, typical)
+        load[lightest] += length[folder]
     return [sorted(shard) for shard in shards if shard]
 
 
