@@ -1,7 +1,7 @@
 """Calibration for `dicom-harness run`'s shards: how many seconds of CPU and of wall time each built-in suite
 module takes (its tests' set-up, call and tear-down, the simulators' threads included), the median of a few runs
-in one process against the simulators. Writes them to harness/cli/suite_seconds.json, which sharded.py deals the
-modules out by; prints the table. Asserts nothing.
+in one process against the simulators. Writes them to harness/cli/suite_seconds.json, whose sums per suite folder
+sharded.py deals the folders out by; prints the table. Asserts nothing.
 
     .venv/bin/python -m tests.benchmarks.suite_seconds [--rounds 3] [--check]
 
