@@ -25,7 +25,8 @@ def test_frames_of_a_compressed_instance_default_to_explicit_vr_little_endian(di
     assert media == "application/octet-stream" and label in (None, "1.2.840.10008.1.2.1"), (
         f"GET {path} Accept {MULTIPART_OCTET}: expected an application/octet-stream part (Explicit VR Little "
         f"Endian), observed Content-Type {part.content_type!r}")
-    assert part.content == expected, (
+    same = part.content == expected     # outside the assert: pytest would diff the two payloads byte by byte
+    assert same, (
         f"GET {path}: expected the {len(expected)} bytes of the decoded frame, observed {len(part.content)} bytes"
         + (" that differ" if len(part.content) == len(expected) else " (the compressed stream?)"))
 
@@ -40,7 +41,8 @@ def test_compressed_frames_name_their_media_type_and_transfer_syntax(dicomweb, c
     part, media, label = _one_part(dicomweb, path, accept)
     expected = decoded_frames(sent)[0]
     if media == "application/octet-stream" and label in (None, "1.2.840.10008.1.2.1"):
-        assert part.content == expected, (
+        same = part.content == expected     # outside the assert (see above)
+        assert same, (
             f"GET {path} Accept {accept}: the part is labelled {part.content_type!r} (uncompressed, Explicit VR Little "
             f"Endian) but its {len(part.content)} bytes are not the {len(expected)} bytes of the decoded frame")
         return
@@ -49,7 +51,8 @@ def test_compressed_frames_name_their_media_type_and_transfer_syntax(dicomweb, c
     assert media in compressed_media_types(label), (
         f"GET {path}: transfer-syntax={label} travels as {' or '.join(compressed_media_types(label)) or '?'} "
         f"(PS3.18 Table 8.7.3-5), observed {media!r}")
-    assert decodes_to(sent, part.content, label) == expected, (
+    same = decodes_to(sent, part.content, label) == expected
+    assert same, (
         f"GET {path}: the {len(part.content)} bytes labelled {part.content_type!r} do not decode to the frame")
 
 
@@ -72,6 +75,7 @@ def test_pixel_data_bulkdata_of_a_compressed_instance(dicomweb, claims, make_ins
     assert media == "application/octet-stream" and label in (None, "1.2.840.10008.1.2.1"), (
         f"GET {uri} Accept {MULTIPART_OCTET}: expected an application/octet-stream part, observed "
         f"{part.content_type!r}")
-    assert part.content == expected, (
+    same = part.content == expected
+    assert same, (
         f"GET {uri}: expected the {len(expected)} bytes of the decoded Pixel Data, observed {len(part.content)} bytes"
         + (" that differ" if len(part.content) == len(expected) else " (the encapsulated value with its item tags?)"))
