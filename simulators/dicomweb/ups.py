@@ -151,20 +151,28 @@ def _has_value(ds: Dataset, keyword: str) -> bool:
     return element not in (None, "", b"") and str(element) != ""
 
 
+TRANSACTION_UID_TAG = "00081195"
+
+
 class Worklist:
     def __init__(self, root: str | Path, faults: Iterable[str | Fault] = ()):
         self.folder = Path(root) / "workitems"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.faults = faults_named(faults)
         self.workitems: dict[str, Dataset] = {}
+        # Each workitem's DICOM JSON as a retrieve shows it, made when it is kept: a search reads every workitem.
+        # The workitems are never changed in place (each change keeps a changed copy), so neither are these.
+        self._shown: dict[str, dict] = {}
         self.subscribers: dict[str, Subscriber] = {}
         self._message_id = 0
         for path in sorted(self.folder.glob("*.json")):
             try:
-                ds = Dataset.from_json(json.loads(path.read_text()))
+                attributes = json.loads(path.read_text())
+                ds = Dataset.from_json(attributes)
             except Exception:
                 continue            # not a workitem we can read: leave it, never delete data
             self.workitems[str(ds.SOPInstanceUID)] = ds
+            self._shown[str(ds.SOPInstanceUID)] = self._as_shown(attributes)
 
     # -- keeping workitems ------------------------------------------------------------------------------------
     def _path(self, uid: str) -> Path:
@@ -172,9 +180,22 @@ class Worklist:
 
     def _keep(self, ds: Dataset) -> None:
         """Write the workitem durably (temporary file, fsync, rename, folder fsync) before anyone is told."""
-        payload = json.dumps(ds.to_json_dict()).encode()
-        write_durably(self._path(str(ds.SOPInstanceUID)), payload, self.folder / f"{uuid.uuid4().hex}.part")
+        attributes = ds.to_json_dict()
+        write_durably(self._path(str(ds.SOPInstanceUID)), json.dumps(attributes).encode(),
+                      self.folder / f"{uuid.uuid4().hex}.part")
         self.workitems[str(ds.SOPInstanceUID)] = ds
+        self._shown[str(ds.SOPInstanceUID)] = self._as_shown(attributes)
+
+    def _as_shown(self, attributes: dict) -> dict:
+        """The DICOM JSON a retrieve or a search shows: without the Transaction UID (PS3.18 11.5.2: it is the
+        owner's lock)."""
+        if UPS_RETRIEVE_SHOWS_TRANSACTION_UID in self.faults:
+            return attributes
+        return {tag: value for tag, value in attributes.items() if tag != TRANSACTION_UID_TAG}
+
+    def _forget(self, uid: str) -> None:
+        del self.workitems[uid]
+        del self._shown[uid]
 
     def _workitem(self, uid: str) -> Dataset:
         ds = self.workitems.get(uid)
@@ -230,6 +251,11 @@ class Worklist:
         if "TransactionUID" in ds and UPS_RETRIEVE_SHOWS_TRANSACTION_UID not in self.faults:
             del ds.TransactionUID        # PS3.18 11.5.2: it is the owner's lock
         return ds
+
+    def shown(self, uid: str) -> dict:
+        """retrieve()'s workitem as DICOM JSON (shared: not to be changed)."""
+        self._workitem(uid)
+        return self._shown[uid]
 
     def update(self, uid: str, transaction_uid: str | None, changes: Dataset) -> list[Event]:
         ds = self._workitem(uid)
@@ -309,7 +335,7 @@ class Worklist:
         events = self._state_reports(uid, ds)
         if (outcome.to in FINAL_STATES and UPS_DELETION_LOCK_NOT_KEPT in self.faults
                 and any(uid in s.locked for s in self.subscribers.values())):
-            del self.workitems[uid]          # the fault: the lock granted without a Warning, then not kept
+            self._forget(uid)                # the fault: the lock granted without a Warning, then not kept
         return None, events
 
     @staticmethod
@@ -372,7 +398,7 @@ class Worklist:
     def search_page(self, raw_query: str):
         """The page of matching workitems (limit, offset) and how many matches it leaves out (PS3.18 8.3.4.4)."""
         query = qido.parse_query(raw_query)
-        entities = [qido.Entity(self.retrieve(uid).to_json_dict(), {}) for uid in self.workitems]
+        entities = [qido.Entity(self._shown[uid], {}) for uid in self.workitems]
         if UPS_SEARCH_IGNORES_STATE in self.faults:
             state_tag = int(qido.hex_tag("ProcedureStepState"), 16)
             query.keys = [(path, values) for path, values in query.keys if path[0] != state_tag]

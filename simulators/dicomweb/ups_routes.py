@@ -154,7 +154,7 @@ class UpsRoutes:
         await self._deliver(events)
         location = f"{request.url.scheme}://{request.url.netloc}{self.root}/workitems/{uid}"
         if UPS_CREATE_ECHOES_WORKITEM in self.worklist.faults:
-            return Response(json.dumps([self.worklist.retrieve(uid).to_json_dict()]), status_code=201,
+            return Response(json.dumps([self.worklist.shown(uid)]), status_code=201,
                             headers={"Location": location}, media_type=DICOM_JSON)
         return self._answer(201, headers={"Location": location})
 
@@ -165,12 +165,11 @@ class UpsRoutes:
             return self._answer(406, f'workitems are offered as {DICOM_JSON} or multipart/related; type="{DICOM_XML}"')
         uid = request.path_params["workitem"]
         try:
-            ds = self.worklist.retrieve(uid)
+            item = self.worklist.shown(uid)
         except Refusal as refusal:
             if refusal.status == 404 and UPS_UNKNOWN_200_EMPTY in self.worklist.faults:
                 return Response("[]", media_type=DICOM_JSON)
             return self._refused(refusal, request)
-        item = ds.to_json_dict()
         if chosen[0].part_type == DICOM_XML and UPS_XML_ANSWERED_JSON not in self.worklist.faults:
             boundary = uuid.uuid4().hex
             body = (f"--{boundary}\r\nContent-Type: {DICOM_XML}\r\n\r\n".encode() + to_native_xml(item)
@@ -189,7 +188,7 @@ class UpsRoutes:
             return self._refused(refusal, request)
         await self._deliver(events)
         if UPS_UPDATE_ECHOES_WORKITEM in self.worklist.faults:
-            item = self.worklist.retrieve(request.path_params["workitem"]).to_json_dict()
+            item = self.worklist.shown(request.path_params["workitem"])
             return Response(json.dumps([item]), media_type=DICOM_JSON)
         return self._answer(200)
 
