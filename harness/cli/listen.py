@@ -174,14 +174,13 @@ def judge(folder: Path, report_dir: Path, tests: list[str], verbose: bool) -> in
     results_file = report_dir / "results.jsonl"
     results_file.unlink(missing_ok=True)
     selected = [str(suites / node) for node in tests] or [str(suites / CLIENT_SUITES)]
-    from dicom_harness.cli.run_suites import hypothesis_prepared
+    import dicom_harness.plugin as harness_plugin
+    from dicom_harness.cli.run_suites import hypothesis_prepared, own_pytest_arguments
     with hypothesis_prepared():
         code = pytest.main([
-            "-p", "no:cacheprovider", "--rootdir", str(suites), "-c", os.devnull, "-p", "no:hypothesispytest",
-            "-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning",
-            "--recording", str(folder.resolve()), "--report-dir", str(report_dir), "--results-file", str(results_file),
+            *own_pytest_arguments(suites), "--recording", str(folder.resolve()), "--report-dir", str(report_dir), "--results-file", str(results_file),
             "-o", "console_output_style=progress", *(["-v", "--tb=short"] if verbose else ["-q", "--tb=no", "-rN"]),
-            *selected])
+            *selected], plugins=[harness_plugin])
     if int(code) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) or not results_file.exists():
         return 2
     results = load_results(results_file)["results"]
