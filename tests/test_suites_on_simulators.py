@@ -15,8 +15,8 @@ from tests.fault_batch import listen_to_modality, listen_to_viewer, listen_to_wo
 
 @pytest.fixture(scope="module")
 def fault_runs(request, tmp_path_factory):
-    """Run the suites with each fault: a few child processes, each running its share of the faults one after
-    another (start-up dominates a scoped run), each fault against the suites of fault_scope(). Only the faults
+    """Run the suites with each fault: a few child processes at a time, each running a batch of the faults one
+    after another (start-up dominates a scoped run), each fault against the suites of fault_scope(). Only the faults
     whose tests were selected run (pytest -k "clean or my-fault" takes seconds, not the whole matrix)."""
     selected = {item.callspec.params["fault"] for item in request.session.items
                 if getattr(item, "originalname", "") == "test_fault_fails_exactly_its_requirement"
@@ -25,13 +25,16 @@ def fault_runs(request, tmp_path_factory):
     batches = [names[i::BATCHES] for i in range(BATCHES)]
     runs = {}
     roots = [tmp_path_factory.mktemp("faults") for _ in batches]      # here: tmp_path_factory is not thread-safe
-    with ThreadPoolExecutor(max_workers=BATCHES) as pool:
+    with ThreadPoolExecutor(max_workers=PROCESSES) as pool:
         for result in pool.map(run_fault_batch, roots, batches):
             runs.update(result)
     return runs
 
 
-BATCHES = 4
+# The faults are dealt into BATCHES batches, PROCESSES of them running at a time: a batch with a slow fault (one
+# waiting out timeouts) holds up one process while the others take the remaining batches.
+BATCHES = 12
+PROCESSES = 4
 
 
 def test_all_suites_pass_on_clean_simulators(tmp_path):
