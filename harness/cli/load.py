@@ -77,7 +77,8 @@ def add_parser(sub) -> None:
     load.add_argument("--worker", action="store_true",
                       help="run as a Locust worker of a master elsewhere (with --master-host, --master-port)")
     load.add_argument("--master-host", default=None, metavar="HOST", help="the master a --worker connects to")
-    load.set_defaults(func=load_command)
+    # Locust patches this process with gevent, which must come before anything imports ssl (pydicom does)
+    load.set_defaults(func=load_command, gevent_first=True)
 
 
 def load_command(args: argparse.Namespace) -> int:

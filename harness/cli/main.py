@@ -212,12 +212,13 @@ def without_pydicom_value_warnings() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    without_pydicom_value_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if not getattr(args, "gevent_first", False):
+        without_pydicom_value_warnings()
     try:
         code = args.func(args)
         sys.stdout.flush()          # inside the try: a reader that went away is a BrokenPipeError handled below
