@@ -11,6 +11,7 @@ Deterministic: a run draws its queries from the run's --seed, the same seed givi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -33,6 +34,29 @@ STRING_OPERATIONS = ("exact", "exact", "universal", "lone star", "prefix star", 
 RANGE_FORMS = ("single", "closed", "from", "until", "universal")
 
 
+# -- the strategies, each made once: hypothesis looks a strategy up in its cache, or checks a new one, at every
+# draw (about a fifth of a drawn example's CPU)
+@functools.lru_cache(maxsize=None)
+def one_of(values: tuple) -> st.SearchStrategy:
+    """st.sampled_from(values), made once per tuple of values."""
+    return st.sampled_from(values)
+
+
+@functools.lru_cache(maxsize=None)
+def index_below(count: int) -> st.SearchStrategy:
+    """st.integers(0, count - 1), made once per count."""
+    return st.integers(0, count - 1)
+
+
+@functools.lru_cache(maxsize=None)
+def some_of(values: tuple, most: int) -> st.SearchStrategy:
+    """One to `most` of the values, each once, made once per values and most."""
+    return st.lists(one_of(values), min_size=1, max_size=most, unique=True)
+
+
+BOOLEANS = st.booleans()
+
+
 # -- drawing keys -----------------------------------------------------------------------------------------------
 def other_case(value: str, run: str) -> str:
     """value with its letters' case swapped, the run ID kept as it is (its letters are not the same in every
@@ -52,8 +76,8 @@ def string_key(draw, base: str, run: str) -> str:
     """A key value drawn from a stored value: itself, universal, a lone '*', a wild card in it, its last character
     dropped, or its case swapped. Of a multi-valued one, one of its values; of an unknown one, '*' or a value
     that matches nothing."""
-    operation = draw(st.sampled_from(STRING_OPERATIONS))
-    where = draw(st.integers(0, 63))
+    operation = draw(one_of(STRING_OPERATIONS))
+    where = draw(index_below(64))
     if operation == "universal":
         return ""
     if operation == "lone star" or not base:
@@ -71,19 +95,19 @@ def range_key(draw, pool: list[str], *, short: bool | None = False, universal: b
     """A date or time key from two values of the pool: one value, a closed range, an open one either way, or
     (universal) an empty one. short: the values cut to four characters (a time's hours and minutes); None: that
     drawn too, after the two values."""
-    one, two = (draw(st.sampled_from(pool)) for _ in range(2))
+    one, two = (draw(one_of(tuple(pool))) for _ in range(2))
     if short is None:
-        short = draw(st.booleans())
+        short = draw(BOOLEANS)
     if short:
         one, two = one[:4], two[:4]
     low, high = sorted((one, two))
-    form = draw(st.sampled_from(RANGE_FORMS if universal else RANGE_FORMS[:-1]))
+    form = draw(one_of(RANGE_FORMS if universal else RANGE_FORMS[:-1]))
     return {"single": one, "closed": f"{low}-{high}", "from": f"{one}-", "until": f"-{one}", "universal": ""}[form]
 
 
 def keywords(draw, keys: Iterable[str]) -> list[str]:
     """One to three of the keys, each once."""
-    return draw(st.lists(st.sampled_from(sorted(keys)), min_size=1, max_size=3, unique=True))
+    return draw(some_of(tuple(sorted(keys)), 3))
 
 
 def drawn_keys(entities: list[dict[str, str]], vrs: Mapping[str, str], run: str):
@@ -101,7 +125,7 @@ def drawn_keys(entities: list[dict[str, str]], vrs: Mapping[str, str], run: str)
             elif vrs[keyword] == "TM":
                 keys[keyword] = range_key(draw, pools[keyword], short=None, universal=False)
             else:
-                source = entities[draw(st.integers(0, len(entities) - 1))]
+                source = entities[draw(index_below(len(entities)))]
                 keys[keyword] = string_key(draw, source[keyword], run)
         return keys
 
@@ -132,11 +156,11 @@ def drawn_encoded_keys(entities: list[dict[str, str]], keys: Iterable[str], char
     @st.composite
     def draw_keys(draw) -> dict[str, str]:
         drawn = {}
-        for keyword in draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True)):
-            source = entities[draw(st.integers(0, len(entities) - 1))]
+        for keyword in draw(some_of(tuple(keys), 2)):
+            source = entities[draw(index_below(len(entities)))]
             drawn[keyword] = string_key(draw, source[keyword], run)
         usable = [c for c in charsets if encodes(c, drawn.values())]
-        drawn[CHARSET_KEY] = draw(st.sampled_from(usable))
+        drawn[CHARSET_KEY] = draw(one_of(tuple(usable)))
         return drawn
 
     return draw_keys()
@@ -163,12 +187,12 @@ def drawn_date_time_keys(entities: list[dict[str, str]], date_keyword: str, time
 
     @st.composite
     def draw_keys(draw) -> dict[str, str]:
-        forms = [draw(st.sampled_from(("closed", "from", "until")))]
-        forms.append(forms[0] if draw(st.integers(0, 3)) else draw(st.sampled_from(("closed", "from", "until"))))
+        forms = [draw(one_of(("closed", "from", "until")))]
+        forms.append(forms[0] if draw(index_below(4)) else draw(one_of(("closed", "from", "until"))))
         keys = {}
         for keyword, pool, form in ((date_keyword, dates, forms[0]), (time_keyword, times, forms[1])):
-            low, high = sorted(draw(st.sampled_from(pool)) for _ in range(2))
-            if keyword == time_keyword and draw(st.booleans()):
+            low, high = sorted(draw(one_of(tuple(pool))) for _ in range(2))
+            if keyword == time_keyword and draw(BOOLEANS):
                 low, high = low[:4], high[:4]
             keys[keyword] = {"closed": f"{low}-{high}", "from": f"{low}-", "until": f"-{high}"}[form]
         return keys

@@ -86,8 +86,8 @@ def _string_key(draw, keyword: str, base: str, run: str) -> str:
     """The Worklist's own string keys: a single-value key is never drawn with a wild card, an unknown value is
     asked for by a value that matches nothing (or a lone '*', where wild cards are allowed)."""
     vr, _, kind = KEYS[keyword]
-    operation = draw(st.sampled_from(WILD_OPERATIONS if kind == "wild card" else SINGLE_OPERATIONS))
-    at = draw(st.integers(0, 63))
+    operation = draw(differential.one_of(WILD_OPERATIONS if kind == "wild card" else SINGLE_OPERATIONS))
+    at = draw(differential.index_below(64))
     if operation == "universal":
         return ""
     if operation == "none" or not base:
@@ -108,16 +108,16 @@ def queries(world: WorklistWorld):
     @st.composite
     def draw_query(draw) -> dict[str, str]:
         keywords = differential.keywords(draw, KEYS)
-        if draw(st.integers(0, 3)) == 0:          # often enough: the date and time ranges together
+        if draw(differential.index_below(4)) == 0:          # often enough: the date and time ranges together
             keywords = sorted({*keywords, DATE, TIME})
         keys = {}
         for keyword in keywords:
             if keyword == DATE:
                 keys[keyword] = differential.range_key(draw, dates)
             elif keyword == TIME:
-                keys[keyword] = differential.range_key(draw, times, short=draw(st.booleans()))
+                keys[keyword] = differential.range_key(draw, times, short=draw(differential.BOOLEANS))
             else:
-                source = world.items[draw(st.integers(0, ITEMS - 1))]
+                source = world.items[draw(differential.index_below(ITEMS))]
                 keys[keyword] = _string_key(draw, keyword, source[keyword], world.run)
         return keys
 
