@@ -101,13 +101,16 @@ class InstanceGroup:
 
 
 class Store:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, *, folders_first: bool = True):
+        """folders_first: a new store makes its 256 object folders at once, so that no write waits for a mkdir
+        (a store served for long); without it each is made when first written to (a run's throwaway store, which
+        would spend more on making and removing them than it ever writes)."""
         self.root = Path(root).resolve()
         objects = self.root / "objects"
         objects.mkdir(parents=True, exist_ok=True)
-        # The layout: objects/<1st hex digit>/<2nd>/<SHA-256>.dcm, 256 folders, all made when the store is new, so
-        # that no write waits for a mkdir; a store made before it (objects/<2 digits>/<2 digits>/, 65,536 folders
-        # made as they fill) keeps its own, as the index and the journal name every file by its path.
+        # The layout: objects/<1st hex digit>/<2nd>/<SHA-256>.dcm, 256 folders; a store made before it
+        # (objects/<2 digits>/<2 digits>/, 65,536 folders made as they fill) keeps its own, as the index and the
+        # journal name every file by its path.
         with os.scandir(objects) as entries:
             found = [entry.name for entry in entries]
         self._fanout = 2 if any(len(name) == 2 for name in found) else 1
@@ -130,7 +133,7 @@ class Store:
         # keep_encoded's: the object folders known to exist by name, and its temporary files' names under incoming/
         # (the process id first, as incoming_path's, so that _clean_incoming knows whose they are)
         self._folder_names: set[str] = set()
-        if not found:
+        if not found and folders_first:
             for first in "0123456789abcdef":
                 for second in "0123456789abcdef":
                     folder = objects / first / second

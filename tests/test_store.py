@@ -93,6 +93,29 @@ def test_a_new_store_makes_its_256_folders_once(tmp_path):
     store.close()
 
 
+def test_a_throwaway_store_makes_each_folder_when_first_written_to(tmp_path):
+    """folders_first=False (a run's store): no object folder until a write needs it, on each way in (a file put,
+    a STOW-RS request's parts, a journaled C-STORE); everything kept reads back, and a store opened on it again
+    keeps the 256-folder layout."""
+    from dicom_harness.simulators.store import _index_row
+    store = Store(tmp_path, folders_first=False)
+    assert not list((tmp_path / "objects").iterdir())
+    put, encoded, journaled = (DatasetFactory(seed=40 + n).make("CT") for n in range(3))
+    store.put_file(_file_bytes(put), put)
+    row = _index_row("unused", encoded)
+    assert store.keep_encoded([(str(encoded.SOPInstanceUID), _file_bytes(encoded), (*row[:6], row[7]))]) == [None]
+    row = _index_row("unused", journaled)
+    assert store.keep_journaled(str(journaled.SOPInstanceUID), _file_bytes(journaled), (*row[:6], row[7])) is None
+    for ds in (put, encoded, journaled):
+        assert store.get(ds.SOPInstanceUID).path.read_bytes() == _file_bytes(ds)
+    folders = {p for p in (tmp_path / "objects").glob("*/*") if p.is_dir()}
+    assert 1 <= len(folders) <= 3 and all(len(p.name) == 1 == len(p.parent.name) for p in folders), folders
+    store.close()
+    again = Store(tmp_path)
+    assert all(again.get(ds.SOPInstanceUID) is not None for ds in (put, encoded, journaled))
+    again.close()
+
+
 def test_a_store_of_the_older_layout_keeps_it(tmp_path):
     """A store whose files are under objects/<2 hex>/<2 hex>/ (made before the 256-folder layout) keeps naming
     new files that way, and an older copy under the other layout's name never replaces the indexed one."""

@@ -249,7 +249,7 @@ class _Counterparts:
             except WorklistError as exc:
                 raise HarnessUserError(f"--item: {exc}") from None
             services.append(RisService(worklist))
-        self._store = Store(Path(self._store_dir))
+        self._store = Store(Path(self._store_dir), folders_first=False)     # a throwaway store
         if self.seed_study:         # a Query/Retrieve SCU needs something to find (listen_qr.py)
             from dicom_harness.cli.listen_qr import seed
             self.seeded = seed(self._store)

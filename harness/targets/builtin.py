@@ -65,7 +65,7 @@ class SimulatorProvider(Provider):
     def start(self) -> Target:
         if self.store_dir is None:
             self._temporary = tempfile.mkdtemp(prefix="dh-sim-")
-        self._store = Store(Path(self.store_dir or self._temporary))
+        self._store = Store(Path(self.store_dir or self._temporary), folders_first=self.store_dir is not None)
         assert self.profile.dimse is not None
         self.worklist_folder = Path(tempfile.mkdtemp(prefix="dh-worklist-"))
         # One AE offers every service: a profile has one [dimse] endpoint (RIS code stays in simulators/ris.py)
