@@ -178,7 +178,8 @@ def judge(folder: Path, report_dir: Path, tests: list[str], verbose: bool) -> in
     from dicom_harness.cli.run_suites import hypothesis_prepared, own_pytest_arguments
     with hypothesis_prepared():
         code = pytest.main([
-            *own_pytest_arguments(suites), "--recording", str(folder.resolve()), "--report-dir", str(report_dir), "--results-file", str(results_file),
+            *own_pytest_arguments(suites), "--recording", str(folder.resolve()), "--report-dir", str(report_dir),
+            "--results-file", str(results_file),
             "-o", "console_output_style=progress", *(["-v", "--tb=short"] if verbose else ["-q", "--tb=no", "-rN"]),
             *selected], plugins=[harness_plugin])
     if int(code) in (int(pytest.ExitCode.USAGE_ERROR), int(pytest.ExitCode.INTERNAL_ERROR)) or not results_file.exists():
