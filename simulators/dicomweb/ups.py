@@ -246,14 +246,8 @@ class Worklist:
             return True
         return bool(qido.search([qido.Entity(ds.to_json_dict(), {})], qido.parse_query(query), []))
 
-    def retrieve(self, uid: str) -> Dataset:
-        ds = copy.deepcopy(self._workitem(uid))
-        if "TransactionUID" in ds and UPS_RETRIEVE_SHOWS_TRANSACTION_UID not in self.faults:
-            del ds.TransactionUID        # PS3.18 11.5.2: it is the owner's lock
-        return ds
-
     def shown(self, uid: str) -> dict:
-        """retrieve()'s workitem as DICOM JSON (shared: not to be changed)."""
+        """The workitem as a retrieve shows it, DICOM JSON (shared: not to be changed)."""
         self._workitem(uid)
         return self._shown[uid]
 
